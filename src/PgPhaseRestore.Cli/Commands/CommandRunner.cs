@@ -1,0 +1,29 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>Turns the engine's expected failures into one line on stderr and a non-zero exit code.</summary>
+internal static class CommandRunner
+{
+    public const int Failed = 1;
+    public const int Cancelled = 130;
+
+    public static async Task<int> RunAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("pgphase: cancelled").ConfigureAwait(false);
+            return Cancelled;
+        }
+        catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"pgphase: {ex.Message}").ConfigureAwait(false);
+            return Failed;
+        }
+    }
+}

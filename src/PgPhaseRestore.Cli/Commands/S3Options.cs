@@ -1,0 +1,37 @@
+using System.CommandLine;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>
+/// Options for reaching S3-compatible storage. Defaults come from the environment (S3_ENDPOINT_URL,
+/// AWS_REGION, AWS_S3_FORCE_PATH_STYLE, AWS_NO_VERIFY_SSL...); keys only from the AWS chain, never from arguments.
+/// </summary>
+internal sealed class S3Options
+{
+    public Option<string?> Endpoint { get; } = new("--s3-endpoint") { Description = "S3-compatible endpoint URL (default: S3_ENDPOINT_URL / AWS_ENDPOINT_URL)" };
+    public Option<string?> Region { get; } = new("--s3-region") { Description = "Region (default: AWS_REGION / AWS_DEFAULT_REGION)" };
+    public Option<bool> PathStyle { get; } = new("--s3-path-style") { Description = "Path-style addressing, for MinIO, Ceph and the like (default: AWS_S3_FORCE_PATH_STYLE)" };
+    public Option<bool> NoVerifySsl { get; } = new("--s3-no-verify-ssl") { Description = "Accept any TLS certificate (default: AWS_NO_VERIFY_SSL)" };
+    public Option<string?> Profile { get; } = new("--s3-profile") { Description = "AWS shared-credentials profile (default: AWS_PROFILE)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Endpoint);
+        command.Options.Add(Region);
+        command.Options.Add(PathStyle);
+        command.Options.Add(NoVerifySsl);
+        command.Options.Add(Profile);
+    }
+
+    public S3Settings Read(ParseResult result)
+    {
+        var settings = S3Settings.FromEnvironment();
+        settings.EndpointUrl = result.GetValue(Endpoint) ?? settings.EndpointUrl;
+        settings.Region = result.GetValue(Region) ?? settings.Region;
+        settings.ForcePathStyle |= result.GetValue(PathStyle);
+        settings.SkipCertificateCheck |= result.GetValue(NoVerifySsl);
+        settings.Profile = result.GetValue(Profile) ?? settings.Profile;
+        return settings;
+    }
+}

@@ -1,0 +1,275 @@
+using System.Text;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Archive;
+
+/// <summary>
+/// Reads the header and table of contents of a pg_dump archive (custom, directory or tar; archive 1.12 to 1.16)
+/// without reading its data: only the bytes up to the end of the TOC are consumed.
+/// </summary>
+public static class ArchiveReader
+{
+    private const int TarBlock = 512;
+    private static readonly byte[] Magic = "PGDMP"u8.ToArray();
+
+    public static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
+    {
+        await using var stream = await source.OpenTocStreamAsync(cancellationToken).ConfigureAwait(false);
+        // Parsing is synchronous over a buffered stream; run it off the caller's thread.
+        return await Task.Run(() => Read(stream, source), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads from a stream positioned at the start of the archive file (or toc.dat for a directory).</summary>
+    public static DumpArchive Read(Stream stream, IArchiveSource source)
+    {
+        var buffered = stream as BufferedStream ?? new BufferedStream(stream, 64 * 1024);
+        var prefix = new byte[TarBlock];
+        int got = ReadUpTo(buffered, prefix);
+        var name = source.TocFileDescription;
+
+        if (got >= Magic.Length && prefix.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            var expected = source.Kind == ArchiveSourceKind.Directory ? ArchiveFormat.Directory : ArchiveFormat.Custom;
+            var joined = new ConcatenatedStream(new MemoryStream(prefix, 0, got), buffered);
+            return Parse(new ArchiveCursor(joined, name), source, expected);
+        }
+
+        if (source.Kind != ArchiveSourceKind.Directory && got == TarBlock && IsTarTocHeader(prefix, out long memberSize))
+        {
+            // pg_dump's tar archives begin with toc.dat; its bytes follow the first 512-byte header.
+            var member = new LengthLimitedStream(buffered, memberSize);
+            return Parse(new ArchiveCursor(member, name, TarBlock), source, ArchiveFormat.Tar);
+        }
+
+        if (got == 0)
+            throw new ArchiveFormatException(name, 0, "not a pg_dump archive: the file is empty");
+        if (got < Magic.Length)
+            throw new ArchiveFormatException(name, got, $"not a pg_dump archive: the file holds only {got} bytes");
+        throw new ArchiveFormatException(name, 0,
+            "not a pg_dump archive: no \"PGDMP\" signature and no tar header for toc.dat (plain SQL dumps are read by psql, not pg_restore)");
+    }
+
+    private static DumpArchive Parse(ArchiveCursor c, IArchiveSource source, ArchiveFormat format)
+    {
+        var header = ReadHeader(c, format);
+        c.Context = "TOC entry count";
+        long count = c.ReadInt("TOC entry count");
+        if (count is < 0 or > 50_000_000)
+            throw c.Error($"TOC entry count {count} is impossible (damaged data)");
+
+        var entries = new List<TocEntry>((int)count);
+        for (int i = 0; i < count; i++)
+            entries.Add(ReadEntry(c, header, i, (int)count));
+
+        return new DumpArchive(source.Location, header, entries, c.FileOffset);
+    }
+
+    private static ArchiveHeader ReadHeader(ArchiveCursor c, ArchiveFormat format)
+    {
+        c.Context = "header";
+        Span<byte> magic = stackalloc byte[5];
+        c.ReadExactly(magic, "signature");
+
+        var version = new ArchiveVersion(c.ReadByte("major version"), c.ReadByte("minor version"), c.ReadByte("revision"));
+        if (version > ArchiveVersion.NewestSupported)
+            throw c.Error($"archive version {version} is newer than the newest supported ({ArchiveVersion.NewestSupported}, pg_dump 17 and 18); use a newer PgPhaseRestore", 5);
+        if (version < ArchiveVersion.OldestSupported)
+            throw c.Error($"archive version {version} is older than the oldest supported ({ArchiveVersion.OldestSupported}, pg_dump 9.x)", 5);
+
+        var intSizeAt = c.FileOffset;
+        int intSize = c.ReadByte("integer size");
+        if (intSize is < 1 or > 8)
+            throw c.Error($"integer size {intSize} is not supported (pg_dump writes 4; 1 to 8 can be read)", intSizeAt);
+        c.IntSize = intSize;
+
+        var offSizeAt = c.FileOffset;
+        int offSize = c.ReadByte("offset size");
+        if (offSize is < 1 or > 8)
+            throw c.Error($"offset size {offSize} is not supported (pg_dump writes 8; 1 to 8 can be read)", offSizeAt);
+        c.OffsetSize = offSize;
+
+        var formatAt = c.FileOffset;
+        int formatByte = c.ReadByte("format");
+        bool formatMatches = format switch
+        {
+            ArchiveFormat.Custom => formatByte == (int)ArchiveFormat.Custom,
+            // toc.dat of both tar and directory archives records the tar code; accept the directory code as well.
+            ArchiveFormat.Directory => formatByte is (int)ArchiveFormat.Tar or (int)ArchiveFormat.Directory,
+            _ => formatByte == (int)ArchiveFormat.Tar,
+        };
+        if (!formatMatches)
+            throw c.Error($"format code {formatByte} does not match a {format.ToString().ToLowerInvariant()} archive", formatAt);
+
+        CompressionAlgorithm algorithm;
+        int? level = null;
+        if (version >= ArchiveVersion.V1_15)
+        {
+            var at = c.FileOffset;
+            int code = c.ReadByte("compression algorithm");
+            if (!Enum.IsDefined(typeof(CompressionAlgorithm), code))
+                throw c.Error($"compression algorithm code {code} is unknown", at);
+            algorithm = (CompressionAlgorithm)code;
+        }
+        else
+        {
+            level = c.ReadInt32("compression level");
+            algorithm = level == 0 ? CompressionAlgorithm.None : CompressionAlgorithm.Gzip;
+        }
+
+        int sec = c.ReadInt32("creation second"), min = c.ReadInt32("creation minute"), hour = c.ReadInt32("creation hour");
+        int mday = c.ReadInt32("creation day"), mon = c.ReadInt32("creation month"), year = c.ReadInt32("creation year");
+        c.ReadInt32("creation daylight-saving flag");
+        DateTime created;
+        try
+        {
+            created = new DateTime(year + 1900, mon + 1, mday, hour, min, Math.Min(sec, 59), DateTimeKind.Unspecified);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw c.Error($"creation time {year + 1900}-{mon + 1}-{mday} {hour}:{min}:{sec} is impossible (damaged data)");
+        }
+
+        return new ArchiveHeader
+        {
+            Format = format,
+            Version = version,
+            IntSize = intSize,
+            OffsetSize = offSize,
+            Compression = algorithm,
+            CompressionLevel = level,
+            CreatedAt = created,
+            DatabaseName = c.ReadString("database name"),
+            ServerVersion = c.ReadString("server version"),
+            PgDumpVersion = c.ReadString("pg_dump version"),
+        };
+    }
+
+    private static TocEntry ReadEntry(ArchiveCursor c, ArchiveHeader header, int index, int count)
+    {
+        var entryStart = c.FileOffset;
+        c.Context = $"TOC entry {index + 1} of {count}";
+        int dumpId = c.ReadInt32("dump id");
+        if (dumpId <= 0)
+            throw c.Error($"dump id {dumpId} is out of range (damaged TOC)", entryStart);
+        c.Context = $"TOC entry {index + 1} of {count} (dump id {dumpId})";
+
+        bool hadDumper = c.ReadInt("data-dumper flag") != 0;
+        uint tableOid = ParseOid(c, c.ReadString("table oid"), "table oid");
+        uint oid = ParseOid(c, c.ReadString("oid"), "oid");
+        string? tag = c.ReadString("tag");
+        string type = c.ReadString("type") ?? throw c.Error("entry has no type");
+        c.Context = $"TOC entry {index + 1} of {count} (dump id {dumpId}, {type} {tag})";
+
+        var sectionAt = c.FileOffset;
+        int section = c.ReadInt32("section");
+        if (section is < 1 or > 4)
+            throw c.Error($"section {section} is not one of 1 to 4 (damaged TOC)", sectionAt);
+
+        string? definition = c.ReadString("definition");
+        string? drop = c.ReadString("drop statement");
+        string? copy = c.ReadString("copy statement");
+        string? schema = c.ReadString("schema");
+        string? tablespace = c.ReadString("tablespace");
+        string? tableAm = header.Version >= ArchiveVersion.V1_14 ? c.ReadString("table access method") : null;
+        char? relKind = null;
+        if (header.Version >= ArchiveVersion.V1_16)
+        {
+            long code = c.ReadInt("relkind");
+            relKind = code == 0 ? null : (char)code;
+        }
+        string? owner = c.ReadString("owner");
+        c.ReadString("with-oids flag");
+
+        var dependencies = new List<int>();
+        while (c.ReadString("dependency") is { } dep)
+        {
+            if (!int.TryParse(dep, out int depId))
+                throw c.Error($"dependency \"{dep}\" is not a dump id (damaged TOC)");
+            dependencies.Add(depId);
+        }
+
+        DataState state;
+        long? offset = null;
+        string? file = null;
+        if (header.Format == ArchiveFormat.Custom)
+        {
+            (state, offset) = c.ReadDataOffset("data offset");
+        }
+        else
+        {
+            file = c.ReadString("data file name");
+            if (string.IsNullOrEmpty(file))
+                file = null;
+            state = file is null ? DataState.None : DataState.File;
+        }
+
+        if (type == "ENCODING" && definition is not null)
+            c.TextEncoding = ServerEncoding.FromSetCommand(definition);
+
+        return new TocEntry
+        {
+            DumpId = dumpId,
+            HadDumper = hadDumper,
+            TableOid = tableOid,
+            Oid = oid,
+            Type = type,
+            Name = tag,
+            Section = (TocSection)section,
+            Schema = schema,
+            Owner = owner,
+            Tablespace = tablespace,
+            TableAccessMethod = tableAm,
+            RelKind = relKind,
+            Definition = definition,
+            DropStatement = drop,
+            CopyStatement = copy,
+            Dependencies = dependencies,
+            DataState = state,
+            DataOffset = offset,
+            DataFile = file,
+        };
+    }
+
+    // pg_restore reads OIDs with sscanf("%u"): empty or NULL means 0.
+    private static uint ParseOid(ArchiveCursor c, string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+            return 0;
+        if (!uint.TryParse(text, out uint value))
+            throw c.Error($"{field} \"{text}\" is not a number (damaged TOC)");
+        return value;
+    }
+
+    private static bool IsTarTocHeader(byte[] block, out long size)
+    {
+        size = 0;
+        if (!block.AsSpan(257, 5).SequenceEqual("ustar"u8))
+            return false;
+        var name = Encoding.ASCII.GetString(block, 0, 100).TrimEnd('\0');
+        if (name != "toc.dat")
+            return false;
+        var octal = Encoding.ASCII.GetString(block, 124, 12).Trim('\0', ' ');
+        try
+        {
+            size = Convert.ToInt64(octal, 8);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        return true;
+    }
+
+    private static int ReadUpTo(Stream stream, byte[] buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = stream.Read(buffer, total, buffer.Length - total);
+            if (n == 0)
+                break;
+            total += n;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,37 @@
+namespace PgPhaseRestore.Engine.Archive;
+
+/// <summary>An archive's header and table of contents, read from a file, a directory or an object.</summary>
+public sealed class DumpArchive
+{
+    private readonly Dictionary<int, TocEntry> _byId;
+
+    public DumpArchive(string source, ArchiveHeader header, IReadOnlyList<TocEntry> entries, long tocEndOffset)
+    {
+        Source = source;
+        Header = header;
+        Entries = entries;
+        TocEndOffset = tocEndOffset;
+        _byId = new Dictionary<int, TocEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            // pg_dump never writes a dump id twice; a duplicate means a damaged TOC.
+            if (!_byId.TryAdd(entry.DumpId, entry))
+                throw new ArchiveFormatException(source, null, $"dump id {entry.DumpId} appears twice in the TOC");
+        }
+    }
+
+    /// <summary>Where the archive was read from: a path or an s3:// URI. Binds as -Path downstream.</summary>
+    public string Source { get; }
+
+    public ArchiveHeader Header { get; }
+    public IReadOnlyList<TocEntry> Entries { get; }
+
+    /// <summary>Byte offset just past the TOC in the file that holds it (the archive, or toc.dat).</summary>
+    public long TocEndOffset { get; }
+
+    public ArchiveFormat Format => Header.Format;
+    public ArchiveVersion Version => Header.Version;
+    public string? DatabaseName => Header.DatabaseName;
+
+    public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);
+}

@@ -1,0 +1,40 @@
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>A directory-format archive: toc.dat plus one data file per table.</summary>
+public sealed class DirectorySource : IArchiveSource
+{
+    private readonly CountingCounter _counter = new();
+
+    public DirectorySource(string path)
+    {
+        Location = path;
+        FullPath = Path.GetFullPath(path);
+        if (!Directory.Exists(FullPath))
+            throw new ArchiveSourceException(path, "no such directory");
+        TocPath = System.IO.Path.Combine(FullPath, "toc.dat");
+        if (!File.Exists(TocPath))
+            throw new ArchiveSourceException(path, "directory has no toc.dat, so it is not a pg_dump directory-format archive");
+    }
+
+    public string Location { get; }
+    public string FullPath { get; }
+    public string TocPath { get; }
+    public ArchiveSourceKind Kind => ArchiveSourceKind.Directory;
+    public string TocFileDescription => System.IO.Path.Combine(Location, "toc.dat");
+    public long BytesTransferred => _counter.Value;
+
+    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Stream file = new FileStream(TocPath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+            return Task.FromResult<Stream>(new CountingReadStream(file, _counter));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ArchiveSourceException(TocFileDescription, "permission denied", ex);
+        }
+    }
+
+    public void Dispose() { }
+}

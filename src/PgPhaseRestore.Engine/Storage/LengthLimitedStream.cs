@@ -1,0 +1,31 @@
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Exposes only the next <c>length</c> bytes of a stream: one member of a tar file.</summary>
+internal sealed class LengthLimitedStream(Stream inner, long length) : Stream
+{
+    private readonly long _length = length;
+    private long _remaining = length;
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_remaining <= 0)
+            return 0;
+        if (buffer.Length > _remaining)
+            buffer = buffer[..(int)_remaining];
+        int n = inner.Read(buffer);
+        _remaining -= n;
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _length;
+    public override long Position { get => _length - _remaining; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

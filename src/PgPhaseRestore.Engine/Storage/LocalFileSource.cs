@@ -1,0 +1,38 @@
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>A custom or tar archive in a local file.</summary>
+public sealed class LocalFileSource : IArchiveSource
+{
+    private readonly CountingCounter _counter = new();
+
+    public LocalFileSource(string path)
+    {
+        Location = path;
+        FullPath = Path.GetFullPath(path);
+        if (Directory.Exists(FullPath))
+            throw new ArchiveSourceException(path, "is a directory; read it as a directory-format archive");
+        if (!File.Exists(FullPath))
+            throw new ArchiveSourceException(path, "no such file");
+    }
+
+    public string Location { get; }
+    public string FullPath { get; }
+    public ArchiveSourceKind Kind => ArchiveSourceKind.File;
+    public string TocFileDescription => Location;
+    public long BytesTransferred => _counter.Value;
+
+    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Stream file = new FileStream(FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+            return Task.FromResult<Stream>(new CountingReadStream(file, _counter));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ArchiveSourceException(Location, "permission denied", ex);
+        }
+    }
+
+    public void Dispose() { }
+}

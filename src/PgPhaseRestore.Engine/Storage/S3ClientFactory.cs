@@ -1,0 +1,80 @@
+using System.Net.Http;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.S3;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Builds an S3 client from settings, applying the compatibility rules for non-AWS servers.</summary>
+public static class S3ClientFactory
+{
+    public static IAmazonS3 Create(S3Settings settings)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = settings.ForcePathStyle,
+            MaxErrorRetry = settings.MaxRetries,
+        };
+        if (!string.IsNullOrEmpty(settings.EndpointUrl))
+        {
+            config.ServiceURL = settings.EndpointUrl;
+            config.AuthenticationRegion = settings.Region ?? "us-east-1";
+        }
+        else if (!string.IsNullOrEmpty(settings.Region))
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+        }
+
+        if (settings.UseGenericProtocol)
+        {
+            // Non-AWS servers may store aws-chunked framing as data or reject flexible checksums.
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+
+        if (settings.SkipCertificateCheck)
+            config.HttpClientFactory = new InsecureHttpClientFactory();
+
+        var credentials = ResolveCredentials(settings);
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    private static AWSCredentials? ResolveCredentials(S3Settings settings)
+    {
+        if (!string.IsNullOrEmpty(settings.AccessKeyId))
+        {
+            if (string.IsNullOrEmpty(settings.SecretAccessKey))
+                throw new ArgumentException($"S3 access key {settings.AccessKeyId} was given without its secret key");
+            return string.IsNullOrEmpty(settings.SessionToken)
+                ? new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey)
+                : new SessionAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey, settings.SessionToken);
+        }
+
+        if (!string.IsNullOrEmpty(settings.Profile))
+        {
+            var chain = new CredentialProfileStoreChain();
+            if (!chain.TryGetAWSCredentials(settings.Profile, out var profileCredentials))
+                throw new ArgumentException($"AWS profile \"{settings.Profile}\" was not found in the shared credentials or config file");
+            return profileCredentials;
+        }
+
+        // Null: the SDK's default chain (environment, profile, web identity, instance role).
+        return null;
+    }
+
+    private sealed class InsecureHttpClientFactory : HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+        {
+            var handler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+            };
+            return new HttpClient(handler);
+        }
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => true;
+    }
+}

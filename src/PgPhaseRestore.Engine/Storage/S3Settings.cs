@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Whether to speak the subset of S3 that non-AWS servers accept (no aws-chunked payloads, checksums only when required).</summary>
+public enum S3Compatibility
+{
+    /// <summary>On for any endpoint that is not amazonaws.com.</summary>
+    Auto,
+    Aws,
+    Generic,
+}
+
+/// <summary>How to reach a bucket. Credentials left empty fall back to the AWS default chain (environment, profile, instance role).</summary>
+public sealed class S3Settings
+{
+    /// <summary>Service URL of an S3-compatible server (MinIO, Ceph, R2...); empty for AWS itself.</summary>
+    public string? EndpointUrl { get; set; }
+
+    public string? Region { get; set; }
+    public bool ForcePathStyle { get; set; }
+    public string? AccessKeyId { get; set; }
+
+    [DebuggerBrowsable(DebuggerBrowsableState.Never)]
+    public string? SecretAccessKey { get; set; }
+
+    [DebuggerBrowsable(DebuggerBrowsableState.Never)]
+    public string? SessionToken { get; set; }
+
+    /// <summary>Named profile from the shared AWS credentials file.</summary>
+    public string? Profile { get; set; }
+
+    /// <summary>Accept any TLS certificate. Only on explicit request.</summary>
+    public bool SkipCertificateCheck { get; set; }
+
+    public S3Compatibility Compatibility { get; set; } = S3Compatibility.Auto;
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>True when requests must avoid aws-chunked encoding and optional checksums.</summary>
+    public bool UseGenericProtocol => Compatibility switch
+    {
+        S3Compatibility.Generic => true,
+        S3Compatibility.Aws => false,
+        _ => !string.IsNullOrEmpty(EndpointUrl) && !IsAwsHost(EndpointUrl),
+    };
+
+    private static bool IsAwsHost(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+        (uri.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase) ||
+         uri.Host.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Settings from the environment variables the earlier shell scripts used (S3_ENDPOINT_URL,
+    /// AWS_S3_FORCE_PATH_STYLE, AWS_NO_VERIFY_SSL, S3_MAX_RETRIES) and the AWS ones (AWS_ENDPOINT_URL_S3,
+    /// AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE). Keys themselves are left to the AWS chain.
+    /// </summary>
+    public static S3Settings FromEnvironment(Func<string, string?>? getenv = null)
+    {
+        getenv ??= Environment.GetEnvironmentVariable;
+        var settings = new S3Settings
+        {
+            EndpointUrl = First(getenv, "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+            Region = First(getenv, "AWS_REGION", "AWS_DEFAULT_REGION"),
+            ForcePathStyle = IsTrue(getenv("AWS_S3_FORCE_PATH_STYLE")),
+            SkipCertificateCheck = IsTrue(getenv("AWS_NO_VERIFY_SSL")),
+            Profile = getenv("AWS_PROFILE"),
+        };
+        if (int.TryParse(getenv("S3_MAX_RETRIES"), out int retries) && retries >= 0)
+            settings.MaxRetries = retries;
+        return settings;
+    }
+
+    private static string? First(Func<string, string?> getenv, params string[] names) =>
+        names.Select(getenv).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+
+    private static bool IsTrue(string? value) =>
+        value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" ||
+                              value.Equals("yes", StringComparison.OrdinalIgnoreCase));
+
+    public override string ToString() =>
+        $"endpoint={EndpointUrl ?? "(AWS)"} region={Region ?? "(default)"} pathStyle={ForcePathStyle} credentials={(AccessKeyId is null ? "default chain" : AccessKeyId + " / ***")}";
+}

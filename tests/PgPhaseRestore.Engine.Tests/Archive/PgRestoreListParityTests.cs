@@ -1,0 +1,161 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Archive;
+
+/// <summary>The native reader lists exactly what `pg_restore -l` lists, for every format pg_dump writes.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParityTests.Fixture>
+{
+    public sealed class Fixture(Services services) : IDisposable
+    {
+        public SampleArchives Archives { get; } = new(services);
+        public void Dispose() => Archives.Dispose();
+    }
+
+    private readonly SampleArchives _archives;
+
+    public PgRestoreListParityTests(Fixture fixture) => _archives = fixture.Archives;
+
+    public static TheoryData<string> Formats => new() { "custom", "pipe", "uncompressed", "directory", "tar" };
+
+    private string PathOf(string format) => format switch
+    {
+        "custom" => _archives.CustomFile,
+        "pipe" => _archives.CustomPipe,
+        "uncompressed" => _archives.CustomUncompressed,
+        "directory" => _archives.Directory,
+        _ => _archives.Tar,
+    };
+
+    private static string[] EntryLines(string listing) =>
+        listing.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Entry_lines_equal_pg_restore_l_line_for_line(string format)
+    {
+        var path = PathOf(format);
+        using var source = ArchiveSources.Open(path);
+        var archive = await ArchiveReader.ReadAsync(source);
+
+        var expected = EntryLines(PgDump.List(_archives.Cluster, path));
+        var actual = EntryLines(RestoreList.Format(archive));
+
+        Assert.True(expected.Length > 60, $"the sample archive should list many entries, got {expected.Length}");
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Header_describes_the_dump(string format)
+    {
+        using var source = ArchiveSources.Open(PathOf(format));
+        var archive = await ArchiveReader.ReadAsync(source);
+        var h = archive.Header;
+
+        Assert.Equal(_archives.Database, h.DatabaseName);
+        Assert.Equal(new ArchiveVersion(1, 14, 0), h.Version);
+        Assert.StartsWith("15.", h.ServerVersion);
+        Assert.StartsWith("15.", h.PgDumpVersion);
+        Assert.Equal(4, h.IntSize);
+        Assert.Equal(8, h.OffsetSize);
+        Assert.InRange(h.CreatedAt, DateTime.Now.AddDays(-2), DateTime.Now.AddDays(2));
+        var expectedFormat = format switch
+        {
+            "directory" => ArchiveFormat.Directory,
+            "tar" => ArchiveFormat.Tar,
+            _ => ArchiveFormat.Custom,
+        };
+        Assert.Equal(expectedFormat, h.Format);
+        // pg_dump 15: tar is never compressed; -Z0 is none; custom and directory default to gzip (level -1).
+        var expectedCompression = format is "tar" or "uncompressed" ? CompressionAlgorithm.None : CompressionAlgorithm.Gzip;
+        Assert.Equal(expectedCompression, h.Compression);
+    }
+
+    [Fact]
+    public async Task Special_entries_are_read_but_not_listed()
+    {
+        using var source = ArchiveSources.Open(_archives.CustomFile);
+        var archive = await ArchiveReader.ReadAsync(source);
+
+        var specials = archive.Entries.Where(e => e.IsSpecial).Select(e => e.Type).ToHashSet();
+        Assert.Equal(new HashSet<string> { "ENCODING", "STDSTRINGS", "SEARCHPATH" }, specials);
+        Assert.Contains("UTF8", archive.Entries.Single(e => e.Type == "ENCODING").Definition);
+        Assert.DoesNotContain(archive.Entries.Where(RestoreList.IsListedByPgRestore), e => e.IsSpecial);
+    }
+
+    [Fact]
+    public async Task Entries_carry_every_field()
+    {
+        using var source = ArchiveSources.Open(_archives.CustomFile);
+        var archive = await ArchiveReader.ReadAsync(source);
+
+        var table = archive.Entries.Single(e => e.Type == "TABLE" && e.Schema == "app" && e.Name == "customer");
+        Assert.Equal(TocSection.PreData, table.Section);
+        Assert.Equal("postgres", table.Owner);
+        Assert.Equal("heap", table.TableAccessMethod);
+        Assert.Contains("CREATE TABLE app.customer", table.Definition);
+        Assert.Contains("DROP TABLE app.customer", table.DropStatement);
+        Assert.Null(table.RelKind); // recorded from archive 1.16 on only
+        Assert.NotEqual(0u, table.Oid);
+        Assert.Equal(1259u, table.TableOid); // pg_class
+
+        var data = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.Schema == "app" && e.Name == "customer");
+        Assert.Equal(TocSection.Data, data.Section);
+        Assert.True(data.HadDumper);
+        Assert.StartsWith("COPY app.customer (id, email, name, mood, note) FROM stdin;", data.CopyStatement);
+        Assert.Contains(table.DumpId, data.Dependencies);
+        Assert.Equal(DataState.Offset, data.DataState);
+        Assert.True(data.DataOffset > archive.TocEndOffset - 1, "data blocks follow the TOC");
+
+        var pk = archive.Entries.Single(e => e.Type == "CONSTRAINT" && e.Name == "customer customer_pkey");
+        Assert.Equal(TocSection.PostData, pk.Section);
+        Assert.Contains("PRIMARY KEY (id)", pk.Definition);
+
+        var attach = archive.Entries.Where(e => e.Type == "INDEX ATTACH").ToList();
+        Assert.NotEmpty(attach);
+        Assert.All(attach, a => Assert.NotEmpty(a.Dependencies));
+    }
+
+    [Fact]
+    public async Task Pipe_written_archive_has_no_data_offsets_and_file_written_one_does()
+    {
+        using var piped = ArchiveSources.Open(_archives.CustomPipe);
+        using var seekable = ArchiveSources.Open(_archives.CustomFile);
+        var fromPipe = await ArchiveReader.ReadAsync(piped);
+        var fromFile = await ArchiveReader.ReadAsync(seekable);
+
+        var pipeData = fromPipe.Entries.Where(e => e.HadDumper).ToList();
+        Assert.NotEmpty(pipeData);
+        Assert.All(pipeData, e => Assert.Equal(DataState.OffsetNotSet, e.DataState));
+        Assert.All(fromFile.Entries.Where(e => e.HadDumper), e => Assert.Equal(DataState.Offset, e.DataState));
+        Assert.All(fromFile.Entries.Where(e => !e.HadDumper), e => Assert.Equal(DataState.None, e.DataState));
+    }
+
+    [Fact]
+    public async Task Directory_and_tar_entries_name_their_data_files()
+    {
+        using var dir = ArchiveSources.Open(_archives.Directory);
+        var archive = await ArchiveReader.ReadAsync(dir);
+        var data = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.Name == "customer");
+        Assert.Equal(DataState.File, data.DataState);
+        Assert.Equal($"{data.DumpId}.dat", data.DataFile);
+        Assert.True(File.Exists(Path.Combine(_archives.Directory, data.DataFile + ".gz")));
+
+        using var tar = ArchiveSources.Open(_archives.Tar);
+        var tarArchive = await ArchiveReader.ReadAsync(tar);
+        Assert.Equal($"{data.DumpId}.dat", tarArchive.Entries.Single(e => e.DumpId == data.DumpId).DataFile);
+    }
+
+    [Fact]
+    public async Task Reading_the_toc_reads_only_the_front_of_a_large_file()
+    {
+        using var source = ArchiveSources.Open(_archives.CustomUncompressed);
+        var archive = await ArchiveReader.ReadAsync(source);
+        Assert.True(source.BytesTransferred < archive.TocEndOffset + 128 * 1024,
+            $"read {source.BytesTransferred} bytes for a TOC ending at {archive.TocEndOffset}");
+    }
+}

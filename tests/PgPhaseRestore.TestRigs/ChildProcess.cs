@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PgPhaseRestore.TestRigs;
+
+/// <summary>Runs a helper program to completion with a time limit; its output is kept for failure messages.</summary>
+public static class ChildProcess
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(string file, IEnumerable<string> args, TimeSpan timeout,
+        IDictionary<string, string?>? environment = null, string? stdinText = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdinText is not null,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment)
+                psi.Environment[k] = v;
+
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.Append(e.Data).Append('\n'); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (stdinText is not null)
+        {
+            p.StandardInput.Write(stdinText);
+            p.StandardInput.Close();
+        }
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s; stderr: {stderr}");
+        }
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public static Result RunChecked(string file, IEnumerable<string> args, TimeSpan timeout,
+        IDictionary<string, string?>? environment = null, string? stdinText = null)
+    {
+        var argList = args.ToList();
+        var r = Run(file, argList, timeout, environment, stdinText);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', argList)} exited with {r.ExitCode}: {r.StdErr}{r.StdOut}");
+        return r;
+    }
+
+    /// <summary>Finds a program on PATH.</summary>
+    public static string? OnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+}

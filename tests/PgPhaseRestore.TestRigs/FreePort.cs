@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace PgPhaseRestore.TestRigs;
+
+public static class FreePort
+{
+    /// <summary>A loopback port free right now (the OS picks it).</summary>
+    public static int Next()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static bool Accepts(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            return client.ConnectAsync(IPAddress.Loopback, port).Wait(TimeSpan.FromMilliseconds(500)) && client.Connected;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+}

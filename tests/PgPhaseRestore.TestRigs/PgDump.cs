@@ -1,0 +1,25 @@
+namespace PgPhaseRestore.TestRigs;
+
+/// <summary>Runs the machine's pg_dump and pg_restore directly, as a reference to compare the engine against.</summary>
+public static class PgDump
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
+
+    public static void Dump(PostgresCluster cluster, string database, string output, params string[] options)
+    {
+        ChildProcess.RunChecked(cluster.ClientTool("pg_dump"), [.. options, "-f", output, "-d", database], Limit, cluster.ClientEnvironment());
+    }
+
+    /// <summary>pg_dump -Fc to stdout, copied by a shell pipe into a file: the archive has no data offsets.</summary>
+    public static void DumpThroughPipe(PostgresCluster cluster, string database, string output, params string[] options)
+    {
+        var command = $"\"{cluster.ClientTool("pg_dump")}\" {string.Join(' ', options)} -Fc -d \"{database}\" | cat > \"{output}\"";
+        ChildProcess.RunChecked("/bin/bash", ["-o", "pipefail", "-c", command], Limit, cluster.ClientEnvironment());
+    }
+
+    public static string List(PostgresCluster cluster, string archive) =>
+        ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["-l", archive], Limit).StdOut;
+
+    public static string SchemaOnly(PostgresCluster cluster, string database) =>
+        ChildProcess.RunChecked(cluster.ClientTool("pg_dump"), ["--schema-only", "-d", database], Limit, cluster.ClientEnvironment()).StdOut;
+}

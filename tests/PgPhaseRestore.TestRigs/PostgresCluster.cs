@@ -1,0 +1,198 @@
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace PgPhaseRestore.TestRigs;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster for one test run: initdb into a temp directory, a free loopback port,
+/// password authentication over TCP. Runs the server as an unprivileged OS user when the test run is root,
+/// because PostgreSQL refuses to run as root. Stopped and removed on dispose and at process exit.
+///
+/// Set PGPHASE_TEST_CONNECTION to a superuser connection string to use an existing server instead;
+/// PGPHASE_PG_BINDIR to choose the server binaries; PGPHASE_TEST_OS_USER to choose the OS user under root.
+/// </summary>
+public sealed class PostgresCluster : IDisposable
+{
+    public const string ConnectionVariable = "PGPHASE_TEST_CONNECTION";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string? _root;
+    private readonly string? _dataDir;
+    private readonly string? _pgCtl;
+    private readonly string? _osUser;
+    private int _disposed;
+
+    public PostgresCluster()
+    {
+        var existing = Environment.GetEnvironmentVariable(ConnectionVariable);
+        if (!string.IsNullOrWhiteSpace(existing))
+        {
+            var b = new NpgsqlConnectionStringBuilder(existing);
+            Host = b.Host ?? "127.0.0.1";
+            Port = b.Port;
+            User = b.Username ?? "postgres";
+            Password = b.Password ?? "";
+            IsThrowaway = false;
+            return;
+        }
+
+        BinDir = PgServerBinaries.Locate();
+        _pgCtl = Path.Combine(BinDir, "pg_ctl");
+        _osUser = Environment.UserName == "root" || IsRoot() ? ServerOsUser() : null;
+
+        _root = Directory.CreateTempSubdirectory("pgphase-pg-").FullName;
+        _dataDir = Path.Combine(_root, "data");
+        Host = "127.0.0.1";
+        Port = FreePort.Next();
+        User = "postgres";
+        Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        IsThrowaway = true;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+
+        try
+        {
+            var pwFile = Path.Combine(_root, "pwfile");
+            File.WriteAllText(pwFile, Password + "\n");
+            if (_osUser is not null)
+                ChildProcess.RunChecked("chown", ["-R", _osUser, _root], TimeSpan.FromSeconds(30));
+
+            AsServer(Path.Combine(BinDir, "initdb"),
+                ["-D", _dataDir, "-U", User, "--pwfile", pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
+                 "--encoding=UTF8", "--locale=C", "--no-sync"], TimeSpan.FromMinutes(3));
+            File.Delete(pwFile);
+
+            LogFile = Path.Combine(_root, "server.log");
+            var options = string.Join(' ',
+                "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-k {_root}",
+                "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
+                "-c max_connections=60", "-c log_min_messages=warning", "-c log_line_prefix='%m [%p] %d %u '");
+            AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", options, "-w", "-t", "90", "start"], StartTimeout);
+        }
+        catch (Exception ex)
+        {
+            var log = LogFile is not null && File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
+            Dispose();
+            throw new InvalidOperationException($"the throwaway PostgreSQL cluster did not start: {ex.Message}\n{log}", ex);
+        }
+    }
+
+    public bool IsThrowaway { get; }
+    public string? BinDir { get; }
+    public string Host { get; }
+    public int Port { get; }
+    public string User { get; }
+    public string Password { get; }
+    public string? LogFile { get; private set; }
+
+    public string ConnectionString(string database = "postgres") =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = Host, Port = Port, Username = User, Password = Password, Database = database,
+            Pooling = false, Timeout = 30, CommandTimeout = 600,
+        }.ConnectionString;
+
+    /// <summary>A libpq URI without the password (the password goes through the environment or a password file).</summary>
+    public string Uri(string database, string? user = null) => $"postgresql://{user ?? User}@{Host}:{Port}/{database}";
+
+    /// <summary>Environment for client tools run by tests: where the server is, and the password out of the argument list.</summary>
+    public Dictionary<string, string?> ClientEnvironment(string? password = null) => new()
+    {
+        ["PGHOST"] = Host, ["PGPORT"] = Port.ToString(), ["PGUSER"] = User,
+        ["PGPASSWORD"] = password ?? Password, ["PGCONNECT_TIMEOUT"] = "30",
+    };
+
+    public NpgsqlConnection Open(string database = "postgres")
+    {
+        var c = new NpgsqlConnection(ConnectionString(database));
+        c.Open();
+        return c;
+    }
+
+    public void Execute(string database, string sql)
+    {
+        using var c = Open(database);
+        using var cmd = new NpgsqlCommand(sql, c) { CommandTimeout = 600 };
+        cmd.ExecuteNonQuery();
+    }
+
+    public T? Scalar<T>(string database, string sql)
+    {
+        using var c = Open(database);
+        using var cmd = new NpgsqlCommand(sql, c);
+        var v = cmd.ExecuteScalar();
+        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T));
+    }
+
+    /// <summary>Creates a database with a unique name (dropped first if a previous run left it).</summary>
+    public string CreateDatabase(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
+        Execute("postgres", $"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'");
+        return name;
+    }
+
+    public void DropDatabase(string name) => Execute("postgres", $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+
+    /// <summary>Path of a client program (pg_dump, pg_restore, psql) of the same installation as the server.</summary>
+    public string ClientTool(string name)
+    {
+        if (BinDir is not null && File.Exists(Path.Combine(BinDir, name)))
+            return Path.Combine(BinDir, name);
+        return ChildProcess.OnPath(name) ?? throw new InvalidOperationException($"{name} not found: install the PostgreSQL client (apt-get install postgresql-client)");
+    }
+
+    private void AsServer(string program, IEnumerable<string> args, TimeSpan timeout)
+    {
+        if (_osUser is null)
+            ChildProcess.RunChecked(program, args, timeout);
+        else
+            ChildProcess.RunChecked("runuser", new[] { "-u", _osUser, "--", program }.Concat(args), timeout);
+    }
+
+    private static bool IsRoot()
+    {
+        try
+        {
+            return File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:") && l.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string ServerOsUser()
+    {
+        var chosen = Environment.GetEnvironmentVariable("PGPHASE_TEST_OS_USER");
+        if (!string.IsNullOrWhiteSpace(chosen))
+            return chosen;
+        var users = File.Exists("/etc/passwd") ? File.ReadAllLines("/etc/passwd").Select(l => l.Split(':')[0]).ToHashSet() : [];
+        if (users.Contains("postgres"))
+            return "postgres";
+        throw new InvalidOperationException(
+            "the tests run as root, and PostgreSQL refuses to: install the postgresql package (it creates the \"postgres\" OS user) or set PGPHASE_TEST_OS_USER to an unprivileged user");
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1 || !IsThrowaway)
+            return;
+        try
+        {
+            if (_pgCtl is not null && _dataDir is not null && File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
+                AsServer(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "-t", "30", "stop"], TimeSpan.FromSeconds(60));
+        }
+        catch (Exception)
+        {
+            // Removing the directory below still frees the disk; the server dies with its data directory's lock gone.
+        }
+        try
+        {
+            if (_root is not null && Directory.Exists(_root))
+                Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
