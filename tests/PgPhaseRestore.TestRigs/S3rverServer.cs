@@ -33,12 +33,12 @@ public sealed class S3rverServer : IDisposable
     public int Port { get; }
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
-    public S3Settings Settings(string? secret = null) => new()
+    public S3Settings Settings(string? secret = null, string? accessKey = null) => new()
     {
         EndpointUrl = Endpoint,
         Region = "us-east-1",
         ForcePathStyle = true,
-        AccessKeyId = AccessKey,
+        AccessKeyId = accessKey ?? AccessKey,
         SecretAccessKey = secret ?? SecretKey,
         MaxRetries = 2,
     };

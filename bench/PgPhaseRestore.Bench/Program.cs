@@ -1,0 +1,22 @@
+using PgPhaseRestore.Bench;
+
+// dotnet run -c Release --project bench/PgPhaseRestore.Bench -- <benchmark> [options]
+var name = args.FirstOrDefault() ?? "help";
+var rest = args.Skip(1).ToArray();
+return name switch
+{
+    "toc" => await TocBenchmark.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        usage: dotnet run -c Release --project bench/PgPhaseRestore.Bench -- <benchmark> [options]
+
+          toc [--archive FILE] [--rows N] [--repeat N]
+              Native TOC read vs `pg_restore -l` on the same custom archive (100+ MB, generated in a
+              throwaway cluster unless --archive is given). Prints both medians and their ratio.
+        """);
+    return 2;
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Bench;
+
+/// <summary>Time to read the TOC of a large custom archive: the engine's reader against `pg_restore -l`.</summary>
+public static class TocBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? archive = Option(args, "--archive");
+        int rows = int.Parse(Option(args, "--rows") ?? "1200000");
+        int repeat = int.Parse(Option(args, "--repeat") ?? "15");
+        string pgRestore = ChildProcess.OnPath("pg_restore") ?? "/usr/bin/pg_restore";
+        PostgresCluster? cluster = null;
+        string? tempDir = null;
+        try
+        {
+            if (archive is null)
+            {
+                cluster = new PostgresCluster();
+                pgRestore = cluster.ClientTool("pg_restore");
+                var db = cluster.CreateDatabase("benchtoc");
+                Console.WriteLine($"generating {rows:N0} rows and 300 tables...");
+                cluster.Execute(db, $"""
+                    CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a, md5((g * 3)::text) AS b, now() AS at FROM generate_series(1, {rows}) g;
+                    CREATE INDEX ON big (a); CREATE INDEX ON big (b);
+                    DO $$ BEGIN FOR i IN 1..300 LOOP
+                      EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, v text); CREATE INDEX ON t%s (v); COMMENT ON TABLE t%s IS %L', i, i, i, 'table ' || i);
+                    END LOOP; END $$;
+                    """);
+                tempDir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
+                archive = Path.Combine(tempDir, "big.dump");
+                PgDump.Dump(cluster, db, archive, "-Fc", "-Z0");
+            }
+
+            var size = new FileInfo(archive).Length;
+            Console.WriteLine($"archive: {archive} ({size / 1024.0 / 1024.0:F1} MiB)");
+
+            // Warm both paths once (JIT, page cache), then time them alternately.
+            var entries = (await ReadNative(archive)).Entries.Count;
+            ChildProcess.RunChecked(pgRestore, ["-l", archive], TimeSpan.FromMinutes(5));
+            var native = new List<double>();
+            var reference = new List<double>();
+            for (int i = 0; i < repeat; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                await ReadNative(archive);
+                native.Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                ChildProcess.RunChecked(pgRestore, ["-l", archive], TimeSpan.FromMinutes(5));
+                reference.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            double nativeMedian = Median(native), referenceMedian = Median(reference);
+            Console.WriteLine($"TOC entries:          {entries}");
+            Console.WriteLine($"native reader:        {nativeMedian,9:F2} ms (median of {repeat})");
+            Console.WriteLine($"pg_restore -l:        {referenceMedian,9:F2} ms (median of {repeat})");
+            Console.WriteLine($"ratio pg_restore/native: {referenceMedian / nativeMedian:F2}x");
+            return 0;
+        }
+        finally
+        {
+            cluster?.Dispose();
+            if (tempDir is not null)
+                Directory.Delete(tempDir, recursive: true);
+        }
+    }
+
+    private static async Task<DumpArchive> ReadNative(string path)
+    {
+        using var source = ArchiveSources.Open(path);
+        return await ArchiveReader.ReadAsync(source);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian or Ubuntu machine to build and test PgPhaseRestore:
+# PostgreSQL server and client (the tests start a throwaway cluster), Node.js for s3rver (a real S3 peer on
+# loopback), the pinned s3rver from tests/s3rver/package-lock.json, and a restored, built solution.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=()
+command -v pg_dump >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql postgresql-contrib)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if ! command -v dotnet >/dev/null 2>&1; then
+  # Ubuntu 22.04+ ships the SDK; on Debian add Microsoft's package feed first (see README).
+  packages+=(dotnet-sdk-8.0)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "setup: installing ${packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
+fi
+
+# PostgreSQL refuses to run as root; the tests then start their cluster as the "postgres" OS user,
+# which the postgresql package creates. Make sure it exists even where only the binaries were installed.
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
+
+npm ci --prefix tests/s3rver --no-audit --no-fund --loglevel=error
+dotnet restore PgPhaseRestore.PowerShell.sln
+dotnet build PgPhaseRestore.PowerShell.sln --no-restore -v quiet -nologo
+echo "setup: done. Run the tests with: dotnet test PgPhaseRestore.PowerShell.sln"

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Cmdlets;
+
+/// <summary>
+/// Reads the header and table of contents of pg_dump archives: custom or tar files, directory-format folders,
+/// or s3://bucket/key objects (only the front of the object is fetched). No pg_restore needed.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "PgDumpToc", DefaultParameterSetName = ArchiveSet)]
+[OutputType(typeof(DumpArchive), ParameterSetName = [ArchiveSet])]
+[OutputType(typeof(TocEntry), ParameterSetName = [EntrySet])]
+[OutputType(typeof(string), ParameterSetName = [ListSet])]
+public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
+{
+    private const string ArchiveSet = "Archive";
+    private const string EntrySet = "Entry";
+    private const string ListSet = "List";
+
+    /// <summary>Archive locations: paths, directory-format folders or s3:// URIs.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "Location", "Uri", "Source")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Emit the TOC entries themselves, for filtering with Where-Object.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = EntrySet)]
+    public SwitchParameter ExpandEntries { get; set; }
+
+    /// <summary>Emit the lines `pg_restore -l` prints, to diff or to save as a list file.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ListSet)]
+    public SwitchParameter List { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var s3 = BuildS3Settings();
+        foreach (var location in Path)
+        {
+            var resolved = ResolveLocation(location);
+            DumpArchive archive;
+            try
+            {
+                WriteVerbose($"Reading the table of contents of {resolved}");
+                archive = RunEngine(async ct =>
+                {
+                    using var source = ArchiveSources.Open(resolved, s3);
+                    var read = await ArchiveReader.ReadAsync(source, ct).ConfigureAwait(false);
+                    OnPipeline(() => WriteDebug($"{resolved}: {source.BytesTransferred} bytes read for a TOC of {read.Entries.Count} entries"));
+                    return read;
+                });
+            }
+            catch (Exception ex) when (ErrorRecords.IsPerInput(ex))
+            {
+                WriteError(ErrorRecords.From(ex, location));
+                continue;
+            }
+
+            if (List.IsPresent)
+            {
+                foreach (var line in RestoreList.Format(archive).Split('\n'))
+                    if (line.Length > 0)
+                        WriteObject(line);
+            }
+            else if (ExpandEntries.IsPresent)
+            {
+                WriteObject(archive.Entries, enumerateCollection: true);
+            }
+            else
+            {
+                WriteObject(archive);
+            }
+        }
+    }
+}

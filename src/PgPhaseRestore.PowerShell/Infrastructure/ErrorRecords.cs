@@ -1,0 +1,28 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.PowerShell.Infrastructure;
+
+/// <summary>Maps engine failures to ErrorRecords with stable ErrorIds and categories, so scripts can catch them by id.</summary>
+public static class ErrorRecords
+{
+    public const string ArchiveInvalid = "PgPhaseRestore.ArchiveInvalid";
+    public const string ArchiveUnreachable = "PgPhaseRestore.ArchiveUnreachable";
+    public const string InvalidArgument = "PgPhaseRestore.InvalidArgument";
+    public const string OperationFailed = "PgPhaseRestore.OperationFailed";
+
+    public static ErrorRecord From(Exception ex, object? target) => ex switch
+    {
+        ArchiveFormatException => new ErrorRecord(ex, ArchiveInvalid, ErrorCategory.InvalidData, target),
+        ArchiveSourceException s when s.Message.Contains("access denied", StringComparison.Ordinal) =>
+            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.PermissionDenied, target),
+        ArchiveSourceException => new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ObjectNotFound, target),
+        ArgumentException => new ErrorRecord(ex, InvalidArgument, ErrorCategory.InvalidArgument, target),
+        OperationCanceledException => new ErrorRecord(ex, "PgPhaseRestore.Cancelled", ErrorCategory.OperationStopped, target),
+        _ => new ErrorRecord(ex, OperationFailed, ErrorCategory.NotSpecified, target),
+    };
+
+    /// <summary>Failures that concern one input and let the pipeline go on with the next.</summary>
+    public static bool IsPerInput(Exception ex) => ex is ArchiveFormatException or ArchiveSourceException or ArgumentException;
+}
