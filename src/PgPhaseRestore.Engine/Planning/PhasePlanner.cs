@@ -1,0 +1,82 @@
+using PgPhaseRestore.Engine.Archive;
+
+namespace PgPhaseRestore.Engine.Planning;
+
+/// <summary>
+/// Splits an archive into the four phases. Each entry gets its own phase from its type and section, then moves
+/// later if anything it depends on is restored later (so comments follow the index they describe, and an
+/// attachment follows both indexes it links). Within a phase, entries keep pg_dump's order, which is already a
+/// dependency order. The result is validated before it is returned.
+/// </summary>
+public static class PhasePlanner
+{
+    public static RestorePlan Plan(DumpArchive archive, PlanOptions? options = null)
+    {
+        options ??= new PlanOptions();
+        var excluded = new List<ExcludedEntry>();
+        var excludedIds = new Dictionary<int, bool>(); // dump id -> whether dependents follow it out
+        var phaseOf = new Dictionary<int, PhaseKind>();
+        var filter = new EntryFilter(options);
+
+        PhaseKind current = PhaseKind.Schema;
+        foreach (var e in archive.Entries)
+        {
+            if (e.IsSpecial)
+                continue;
+            if (!RestoreList.IsListedByPgRestore(e))
+            {
+                excluded.Add(new(e, NotRestorableReason(e)));
+                excludedIds[e.DumpId] = false;
+                continue;
+            }
+
+            // A descriptive entry (comment, label) goes wherever its object goes, including out of the plan.
+            var parentOut = e.Dependencies.FirstOrDefault(d => excludedIds.TryGetValue(d, out bool follows) && (follows || EntryRules.IsDescriptive(e)));
+            if (parentOut != 0)
+            {
+                excluded.Add(new(e, $"depends on excluded entry {archive.FindByDumpId(parentOut)}"));
+                excludedIds[e.DumpId] = true;
+                continue;
+            }
+            if (filter.Exclusion(e) is { } why)
+            {
+                excluded.Add(new(e, why.Reason));
+                excludedIds[e.DumpId] = why.DependentsFollow;
+                continue;
+            }
+
+            var phase = EntryRules.BasePhase(e, options.Strategy) ?? (e.Section == TocSection.None ? PhaseKind.Schema : current);
+            foreach (var dep in e.Dependencies)
+            {
+                if (phaseOf.TryGetValue(dep, out var depPhase) && depPhase > phase)
+                    phase = depPhase;
+            }
+            // Phase 3 holds data only: schema objects that depend on data come after it.
+            if (phase == PhaseKind.Data && !EntryRules.IsData(e))
+                phase = PhaseKind.PostData;
+            phaseOf[e.DumpId] = phase;
+            if (e.Section != TocSection.None)
+                current = phase;
+        }
+
+        var phases = Enum.GetValues<PhaseKind>().Select(kind =>
+        {
+            var entries = archive.Entries.Where(e => phaseOf.TryGetValue(e.DumpId, out var p) && p == kind);
+            // Statistics describe loaded rows: apply them after every table is loaded.
+            if (kind == PhaseKind.Data)
+                entries = entries.OrderBy(e => e.Type == "STATISTICS DATA" ? 1 : 0);
+            return new RestorePhase(archive, kind, options.Strategy, entries.ToList());
+        }).ToList();
+
+        var plan = new RestorePlan(archive, options.Strategy, phases, excluded);
+        plan.Validate();
+        return plan;
+    }
+
+    private static string NotRestorableReason(TocEntry e) => e.Type switch
+    {
+        "DATABASE" or "DATABASE PROPERTIES" => "database-level entry: the target database is created separately",
+        _ when e.Name?.StartsWith("DATABASE ", StringComparison.Ordinal) == true => "database-level entry: the target database is created separately",
+        _ => "nothing to restore: no definition and no data (pg_restore -l does not list it)",
+    };
+}

@@ -1,0 +1,25 @@
+namespace PgPhaseRestore.Engine.Planning;
+
+/// <summary>How to split an archive: the strategy and the filters operators need.</summary>
+public sealed class PlanOptions
+{
+    public RestoreStrategy Strategy { get; init; } = RestoreStrategy.PreCreate;
+
+    /// <summary>Only objects in these schemas (empty: all).</summary>
+    public IReadOnlyCollection<string> IncludeSchemas { get; init; } = [];
+
+    public IReadOnlyCollection<string> ExcludeSchemas { get; init; } = [];
+
+    /// <summary>Only these tables (name or schema.name), with their data, indexes and other dependents (empty: all).</summary>
+    public IReadOnlyCollection<string> IncludeTables { get; init; } = [];
+
+    public IReadOnlyCollection<string> ExcludeTables { get; init; } = [];
+
+    /// <summary>Only these entry types, e.g. "TABLE", "INDEX" (empty: all).</summary>
+    public IReadOnlyCollection<string> IncludeTypes { get; init; } = [];
+
+    public IReadOnlyCollection<string> ExcludeTypes { get; init; } = [];
+
+    /// <summary>Leave out grants and default privileges (ACL, DEFAULT ACL entries).</summary>
+    public bool SkipPrivileges { get; init; }
+}

@@ -1,0 +1,46 @@
+using PgPhaseRestore.Engine.Archive;
+
+namespace PgPhaseRestore.Engine.Planning;
+
+/// <summary>
+/// One phase of a plan: its entries in the order pg_restore will run them. Can be written as a pg_restore
+/// list file, run on its own, or edited by hand.
+/// </summary>
+public sealed class RestorePhase
+{
+    public RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries)
+    {
+        Archive = archive;
+        Kind = kind;
+        Strategy = strategy;
+        Entries = entries;
+    }
+
+    public DumpArchive Archive { get; }
+    public PhaseKind Kind { get; }
+    public int Number => (int)Kind;
+    public string Name => Kind.ToString();
+    public RestoreStrategy Strategy { get; }
+    public IReadOnlyList<TocEntry> Entries { get; }
+    public int EntryCount => Entries.Count;
+
+    /// <summary>The archive's location, so that phases bind to -Path downstream.</summary>
+    public string Source => Archive.Source;
+
+    /// <summary>Table data entries in this phase (progress is reported per table).</summary>
+    public int TableCount => Entries.Count(e => e.Type == "TABLE DATA");
+
+    /// <summary>The pg_restore list file of this phase.</summary>
+    public string ToListFile() => RestoreList.Format(Archive, Entries);
+
+    /// <summary>Writes the list file; the name says archive and phase, e.g. phase-2-indexes.list.</summary>
+    public string WriteListFile(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"phase-{Number}-{Name.ToLowerInvariant()}.list");
+        File.WriteAllText(path, ToListFile());
+        return path;
+    }
+
+    public override string ToString() => $"Phase {Number} {Name}: {EntryCount} entries";
+}

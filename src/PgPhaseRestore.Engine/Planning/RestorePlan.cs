@@ -1,0 +1,69 @@
+using PgPhaseRestore.Engine.Archive;
+
+namespace PgPhaseRestore.Engine.Planning;
+
+/// <summary>An archive split into four phases, plus what was left out and why.</summary>
+public sealed class RestorePlan
+{
+    public RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded)
+    {
+        Archive = archive;
+        Strategy = strategy;
+        Phases = phases;
+        Excluded = excluded;
+    }
+
+    public DumpArchive Archive { get; }
+    public RestoreStrategy Strategy { get; }
+    public IReadOnlyList<RestorePhase> Phases { get; }
+    public IReadOnlyList<ExcludedEntry> Excluded { get; }
+
+    public RestorePhase this[PhaseKind kind] => Phases.Single(p => p.Kind == kind);
+
+    /// <summary>
+    /// Proves the plan is a partition of the archive in executable order: every entry restored by exactly one
+    /// phase or excluded with a reason (special entries are applied by pg_restore itself), and every dependency
+    /// restored before its dependent.
+    /// </summary>
+    public void Validate()
+    {
+        var where = new Dictionary<int, (int Phase, int Position)>();
+        foreach (var phase in Phases)
+        {
+            for (int i = 0; i < phase.Entries.Count; i++)
+            {
+                var e = phase.Entries[i];
+                if (!where.TryAdd(e.DumpId, (phase.Number, i)))
+                    throw new PlanException($"{Archive.Source}: entry {e} is in phase {where[e.DumpId].Phase} and again in phase {phase.Number}");
+            }
+        }
+        foreach (var x in Excluded)
+        {
+            if (where.ContainsKey(x.Entry.DumpId))
+                throw new PlanException($"{Archive.Source}: entry {x.Entry} is both excluded ({x.Reason}) and in phase {where[x.Entry.DumpId].Phase}");
+        }
+
+        var excludedIds = Excluded.Select(x => x.Entry.DumpId).ToHashSet();
+        foreach (var e in Archive.Entries)
+        {
+            if (!e.IsSpecial && !where.ContainsKey(e.DumpId) && !excludedIds.Contains(e.DumpId))
+                throw new PlanException($"{Archive.Source}: entry {e} is in no phase and was not excluded: it would be silently dropped");
+        }
+
+        foreach (var phase in Phases)
+        {
+            for (int i = 0; i < phase.Entries.Count; i++)
+            {
+                var e = phase.Entries[i];
+                foreach (var dep in e.Dependencies)
+                {
+                    if (!where.TryGetValue(dep, out var d))
+                        continue; // not restored by this plan: special, excluded, or absent from the TOC
+                    if (d.Phase > phase.Number || (d.Phase == phase.Number && d.Position > i))
+                        throw new PlanException(
+                            $"{Archive.Source}: entry {e} (phase {phase.Number}) would run before {Archive.FindByDumpId(dep)} (phase {d.Phase}) that it depends on");
+                }
+            }
+        }
+    }
+}
