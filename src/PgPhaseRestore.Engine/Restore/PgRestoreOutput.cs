@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>Reads pg_restore's verbose stderr: which item runs, which table's data finished, and what failed where.</summary>
+internal sealed partial class PgRestoreOutput
+{
+    private int? _errorEntryId;
+    private string? _errorEntryText;
+    private readonly List<RestoreError> _errors = [];
+
+    public IReadOnlyList<RestoreError> Errors => _errors;
+
+    public enum Kind
+    {
+        Other,
+        /// <summary>Serial data load of a table started: "processing data for table "s.t"".</summary>
+        TableDataStarted,
+        /// <summary>Parallel worker finished an item: "finished item 3817 TABLE DATA customer".</summary>
+        ItemFinished,
+        /// <summary>Another schema or data item started.</summary>
+        ItemStarted,
+        Error,
+    }
+
+    public (Kind Kind, string? Name, int? DumpId) Parse(string line)
+    {
+        if (line.StartsWith("Command was:", StringComparison.Ordinal) && _errors.Count > 0)
+        {
+            var last = _errors[^1];
+            _errors[^1] = last with { Message = last.Message + " | " + line };
+            return (Kind.Other, null, null);
+        }
+        var m = FromEntry().Match(line);
+        if (m.Success)
+        {
+            _errorEntryId = int.Parse(m.Groups[1].Value);
+            _errorEntryText = m.Groups[2].Value;
+            return (Kind.Other, null, _errorEntryId);
+        }
+        m = ErrorLine().Match(line);
+        if (m.Success)
+        {
+            _errors.Add(new RestoreError(_errorEntryId, _errorEntryText, m.Groups[1].Value));
+            _errorEntryId = null;
+            _errorEntryText = null;
+            return (Kind.Error, null, null);
+        }
+        m = TableData().Match(line);
+        if (m.Success)
+            return (Kind.TableDataStarted, m.Groups[1].Value, null);
+        m = Finished().Match(line);
+        if (m.Success)
+            return (Kind.ItemFinished, null, int.Parse(m.Groups[1].Value));
+        if (Creating().IsMatch(line))
+            return (Kind.ItemStarted, line, null);
+        return (Kind.Other, null, null);
+    }
+
+    [GeneratedRegex(@"^pg_restore: from TOC entry (\d+); \d+ \d+ (.*)$")]
+    private static partial Regex FromEntry();
+
+    [GeneratedRegex(@"^pg_restore: error: (.*)$")]
+    private static partial Regex ErrorLine();
+
+    [GeneratedRegex(@"^pg_restore: processing data for table ""(.*)""$")]
+    private static partial Regex TableData();
+
+    [GeneratedRegex(@"^pg_restore: finished item (\d+) ")]
+    private static partial Regex Finished();
+
+    [GeneratedRegex(@"^pg_restore: (creating|executing|launching item|restoring large object|processing item) ")]
+    private static partial Regex Creating();
+}

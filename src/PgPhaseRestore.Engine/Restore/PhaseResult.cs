@@ -1,0 +1,53 @@
+using PgPhaseRestore.Engine.Archive;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+public enum PhaseStatus
+{
+    Succeeded,
+    Failed,
+    Skipped,
+    Cancelled,
+    NotRun,
+}
+
+/// <summary>A failure pg_restore reported, with the TOC entry it was working on.</summary>
+public sealed record RestoreError(int? DumpId, string? Entry, string Message)
+{
+    public override string ToString() => DumpId is null ? Message : $"TOC entry {DumpId} ({Entry}): {Message}";
+}
+
+/// <summary>The outcome of one phase.</summary>
+public sealed class PhaseResult
+{
+    public required int Phase { get; init; }
+    public required string Name { get; init; }
+    public required PhaseStatus Status { get; init; }
+    public required string Target { get; init; }
+    public required string Source { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public TimeSpan Duration { get; init; }
+    public int Entries { get; init; }
+
+    /// <summary>Tables loaded by this run of the phase (phase 3).</summary>
+    public int TablesLoaded { get; init; }
+
+    public IReadOnlyList<RestoreError> Errors { get; init; } = [];
+    public string? Note { get; init; }
+
+    public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Entries} entries, {Errors.Count} errors)";
+}
+
+/// <summary>Progress of a running restore, reported per phase and per item.</summary>
+public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone, int ItemsTotal, string Activity)
+{
+    public int PercentComplete => ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
+}
+
+/// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>
+public sealed class RestoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+internal static class TocEntryText
+{
+    public static string Describe(TocEntry e) => $"{e.Type} {e.QualifiedName}";
+}

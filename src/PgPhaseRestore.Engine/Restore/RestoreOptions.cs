@@ -1,0 +1,48 @@
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>Where and how to run the phases of a plan.</summary>
+public sealed class RestoreOptions
+{
+    public required PgConnectionInfo Target { get; init; }
+
+    /// <summary>Phases to run (empty: all four), always in phase order.</summary>
+    public IReadOnlyCollection<int> Phases { get; init; } = [];
+
+    /// <summary>Create the target database when it does not exist (needs only CREATEDB).</summary>
+    public bool CreateDatabase { get; init; }
+
+    /// <summary>Run phase 1 into a database that already holds objects.</summary>
+    public bool AllowNonEmptyTarget { get; init; }
+
+    /// <summary>Continue an interrupted restore from its first unfinished step (per the journal).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Run phases again that the journal says completed.</summary>
+    public bool Force { get; init; }
+
+    public bool NoOwner { get; init; }
+    public bool NoPrivileges { get; init; }
+
+    /// <summary>SET ROLE to this role after connecting (pg_restore --role).</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Parallel jobs for the data phase (seekable custom or directory archives only).</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Session settings for every pg_restore connection (passed through PGOPTIONS), e.g. synchronous_commit=off.</summary>
+    public IReadOnlyDictionary<string, string> SessionSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Stop at the first error (default). Otherwise pg_restore goes on and the errors are reported.</summary>
+    public bool StopOnError { get; init; } = true;
+
+    /// <summary>Journal file; default: one per target under the user's local application data.</summary>
+    public string? JournalPath { get; init; }
+
+    /// <summary>Explicit pg_restore (file or bin folder); default: the newest on PATH or in /usr/lib/postgresql.</summary>
+    public string? PgRestorePath { get; init; }
+
+    /// <summary>Keep the list files here (default: a temp folder removed afterwards).</summary>
+    public string? ListDirectory { get; init; }
+}

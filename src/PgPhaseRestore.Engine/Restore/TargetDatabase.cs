@@ -1,0 +1,111 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>The target database: created on request, checked for emptiness, and locked for one restore at a time.</summary>
+public static class TargetDatabase
+{
+    // Advisory lock key (two-int form): "pgph" and 1. Advisory locks are per database, so this is per target.
+    private const int LockClass = 0x70677068;
+    private const int LockObject = 1;
+
+    public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
+    {
+        var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
+        await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = name } } })
+        {
+            if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
+                return false;
+        }
+        if (!create)
+            throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it or ask for it to be created (-CreateDatabase / --create)");
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE {SqlText.Ident(name)}", conn);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct)
+    {
+        Exception? last = null;
+        foreach (var db in new[] { "postgres", "template1" })
+        {
+            try
+            {
+                var conn = new NpgsqlConnection(target.WithDatabase(db).ToNpgsqlConnectionString("pgphase"));
+                await conn.OpenAsync(ct).ConfigureAwait(false);
+                return conn;
+            }
+            catch (PostgresException ex) when (ex.SqlState is "3D000" or "42501")
+            {
+                last = ex; // no such database, or no CONNECT on it: try the next one
+            }
+        }
+        throw new RestoreException($"could not connect to a maintenance database (postgres or template1) on {target.Host}:{target.Port}: {last?.Message}", last);
+    }
+
+    /// <summary>A description of what the database already holds, or null when it holds nothing of the user's.</summary>
+    public static async Task<string?> DescribeContentsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT
+              (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'),
+              (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public')
+                AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp%'),
+              (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')),
+              (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'),
+              (SELECT count(*) FROM pg_largeobject_metadata)
+            """;
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        long relations = r.GetInt64(0), schemas = r.GetInt64(1), functions = r.GetInt64(2), extensions = r.GetInt64(3), blobs = r.GetInt64(4);
+        if (relations + schemas + functions + extensions + blobs == 0)
+            return null;
+        var parts = new List<string>();
+        if (relations > 0) parts.Add($"{relations} relations");
+        if (schemas > 0) parts.Add($"{schemas} schemas");
+        if (functions > 0) parts.Add($"{functions} functions");
+        if (extensions > 0) parts.Add($"{extensions} extensions");
+        if (blobs > 0) parts.Add($"{blobs} large objects");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// Takes the restore lock on the target, held until the connection is disposed. When another restore holds
+    /// it, fails at once and says who: process id, user, application, client address and since when.
+    /// </summary>
+    public static async Task<NpgsqlConnection> LockAsync(PgConnectionInfo target, string applicationName, CancellationToken ct)
+    {
+        var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString(applicationName));
+        await conn.OpenAsync(ct).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockClass}, {LockObject})", conn))
+        {
+            if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                return conn;
+        }
+        string holder = "another session";
+        await using (var who = new NpgsqlCommand($"""
+            SELECT a.pid, a.usename, a.application_name, a.client_addr::text, a.backend_start
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.classid = {LockClass} AND l.objid = {LockObject} AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, conn))
+        await using (var r = await who.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                // Other users' client address and start time are hidden without pg_read_all_stats.
+                holder = $"backend pid {r.GetInt32(0)}, user {(r.IsDBNull(1) ? "?" : r.GetString(1))}, application \"{(r.IsDBNull(2) ? "" : r.GetString(2))}\"" +
+                         (r.IsDBNull(3) ? "" : $", client {r.GetString(3)}") +
+                         (r.IsDBNull(4) ? "" : $", connected since {r.GetFieldValue<DateTime>(4):u}");
+            }
+        }
+        await conn.DisposeAsync().ConfigureAwait(false);
+        throw new RestoreException($"target database \"{target.Database}\" is already being restored ({holder}); one restore at a time per database");
+    }
+}

@@ -1,0 +1,49 @@
+namespace PgPhaseRestore.Engine.Tools;
+
+/// <summary>
+/// A temporary libpq password file (mode 0600) for one child process, deleted on dispose, so that a password
+/// never travels through arguments or the environment of pg_dump and pg_restore.
+/// </summary>
+public sealed class PasswordFile : IDisposable
+{
+    private PasswordFile(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static PasswordFile? Create(PgConnectionInfo connection)
+    {
+        if (!connection.HasPassword)
+            return null;
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pgphase-{Guid.NewGuid():N}.pgpass");
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+        };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            // One wildcard line: the file serves exactly one connection of one child process.
+            writer.Write("*:*:*:*:");
+            writer.Write(Escape(connection.Password!));
+            writer.Write('\n');
+        }
+        return new PasswordFile(path);
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\").Replace(":", "\\:");
+
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace PgPhaseRestore.Engine.Tools;
+
+/// <summary>What a finished child process left behind.</summary>
+public sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
+
+/// <summary>
+/// Runs pg_dump or pg_restore: arguments as a list (never a shell string), the password through a password
+/// file, stderr streamed line by line to the caller, stdin/stdout optionally streamed, and the whole process
+/// tree killed when the token is cancelled.
+/// </summary>
+public static class ToolProcess
+{
+    public static async Task<ToolResult> RunAsync(
+        PgTool tool,
+        IReadOnlyList<string> arguments,
+        PgConnectionInfo? connection,
+        Action<string>? onErrorLine,
+        CancellationToken cancellationToken,
+        IDictionary<string, string>? environment = null,
+        Func<Stream, CancellationToken, Task>? writeStdin = null,
+        Func<Stream, CancellationToken, Task>? readStdout = null)
+    {
+        using var passFile = connection is null ? null : PasswordFile.Create(connection);
+        var psi = new ProcessStartInfo(tool.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardInput = writeStdin is not null,
+            RedirectStandardOutput = readStdout is not null,
+        };
+        foreach (var a in arguments)
+            psi.ArgumentList.Add(a);
+        // The password reaches libpq through the file only.
+        psi.Environment.Remove("PGPASSWORD");
+        if (passFile is not null)
+            psi.Environment["PGPASSFILE"] = passFile.Path;
+        if (environment is not null)
+            foreach (var (k, v) in environment)
+                psi.Environment[k] = v;
+
+        using var process = new Process { StartInfo = psi };
+        var errors = new List<string>();
+        process.Start();
+        using var kill = cancellationToken.Register(() => KillTree(process));
+
+        var stderrTask = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                lock (errors)
+                    errors.Add(line);
+                onErrorLine?.Invoke(line);
+            }
+        }, CancellationToken.None);
+
+        Task stdinTask = Task.CompletedTask, stdoutTask = Task.CompletedTask;
+        if (writeStdin is not null)
+        {
+            stdinTask = Task.Run(async () =>
+            {
+                try
+                {
+                    await using var stdin = process.StandardInput.BaseStream;
+                    await writeStdin(stdin, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException) when (process.HasExited)
+                {
+                    // The tool stopped reading (it failed or was killed); its exit code tells why.
+                }
+            }, CancellationToken.None);
+        }
+        if (readStdout is not null)
+            stdoutTask = Task.Run(() => readStdout(process.StandardOutput.BaseStream, cancellationToken), CancellationToken.None);
+
+        try
+        {
+            await Task.WhenAll(stdinTask, stdoutTask).ConfigureAwait(false);
+        }
+        catch
+        {
+            KillTree(process);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        await stderrTask.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ToolResult(process.ExitCode, errors);
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+        }
+    }
+}

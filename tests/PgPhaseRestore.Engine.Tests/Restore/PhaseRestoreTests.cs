@@ -1,0 +1,206 @@
+using System.Text.RegularExpressions;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>Four-phase restores against real PostgreSQL, as a role with only LOGIN and CREATEDB.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
+{
+    private readonly RestoreFixture _f;
+
+    public PhaseRestoreTests(RestoreFixture fixture) => _f = fixture;
+
+    private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string target, RestoreStrategy strategy = RestoreStrategy.PreCreate,
+        int[]? phases = null, bool resume = false, CancellationToken ct = default, IProgress<RestoreProgress>? progress = null)
+    {
+        var archive = await _f.ReadArchiveAsync();
+        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = strategy });
+        var baseOptions = _f.Options(target);
+        var options = new RestoreOptions
+        {
+            Target = baseOptions.Target, CreateDatabase = true, NoOwner = true, NoPrivileges = true,
+            JournalPath = baseOptions.JournalPath, Phases = phases ?? [], Resume = resume,
+            SessionSettings = new Dictionary<string, string> { ["synchronous_commit"] = "off" },
+        };
+        return await new PhaseRestorer(options, progress).RunAsync(plan.Phases, ct);
+    }
+
+    private static void AssertSucceeded(IReadOnlyList<PhaseResult> results)
+    {
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+    }
+
+    private void AssertSameAsSource(string target)
+    {
+        Assert.Equal(_f.Schema(_f.Source), _f.Schema(target));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+    }
+
+    /// <summary>Statements the restoring role ran in a database, in order, from the server log.</summary>
+    private List<string> LoggedStatements(string database, long fromOffset)
+    {
+        using var stream = new FileStream(_f.Cluster.LogFile!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(fromOffset, SeekOrigin.Begin);
+        var text = new StreamReader(stream).ReadToEnd();
+        var statements = new List<string>();
+        var marker = $" {database} {_f.Restorer} LOG:  statement: ";
+        foreach (Match m in Regex.Matches(text, @"^\S+ \S+ \S+ \[\d+\] (.*)$((?:\n(?!\d{4}-\d\d-\d\d ).*)*)", RegexOptions.Multiline))
+        {
+            var line = m.Value;
+            int at = line.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0)
+                statements.Add(line[(at + marker.Length)..]);
+        }
+        return statements;
+    }
+
+    private static readonly Regex IndexBuild = new(@"CREATE (UNIQUE )?INDEX|ADD CONSTRAINT \S+ (PRIMARY KEY|UNIQUE|EXCLUDE)", RegexOptions.Compiled);
+
+    [Fact]
+    public async Task PreCreate_restore_equals_the_source_and_builds_no_index_after_the_first_row()
+    {
+        var target = _f.NewTargetName("pre");
+        long logStart = new FileInfo(_f.Cluster.LogFile!).Length;
+
+        var results = await RestoreAsync(target);
+
+        AssertSucceeded(results);
+        Assert.Equal([1, 2, 3, 4], results.Select(r => r.Phase));
+        AssertSameAsSource(target);
+
+        var statements = LoggedStatements(target, logStart);
+        int firstCopy = statements.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
+        Assert.True(firstCopy > 0, "the data load should be in the statement log");
+        var lateBuilds = statements.Skip(firstCopy).Where(s => IndexBuild.IsMatch(s)).ToList();
+        Assert.Empty(lateBuilds);
+        Assert.Contains(statements.Take(firstCopy), s => s.Contains("CREATE INDEX events_payload", StringComparison.Ordinal));
+        Assert.Contains(statements.Take(firstCopy), s => s.Contains("EXCLUDE USING gist", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Standard_restore_also_equals_the_source_but_builds_indexes_after_the_load()
+    {
+        var target = _f.NewTargetName("std");
+        long logStart = new FileInfo(_f.Cluster.LogFile!).Length;
+
+        AssertSucceeded(await RestoreAsync(target, RestoreStrategy.Standard));
+        AssertSameAsSource(target);
+
+        // The control for the test above: the same log check does see late builds when they happen.
+        var statements = LoggedStatements(target, logStart);
+        int firstCopy = statements.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
+        Assert.Contains(statements.Skip(firstCopy), s => IndexBuild.IsMatch(s));
+    }
+
+    [Fact]
+    public async Task Four_separate_invocations_give_the_same_target_as_one()
+    {
+        var target = _f.NewTargetName("sep");
+        foreach (var phase in new[] { 1, 2, 3, 4 })
+        {
+            var results = await RestoreAsync(target, phases: [phase]);
+            AssertSucceeded(results);
+            Assert.Equal([phase], results.Select(r => r.Phase));
+        }
+        AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task Restore_killed_in_the_middle_of_phase_3_and_resumed_gives_an_identical_target()
+    {
+        var target = _f.NewTargetName("kill");
+        using var cts = new CancellationTokenSource();
+        // Kill pg_restore while it loads the big table, after other tables have finished.
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Phase == 3 && p.Activity.Contains("app.events", StringComparison.Ordinal) && p.ItemsDone > 3)
+                cts.CancelAfter(300);
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RestoreAsync(target, ct: cts.Token, progress: progress));
+
+        var journal = RestoreJournal.Load(_f.Options(target).JournalPath!);
+        Assert.Equal([1, 2], journal.CompletedPhases);
+        Assert.True(journal.IsInterrupted(3));
+        Assert.NotEmpty(journal.CompletedTables);
+
+        // Running the data phase again from the top is refused: it would duplicate rows.
+        var refused = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        Assert.Contains("was interrupted", refused.Message);
+
+        var resumed = await RestoreAsync(target, resume: true);
+        AssertSucceeded(resumed);
+        Assert.Equal([PhaseStatus.Skipped, PhaseStatus.Skipped, PhaseStatus.Succeeded, PhaseStatus.Succeeded], resumed.Select(r => r.Status));
+        Assert.True(resumed[2].TablesLoaded < DatabaseContents.Fingerprint(_f.Cluster, _f.Source).Count(k => k.Key.StartsWith("r ")),
+            "finished tables are not loaded again");
+        AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task Non_empty_target_is_refused()
+    {
+        var target = _f.NewTargetName("full");
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
+        _f.Cluster.Execute(target, "CREATE TABLE leftover (id int)");
+        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        Assert.Equal($"target database \"{target}\" is not empty (1 relations); restore into an empty database, or allow a non-empty target explicitly", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_second_restore_into_the_same_target_fails_fast_and_names_the_holder()
+    {
+        var target = _f.NewTargetName("busy");
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
+        using var holder = _f.Cluster.Open(target);
+        using (var cmd = new Npgsql.NpgsqlCommand("SET application_name = 'nightly restore'; SELECT pg_advisory_lock(x'70677068'::int, 1)", holder))
+            cmd.ExecuteNonQuery();
+        var started = DateTime.UtcNow;
+        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
+        Assert.Matches($"^target database \"{target}\" is already being restored \\(backend pid \\d+, user postgres, application \"nightly restore\"\\); one restore at a time per database$", ex.Message);
+    }
+
+    [Fact]
+    public async Task The_password_never_reaches_a_child_process_command_line()
+    {
+        var target = _f.NewTargetName("pw");
+        var seen = new List<string>();
+        var progress = new SyncProgress(_ =>
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                    if (cmdline.Contains("pg_restore", StringComparison.Ordinal))
+                    {
+                        lock (seen)
+                            seen.Add(cmdline);
+                        var environ = File.ReadAllText(Path.Combine(dir, "environ"));
+                        Assert.DoesNotContain(_f.RestorerPassword, environ);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        });
+        AssertSucceeded(await RestoreAsync(target, phases: [1], progress: progress));
+        Assert.NotEmpty(seen);
+        Assert.All(seen, c => Assert.DoesNotContain(_f.RestorerPassword, c));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "pgphase-*.pgpass"));
+    }
+}
+
+/// <summary>IProgress that calls back synchronously on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+internal sealed class SyncProgress(Action<RestoreProgress> onReport) : IProgress<RestoreProgress>
+{
+    public void Report(RestoreProgress value) => onReport(value);
+}
