@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Verification;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
@@ -138,6 +140,43 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.True(resumed[2].TablesLoaded < DatabaseContents.Fingerprint(_f.Cluster, _f.Source).Count(k => k.Key.StartsWith("r ")),
             "finished tables are not loaded again");
         AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task Verification_finds_nothing_after_a_restore_and_names_each_difference_after_damage()
+    {
+        var target = _f.NewTargetName("ver");
+        AssertSucceeded(await RestoreAsync(target));
+        var archive = await _f.ReadArchiveAsync();
+        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
+            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+
+        var clean = await RestoreVerifier.VerifyAsync(archive, _f.TargetAs(target), source, RowCountMode.Exact, default);
+        Assert.True(clean.IsMatch, string.Join("; ", clean.Differences));
+        Assert.True(clean.ObjectsChecked > 60, $"checked {clean.ObjectsChecked}");
+        // Row security is forced on app.secret_doc and the restoring role cannot bypass it: said, not guessed.
+        Assert.Equal(11, clean.TablesCounted);
+        Assert.Equal(["app.secret_doc: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS"], clean.Notes);
+
+        _f.Cluster.Execute(target, """
+            DROP INDEX app.customer_name_trgm;
+            ALTER TABLE app.booking DROP CONSTRAINT booking_no_overlap;
+            DROP TRIGGER legacy_touch ON app.legacy;
+            DROP POLICY only_alice ON app.secret_doc;
+            ALTER TABLE app.legacy DROP CONSTRAINT legacy_qty_positive;
+            """);
+        _f.Cluster.Execute(target, "DELETE FROM app.events WHERE id <= 5");
+        var damaged = await RestoreVerifier.VerifyAsync(archive, _f.TargetAs(target), source, RowCountMode.Exact, default);
+        var found = damaged.Differences.Select(d => d.ToString()).Order().ToList();
+        Assert.Equal(
+        [
+            "Missing CHECK CONSTRAINT app.legacy.legacy_qty_positive: expected present, found absent",
+            "Missing CONSTRAINT app.booking.booking_no_overlap: expected present, found absent",
+            "Missing INDEX app.customer_name_trgm: expected present, found absent",
+            "Missing POLICY app.secret_doc.only_alice: expected present, found absent",
+            "Missing TRIGGER app.legacy.legacy_touch: expected present, found absent",
+            "RowCount TABLE app.events: expected 400000 rows, found 399995 rows",
+        ], found);
     }
 
     [Fact]

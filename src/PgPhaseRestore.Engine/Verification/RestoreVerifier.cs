@@ -1,0 +1,152 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Verification;
+
+/// <summary>
+/// Checks a restored database against its archive: every index, constraint, trigger, policy and row-security
+/// setting exists and is valid, every materialized view is populated; and, with a source connection, every
+/// table holds the same number of rows. The catalogs are read once, not per object.
+/// </summary>
+public static class RestoreVerifier
+{
+    public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
+        RowCountMode rowCounts, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString("pgphase verify"));
+        await conn.OpenAsync(ct).ConfigureAwait(false);
+        var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
+        var differences = new List<VerificationDifference>();
+        int checkedObjects = 0;
+
+        foreach (var e in archive.Entries)
+        {
+            var difference = e.Type switch
+            {
+                "INDEX" => CheckIndex(e, catalog),
+                "CONSTRAINT" or "FK CONSTRAINT" or "CHECK CONSTRAINT" => CheckConstraint(e, catalog),
+                "TRIGGER" => CheckNamed(e, "TRIGGER", catalog.Triggers),
+                "POLICY" => CheckNamed(e, "POLICY", catalog.Policies),
+                "ROW SECURITY" => CheckRowSecurity(e, catalog),
+                "TABLE" or "MATERIALIZED VIEW" or "VIEW" or "SEQUENCE" => CheckRelation(e, catalog),
+                "MATERIALIZED VIEW DATA" => CheckPopulated(e, catalog),
+                _ => (VerificationDifference?)null,
+            };
+            if (e.Type is "INDEX" or "CONSTRAINT" or "FK CONSTRAINT" or "CHECK CONSTRAINT" or "TRIGGER" or "POLICY" or "ROW SECURITY"
+                or "TABLE" or "MATERIALIZED VIEW" or "VIEW" or "SEQUENCE" or "MATERIALIZED VIEW DATA")
+                checkedObjects++;
+            if (difference is not null)
+                differences.Add(difference);
+        }
+
+        int counted = 0;
+        var notes = new List<string>();
+        if (rowCounts != RowCountMode.None && source is not null)
+        {
+            await using var src = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase verify"));
+            await src.OpenAsync(ct).ConfigureAwait(false);
+            // Count every row, not the rows a policy lets this role see (an error instead where it cannot bypass them).
+            foreach (var session in new[] { conn, src })
+            {
+                await using var off = new NpgsqlCommand("SET row_security = off", session);
+                await off.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            foreach (var data in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null))
+            {
+                var table = SqlText.Qualified(data.Schema, data.Name!);
+                long actual, expected;
+                try
+                {
+                    actual = await CountAsync(conn, table, ct).ConfigureAwait(false);
+                    expected = rowCounts == RowCountMode.Exact
+                        ? await CountAsync(src, table, ct).ConfigureAwait(false)
+                        : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == "42501" && ex.MessageText.Contains("row-level security", StringComparison.Ordinal))
+                {
+                    notes.Add($"{data.QualifiedName}: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS");
+                    continue;
+                }
+                counted++;
+                bool matches = rowCounts == RowCountMode.Exact
+                    ? expected == actual
+                    : expected < 0 || Math.Abs(expected - actual) <= Math.Max(1000, expected / 10);
+                if (!matches)
+                    differences.Add(new(DifferenceKind.RowCount, "TABLE", data.Schema, data.Name!,
+                        rowCounts == RowCountMode.Exact ? $"{expected} rows" : $"about {expected} rows", $"{actual} rows", data.DumpId));
+            }
+        }
+
+        return new VerificationResult
+        {
+            Target = target.ToString(),
+            Source = source?.ToString() ?? archive.Source,
+            ObjectsChecked = checkedObjects,
+            TablesCounted = counted,
+            RowCounts = source is null ? RowCountMode.None : rowCounts,
+            Differences = differences,
+            Notes = notes,
+        };
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection conn, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM ONLY {table}", conn);
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    private static async Task<long> EstimateAsync(NpgsqlConnection conn, string? schema, string name, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", conn)
+        {
+            Parameters = { new() { Value = schema ?? "public" }, new() { Value = name } },
+        };
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long v ? v : -1;
+    }
+
+    private static VerificationDifference? CheckIndex(TocEntry e, TargetCatalog c)
+    {
+        var key = (e.Schema ?? "", e.Name ?? "");
+        if (!c.Indexes.TryGetValue(key, out bool valid))
+            return new(DifferenceKind.Missing, "INDEX", e.Schema, e.Name ?? "", "present", "absent", e.DumpId);
+        return valid ? null : new(DifferenceKind.Invalid, "INDEX", e.Schema, e.Name ?? "", "valid", "invalid (indisvalid = false)", e.DumpId);
+    }
+
+    private static VerificationDifference? CheckConstraint(TocEntry e, TargetCatalog c)
+    {
+        if (ObjectNames.Constraint(e.Definition) is not { } n)
+            return null; // not a plain ADD CONSTRAINT; nothing reliable to look up
+        var label = e.Type;
+        if (!c.Constraints.TryGetValue((n.Schema, n.Relation, n.Name), out bool validated))
+            return new(DifferenceKind.Missing, label, n.Schema, $"{n.Relation}.{n.Name}", "present", "absent", e.DumpId);
+        bool expectValidated = !e.Definition!.Contains("NOT VALID", StringComparison.Ordinal);
+        return validated == expectValidated ? null :
+            new(DifferenceKind.Invalid, label, n.Schema, $"{n.Relation}.{n.Name}", expectValidated ? "validated" : "NOT VALID", validated ? "validated" : "not validated", e.DumpId);
+    }
+
+    private static VerificationDifference? CheckNamed(TocEntry e, string keyword, HashSet<(string, string, string)> present)
+    {
+        if (ObjectNames.OnRelation(e.Definition, keyword) is not { } n)
+            return null;
+        return present.Contains(n) ? null : new(DifferenceKind.Missing, keyword, n.Schema, $"{n.Relation}.{n.Name}", "present", "absent", e.DumpId);
+    }
+
+    private static VerificationDifference? CheckRowSecurity(TocEntry e, TargetCatalog c)
+    {
+        var key = (e.Schema ?? "", e.Name ?? "");
+        return c.RowSecurity.Contains(key) ? null : new(DifferenceKind.Missing, "ROW SECURITY", e.Schema, e.Name ?? "", "enabled", "disabled", e.DumpId);
+    }
+
+    private static VerificationDifference? CheckRelation(TocEntry e, TargetCatalog c) =>
+        c.Relations.ContainsKey((e.Schema ?? "", e.Name ?? "")) ? null :
+            new(DifferenceKind.Missing, e.Type, e.Schema, e.Name ?? "", "present", "absent", e.DumpId);
+
+    private static VerificationDifference? CheckPopulated(TocEntry e, TargetCatalog c)
+    {
+        if (!c.Relations.TryGetValue((e.Schema ?? "", e.Name ?? ""), out bool populated))
+            return new(DifferenceKind.Missing, "MATERIALIZED VIEW", e.Schema, e.Name ?? "", "present", "absent", e.DumpId);
+        return populated ? null : new(DifferenceKind.Invalid, "MATERIALIZED VIEW", e.Schema, e.Name ?? "", "populated", "not populated", e.DumpId);
+    }
+}
