@@ -1,4 +1,6 @@
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -20,7 +22,8 @@ internal static class CommandRunner
             await Console.Error.WriteLineAsync("pgphase: cancelled").ConfigureAwait(false);
             return Cancelled;
         }
-        catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException
+                                       or IOException or RestoreException or PlanException or Npgsql.NpgsqlException)
         {
             await Console.Error.WriteLineAsync($"pgphase: {ex.Message}").ConfigureAwait(false);
             return Failed;

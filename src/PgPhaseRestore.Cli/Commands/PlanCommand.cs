@@ -1,0 +1,37 @@
+using System.CommandLine;
+using PgPhaseRestore.Engine.Planning;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>`pgphase plan SOURCE [--strategy S] [--out DIR]`: the four phases, and their list files.</summary>
+internal static class PlanCommand
+{
+    public static Command Build()
+    {
+        var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key" };
+        var outDir = new Option<string?>("--out", "-o") { Description = "Write phase-N-name.list files here, for pg_restore -L" };
+        var plan = new PlanOptionsBinder();
+        var s3 = new S3Options();
+        var command = new Command("plan", "Split an archive into the four restore phases");
+        command.Arguments.Add(source);
+        command.Options.Add(outDir);
+        plan.AddTo(command);
+        s3.AddTo(command);
+        command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var result = await ArchivePlanning.PlanAsync(r.GetValue(source)!, plan.Read(r), s3.Read(r), ct);
+            var dir = r.GetValue(outDir);
+            Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {result.Archive.Entries.Count} TOC entries");
+            foreach (var phase in result.Phases)
+            {
+                var file = dir is null ? "" : "  -> " + phase.WriteListFile(dir);
+                Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} entries, {phase.TableCount,5} tables{file}");
+            }
+            Console.WriteLine($"  excluded        {result.Excluded.Count,6} entries");
+            foreach (var x in result.Excluded)
+                Console.WriteLine($"    {x.Entry.DumpId}; {x.Entry.Type} {x.Entry.QualifiedName}: {x.Reason}");
+            return 0;
+        }));
+        return command;
+    }
+}

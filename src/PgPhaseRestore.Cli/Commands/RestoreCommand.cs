@@ -1,0 +1,95 @@
+using System.CommandLine;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>`pgphase restore SOURCE --target CONNINFO [--phase N]...`: runs the four phases (or the ones chosen).</summary>
+internal static class RestoreCommand
+{
+    public static Command Build()
+    {
+        var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key" };
+        var target = ConnectionOptions.Create("--target", "Target database: libpq string or URI (default: DST_PG*/DST_DBNAME, then PG* variables)");
+        var phases = new Option<int[]>("--phase") { Description = "Run only this phase (1 schema, 2 indexes, 3 data, 4 post-data); repeatable" };
+        var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };
+        var nonEmpty = new Option<bool>("--allow-non-empty") { Description = "Run phase 1 into a database that already has objects" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted restore from its first unfinished step" };
+        var force = new Option<bool>("--force") { Description = "Run phases again that already completed" };
+        var noOwner = new Option<bool>("--no-owner", "-O") { Description = "Do not restore object ownership" };
+        var role = new Option<string?>("--role") { Description = "SET ROLE before restoring" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("RESTORE_JOBS"), out int j) ? j : 1 };
+        var settings = new Option<string[]>("--set") { Description = "Session setting name=value for every pg_restore connection, e.g. synchronous_commit=off (repeatable)" };
+        var keepGoing = new Option<bool>("--continue-on-error") { Description = "Do not stop at the first error; report them all" };
+        var journal = new Option<string?>("--journal") { Description = "Journal file (default: one per target under ~/.local/share/pgphase)" };
+        var pgRestore = new Option<string?>("--pg-restore") { Description = "pg_restore to use: file or bin folder" };
+        var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this folder" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
+        var plan = new PlanOptionsBinder();
+        var s3 = new S3Options();
+
+        var command = new Command("restore", "Four-phase restore of an archive into a database");
+        command.Arguments.Add(source);
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, quiet })
+            command.Options.Add(o);
+        plan.AddTo(command);
+        s3.AddTo(command);
+
+        command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var planOptions = plan.Read(r);
+            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct);
+            var options = new RestoreOptions
+            {
+                Target = ConnectionOptions.Read(r.GetValue(target), "DST_"),
+                Phases = r.GetValue(phases) ?? [],
+                CreateDatabase = r.GetValue(create),
+                AllowNonEmptyTarget = r.GetValue(nonEmpty),
+                Resume = r.GetValue(resume),
+                Force = r.GetValue(force),
+                NoOwner = r.GetValue(noOwner),
+                NoPrivileges = planOptions.SkipPrivileges,
+                Role = r.GetValue(role),
+                Jobs = r.GetValue(jobs),
+                SessionSettings = ParseSettings(r.GetValue(settings) ?? []),
+                StopOnError = !r.GetValue(keepGoing),
+                JournalPath = r.GetValue(journal),
+                PgRestorePath = r.GetValue(pgRestore),
+                ListDirectory = r.GetValue(lists),
+            };
+            bool quietMode = r.GetValue(quiet) || IsTrue(Environment.GetEnvironmentVariable("PGPHASE_QUIET"));
+            var progress = quietMode ? null : new ConsoleProgress();
+            var results = await new PhaseRestorer(options, progress, quietMode ? null : m => Console.Error.WriteLine(m)).RunAsync(restorePlan.Phases, ct);
+            foreach (var result in results)
+            {
+                Console.WriteLine(result);
+                foreach (var error in result.Errors)
+                    Console.WriteLine($"    {error}");
+            }
+            return results.All(x => x.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped) ? 0 : CommandRunner.Failed;
+        }));
+        return command;
+    }
+
+    private static bool IsTrue(string? v) => v is "1" or "true" or "yes";
+
+    internal static Dictionary<string, string> ParseSettings(string[] pairs)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var pair in pairs)
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0)
+                throw new ArgumentException($"--set {pair}: expected name=value");
+            result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return result;
+    }
+
+    /// <summary>One line per progress step on stderr, synchronously (the order of lines matters to a reader).</summary>
+    private sealed class ConsoleProgress : IProgress<RestoreProgress>
+    {
+        public void Report(RestoreProgress p) =>
+            Console.Error.WriteLine($"phase {p.Phase} {p.PhaseName}: {p.ItemsDone}/{p.ItemsTotal} {p.Activity}");
+    }
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>
+/// A connection given as a libpq string or URI; what it leaves out comes from the earlier scripts' variables
+/// (DST_PGHOST, DST_PGPORT, DST_PGUSER, DST_PGPASSWORD, DST_DBNAME, or SRC_* for sources), then PG*.
+/// Passwords belong in those variables or a password file, not on the command line.
+/// </summary>
+internal static class ConnectionOptions
+{
+    public static Option<string?> Create(string name, string description) => new(name) { Description = description };
+
+    public static PgConnectionInfo Read(string? conninfo, string prefix)
+    {
+        string? Env(string key) => Environment.GetEnvironmentVariable(key);
+        var info = PgConnectionInfo.Parse(conninfo, key => key switch
+        {
+            "PGHOST" => Env(prefix + "PGHOST") ?? Env("PGHOST"),
+            "PGPORT" => Env(prefix + "PGPORT") ?? Env("PGPORT"),
+            "PGUSER" => Env(prefix + "PGUSER") ?? Env("PGUSER"),
+            "PGPASSWORD" => Env(prefix + "PGPASSWORD") ?? Env("PGPASSWORD"),
+            "PGDATABASE" => Env(prefix + "DBNAME") ?? Env("PGDATABASE"),
+            _ => Env(key),
+        });
+        return info;
+    }
+}

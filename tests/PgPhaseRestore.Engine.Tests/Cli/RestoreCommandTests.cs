@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Tests.Restore;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Cli;
+
+/// <summary>`pgphase plan`, `restore` and `verify` as separate processes, configured the way the earlier scripts were.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDisposable
+{
+    private readonly RestoreFixture _f;
+    private readonly TempDir _dir = new();
+
+    public RestoreCommandTests(RestoreFixture fixture) => _f = fixture;
+
+    private Dictionary<string, string?> Environment(string target) => new()
+    {
+        ["DST_PGHOST"] = _f.Cluster.Host, ["DST_PGPORT"] = _f.Cluster.Port.ToString(), ["DST_PGUSER"] = _f.Restorer,
+        ["DST_PGPASSWORD"] = _f.RestorerPassword, ["DST_DBNAME"] = target,
+        ["SRC_PGHOST"] = _f.Cluster.Host, ["SRC_PGPORT"] = _f.Cluster.Port.ToString(), ["SRC_PGUSER"] = _f.Cluster.User,
+        ["SRC_PGPASSWORD"] = _f.Cluster.Password, ["SRC_DBNAME"] = _f.Source,
+        ["PGPASSWORD"] = null, ["PGHOST"] = null, ["PGUSER"] = null,
+    };
+
+    [Fact]
+    public void Plan_writes_one_list_file_per_phase()
+    {
+        var r = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("PreCreate plan", r.StdOut);
+        var files = Directory.GetFiles(_dir.Path, "*.list").Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(["phase-1-schema.list", "phase-2-indexes.list", "phase-3-data.list", "phase-4-postdata.list"], files);
+        var phase2 = File.ReadAllLines(_dir.File("phase-2-indexes.list")).Where(l => !l.StartsWith(';') && l.Length > 0).ToList();
+        Assert.Contains(phase2, l => l.Contains(" INDEX ATTACH app orders_2023_pkey "));
+        Assert.Contains(phase2, l => l.Contains(" CONSTRAINT app booking booking_no_overlap "));
+        Assert.DoesNotContain(phase2, l => l.Contains(" FK CONSTRAINT "));
+    }
+
+    [Fact]
+    public void Restore_then_verify_with_the_scripts_variables()
+    {
+        var target = _f.NewTargetName("cli");
+        var journal = _dir.File("cli.json");
+        var r = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--create", "--no-owner", "--no-privileges", "--journal", journal, "--set", "synchronous_commit=off");
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        Assert.Contains("Phase 4 PostData: Succeeded", r.StdOut);
+        Assert.Contains("phase 3 Data:", r.StdErr);
+        Assert.DoesNotContain(_f.RestorerPassword, r.StdOut + r.StdErr);
+
+        var v = PgPhaseCli.Run(Environment(target), "verify", _f.DumpPath, "--exact");
+        Assert.True(v.ExitCode == 0, v.StdOut + v.StdErr);
+        Assert.Contains("objects and 11 tables match", v.StdOut);
+    }
+
+    [Fact]
+    public void Sigterm_stops_pg_restore_and_resume_completes_the_restore()
+    {
+        var target = _f.NewTargetName("term");
+        var journal = _dir.File("term.json");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { PgPhaseCli.Dll, "restore", _f.DumpPath, "--create", "--no-owner", "--no-privileges", "--journal", journal })
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment(target))
+            psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var loadingEvents = new TaskCompletionSource();
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("loading table app.events", StringComparison.Ordinal) == true)
+                loadingEvents.TrySetResult();
+        };
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        Assert.True(loadingEvents.Task.Wait(TimeSpan.FromMinutes(3)), "the restore should reach the big table");
+        var children = ChildPids(p.Id);
+        Assert.NotEmpty(children);
+
+        ChildProcess.RunChecked("kill", ["-TERM", p.Id.ToString()], TimeSpan.FromSeconds(10));
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "pgphase should stop on SIGTERM");
+        Assert.NotEqual(0, p.ExitCode);
+        Thread.Sleep(500);
+        Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !IsZombie(pid), $"child {pid} still runs"));
+
+        var state = RestoreJournal.Load(journal);
+        Assert.True(state.IsInterrupted(3));
+
+        var resumed = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--no-privileges", "--journal", journal, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr + resumed.StdOut);
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+    }
+
+    private static List<int> ChildPids(int parent)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1]) == parent)
+                    result.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return result;
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] == 'Z';
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
