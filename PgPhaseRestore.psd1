@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'PgPhaseRestore.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f7c38-8d55-4b0e-9d5e-7c2f3c1b9a61'
+    Author               = 'PgPhaseRestore contributors'
+    CompanyName          = 'PgPhaseRestore contributors'
+    Copyright            = 'Copyright PgPhaseRestore contributors. Licensed under the Apache License, Version 2.0.'
+    Description          = 'Per-database logical backup and four-phase restore of PostgreSQL on managed platforms: schema, empty indexes, data, then the rest; from files or S3-compatible storage.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('PgPhaseRestore.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-PgDumpToc'
+        'Split-PgRestorePhases'
+        'Invoke-PgPhaseRestore'
+        'Test-PgPhaseRestore'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('PostgreSQL', 'pg_dump', 'pg_restore', 'Backup', 'Restore', 'S3', 'RDS', 'Azure', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://github.com/pgphaserestore/PgPhaseRestore'
+            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification.'
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections;
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Cmdlets;
+
+/// <summary>
+/// Runs restore phases into a target database with pg_restore: all four, or the ones chosen with -Phase,
+/// from phase objects on the pipeline or straight from an archive path. One result object per phase.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
+[OutputType(typeof(PhaseResult))]
+public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
+{
+    private const string PhaseSet = "Phase";
+    private const string PathSet = "Path";
+    private readonly List<RestorePhase> _phases = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PhaseSet)]
+    public RestorePhase[] InputObject { get; set; } = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Alias("FullName", "Location", "Uri", "Source")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Target database as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Target { get; set; } = "";
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Only these phases: 1 schema, 2 indexes, 3 data, 4 post-data.</summary>
+    [Parameter]
+    [ValidateRange(1, 4)]
+    public int[] Phase { get; set; } = [];
+
+    [Parameter]
+    public SwitchParameter CreateDatabase { get; set; }
+
+    [Parameter]
+    public SwitchParameter AllowNonEmptyTarget { get; set; }
+
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Run phases again that the journal says completed.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoOwner { get; set; }
+
+    [Parameter]
+    public string? Role { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
+    /// <summary>Session settings for every pg_restore connection, e.g. @{ synchronous_commit = 'off' }.</summary>
+    [Parameter]
+    public Hashtable? SessionSetting { get; set; }
+
+    [Parameter]
+    public SwitchParameter ContinueOnError { get; set; }
+
+    [Parameter]
+    public string? JournalPath { get; set; }
+
+    [Parameter]
+    public string? PgRestorePath { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == PhaseSet)
+        {
+            _phases.AddRange(InputObject);
+            return;
+        }
+        try
+        {
+            var location = ResolveLocation(Path);
+            var options = BuildPlanOptions();
+            var s3 = BuildS3Settings();
+            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct));
+            Restore(plan.Phases);
+        }
+        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        {
+            WriteError(ErrorRecords.From(ex, Path));
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        // Phases piped in from several archives restore one archive after the other.
+        foreach (var group in _phases.GroupBy(p => p.Source))
+            Restore(group.ToList());
+    }
+
+    private void Restore(IReadOnlyList<RestorePhase> phases)
+    {
+        var target = Connections.From(Target, Credential);
+        var chosen = Phase.Length == 0 ? "all phases" : "phase " + string.Join(", ", Phase);
+        if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
+            return;
+
+        var options = new RestoreOptions
+        {
+            Target = target,
+            Phases = Phase,
+            CreateDatabase = CreateDatabase.IsPresent,
+            AllowNonEmptyTarget = AllowNonEmptyTarget.IsPresent,
+            Resume = Resume.IsPresent,
+            Force = Force.IsPresent,
+            NoOwner = NoOwner.IsPresent,
+            NoPrivileges = SkipPrivileges.IsPresent,
+            Role = Role,
+            Jobs = Jobs,
+            SessionSettings = SessionSetting?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "") ?? new Dictionary<string, string>(),
+            StopOnError = !ContinueOnError.IsPresent,
+            JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
+            PgRestorePath = PgRestorePath,
+        };
+
+        var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
+        var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>
+        {
+            parent.PercentComplete = Math.Min(100, (p.Phase - 1) * 25 + p.PercentComplete / 4);
+            parent.StatusDescription = $"phase {p.Phase} of 4: {p.PhaseName}";
+            WriteProgress(parent);
+            WriteProgress(new ProgressRecord(2, $"Phase {p.Phase} {p.PhaseName}", p.Activity.Length == 0 ? "working" : p.Activity)
+            {
+                ParentActivityId = 1,
+                PercentComplete = p.PercentComplete,
+            });
+        }));
+
+        IReadOnlyList<PhaseResult> results;
+        try
+        {
+            results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
+        }
+        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
+            return;
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(1, parent.Activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        foreach (var result in results)
+        {
+            WriteObject(result);
+            foreach (var error in result.Errors)
+                WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
+        }
+    }
+}
+
+/// <summary>IProgress that calls back on the reporting thread; the cmdlet marshals to the pipeline itself.</summary>
+internal sealed class CallbackProgress<T>(Action<T> callback) : IProgress<T>
+{
+    public void Report(T value) => callback(value);
+}

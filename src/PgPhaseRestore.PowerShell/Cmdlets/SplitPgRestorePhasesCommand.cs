@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Cmdlets;
+
+/// <summary>
+/// Splits an archive into the four restore phases (schema, indexes, data, post-data) and emits one phase object
+/// each, ready for Invoke-PgPhaseRestore or for writing pg_restore list files.
+/// </summary>
+[Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(RestorePhase))]
+public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
+{
+    private const string PathSet = "Path";
+    private const string ArchiveSet = "Archive";
+
+    /// <summary>An archive read by Get-PgDumpToc.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
+    public DumpArchive? Archive { get; set; }
+
+    /// <summary>Archive location: file, directory-format folder or s3:// URI.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Alias("FullName", "Location", "Uri", "Source")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Write each phase's pg_restore list file into this folder as well.</summary>
+    [Parameter]
+    public string? ListDirectory { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        RestorePlan plan;
+        try
+        {
+            var options = BuildPlanOptions();
+            if (Archive is not null)
+            {
+                plan = PhasePlanner.Plan(Archive, options);
+            }
+            else
+            {
+                var location = ResolveLocation(Path);
+                var s3 = BuildS3Settings();
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct));
+            }
+        }
+        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        {
+            WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
+            return;
+        }
+
+        foreach (var excluded in plan.Excluded)
+            WriteVerbose($"excluded {excluded.Entry}: {excluded.Reason}");
+        foreach (var phase in plan.Phases)
+        {
+            if (ListDirectory is not null)
+                WriteVerbose($"wrote {phase.WriteListFile(ResolveLocation(ListDirectory))}");
+            WriteObject(phase);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
+
+namespace PgPhaseRestore.PowerShell.Tests;
+
+/// <summary>The conventions PowerShell users expect, asserted on the compiled cmdlets.</summary>
+public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
+{
+    private readonly CmdletMetadata _m;
+
+    public CmdletContractTests(CmdletMetadata metadata) => _m = metadata;
+
+    [Fact]
+    public void The_module_has_the_documented_cmdlets()
+    {
+        foreach (var name in new[] { "Get-PgDumpToc", "Split-PgRestorePhases", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore" })
+            Assert.Contains(name, _m.Cmdlets.Keys);
+    }
+
+    [Fact]
+    public void Every_cmdlet_uses_an_approved_verb()
+    {
+        var approved = new[] { "VerbsCommon", "VerbsData", "VerbsLifecycle", "VerbsDiagnostic", "VerbsCommunications", "VerbsSecurity", "VerbsOther" }
+            .SelectMany(t => _m.Sma(t).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!))
+            .ToHashSet();
+        Assert.Contains("Get", approved);
+        Assert.All(_m.Cmdlets.Keys, name => Assert.Contains(name.Split('-')[0], approved));
+    }
+
+    [Fact]
+    public void Every_cmdlet_declares_its_output_type()
+    {
+        Assert.All(_m.Cmdlets, c => Assert.True(_m.Attribute(c.Value, "OutputTypeAttribute") is not null, $"{c.Key} has no [OutputType]"));
+    }
+
+    [Fact]
+    public void Cmdlets_that_change_a_database_support_WhatIf_and_Confirm()
+    {
+        foreach (var name in new[] { "Invoke-PgPhaseRestore" })
+        {
+            var cmdlet = _m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!;
+            Assert.Equal(true, CmdletMetadata.Named(cmdlet, "SupportsShouldProcess"));
+        }
+    }
+
+    [Fact]
+    public void Secrets_are_PSCredential_never_plain_strings()
+    {
+        foreach (var (name, type) in _m.Cmdlets)
+        {
+            foreach (var p in _m.Parameters(type))
+            {
+                bool secretName = Regex.IsMatch(p.Name, "Password|Secret|Credential|Token", RegexOptions.IgnoreCase);
+                if (secretName)
+                    Assert.True(p.PropertyType.FullName is "System.Management.Automation.PSCredential" or "System.Security.SecureString",
+                        $"{name} -{p.Name} is {p.PropertyType.FullName}");
+            }
+        }
+    }
+
+    /// <summary>The documented pipelines bind without glue: by value or by property name, with a compatible type.</summary>
+    [Theory]
+    [InlineData("Get-PgDumpToc", "Split-PgRestorePhases")]
+    [InlineData("Split-PgRestorePhases", "Invoke-PgPhaseRestore")]
+    [InlineData("Get-PgDumpToc", "Test-PgPhaseRestore")]
+    [InlineData("Get-PgDumpToc", "Invoke-PgPhaseRestore")]
+    public void Pipelines_bind(string from, string to)
+    {
+        var outputs = _m.Attributes(_m.Cmdlets[from], "OutputTypeAttribute")
+            .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (Type)v.Value!))
+            .ToList();
+        var output = outputs.First();
+        var bindings = new List<string>();
+        foreach (var p in _m.Parameters(_m.Cmdlets[to]))
+        {
+            foreach (var attr in _m.Attributes(p, "ParameterAttribute"))
+            {
+                var elementType = p.PropertyType.IsArray ? p.PropertyType.GetElementType()! : p.PropertyType;
+                if (CmdletMetadata.Named(attr, "ValueFromPipeline") is true && elementType.IsAssignableFrom(output))
+                    bindings.Add($"-{p.Name} by value");
+                if (CmdletMetadata.Named(attr, "ValueFromPipelineByPropertyName") is true)
+                {
+                    foreach (var alias in _m.NamesAndAliases(p))
+                    {
+                        var prop = output.GetProperty(alias);
+                        if (prop is not null && (elementType.IsAssignableFrom(prop.PropertyType) || elementType.FullName == "System.String"))
+                            bindings.Add($"-{p.Name} by property {alias}");
+                    }
+                }
+            }
+        }
+        Assert.True(bindings.Count > 0, $"{output.Name} from {from} binds to no parameter of {to}");
+    }
+
+    [Fact]
+    public void The_manifest_exports_exactly_the_compiled_cmdlets()
+    {
+        var manifest = File.ReadAllText(Path.Combine(_m.RepoRoot, "PgPhaseRestore.psd1"));
+        var block = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\(([^)]*)\)").Groups[1].Value;
+        var exported = Regex.Matches(block, "'([^']+)'").Select(m => m.Groups[1].Value).Order().ToArray();
+        Assert.Equal(_m.Cmdlets.Keys.Order().ToArray(), exported);
+        Assert.Matches(@"PowerShellVersion\s*=\s*'7\.4'", manifest);
+        Assert.Matches(@"CompatiblePSEditions\s*=\s*@\('Core'\)", manifest);
+    }
+
+    [Fact]
+    public void No_cmdlet_writes_to_the_console_directly()
+    {
+        using var pe = new PEReader(File.OpenRead(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.PowerShell.dll")));
+        var reader = pe.GetMetadataReader();
+        var referenced = reader.TypeReferences.Select(h => reader.GetTypeReference(h))
+            .Select(t => reader.GetString(t.Namespace) + "." + reader.GetString(t.Name)).ToList();
+        Assert.DoesNotContain("System.Console", referenced);
+    }
+
+    [Fact]
+    public void Cmdlets_stay_thin_and_reference_no_process_or_sql_api()
+    {
+        using var pe = new PEReader(File.OpenRead(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.PowerShell.dll")));
+        var reader = pe.GetMetadataReader();
+        var referenced = reader.TypeReferences.Select(h => reader.GetTypeReference(h))
+            .Select(t => reader.GetString(t.Namespace) + "." + reader.GetString(t.Name)).ToList();
+        Assert.DoesNotContain("System.Diagnostics.Process", referenced);
+        Assert.DoesNotContain("Npgsql.NpgsqlCommand", referenced);
+        Assert.DoesNotContain("Amazon.S3.AmazonS3Client", referenced);
+    }
+}
