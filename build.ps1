@@ -1,0 +1,55 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests and packages the PgPhaseRestore module.
+.DESCRIPTION
+    Build    publishes the module into out/PgPhaseRestore (manifest, formats, cmdlet assembly and dependencies)
+             and an Azure Automation import zip out/PgPhaseRestore.zip (a zip holding a folder named after the module).
+    Test     runs the xunit suites (dotnet test), then the Pester tests in tests/Pester against the built module.
+.EXAMPLE
+    ./build.ps1 -Task Build, Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test')]
+    [string[]] $Task = @('Build', 'Test'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleDir = Join-Path $out 'PgPhaseRestore'
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+if ('Build' -in $Task) {
+    if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/PgPhaseRestore.PowerShell'), '-c', $Configuration, '-o', $moduleDir, '--nologo')
+    Copy-Item (Join-Path $root 'PgPhaseRestore.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
+    Compress-Archive -Path $moduleDir -DestinationPath (Join-Path $out 'PgPhaseRestore.zip') -Force
+    Write-Host "module: $moduleDir"
+}
+
+if ('Test' -in $Task) {
+    Invoke-Native dotnet @('test', (Join-Path $root 'PgPhaseRestore.PowerShell.sln'), '-c', $Configuration)
+    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
+        throw 'Pester 5 is required for the module tests: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
+    }
+    # A fresh process, so the module under test is the one just built.
+    Invoke-Native pwsh @('-NoProfile', '-Command', @"
+Import-Module Pester -MinimumVersion 5.0.0
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$(Join-Path $root 'tests/Pester')'
+`$config.Run.Exit = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$env:PGPHASE_MODULE_PATH = '$moduleDir'
+Invoke-Pester -Configuration `$config
+"@)
+}
