@@ -180,6 +180,55 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     }
 
     [Fact]
+    public async Task As_the_owner_with_ownership_and_privileges_the_full_schema_dump_is_identical()
+    {
+        var target = _f.NewTargetName("own");
+        var archive = await _f.ReadArchiveAsync();
+        var plan = PhasePlanner.Plan(archive);
+        var superuser = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={target}", _ => null)
+            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = superuser, CreateDatabase = true, JournalPath = _f.Options(target).JournalPath,
+        }).RunAsync(plan.Phases, default);
+        AssertSucceeded(results);
+
+        string Full(string db) => string.Join('\n', PgDump.SchemaOnly(_f.Cluster, db).Split('\n')
+            .Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
+        Assert.Equal(Full(_f.Source), Full(target));
+        Assert.Contains("ALTER DEFAULT PRIVILEGES", Full(target));
+    }
+
+    [Fact]
+    public async Task A_failing_entry_is_named_in_the_phase_result()
+    {
+        var target = _f.NewTargetName("err");
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
+        // An object the archive also creates: phase 1 fails on it, and rolls back as a whole.
+        using (var conn = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_f.Cluster.ConnectionString(target)) { Username = _f.Restorer, Password = _f.RestorerPassword }.ConnectionString))
+        {
+            conn.Open();
+            using var cmd = new Npgsql.NpgsqlCommand("CREATE SCHEMA app", conn);
+            cmd.ExecuteNonQuery();
+        }
+        var archive = await _f.ReadArchiveAsync();
+        var options = new RestoreOptions
+        {
+            Target = _f.TargetAs(target), AllowNonEmptyTarget = true, NoOwner = true, NoPrivileges = true,
+            JournalPath = _f.Options(target).JournalPath,
+        };
+        var results = await new PhaseRestorer(options).RunAsync(PhasePlanner.Plan(archive).Phases, default);
+
+        Assert.Equal([PhaseStatus.Failed, PhaseStatus.NotRun, PhaseStatus.NotRun, PhaseStatus.NotRun], results.Select(r => r.Status));
+        var error = Assert.Single(results[0].Errors);
+        Assert.Equal(archive.Entries.Single(e => e.Type == "SCHEMA" && e.Name == "app").DumpId, error.DumpId);
+        Assert.Equal("SCHEMA app postgres", error.Entry);
+        Assert.Contains("schema \"app\" already exists", error.Message);
+        // Single transaction: nothing of phase 1 is left behind.
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app'"));
+    }
+
+    [Fact]
     public async Task Non_empty_target_is_refused()
     {
         var target = _f.NewTargetName("full");
@@ -234,7 +283,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         AssertSucceeded(await RestoreAsync(target, phases: [1], progress: progress));
         Assert.NotEmpty(seen);
         Assert.All(seen, c => Assert.DoesNotContain(_f.RestorerPassword, c));
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "pgphase-*.pgpass"));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), PasswordFile.PatternFor(Environment.ProcessId)));
     }
 }
 
