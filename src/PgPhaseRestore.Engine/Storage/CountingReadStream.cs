@@ -11,6 +11,19 @@ internal sealed class CountingCounter
 /// <summary>Counts bytes read through a stream.</summary>
 internal sealed class CountingReadStream(Stream inner, CountingCounter counter) : Stream
 {
+    /// <summary>Opens a local file for counted reading; a permission problem names the file.</summary>
+    public static Stream OpenFile(string path, string description, CountingCounter counter)
+    {
+        try
+        {
+            return new CountingReadStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024), counter);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ArchiveSourceException(description, "permission denied", ex);
+        }
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
     public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
 

@@ -23,18 +23,8 @@ public sealed class DirectorySource : IArchiveSource
     public string TocFileDescription => System.IO.Path.Combine(Location, "toc.dat");
     public long BytesTransferred => _counter.Value;
 
-    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            Stream file = new FileStream(TocPath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-            return Task.FromResult<Stream>(new CountingReadStream(file, _counter));
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new ArchiveSourceException(TocFileDescription, "permission denied", ex);
-        }
-    }
+    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(CountingReadStream.OpenFile(TocPath, TocFileDescription, _counter));
 
     public void Dispose() { }
 }

@@ -21,18 +21,8 @@ public sealed class LocalFileSource : IArchiveSource
     public string TocFileDescription => Location;
     public long BytesTransferred => _counter.Value;
 
-    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            Stream file = new FileStream(FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-            return Task.FromResult<Stream>(new CountingReadStream(file, _counter));
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new ArchiveSourceException(Location, "permission denied", ex);
-        }
-    }
+    public Task<Stream> OpenTocStreamAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(CountingReadStream.OpenFile(FullPath, Location, _counter));
 
     public void Dispose() { }
 }
