@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
@@ -43,8 +42,7 @@ public static partial class RestoreBenchmark
         {
             var dump = Path.Combine(dir, "source.dump");
             PgDump.Dump(cluster, db, dump, "-Fc", "-Z0");
-            using var source = ArchiveSources.Open(dump);
-            var archive = await ArchiveReader.ReadAsync(source);
+            var archive = await ArchiveReader.ReadAsync(dump, null);
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
 
             var measured = new Dictionary<RestoreStrategy, Measurement>();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Bench;
@@ -69,11 +68,7 @@ public static class TocBenchmark
         }
     }
 
-    private static async Task<DumpArchive> ReadNative(string path)
-    {
-        using var source = ArchiveSources.Open(path);
-        return await ArchiveReader.ReadAsync(source);
-    }
+    private static Task<DumpArchive> ReadNative(string path) => ArchiveReader.ReadAsync(path, null);
 
     private static double Median(List<double> values)
     {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Cli.Commands;
 
@@ -23,8 +22,7 @@ internal static class TocCommand
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(async () =>
         {
-            using var archiveSource = ArchiveSources.Open(result.GetValue(source)!, s3.Read(result));
-            var archive = await ArchiveReader.ReadAsync(archiveSource, ct);
+            var archive = await ArchiveReader.ReadAsync(result.GetValue(source)!, s3.Read(result), ct);
             var output = Console.Out;
             if (result.GetValue(list))
                 await output.WriteAsync(RestoreList.Format(archive));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -23,8 +22,7 @@ internal static class VerifyCommand
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            using var archiveSource = ArchiveSources.Open(r.GetValue(source)!, s3.Read(r));
-            var archive = await ArchiveReader.ReadAsync(archiveSource, ct);
+            var archive = await ArchiveReader.ReadAsync(r.GetValue(source)!, s3.Read(r), ct);
             var srcText = r.GetValue(sourceDb);
             var src = srcText is null && Environment.GetEnvironmentVariable("SRC_DBNAME") is null ? null : ConnectionOptions.Read(srcText, "SRC_");
             var result = await RestoreVerifier.VerifyAsync(archive, ConnectionOptions.Read(r.GetValue(target), "DST_"), src,

@@ -12,6 +12,13 @@ public static class ArchiveReader
     private const int TarBlock = 512;
     private static readonly byte[] Magic = "PGDMP"u8.ToArray();
 
+    /// <summary>Opens a location (file, directory or s3:// URI), reads its TOC and closes it again.</summary>
+    public static async Task<DumpArchive> ReadAsync(string location, S3Settings? s3, CancellationToken cancellationToken = default)
+    {
+        using var source = ArchiveSources.Open(location, s3);
+        return await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
     {
         await using var stream = await source.OpenTocStreamAsync(cancellationToken).ConfigureAwait(false);

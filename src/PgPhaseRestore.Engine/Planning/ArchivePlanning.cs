@@ -6,10 +6,6 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>The one call hosts make to go from a location to a validated plan.</summary>
 public static class ArchivePlanning
 {
-    public static async Task<RestorePlan> PlanAsync(string location, PlanOptions options, S3Settings? s3, CancellationToken ct)
-    {
-        using var source = ArchiveSources.Open(location, s3);
-        var archive = await ArchiveReader.ReadAsync(source, ct).ConfigureAwait(false);
-        return PhasePlanner.Plan(archive, options);
-    }
+    public static async Task<RestorePlan> PlanAsync(string location, PlanOptions options, S3Settings? s3, CancellationToken ct) =>
+        PhasePlanner.Plan(await ArchiveReader.ReadAsync(location, s3, ct).ConfigureAwait(false), options);
 }

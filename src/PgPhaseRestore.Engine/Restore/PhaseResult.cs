@@ -46,8 +46,3 @@ public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone,
 
 /// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>
 public sealed class RestoreException(string message, Exception? inner = null) : Exception(message, inner);
-
-internal static class TocEntryText
-{
-    public static string Describe(TocEntry e) => $"{e.Type} {e.QualifiedName}";
-}

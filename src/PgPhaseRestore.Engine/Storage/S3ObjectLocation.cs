@@ -20,8 +20,5 @@ public sealed record S3ObjectLocation(string Bucket, string Key)
         return new S3ObjectLocation(bucket, key);
     }
 
-    /// <summary>Key of a sibling object, e.g. the manifest beside a dump.</summary>
-    public S3ObjectLocation WithKey(string key) => this with { Key = key };
-
     public override string ToString() => $"{Scheme}{Bucket}/{Key}";
 }

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Verification;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
@@ -54,12 +53,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
             var s3 = BuildS3Settings();
             var result = RunEngine(async ct =>
             {
-                var archive = Archive;
-                if (archive is null)
-                {
-                    using var archiveSource = ArchiveSources.Open(location!, s3);
-                    archive = await ArchiveReader.ReadAsync(archiveSource, ct).ConfigureAwait(false);
-                }
+                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, s3, ct).ConfigureAwait(false);
                 return await RestoreVerifier.VerifyAsync(archive, target, source, RowCount, ct).ConfigureAwait(false);
             });
             foreach (var note in result.Notes)

@@ -13,8 +13,6 @@ public abstract class PgCmdletBase : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
     private BlockingCollection<Action>? _pending;
 
-    protected CancellationToken StopToken => _stop.Token;
-
     protected override void StopProcessing() => _stop.Cancel();
 
     /// <summary>Runs an engine call; callbacks queued with <see cref="OnPipeline"/> run here, in order.</summary>
@@ -35,9 +33,6 @@ public abstract class PgCmdletBase : PSCmdlet
             _pending = null;
         }
     }
-
-    protected void RunEngine(Func<CancellationToken, Task> call) =>
-        RunEngine<bool>(async ct => { await call(ct).ConfigureAwait(false); return true; });
 
     /// <summary>Queues work (WriteProgress, WriteVerbose...) from an engine thread onto the pipeline thread.</summary>
     protected void OnPipeline(Action action)

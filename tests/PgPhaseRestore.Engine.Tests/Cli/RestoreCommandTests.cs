@@ -30,7 +30,7 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         var r = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("PreCreate plan", r.StdOut);
-        var files = Directory.GetFiles(_dir.Path, "*.list").Select(Path.GetFileName).Order().ToArray();
+        var files = Directory.GetFiles(_dir.Path, "*.list").Select(f => Path.GetFileName(f)).Order().ToArray();
         Assert.Equal(["phase-1-schema.list", "phase-2-indexes.list", "phase-3-data.list", "phase-4-postdata.list"], files);
         var phase2 = File.ReadAllLines(_dir.File("phase-2-indexes.list")).Where(l => !l.StartsWith(';') && l.Length > 0).ToList();
         Assert.Contains(phase2, l => l.Contains(" INDEX ATTACH app orders_2023_pkey "));

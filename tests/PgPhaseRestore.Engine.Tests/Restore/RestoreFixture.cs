@@ -1,7 +1,6 @@
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
@@ -40,11 +39,7 @@ public sealed class RestoreFixture : IDisposable
     public string RestorerPassword { get; }
     public string JournalDir { get; }
 
-    public async Task<DumpArchive> ReadArchiveAsync()
-    {
-        using var source = ArchiveSources.Open(DumpPath);
-        return await ArchiveReader.ReadAsync(source);
-    }
+    public Task<DumpArchive> ReadArchiveAsync() => ArchiveReader.ReadAsync(DumpPath, null);
 
     public PgConnectionInfo TargetAs(string database) =>
         PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database} user={Restorer}", _ => null)
