@@ -61,7 +61,7 @@ public sealed class S3rverServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { _script, "-d", _dataDir, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent" })
+        foreach (var a in new[] { _script, _dataDir, "127.0.0.1", Port.ToString() })
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start s3rver");
         var stderr = new System.Text.StringBuilder();
@@ -105,6 +105,7 @@ public sealed class S3rverServer : IDisposable
         p.Dispose();
     }
 
+    /// <summary>tests/s3rver/server.js, which starts s3rver with the two multipart operations it lacks.</summary>
     private static string LocateScript()
     {
         var configured = Environment.GetEnvironmentVariable("PGPHASE_S3RVER");
@@ -112,13 +113,21 @@ public sealed class S3rverServer : IDisposable
             return configured;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var script = Path.Combine(dir.FullName, "tests", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
-            if (File.Exists(script))
-                return script;
-            if (File.Exists(Path.Combine(dir.FullName, "tests", "s3rver", "package.json")))
-                throw new InvalidOperationException($"s3rver is not installed: run `npm ci --prefix {Path.Combine(dir.FullName, "tests", "s3rver")}`");
+            var folder = Path.Combine(dir.FullName, "tests", "s3rver");
+            if (!File.Exists(Path.Combine(folder, "server.js")))
+                continue;
+            if (!File.Exists(Path.Combine(folder, "node_modules", "s3rver", "package.json")))
+                throw new InvalidOperationException($"s3rver is not installed: run `npm ci --prefix {folder}`");
+            return Path.Combine(folder, "server.js");
         }
-        throw new InvalidOperationException("tests/s3rver was not found above the test binaries; set PGPHASE_S3RVER to s3rver's bin/s3rver.js");
+        throw new InvalidOperationException("tests/s3rver/server.js was not found above the test binaries; set PGPHASE_S3RVER to it");
+    }
+
+    /// <summary>Multipart uploads begun and neither completed nor aborted, as s3rver stores them.</summary>
+    public IReadOnlyList<string> PendingUploads(string bucket)
+    {
+        var root = Path.Combine(_dataDir, bucket, "._S3rver_uploads");
+        return Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).ToList()! : [];
     }
 
     public void Dispose()

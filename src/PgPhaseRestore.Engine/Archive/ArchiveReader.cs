@@ -16,7 +16,10 @@ public static class ArchiveReader
     public static async Task<DumpArchive> ReadAsync(string location, S3Settings? s3, CancellationToken cancellationToken = default)
     {
         using var source = ArchiveSources.Open(location, s3);
-        return await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        if (source.Kind == ArchiveSourceKind.S3Object)
+            archive.Storage = s3;
+        return archive;
     }
 
     public static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using Amazon.S3;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Tools;
 
@@ -49,6 +52,11 @@ public sealed class PhaseRestorer
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
+        using var client = S3ObjectLocation.IsS3Uri(archive.Source)
+            ? S3ClientFactory.Create(_options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment())
+            : null;
+        var feed = await CheckArchiveAsync(archive, client, ct).ConfigureAwait(false);
+
         bool created = await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false);
         if (created)
             Log($"created database \"{target.Database}\"");
@@ -74,7 +82,7 @@ public sealed class PhaseRestorer
                     results.Add(Result(phase, PhaseStatus.Skipped, DateTimeOffset.UtcNow, TimeSpan.Zero, 0, [], "completed earlier (journal)"));
                     continue;
                 }
-                var result = await RunPhaseAsync(phase, pgRestore, journal, lockConnection, workDir, ct).ConfigureAwait(false);
+                var result = await RunPhaseAsync(phase, pgRestore, journal, lockConnection, workDir, feed, ct).ConfigureAwait(false);
                 results.Add(result);
                 failed = result.Status != PhaseStatus.Succeeded && _options.StopOnError;
             }
@@ -85,6 +93,33 @@ public sealed class PhaseRestorer
                 Directory.Delete(workDir, recursive: true);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Compares the archive with its manifest (a size that differs means a damaged or replaced backup) and, for an
+    /// archive in a bucket, prepares the feed that streams it into pg_restore.
+    /// </summary>
+    private async Task<BucketArchiveFeed?> CheckArchiveAsync(DumpArchive archive, IAmazonS3? client, CancellationToken ct)
+    {
+        var manifest = _options.SkipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
+        if (!_options.SkipChecks)
+        {
+            if (manifest is null)
+                Log($"no manifest beside {archive.Source}: it is not known to be a complete, verified backup");
+            else
+            {
+                long size = client is not null ? await BucketProbe.SizeAsync(client, S3ObjectLocation.Parse(archive.Source), ct).ConfigureAwait(false)
+                    : File.Exists(archive.Source) ? new FileInfo(archive.Source).Length
+                    : Directory.EnumerateFiles(archive.Source).Sum(f => new FileInfo(f).Length);
+                if (size != manifest.Size)
+                    throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made");
+                Log($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
+            }
+        }
+        if (client is null)
+            return null;
+        var retries = Math.Max(_options.Storage?.MaxRetries ?? archive.Storage?.MaxRetries ?? 0, 10);
+        return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, retries, _log);
     }
 
     private async Task PrepareJournalAsync(RestoreJournal journal, DumpArchive archive, List<RestorePhase> selected, NpgsqlConnection conn, CancellationToken ct)
@@ -125,7 +160,8 @@ public sealed class PhaseRestorer
     private static string Fingerprint(DumpArchive a) =>
         $"{a.Source}|{a.DatabaseName}|{a.Header.CreatedAt:O}|{a.Entries.Count}|{a.Entries.LastOrDefault()?.DumpId}";
 
-    private async Task<PhaseResult> RunPhaseAsync(RestorePhase phase, PgTool pgRestore, RestoreJournal journal, NpgsqlConnection conn, string workDir, CancellationToken ct)
+    private async Task<PhaseResult> RunPhaseAsync(RestorePhase phase, PgTool pgRestore, RestoreJournal journal, NpgsqlConnection conn, string workDir,
+        BucketArchiveFeed? feed, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -153,7 +189,9 @@ public sealed class PhaseRestorer
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
 
         var args = new List<string> { "-d", _options.Target.ToLibpqString(), "-L", listFile, "-v" };
-        int jobs = phase.Kind == PhaseKind.Data && phase.Archive.Format != ArchiveFormat.Tar ? Math.Max(1, _options.Jobs) : 1;
+        int jobs = phase.Kind == PhaseKind.Data && phase.Archive.Format != ArchiveFormat.Tar && feed is null ? Math.Max(1, _options.Jobs) : 1;
+        if (feed is not null && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
+            Log($"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: parallel jobs need a seekable archive (a local file or folder)");
         if (phase.Kind == PhaseKind.Data)
         {
             if (_options.StopOnError)
@@ -172,7 +210,16 @@ public sealed class PhaseRestorer
             args.Add("--no-privileges");
         if (!string.IsNullOrEmpty(_options.Role))
             args.Add("--role=" + _options.Role);
-        args.Add(phase.Archive.Source);
+        int itemsDone = 0, tablesLoaded = 0;
+        // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
+        Func<Stream, CancellationToken, Task>? feedInput = null;
+        if (feed is null)
+            args.Add(phase.Archive.Source);
+        else if (phase.Kind == PhaseKind.Data || !feed.TocSuffices)
+            feedInput = (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
+                Report(phase, itemsDone, entries.Count, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token);
+        else
+            feedInput = feed.WriteTocAsync;
 
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = $"pgphase phase {phase.Number}" };
         if (_options.SessionSettings.Count > 0)
@@ -181,7 +228,6 @@ public sealed class PhaseRestorer
         var output = new PgRestoreOutput();
         var byName = entries.Where(e => e.Type == "TABLE DATA").GroupBy(e => $"{e.Schema}.{e.Name}").ToDictionary(g => g.Key, g => g.First());
         TocEntry? loading = null;
-        int itemsDone = 0, tablesLoaded = 0;
         Report(phase, 0, entries.Count, $"starting pg_restore with {entries.Count} entries");
 
         void OnLine(string line)
@@ -219,7 +265,7 @@ public sealed class PhaseRestorer
         ToolResult run;
         try
         {
-            run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, OnLine, ct, env).ConfigureAwait(false);
+            run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, OnLine, ct, env, feedInput).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -227,6 +273,8 @@ public sealed class PhaseRestorer
             throw;
         }
 
+        if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
+            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tablesLoaded);
         if (run.ExitCode == 0)
         {
             if (loading is not null && jobs == 1)

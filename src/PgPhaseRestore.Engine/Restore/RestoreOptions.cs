@@ -1,3 +1,4 @@
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Restore;
@@ -42,6 +43,12 @@ public sealed class RestoreOptions
 
     /// <summary>Explicit pg_restore (file or bin folder); default: the newest on PATH or in /usr/lib/postgresql.</summary>
     public string? PgRestorePath { get; init; }
+
+    /// <summary>How to reach an archive in a bucket; default: the settings it was read with, then the environment.</summary>
+    public S3Settings? Storage { get; init; }
+
+    /// <summary>Skip the up-front check of the archive's size against its manifest.</summary>
+    public bool SkipChecks { get; init; }
 
     /// <summary>Keep the list files here (default: a temp folder removed afterwards).</summary>
     public string? ListDirectory { get; init; }

@@ -65,9 +65,9 @@ public static class ToolProcess
                     await using var stdin = process.StandardInput.BaseStream;
                     await writeStdin(stdin, cancellationToken).ConfigureAwait(false);
                 }
-                catch (IOException) when (process.HasExited)
+                catch (IOException) when (process.HasExited || process.WaitForExit(30_000))
                 {
-                    // The tool stopped reading (it failed or was killed); its exit code tells why.
+                    // The tool stopped reading (it finished, failed or was killed); its exit code tells why.
                 }
             }, CancellationToken.None);
         }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.PowerShell.Infrastructure;
@@ -164,10 +165,4 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
                 WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
         }
     }
-}
-
-/// <summary>IProgress that calls back on the reporting thread; the cmdlet marshals to the pipeline itself.</summary>
-internal sealed class CallbackProgress<T>(Action<T> callback) : IProgress<T>
-{
-    public void Report(T value) => callback(value);
 }

@@ -1,0 +1,66 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>
+/// Finds the complete backups under a bucket prefix or a folder: those whose manifest exists (it is written
+/// last), newest first. An archive without a manifest is not a backup and is not listed.
+/// </summary>
+public static class BackupCatalog
+{
+    public static async Task<IReadOnlyList<BackupManifest>> ListAsync(string location, string? database, S3Settings? s3, CancellationToken ct)
+    {
+        var found = new List<BackupManifest>();
+        if (S3ObjectLocation.IsS3Uri(location))
+        {
+            var (bucket, prefix) = SplitPrefix(location);
+            using var client = S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment());
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+            ListObjectsV2Response page;
+            do
+            {
+                try
+                {
+                    page = await client.ListObjectsV2Async(request, ct).ConfigureAwait(false);
+                }
+                catch (AmazonS3Exception ex)
+                {
+                    throw S3Errors.Describe(new S3ObjectLocation(bucket, prefix), ex, "list");
+                }
+                foreach (var obj in page.S3Objects ?? [])
+                {
+                    if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))
+                        continue;
+                    var archive = new S3ObjectLocation(bucket, obj.Key[..^BackupManifest.Suffix.Length]).ToString();
+                    if (await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false) is { } manifest)
+                        found.Add(manifest);
+                }
+                request.ContinuationToken = page.NextContinuationToken;
+            } while (page.IsTruncated == true);
+        }
+        else
+        {
+            if (!Directory.Exists(location))
+                throw new DirectoryNotFoundException($"{location}: no such folder");
+            foreach (var file in Directory.EnumerateFiles(location, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
+            {
+                var archive = file[..^BackupManifest.Suffix.Length];
+                if (await ManifestStore.TryLoadAsync(archive, null, ct).ConfigureAwait(false) is { } manifest)
+                    found.Add(manifest);
+            }
+        }
+        return found
+            .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
+            .OrderByDescending(m => m.CompletedAt)
+            .ToList();
+    }
+
+    private static (string Bucket, string Prefix) SplitPrefix(string uri)
+    {
+        var rest = uri[S3ObjectLocation.Scheme.Length..];
+        int slash = rest.IndexOf('/');
+        return slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,49 @@
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>What to dump, where to, and how.</summary>
+public sealed class BackupOptions
+{
+    /// <summary>The source database (its dbname names the database to dump).</summary>
+    public required PgConnectionInfo Source { get; init; }
+
+    /// <summary>
+    /// A file, a folder (directory format) or s3://bucket/key. Ending in "/", it is a prefix under which the
+    /// backup goes to &lt;database&gt;/&lt;name&gt;.dump, name being <see cref="BackupName"/> or the UTC time.
+    /// </summary>
+    public required string Destination { get; init; }
+
+    public string? BackupName { get; init; }
+    public BackupFormat Format { get; init; } = BackupFormat.Custom;
+
+    /// <summary>pg_dump -Z: a level 0-9, or method[:detail] (gzip, lz4, zstd) with pg_dump 16 or later.</summary>
+    public string? Compression { get; init; }
+
+    public IReadOnlyList<string> Schemas { get; init; } = [];
+    public IReadOnlyList<string> ExcludeSchemas { get; init; } = [];
+    public IReadOnlyList<string> Tables { get; init; } = [];
+    public IReadOnlyList<string> ExcludeTables { get; init; } = [];
+
+    /// <summary>Tables whose definitions are dumped but not their rows.</summary>
+    public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+
+    /// <summary>Fail rather than wait longer than this for a table lock (pg_dump --lock-wait-timeout).</summary>
+    public TimeSpan? LockWaitTimeout { get; init; }
+
+    /// <summary>Parallel pg_dump jobs (directory format only).</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Replace an existing backup at the destination.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Skip the up-front reachability checks of the source and the bucket.</summary>
+    public bool SkipChecks { get; init; }
+
+    /// <summary>Explicit pg_dump (file or bin folder); default: one at least as new as the server.</summary>
+    public string? PgDumpPath { get; init; }
+
+    public S3Settings? Storage { get; init; }
+    public MultipartOptions Multipart { get; init; } = new();
+}

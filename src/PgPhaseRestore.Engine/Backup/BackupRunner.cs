@@ -1,0 +1,328 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Amazon.S3;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>
+/// Dumps one database with pg_dump into a local file, a local folder or straight into a multipart upload,
+/// verifies what was stored, then writes the manifest last so that its presence marks a complete backup.
+/// A failed or cancelled backup leaves nothing visible: partial files are removed, uploads aborted.
+/// </summary>
+public sealed class BackupRunner
+{
+    private const string PartialSuffix = ".pgphase-partial";
+    private readonly BackupOptions _options;
+    private readonly IProgress<BackupProgress>? _progress;
+    private readonly Action<string>? _log;
+    private readonly Action<string>? _debug;
+    private string _activity = "starting pg_dump";
+
+    public BackupRunner(BackupOptions options, IProgress<BackupProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
+    {
+        _options = options;
+        _progress = progress;
+        _log = log;
+        _debug = debug;
+    }
+
+    /// <summary>Where a backup of <paramref name="database"/> goes: the destination itself, or under it when it ends with a slash.</summary>
+    public static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(destination))
+            throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");
+        if (!destination.EndsWith('/') && !destination.EndsWith(Path.DirectorySeparatorChar))
+            return destination;
+        var name = string.IsNullOrWhiteSpace(backupName) ? now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) : backupName;
+        var safeDatabase = database.Replace('/', '_').Replace('\\', '_');
+        return $"{destination}{safeDatabase}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
+    }
+
+    public async Task<BackupManifest> RunAsync(CancellationToken ct)
+    {
+        var source = _options.Source;
+        var database = source.Database;
+        if (string.IsNullOrEmpty(database))
+            throw new ArgumentException("the source connection names no database (dbname)");
+        bool toBucket = S3ObjectLocation.IsS3Uri(_options.Destination);
+        if (toBucket && _options.Format == BackupFormat.Directory)
+            throw new ArgumentException("directory-format backups are local only; a bucket receives one custom-format object");
+        if (_options.Jobs > 1 && _options.Format != BackupFormat.Directory)
+            throw new ArgumentException("parallel pg_dump jobs need the directory format");
+        if (_options.Compression is { } z && !IsCompression(z))
+            throw new ArgumentException($"compression \"{z}\": expected a level 0-9 or method[:detail] (gzip, lz4, zstd, none)");
+        if (toBucket)
+            _options.Multipart.Validate();
+
+        var started = DateTimeOffset.UtcNow;
+        var location = ResolveDestination(_options.Destination, database, _options.BackupName, _options.Format, started);
+        if (!toBucket)
+            location = Path.GetFullPath(location);
+
+        var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+        var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
+        Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
+
+        var storage = _options.Storage ?? S3Settings.FromEnvironment();
+        using var client = toBucket ? S3ClientFactory.Create(storage) : null;
+        if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
+            Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
+
+        await EnsureFreeAsync(location, client, ct).ConfigureAwait(false);
+        var stored = toBucket
+            ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, storage, ct).ConfigureAwait(false)
+            : await DumpToDiskAsync(pgDump, location, ct).ConfigureAwait(false);
+
+        // Read the TOC back from what was stored: the backup is checked, not trusted.
+        DumpArchive archive;
+        try
+        {
+            archive = await ArchiveReader.ReadAsync(location, storage, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException)
+        {
+            throw new BackupException($"{location} was stored but its table of contents cannot be read back ({ex.Message}); no manifest was written, so it does not count as a backup", ex);
+        }
+        if (archive.DatabaseName != database)
+            throw new BackupException($"{location} was stored but holds database \"{archive.DatabaseName}\", not \"{database}\"; no manifest was written");
+
+        var manifest = new BackupManifest
+        {
+            Location = location,
+            Database = database,
+            Server = $"{source.Host ?? "localhost"}:{source.Port}",
+            User = facts.User,
+            ServerVersion = facts.ServerVersion,
+            ServerVersionNum = facts.ServerVersionNum,
+            PgDumpVersion = pgDump.VersionText,
+            Format = _options.Format,
+            Compression = _options.Compression,
+            Size = stored.Size,
+            Sha256 = stored.Sha256,
+            Parts = stored.Parts,
+            StartedAt = started,
+            CompletedAt = DateTimeOffset.UtcNow,
+            DatabaseSize = facts.DatabaseSize,
+            Filters = new BackupFilters
+            {
+                Schemas = _options.Schemas, ExcludeSchemas = _options.ExcludeSchemas, Tables = _options.Tables,
+                ExcludeTables = _options.ExcludeTables, ExcludeTableData = _options.ExcludeTableData,
+            },
+            Toc = new TocSummary
+            {
+                ArchiveVersion = archive.Version.ToString(),
+                Entries = archive.Entries.Count,
+                TableData = archive.Entries.Count(e => e.Type == "TABLE DATA"),
+                ByType = archive.Entries.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            },
+            Tables = facts.Tables,
+            Indexes = facts.Indexes,
+            Files = stored.Files,
+        };
+        await ManifestStore.SaveAsync(manifest, client, ct).ConfigureAwait(false);
+        Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
+        return manifest;
+    }
+
+    private sealed record Stored(long Size, string Sha256, int Parts, IReadOnlyList<ArchiveFile> Files);
+
+    /// <summary>Refuses to replace a backup unless forced; when forced, its manifest goes first, so the old backup stops counting before it changes.</summary>
+    private async Task EnsureFreeAsync(string location, IAmazonS3? client, CancellationToken ct)
+    {
+        string? existing;
+        if (client is not null)
+        {
+            if (!_options.SkipChecks)
+                await BucketProbe.CheckWritableAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false);
+            existing = await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false)
+                       ?? await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(BackupManifest.ManifestLocationFor(location)), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            existing = File.Exists(location) || Directory.Exists(location) ? "it exists"
+                : File.Exists(BackupManifest.ManifestLocationFor(location)) ? "its manifest exists" : null;
+        }
+        if (existing is null)
+            return;
+        if (!_options.Force)
+            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it");
+        Log($"replacing the existing backup at {location}");
+        await ManifestStore.DeleteAsync(location, client, ct).ConfigureAwait(false);
+    }
+
+    private List<string> DumpArguments(string? file)
+    {
+        var args = new List<string> { "-d", _options.Source.ToLibpqString(), "-v" };
+        args.Add(_options.Format == BackupFormat.Directory ? "-Fd" : "-Fc");
+        if (file is not null)
+            args.AddRange(["-f", file]);
+        if (_options.Jobs > 1)
+            args.AddRange(["-j", _options.Jobs.ToString(CultureInfo.InvariantCulture)]);
+        if (!string.IsNullOrEmpty(_options.Compression))
+            args.AddRange(["-Z", _options.Compression]);
+        foreach (var s in _options.Schemas)
+            args.Add("--schema=" + s);
+        foreach (var s in _options.ExcludeSchemas)
+            args.Add("--exclude-schema=" + s);
+        foreach (var t in _options.Tables)
+            args.Add("--table=" + t);
+        foreach (var t in _options.ExcludeTables)
+            args.Add("--exclude-table=" + t);
+        foreach (var t in _options.ExcludeTableData)
+            args.Add("--exclude-table-data=" + t);
+        if (_options.LockWaitTimeout is { } wait)
+            args.Add("--lock-wait-timeout=" + ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        return args;
+    }
+
+    private async Task<Stored> DumpToBucketAsync(PgTool pgDump, S3ObjectLocation target, IAmazonS3 client, S3Settings storage, CancellationToken ct)
+    {
+        var upload = await S3MultipartUpload.StartAsync(client, target, _options.Multipart, storage.UseGenericProtocol,
+            new Dictionary<string, string> { ["pgphase-database"] = _options.Source.Database! }, ct).ConfigureAwait(false);
+        _debug?.Invoke($"multipart upload {upload.UploadId} started for {target}");
+        var clock = Stopwatch.StartNew();
+        var partProgress = new CallbackProgress<UploadProgress>(p => Report(target.ToString(), p.Bytes, clock, $"{p.PartsDone} parts stored, part size {SizeText.Format(p.CurrentPartSize)}; {_activity}"));
+        bool completed = false;
+        try
+        {
+            var run = await ToolProcess.RunAsync(pgDump, DumpArguments(null), _options.Source, OnDumpLine, ct, Environment(),
+                readStdout: (stdout, token) => upload.UploadFromAsync(stdout, partProgress, token)).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+                throw new BackupException($"pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}");
+            await upload.CompleteAsync(ct).ConfigureAwait(false);
+            completed = true;
+            _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
+            return new Stored(upload.Size, upload.Sha256!, upload.PartCount, []);
+        }
+        catch (Exception ex) when (!completed)
+        {
+            var problem = await upload.AbortAsync().ConfigureAwait(false);
+            var outcome = problem ?? $"upload {upload.UploadId} aborted, no object was written";
+            Log($"backup of {_options.Source.Database} to {target} failed: {outcome}");
+            if (ex is OperationCanceledException)
+                throw;
+            throw new BackupException($"{target}: {Message(ex)}; {outcome}", ex);
+        }
+    }
+
+    private async Task<Stored> DumpToDiskAsync(PgTool pgDump, string location, CancellationToken ct)
+    {
+        var partial = location + PartialSuffix;
+        Directory.CreateDirectory(Path.GetDirectoryName(location)!);
+        DeletePath(partial);
+        var clock = Stopwatch.StartNew();
+        using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var poller = Task.Run(async () =>
+        {
+            while (!polling.IsCancellationRequested)
+            {
+                await Task.Delay(1000, polling.Token).ConfigureAwait(false);
+                Report(location, PathSize(partial), clock, _activity);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            var run = await ToolProcess.RunAsync(pgDump, DumpArguments(partial), _options.Source, OnDumpLine, ct, Environment()).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+                throw new BackupException($"{location}: pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}; nothing was written");
+            var (size, sha, files) = await HashAsync(partial, ct).ConfigureAwait(false);
+            Report(location, size, clock, "stored");
+            Publish(partial, location);
+            return new Stored(size, sha, 0, files);
+        }
+        catch
+        {
+            DeletePath(partial);
+            throw;
+        }
+        finally
+        {
+            polling.Cancel();
+            try { await poller.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>Moves the finished dump to its name; a forced replacement swaps the old one out first.</summary>
+    private static void Publish(string partial, string location)
+    {
+        if (File.Exists(partial))
+        {
+            File.Move(partial, location, overwrite: true);
+            return;
+        }
+        if (Directory.Exists(location))
+        {
+            var old = location + ".pgphase-old";
+            DeletePath(old);
+            Directory.Move(location, old);
+            Directory.Move(partial, location);
+            DeletePath(old);
+            return;
+        }
+        if (File.Exists(location))
+            File.Delete(location);
+        Directory.Move(partial, location);
+    }
+
+    /// <summary>Size and SHA-256 of a file, or of a folder's files (the folder's digest covers each file's name and digest).</summary>
+    private static async Task<(long Size, string Sha256, IReadOnlyList<ArchiveFile> Files)> HashAsync(string path, CancellationToken ct)
+    {
+        if (File.Exists(path))
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+            var digest = await SHA256.HashDataAsync(file, ct).ConfigureAwait(false);
+            return (file.Length, Hex(digest), []);
+        }
+        var files = new List<ArchiveFile>();
+        foreach (var f in Directory.EnumerateFiles(path).Order(StringComparer.Ordinal))
+        {
+            await using var file = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+            files.Add(new ArchiveFile(Path.GetFileName(f), file.Length, Hex(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false))));
+        }
+        var listing = string.Join("\n", files.Select(f => $"{f.Sha256}  {f.Name}"));
+        return (files.Sum(f => f.Size), Hex(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(listing))), files);
+    }
+
+    private static string Hex(byte[] digest) => Convert.ToHexString(digest).ToLowerInvariant();
+
+    private static long PathSize(string path) =>
+        File.Exists(path) ? new FileInfo(path).Length
+        : Directory.Exists(path) ? Directory.EnumerateFiles(path).Sum(f => new FileInfo(f).Length) : 0;
+
+    private static void DeletePath(string path)
+    {
+        if (File.Exists(path))
+            File.Delete(path);
+        else if (Directory.Exists(path))
+            Directory.Delete(path, recursive: true);
+    }
+
+    private static Dictionary<string, string> Environment() => new() { ["PGAPPNAME"] = "pgphase backup" };
+
+    private void OnDumpLine(string line)
+    {
+        _debug?.Invoke(line);
+        const string dumping = "pg_dump: dumping contents of table ";
+        if (line.StartsWith(dumping, StringComparison.Ordinal))
+            _activity = "dumping table " + line[dumping.Length..];
+        else if (line.Contains("error:", StringComparison.Ordinal) || line.Contains("warning:", StringComparison.Ordinal))
+            Log(line);
+    }
+
+    private void Report(string destination, long bytes, Stopwatch clock, string activity) =>
+        _progress?.Report(new BackupProgress(_options.Source.Database!, destination, bytes, bytes / Math.Max(0.001, clock.Elapsed.TotalSeconds), activity));
+
+    private static string Tail(IReadOnlyList<string> lines) =>
+        string.Join(" | ", lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal)).TakeLast(5));
+
+    private static string Message(Exception ex) => ex is BackupException or ArchiveSourceException or IOException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+
+    private static bool IsCompression(string z) =>
+        System.Text.RegularExpressions.Regex.IsMatch(z, @"^([0-9]|(none|gzip|lz4|zstd)(:[A-Za-z0-9_=,]+)?)$");
+
+    private void Log(string message) => _log?.Invoke(message);
+}

@@ -1,0 +1,77 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>The source database as it stands when a backup starts.</summary>
+public sealed record SourceFacts(
+    string ServerVersion, int ServerVersionNum, string User, long DatabaseSize,
+    IReadOnlyList<TableStats> Tables, IReadOnlyList<IndexStats> Indexes)
+{
+    public int ServerMajor => ServerVersionNum / 10000;
+}
+
+/// <summary>Reads the server version and per-table and per-index sizes and row estimates with one short connection.</summary>
+public static class SourceInspector
+{
+    public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase backup"));
+        try
+        {
+            await conn.OpenAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw new BackupException($"cannot connect to the source {source}: {ex.Message}", ex);
+        }
+
+        string version = "", user = "";
+        int versionNum = 0;
+        long dbSize = 0;
+        await using (var cmd = new NpgsqlCommand("SELECT current_setting('server_version'), current_setting('server_version_num')::int, current_user, pg_database_size(current_database())", conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            version = r.GetString(0);
+            versionNum = r.GetInt32(1);
+            user = r.GetString(2);
+            dbSize = r.GetInt64(3);
+        }
+
+        var tables = new List<TableStats>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT n.nspname, c.relname, c.relkind::text, pg_total_relation_size(c.oid), pg_relation_size(c.oid),
+                   CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+            ORDER BY 1, 2
+            """, conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                tables.Add(new TableStats(r.GetString(0), r.GetString(1), Kind(r.GetString(2)), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt64(5)));
+        }
+
+        var indexes = new List<IndexStats>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT n.nspname, t.relname, c.relname, pg_relation_size(c.oid), i.indisunique, i.indisprimary
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+            ORDER BY 1, 2, 3
+            """, conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5)));
+        }
+        return new SourceFacts(version, versionNum, user, dbSize, tables, indexes);
+    }
+
+    private static string Kind(string relkind) => relkind switch
+    {
+        "p" => "partitioned table",
+        "m" => "materialized view",
+        _ => "table",
+    };
+}

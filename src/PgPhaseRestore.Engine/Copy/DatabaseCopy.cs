@@ -1,0 +1,24 @@
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+
+namespace PgPhaseRestore.Engine.Copy;
+
+/// <summary>A backup, then the four-phase restore of exactly that backup into another database.</summary>
+public sealed record CopyResult(BackupManifest Backup, IReadOnlyList<PhaseResult> Phases)
+{
+    public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);
+}
+
+/// <summary>Source to storage to target in one call. The backup stays where it was written, complete with its manifest.</summary>
+public static class DatabaseCopy
+{
+    public static async Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
+        IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct)
+    {
+        var manifest = await new BackupRunner(backup, backupProgress, log, debug).RunAsync(ct).ConfigureAwait(false);
+        var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
+        var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
+        return new CopyResult(manifest, results);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>
+/// Feeds an archive that lives in a bucket to pg_restore's standard input. The schema, index and post-data
+/// phases need only the table of contents, so they get the object's first bytes (one ranged GET); the data
+/// phase gets the whole object in one resumable stream, hashed on the way and checked against the manifest.
+/// </summary>
+internal sealed class BucketArchiveFeed
+{
+    /// <summary>After pg_restore stops reading, at most this much more is read just to finish the checksum.</summary>
+    private const long MaxDrainForChecksum = 64L * 1024 * 1024;
+
+    private readonly IAmazonS3 _client;
+    private readonly S3ObjectLocation _location;
+    private readonly DumpArchive _archive;
+    private readonly BackupManifest? _manifest;
+    private readonly int _retries;
+    private readonly Action<string>? _log;
+
+    public BucketArchiveFeed(IAmazonS3 client, S3ObjectLocation location, DumpArchive archive, BackupManifest? manifest, int retries, Action<string>? log)
+    {
+        _client = client;
+        _location = location;
+        _archive = archive;
+        _manifest = manifest;
+        _retries = retries;
+        _log = log;
+    }
+
+    /// <summary>Set after a data-phase feed: why the streamed bytes cannot be trusted, or null.</summary>
+    public string? IntegrityProblem { get; private set; }
+
+    public int Resumes { get; private set; }
+
+    /// <summary>Whether a phase can be fed from the TOC alone (custom format keeps its TOC at the front).</summary>
+    public bool TocSuffices => _archive.Format == ArchiveFormat.Custom;
+
+    public async Task WriteTocAsync(Stream stdin, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = _location.Bucket,
+                Key = _location.Key,
+                ByteRange = new ByteRange(0, _archive.TocEndOffset - 1),
+            }, ct).ConfigureAwait(false);
+            await response.ResponseStream.CopyToAsync(stdin, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(_location, ex);
+        }
+    }
+
+    public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
+    {
+        await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        long total = 0;
+        bool readerGone = false;
+        while (true)
+        {
+            int n = await source.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (n == 0)
+                break;
+            sha.AppendData(buffer, 0, n);
+            total += n;
+            if (!readerGone)
+            {
+                try
+                {
+                    await stdin.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // pg_restore has read all it needs (or failed; its exit code says which).
+                    readerGone = true;
+                    if (source.Length - total > MaxDrainForChecksum)
+                        break;
+                }
+            }
+            if (progress is not null && clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
+            {
+                lastReport = clock.Elapsed;
+                progress(total, source.Length, total / clock.Elapsed.TotalSeconds);
+            }
+        }
+        Resumes = source.Resumes;
+        if (total < source.Length)
+        {
+            IntegrityProblem = null;
+            _log?.Invoke($"{_location}: pg_restore needed only the first {SizeText.Format(total)} of {SizeText.Format(source.Length)}; the SHA-256 was not checked");
+            return;
+        }
+        var digest = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+        if (_manifest is not null && !string.Equals(_manifest.Sha256, digest, StringComparison.OrdinalIgnoreCase))
+            IntegrityProblem = $"{_location}: the object's SHA-256 is {digest} but its manifest says {_manifest.Sha256}; the archive changed or was damaged after the backup";
+        else if (_manifest is not null)
+            _log?.Invoke($"{_location}: SHA-256 matches the manifest ({digest})");
+    }
+}

@@ -1,0 +1,58 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Servers;
+
+/// <summary>Lists a server's databases, for loops that back up or move each one on its own.</summary>
+public static class ServerDatabases
+{
+    /// <summary>
+    /// Connects to the database the connection names (or "postgres", then "template1") and lists every database the
+    /// filter keeps, by name. Sizes are null where the user may not connect (pg_database_size needs CONNECT).
+    /// </summary>
+    public static async Task<IReadOnlyList<DatabaseInfo>> ListAsync(PgConnectionInfo server, DatabaseFilter filter, CancellationToken ct)
+    {
+        var candidates = string.IsNullOrEmpty(server.Database) ? new[] { "postgres", "template1" } : new[] { server.Database };
+        NpgsqlConnection? conn = null;
+        Exception? last = null;
+        foreach (var db in candidates)
+        {
+            var attempt = new NpgsqlConnection(server.WithDatabase(db).ToNpgsqlConnectionString("pgphase list"));
+            try
+            {
+                await attempt.OpenAsync(ct).ConfigureAwait(false);
+                conn = attempt;
+                break;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                last = ex;
+                await attempt.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        if (conn is null)
+            throw new InvalidOperationException($"cannot connect to {server} to list its databases: {last?.Message}", last);
+
+        await using (conn)
+        {
+            var serverName = $"{server.Host ?? "localhost"}:{server.Port}";
+            var result = new List<DatabaseInfo>();
+            await using var cmd = new NpgsqlCommand("""
+                SELECT d.datname, pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate,
+                       CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid) END,
+                       d.datistemplate, d.datallowconn, has_database_privilege(d.oid, 'CONNECT')
+                FROM pg_database d ORDER BY d.datname
+                """, conn);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var name = r.GetString(0);
+                var info = new DatabaseInfo(name, r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4),
+                    r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), serverName, server.WithDatabase(name).ToLibpqString());
+                if (filter.Matches(info))
+                    result.Add(info);
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Cheap questions asked of a bucket before a long operation starts.</summary>
+public static class BucketProbe
+{
+    /// <summary>Fails early, naming the bucket, when it is missing or the credentials cannot list it.</summary>
+    public static async Task CheckWritableAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
+    {
+        try
+        {
+            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key, MaxKeys = 1 }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(location, ex, "list the bucket of");
+        }
+    }
+
+    /// <summary>"12.3 MiB, last modified ..." when the object exists, otherwise null.</summary>
+    public static async Task<string?> DescribeIfExistsAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
+    {
+        try
+        {
+            var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
+            return $"{SizeText.Format(head.ContentLength)}, last modified {head.LastModified:u}";
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(location, ex);
+        }
+    }
+
+    /// <summary>Size of an object, failing with the object's name when it cannot be read.</summary>
+    public static async Task<long> SizeAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
+    {
+        try
+        {
+            var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
+            return head.ContentLength;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(location, ex);
+        }
+    }
+}

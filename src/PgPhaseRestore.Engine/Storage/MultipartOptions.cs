@@ -1,0 +1,73 @@
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>
+/// How a stream of unknown length is cut into multipart-upload parts. Parts start small and double every
+/// tenth of the part limit, so a small dump uses few small parts while the largest still fits: with the
+/// defaults, 8 MiB parts grow to 4 GiB and 10,000 parts hold about 7.8 TiB (S3 itself stops at 5 TiB).
+/// Memory stays within <see cref="PartsInFlight"/> x the current part size.
+/// </summary>
+public sealed class MultipartOptions
+{
+    public const long MinPartSize = 5L * 1024 * 1024;
+    public const long S3MaxPartSize = 5L * 1024 * 1024 * 1024;
+    public const int S3MaxParts = 10_000;
+
+    /// <summary>Size of the first parts (at least 5 MiB, the S3 minimum).</summary>
+    public long InitialPartSize { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Parts never grow beyond this; lower it to cap memory (at the cost of the largest object).</summary>
+    public long MaxPartSize { get; init; } = S3MaxPartSize;
+
+    /// <summary>The server's part limit: 10,000 on AWS; some providers allow fewer (Scaleway: 1,000).</summary>
+    public int MaxParts { get; init; } = S3MaxParts;
+
+    /// <summary>Parts held in memory at once: the one being filled plus those uploading.</summary>
+    public int PartsInFlight { get; init; } = 4;
+
+    /// <summary>Attempts per part beyond the first, with exponential backoff.</summary>
+    public int Retries { get; init; } = 5;
+
+    public void Validate()
+    {
+        if (InitialPartSize < MinPartSize)
+            throw new ArgumentException($"part size {SizeText.Format(InitialPartSize)} is below the S3 minimum of 5 MiB");
+        if (MaxPartSize < InitialPartSize)
+            throw new ArgumentException($"maximum part size {SizeText.Format(MaxPartSize)} is below the initial part size {SizeText.Format(InitialPartSize)}");
+        if (MaxPartSize > S3MaxPartSize)
+            throw new ArgumentException($"maximum part size {SizeText.Format(MaxPartSize)} is above the S3 limit of 5 GiB");
+        if (MaxParts is < 1 or > S3MaxParts)
+            throw new ArgumentException($"maximum part count {MaxParts} must be between 1 and {S3MaxParts}");
+        if (PartsInFlight < 1)
+            throw new ArgumentException("at least one part must be allowed in flight");
+        if (Retries < 0)
+            throw new ArgumentException("retries cannot be negative");
+    }
+
+    /// <summary>Size of part <paramref name="partNumber"/> (1-based).</summary>
+    public long PartSize(int partNumber)
+    {
+        int tierLength = Math.Max(1, MaxParts / 10);
+        int tier = Math.Min((partNumber - 1) / tierLength, 30);
+        long size = InitialPartSize << tier;
+        return size <= 0 || size > MaxPartSize ? MaxPartSize : size;
+    }
+
+    /// <summary>The largest stream these settings can store.</summary>
+    public long MaxObjectSize
+    {
+        get
+        {
+            long total = 0;
+            int tierLength = Math.Max(1, MaxParts / 10);
+            for (int part = 1; part <= MaxParts; part += tierLength)
+            {
+                int count = Math.Min(tierLength, MaxParts - part + 1);
+                total += PartSize(part) * count;
+            }
+            return total;
+        }
+    }
+
+    /// <summary>Upper bound of part buffers held at once at the current part size.</summary>
+    public long MemoryBound(int partNumber) => PartSize(partNumber) * PartsInFlight;
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Bytes written so far by a streaming upload.</summary>
+public sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone, long CurrentPartSize);
+
+/// <summary>
+/// Streams a source of unknown length into one multipart upload: parts grow as the upload proceeds, a
+/// bounded number are in memory at once, each is sent with its MD5 and retried with backoff, and SHA-256 is
+/// computed on the way. Nothing is visible until <see cref="CompleteAsync"/>; on any failure call
+/// <see cref="AbortAsync"/>, so that no partial object appears and no incomplete upload is left to pay for.
+/// </summary>
+public sealed class S3MultipartUpload
+{
+    private readonly IAmazonS3 _client;
+    private readonly MultipartOptions _options;
+    private readonly bool _checkETags;
+    private readonly SortedDictionary<int, string> _etags = [];
+    private readonly SegmentPool _pool = new();
+    private long _bytes;
+    private int _partsStarted;
+    private int _partsDone;
+
+    private S3MultipartUpload(IAmazonS3 client, S3ObjectLocation location, string uploadId, MultipartOptions options, bool checkETags)
+    {
+        _client = client;
+        Location = location;
+        UploadId = uploadId;
+        _options = options;
+        _checkETags = checkETags;
+    }
+
+    public S3ObjectLocation Location { get; }
+    public string UploadId { get; }
+    public long Size => Interlocked.Read(ref _bytes);
+    public int PartCount => _etags.Count;
+    public string? Sha256 { get; private set; }
+
+    /// <summary>
+    /// Starts an upload. <paramref name="genericServer"/>: the server is not AWS, so a part's ETag is its MD5
+    /// and is compared with what was sent (AWS verifies the Content-MD5 header itself, and its ETags are not
+    /// MD5s under KMS encryption).
+    /// </summary>
+    public static async Task<S3MultipartUpload> StartAsync(IAmazonS3 client, S3ObjectLocation location, MultipartOptions options,
+        bool genericServer, IDictionary<string, string>? metadata, CancellationToken ct)
+    {
+        options.Validate();
+        var request = new InitiateMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key, ContentType = "application/octet-stream" };
+        if (metadata is not null)
+            foreach (var (k, v) in metadata)
+                request.Metadata.Add(k, v);
+        try
+        {
+            var response = await client.InitiateMultipartUploadAsync(request, ct).ConfigureAwait(false);
+            return new S3MultipartUpload(client, location, response.UploadId, options, genericServer);
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(location, ex, "start an upload of");
+        }
+    }
+
+    /// <summary>Reads <paramref name="input"/> to its end and uploads every part. Does not complete the upload.</summary>
+    public async Task UploadFromAsync(Stream input, IProgress<UploadProgress>? progress, CancellationToken ct)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var slots = new SemaphoreSlim(_options.PartsInFlight);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var uploads = new List<Task>();
+        try
+        {
+            for (int partNumber = 1; ; partNumber++)
+            {
+                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                var part = new PartBuffer(_pool);
+                long size = _options.PartSize(partNumber);
+                try
+                {
+                    await part.FillAsync(input, size, failed.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    part.Dispose();
+                    slots.Release();
+                    throw;
+                }
+                if (part.Length == 0 && partNumber > 1)
+                {
+                    part.Dispose();
+                    slots.Release();
+                    break;
+                }
+                if (partNumber > _options.MaxParts)
+                {
+                    part.Dispose();
+                    throw new IOException($"{Location}: the dump is larger than {SizeText.Format(_options.MaxObjectSize)}, the most {_options.MaxParts} parts of at most {SizeText.Format(_options.MaxPartSize)} can hold; raise the part size");
+                }
+                foreach (var chunk in part.Chunks())
+                    sha.AppendData(chunk.Span);
+                Interlocked.Add(ref _bytes, part.Length);
+                _partsStarted = partNumber;
+                bool last = part.Length < size;
+                int number = partNumber;
+                uploads.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await UploadPartAsync(number, part, failed.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref _partsDone);
+                        progress?.Report(new UploadProgress(Size, _partsStarted, _partsDone, size));
+                    }
+                    catch
+                    {
+                        // Stop reading the source and the other parts at the first part that cannot be stored.
+                        failed.Cancel();
+                        throw;
+                    }
+                    finally
+                    {
+                        part.Dispose();
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
+                if (last)
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && uploads.Any(t => t.IsFaulted))
+        {
+            // A part failed: its exception below says why.
+        }
+        try
+        {
+            await Task.WhenAll(uploads).ConfigureAwait(false);
+        }
+        catch when (uploads.FirstOrDefault(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException) is { } first)
+        {
+            throw first.Exception!.InnerException!;
+        }
+        ct.ThrowIfCancellationRequested();
+        Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private async Task UploadPartAsync(int number, PartBuffer part, CancellationToken ct)
+    {
+        string md5 = Md5(part, out string md5Hex);
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var response = await _client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = Location.Bucket,
+                    Key = Location.Key,
+                    UploadId = UploadId,
+                    PartNumber = number,
+                    PartSize = part.Length,
+                    InputStream = part.OpenRead(),
+                    MD5Digest = md5,
+                    // aws-chunked framing is stored as data by some non-AWS servers; plain bodies work everywhere.
+                    UseChunkEncoding = false,
+                }, ct).ConfigureAwait(false);
+                var etag = response.ETag?.Trim('"') ?? "";
+                if (_checkETags && etag.Length == 32 && !etag.Equals(md5Hex, StringComparison.OrdinalIgnoreCase))
+                    throw new IOException($"{Location}: part {number} was stored with MD5 {etag} but {md5Hex} was sent");
+                lock (_etags)
+                    _etags[number] = response.ETag!;
+                return;
+            }
+            catch (Exception ex) when (attempt < _options.Retries && IsTransient(ex) && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex)
+            {
+                throw S3Errors.Describe(Location, ex, $"upload part {number} of");
+            }
+        }
+    }
+
+    /// <summary>Makes the object visible, then checks that the server holds exactly the bytes streamed.</summary>
+    public async Task CompleteAsync(CancellationToken ct)
+    {
+        var request = new CompleteMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = UploadId };
+        lock (_etags)
+            request.PartETags = _etags.Select(kv => new PartETag(kv.Key, kv.Value)).ToList();
+        try
+        {
+            await _client.CompleteMultipartUploadAsync(request, ct).ConfigureAwait(false);
+            var head = await _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct).ConfigureAwait(false);
+            if (head.ContentLength != Size)
+                throw new IOException($"{Location}: the server reports {head.ContentLength} bytes after completing the upload, but {Size} were sent");
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Errors.Describe(Location, ex, "complete the upload of");
+        }
+    }
+
+    /// <summary>Aborts the upload; returns null when the server confirmed, otherwise what the operator must clean up.</summary>
+    public async Task<string?> AbortAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            return $"the incomplete upload {UploadId} of {Location} could not be aborted ({ex.Message}); abort it (aws s3api abort-multipart-upload) or let a lifecycle rule remove it, as its parts are billed";
+        }
+    }
+
+    internal static bool IsTransient(Exception ex) => ex switch
+    {
+        AmazonServiceException s => s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
+                                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
+                                        or (HttpStatusCode)429
+                                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
+                                    || s.InnerException is IOException or HttpRequestException,
+        IOException or HttpRequestException or TimeoutException => true,
+        TaskCanceledException => true,
+        _ => false,
+    };
+
+    internal static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, attempt)) * (0.75 + Random.Shared.NextDouble() * 0.5));
+
+    private static string Md5(PartBuffer part, out string hex)
+    {
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        foreach (var chunk in part.Chunks())
+            md5.AppendData(chunk.Span);
+        var digest = md5.GetHashAndReset();
+        hex = Convert.ToHexString(digest).ToLowerInvariant();
+        return Convert.ToBase64String(digest);
+    }
+}

@@ -1,0 +1,127 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>
+/// Reads a whole object forward in one GET; when the connection drops, it asks again with a Range from the
+/// last byte received (and If-Match on the first response's ETag, so a replaced object is never spliced in).
+/// Retries back off exponentially; the caller sees one unbroken stream.
+/// </summary>
+internal sealed class S3ResumableReadStream : Stream
+{
+    private readonly IAmazonS3 _client;
+    private readonly S3ObjectLocation _location;
+    private readonly int _retries;
+    private readonly Action<string>? _log;
+    private GetObjectResponse? _response;
+    private Stream? _body;
+    private string? _etag;
+    private long _position;
+    private long _length = -1;
+
+    public S3ResumableReadStream(IAmazonS3 client, S3ObjectLocation location, int retries, Action<string>? log)
+    {
+        _client = client;
+        _location = location;
+        _retries = retries;
+        _log = log;
+    }
+
+    /// <summary>Times the stream had to reconnect.</summary>
+    public int Resumes { get; private set; }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        for (int failures = 0; ; )
+        {
+            try
+            {
+                if (_body is null)
+                    await OpenAsync(ct).ConfigureAwait(false);
+                int n = await _body!.ReadAsync(buffer, ct).ConfigureAwait(false);
+                if (n > 0)
+                {
+                    _position += n;
+                    return n;
+                }
+                if (_position >= _length)
+                    return 0;
+                throw new IOException($"the connection closed at byte {_position} of {_length}");
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && S3MultipartUpload.IsTransient(ex) && failures < _retries)
+            {
+                failures++;
+                CloseBody();
+                var delay = S3MultipartUpload.Backoff(failures - 1);
+                _log?.Invoke($"{_location}: read interrupted at byte {_position} ({ex.Message}); resuming from there in {delay.TotalSeconds:F1} s (attempt {failures} of {_retries})");
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode == "PreconditionFailed" || ex.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                throw new ArchiveSourceException(_location.ToString(), $"the object was replaced while being read (at byte {_position}); start again", ex);
+            }
+            catch (AmazonS3Exception ex)
+            {
+                throw S3Errors.Describe(_location, ex);
+            }
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken ct)
+    {
+        var request = new GetObjectRequest { BucketName = _location.Bucket, Key = _location.Key };
+        if (_position > 0)
+        {
+            request.ByteRange = new ByteRange(_position, _length - 1);
+            request.EtagToMatch = _etag;
+        }
+        var response = await _client.GetObjectAsync(request, ct).ConfigureAwait(false);
+        if (_position > 0)
+            Resumes++;
+        else
+        {
+            _etag = response.ETag;
+            _length = response.ContentLength;
+        }
+        _response = response;
+        _body = response.ResponseStream;
+    }
+
+    private void CloseBody()
+    {
+        try
+        {
+            _body?.Dispose();
+            _response?.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or AmazonServiceException)
+        {
+        }
+        _body = null;
+        _response = null;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            CloseBody();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _length >= 0 ? _length : throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Byte sizes as people write them: 512MB, 8MiB, 1G, 5242880. Powers of 1024 throughout, as the earlier scripts meant.</summary>
+public static class SizeText
+{
+    public static long Parse(string text)
+    {
+        var s = text.Trim();
+        int i = 0;
+        while (i < s.Length && (char.IsDigit(s[i]) || s[i] == '.'))
+            i++;
+        if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
+            throw new ArgumentException($"\"{text}\" is not a size: expected a number with an optional unit, as 8MiB or 512MB");
+        long unit = s[i..].Trim().ToUpperInvariant() switch
+        {
+            "" or "B" => 1,
+            "K" or "KB" or "KIB" => 1L << 10,
+            "M" or "MB" or "MIB" => 1L << 20,
+            "G" or "GB" or "GIB" => 1L << 30,
+            "T" or "TB" or "TIB" => 1L << 40,
+            var u => throw new ArgumentException($"\"{text}\": unknown size unit \"{u}\" (use B, KB, MB, GB or TB)"),
+        };
+        return checked((long)(number * unit));
+    }
+
+    public static string Format(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        int u = 0;
+        while (Math.Abs(value) >= 1024 && u < units.Length - 1)
+        {
+            value /= 1024;
+            u++;
+        }
+        return u == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[u]}");
+    }
+}

@@ -1,0 +1,78 @@
+'use strict';
+
+// Starts s3rver for the test suite. s3rver 3.7 answers AbortMultipartUpload with 405 and
+// ListMultipartUploads with NotImplemented; both matter here (a failed backup must abort its upload, and
+// the tests must see that nothing is left), so this launcher adds the two operations on s3rver's own
+// filesystem store, ahead of its routes. Everything else is s3rver unchanged.
+//
+// Usage: node server.js <data-dir> <address> <port>
+
+const path = require('path');
+const fs = require('fs/promises');
+
+async function exists(p) {
+  return fs.access(p).then(() => true, () => false);
+}
+const S3rver = require('s3rver');
+
+const [directory, address, port] = process.argv.slice(2);
+const server = new S3rver({ directory, address, port: Number(port), silent: true });
+
+function uploadsDir(bucket) {
+  return path.join(directory, bucket, '._S3rver_uploads');
+}
+
+function xml(body) {
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + body;
+}
+
+function escape(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+server.middleware.unshift(async (ctx, next) => {
+  const segments = ctx.path.split('/').filter(s => s.length > 0).map(decodeURIComponent);
+  const bucket = segments[0];
+  const key = segments.slice(1).join('/');
+
+  if (ctx.method === 'DELETE' && bucket && key && ctx.query.uploadId !== undefined) {
+    const dir = path.join(uploadsDir(bucket), path.basename(ctx.query.uploadId));
+    if (!(await exists(dir))) {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = xml(`<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${escape(ctx.query.uploadId)}</UploadId></Error>`);
+      return;
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+    ctx.status = 204;
+    return;
+  }
+
+  if (ctx.method === 'GET' && bucket && !key && ctx.query.uploads !== undefined) {
+    const root = uploadsDir(bucket);
+    const ids = (await exists(root)) ? await fs.readdir(root) : [];
+    const uploads = [];
+    for (const id of ids) {
+      const uploadKey = await fs.readFile(path.join(root, id, 'key'), 'utf8').catch(() => '');
+      uploads.push(`<Upload><Key>${escape(uploadKey)}</Key><UploadId>${escape(id)}</UploadId></Upload>`);
+    }
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    ctx.body = xml(`<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escape(bucket)}</Bucket><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`);
+    return;
+  }
+
+  await next();
+});
+
+server.run().then(
+  () => {},
+  err => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.close().finally(() => process.exit(0)));
+}
