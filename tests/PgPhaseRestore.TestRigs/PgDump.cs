@@ -22,4 +22,11 @@ public static class PgDump
 
     public static string SchemaOnly(PostgresCluster cluster, string database) =>
         ChildProcess.RunChecked(cluster.ClientTool("pg_dump"), ["--schema-only", "-d", database], Limit, cluster.ClientEnvironment()).StdOut;
+
+    /// <summary>pg_dump --schema-only --no-owner --no-privileges, as a non-superuser restore can reproduce it.</summary>
+    public static string ComparableSchema(PostgresCluster cluster, string database) => string.Join('\n',
+        ChildProcess.RunChecked(cluster.ClientTool("pg_dump"), ["--schema-only", "--no-owner", "--no-privileges", "-d", database], Limit, cluster.ClientEnvironment()).StdOut
+            .Split('\n')
+            // pg_dump 15.14+ brackets its output with a random \\restrict key: different on every run.
+            .Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
 }

@@ -137,7 +137,7 @@ public sealed class BackupRunner
         if (client is not null)
         {
             if (!_options.SkipChecks)
-                await BucketProbe.CheckWritableAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false);
+                await BucketProbe.CheckReachableAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false);
             existing = await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false)
                        ?? await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(BackupManifest.ManifestLocationFor(location)), ct).ConfigureAwait(false);
         }

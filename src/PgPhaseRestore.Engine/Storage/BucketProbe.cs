@@ -6,16 +6,20 @@ namespace PgPhaseRestore.Engine.Storage;
 /// <summary>Cheap questions asked of a bucket before a long operation starts.</summary>
 public static class BucketProbe
 {
-    /// <summary>Fails early, naming the bucket, when it is missing or the credentials cannot list it.</summary>
-    public static async Task CheckWritableAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
+    /// <summary>Fails early, naming the bucket, when it is missing or the credentials cannot reach it.</summary>
+    public static async Task CheckReachableAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
     {
         try
         {
-            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key, MaxKeys = 1 }, ct).ConfigureAwait(false);
+            await client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex);
         }
         catch (AmazonS3Exception ex)
         {
-            throw S3Errors.Describe(location, ex, "list the bucket of");
+            throw S3Errors.Describe(location, ex, "reach the bucket of");
         }
     }
 

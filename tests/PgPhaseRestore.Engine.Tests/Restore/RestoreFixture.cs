@@ -57,12 +57,7 @@ public sealed class RestoreFixture : IDisposable
     public string NewTargetName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     /// <summary>pg_dump --schema-only of a database, as a non-superuser restore can reproduce it.</summary>
-    public string Schema(string database) => string.Join('\n',
-        ChildProcess.RunChecked(Cluster.ClientTool("pg_dump"), ["--schema-only", "--no-owner", "--no-privileges", "-d", database],
-                TimeSpan.FromMinutes(5), Cluster.ClientEnvironment()).StdOut
-            .Split('\n')
-            // pg_dump 15.14+ brackets its output with a random \\restrict key: different on every run.
-            .Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
+    public string Schema(string database) => PgDump.ComparableSchema(Cluster, database);
 
     public void Dispose() => _dir.Dispose();
 }

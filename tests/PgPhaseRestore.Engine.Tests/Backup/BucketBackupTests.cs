@@ -1,0 +1,216 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Backup;
+
+/// <summary>Backups streamed into s3rver and restored straight from it, through the real S3 protocol and real PostgreSQL.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
+{
+    private readonly BucketBackupFixture _f;
+
+    public BucketBackupTests(BucketBackupFixture fixture) => _f = fixture;
+
+    private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string location, string target, IProgress<RestoreProgress>? progress = null, Action<string>? log = null)
+    {
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), _f.S3.Settings(), CancellationToken.None);
+        var options = new RestoreOptions
+        {
+            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true,
+            JournalPath = Path.Combine(Path.GetTempPath(), $"pgphase-journal-{Guid.NewGuid():N}.json"),
+        };
+        return await new PhaseRestorer(options, progress, log).RunAsync(plan.Phases, CancellationToken.None);
+    }
+
+    private void AssertSameAsSource(string target)
+    {
+        Assert.Equal(PgDump.ComparableSchema(_f.Cluster, _f.Source), PgDump.ComparableSchema(_f.Cluster, target));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+    }
+
+    private static void AssertSucceeded(IReadOnlyList<PhaseResult> results)
+    {
+        Assert.Equal([1, 2, 3, 4], results.Select(r => r.Phase));
+        foreach (var r in results)
+            Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}");
+    }
+
+    private static async Task<(long Size, string Sha256)> DownloadDigestAsync(IAmazonS3 client, S3ObjectLocation location)
+    {
+        using var response = await client.GetObjectAsync(location.Bucket, location.Key);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return (buffer.Length, Convert.ToHexString(SHA256.HashData(buffer.ToArray())).ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task A_backup_spanning_many_parts_is_stored_whole_with_its_manifest_and_restores_equal_to_the_source()
+    {
+        var backup = _f.Backup;
+        Assert.StartsWith($"s3://{_f.Bucket}/nightly/{_f.Source}/", backup.Location);
+        Assert.True(backup.Parts >= 3, $"expected at least 3 parts, got {backup.Parts}");
+
+        using var client = _f.S3.Client();
+        var (size, sha) = await DownloadDigestAsync(client, S3ObjectLocation.Parse(backup.Location));
+        Assert.Equal(backup.Size, size);
+        Assert.Equal(sha, backup.Sha256);
+
+        var stored = await ManifestStore.TryLoadAsync(backup.Location, client, CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal(backup.Sha256, stored!.Sha256);
+        Assert.Equal(_f.Source, stored.Database);
+        Assert.Equal(_f.Cluster.Scalar<string>("postgres", "SHOW server_version_num"), stored.ServerVersionNum.ToString());
+        Assert.Contains("pg_dump (PostgreSQL)", stored.PgDumpVersion);
+        Assert.True(stored.Toc.TableData > 5);
+        var big = Assert.Single(stored.Tables, t => t.Name == "zz_big");
+        Assert.InRange(big.RowEstimate!.Value, 390_000, 410_000);
+        Assert.True(big.TableBytes > 60_000_000);
+        Assert.Contains(stored.Indexes, i => i.Table == "zz_big" && i.IsPrimary && i.Bytes > 0);
+        Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
+
+        var target = _f.Cluster.CreateDatabase("froms3");
+        _f.Cluster.DropDatabase(target);
+        AssertSucceeded(await RestoreAsync(backup.Location, target));
+        AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task The_data_phase_resumes_with_a_range_request_when_the_server_restarts_mid_stream()
+    {
+        var target = _f.Cluster.CreateDatabase("resume");
+        _f.Cluster.DropDatabase(target);
+        var log = new List<string>();
+        bool restarted = false;
+        var progress = new CallbackProgress<RestoreProgress>(p =>
+        {
+            // The big table's data is last: by the time pg_restore starts on it, most of the object is still to come.
+            if (!restarted && p.Phase == 3 && p.Activity.Contains("zz_big", StringComparison.Ordinal))
+            {
+                restarted = true;
+                _f.S3.Stop();
+                Thread.Sleep(1500);
+                _f.S3.Start();
+            }
+        });
+
+        var results = await RestoreAsync(_f.Backup.Location, target, progress, m => { lock (log) log.Add(m); });
+
+        Assert.True(restarted, "the restore never reached the big table");
+        AssertSucceeded(results);
+        Assert.Contains(log, l => l.Contains("read interrupted at byte", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("SHA-256 matches the manifest", StringComparison.Ordinal));
+        AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task An_object_that_no_longer_matches_its_manifest_is_refused_before_anything_runs()
+    {
+        using var client = _f.S3.Client();
+        var copy = S3ObjectLocation.Parse(_f.Backup.Location) with { Key = $"tampered/{Guid.NewGuid():N}.dump" };
+        var (size, _) = await DownloadDigestAsync(client, S3ObjectLocation.Parse(_f.Backup.Location));
+        var bytes = new byte[size];
+        using (var response = await client.GetObjectAsync(copy.Bucket, S3ObjectLocation.Parse(_f.Backup.Location).Key))
+            await response.ResponseStream.ReadExactlyAsync(bytes);
+        var manifest = ManifestStore.Parse(ManifestStore.Serialize(_f.Backup), "test");
+        manifest.Location = copy.ToString();
+        await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
+        // Same size, different bytes: only the SHA-256 can tell.
+        bytes[^100] ^= 0xFF;
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = copy.Bucket, Key = copy.Key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+
+        var target = _f.Cluster.CreateDatabase("tampered");
+        _f.Cluster.DropDatabase(target);
+        var results = await RestoreAsync(copy.ToString(), target);
+        var data = Assert.Single(results, r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, data.Status);
+        Assert.Contains(data.Errors, e => e.Message.Contains("SHA-256", StringComparison.Ordinal) && e.Message.Contains(copy.Key, StringComparison.Ordinal));
+
+        // A shorter object is refused before phase 1.
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = copy.Bucket, Key = copy.Key, InputStream = new MemoryStream(bytes[..^10]), UseChunkEncoding = false });
+        var other = _f.Cluster.CreateDatabase("short");
+        _f.Cluster.DropDatabase(other);
+        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(copy.ToString(), other));
+        Assert.Contains("manifest says", ex.Message);
+    }
+
+    [Fact]
+    public async Task An_existing_backup_is_replaced_only_when_forced()
+    {
+        var location = $"s3://{_f.Bucket}/replace/{Guid.NewGuid():N}.dump";
+        var small = _f.Cluster.CreateDatabase("small");
+        _f.Cluster.Execute(small, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100);");
+        var first = await new BackupRunner(_f.Options(small, location)).RunAsync(CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(_f.Options(small, location)).RunAsync(CancellationToken.None));
+        Assert.Contains(location, refused.Message);
+        Assert.Contains("already exists", refused.Message);
+
+        _f.Cluster.Execute(small, "INSERT INTO t SELECT generate_series(101, 200);");
+        var options = _f.Options(small, location);
+        var second = await new BackupRunner(new BackupOptions
+        {
+            Source = options.Source, Destination = location, Storage = options.Storage, Multipart = options.Multipart, Force = true,
+        }).RunAsync(CancellationToken.None);
+        Assert.NotEqual(first.Sha256, second.Sha256);
+        using var client = _f.S3.Client();
+        Assert.Equal(second.Sha256, (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);
+    }
+
+    [Fact]
+    public async Task A_pg_dump_killed_mid_stream_leaves_no_object_no_manifest_and_no_open_upload()
+    {
+        var location = $"s3://{_f.Bucket}/killed/{Guid.NewGuid():N}.dump";
+        int killed = 0;
+        var options = _f.Options(_f.Source, location);
+        var runner = new BackupRunner(new BackupOptions
+        {
+            Source = options.Source, Destination = location, Compression = "0", Storage = options.Storage,
+            // One part in flight: while this callback runs, nothing reads pg_dump's output, so it is stuck mid-stream.
+            Multipart = new MultipartOptions { InitialPartSize = MultipartOptions.MinPartSize, PartsInFlight = 1 },
+        }, new CallbackProgress<BackupProgress>(p =>
+        {
+            if (killed == 0 && p.Bytes > 0)
+                killed = ProcessTable.Kill("pg_dump", $"dbname={_f.Source}");
+        }));
+
+        var ex = await Assert.ThrowsAsync<BackupException>(() => runner.RunAsync(CancellationToken.None));
+
+        Assert.True(killed > 0, "pg_dump was not found running");
+        Assert.Contains("pg_dump failed", ex.Message);
+        Assert.Contains("aborted, no object was written", ex.Message);
+        var target = S3ObjectLocation.Parse(location);
+        using var client = _f.S3.Client();
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, target, CancellationToken.None));
+        Assert.Null(await ManifestStore.TryLoadAsync(location, client, CancellationToken.None));
+        var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _f.Bucket, Prefix = "killed/" });
+        Assert.Empty(uploads.MultipartUploads ?? []);
+        Assert.DoesNotContain(_f.S3.PendingUploads(_f.Bucket), id => true);
+    }
+
+    [Fact]
+    public async Task A_cancelled_backup_aborts_its_upload()
+    {
+        var location = $"s3://{_f.Bucket}/cancelled/{Guid.NewGuid():N}.dump";
+        using var cts = new CancellationTokenSource();
+        var options = _f.Options(_f.Source, location);
+        var runner = new BackupRunner(options, new CallbackProgress<BackupProgress>(p =>
+        {
+            if (p.Bytes > 0)
+                cts.Cancel();
+        }));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(cts.Token));
+
+        using var client = _f.S3.Client();
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location), CancellationToken.None));
+        Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
+        Assert.Empty(ProcessTable.Find("pg_dump", $"dbname={_f.Source}"));
+    }
+}
