@@ -32,6 +32,10 @@ public static class Program
         root.Subcommands.Add(PlanCommand.Build());
         root.Subcommands.Add(RestoreCommand.Build());
         root.Subcommands.Add(VerifyCommand.Build());
+        root.Subcommands.Add(BackupCommand.Build());
+        root.Subcommands.Add(BackupsCommand.Build());
+        root.Subcommands.Add(DatabasesCommand.Build());
+        root.Subcommands.Add(CopyCommand.Build());
         return root;
     }
 }

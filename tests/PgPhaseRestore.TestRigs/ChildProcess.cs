@@ -45,6 +45,56 @@ public static class ChildProcess
         return new Result(p.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>A started child whose output is being collected; <see cref="Wait"/> ends it.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly StringBuilder _stdout = new();
+        private readonly StringBuilder _stderr = new();
+
+        internal Running(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.Append(e.Data).Append('\n'); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Append(e.Data).Append('\n'); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+        public bool HasExited => Process.HasExited;
+
+        public Result Wait(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout))
+            {
+                Process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{Process.StartInfo.FileName} did not finish within {timeout.TotalSeconds:0} s; stderr: {_stderr}");
+            }
+            Process.WaitForExit();
+            lock (_stdout)
+                lock (_stderr)
+                    return new Result(Process.ExitCode, _stdout.ToString(), _stderr.ToString());
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+                Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    public static Running Start(string file, IEnumerable<string> args, IDictionary<string, string?>? environment = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment)
+                psi.Environment[k] = v;
+        return new Running(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}"));
+    }
+
     public static Result RunChecked(string file, IEnumerable<string> args, TimeSpan timeout,
         IDictionary<string, string?>? environment = null, string? stdinText = null)
     {

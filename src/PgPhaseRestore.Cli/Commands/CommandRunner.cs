@@ -23,7 +23,8 @@ internal static class CommandRunner
             return Cancelled;
         }
         catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException
-                                       or IOException or RestoreException or PlanException or Npgsql.NpgsqlException)
+                                       or IOException or RestoreException or PlanException or Npgsql.NpgsqlException
+                                       or Engine.Backup.BackupException)
         {
             await Console.Error.WriteLineAsync($"pgphase: {ex.Message}").ConfigureAwait(false);
             return Failed;

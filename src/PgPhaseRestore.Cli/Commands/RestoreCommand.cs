@@ -24,16 +24,17 @@ internal static class RestoreCommand
         var journal = new Option<string?>("--journal") { Description = "Journal file (default: one per target under ~/.local/share/pgphase)" };
         var pgRestore = new Option<string?>("--pg-restore") { Description = "pg_restore to use: file or bin folder" };
         var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this folder" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
+        var output = new OutputOptions();
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, quiet })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
+        output.AddTo(command);
 
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -56,10 +57,11 @@ internal static class RestoreCommand
                 JournalPath = r.GetValue(journal),
                 PgRestorePath = r.GetValue(pgRestore),
                 ListDirectory = r.GetValue(lists),
+                Storage = s3.Read(r),
             };
-            bool quietMode = r.GetValue(quiet) || IsTrue(Environment.GetEnvironmentVariable("PGPHASE_QUIET"));
-            var progress = quietMode ? null : new ConsoleProgress();
-            var results = await new PhaseRestorer(options, progress, quietMode ? null : m => Console.Error.WriteLine(m)).RunAsync(restorePlan.Phases, ct);
+            var (log, debug, quiet) = output.Read(r);
+            var progress = quiet ? null : new ConsoleProgress();
+            var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(restorePlan.Phases, ct);
             foreach (var result in results)
             {
                 Console.WriteLine(result);
@@ -70,8 +72,6 @@ internal static class RestoreCommand
         }));
         return command;
     }
-
-    private static bool IsTrue(string? v) => v is "1" or "true" or "yes";
 
     internal static Dictionary<string, string> ParseSettings(string[] pairs)
     {

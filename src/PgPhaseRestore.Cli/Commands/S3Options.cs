@@ -14,6 +14,7 @@ internal sealed class S3Options
     public Option<bool> PathStyle { get; } = new("--s3-path-style") { Description = "Path-style addressing, for MinIO, Ceph and the like (default: AWS_S3_FORCE_PATH_STYLE)" };
     public Option<bool> NoVerifySsl { get; } = new("--s3-no-verify-ssl") { Description = "Accept any TLS certificate (default: AWS_NO_VERIFY_SSL)" };
     public Option<string?> Profile { get; } = new("--s3-profile") { Description = "AWS shared-credentials profile (default: AWS_PROFILE)" };
+    public Option<S3Compatibility> Compatibility { get; } = new("--s3-compatibility") { Description = "Auto (generic protocol for non-AWS endpoints), Aws or Generic (no aws-chunked payloads, checksums only when required)", DefaultValueFactory = _ => S3Compatibility.Auto };
 
     public void AddTo(Command command)
     {
@@ -22,6 +23,7 @@ internal sealed class S3Options
         command.Options.Add(PathStyle);
         command.Options.Add(NoVerifySsl);
         command.Options.Add(Profile);
+        command.Options.Add(Compatibility);
     }
 
     public S3Settings Read(ParseResult result)
@@ -32,6 +34,7 @@ internal sealed class S3Options
         settings.ForcePathStyle |= result.GetValue(PathStyle);
         settings.SkipCertificateCheck |= result.GetValue(NoVerifySsl);
         settings.Profile = result.GetValue(Profile) ?? settings.Profile;
+        settings.Compatibility = result.GetValue(Compatibility);
         return settings;
     }
 }

@@ -143,8 +143,9 @@ public sealed class BackupRunner
         }
         else
         {
-            existing = File.Exists(location) || Directory.Exists(location) ? "it exists"
-                : File.Exists(BackupManifest.ManifestLocationFor(location)) ? "its manifest exists" : null;
+            existing = File.Exists(location) ? $"a file of {SizeText.Format(new FileInfo(location).Length)}, last modified {File.GetLastWriteTimeUtc(location):u}"
+                : Directory.Exists(location) ? "a folder"
+                : File.Exists(BackupManifest.ManifestLocationFor(location)) ? "its manifest is there" : null;
         }
         if (existing is null)
             return;
@@ -155,6 +156,14 @@ public sealed class BackupRunner
     }
 
     private List<string> DumpArguments(string? file)
+    {
+        var args = BuildArguments(file);
+        // The connection string carries no password (that goes through a password file), so this is safe to show.
+        _debug?.Invoke("pg_dump " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)));
+        return args;
+    }
+
+    private List<string> BuildArguments(string? file)
     {
         var args = new List<string> { "-d", _options.Source.ToLibpqString(), "-v" };
         args.Add(_options.Format == BackupFormat.Directory ? "-Fd" : "-Fc");

@@ -23,12 +23,14 @@ public sealed class PhaseRestorer
     private readonly RestoreOptions _options;
     private readonly IProgress<RestoreProgress>? _progress;
     private readonly Action<string>? _log;
+    private readonly Action<string>? _debug;
 
-    public PhaseRestorer(RestoreOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null)
+    public PhaseRestorer(RestoreOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         _options = options;
         _progress = progress;
         _log = log;
+        _debug = debug;
     }
 
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
@@ -230,8 +232,12 @@ public sealed class PhaseRestorer
         TocEntry? loading = null;
         Report(phase, 0, entries.Count, $"starting pg_restore with {entries.Count} entries");
 
+        // The target connection string carries no password (that goes through a password file), so this is safe to show.
+        _debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (feedInput is null ? "" : " < " + phase.Archive.Source));
+
         void OnLine(string line)
         {
+            _debug?.Invoke(line);
             var (kind, name, dumpId) = output.Parse(line);
             switch (kind)
             {

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using PgPhaseRestore.Engine.Backup;
+
+namespace PgPhaseRestore.Cli.Commands;
+
+/// <summary>`pgphase backups LOCATION [--database NAME]`: complete backups under a prefix or folder, newest first.</summary>
+internal static class BackupsCommand
+{
+    public static Command Build()
+    {
+        var location = new Argument<string>("location") { Description = "s3://bucket/prefix or a local folder" };
+        var database = new Option<string?>("--database") { Description = "Only backups of this database" };
+        var latest = new Option<bool>("--latest") { Description = "Print only the newest backup's location" };
+        var s3 = new S3Options();
+        var command = new Command("backups", "List the complete backups (those with a manifest) under a prefix or folder, newest first");
+        command.Arguments.Add(location);
+        command.Options.Add(database);
+        command.Options.Add(latest);
+        s3.AddTo(command);
+        command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var found = await BackupCatalog.ListAsync(r.GetValue(location)!, r.GetValue(database), s3.Read(r), ct);
+            if (r.GetValue(latest))
+            {
+                if (found.Count == 0)
+                    throw new InvalidOperationException($"no complete backup under {r.GetValue(location)}");
+                Console.WriteLine(found[0].Location);
+                return 0;
+            }
+            foreach (var m in found)
+                Console.WriteLine($"{m.CompletedAt:u}\t{m.Database}\t{m.Size}\t{m.Location}");
+            return 0;
+        }));
+        return command;
+    }
+}
