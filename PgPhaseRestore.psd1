@@ -10,6 +10,10 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('PgPhaseRestore.format.ps1xml')
     CmdletsToExport      = @(
+        'Get-PgDatabase'
+        'Backup-PgDatabase'
+        'Get-PgBackup'
+        'Copy-PgDatabase'
         'Get-PgDumpToc'
         'Split-PgRestorePhases'
         'Invoke-PgPhaseRestore'
@@ -23,7 +27,7 @@
             Tags         = @('PostgreSQL', 'pg_dump', 'pg_restore', 'Backup', 'Restore', 'S3', 'RDS', 'Azure', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://github.com/pgphaserestore/PgPhaseRestore'
-            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification.'
+            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification; backups streamed to S3-compatible storage with manifests, restores streamed back, database listing and copy.'
         }
     }
 }

@@ -7,6 +7,7 @@ return name switch
 {
     "toc" => await TocBenchmark.RunAsync(rest),
     "restore" => await RestoreBenchmark.RunAsync(rest),
+    "s3" => await StorageBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -23,6 +24,10 @@ static int Usage()
               A table whose indexes outweigh it (N rows, default 2,000,000; six indexes, one unique on random
               keys), restored with Standard and with PreCreate: total and per-phase time, temp bytes written,
               longest statement, and the ratios to Standard.
+
+          s3 [--rows N]
+              Backup into s3rver (streamed multipart upload) vs pg_dump to a local file, and the four-phase
+              restore from s3rver vs from that file (N rows, default 1,000,000): seconds, MB/s, ratios.
         """);
     return 2;
 }

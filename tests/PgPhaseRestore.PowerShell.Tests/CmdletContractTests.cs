@@ -15,7 +15,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void The_module_has_the_documented_cmdlets()
     {
-        foreach (var name in new[] { "Get-PgDumpToc", "Split-PgRestorePhases", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore" })
+        foreach (var name in new[] { "Get-PgDatabase", "Backup-PgDatabase", "Get-PgBackup", "Copy-PgDatabase", "Get-PgDumpToc", "Split-PgRestorePhases", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore" })
             Assert.Contains(name, _m.Cmdlets.Keys);
     }
 
@@ -38,11 +38,21 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void Cmdlets_that_change_a_database_support_WhatIf_and_Confirm()
     {
-        foreach (var name in new[] { "Invoke-PgPhaseRestore" })
+        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase" })
         {
             var cmdlet = _m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!;
             Assert.Equal(true, CmdletMetadata.Named(cmdlet, "SupportsShouldProcess"));
         }
+        // Reading cmdlets never ask for confirmation.
+        foreach (var name in new[] { "Get-PgDatabase", "Get-PgBackup", "Get-PgDumpToc", "Split-PgRestorePhases", "Test-PgPhaseRestore" })
+            Assert.NotEqual(true, CmdletMetadata.Named(_m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!, "SupportsShouldProcess"));
+    }
+
+    [Fact]
+    public void Cmdlets_that_can_replace_something_have_Force()
+    {
+        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase" })
+            Assert.Contains(_m.Parameters(_m.Cmdlets[name]), p => p.Name == "Force" && p.PropertyType.Name == "SwitchParameter");
     }
 
     [Fact]
@@ -66,6 +76,14 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [InlineData("Split-PgRestorePhases", "Invoke-PgPhaseRestore")]
     [InlineData("Get-PgDumpToc", "Test-PgPhaseRestore")]
     [InlineData("Get-PgDumpToc", "Invoke-PgPhaseRestore")]
+    [InlineData("Get-PgDatabase", "Backup-PgDatabase")]
+    [InlineData("Get-PgDatabase", "Copy-PgDatabase")]
+    [InlineData("Get-PgBackup", "Get-PgDumpToc")]
+    [InlineData("Get-PgBackup", "Split-PgRestorePhases")]
+    [InlineData("Get-PgBackup", "Invoke-PgPhaseRestore")]
+    [InlineData("Get-PgBackup", "Test-PgPhaseRestore")]
+    [InlineData("Backup-PgDatabase", "Get-PgDumpToc")]
+    [InlineData("Backup-PgDatabase", "Invoke-PgPhaseRestore")]
     public void Pipelines_bind(string from, string to)
     {
         var outputs = _m.Attributes(_m.Cmdlets[from], "OutputTypeAttribute")
@@ -92,6 +110,19 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
             }
         }
         Assert.True(bindings.Count > 0, $"{output.Name} from {from} binds to no parameter of {to}");
+    }
+
+    [Fact]
+    public void Every_output_type_reads_as_a_table_by_default()
+    {
+        var formats = File.ReadAllText(Path.Combine(_m.RepoRoot, "module", "PgPhaseRestore.format.ps1xml"));
+        var outputs = _m.Cmdlets.Values
+            .SelectMany(t => _m.Attributes(t, "OutputTypeAttribute"))
+            .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (Type)v.Value!))
+            .Where(t => t.FullName != "System.String")
+            .Select(t => t.FullName!)
+            .Distinct();
+        Assert.All(outputs, type => Assert.Contains($"<TypeName>{type}</TypeName>", formats));
     }
 
     [Fact]

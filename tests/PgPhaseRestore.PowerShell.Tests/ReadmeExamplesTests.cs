@@ -23,17 +23,18 @@ public sealed class ReadmeExamplesTests : IClassFixture<CmdletMetadata>
         {
             var block = Regex.Replace(raw, "#.*$", "", RegexOptions.Multiline); // comments are prose
             // Each command of ours up to the next pipe or line end, and its -Parameters.
-            foreach (Match use in Regex.Matches(block, @"\b(Get-PgDumpToc|Split-PgRestorePhases|Invoke-PgPhaseRestore|Test-PgPhaseRestore)\b([^|\n]*)"))
+            foreach (Match use in Regex.Matches(block, @"\b((?:Get|Backup|Copy|Split|Invoke|Test)-Pg[A-Za-z]+)\b([^|\n]*)"))
             {
+                Assert.True(_m.Cmdlets.ContainsKey(use.Groups[1].Value), $"README uses {use.Groups[1].Value}, which is not a cmdlet of the module");
                 var cmdlet = _m.Cmdlets[use.Groups[1].Value];
                 var known = _m.Parameters(cmdlet).SelectMany(_m.NamesAndAliases).Concat(Common).ToHashSet(StringComparer.OrdinalIgnoreCase);
-                foreach (Match p in Regex.Matches(use.Groups[2].Value, @"(?<=\s)-([A-Za-z]+)"))
+                foreach (Match p in Regex.Matches(use.Groups[2].Value, @"(?<=\s)-([A-Za-z][A-Za-z0-9]*)"))
                 {
                     Assert.True(known.Contains(p.Groups[1].Value), $"README uses {use.Groups[1].Value} -{p.Groups[1].Value}, which does not exist");
                     checkedUses++;
                 }
             }
         }
-        Assert.True(checkedUses > 15, $"only {checkedUses} parameter uses found");
+        Assert.True(checkedUses > 40, $"only {checkedUses} parameter uses found");
     }
 }

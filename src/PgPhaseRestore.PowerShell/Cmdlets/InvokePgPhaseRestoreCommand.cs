@@ -128,6 +128,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             StopOnError = !ContinueOnError.IsPresent,
             JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
             PgRestorePath = PgRestorePath,
+            Storage = ExplicitS3Settings(),
         };
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
@@ -148,7 +149,8 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
         {
             results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
         }
-        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or Npgsql.NpgsqlException)
+        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or Npgsql.NpgsqlException
+                                       or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
             return;

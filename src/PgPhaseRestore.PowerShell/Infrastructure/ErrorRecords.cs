@@ -11,6 +11,9 @@ public static class ErrorRecords
     public const string ArchiveUnreachable = "PgPhaseRestore.ArchiveUnreachable";
     public const string InvalidArgument = "PgPhaseRestore.InvalidArgument";
     public const string OperationFailed = "PgPhaseRestore.OperationFailed";
+    public const string BackupFailed = "PgPhaseRestore.BackupFailed";
+    public const string RestoreFailed = "PgPhaseRestore.RestoreFailed";
+    public const string ConnectionFailed = "PgPhaseRestore.ConnectionFailed";
 
     public static ErrorRecord From(Exception ex, object? target) => ex switch
     {
@@ -19,10 +22,19 @@ public static class ErrorRecords
             new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.PermissionDenied, target),
         ArchiveSourceException => new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ObjectNotFound, target),
         ArgumentException => new ErrorRecord(ex, InvalidArgument, ErrorCategory.InvalidArgument, target),
+        Engine.Backup.BackupException b when b.Message.Contains("already exists", StringComparison.Ordinal) =>
+            new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceExists, target),
+        Engine.Backup.BackupException => new ErrorRecord(ex, BackupFailed, ErrorCategory.WriteError, target),
+        Engine.Restore.RestoreException => new ErrorRecord(ex, RestoreFailed, ErrorCategory.WriteError, target),
+        Npgsql.NpgsqlException => new ErrorRecord(ex, ConnectionFailed, ErrorCategory.ConnectionError, target),
         OperationCanceledException => new ErrorRecord(ex, "PgPhaseRestore.Cancelled", ErrorCategory.OperationStopped, target),
         _ => new ErrorRecord(ex, OperationFailed, ErrorCategory.NotSpecified, target),
     };
 
     /// <summary>Failures that concern one input and let the pipeline go on with the next.</summary>
     public static bool IsPerInput(Exception ex) => ex is ArchiveFormatException or ArchiveSourceException or ArgumentException;
+
+    /// <summary>Failures of one database's backup or copy: the loop over databases goes on with the next one.</summary>
+    public static bool IsPerDatabase(Exception ex) => IsPerInput(ex) || ex is Engine.Backup.BackupException or Engine.Restore.RestoreException
+        or Npgsql.NpgsqlException or InvalidOperationException or IOException;
 }

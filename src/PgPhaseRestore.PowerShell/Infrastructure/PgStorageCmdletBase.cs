@@ -36,6 +36,10 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     [Parameter]
     public S3Compatibility S3Compatibility { get; set; } = S3Compatibility.Auto;
 
+    /// <summary>Settings only when an -S3* parameter was given; otherwise null, so an archive keeps the settings it was read with.</summary>
+    protected S3Settings? ExplicitS3Settings() =>
+        MyInvocation.BoundParameters.Keys.Any(k => k.StartsWith("S3", StringComparison.Ordinal)) ? BuildS3Settings() : null;
+
     protected S3Settings BuildS3Settings()
     {
         var settings = S3Settings.FromEnvironment();

@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Cmdlets;
+
+/// <summary>
+/// Lists the complete backups (those with a manifest) under an s3:// prefix or a folder, newest first.
+/// Each result's Location binds to Get-PgDumpToc, Split-PgRestorePhases and Invoke-PgPhaseRestore.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "PgBackup")]
+[OutputType(typeof(BackupManifest))]
+public sealed class GetPgBackupCommand : PgStorageCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Prefix", "Folder", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Only backups of this database.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    public string? Database { get; set; }
+
+    /// <summary>Only the newest backup of each database.</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var location = ResolveLocation(Path);
+        var s3 = BuildS3Settings();
+        try
+        {
+            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, s3, ct));
+            var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
+            foreach (var backup in result)
+                WriteObject(backup);
+        }
+        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex) || ex is DirectoryNotFoundException)
+        {
+            WriteError(ErrorRecords.From(ex, location));
+        }
+    }
+}

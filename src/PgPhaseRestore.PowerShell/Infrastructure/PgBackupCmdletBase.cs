@@ -1,0 +1,134 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.PowerShell.Infrastructure;
+
+/// <summary>The source, destination, pg_dump selection and multipart settings shared by Backup-PgDatabase and Copy-PgDatabase.</summary>
+public abstract class PgBackupCmdletBase : PgStorageCmdletBase
+{
+    /// <summary>The source as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ConnectionString")]
+    [ValidateNotNullOrEmpty]
+    public string Source { get; set; } = "";
+
+    /// <summary>The database to back up; overrides any dbname in -Source.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "DatabaseName")]
+    public string? Database { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>A file, a folder (directory format) or s3://bucket/key. Ending in /, a prefix: &lt;prefix&gt;&lt;database&gt;/&lt;name&gt;.dump.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [Alias("To")]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Name of the backup under a prefix (default: the UTC time).</summary>
+    [Parameter]
+    public string? BackupName { get; set; }
+
+    [Parameter]
+    public BackupFormat Format { get; set; } = BackupFormat.Custom;
+
+    /// <summary>Parallel pg_dump jobs (directory format).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int DumpJobs { get; set; } = 1;
+
+    /// <summary>pg_dump -Z: 0-9, or method[:detail] with pg_dump 16 or later.</summary>
+    [Parameter]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    public string[] Schema { get; set; } = [];
+
+    [Parameter]
+    public string[] ExcludeSchema { get; set; } = [];
+
+    [Parameter]
+    public string[] Table { get; set; } = [];
+
+    [Parameter]
+    public string[] ExcludeTable { get; set; } = [];
+
+    /// <summary>Tables whose definitions are backed up without their rows.</summary>
+    [Parameter]
+    public string[] ExcludeTableData { get; set; } = [];
+
+    [Parameter]
+    public TimeSpan? LockWaitTimeout { get; set; }
+
+    /// <summary>Skip the up-front reachability checks.</summary>
+    [Parameter]
+    public SwitchParameter SkipChecks { get; set; }
+
+    [Parameter]
+    public string? PgDumpPath { get; set; }
+
+    /// <summary>First multipart part size (at least 5MB); parts double every tenth of -MaxParts.</summary>
+    [Parameter]
+    [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
+    public long PartSize { get; set; } = new MultipartOptions().InitialPartSize;
+
+    /// <summary>Largest part: memory stays within -PartsInFlight x this.</summary>
+    [Parameter]
+    [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
+    public long MaxPartSize { get; set; } = MultipartOptions.S3MaxPartSize;
+
+    [Parameter]
+    [ValidateRange(1, MultipartOptions.S3MaxParts)]
+    public int MaxParts { get; set; } = MultipartOptions.S3MaxParts;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int PartsInFlight { get; set; } = 4;
+
+    protected BackupOptions BuildBackupOptions(bool force)
+    {
+        var source = Connections.From(Source, Credential);
+        if (!string.IsNullOrEmpty(Database))
+            source = source.WithDatabase(Database);
+        var s3 = BuildS3Settings();
+        return new BackupOptions
+        {
+            Source = source,
+            Destination = ResolveDestination(Destination),
+            BackupName = BackupName,
+            Format = Format,
+            Jobs = DumpJobs,
+            Compression = Compression,
+            Schemas = Schema,
+            ExcludeSchemas = ExcludeSchema,
+            Tables = Table,
+            ExcludeTables = ExcludeTable,
+            ExcludeTableData = ExcludeTableData,
+            LockWaitTimeout = LockWaitTimeout,
+            Force = force,
+            SkipChecks = SkipChecks.IsPresent,
+            PgDumpPath = PgDumpPath,
+            Storage = s3,
+            Multipart = new MultipartOptions
+            {
+                InitialPartSize = PartSize, MaxPartSize = MaxPartSize, MaxParts = MaxParts, PartsInFlight = PartsInFlight, Retries = s3.MaxRetries,
+            },
+        };
+    }
+
+    /// <summary>A PowerShell path resolved, keeping a trailing separator (it means "a prefix").</summary>
+    private string ResolveDestination(string destination)
+    {
+        var resolved = ResolveLocation(destination);
+        bool prefix = destination.EndsWith('/') || destination.EndsWith('\\');
+        return prefix && !resolved.EndsWith('/') && !resolved.EndsWith(System.IO.Path.DirectorySeparatorChar) ? resolved + System.IO.Path.DirectorySeparatorChar : resolved;
+    }
+
+    protected ProgressRecord BackupProgressRecord(BackupProgress p) => new(1, $"Backing up {p.Database}", $"{SizeText.Format(p.Bytes)} at {SizeText.Format((long)p.BytesPerSecond)}/s")
+    {
+        CurrentOperation = $"{p.Destination}: {p.Activity}",
+    };
+}
