@@ -1,0 +1,118 @@
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Backup;
+
+/// <summary>Backups to local files and folders: same guarantees as the bucket (nothing partial visible, manifest last).</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class LocalBackupTests : IDisposable
+{
+    private readonly PostgresCluster _cluster;
+    private readonly TempDir _dir = new();
+
+    public LocalBackupTests(Services services) => _cluster = services.Postgres;
+
+    private PgConnectionInfo Connection(string database) =>
+        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
+
+    private string SmallDatabase()
+    {
+        var db = _cluster.CreateDatabase("local");
+        _cluster.Execute(db, "CREATE TABLE a (id int PRIMARY KEY, v text); INSERT INTO a SELECT g, md5(g::text) FROM generate_series(1, 5000) g; " +
+                             "CREATE TABLE b (id int PRIMARY KEY, a int REFERENCES a, w text); INSERT INTO b SELECT g, g, repeat('x', 50) FROM generate_series(1, 5000) g; " +
+                             "CREATE TABLE audit (id int, note text); INSERT INTO audit SELECT g, 'n' FROM generate_series(1, 100) g;");
+        return db;
+    }
+
+    private async Task RestoreAndCompareAsync(string location, string source)
+    {
+        var target = source + "_r";
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), null, CancellationToken.None);
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File(target + ".journal"),
+        }).RunAsync(plan.Phases, CancellationToken.None);
+        Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));
+        Assert.Equal(DatabaseContents.Fingerprint(_cluster, source), DatabaseContents.Fingerprint(_cluster, target));
+    }
+
+    [Fact]
+    public async Task A_custom_file_backup_under_a_prefix_has_its_manifest_and_restores_with_parallel_jobs()
+    {
+        var db = SmallDatabase();
+        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = _dir.Path + "/", BackupName = "nightly" }).RunAsync(CancellationToken.None);
+
+        Assert.Equal(Path.Combine(_dir.Path, db, "nightly.dump"), manifest.Location);
+        Assert.Equal(new FileInfo(manifest.Location).Length, manifest.Size);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(manifest.Location))).ToLowerInvariant(), manifest.Sha256);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(manifest.Location)!, "*partial*"));
+        var listed = Assert.Single(await BackupCatalog.ListAsync(_dir.Path, db, null, CancellationToken.None));
+        Assert.Equal(manifest.Sha256, listed.Sha256);
+        await RestoreAndCompareAsync(manifest.Location, db);
+    }
+
+    [Fact]
+    public async Task A_directory_backup_dumps_in_parallel_and_records_every_file()
+    {
+        var db = SmallDatabase();
+        var folder = _dir.File("dir-backup");
+        var manifest = await new BackupRunner(new BackupOptions
+        {
+            Source = Connection(db), Destination = folder, Format = BackupFormat.Directory, Jobs = 2, ExcludeTableData = ["audit"],
+        }).RunAsync(CancellationToken.None);
+
+        Assert.True(File.Exists(Path.Combine(folder, "toc.dat")));
+        Assert.Contains(manifest.Files, f => f.Name == "toc.dat");
+        Assert.Equal(Directory.GetFiles(folder).Sum(f => new FileInfo(f).Length), manifest.Size);
+        Assert.Equal(["audit"], manifest.Filters.ExcludeTableData);
+        Assert.Equal(2, manifest.Toc.TableData);
+        var target = db + "_r";
+        var plan = await ArchivePlanning.PlanAsync(folder, new PlanOptions(), null, CancellationToken.None);
+        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File("dir.journal") })
+            .RunAsync(plan.Phases, CancellationToken.None);
+        Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));
+        var source = DatabaseContents.Fingerprint(_cluster, db);
+        var restored = DatabaseContents.Fingerprint(_cluster, target);
+        Assert.Equal(source["r public.b"], restored["r public.b"]);
+        Assert.StartsWith("0 rows", restored["r public.audit"]);
+    }
+
+    [Fact]
+    public async Task A_failed_dump_leaves_nothing_behind_and_names_the_problem()
+    {
+        var db = SmallDatabase();
+        var location = _dir.File("failed.dump");
+        var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(new BackupOptions
+        {
+            Source = Connection(db), Destination = location, Tables = ["no_such_table"],
+        }).RunAsync(CancellationToken.None));
+
+        Assert.Contains("pg_dump failed", ex.Message);
+        Assert.Contains("no matching tables were found", ex.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
+    public async Task An_unreachable_source_is_named_without_its_password()
+    {
+        var password = "Secret-" + Guid.NewGuid().ToString("N");
+        var source = PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname=postgres user=nobody_here", _ => null).WithCredentials("nobody_here", password);
+        var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(new BackupOptions { Source = source, Destination = _dir.File("x.dump") }).RunAsync(CancellationToken.None));
+        Assert.Contains("cannot connect to the source nobody_here@", ex.Message);
+        Assert.DoesNotContain(password, ex.ToString());
+    }
+
+    [Fact]
+    public void A_pg_dump_older_than_the_server_is_refused_with_what_was_found()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => PgToolLocator.Find("pg_dump", 99, "the source server x (PostgreSQL 99.0)"));
+        Assert.Contains("needs pg_dump 99 or later", ex.Message);
+        Assert.Contains("found only 15", ex.Message);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
