@@ -58,7 +58,7 @@ public sealed class CmdletMetadata : IDisposable
         new[] { p.Name }.Concat(Attributes(p, "AliasAttribute").SelectMany(a =>
             ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (string)v.Value!)));
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))

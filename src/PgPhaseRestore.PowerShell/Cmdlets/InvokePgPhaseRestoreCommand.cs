@@ -149,7 +149,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
         {
             results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
         }
-        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or Npgsql.NpgsqlException
+        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or System.Data.Common.DbException
                                        or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));

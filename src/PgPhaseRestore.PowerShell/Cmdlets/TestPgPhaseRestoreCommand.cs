@@ -60,7 +60,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
                 WriteWarning(note);
             WriteObject(result);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is Npgsql.NpgsqlException)
+        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is System.Data.Common.DbException)
         {
             WriteError(ErrorRecords.From(ex, Target));
         }

@@ -26,7 +26,7 @@ public static class ErrorRecords
             new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceExists, target),
         Engine.Backup.BackupException => new ErrorRecord(ex, BackupFailed, ErrorCategory.WriteError, target),
         Engine.Restore.RestoreException => new ErrorRecord(ex, RestoreFailed, ErrorCategory.WriteError, target),
-        Npgsql.NpgsqlException => new ErrorRecord(ex, ConnectionFailed, ErrorCategory.ConnectionError, target),
+        System.Data.Common.DbException => new ErrorRecord(ex, ConnectionFailed, ErrorCategory.ConnectionError, target),
         OperationCanceledException => new ErrorRecord(ex, "PgPhaseRestore.Cancelled", ErrorCategory.OperationStopped, target),
         _ => new ErrorRecord(ex, OperationFailed, ErrorCategory.NotSpecified, target),
     };
@@ -36,5 +36,5 @@ public static class ErrorRecords
 
     /// <summary>Failures of one database's backup or copy: the loop over databases goes on with the next one.</summary>
     public static bool IsPerDatabase(Exception ex) => IsPerInput(ex) || ex is Engine.Backup.BackupException or Engine.Restore.RestoreException
-        or Npgsql.NpgsqlException or InvalidOperationException or IOException;
+        or System.Data.Common.DbException or InvalidOperationException or IOException;
 }

@@ -1,0 +1,81 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text.RegularExpressions;
+
+namespace PgPhaseRestore.PowerShell.Tests;
+
+/// <summary>The published module folder, and its private loading of the engine beside a conflicting AWS SDK.</summary>
+public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
+{
+    private readonly ModuleFolderFixture _f;
+
+    public ModuleFolderTests(ModuleFolderFixture fixture) => _f = fixture;
+
+    [Fact]
+    public void The_folder_holds_the_manifest_formats_help_cmdlet_assembly_and_Dependencies()
+    {
+        foreach (var file in new[] { "PgPhaseRestore.psd1", "PgPhaseRestore.format.ps1xml", "PgPhaseRestore.PowerShell.dll", "PgPhaseRestore.PowerShell.dll-Help.xml", "en-US/about_PgPhaseRestore.help.txt" })
+            Assert.True(File.Exists(Path.Combine(_f.Folder, file)), $"{file} is missing from the module folder");
+        foreach (var file in new[] { "PgPhaseRestore.Engine.dll", "Npgsql.dll", "AWSSDK.Core.dll", "AWSSDK.S3.dll" })
+            Assert.True(File.Exists(Path.Combine(_f.Folder, "Dependencies", file)), $"Dependencies/{file} is missing");
+        // Only the cmdlet assembly sits beside the manifest: nothing there can clash with another module's copy.
+        Assert.Equal(["PgPhaseRestore.PowerShell.dll"], Directory.GetFiles(_f.Folder, "*.dll").Select(Path.GetFileName));
+        var manifest = File.ReadAllText(Path.Combine(_f.Folder, "PgPhaseRestore.psd1"));
+        Assert.Matches(@"RootModule\s*=\s*'PgPhaseRestore.PowerShell.dll'", manifest);
+        Assert.Matches(@"FormatsToProcess\s*=\s*@\('PgPhaseRestore.format.ps1xml'\)", manifest);
+    }
+
+    [Fact]
+    public void The_engine_loads_privately_beside_the_AWS_SDK_version_AWS_Tools_carry()
+    {
+        var conflicting = typeof(ModuleFolderTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ConflictingAwsSdkCore").Value!;
+        Assert.True(File.Exists(conflicting), $"{conflicting} was not downloaded");
+
+        // A PowerShell session in miniature: another module has already loaded AWSSDK.Core 3.7 into the context
+        // that now loads our cmdlet assembly.
+        var session = new AssemblyLoadContext("session", isCollectible: true);
+        var otherModulesSdk = session.LoadFromAssemblyPath(conflicting);
+        Assert.Equal(3, otherModulesSdk.GetName().Version!.Major);
+        var cmdlets = session.LoadFromAssemblyPath(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll"));
+        var isolation = cmdlets.GetType("PgPhaseRestore.PowerShell.Loading.DependencyIsolation", throwOnError: true)!;
+        isolation.GetMethod("Register", Type.EmptyTypes)!.Invoke(null, null);
+
+        // The session asks for the engine, as it would when a cmdlet first touches an engine type.
+        var engine = session.LoadFromAssemblyName(new AssemblyName("PgPhaseRestore.Engine"));
+        var engineContext = AssemblyLoadContext.GetLoadContext(engine)!;
+        Assert.NotSame(session, engineContext);
+        Assert.Equal("PgPhaseRestore.Dependencies", engineContext.Name);
+
+        // Real engine code that needs AWSSDK 4: a client for a non-AWS endpoint sets options AWSSDK.Core 3.7 lacks.
+        var settingsType = engine.GetType("PgPhaseRestore.Engine.Storage.S3Settings", throwOnError: true)!;
+        var settings = Activator.CreateInstance(settingsType)!;
+        settingsType.GetProperty("EndpointUrl")!.SetValue(settings, "http://127.0.0.1:9");
+        settingsType.GetProperty("AccessKeyId")!.SetValue(settings, "AKIDEXAMPLE");
+        settingsType.GetProperty("SecretAccessKey")!.SetValue(settings, "secret");
+        using var client = (IDisposable)engine.GetType("PgPhaseRestore.Engine.Storage.S3ClientFactory", throwOnError: true)!
+            .GetMethod("Create")!.Invoke(null, [settings])!;
+        var sdkInUse = client.GetType().BaseType!.Assembly; // AmazonServiceClient lives in AWSSDK.Core
+        Assert.Equal("AWSSDK.Core", sdkInUse.GetName().Name);
+        Assert.Equal(4, sdkInUse.GetName().Version!.Major);
+        Assert.Same(engineContext, AssemblyLoadContext.GetLoadContext(sdkInUse));
+
+        // And Npgsql, for a connection string, from the same private folder.
+        var info = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!
+            .GetMethod("Parse")!.Invoke(null, ["host=db.example.com dbname=app user=u", null])!;
+        var npgsqlString = (string)info.GetType().GetMethod("ToNpgsqlConnectionString")!.Invoke(info, ["test"])!;
+        Assert.Contains("Host=db.example.com", npgsqlString);
+        Assert.Contains(engineContext.Assemblies, a => a.GetName().Name == "Npgsql");
+        Assert.DoesNotContain(session.Assemblies, a => a.GetName().Name is "Npgsql" or "AWSSDK.S3");
+        Assert.Same(otherModulesSdk, session.Assemblies.Single(a => a.GetName().Name == "AWSSDK.Core"));
+    }
+
+    [Fact]
+    public void The_cmdlet_assembly_references_no_dependency_directly()
+    {
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll")));
+        var reader = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var references = reader.AssemblyReferences.Select(h => reader.GetString(reader.GetAssemblyReference(h).Name)).ToList();
+        Assert.Contains("PgPhaseRestore.Engine", references);
+        Assert.DoesNotContain(references, r => Regex.IsMatch(r, "^(Npgsql|AWSSDK|Microsoft.Extensions)"));
+    }
+}
