@@ -30,9 +30,9 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 
 if ('Build' -in $Task) {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+    # The publish lays out the whole folder (manifest, formats, help, cmdlet assembly, Dependencies/), so
+    # `dotnet publish src/PgPhaseRestore.PowerShell -o out/PgPhaseRestore` gives the same result without pwsh.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/PgPhaseRestore.PowerShell'), '-c', $Configuration, '-o', $moduleDir, '--nologo')
-    Copy-Item (Join-Path $root 'PgPhaseRestore.psd1') $moduleDir
-    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
     Compress-Archive -Path $moduleDir -DestinationPath (Join-Path $out 'PgPhaseRestore.zip') -Force
     Write-Host "module: $moduleDir"
 }

@@ -112,6 +112,26 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
         Assert.True(bindings.Count > 0, $"{output.Name} from {from} binds to no parameter of {to}");
     }
 
+    [Theory]
+    [InlineData("Invoke-PgPhaseRestore", "Phase", "PhaseCompleter")]
+    [InlineData("Get-PgDatabase", "Name", "DatabaseNameCompleter")]
+    [InlineData("Backup-PgDatabase", "Database", "DatabaseNameCompleter")]
+    [InlineData("Copy-PgDatabase", "Database", "DatabaseNameCompleter")]
+    public void Parameters_complete_their_values(string cmdlet, string parameter, string completer)
+    {
+        var p = _m.Parameters(_m.Cmdlets[cmdlet]).Single(x => x.Name == parameter);
+        var attr = _m.Attribute(p, "ArgumentCompleterAttribute");
+        Assert.NotNull(attr);
+        Assert.Equal(completer, ((Type)attr!.ConstructorArguments[0].Value!).Name);
+    }
+
+    [Fact]
+    public void Strategies_and_formats_complete_as_enums()
+    {
+        foreach (var (cmdlet, parameter) in new[] { ("Split-PgRestorePhases", "Strategy"), ("Copy-PgDatabase", "Strategy"), ("Backup-PgDatabase", "Format"), ("Backup-PgDatabase", "S3Compatibility") })
+            Assert.True(_m.Parameters(_m.Cmdlets[cmdlet]).Single(x => x.Name == parameter).PropertyType.IsEnum, $"{cmdlet} -{parameter}");
+    }
+
     [Fact]
     public void Every_output_type_reads_as_a_table_by_default()
     {

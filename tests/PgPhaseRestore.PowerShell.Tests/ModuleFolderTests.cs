@@ -70,6 +70,27 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
     }
 
     [Fact]
+    public void Help_covers_every_cmdlet_and_parameter_with_examples()
+    {
+        var help = System.Xml.Linq.XDocument.Load(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll-Help.xml"));
+        System.Xml.Linq.XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
+        System.Xml.Linq.XNamespace maml = "http://schemas.microsoft.com/maml/2004/10";
+        var manifest = File.ReadAllText(Path.Combine(_f.Folder, "PgPhaseRestore.psd1"));
+        var exported = Regex.Matches(Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\(([^)]*)\)").Groups[1].Value, "'([^']+)'").Select(m => m.Groups[1].Value).ToList();
+        var documented = help.Root!.Elements(command + "command").ToDictionary(c => c.Element(command + "details")!.Element(command + "name")!.Value);
+        Assert.Equal(exported.Order(), documented.Keys.Order());
+        using var metadata = new CmdletMetadata();
+        foreach (var (name, cmdlet) in documented)
+        {
+            Assert.NotEmpty(cmdlet.Element(command + "details")!.Element(maml + "description")!.Value.Trim());
+            Assert.NotEmpty(cmdlet.Element(command + "examples")!.Elements(command + "example"));
+            var parameters = cmdlet.Element(command + "parameters")!.Elements(command + "parameter").ToDictionary(p => p.Element(maml + "name")!.Value, p => p.Element(maml + "description")!.Value.Trim());
+            foreach (var p in metadata.Parameters(metadata.Cmdlets[name]))
+                Assert.True(parameters.TryGetValue(p.Name, out var text) && text.Length > 10, $"{name} -{p.Name} has no help");
+        }
+    }
+
+    [Fact]
     public void The_cmdlet_assembly_references_no_dependency_directly()
     {
         using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll")));

@@ -13,6 +13,10 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Copies a database in one command: a backup to -Destination (kept, with its manifest), then the
 /// four-phase restore of that backup into -Target.
 /// </summary>
+/// <example>
+/// <code>Copy-PgDatabase -Source 'host=prod.example.com dbname=app' -Credential $src -Destination 's3://backups/moves/' -Target 'host=new.example.com' -TargetDatabase app -TargetCredential $dst -CreateDatabase -NoOwner</code>
+/// <para>Backs app up into the bucket, then restores that backup in four phases on the new server.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Copy, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CopyResult))]
 public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
@@ -26,26 +30,33 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
     [Parameter]
     public string? TargetDatabase { get; set; }
 
+    /// <summary>User name and password for the target server.</summary>
     [Parameter]
     [Credential]
     public PSCredential? TargetCredential { get; set; }
 
+    /// <summary>Create the target database when it does not exist (needs only CREATEDB).</summary>
     [Parameter]
     public SwitchParameter CreateDatabase { get; set; }
 
+    /// <summary>Do not restore object ownership: objects belong to the restoring user (needed without superuser).</summary>
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
 
+    /// <summary>Leave out grants and default privileges.</summary>
     [Parameter]
     public SwitchParameter SkipPrivileges { get; set; }
 
+    /// <summary>PreCreate (default: indexes exist before the data arrives) or Standard (pg_restore's order).</summary>
     [Parameter]
     public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
 
+    /// <summary>Parallel jobs for the data phase (local archives only; a bucket streams through one pg_restore).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
 
+    /// <summary>Session settings for every restore connection, e.g. @{ synchronous_commit = 'off' }.</summary>
     [Parameter]
     public Hashtable? SessionSetting { get; set; }
 

@@ -8,10 +8,19 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Lists the complete backups (those with a manifest) under an s3:// prefix or a folder, newest first.
 /// Each result's Location binds to Get-PgDumpToc, Split-PgRestorePhases and Invoke-PgPhaseRestore.
 /// </summary>
+/// <example>
+/// <code>Get-PgBackup -Path 's3://backups/nightly/' -Latest</code>
+/// <para>The newest complete backup of each database under the prefix.</para>
+/// </example>
+/// <example>
+/// <code>Get-PgBackup -Path ./backups -Database app | Select-Object -First 1 | Split-PgRestorePhases | Invoke-PgPhaseRestore -Target 'host=staging.example.com dbname=app' -Credential $cred -CreateDatabase -NoOwner</code>
+/// <para>Restores the newest local backup of app in four phases.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "PgBackup")]
 [OutputType(typeof(BackupManifest))]
 public sealed class GetPgBackupCommand : PgStorageCmdletBase
 {
+    /// <summary>An s3://bucket/prefix or a local folder; searched recursively for manifests.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Prefix", "Folder", "FullName")]
     [ValidateNotNullOrEmpty]

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Servers;
+using PgPhaseRestore.PowerShell.Completers;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -8,6 +9,14 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Lists a server's databases (templates and databases that refuse connections left out unless asked for).
 /// Each result binds by property name to Backup-PgDatabase and Copy-PgDatabase.
 /// </summary>
+/// <example>
+/// <code>Get-PgDatabase -Server 'host=db.example.com sslmode=require' -Credential (Get-Credential)</code>
+/// <para>Lists the databases a user may connect to, with their sizes and owners.</para>
+/// </example>
+/// <example>
+/// <code>Get-PgDatabase -Server 'host=db.example.com' -Credential $cred -Exclude 'rdsadmin','postgres' | Backup-PgDatabase -Destination 's3://backups/nightly/' -Credential $cred</code>
+/// <para>Backs up every database of the server, each to its own key.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "PgDatabase")]
 [OutputType(typeof(DatabaseInfo))]
 public sealed class GetPgDatabaseCommand : PgCmdletBase
@@ -15,10 +24,13 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     /// <summary>Database names; wildcards allowed. Default: all.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[] Name { get; set; } = [];
 
+    /// <summary>Leave out databases whose names match these wildcards.</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[] Exclude { get; set; } = [];
 
     /// <summary>The server as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
@@ -26,10 +38,12 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     [Alias("Source", "ConnectionString")]
     public string? Server { get; set; }
 
+    /// <summary>User name and password for the server.</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>Also list templates and databases that refuse connections (they cannot be backed up).</summary>
     [Parameter]
     public SwitchParameter IncludeTemplates { get; set; }
 

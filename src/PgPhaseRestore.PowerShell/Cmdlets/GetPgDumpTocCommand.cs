@@ -9,6 +9,18 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Reads the header and table of contents of pg_dump archives: custom or tar files, directory-format folders,
 /// or s3://bucket/key objects (only the front of the object is fetched). No pg_restore needed.
 /// </summary>
+/// <example>
+/// <code>Get-PgDumpToc ./nightly.dump</code>
+/// <para>The archive's header and entry count.</para>
+/// </example>
+/// <example>
+/// <code>Get-PgDumpToc 's3://backups/app/nightly.dump' -ExpandEntries | Where-Object Type -eq 'INDEX'</code>
+/// <para>The indexes of an archive in a bucket, read with ranged GETs of the TOC only.</para>
+/// </example>
+/// <example>
+/// <code>Get-PgDumpToc ./nightly.dump -List</code>
+/// <para>The same lines as pg_restore -l.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "PgDumpToc", DefaultParameterSetName = ArchiveSet)]
 [OutputType(typeof(DumpArchive), ParameterSetName = [ArchiveSet])]
 [OutputType(typeof(TocEntry), ParameterSetName = [EntrySet])]

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.PowerShell.Completers;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -11,6 +12,18 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Runs restore phases into a target database with pg_restore: all four, or the ones chosen with -Phase,
 /// from phase objects on the pipeline or straight from an archive path. One result object per phase.
 /// </summary>
+/// <example>
+/// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -CreateDatabase -NoOwner</code>
+/// <para>All four phases into a new database, as a user with CREATEDB only.</para>
+/// </example>
+/// <example>
+/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -Resume</code>
+/// <para>Continues an interrupted restore from its first unfinished step.</para>
+/// </example>
+/// <example>
+/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -Phase 3 -WhatIf</code>
+/// <para>Shows what running only the data phase would do.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
 [OutputType(typeof(PhaseResult))]
 public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
@@ -19,9 +32,11 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     private const string PathSet = "Path";
     private readonly List<RestorePhase> _phases = [];
 
+    /// <summary>Phases from Split-PgRestorePhases.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PhaseSet)]
     public RestorePhase[] InputObject { get; set; } = [];
 
+    /// <summary>An archive to plan and restore directly: a custom-format file, a directory-format folder or s3://bucket/key.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("FullName", "Location", "Uri", "Source")]
     [ValidateNotNullOrEmpty]
@@ -32,6 +47,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = "";
 
+    /// <summary>User name and password for the target.</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -39,14 +55,18 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     /// <summary>Only these phases: 1 schema, 2 indexes, 3 data, 4 post-data.</summary>
     [Parameter]
     [ValidateRange(1, 4)]
+    [ArgumentCompleter(typeof(PhaseCompleter))]
     public int[] Phase { get; set; } = [];
 
+    /// <summary>Create the target database when it does not exist (needs only CREATEDB).</summary>
     [Parameter]
     public SwitchParameter CreateDatabase { get; set; }
 
+    /// <summary>Run phase 1 into a database that already holds objects.</summary>
     [Parameter]
     public SwitchParameter AllowNonEmptyTarget { get; set; }
 
+    /// <summary>Continue an interrupted restore from its first unfinished step, as its journal records.</summary>
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
@@ -54,12 +74,15 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Do not restore object ownership: objects belong to the restoring user (needed without superuser).</summary>
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
 
+    /// <summary>SET ROLE to this role after connecting (pg_restore --role).</summary>
     [Parameter]
     public string? Role { get; set; }
 
+    /// <summary>Parallel jobs for the data phase (local custom or directory archives).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
@@ -68,12 +91,15 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public Hashtable? SessionSetting { get; set; }
 
+    /// <summary>Do not stop at the first error: pg_restore goes on and every error is reported.</summary>
     [Parameter]
     public SwitchParameter ContinueOnError { get; set; }
 
+    /// <summary>Journal file (default: one per target under the user's local application data).</summary>
     [Parameter]
     public string? JournalPath { get; set; }
 
+    /// <summary>The pg_restore to use, a file or a bin folder (default: one new enough for the archive).</summary>
     [Parameter]
     public string? PgRestorePath { get; set; }
 

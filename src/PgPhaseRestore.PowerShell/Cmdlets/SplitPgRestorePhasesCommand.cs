@@ -10,6 +10,14 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Splits an archive into the four restore phases (schema, indexes, data, post-data) and emits one phase object
 /// each, ready for Invoke-PgPhaseRestore or for writing pg_restore list files.
 /// </summary>
+/// <example>
+/// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases -ListDirectory ./lists</code>
+/// <para>The four phases, each also written as a pg_restore -L list file.</para>
+/// </example>
+/// <example>
+/// <code>Split-PgRestorePhases -Path ./nightly.dump -Strategy Standard</code>
+/// <para>pg_restore's own order in the same four-phase shape, for comparison.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(RestorePhase))]
 public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase

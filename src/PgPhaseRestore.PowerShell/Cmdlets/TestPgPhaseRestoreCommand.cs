@@ -9,6 +9,14 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Checks a restored database against its archive: every index, constraint, trigger and policy exists and is
 /// valid; with -Source, every table's row count matches the source database. Differences come back as objects.
 /// </summary>
+/// <example>
+/// <code>Test-PgPhaseRestore -Path ./nightly.dump -Target 'host=db.example.com dbname=app_copy' -Credential $cred</code>
+/// <para>Checks that every index is valid and every constraint, trigger and policy of the archive is present.</para>
+/// </example>
+/// <example>
+/// <code>Test-PgPhaseRestore -Path ./nightly.dump -Target 'dbname=app_copy' -Source 'host=prod.example.com dbname=app' -SourceCredential $src -RowCount Exact</code>
+/// <para>Also compares exact row counts with the source.</para>
+/// </example>
 [Cmdlet(VerbsDiagnostic.Test, "PgPhaseRestore", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(VerificationResult))]
 public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
@@ -16,18 +24,22 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     private const string PathSet = "Path";
     private const string ArchiveSet = "Archive";
 
+    /// <summary>An archive from Get-PgDumpToc.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
     public DumpArchive? Archive { get; set; }
 
+    /// <summary>The archive the target was restored from: file, folder or s3://bucket/key.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>The restored database as a libpq string or URI.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = "";
 
+    /// <summary>User name and password for the target.</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -36,10 +48,12 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public string? Source { get; set; }
 
+    /// <summary>User name and password for the source.</summary>
     [Parameter]
     [Credential]
     public PSCredential? SourceCredential { get; set; }
 
+    /// <summary>How to compare row counts with the source: None, Estimate (default) or Exact.</summary>
     [Parameter]
     public RowCountMode RowCount { get; set; } = RowCountMode.Estimate;
 

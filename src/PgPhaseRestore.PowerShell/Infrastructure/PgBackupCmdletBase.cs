@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.PowerShell.Completers;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
@@ -16,8 +17,10 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     /// <summary>The database to back up; overrides any dbname in -Source.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "DatabaseName")]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 
+    /// <summary>User name and password for the source.</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -32,6 +35,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [Parameter]
     public string? BackupName { get; set; }
 
+    /// <summary>Custom (one file or object, the default) or Directory (a local folder, dumped with -DumpJobs).</summary>
     [Parameter]
     public BackupFormat Format { get; set; } = BackupFormat.Custom;
 
@@ -44,15 +48,19 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [Parameter]
     public string? Compression { get; set; }
 
+    /// <summary>Back up only these schemas (pg_dump patterns).</summary>
     [Parameter]
     public string[] Schema { get; set; } = [];
 
+    /// <summary>Leave out these schemas (pg_dump patterns).</summary>
     [Parameter]
     public string[] ExcludeSchema { get; set; } = [];
 
+    /// <summary>Back up only these tables (pg_dump patterns).</summary>
     [Parameter]
     public string[] Table { get; set; } = [];
 
+    /// <summary>Leave out these tables (pg_dump patterns).</summary>
     [Parameter]
     public string[] ExcludeTable { get; set; } = [];
 
@@ -60,6 +68,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [Parameter]
     public string[] ExcludeTableData { get; set; } = [];
 
+    /// <summary>Fail rather than wait longer than this for a table lock.</summary>
     [Parameter]
     public TimeSpan? LockWaitTimeout { get; set; }
 
@@ -67,6 +76,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter SkipChecks { get; set; }
 
+    /// <summary>The pg_dump to use, a file or a bin folder (default: one at least as new as the server).</summary>
     [Parameter]
     public string? PgDumpPath { get; set; }
 
@@ -80,10 +90,12 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
     public long MaxPartSize { get; set; } = MultipartOptions.S3MaxPartSize;
 
+    /// <summary>The server's part limit: 10000 on AWS, 1000 on Scaleway.</summary>
     [Parameter]
     [ValidateRange(1, MultipartOptions.S3MaxParts)]
     public int MaxParts { get; set; } = MultipartOptions.S3MaxParts;
 
+    /// <summary>Parts held in memory and uploading at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int PartsInFlight { get; set; } = 4;

@@ -10,6 +10,7 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? S3Endpoint { get; set; }
 
+    /// <summary>Region of the bucket (AWS_REGION / AWS_DEFAULT_REGION otherwise).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? S3Region { get; set; }
 
@@ -26,6 +27,7 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     [Parameter]
     public System.Security.SecureString? S3SessionToken { get; set; }
 
+    /// <summary>Profile from the shared AWS credentials file.</summary>
     [Parameter]
     public string? S3Profile { get; set; }
 
@@ -33,6 +35,7 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     [Parameter]
     public SwitchParameter S3SkipCertificateCheck { get; set; }
 
+    /// <summary>Auto (the compatible protocol for non-AWS endpoints), Aws, or Generic (no aws-chunked payloads, checksums only when required).</summary>
     [Parameter]
     public S3Compatibility S3Compatibility { get; set; } = S3Compatibility.Auto;
 

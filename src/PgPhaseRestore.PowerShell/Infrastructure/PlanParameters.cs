@@ -6,24 +6,31 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// <summary>Strategy and filters, shared by the cmdlets that plan.</summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
+    /// <summary>PreCreate (default: indexes exist before the data arrives) or Standard (pg_restore's order).</summary>
     [Parameter]
     public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
 
+    /// <summary>Only objects in these schemas.</summary>
     [Parameter]
     public string[] IncludeSchema { get; set; } = [];
 
+    /// <summary>Leave out objects in these schemas.</summary>
     [Parameter]
     public string[] ExcludeSchema { get; set; } = [];
 
+    /// <summary>Only these tables (name or schema.name), with what depends on them.</summary>
     [Parameter]
     public string[] IncludeTable { get; set; } = [];
 
+    /// <summary>Leave out these tables and what depends on them.</summary>
     [Parameter]
     public string[] ExcludeTable { get; set; } = [];
 
+    /// <summary>Only entries of these TOC types, e.g. INDEX.</summary>
     [Parameter]
     public string[] IncludeType { get; set; } = [];
 
+    /// <summary>Leave out entries of these TOC types.</summary>
     [Parameter]
     public string[] ExcludeType { get; set; } = [];
 

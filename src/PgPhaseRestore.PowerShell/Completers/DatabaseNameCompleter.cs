@@ -1,0 +1,35 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using PgPhaseRestore.Engine.Servers;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Completers;
+
+/// <summary>
+/// Completes database names from the server already given on the command line (-Server or -Source, with
+/// -Credential). Gives up quietly after a few seconds: completion must never hang a session.
+/// </summary>
+public sealed class DatabaseNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var server = (fakeBoundParameters["Server"] ?? fakeBoundParameters["Source"]) as string;
+        var credential = fakeBoundParameters["Credential"] as PSCredential;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var connection = Connections.From(server, credential);
+            var filter = new DatabaseFilter { Names = [wordToComplete.Trim('\'', '"') + "*"] };
+            var names = ServerDatabases.ListAsync(connection, filter, timeout.Token).GetAwaiter().GetResult();
+            return names.Select(d => new CompletionResult(Quote(d.Name), d.Name, CompletionResultType.ParameterValue, d.ToString())).ToList();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or ArgumentException or System.Data.Common.DbException or TimeoutException)
+        {
+            return [];
+        }
+    }
+
+    private static string Quote(string name) => name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-') ? name : $"'{name.Replace("'", "''")}'";
+}
