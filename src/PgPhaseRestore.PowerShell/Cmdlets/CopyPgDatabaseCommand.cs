@@ -81,7 +81,7 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
                 NoOwner = NoOwner.IsPresent,
                 NoPrivileges = SkipPrivileges.IsPresent,
                 Jobs = Jobs,
-                SessionSettings = SessionSetting?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "") ?? new Dictionary<string, string>(),
+                SessionSettings = SessionSettings.From(SessionSetting),
                 Storage = backup.Storage,
             };
         }

@@ -150,7 +150,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             NoPrivileges = SkipPrivileges.IsPresent,
             Role = Role,
             Jobs = Jobs,
-            SessionSettings = SessionSetting?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "") ?? new Dictionary<string, string>(),
+            SessionSettings = SessionSettings.From(SessionSetting),
             StopOnError = !ContinueOnError.IsPresent,
             JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
             PgRestorePath = PgRestorePath,
