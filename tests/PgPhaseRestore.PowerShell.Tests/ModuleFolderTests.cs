@@ -14,7 +14,7 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
     [Fact]
     public void The_folder_holds_the_manifest_formats_help_cmdlet_assembly_and_Dependencies()
     {
-        foreach (var file in new[] { "PgPhaseRestore.psd1", "PgPhaseRestore.format.ps1xml", "PgPhaseRestore.PowerShell.dll", "PgPhaseRestore.PowerShell.dll-Help.xml", "en-US/about_PgPhaseRestore.help.txt" })
+        foreach (var file in new[] { "PgPhaseRestore.psd1", "PgPhaseRestore.format.ps1xml", "PgPhaseRestore.PowerShell.dll", "en-US/PgPhaseRestore.PowerShell.dll-Help.xml", "en-US/about_PgPhaseRestore.help.txt" })
             Assert.True(File.Exists(Path.Combine(_f.Folder, file)), $"{file} is missing from the module folder");
         foreach (var file in new[] { "PgPhaseRestore.Engine.dll", "Npgsql.dll", "AWSSDK.Core.dll", "AWSSDK.S3.dll" })
             Assert.True(File.Exists(Path.Combine(_f.Folder, "Dependencies", file)), $"Dependencies/{file} is missing");
@@ -72,7 +72,7 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
     [Fact]
     public void Help_covers_every_cmdlet_and_parameter_with_examples()
     {
-        var help = System.Xml.Linq.XDocument.Load(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll-Help.xml"));
+        var help = System.Xml.Linq.XDocument.Load(Path.Combine(_f.Folder, "en-US", "PgPhaseRestore.PowerShell.dll-Help.xml"));
         System.Xml.Linq.XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
         System.Xml.Linq.XNamespace maml = "http://schemas.microsoft.com/maml/2004/10";
         var manifest = File.ReadAllText(Path.Combine(_f.Folder, "PgPhaseRestore.psd1"));
