@@ -194,7 +194,11 @@ public sealed class S3MultipartUpload
             await _client.CompleteMultipartUploadAsync(request, ct).ConfigureAwait(false);
             var head = await _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct).ConfigureAwait(false);
             if (head.ContentLength != Size)
-                throw new IOException($"{Location}: the server reports {head.ContentLength} bytes after completing the upload, but {Size} were sent");
+            {
+                // Completed but wrong: remove it rather than leave a damaged object where a backup is expected.
+                await _client.DeleteObjectAsync(Location.Bucket, Location.Key, CancellationToken.None).ConfigureAwait(false);
+                throw new IOException($"{Location}: the server reported {head.ContentLength} bytes after completing the upload, but {Size} were sent; the object was deleted");
+            }
         }
         catch (AmazonS3Exception ex)
         {
