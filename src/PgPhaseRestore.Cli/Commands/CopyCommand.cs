@@ -44,7 +44,7 @@ internal static class CopyCommand
             };
             var result = await DatabaseCopy.RunAsync(backup.Read(r, storage), planOptions, restore,
                 quiet ? null : new CallbackProgress<BackupProgress>(p => Console.Error.WriteLine(p)),
-                quiet ? null : new CallbackProgress<RestoreProgress>(p => Console.Error.WriteLine($"phase {p.Phase} {p.PhaseName}: {p.ItemsDone}/{p.ItemsTotal} {p.Activity}")),
+                quiet ? null : new ConsoleRestoreProgress(),
                 log, debug, ct);
             Console.WriteLine($"{result.Backup.Location}\t{result.Backup.Size}\t{result.Backup.Sha256}");
             foreach (var phase in result.Phases)

@@ -60,7 +60,7 @@ internal static class RestoreCommand
                 Storage = s3.Read(r),
             };
             var (log, debug, quiet) = output.Read(r);
-            var progress = quiet ? null : new ConsoleProgress();
+            var progress = quiet ? null : new ConsoleRestoreProgress();
             var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(restorePlan.Phases, ct);
             foreach (var result in results)
             {
@@ -84,12 +84,5 @@ internal static class RestoreCommand
             result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
         }
         return result;
-    }
-
-    /// <summary>One line per progress step on stderr, synchronously (the order of lines matters to a reader).</summary>
-    private sealed class ConsoleProgress : IProgress<RestoreProgress>
-    {
-        public void Report(RestoreProgress p) =>
-            Console.Error.WriteLine($"phase {p.Phase} {p.PhaseName}: {p.ItemsDone}/{p.ItemsTotal} {p.Activity}");
     }
 }

@@ -230,7 +230,7 @@ public sealed class BackupRunner
             while (!polling.IsCancellationRequested)
             {
                 await Task.Delay(1000, polling.Token).ConfigureAwait(false);
-                Report(location, PathSize(partial), clock, _activity);
+                Report(location, LocalPaths.Size(partial), clock, _activity);
             }
         }, CancellationToken.None);
         try
@@ -297,10 +297,6 @@ public sealed class BackupRunner
     }
 
     private static string Hex(byte[] digest) => Convert.ToHexString(digest).ToLowerInvariant();
-
-    private static long PathSize(string path) =>
-        File.Exists(path) ? new FileInfo(path).Length
-        : Directory.Exists(path) ? Directory.EnumerateFiles(path).Sum(f => new FileInfo(f).Length) : 0;
 
     private static void DeletePath(string path)
     {

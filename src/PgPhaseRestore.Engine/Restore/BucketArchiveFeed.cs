@@ -100,7 +100,6 @@ internal sealed class BucketArchiveFeed
         Resumes = source.Resumes;
         if (total < source.Length)
         {
-            IntegrityProblem = null;
             _log?.Invoke($"{_location}: pg_restore needed only the first {SizeText.Format(total)} of {SizeText.Format(source.Length)}; the SHA-256 was not checked");
             return;
         }

@@ -54,10 +54,9 @@ public sealed class PhaseRestorer
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
-        using var client = S3ObjectLocation.IsS3Uri(archive.Source)
-            ? S3ClientFactory.Create(_options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment())
-            : null;
-        var feed = await CheckArchiveAsync(archive, client, ct).ConfigureAwait(false);
+        var storage = S3ObjectLocation.IsS3Uri(archive.Source) ? _options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
+        using var client = storage is null ? null : S3ClientFactory.Create(storage);
+        var feed = await CheckArchiveAsync(archive, client, storage, ct).ConfigureAwait(false);
 
         bool created = await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false);
         if (created)
@@ -101,7 +100,7 @@ public sealed class PhaseRestorer
     /// Compares the archive with its manifest (a size that differs means a damaged or replaced backup) and, for an
     /// archive in a bucket, prepares the feed that streams it into pg_restore.
     /// </summary>
-    private async Task<BucketArchiveFeed?> CheckArchiveAsync(DumpArchive archive, IAmazonS3? client, CancellationToken ct)
+    private async Task<BucketArchiveFeed?> CheckArchiveAsync(DumpArchive archive, IAmazonS3? client, S3Settings? storage, CancellationToken ct)
     {
         var manifest = _options.SkipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
         if (!_options.SkipChecks)
@@ -111,17 +110,16 @@ public sealed class PhaseRestorer
             else
             {
                 long size = client is not null ? await BucketProbe.SizeAsync(client, S3ObjectLocation.Parse(archive.Source), ct).ConfigureAwait(false)
-                    : File.Exists(archive.Source) ? new FileInfo(archive.Source).Length
-                    : Directory.EnumerateFiles(archive.Source).Sum(f => new FileInfo(f).Length);
+                    : LocalPaths.Size(archive.Source);
                 if (size != manifest.Size)
                     throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made");
                 Log($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
             }
         }
-        if (client is null)
+        if (client is null || storage is null)
             return null;
-        var retries = Math.Max(_options.Storage?.MaxRetries ?? archive.Storage?.MaxRetries ?? 0, 10);
-        return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, retries, _log);
+        // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
+        return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, Math.Max(storage.MaxRetries, 10), _log);
     }
 
     private async Task PrepareJournalAsync(RestoreJournal journal, DumpArchive archive, List<RestorePhase> selected, NpgsqlConnection conn, CancellationToken ct)

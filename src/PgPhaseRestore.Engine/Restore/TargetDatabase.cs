@@ -26,24 +26,9 @@ public static class TargetDatabase
         return true;
     }
 
-    private static async Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct)
-    {
-        Exception? last = null;
-        foreach (var db in new[] { "postgres", "template1" })
-        {
-            try
-            {
-                var conn = new NpgsqlConnection(target.WithDatabase(db).ToNpgsqlConnectionString("pgphase"));
-                await conn.OpenAsync(ct).ConfigureAwait(false);
-                return conn;
-            }
-            catch (PostgresException ex) when (ex.SqlState is "3D000" or "42501")
-            {
-                last = ex; // no such database, or no CONNECT on it: try the next one
-            }
-        }
-        throw new RestoreException($"could not connect to a maintenance database (postgres or template1) on {target.Host}:{target.Port}: {last?.Message}", last);
-    }
+    private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct) =>
+        MaintenanceDatabase.OpenAsync(target, "pgphase", last =>
+            new RestoreException($"could not connect to a maintenance database (postgres or template1) on {target.Host}:{target.Port}: {last.Message}", last), ct);
 
     /// <summary>A description of what the database already holds, or null when it holds nothing of the user's.</summary>
     public static async Task<string?> DescribeContentsAsync(NpgsqlConnection conn, CancellationToken ct)

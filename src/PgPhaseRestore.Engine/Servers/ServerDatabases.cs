@@ -12,26 +12,29 @@ public static class ServerDatabases
     /// </summary>
     public static async Task<IReadOnlyList<DatabaseInfo>> ListAsync(PgConnectionInfo server, DatabaseFilter filter, CancellationToken ct)
     {
-        var candidates = string.IsNullOrEmpty(server.Database) ? new[] { "postgres", "template1" } : new[] { server.Database };
-        NpgsqlConnection? conn = null;
-        Exception? last = null;
-        foreach (var db in candidates)
+        NpgsqlConnection conn;
+        try
         {
-            var attempt = new NpgsqlConnection(server.WithDatabase(db).ToNpgsqlConnectionString("pgphase list"));
-            try
+            if (string.IsNullOrEmpty(server.Database))
+                conn = await MaintenanceDatabase.OpenAsync(server, "pgphase list", last => last, ct).ConfigureAwait(false);
+            else
             {
-                await attempt.OpenAsync(ct).ConfigureAwait(false);
-                conn = attempt;
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                last = ex;
-                await attempt.DisposeAsync().ConfigureAwait(false);
+                conn = new NpgsqlConnection(server.ToNpgsqlConnectionString("pgphase list"));
+                try
+                {
+                    await conn.OpenAsync(ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await conn.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
         }
-        if (conn is null)
-            throw new InvalidOperationException($"cannot connect to {server} to list its databases: {last?.Message}", last);
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw new InvalidOperationException($"cannot connect to {server} to list its databases: {ex.Message}", ex);
+        }
 
         await using (conn)
         {
