@@ -30,7 +30,7 @@ public sealed class BucketBackupFixture : IAsyncLifetime
         PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database} user={user ?? Cluster.User}", _ => null)
             .WithCredentials(user ?? Cluster.User, password ?? Cluster.Password);
 
-    public BackupOptions Options(string database, string destination, Func<BackupOptions, BackupOptions>? tweak = null) => new()
+    public BackupOptions Options(string database, string destination) => new()
     {
         Source = Connection(database),
         Destination = destination,

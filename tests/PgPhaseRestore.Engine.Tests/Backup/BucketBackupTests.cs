@@ -42,12 +42,12 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
             Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}");
     }
 
-    private static async Task<(long Size, string Sha256)> DownloadDigestAsync(IAmazonS3 client, S3ObjectLocation location)
+    private static async Task<byte[]> DownloadAsync(IAmazonS3 client, S3ObjectLocation location)
     {
         using var response = await client.GetObjectAsync(location.Bucket, location.Key);
         using var buffer = new MemoryStream();
         await response.ResponseStream.CopyToAsync(buffer);
-        return (buffer.Length, Convert.ToHexString(SHA256.HashData(buffer.ToArray())).ToLowerInvariant());
+        return buffer.ToArray();
     }
 
     [Fact]
@@ -58,21 +58,21 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         Assert.True(backup.Parts >= 3, $"expected at least 3 parts, got {backup.Parts}");
 
         using var client = _f.S3.Client();
-        var (size, sha) = await DownloadDigestAsync(client, S3ObjectLocation.Parse(backup.Location));
-        Assert.Equal(backup.Size, size);
-        Assert.Equal(sha, backup.Sha256);
+        var stored = await DownloadAsync(client, S3ObjectLocation.Parse(backup.Location));
+        Assert.Equal(backup.Size, stored.Length);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant(), backup.Sha256);
 
-        var stored = await ManifestStore.TryLoadAsync(backup.Location, client, CancellationToken.None);
-        Assert.NotNull(stored);
-        Assert.Equal(backup.Sha256, stored!.Sha256);
-        Assert.Equal(_f.Source, stored.Database);
-        Assert.Equal(_f.Cluster.Scalar<string>("postgres", "SHOW server_version_num"), stored.ServerVersionNum.ToString());
-        Assert.Contains("pg_dump (PostgreSQL)", stored.PgDumpVersion);
-        Assert.True(stored.Toc.TableData > 5);
-        var big = Assert.Single(stored.Tables, t => t.Name == "zz_big");
+        var manifest = await ManifestStore.TryLoadAsync(backup.Location, client, CancellationToken.None);
+        Assert.NotNull(manifest);
+        Assert.Equal(backup.Sha256, manifest!.Sha256);
+        Assert.Equal(_f.Source, manifest.Database);
+        Assert.Equal(_f.Cluster.Scalar<string>("postgres", "SHOW server_version_num"), manifest.ServerVersionNum.ToString());
+        Assert.Contains("pg_dump (PostgreSQL)", manifest.PgDumpVersion);
+        Assert.True(manifest.Toc.TableData > 5);
+        var big = Assert.Single(manifest.Tables, t => t.Name == "zz_big");
         Assert.InRange(big.RowEstimate!.Value, 390_000, 410_000);
         Assert.True(big.TableBytes > 60_000_000);
-        Assert.Contains(stored.Indexes, i => i.Table == "zz_big" && i.IsPrimary && i.Bytes > 0);
+        Assert.Contains(manifest.Indexes, i => i.Table == "zz_big" && i.IsPrimary && i.Bytes > 0);
         Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
 
         var target = _f.Cluster.CreateDatabase("froms3");
@@ -114,10 +114,7 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
     {
         using var client = _f.S3.Client();
         var copy = S3ObjectLocation.Parse(_f.Backup.Location) with { Key = $"tampered/{Guid.NewGuid():N}.dump" };
-        var (size, _) = await DownloadDigestAsync(client, S3ObjectLocation.Parse(_f.Backup.Location));
-        var bytes = new byte[size];
-        using (var response = await client.GetObjectAsync(copy.Bucket, S3ObjectLocation.Parse(_f.Backup.Location).Key))
-            await response.ResponseStream.ReadExactlyAsync(bytes);
+        var bytes = await DownloadAsync(client, S3ObjectLocation.Parse(_f.Backup.Location));
         var manifest = ManifestStore.Parse(ManifestStore.Serialize(_f.Backup), "test");
         manifest.Location = copy.ToString();
         await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);

@@ -45,7 +45,7 @@ public sealed class RestoreFixture : IDisposable
         PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database} user={Restorer}", _ => null)
             .WithCredentials(Restorer, RestorerPassword);
 
-    public RestoreOptions Options(string database, Func<RestoreOptions, RestoreOptions>? tweak = null) => new()
+    public RestoreOptions Options(string database) => new()
     {
         Target = TargetAs(database),
         CreateDatabase = true,
