@@ -17,12 +17,13 @@ internal static class CopyCommand
         var noOwner = new Option<bool>("--no-owner", "-O") { Description = "Do not restore object ownership" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel jobs for the data phase (local archives; default: RESTORE_JOBS or 1)", DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("RESTORE_JOBS"), out int j) ? j : 1 };
         var settings = new Option<string[]>("--set") { Description = "Session setting name=value for the restore's connections (repeatable)" };
+        var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var output = new OutputOptions();
         var command = new Command("copy", "Back up a database and restore that backup into another database, in four phases");
         backup.AddTo(command);
-        foreach (var o in new Option[] { target, create, noOwner, jobs, settings })
+        foreach (var o in new Option[] { target, create, noOwner, jobs, settings, allowPooler })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -41,6 +42,7 @@ internal static class CopyCommand
                 Jobs = r.GetValue(jobs),
                 SessionSettings = RestoreCommand.ParseSettings(r.GetValue(settings) ?? []),
                 Storage = storage,
+                AllowPooler = r.GetValue(allowPooler),
             };
             var result = await DatabaseCopy.RunAsync(backup.Read(r, storage), planOptions, restore,
                 quiet ? null : new CallbackProgress<BackupProgress>(p => Console.Error.WriteLine(p)),

@@ -21,16 +21,18 @@ internal static class RestoreCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("RESTORE_JOBS"), out int j) ? j : 1 };
         var settings = new Option<string[]>("--set") { Description = "Session setting name=value for every pg_restore connection, e.g. synchronous_commit=off (repeatable)" };
         var keepGoing = new Option<bool>("--continue-on-error") { Description = "Do not stop at the first error; report them all" };
-        var journal = new Option<string?>("--journal") { Description = "Journal file (default: one per target under ~/.local/share/pgphase)" };
+        var journal = new Option<string?>("--journal") { Description = "Journal file (default: one per target under PGPHASE_JOURNAL_DIR or ~/.local/share/pgphase/journals)" };
         var pgRestore = new Option<string?>("--pg-restore") { Description = "pg_restore to use: file or bin folder" };
         var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this folder" };
+        var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
+        var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var output = new OutputOptions();
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -57,6 +59,8 @@ internal static class RestoreCommand
                 JournalPath = r.GetValue(journal),
                 PgRestorePath = r.GetValue(pgRestore),
                 ListDirectory = r.GetValue(lists),
+                StopStaleSessions = r.GetValue(stopStale),
+                AllowPooler = r.GetValue(allowPooler),
                 Storage = s3.Read(r),
             };
             var (log, debug, quiet) = output.Read(r);

@@ -69,6 +69,6 @@ internal sealed partial class PgRestoreOutput
     [GeneratedRegex(@"^pg_restore: finished item (\d+) ")]
     private static partial Regex Finished();
 
-    [GeneratedRegex(@"^pg_restore: (creating|executing|launching item|restoring large object|processing item) ")]
+    [GeneratedRegex(@"^pg_restore: (creating|executing|launching item|processing item) ")]
     private static partial Regex Creating();
 }

@@ -1,22 +1,22 @@
 using System.Diagnostics;
-using Amazon.S3;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Backup;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
-/// Runs the phases of a plan with pg_restore -L, one list file per phase, under a per-target lock, recording
-/// progress in a journal so that an interrupted restore resumes at its first unfinished step.
+/// Runs the phases of a plan with pg_restore -L, one list file per phase, under a watched per-target lock,
+/// recording progress in a journal bound to the target database and the archive, so that an interrupted restore
+/// resumes at its first unfinished step.
 /// </summary>
 /// <remarks>
-/// Phases 1, 2 and 4 run in a single transaction each: interrupted, they leave nothing behind and simply run
-/// again. Phase 3 commits table by table; on resume, finished tables are skipped and every unfinished one is
-/// emptied first, so a half-loaded table is reloaded from empty and no row is ever duplicated.
+/// The target is the truth and the journal a hint. Phases 1, 2 and 4 run in a single transaction each; on resume
+/// their objects are looked up in the catalog: all there, the phase is done; none, it runs; some, the restore
+/// stops and names them. Phase 3 commits table by table; a table is recorded only after its rows committed, and
+/// on resume every table not recorded is emptied first, so no row is ever loaded twice.
 /// </remarks>
 public sealed class PhaseRestorer
 {
@@ -35,57 +35,74 @@ public sealed class PhaseRestorer
 
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
-        if (phases.Count == 0)
-            throw new ArgumentException("no phases to run");
-        var archive = phases[0].Archive;
-        if (phases.Any(p => !ReferenceEquals(p.Archive, archive) && p.Archive.Source != archive.Source))
-            throw new ArgumentException("the phases come from different archives; restore one archive at a time");
-
-        var wanted = _options.Phases.Count == 0 ? phases.Select(p => p.Number).ToHashSet() : _options.Phases.ToHashSet();
-        var unknown = wanted.Where(n => phases.All(p => p.Number != n)).ToList();
-        if (unknown.Count > 0)
-            throw new ArgumentException($"phase {string.Join(", ", unknown)} is not among the phases given ({string.Join(", ", phases.Select(p => p.Number))})");
-        var selected = phases.Where(p => wanted.Contains(p.Number)).OrderBy(p => p.Number).ToList();
-
+        var (archive, selected) = Select(phases);
         var target = _options.Target;
         if (string.IsNullOrEmpty(target.Database))
             throw new ArgumentException("the target connection names no database (dbname)");
+        if (_options.ListDirectory is { } keep && !Directory.Exists(keep))
+            throw new ArgumentException($"the folder for list files, {keep}, does not exist");
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
         var storage = S3ObjectLocation.IsS3Uri(archive.Source) ? _options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
         using var client = storage is null ? null : S3ClientFactory.Create(storage);
-        var feed = await CheckArchiveAsync(archive, client, storage, ct).ConfigureAwait(false);
+        var feed = await ArchiveCheck.RunAsync(archive, client, storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
 
-        bool created = await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false);
-        if (created)
+        if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
             Log($"created database \"{target.Database}\"");
 
-        await using var lockConnection = await TargetDatabase.LockAsync(target, $"pgphase restore (pid {Environment.ProcessId})", ct).ConfigureAwait(false);
-        var journal = RestoreJournal.Load(_options.JournalPath ?? RestoreJournal.DefaultPath(target.ToString()));
-        await PrepareJournalAsync(journal, archive, selected, lockConnection, ct).ConfigureAwait(false);
+        await using var guard = await RestoreLock.AcquireAsync(target, _options.AllowPooler, _options.LockCheckInterval, _log, ct).ConfigureAwait(false);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
+        try
+        {
+            return await RunLockedAsync(archive, selected, pgRestore, feed, run.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException)
+        {
+            throw new RestoreException(guard.LossReason!, RestoreFailure.LockLost);
+        }
+    }
 
-        var workDir = _options.ListDirectory ?? Directory.CreateTempSubdirectory("pgphase-lists-").FullName;
+    private (DumpArchive Archive, List<RestorePhase> Selected) Select(IReadOnlyList<RestorePhase> phases)
+    {
+        if (phases.Count == 0)
+            throw new ArgumentException("no phases to run");
+        var archive = phases[0].Archive;
+        if (phases.Any(p => !ReferenceEquals(p.Archive, archive) && p.Archive.Source != archive.Source))
+            throw new ArgumentException("the phases come from different archives; restore one archive at a time");
+        var wanted = _options.Phases.Count == 0 ? phases.Select(p => p.Number).ToHashSet() : _options.Phases.ToHashSet();
+        var unknown = wanted.Where(n => phases.All(p => p.Number != n)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"phase {string.Join(", ", unknown)} is not among the phases given ({string.Join(", ", phases.Select(p => p.Number))})");
+        return (archive, phases.Where(p => wanted.Contains(p.Number)).OrderBy(p => p.Number).ToList());
+    }
+
+    private async Task<IReadOnlyList<PhaseResult>> RunLockedAsync(DumpArchive archive, List<RestorePhase> selected, PgTool pgRestore,
+        BucketArchiveFeed? feed, CancellationToken ct)
+    {
+        var target = _options.Target;
+        await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString($"pgphase restore (pid {Environment.ProcessId})"));
+        await conn.OpenAsync(ct).ConfigureAwait(false);
+        await StaleSessions.SettleAsync(conn, target.Database!, _options.StopStaleSessions, _options.StaleSessionWait, _log, ct).ConfigureAwait(false);
+
+        var journal = RestoreJournal.Load(_options.JournalPath ?? RestoreJournal.DefaultPath(target));
+        journal.BindTo(await TargetIdentity.ReadAsync(conn, ct).ConfigureAwait(false), _log);
+        await JournalPreparation.PrepareAsync(journal, archive, selected, _options, conn, ct).ConfigureAwait(false);
+
+        var workDir = _options.ListDirectory ?? ProcessScopedTemp.CreateDirectory("pgphase-lists-");
         var results = new List<PhaseResult>();
         try
         {
             bool failed = false;
             foreach (var phase in selected)
             {
-                if (failed)
-                {
-                    results.Add(Result(phase, PhaseStatus.NotRun, default, TimeSpan.Zero, 0, [], "an earlier phase failed"));
-                    continue;
-                }
-                if (_options.Resume && journal.CompletedPhases.Contains(phase.Number))
-                {
-                    results.Add(Result(phase, PhaseStatus.Skipped, DateTimeOffset.UtcNow, TimeSpan.Zero, 0, [], "completed earlier (journal)"));
-                    continue;
-                }
-                var result = await RunPhaseAsync(phase, pgRestore, journal, lockConnection, workDir, feed, ct).ConfigureAwait(false);
+                var result = failed
+                    ? Result(phase, PhaseStatus.NotRun, default, TimeSpan.Zero, phase.EntryCount, [], "an earlier phase failed")
+                    : await ReconcileAsync(phase, journal, conn, ct).ConfigureAwait(false)
+                      ?? await RunPhaseAsync(phase, pgRestore, journal, conn, workDir, feed, ct).ConfigureAwait(false);
                 results.Add(result);
-                failed = result.Status != PhaseStatus.Succeeded && _options.StopOnError;
+                failed |= result.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped) && _options.StopOnError;
             }
         }
         finally
@@ -97,87 +114,56 @@ public sealed class PhaseRestorer
     }
 
     /// <summary>
-    /// Compares the archive with its manifest (a size that differs means a damaged or replaced backup) and, for an
-    /// archive in a bucket, prepares the feed that streams it into pg_restore.
+    /// On resume, what the target says of a phase: a skipped result when it is done, null when it must run, and a
+    /// refusal when an all-or-nothing phase is half there.
     /// </summary>
-    private async Task<BucketArchiveFeed?> CheckArchiveAsync(DumpArchive archive, IAmazonS3? client, S3Settings? storage, CancellationToken ct)
+    private async Task<PhaseResult?> ReconcileAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
     {
-        var manifest = _options.SkipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
-        if (!_options.SkipChecks)
-        {
-            if (manifest is null)
-                Log($"no manifest beside {archive.Source}: it is not known to be a complete, verified backup");
-            else
-            {
-                long size = client is not null ? await BucketProbe.SizeAsync(client, S3ObjectLocation.Parse(archive.Source), ct).ConfigureAwait(false)
-                    : LocalPaths.Size(archive.Source);
-                if (size != manifest.Size)
-                    throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made");
-                Log($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
-            }
-        }
-        if (client is null || storage is null)
+        if (!_options.Resume)
             return null;
-        // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
-        return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, Math.Max(storage.MaxRetries, 10), _log);
+        bool recorded = journal.CompletedPhases.Contains(phase.Number);
+        if (phase.Kind == PhaseKind.Data)
+            return recorded ? Skipped(phase, "completed earlier (journal)") : null;
+
+        var state = await PhaseReconciler.InspectAsync(conn, phase.Entries, ct).ConfigureAwait(false);
+        if (state.Unknown)
+            return recorded ? Skipped(phase, "completed earlier (journal; nothing in it can be looked up in the catalog)") : null;
+        if (state.Complete)
+        {
+            if (!recorded)
+            {
+                Log($"phase {phase.Number} {phase.Name} is complete in \"{_options.Target.Database}\" though the journal did not record it (the run ended after pg_restore committed): not run again");
+                journal.StartPhase(phase.Number);
+                journal.CompletePhase(phase.Number);
+            }
+            return Skipped(phase, $"complete in the target ({state.Present.Count} objects checked)");
+        }
+        if (state.Absent)
+        {
+            if (recorded)
+                Log($"the journal records phase {phase.Number} {phase.Name} as done, but none of its objects exist in \"{_options.Target.Database}\": it runs again");
+            journal.ForgetPhase(phase.Number);
+            return null;
+        }
+        var why = _options.StopOnError
+            ? "it runs as one transaction, so pgphase does not leave it half done: something else changed the database"
+            : "it ran without a single transaction (continue on error), so an earlier run may have stopped half way";
+        throw new RestoreException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}. " +
+                                   "Restore into a new database, or remove what is there and resume", RestoreFailure.PartialPhase);
     }
 
-    private async Task PrepareJournalAsync(RestoreJournal journal, DumpArchive archive, List<RestorePhase> selected, NpgsqlConnection conn, CancellationToken ct)
-    {
-        var fingerprint = Fingerprint(archive);
-        if (_options.Resume)
-        {
-            if (journal.Fingerprint.Length > 0 && journal.Fingerprint != fingerprint)
-                throw new RestoreException($"the journal {journal.Path} belongs to a restore of another archive ({journal.Archive}); resume that one, or start over without resuming");
-            if (journal.Fingerprint.Length == 0)
-                journal.Reset(archive.Source, fingerprint, _options.Target.ToString());
-            return;
-        }
-
-        bool sameRestore = journal.Fingerprint == fingerprint;
-        // Running an interrupted data phase again from the top would load its finished tables twice.
-        var interrupted = selected.Where(p => sameRestore && journal.IsInterrupted(p.Number) && p.Kind == PhaseKind.Data).Select(p => p.Number).ToList();
-        if (interrupted.Count > 0 && !_options.Force)
-            throw new RestoreException($"phase {string.Join(", ", interrupted)} was interrupted on \"{_options.Target.Database}\" (journal {journal.Path}); resume it so that no row is loaded twice");
-
-        var alreadyDone = selected.Where(p => sameRestore && journal.CompletedPhases.Contains(p.Number)).Select(p => p.Number).ToList();
-        if (alreadyDone.Count > 0 && !_options.Force)
-            throw new RestoreException($"phase {string.Join(", ", alreadyDone)} already completed on \"{_options.Target.Database}\" from this archive (journal {journal.Path}); resume to continue, or force to run again");
-        bool startsFresh = selected.Any(p => p.Kind == PhaseKind.Schema);
-        if (startsFresh && !_options.AllowNonEmptyTarget)
-        {
-            var contents = await TargetDatabase.DescribeContentsAsync(conn, ct).ConfigureAwait(false);
-            if (contents is not null)
-                throw new RestoreException($"target database \"{_options.Target.Database}\" is not empty ({contents}); restore into an empty database, or allow a non-empty target explicitly");
-        }
-        if (startsFresh || !sameRestore)
-            journal.Reset(archive.Source, fingerprint, _options.Target.ToString());
-        else if (_options.Force)
-            foreach (var p in selected)
-                journal.ForgetPhase(p.Number);
-    }
-
-    private static string Fingerprint(DumpArchive a) =>
-        $"{a.Source}|{a.DatabaseName}|{a.Header.CreatedAt:O}|{a.Entries.Count}|{a.Entries.LastOrDefault()?.DumpId}";
+    private PhaseResult Skipped(RestorePhase phase, string note) =>
+        Result(phase, PhaseStatus.Skipped, DateTimeOffset.UtcNow, TimeSpan.Zero, phase.EntryCount, [], note);
 
     private async Task<PhaseResult> RunPhaseAsync(RestorePhase phase, PgTool pgRestore, RestoreJournal journal, NpgsqlConnection conn, string workDir,
         BucketArchiveFeed? feed, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var entries = phase.Entries.ToList();
-
-        if (phase.Kind == PhaseKind.Data && journal.IsInterrupted(phase.Number))
-        {
-            // Resume at table granularity: skip what finished, empty what may be half-loaded.
-            var done = entries.Where(e => e.Type == "TABLE DATA" && journal.IsTableDone(e.DumpId)).ToList();
-            entries = entries.Except(done).ToList();
-            foreach (var e in entries.Where(e => e.Type == "TABLE DATA"))
-                await TruncateAsync(conn, e, ct).ConfigureAwait(false);
-            Log($"phase 3 resumes: {done.Count} tables finished earlier are skipped, {entries.Count(e => e.Type == "TABLE DATA")} are reloaded from empty");
-        }
+        var entries = phase.Kind == PhaseKind.Data
+            ? await PrepareDataAsync(phase, journal, conn, ct).ConfigureAwait(false)
+            : phase.Entries.ToList();
         journal.StartPhase(phase.Number);
-
         if (entries.Count == 0)
         {
             journal.CompletePhase(phase.Number);
@@ -187,123 +173,84 @@ public sealed class PhaseRestorer
 
         var listFile = Path.Combine(workDir, $"phase-{phase.Number}-{phase.Name.ToLowerInvariant()}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
-
-        var args = new List<string> { "-d", _options.Target.ToLibpqString(), "-L", listFile, "-v" };
-        int jobs = phase.Kind == PhaseKind.Data && phase.Archive.Format != ArchiveFormat.Tar && feed is null ? Math.Max(1, _options.Jobs) : 1;
-        if (feed is not null && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
+        bool streamed = feed is not null;
+        int jobs = PgRestoreArguments.JobsFor(phase, _options, streamed);
+        if (streamed && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
             Log($"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: parallel jobs need a seekable archive (a local file or folder)");
-        if (phase.Kind == PhaseKind.Data)
-        {
-            if (_options.StopOnError)
-                args.Add("--exit-on-error");
-            if (jobs > 1)
-                args.AddRange(["-j", jobs.ToString()]);
-        }
-        else if (_options.StopOnError)
-        {
-            // All or nothing: an interrupted schema, index or post-data phase leaves nothing to clean up.
-            args.Add("--single-transaction");
-        }
-        if (_options.NoOwner)
-            args.Add("--no-owner");
-        if (_options.NoPrivileges)
-            args.Add("--no-privileges");
-        if (!string.IsNullOrEmpty(_options.Role))
-            args.Add("--role=" + _options.Role);
-        int itemsDone = 0, tablesLoaded = 0;
+        var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
+        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, total, activity) => Report(phase, done, total, activity), _log);
+
         // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
-        Func<Stream, CancellationToken, Task>? feedInput = null;
-        if (feed is null)
-            args.Add(phase.Archive.Source);
-        else if (phase.Kind == PhaseKind.Data || !feed.TocSuffices)
-            feedInput = (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
-                Report(phase, itemsDone, entries.Count, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token);
-        else
-            feedInput = feed.WriteTocAsync;
+        Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
+            : phase.Kind == PhaseKind.Data || !feed.TocSuffices
+                ? (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
+                    Report(phase, 0, entries.Count, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token)
+                : feed.WriteTocAsync;
+        var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase.Number) };
+        if (PgRestoreArguments.SessionOptions(_options) is { } pgOptions)
+            env["PGOPTIONS"] = pgOptions;
 
-        var env = new Dictionary<string, string> { ["PGAPPNAME"] = $"pgphase phase {phase.Number}" };
-        if (_options.SessionSettings.Count > 0)
-            env["PGOPTIONS"] = string.Join(' ', _options.SessionSettings.Select(kv => $"-c {kv.Key}={EscapeOption(kv.Value)}"));
-
-        var output = new PgRestoreOutput();
-        var byName = entries.Where(e => e.Type == "TABLE DATA").GroupBy(e => $"{e.Schema}.{e.Name}").ToDictionary(g => g.Key, g => g.First());
-        TocEntry? loading = null;
-        Report(phase, 0, entries.Count, $"starting pg_restore with {entries.Count} entries");
-
+        Report(phase, 0, entries.Count, $"starting pg_restore with {entries.Count} {(entries.Count == 1 ? "entry" : "entries")}");
         // The target connection string carries no password (that goes through a password file), so this is safe to show.
         _debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (feedInput is null ? "" : " < " + phase.Archive.Source));
-
-        void OnLine(string line)
-        {
-            _debug?.Invoke(line);
-            var (kind, name, dumpId) = output.Parse(line);
-            switch (kind)
-            {
-                case PgRestoreOutput.Kind.TableDataStarted:
-                    if (loading is not null)
-                    {
-                        journal.CompleteTable(loading.DumpId);
-                        Interlocked.Increment(ref tablesLoaded);
-                    }
-                    loading = name is not null ? byName.GetValueOrDefault(name) : null;
-                    Report(phase, Interlocked.Increment(ref itemsDone), entries.Count, $"loading table {name}");
-                    break;
-                case PgRestoreOutput.Kind.ItemFinished when dumpId is { } id:
-                    var finished = phase.Archive.FindByDumpId(id);
-                    if (finished?.Type == "TABLE DATA")
-                    {
-                        journal.CompleteTable(id);
-                        Interlocked.Increment(ref tablesLoaded);
-                    }
-                    Report(phase, Interlocked.Increment(ref itemsDone), entries.Count, $"finished {finished?.Type} {finished?.QualifiedName}");
-                    break;
-                case PgRestoreOutput.Kind.ItemStarted when jobs == 1:
-                    Report(phase, Interlocked.Increment(ref itemsDone), entries.Count, name!["pg_restore: ".Length..]);
-                    break;
-                case PgRestoreOutput.Kind.Error:
-                    Log(line);
-                    break;
-            }
-        }
 
         ToolResult run;
         try
         {
-            run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, OnLine, ct, env, feedInput).ConfigureAwait(false);
+            run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            Log($"phase {phase.Number} cancelled: pg_restore stopped; the journal keeps what finished");
+            Log($"phase {phase.Number} stopped: pg_restore was ended; the journal keeps the tables that committed");
             throw;
         }
 
         if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
-            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tablesLoaded);
+            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tracker.TablesLoaded);
         if (run.ExitCode == 0)
         {
-            if (loading is not null && jobs == 1)
-            {
-                journal.CompleteTable(loading.DumpId);
-                tablesLoaded++;
-            }
+            tracker.Succeeded();
             journal.CompletePhase(phase.Number);
             Report(phase, entries.Count, entries.Count, "done");
-            return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, output.Errors, null, tablesLoaded);
+            return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, tracker.Errors, null, tracker.TablesLoaded);
         }
-
-        var errors = output.Errors.Count > 0 ? output.Errors : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
-        return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tablesLoaded);
+        var errors = tracker.Errors.Count > 0 ? tracker.Errors
+            : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
+        return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tracker.TablesLoaded);
     }
 
-    private static async Task TruncateAsync(NpgsqlConnection conn, TocEntry data, CancellationToken ct)
+    /// <summary>
+    /// The data entries still to load. Resuming, tables the journal records as committed are skipped and every
+    /// other table that holds rows is emptied; otherwise a table that already holds rows is refused (or, forced,
+    /// emptied), since loading into it would duplicate them.
+    /// </summary>
+    private async Task<List<TocEntry>> PrepareDataAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
     {
-        if (data.Name is null)
-            return;
-        await using var cmd = new NpgsqlCommand($"TRUNCATE ONLY {SqlText.Qualified(data.Schema, data.Name)}", conn);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        var entries = phase.Entries.ToList();
+        if (_options.Resume)
+        {
+            var done = entries.Where(e => e.Type == "TABLE DATA" && journal.IsTableDone(e.DumpId)).ToList();
+            entries = entries.Except(done).ToList();
+            var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
+            foreach (var e in partial)
+                await DataTables.TruncateAsync(conn, e, ct).ConfigureAwait(false);
+            if (done.Count > 0 || partial.Count > 0)
+                Log($"phase {phase.Number} resumes: {done.Count} tables committed earlier are skipped, {partial.Count} partly loaded are emptied, " +
+                    $"{entries.Count(e => e.Type == "TABLE DATA")} load now");
+            return entries;
+        }
+        var loaded = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
+        if (loaded.Count > 0 && _options.Force)
+        {
+            foreach (var e in loaded)
+                await DataTables.TruncateAsync(conn, e, ct).ConfigureAwait(false);
+            Log($"phase {phase.Number} runs again as forced: {loaded.Count} tables that held rows were emptied first");
+        }
+        else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
+            throw new RestoreException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
+                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them");
+        return entries;
     }
-
-    private static string EscapeOption(string value) => value.Replace("\\", "\\\\").Replace(" ", "\\ ");
 
     private PhaseResult Result(RestorePhase phase, PhaseStatus status, DateTimeOffset started, TimeSpan duration, int entries,
         IReadOnlyList<RestoreError> errors, string? note, int tablesLoaded = 0) => new()

@@ -44,5 +44,30 @@ public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone,
     public int PercentComplete => ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
 }
 
+/// <summary>What kind of whole-restore failure a <see cref="RestoreException"/> is.</summary>
+public enum RestoreFailure
+{
+    /// <summary>Anything not listed below.</summary>
+    General,
+    /// <summary>Another restore holds the target's lock.</summary>
+    Busy,
+    /// <summary>The target is reached through a transaction-mode pooler.</summary>
+    Pooler,
+    /// <summary>The restore lock was lost while the restore ran.</summary>
+    LockLost,
+    /// <summary>Sessions of an earlier run are still working on the target.</summary>
+    StaleSessions,
+    /// <summary>The target holds part of a phase that should be all or nothing.</summary>
+    PartialPhase,
+}
+
 /// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>
-public sealed class RestoreException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class RestoreException : Exception
+{
+    public RestoreException(string message, Exception? inner = null) : base(message, inner) { }
+
+    public RestoreException(string message, RestoreFailure kind) : base(message) => Kind = kind;
+
+    /// <summary>What went wrong, for hosts that map failures to categories or exit codes.</summary>
+    public RestoreFailure Kind { get; }
+}

@@ -15,16 +15,39 @@ public sealed class RestoreJournal
     public string Archive { get; set; } = "";
     public string Fingerprint { get; set; } = "";
     public string Target { get; set; } = "";
+
+    /// <summary>OID of the database this journal describes (0: not yet bound).</summary>
+    public uint TargetOid { get; set; }
+
+    /// <summary>System identifier of its server, where readable.</summary>
+    public string? ServerId { get; set; }
     public SortedSet<int> StartedPhases { get; set; } = [];
     public SortedSet<int> CompletedPhases { get; set; } = [];
     public SortedSet<int> CompletedTables { get; set; } = [];
     public DateTimeOffset UpdatedAt { get; set; }
 
-    public static string DefaultPath(string target)
+    /// <summary>Where journals live: PGPHASE_JOURNAL_DIR, else pgphase/journals under the user's local application data.</summary>
+    public static string DefaultDirectory()
     {
-        var safe = string.Concat(target.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        var configured = Environment.GetEnvironmentVariable("PGPHASE_JOURNAL_DIR");
+        if (!string.IsNullOrWhiteSpace(configured))
+            return configured;
         var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-        return System.IO.Path.Combine(root, "pgphase", "journals", safe + ".json");
+        return System.IO.Path.Combine(root, "pgphase", "journals");
+    }
+
+    /// <summary>
+    /// One file per server address and database name. The readable part of the name is sanitised, so a hash of
+    /// the exact address and name keeps "a b\"c" and "a_b_c" apart; the identity inside tells a dropped and
+    /// recreated database from the one the journal was written for.
+    /// </summary>
+    public static string DefaultPath(Tools.PgConnectionInfo target)
+    {
+        var exact = $"{target.Host ?? "localhost"}\n{target.Port}\n{target.Database}";
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(exact)))[..16].ToLowerInvariant();
+        var name = target.Database ?? "";
+        var safe = string.Concat(name.Take(40).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return System.IO.Path.Combine(DefaultDirectory(), $"{safe}-{hash}.json");
     }
 
     public static RestoreJournal Load(string path)
@@ -40,6 +63,29 @@ public sealed class RestoreJournal
         catch (JsonException ex)
         {
             throw new RestoreException($"restore journal {path} is damaged ({ex.Message}); delete it to start over", ex);
+        }
+    }
+
+    /// <summary>
+    /// Binds the journal to the database it describes. A journal written for another database of the same name
+    /// (dropped and created again, or on another server behind the same address) is set aside, not obeyed.
+    /// </summary>
+    public void BindTo(TargetIdentity identity, Action<string>? log)
+    {
+        lock (_gate)
+        {
+            var recorded = new TargetIdentity(TargetOid, ServerId);
+            if (TargetOid != 0 && !recorded.Matches(identity) && (CompletedPhases.Count > 0 || StartedPhases.Count > 0))
+            {
+                log?.Invoke($"journal {Path} describes another database named like this one ({recorded}; the target is {identity}): it is set aside and the restore starts from the target's state");
+                Fingerprint = "";
+                StartedPhases.Clear();
+                CompletedPhases.Clear();
+                CompletedTables.Clear();
+            }
+            TargetOid = identity.DatabaseOid;
+            ServerId = identity.ServerId;
+            Save();
         }
     }
 

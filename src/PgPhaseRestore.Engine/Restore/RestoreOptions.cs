@@ -38,7 +38,7 @@ public sealed class RestoreOptions
     /// <summary>Stop at the first error (default). Otherwise pg_restore goes on and the errors are reported.</summary>
     public bool StopOnError { get; init; } = true;
 
-    /// <summary>Journal file; default: one per target under the user's local application data.</summary>
+    /// <summary>Journal file; default: one per target under PGPHASE_JOURNAL_DIR or the user's local application data.</summary>
     public string? JournalPath { get; init; }
 
     /// <summary>Explicit pg_restore (file or bin folder); default: the newest on PATH or in /usr/lib/postgresql.</summary>
@@ -49,6 +49,24 @@ public sealed class RestoreOptions
 
     /// <summary>Skip the up-front check of the archive's size against its manifest.</summary>
     public bool SkipChecks { get; init; }
+
+    /// <summary>
+    /// Stop the sessions an earlier, killed run left working on the target (its pg_restore workers) instead of
+    /// waiting for them to end.
+    /// </summary>
+    public bool StopStaleSessions { get; init; }
+
+    /// <summary>How long to wait for an earlier run's sessions to end before refusing.</summary>
+    public TimeSpan StaleSessionWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Go on through a transaction-mode pooler, where the restore lock cannot hold: nothing then stops a second
+    /// restore into the same database.
+    /// </summary>
+    public bool AllowPooler { get; init; }
+
+    /// <summary>How often the restore lock's session is checked while the restore runs.</summary>
+    public TimeSpan LockCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Keep the list files here (default: a temp folder removed afterwards).</summary>
     public string? ListDirectory { get; init; }

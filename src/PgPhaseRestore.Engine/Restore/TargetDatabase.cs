@@ -3,13 +3,9 @@ using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Restore;
 
-/// <summary>The target database: created on request, checked for emptiness, and locked for one restore at a time.</summary>
+/// <summary>The target database: created on request and checked for emptiness.</summary>
 public static class TargetDatabase
 {
-    // Advisory lock key (two-int form): "pgph" and 1. Advisory locks are per database, so this is per target.
-    private const int LockClass = 0x70677068;
-    private const int LockObject = 1;
-
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
         var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
@@ -58,39 +54,5 @@ public static class TargetDatabase
         if (extensions > 0) parts.Add($"{extensions} extensions");
         if (blobs > 0) parts.Add($"{blobs} large objects");
         return string.Join(", ", parts);
-    }
-
-    /// <summary>
-    /// Takes the restore lock on the target, held until the connection is disposed. When another restore holds
-    /// it, fails at once and says who: process id, user, application, client address and since when.
-    /// </summary>
-    public static async Task<NpgsqlConnection> LockAsync(PgConnectionInfo target, string applicationName, CancellationToken ct)
-    {
-        var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString(applicationName));
-        await conn.OpenAsync(ct).ConfigureAwait(false);
-        await using (var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockClass}, {LockObject})", conn))
-        {
-            if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
-                return conn;
-        }
-        string holder = "another session";
-        await using (var who = new NpgsqlCommand($"""
-            SELECT a.pid, a.usename, a.application_name, a.client_addr::text, a.backend_start
-            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.classid = {LockClass} AND l.objid = {LockObject} AND l.granted
-              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """, conn))
-        await using (var r = await who.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            if (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                // Other users' client address and start time are hidden without pg_read_all_stats.
-                holder = $"backend pid {r.GetInt32(0)}, user {(r.IsDBNull(1) ? "?" : r.GetString(1))}, application \"{(r.IsDBNull(2) ? "" : r.GetString(2))}\"" +
-                         (r.IsDBNull(3) ? "" : $", client {r.GetString(3)}") +
-                         (r.IsDBNull(4) ? "" : $", connected since {r.GetFieldValue<DateTime>(4):u}");
-            }
-        }
-        await conn.DisposeAsync().ConfigureAwait(false);
-        throw new RestoreException($"target database \"{target.Database}\" is already being restored ({holder}); one restore at a time per database");
     }
 }

@@ -15,7 +15,7 @@ public sealed class PasswordFile : IDisposable
         if (!connection.HasPassword)
             return null;
         RemoveOrphans();
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}.pgpass");
+        var path = ProcessScopedTemp.NewPath(Prefix, ".pgpass");
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -40,47 +40,8 @@ public sealed class PasswordFile : IDisposable
     /// <summary>Files of this process still in use (name pattern for checks and clean-up).</summary>
     public static string PatternFor(int processId) => $"{Prefix}{processId}-*.pgpass";
 
-    /// <summary>
-    /// A process killed outright (SIGKILL, power loss) cannot delete its file: the next run removes the files
-    /// whose process is gone.
-    /// </summary>
-    private static void RemoveOrphans()
-    {
-        foreach (var file in Directory.EnumerateFiles(System.IO.Path.GetTempPath(), Prefix + "*.pgpass"))
-        {
-            var name = System.IO.Path.GetFileName(file);
-            var pidText = name[Prefix.Length..].Split('-')[0];
-            if (!int.TryParse(pidText, out int pid) || pid == Environment.ProcessId || IsRunning(pid))
-                continue;
-            try
-            {
-                File.Delete(file);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    /// <summary>A process killed outright (SIGKILL, power loss) cannot delete its file: the next run removes it.</summary>
+    private static void RemoveOrphans() => ProcessScopedTemp.RemoveOrphans(Prefix, ".pgpass", directories: false);
 
     private static string Escape(string value) => value.Replace("\\", "\\\\").Replace(":", "\\:");
 

@@ -61,6 +61,7 @@ public static partial class PgToolLocator
         try
         {
             var psi = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            ChildEnvironment.Apply(psi);
             using var p = Process.Start(psi);
             if (p is null)
                 return null;

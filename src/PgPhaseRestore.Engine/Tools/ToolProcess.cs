@@ -7,8 +7,9 @@ public sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
 
 /// <summary>
 /// Runs pg_dump or pg_restore: arguments as a list (never a shell string), the password through a password
-/// file, stderr streamed line by line to the caller, stdin/stdout optionally streamed, and the whole process
-/// tree killed when the token is cancelled.
+/// file, an environment without the host's secrets, stderr streamed line by line to the caller, stdin/stdout
+/// optionally streamed, the whole process tree killed when the token is cancelled, and the child bound to this
+/// process's life.
 /// </summary>
 public static class ToolProcess
 {
@@ -32,17 +33,16 @@ public static class ToolProcess
         };
         foreach (var a in arguments)
             psi.ArgumentList.Add(a);
-        // The password reaches libpq through the file only.
-        psi.Environment.Remove("PGPASSWORD");
+        // Only what libpq and the tool need; the password reaches libpq through the file only.
+        ChildEnvironment.Apply(psi);
         if (passFile is not null)
             psi.Environment["PGPASSFILE"] = passFile.Path;
         if (environment is not null)
             foreach (var (k, v) in environment)
                 psi.Environment[k] = v;
 
-        using var process = new Process { StartInfo = psi };
+        using var process = ChildLauncher.Start(psi);
         var errors = new List<string>();
-        process.Start();
         using var kill = cancellationToken.Register(() => KillTree(process));
 
         var stderrTask = Task.Run(async () =>

@@ -64,6 +64,10 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Go on through a transaction-mode pooler (PgBouncer and the like), without the one-restore-at-a-time lock.</summary>
+    [Parameter]
+    public SwitchParameter AllowPooler { get; set; }
+
     protected override void ProcessRecord()
     {
         BackupOptions backup;
@@ -83,6 +87,7 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
                 Jobs = Jobs,
                 SessionSettings = SessionSettings.From(SessionSetting),
                 Storage = backup.Storage,
+                AllowPooler = AllowPooler.IsPresent,
             };
         }
         catch (ArgumentException ex)

@@ -95,13 +95,21 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public SwitchParameter ContinueOnError { get; set; }
 
-    /// <summary>Journal file (default: one per target under the user's local application data).</summary>
+    /// <summary>Journal file (default: one per target under PGPHASE_JOURNAL_DIR or the user's local application data).</summary>
     [Parameter]
     public string? JournalPath { get; set; }
 
     /// <summary>The pg_restore to use, a file or a bin folder (default: one new enough for the archive).</summary>
     [Parameter]
     public string? PgRestorePath { get; set; }
+
+    /// <summary>Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end.</summary>
+    [Parameter]
+    public SwitchParameter StopStaleSessions { get; set; }
+
+    /// <summary>Go on through a transaction-mode pooler (PgBouncer and the like), without the one-restore-at-a-time lock.</summary>
+    [Parameter]
+    public SwitchParameter AllowPooler { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -155,6 +163,8 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
             PgRestorePath = PgRestorePath,
             Storage = ExplicitS3Settings(),
+            StopStaleSessions = StopStaleSessions.IsPresent,
+            AllowPooler = AllowPooler.IsPresent,
         };
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");

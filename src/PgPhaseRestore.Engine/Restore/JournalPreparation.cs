@@ -1,0 +1,49 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>
+/// Squares the journal with what was asked before any phase runs: a resume continues the same archive only;
+/// a fresh run refuses to repeat finished or interrupted work unless forced, and starts from an empty target.
+/// </summary>
+internal static class JournalPreparation
+{
+    public static async Task PrepareAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> selected, RestoreOptions options,
+        NpgsqlConnection conn, CancellationToken ct)
+    {
+        var fingerprint = ArchiveFingerprint.Compute(archive);
+        var database = options.Target.Database;
+        if (options.Resume)
+        {
+            if (journal.Fingerprint.Length > 0 && journal.Fingerprint != fingerprint)
+                throw new RestoreException($"the journal {journal.Path} belongs to a restore of another archive ({journal.Archive}) into \"{database}\"; resume with that archive, or start over without resuming");
+            if (journal.Fingerprint.Length == 0)
+                journal.Reset(archive.Source, fingerprint, options.Target.ToString());
+            return;
+        }
+
+        bool sameRestore = journal.Fingerprint == fingerprint;
+        // Running an interrupted data phase again from the top would load its finished tables twice.
+        var interrupted = selected.Where(p => sameRestore && journal.IsInterrupted(p.Number) && p.Kind == PhaseKind.Data).Select(p => p.Number).ToList();
+        if (interrupted.Count > 0 && !options.Force)
+            throw new RestoreException($"phase {string.Join(", ", interrupted)} was interrupted on \"{database}\" (journal {journal.Path}); resume it so that no row is loaded twice");
+
+        var alreadyDone = selected.Where(p => sameRestore && journal.CompletedPhases.Contains(p.Number)).Select(p => p.Number).ToList();
+        if (alreadyDone.Count > 0 && !options.Force)
+            throw new RestoreException($"phase {string.Join(", ", alreadyDone)} already completed on \"{database}\" from this archive (journal {journal.Path}); resume to continue, or force to run it again");
+        bool startsFresh = selected.Any(p => p.Kind == PhaseKind.Schema);
+        if (startsFresh && !options.AllowNonEmptyTarget)
+        {
+            var contents = await TargetDatabase.DescribeContentsAsync(conn, ct).ConfigureAwait(false);
+            if (contents is not null)
+                throw new RestoreException($"target database \"{database}\" is not empty ({contents}); restore into an empty database, or allow a non-empty target explicitly");
+        }
+        if (startsFresh || !sameRestore)
+            journal.Reset(archive.Source, fingerprint, options.Target.ToString());
+        else if (options.Force)
+            foreach (var p in selected)
+                journal.ForgetPhase(p.Number);
+    }
+}

@@ -1,0 +1,45 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>pg_restore's command line for one phase, beside the pg_dump one the backup builds.</summary>
+internal static class PgRestoreArguments
+{
+    /// <summary>
+    /// Parallel jobs apply to the data phase of a seekable custom or directory archive; a tar archive or one
+    /// streamed on standard input is read front to back by one process.
+    /// </summary>
+    public static int JobsFor(RestorePhase phase, RestoreOptions options, bool streamed) =>
+        phase.Kind == PhaseKind.Data && phase.Archive.Format != ArchiveFormat.Tar && !streamed ? Math.Max(1, options.Jobs) : 1;
+
+    public static List<string> Build(RestorePhase phase, RestoreOptions options, string listFile, int jobs, bool streamed)
+    {
+        var args = new List<string> { "-d", options.Target.ToLibpqString(), "-L", listFile, "-v" };
+        if (phase.Kind == PhaseKind.Data)
+        {
+            if (options.StopOnError)
+                args.Add("--exit-on-error");
+            if (jobs > 1)
+                args.AddRange(["-j", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+        else if (options.StopOnError)
+        {
+            // All or nothing: an interrupted schema, index or post-data phase leaves nothing to clean up.
+            args.Add("--single-transaction");
+        }
+        if (options.NoOwner)
+            args.Add("--no-owner");
+        if (options.NoPrivileges)
+            args.Add("--no-privileges");
+        if (!string.IsNullOrEmpty(options.Role))
+            args.Add("--role=" + options.Role);
+        if (!streamed)
+            args.Add(phase.Archive.Source);
+        return args;
+    }
+
+    /// <summary>PGOPTIONS for the session settings, each value escaped as libpq's options parser expects.</summary>
+    public static string? SessionOptions(RestoreOptions options) => options.SessionSettings.Count == 0 ? null :
+        string.Join(' ', options.SessionSettings.Select(kv => $"-c {kv.Key}={kv.Value.Replace("\\", "\\\\").Replace(" ", "\\ ")}"));
+}

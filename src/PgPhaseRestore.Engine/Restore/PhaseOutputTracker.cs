@@ -1,0 +1,118 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>
+/// Follows pg_restore's verbose stderr for one phase: progress, errors with their TOC entry, and in the data
+/// phase which tables have committed, recorded in the journal as they do.
+/// </summary>
+/// <remarks>
+/// A table is done only once its rows are committed. One pg_restore loads tables one after another, each COPY
+/// committing on its own, so a table is done when the next item starts (or pg_restore exits 0). With parallel
+/// jobs, workers announce what they start and the leader announces "finished item N" after the worker's COPY
+/// has committed; only that counts, and never for an item an error was reported on.
+/// </remarks>
+internal sealed class PhaseOutputTracker
+{
+    private readonly RestorePhase _phase;
+    private readonly RestoreJournal _journal;
+    private readonly bool _parallel;
+    private readonly int _total;
+    private readonly Action<int, int, string> _report;
+    private readonly Action<string>? _log;
+    private readonly PgRestoreOutput _output = new();
+    private readonly Dictionary<string, TocEntry> _tablesByName;
+    private readonly HashSet<int> _failed = [];
+    private readonly object _gate = new();
+    private TocEntry? _loading;
+    private int _itemsDone;
+
+    public PhaseOutputTracker(RestorePhase phase, IReadOnlyList<TocEntry> entries, RestoreJournal journal, bool parallel,
+        Action<int, int, string> report, Action<string>? log)
+    {
+        _phase = phase;
+        _journal = journal;
+        _parallel = parallel;
+        _total = entries.Count;
+        _report = report;
+        _log = log;
+        _tablesByName = entries.Where(e => e.Type == "TABLE DATA").GroupBy(e => $"{e.Schema}.{e.Name}").ToDictionary(g => g.Key, g => g.First());
+    }
+
+    public IReadOnlyList<RestoreError> Errors => _output.Errors;
+
+    /// <summary>Tables this run committed.</summary>
+    public int TablesLoaded { get; private set; }
+
+    public void OnLine(string line)
+    {
+        lock (_gate)
+        {
+            var (kind, name, dumpId) = _output.Parse(line);
+            switch (kind)
+            {
+                case PgRestoreOutput.Kind.TableDataStarted:
+                    if (!_parallel)
+                    {
+                        CompleteLoading();
+                        _loading = name is not null ? _tablesByName.GetValueOrDefault(name) : null;
+                        Step($"loading table {name}");
+                    }
+                    else
+                        Report($"loading table {name}");
+                    break;
+                case PgRestoreOutput.Kind.ItemFinished when dumpId is { } id && _parallel:
+                    var finished = _phase.Archive.FindByDumpId(id);
+                    if (finished?.Type == "TABLE DATA" && !_failed.Contains(id))
+                        CompleteTable(id);
+                    Step($"finished {finished?.Type} {finished?.QualifiedName}");
+                    break;
+                case PgRestoreOutput.Kind.ItemStarted when !_parallel:
+                    CompleteLoading();
+                    Step(name!["pg_restore: ".Length..]);
+                    break;
+                case PgRestoreOutput.Kind.Error:
+                    if (_output.Errors[^1].DumpId is { } failedId)
+                        _failed.Add(failedId);
+                    if (!_parallel && _loading is not null && (_output.Errors[^1].DumpId is null || _output.Errors[^1].DumpId == _loading.DumpId))
+                        _loading = null; // its COPY failed: not done
+                    _log?.Invoke(line);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>pg_restore exited 0: the table it was loading last has committed too.</summary>
+    public void Succeeded()
+    {
+        lock (_gate)
+        {
+            CompleteLoading();
+            _itemsDone = _total;
+        }
+    }
+
+    private void CompleteLoading()
+    {
+        if (_loading is not null && !_failed.Contains(_loading.DumpId))
+            CompleteTable(_loading.DumpId);
+        _loading = null;
+    }
+
+    private void CompleteTable(int dumpId)
+    {
+        if (_journal.IsTableDone(dumpId))
+            return;
+        _journal.CompleteTable(dumpId);
+        TablesLoaded++;
+    }
+
+    private void Step(string activity)
+    {
+        _itemsDone = Math.Min(_total, _itemsDone + 1);
+        Report(activity);
+    }
+
+    private void Report(string activity) => _report(_itemsDone, _total, activity);
+}
