@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian or Ubuntu machine to build and test PgPhaseRestore:
-# PostgreSQL server and client (the tests start a throwaway cluster), Node.js for s3rver (a real S3 peer on
+# PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, Node.js for s3rver (a real S3 peer on
 # loopback), the pinned s3rver from tests/s3rver/package-lock.json, and a restored, built solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
 command -v pg_dump >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql postgresql-contrib)
+# PgBouncer: the tests check how a restore behaves behind a transaction-mode pooler.
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || packages+=(pgbouncer)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if ! command -v dotnet >/dev/null 2>&1; then

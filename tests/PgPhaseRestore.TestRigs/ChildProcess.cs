@@ -63,6 +63,31 @@ public static class ChildProcess
         public Process Process { get; }
         public bool HasExited => Process.HasExited;
 
+        /// <summary>What the child wrote to stderr so far.</summary>
+        public string StdErrSoFar
+        {
+            get
+            {
+                lock (_stderr)
+                    return _stderr.ToString();
+            }
+        }
+
+        /// <summary>Waits until stderr holds <paramref name="fragment"/>; false if the child exits or the time runs out first.</summary>
+        public bool WaitForStdErr(string fragment, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                if (StdErrSoFar.Contains(fragment, StringComparison.Ordinal))
+                    return true;
+                if (Process.HasExited)
+                    return StdErrSoFar.Contains(fragment, StringComparison.Ordinal);
+                Thread.Sleep(20);
+            }
+            return false;
+        }
+
         public Result Wait(TimeSpan timeout)
         {
             if (!Process.WaitForExit(timeout))

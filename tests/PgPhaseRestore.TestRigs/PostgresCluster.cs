@@ -77,6 +77,9 @@ public sealed class PostgresCluster : IDisposable
     }
 
     public bool IsThrowaway { get; }
+
+    /// <summary>The unprivileged OS user the server runs as when the tests run as root (null otherwise).</summary>
+    public string? OsUser => _osUser;
     public string? BinDir { get; }
     public string Host { get; }
     public int Port { get; }

@@ -6,6 +6,47 @@ public static class ProcessTable
     public sealed record Entry(int Pid, string Name, IReadOnlyList<string> Arguments)
     {
         public string CommandLine => string.Join(' ', Arguments);
+
+        /// <summary>The process's environment as /proc shows it (empty once it is gone).</summary>
+        public IReadOnlyList<string> Environment()
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{Pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return [];
+            }
+        }
+
+        /// <summary>The parent's pid (0 once the process is gone).</summary>
+        public int ParentPid()
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>True while the process exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     public static IReadOnlyList<Entry> All()

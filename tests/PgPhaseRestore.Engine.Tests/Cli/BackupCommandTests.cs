@@ -92,7 +92,7 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
-    public void Secrets_never_appear_in_child_arguments_output_or_errors()
+    public void Secrets_never_appear_in_child_arguments_environments_output_or_errors()
     {
         var user = "bk_" + Guid.NewGuid().ToString("N")[..8];
         var password = "Pw-" + Guid.NewGuid().ToString("N");
@@ -113,7 +113,15 @@ public sealed class BackupCommandTests
                 foreach (var p in ProcessTable.All())
                 {
                     if (p.Name is "pg_dump" or "pg_restore" && p.CommandLine.Contains(source, StringComparison.Ordinal))
+                    {
                         seen.Add(p.Name);
+                        // A child's environment is readable by its user for as long as it runs: only libpq's own variables belong there.
+                        foreach (var v in p.Environment())
+                            if (v.Contains(password, StringComparison.Ordinal) || v.Contains(s3Secret, StringComparison.Ordinal) ||
+                                v.StartsWith("AWS_", StringComparison.Ordinal) || v.StartsWith("DST_", StringComparison.Ordinal) ||
+                                v.StartsWith("SRC_", StringComparison.Ordinal) || v.StartsWith("PGPASSWORD=", StringComparison.Ordinal))
+                                leaks.Add($"{p.Pid} {p.Name} environment: {v.Split('=')[0]}");
+                    }
                     if (p.CommandLine.Contains(password, StringComparison.Ordinal) || p.CommandLine.Contains(s3Secret, StringComparison.Ordinal))
                         leaks.Add($"{p.Pid} {p.Name}: {p.CommandLine}");
                 }

@@ -1,0 +1,270 @@
+using Npgsql;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Tests.Cli;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>
+/// `pgphase restore` killed the ways an operator's machine kills it (SIGKILL of the tool alone or of its process
+/// group, its lock's backend terminated, a pooler in the way, the target dropped and made again), then run again:
+/// each ends with a target identical to the source, or with a clear refusal; never with a silent success.
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposable
+{
+    private readonly RestoreFixture _f;
+    private readonly TempDir _dir = new("pgphase-crash-");
+
+    public CrashSafetyTests(RestoreFixture fixture) => _f = fixture;
+
+    private string JournalDir => _dir.File("journals");
+
+    private Dictionary<string, string?> Environment(string target, string? host = null, int? port = null) => new()
+    {
+        ["DST_PGHOST"] = host ?? _f.Cluster.Host, ["DST_PGPORT"] = (port ?? _f.Cluster.Port).ToString(), ["DST_PGUSER"] = _f.Restorer,
+        ["DST_PGPASSWORD"] = _f.RestorerPassword, ["DST_DBNAME"] = target,
+        ["PGPASSWORD"] = null, ["PGHOST"] = null, ["PGUSER"] = null, ["PGDATABASE"] = null,
+        // Journals stay in this test's folder, never in the user's home.
+        ["PGPHASE_JOURNAL_DIR"] = JournalDir,
+    };
+
+    private static readonly string[] Common = ["--no-owner", "--no-privileges"];
+
+    private ChildProcess.Result Restore(string target, params string[] args) =>
+        PgPhaseCli.Run(Environment(target), ["restore", _f.DumpPath, .. Common, .. args]);
+
+    private ChildProcess.Running StartRestore(string target, bool ownProcessGroup, params string[] args)
+    {
+        string[] all = ["restore", _f.DumpPath, .. Common, .. args];
+        // setsid makes pgphase the leader of a process group of its own, so the test can kill the whole group.
+        return ownProcessGroup
+            ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. all], Environment(target))
+            : PgPhaseCli.Start(Environment(target), all);
+    }
+
+    private void AssertIdenticalToSource(string target)
+    {
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+        Assert.Equal(_f.Schema(_f.Source), _f.Schema(target));
+    }
+
+    private static void AssertSucceeded(ChildProcess.Result r)
+    {
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.StdErr}\n{r.StdOut}");
+        Assert.DoesNotContain(": Failed", r.StdOut);
+    }
+
+    private static List<int> PgRestoresOf(string target) =>
+        ProcessTable.Find("pg_restore", $"dbname={target}").Select(p => p.Pid).ToList();
+
+    private static void AssertGoneSoon(IEnumerable<int> pids, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (pids.Any(ProcessTable.IsAlive) && DateTime.UtcNow < deadline)
+            Thread.Sleep(50);
+        Assert.False(pids.Any(ProcessTable.IsAlive), $"{what} still runs after pgphase was killed");
+    }
+
+    private static void WaitForBigTable(ChildProcess.Running run)
+    {
+        if (!run.WaitForStdErr("loading table app.events", TimeSpan.FromMinutes(3)))
+            Assert.Fail($"pgphase {(run.HasExited ? $"exited with {run.Process.ExitCode}" : "still runs")} before loading app.events:\n{run.StdErrSoFar}");
+    }
+
+    private void WaitForSession(string target, string applicationPrefix, bool waitingOnLock)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            long n = _f.Cluster.Scalar<long>("postgres", $"""
+                SELECT count(*) FROM pg_stat_activity WHERE datname = '{target}' AND application_name LIKE '{applicationPrefix}%'
+                {(waitingOnLock ? "AND wait_event_type = 'Lock'" : "")}
+                """);
+            if (n > 0)
+                return;
+            Thread.Sleep(50);
+        }
+        Assert.Fail($"no session \"{applicationPrefix}\" {(waitingOnLock ? "waiting on a lock " : "")}appeared on {target}");
+    }
+
+    /// <summary>Holds ACCESS EXCLUSIVE locks on the target's tables matching a condition, until disposed.</summary>
+    private NpgsqlConnection BlockTables(string target, string condition)
+    {
+        var conn = _f.Cluster.Open(target);
+        using var cmd = new NpgsqlCommand($"""
+            BEGIN;
+            DO $$ DECLARE r record; BEGIN
+              FOR r IN SELECT format('%I.%I', n.nspname, c.relname) AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND ({condition})
+              LOOP EXECUTE 'LOCK TABLE ' || r.t || ' IN ACCESS EXCLUSIVE MODE'; END LOOP;
+            END $$;
+            """, conn);
+        cmd.ExecuteNonQuery();
+        return conn;
+    }
+
+    [Theory]
+    [InlineData(2, "n.nspname = 'app' AND c.relname = 'events'")]
+    [InlineData(4, "true")]
+    public void Sigkill_of_pgphase_inside_an_all_or_nothing_phase_kills_its_pg_restore_and_resume_gives_an_identical_target(int phase, string blocked)
+    {
+        var target = _f.NewTargetName($"kp{phase}");
+        var earlier = string.Join(',', Enumerable.Range(1, phase - 1));
+        AssertSucceeded(Restore(target, ["--create", .. Enumerable.Range(1, phase - 1).SelectMany(p => new[] { "--phase", p.ToString() })]));
+
+        // The phase's pg_restore blocks on a lock this test holds, inside its single transaction, with part done.
+        var blocker = BlockTables(target, blocked);
+        using var run = StartRestore(target, ownProcessGroup: false, "--resume");
+        WaitForSession(target, $"pgphase phase {phase}", waitingOnLock: true);
+        var children = PgRestoresOf(target);
+        Assert.NotEmpty(children);
+        run.Process.Kill(entireProcessTree: false);
+        run.Process.WaitForExit(10_000);
+        AssertGoneSoon(children, $"pg_restore of phase {phase} (earlier phases {earlier})");
+        blocker.Dispose();
+
+        var resumed = Restore(target, "--resume");
+        AssertSucceeded(resumed);
+        AssertIdenticalToSource(target);
+    }
+
+    [Fact]
+    public void A_phase_committed_but_not_journaled_is_found_complete_and_a_half_present_phase_is_refused_by_name()
+    {
+        var target = _f.NewTargetName("recon");
+        AssertSucceeded(Restore(target, "--create"));
+        var journalPath = Directory.GetFiles(JournalDir, "*.json").Single(f => RestoreJournal.Load(f).Target.EndsWith("/" + target, StringComparison.Ordinal));
+
+        // What a kill between pg_restore's commit of phase 4 and the journal's write leaves behind.
+        var journal = RestoreJournal.Load(journalPath);
+        journal.CompletedPhases.Remove(4);
+        File.WriteAllText(journalPath, System.Text.Json.JsonSerializer.Serialize(journal));
+        var resumed = Restore(target, "--resume");
+        AssertSucceeded(resumed);
+        Assert.Contains("Phase 4 PostData: Skipped", resumed.StdOut);
+        Assert.Contains("complete in", resumed.StdErr);
+        AssertIdenticalToSource(target);
+
+        // Half of phase 2 gone: pgphase cannot have left that, so it stops and names what is missing.
+        var index = _f.Cluster.Scalar<string>(target, "SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'events_payload'")!;
+        _f.Cluster.Execute(target, $"DROP INDEX {index}");
+        var refused = Restore(target, "--resume");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("phase 2 Indexes is half there", refused.StdErr);
+        Assert.Contains("events_payload", refused.StdErr);
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(4, true)]
+    [InlineData(4, false)]
+    public void Sigkill_in_the_data_phase_then_resume_from_another_path_to_the_same_archive_gives_an_identical_target(int jobs, bool wholeGroup)
+    {
+        var target = _f.NewTargetName($"k3j{jobs}");
+        using (var run = StartRestore(target, wholeGroup, "--create", "--jobs", jobs.ToString()))
+        {
+            WaitForBigTable(run);
+            Thread.Sleep(700);
+            var children = PgRestoresOf(target);
+            Assert.NotEmpty(children);
+            if (wholeGroup)
+                ChildProcess.RunChecked("kill", ["-KILL", "--", "-" + run.Process.Id], TimeSpan.FromSeconds(10));
+            else
+                run.Process.Kill(entireProcessTree: false);
+            run.Process.WaitForExit(10_000);
+            // pg_restore itself dies with pgphase; with -j its forked workers may finish the COPY they are in.
+            AssertGoneSoon(children.Take(1), "pg_restore");
+            Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") < 400_000, "the kill came after the big table had loaded");
+        }
+
+        // The same archive by another path: identity is by content, not by name.
+        var copy = _dir.File($"copy-{jobs}-{wholeGroup}.dump");
+        File.Copy(_f.DumpPath, copy);
+        var resumed = PgPhaseCli.Run(Environment(target), ["restore", copy, .. Common, "--resume", "--jobs", jobs.ToString(), "--stop-stale-sessions"]);
+        AssertSucceeded(resumed);
+        AssertIdenticalToSource(target);
+        foreach (var line in resumed.StdErr.Split('\n').Where(l => l.StartsWith("phase ", StringComparison.Ordinal)))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @": (\d+)/(\d+) ");
+            if (m.Success)
+                Assert.True(int.Parse(m.Groups[1].Value) <= int.Parse(m.Groups[2].Value), $"progress overruns: {line}");
+        }
+    }
+
+    [Fact]
+    public void Terminating_the_lock_backend_stops_the_restore_and_a_second_run_then_completes_it()
+    {
+        var target = _f.NewTargetName("lock");
+        using (var run = StartRestore(target, ownProcessGroup: false, "--create"))
+        {
+            WaitForBigTable(run);
+            var children = PgRestoresOf(target);
+            int holder = _f.Cluster.Scalar<int>("postgres", $"""
+                SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                WHERE l.locktype = 'advisory' AND l.classid = {0x70677068} AND l.objid = 1 AND l.granted AND d.datname = '{target}'
+                """);
+            Assert.NotEqual(0, holder);
+            _f.Cluster.Execute("postgres", $"SELECT pg_terminate_backend({holder})");
+            var stopped = run.Wait(TimeSpan.FromSeconds(60));
+            Assert.Equal(1, stopped.ExitCode);
+            Assert.Contains("restore lock", stopped.StdErr);
+            AssertGoneSoon(children, "pg_restore");
+        }
+        var resumed = Restore(target, "--resume");
+        AssertSucceeded(resumed);
+        AssertIdenticalToSource(target);
+    }
+
+    [Fact]
+    public void A_database_dropped_and_created_again_is_restored_again_and_its_old_journal_is_set_aside()
+    {
+        var target = _f.NewTargetName("again");
+        AssertSucceeded(Restore(target, "--create"));
+        _f.Cluster.DropDatabase(target);
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE \"{target}\" OWNER {_f.Restorer}");
+        var again = Restore(target);
+        AssertSucceeded(again);
+        Assert.Contains("set aside", again.StdErr);
+        AssertIdenticalToSource(target);
+    }
+
+    [Fact]
+    public void Databases_whose_names_sanitise_alike_keep_separate_journals_and_each_restores()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        foreach (var target in new[] { $"c {suffix}\"x", $"c_{suffix}_x" })
+        {
+            var r = Restore(target, "--create");
+            AssertSucceeded(r);
+            Assert.Contains("Phase 3 Data: Succeeded", r.StdOut);
+            AssertIdenticalToSource(target);
+        }
+        Assert.Equal(2, Directory.GetFiles(JournalDir, "c_" + suffix + "*.json").Length);
+    }
+
+    [Fact]
+    public void Through_a_transaction_pooler_the_restore_is_refused_unless_allowed_and_leaves_no_lock()
+    {
+        using var bouncer = new PgBouncer(_f.Cluster, "transaction", [(_f.Restorer, _f.RestorerPassword)]);
+        var target = _f.NewTargetName("pool");
+        var refused = PgPhaseCli.Run(Environment(target, bouncer.Host, bouncer.Port), ["restore", _f.DumpPath, .. Common, "--create"]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("pooler in transaction mode", refused.StdErr);
+        Assert.Contains("server's own port", refused.StdErr);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app'"));
+        Assert.Equal(0L, AdvisoryLocks());
+
+        var allowed = PgPhaseCli.Run(Environment(target, bouncer.Host, bouncer.Port), ["restore", _f.DumpPath, .. Common, "--allow-pooler"]);
+        AssertSucceeded(allowed);
+        Assert.Contains("without the restore lock", allowed.StdErr);
+        Assert.Equal(0L, AdvisoryLocks());
+        AssertIdenticalToSource(target);
+    }
+
+    private long AdvisoryLocks() =>
+        _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = {0x70677068}");
+
+    public void Dispose() => _dir.Dispose();
+}
