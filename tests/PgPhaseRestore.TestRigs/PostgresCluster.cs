@@ -10,6 +10,7 @@ namespace PgPhaseRestore.TestRigs;
 ///
 /// Set PGPHASE_TEST_CONNECTION to a superuser connection string to use an existing server instead;
 /// PGPHASE_PG_BINDIR to choose the server binaries; PGPHASE_TEST_OS_USER to choose the OS user under root.
+/// <see cref="FromBinDir"/> starts a given installation, such as a pinned newer server (<see cref="PinnedPgServers"/>).
 /// </summary>
 public sealed class PostgresCluster : IDisposable
 {
@@ -18,14 +19,24 @@ public sealed class PostgresCluster : IDisposable
 
     private readonly string? _root;
     private readonly string? _dataDir;
-    private readonly string? _pgCtl;
+    private string? _pgCtl;
     private readonly string? _osUser;
     private int _disposed;
 
-    public PostgresCluster()
+    public PostgresCluster() : this(binDir: null)
+    {
+    }
+
+    /// <summary>
+    /// A throwaway cluster of the installation whose initdb, pg_ctl and postgres are in <paramref name="binDir"/>,
+    /// even when PGPHASE_TEST_CONNECTION names an existing server: the caller wants that server version.
+    /// </summary>
+    public static PostgresCluster FromBinDir(string binDir) => new(binDir);
+
+    private PostgresCluster(string? binDir)
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionVariable);
-        if (!string.IsNullOrWhiteSpace(existing))
+        if (binDir is null && !string.IsNullOrWhiteSpace(existing))
         {
             var b = new NpgsqlConnectionStringBuilder(existing);
             Host = b.Host ?? "127.0.0.1";
@@ -36,8 +47,7 @@ public sealed class PostgresCluster : IDisposable
             return;
         }
 
-        BinDir = PgServerBinaries.Locate();
-        _pgCtl = Path.Combine(BinDir, "pg_ctl");
+        BinDir = binDir ?? PgServerBinaries.Locate();
         _osUser = Environment.UserName == "root" || IsRoot() ? ServerOsUser() : null;
 
         _root = Directory.CreateTempSubdirectory("pgphase-pg-").FullName;
@@ -51,6 +61,9 @@ public sealed class PostgresCluster : IDisposable
 
         try
         {
+            if (_osUser is not null && !RunsAs(_osUser, BinDir))
+                BinDir = CopyInstallation(BinDir, Path.Combine(_root, "server"));
+            _pgCtl = Path.Combine(BinDir, "pg_ctl");
             var pwFile = Path.Combine(_root, "pwfile");
             File.WriteAllText(pwFile, Password + "\n");
             if (_osUser is not null)
@@ -80,7 +93,7 @@ public sealed class PostgresCluster : IDisposable
 
     /// <summary>The unprivileged OS user the server runs as when the tests run as root (null otherwise).</summary>
     public string? OsUser => _osUser;
-    public string? BinDir { get; }
+    public string? BinDir { get; private set; }
     public string Host { get; }
     public int Port { get; }
     public string User { get; }
@@ -150,6 +163,25 @@ public sealed class PostgresCluster : IDisposable
             ChildProcess.RunChecked(program, args, timeout);
         else
             ChildProcess.RunChecked("runuser", new[] { "-u", _osUser, "--", program }.Concat(args), timeout);
+    }
+
+    /// <summary>Whether the OS user can run the server where it is installed (it loads its libraries to print its version).</summary>
+    private static bool RunsAs(string osUser, string binDir) =>
+        ChildProcess.Run("runuser", ["-u", osUser, "--", Path.Combine(binDir, "postgres"), "--version"], TimeSpan.FromSeconds(30)).ExitCode == 0;
+
+    /// <summary>
+    /// A copy of a self-contained installation (bin, lib and share side by side, as in the pinned packages) inside
+    /// the cluster's folder, which the server's OS user owns: a checkout under /root is out of that user's reach.
+    /// </summary>
+    private string CopyInstallation(string binDir, string destination)
+    {
+        var installation = Path.GetDirectoryName(Path.GetFullPath(binDir).TrimEnd('/'))!;
+        if (!Directory.Exists(Path.Combine(installation, "lib")) || !Directory.Exists(Path.Combine(installation, "share")))
+            throw new InvalidOperationException(
+                $"the OS user {_osUser} cannot run {Path.Combine(binDir, "postgres")}: make the folders above it readable and searchable by that user");
+        // cp keeps the library symlinks the packages' install script created.
+        ChildProcess.RunChecked("cp", ["-a", installation, destination], TimeSpan.FromMinutes(2));
+        return Path.Combine(destination, Path.GetFileName(Path.GetFullPath(binDir).TrimEnd('/')));
     }
 
     private static bool IsRoot()
