@@ -14,6 +14,10 @@ public sealed class S3rverServer : IDisposable
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
 
+    /// <summary>A second key pair the launcher registers, whose secret differs from its id (to search output for the secret).</summary>
+    public const string DistinctAccessKey = "PGPHASE-TEST";
+    public const string DistinctSecretKey = "pgphase-test-secret-0f9e8d7c";
+
     private readonly string _script;
     private readonly string _node;
     private readonly string _dataDir;

@@ -14,6 +14,8 @@ async function exists(p) {
   return fs.access(p).then(() => true, () => false);
 }
 const S3rver = require('s3rver');
+// A second key pair whose secret differs from its key id, so tests can look for the secret alone in output.
+require('s3rver/lib/models/account').DUMMY_ACCOUNT.createKeyPair('PGPHASE-TEST', 'pgphase-test-secret-0f9e8d7c');
 
 const [directory, address, port] = process.argv.slice(2);
 const server = new S3rver({ directory, address, port: Number(port), silent: true });

@@ -21,11 +21,13 @@ public sealed class S3Settings
     public bool ForcePathStyle { get; set; }
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret key: set by hosts, read only inside the engine, so no serialiser or formatter ever sees it.</summary>
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-    public string? SecretAccessKey { get; set; }
+    public string? SecretAccessKey { internal get; set; }
 
+    /// <summary>The session token of temporary credentials; like the secret key, never readable outside the engine.</summary>
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-    public string? SessionToken { get; set; }
+    public string? SessionToken { internal get; set; }
 
     /// <summary>Named profile from the shared AWS credentials file.</summary>
     public string? Profile { get; set; }

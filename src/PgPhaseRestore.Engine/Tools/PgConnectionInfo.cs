@@ -23,8 +23,9 @@ public sealed class PgConnectionInfo
     public string? User => Get("user");
     public string? SslMode => Get("sslmode");
 
+    /// <summary>Read only inside the engine (password files, Npgsql), so no output object or serialiser can show it.</summary>
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-    public string? Password { get; private set; }
+    internal string? Password { get; private set; }
 
     public bool HasPassword => !string.IsNullOrEmpty(Password);
 
