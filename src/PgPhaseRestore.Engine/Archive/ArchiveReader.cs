@@ -262,7 +262,8 @@ public static class ArchiveReader
     private static long? ReadTarTocHeader(byte[] block, string source)
     {
         bool ustar = block.AsSpan(257, 5).SequenceEqual("ustar"u8);
-        var name = Encoding.ASCII.GetString(block, 0, 100).TrimEnd('\0');
+        int nameLength = Array.IndexOf(block, (byte)0, 0, 100);
+        var name = Encoding.ASCII.GetString(block, 0, nameLength < 0 ? 100 : nameLength);
         if (!ustar && name != "toc.dat")
             return null;
         if (!ustar)
@@ -290,15 +291,18 @@ public static class ArchiveReader
         var field = block.AsSpan(at, length);
         if ((field[0] & 0x80) != 0)
         {
-            if ((field[0] & 0x40) != 0 || field.Length > 9 && field[1..^8].ContainsAnyExcept((byte)0))
-                return null; // negative, or beyond 64 bits
-            long big = 0;
-            foreach (var b in field[^Math.Min(8, field.Length - 1)..])
-                big = (big << 8) | b;
-            return big;
+            // Base-256, which pg_dump writes for members of 8 GiB and more: big-endian after the flag bit.
+            ulong value = (ulong)(field[0] & 0x7F);
+            foreach (var b in field[1..])
+            {
+                if (value > ulong.MaxValue >> 8)
+                    return null;
+                value = (value << 8) | b;
+            }
+            return value <= long.MaxValue ? (long)value : null;
         }
         var text = Encoding.ASCII.GetString(field).Trim('\0', ' ');
-        if (text.Length == 0 || text.Length > 21 || text.Any(ch => ch is < '0' or > '7'))
+        if (text.Length == 0 || text.Any(ch => ch is < '0' or > '7'))
             return null;
         return Convert.ToInt64(text, 8);
     }

@@ -76,6 +76,21 @@ public sealed class DamagedHeaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_base_256_size_as_pg_dump_writes_for_large_members_is_read()
+    {
+        var toc = TarToc();
+        var header = TarHeader("toc.dat", OctalSize(toc.Length));
+        Array.Clear(header, 124, 12);
+        header[124] = 0x80;
+        header[134] = (byte)(toc.Length >> 8);
+        header[135] = (byte)toc.Length;
+        SetChecksum(header);
+        var path = _dir.File("base256.tar");
+        await File.WriteAllBytesAsync(path, Tar(header, toc));
+        Assert.Equal(8, (await ArchiveReader.ReadAsync(path, null)).Entries.Count);
+    }
+
+    [Fact]
     public async Task A_damaged_size_digit_fails_the_checksum_at_its_offset()
     {
         var toc = TarToc();

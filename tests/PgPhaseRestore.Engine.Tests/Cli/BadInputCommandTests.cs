@@ -243,6 +243,11 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
     [Fact]
     public void A_damaged_tar_header_from_pg_dump_names_the_file_and_offset()
     {
+        // Undamaged, pg_dump's own header passes the same checks.
+        var intact = PgPhaseCli.Run("toc", _f.TarPath);
+        Assert.True(intact.ExitCode == 0, intact.StdErr);
+        Assert.Contains("Format:       Tar", intact.StdOut);
+
         var bytes = File.ReadAllBytes(_f.TarPath);
         bytes[124 + 9] ^= 0x01; // one bit of toc.dat's size field
         var path = _dir.File("damaged.tar");
