@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
 using PgPhaseRestore.Cli.Commands;
 
@@ -15,14 +16,57 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Cancel);
-        var config = new InvocationConfiguration { ProcessTerminationTimeout = null };
-        return await BuildRoot().Parse(args).InvokeAsync(config, stop.Token);
+        // No arguments at all: the overview of the commands, still a failure for a script that lost its arguments.
+        if (args.Length == 0)
+        {
+            BuildRoot().Parse(["--help"]).Invoke();
+            return 1;
+        }
+        var parsed = BuildRoot().Parse(args);
+        if (parsed.Action is ParseErrorAction)
+            return ReportParseErrors(parsed);
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parsed.InvokeAsync(config, stop.Token);
+        }
+        catch (Exception ex)
+        {
+            // What the commands do not expect still gets one line, not a .NET stack trace; --debug shows it all.
+            Console.Error.WriteLine($"pgphase: {ex.Message}");
+            if (args.Contains("--debug") || Environment.GetEnvironmentVariable("PGPHASE_DEBUG") is "1" or "true" or "yes")
+                Console.Error.WriteLine(ex);
+            return 1;
+        }
 
         void Cancel(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
         }
+    }
+
+    /// <summary>
+    /// One line per parse error and a pointer to --help, rather than the whole help text, which would bury the one
+    /// line that matters (an unknown option, a value that is not one of those listed).
+    /// </summary>
+    private static int ReportParseErrors(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        var errors = parsed.Errors.Select(e => e.Message).ToList();
+        // Without a command every argument is unmatched and "Required command was not provided" comes first: name
+        // only the first argument, and for a mistyped command the commands there are.
+        if (command is RootCommand root && parsed.UnmatchedTokens is [var first, ..])
+        {
+            errors = [first.StartsWith('-')
+                ? $"Unrecognized command or argument '{first}'."
+                : $"'{first}' is not a command; the commands are {string.Join(", ", root.Subcommands.Select(c => c.Name))}"];
+        }
+        foreach (var error in errors)
+            Console.Error.WriteLine($"pgphase: {error}");
+        var path = command is RootCommand ? "pgphase" : $"pgphase {command.Name}";
+        Console.Error.WriteLine($"Run '{path} --help' for its arguments and options.");
+        return 1;
     }
 
     public static RootCommand BuildRoot()

@@ -11,23 +11,23 @@ namespace PgPhaseRestore.Cli.Commands;
 internal sealed class BackupOptionsBinder
 {
     public Option<string?> Source { get; } = ConnectionOptions.Create("--source", "Source database: libpq string or URI (default: SRC_PG*/SRC_DBNAME, then PG* variables)");
-    public Option<string> To { get; } = new("--to") { Description = "File, folder (directory format) or s3://bucket/key; ending in / it is a prefix: <prefix><database>/<name>.dump", Required = true };
+    public Option<string> To { get; } = Destination(new("--to") { Description = "File, folder (directory format) or s3://bucket/key; ending in / it is a prefix: <prefix><database>/<name>.dump", Required = true });
     public Option<string?> Name { get; } = new("--name") { Description = "Backup name under a prefix (default: BACKUP_NAME, then the UTC time)" };
-    public Option<BackupFormat> Format { get; } = new("--format", "-F") { Description = "custom (one file or object) or directory (local folder, parallel jobs)", DefaultValueFactory = _ => BackupFormat.Custom };
-    public Option<int> Jobs { get; } = new("--dump-jobs") { Description = "Parallel pg_dump jobs (directory format)", DefaultValueFactory = _ => 1 };
+    public Option<BackupFormat> Format { get; } = OptionValues.Choice("--format", "-F", "custom (one file or object) or directory (local folder, parallel jobs)", BackupFormat.Custom);
+    public Option<int> Jobs { get; } = OptionValues.Count("--dump-jobs", null, "Parallel pg_dump jobs (directory format)", 1, 1);
     public Option<string?> Compress { get; } = new("--compress", "-Z") { Description = "pg_dump compression: 0-9, or method[:detail] with pg_dump 16+ (default: DUMP_COMPRESS, then pg_dump's)" };
     public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Dump only this schema (pg_dump pattern; repeatable)" };
     public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema (repeatable)" };
     public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Dump only this table (repeatable)" };
     public Option<string[]> ExcludeTables { get; } = new("--exclude-table", "-T") { Description = "Leave out this table (repeatable)" };
     public Option<string[]> ExcludeTableData { get; } = new("--exclude-table-data") { Description = "Dump this table's definition but not its rows (repeatable)" };
-    public Option<int?> LockWait { get; } = new("--lock-wait-timeout") { Description = "Seconds to wait for a table lock before failing" };
+    public Option<int?> LockWait { get; } = OptionValues.OptionalCount("--lock-wait-timeout", "Seconds to wait for a table lock before failing", 0);
     public Option<bool> Force { get; } = new("--force") { Description = "Replace an existing backup at the destination" };
     public Option<bool> SkipChecks { get; } = new("--skip-checks") { Description = "Skip the up-front reachability checks" };
     public Option<string?> PartSize { get; } = new("--part-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
     public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = "Largest part size: caps memory at parts-in-flight x this (default 5GiB)" };
-    public Option<int> MaxParts { get; } = new("--max-parts") { Description = "The server's part limit (default 10000; Scaleway: 1000)", DefaultValueFactory = _ => MultipartOptions.S3MaxParts };
-    public Option<int> PartsInFlight { get; } = new("--parts-in-flight") { Description = "Parts held in memory and uploading at once (default 4)", DefaultValueFactory = _ => 4 };
+    public Option<int> MaxParts { get; } = OptionValues.Count("--max-parts", null, "The server's part limit (default 10000; Scaleway: 1000)", 1, MultipartOptions.S3MaxParts);
+    public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, "Parts held in memory and uploading at once (default 4)", 1, 4);
     public Option<string?> PgDump { get; } = new("--pg-dump") { Description = "pg_dump to use: file or bin folder (default: one at least as new as the server)" };
 
     public void AddTo(Command command)
@@ -35,6 +35,23 @@ internal sealed class BackupOptionsBinder
         foreach (var o in new Option[] { Source, To, Name, Format, Jobs, Compress, Schemas, ExcludeSchemas, Tables, ExcludeTables, ExcludeTableData,
                      LockWait, Force, SkipChecks, PartSize, MaxPartSize, MaxParts, PartsInFlight, PgDump })
             command.Options.Add(o);
+    }
+
+    // "s3://" or "s3:///key" has no bucket: refused while parsing, naming the option.
+    private static Option<string> Destination(Option<string> option)
+    {
+        option.Validators.Add(r =>
+        {
+            try
+            {
+                BackupOptions.CheckDestination(r.GetValueOrDefault<string>() ?? "");
+            }
+            catch (ArgumentException ex)
+            {
+                r.AddError($"{option.Name} {ex.Message}");
+            }
+        });
+        return option;
     }
 
     public BackupOptions Read(ParseResult r, S3Settings storage)
@@ -50,7 +67,7 @@ internal sealed class BackupOptionsBinder
             PartsInFlight = r.GetValue(PartsInFlight),
             Retries = storage.MaxRetries,
         };
-        return new BackupOptions
+        var options = new BackupOptions
         {
             Source = ConnectionOptions.Read(r.GetValue(Source), "SRC_"),
             Destination = r.GetValue(To)!,
@@ -70,5 +87,7 @@ internal sealed class BackupOptionsBinder
             Storage = storage,
             Multipart = multipart,
         };
+        options.Validate();
+        return options;
     }
 }

@@ -6,7 +6,7 @@ namespace PgPhaseRestore.Cli.Commands;
 /// <summary>The strategy and filter options shared by `plan` and `restore`.</summary>
 internal sealed class PlanOptionsBinder
 {
-    public Option<RestoreStrategy> Strategy { get; } = new("--strategy") { Description = "PreCreate (default: no index built over a populated table) or Standard (pg_restore's order)", DefaultValueFactory = _ => RestoreStrategy.PreCreate };
+    public Option<RestoreStrategy> Strategy { get; } = OptionValues.Choice("--strategy", null, "PreCreate (default: no index built over a populated table) or Standard (pg_restore's order)", RestoreStrategy.PreCreate);
     public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only objects in this schema (repeatable)" };
     public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema (repeatable)" };
     public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table (name or schema.name), with its dependents (repeatable)" };

@@ -11,19 +11,20 @@ internal static class RestoreCommand
     {
         var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key" };
         var target = ConnectionOptions.Create("--target", "Target database: libpq string or URI (default: DST_PG*/DST_DBNAME, then PG* variables)");
-        var phases = new Option<int[]>("--phase") { Description = "Run only this phase (1 schema, 2 indexes, 3 data, 4 post-data); repeatable" };
+        var phases = OptionValues.Numbers("--phase", "Run only this phase (1 schema, 2 indexes, 3 data, 4 post-data); repeatable", 1, 4);
         var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };
         var nonEmpty = new Option<bool>("--allow-non-empty") { Description = "Run phase 1 into a database that already has objects" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted restore from its first unfinished step" };
         var force = new Option<bool>("--force") { Description = "Run phases again that already completed" };
         var noOwner = new Option<bool>("--no-owner", "-O") { Description = "Do not restore object ownership" };
         var role = new Option<string?>("--role") { Description = "SET ROLE before restoring" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("RESTORE_JOBS"), out int j) ? j : 1 };
+        var jobs = OptionValues.Count("--jobs", "-j", "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", 1, 1, "RESTORE_JOBS");
         var settings = new Option<string[]>("--set") { Description = "Session setting name=value for every pg_restore connection, e.g. synchronous_commit=off (repeatable)" };
         var keepGoing = new Option<bool>("--continue-on-error") { Description = "Do not stop at the first error; report them all" };
         var journal = new Option<string?>("--journal") { Description = "Journal file (default: one per target under PGPHASE_JOURNAL_DIR or ~/.local/share/pgphase/journals)" };
         var pgRestore = new Option<string?>("--pg-restore") { Description = "pg_restore to use: file or bin folder" };
-        var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this folder" };
+        // Checked while parsing: a missing folder would otherwise fail only after the target was created.
+        var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this existing folder" }.ExistingFolder();
         var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var plan = new PlanOptionsBinder();
@@ -63,6 +64,7 @@ internal static class RestoreCommand
                 AllowPooler = r.GetValue(allowPooler),
                 Storage = s3.Read(r),
             };
+            options.Validate();
             var (log, debug, quiet) = output.Read(r);
             var progress = quiet ? null : new ConsoleRestoreProgress();
             var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(restorePlan.Phases, ct);

@@ -14,7 +14,7 @@ internal sealed class S3Options
     public Option<bool> PathStyle { get; } = new("--s3-path-style") { Description = "Path-style addressing, for MinIO, Ceph and the like (default: AWS_S3_FORCE_PATH_STYLE)" };
     public Option<bool> NoVerifySsl { get; } = new("--s3-no-verify-ssl") { Description = "Accept any TLS certificate (default: AWS_NO_VERIFY_SSL)" };
     public Option<string?> Profile { get; } = new("--s3-profile") { Description = "AWS shared-credentials profile (default: AWS_PROFILE)" };
-    public Option<S3Compatibility> Compatibility { get; } = new("--s3-compatibility") { Description = "Auto (generic protocol for non-AWS endpoints), Aws or Generic (no aws-chunked payloads, checksums only when required)", DefaultValueFactory = _ => S3Compatibility.Auto };
+    public Option<S3Compatibility> Compatibility { get; } = OptionValues.Choice("--s3-compatibility", null, "Auto (generic protocol for non-AWS endpoints), Aws or Generic (no aws-chunked payloads, checksums only when required)", S3Compatibility.Auto);
 
     public void AddTo(Command command)
     {

@@ -15,6 +15,18 @@ public readonly record struct ArchiveVersion(byte Major, byte Minor, byte Revisi
     /// <summary>Newest version read: pg_dump 17 and 18.</summary>
     public static readonly ArchiveVersion NewestSupported = V1_16;
 
+    // pg_dump has written major 1 since PostgreSQL 7.1 and adds at most one minor version a year, always with
+    // revision 0: a version far beyond the newest known one is a damaged byte, not an archive from the future.
+    private const int PlausibleMinorsAhead = 8;
+    private const int PlausibleRevision = 9;
+
+    /// <summary>The first byte that no pg_dump, present or plausibly future, would write; null for a plausible version.</summary>
+    internal static (string Field, byte Value, int Index)? ImpossibleByte(ArchiveVersion v) =>
+        v.Major != 1 ? ("major", v.Major, 0)
+        : v.Minor > NewestSupported.Minor + PlausibleMinorsAhead ? ("minor", v.Minor, 1)
+        : v.Revision > PlausibleRevision ? ("revision", v.Revision, 2)
+        : null;
+
     private int Packed => (Major << 16) | (Minor << 8) | Revision;
 
     public int CompareTo(ArchiveVersion other) => Packed.CompareTo(other.Packed);

@@ -15,7 +15,7 @@ public static class BackupCatalog
         var found = new List<BackupManifest>();
         if (S3ObjectLocation.IsS3Uri(location))
         {
-            var (bucket, prefix) = SplitPrefix(location);
+            var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location);
             using var client = S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment());
             var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
             ListObjectsV2Response page;
@@ -55,12 +55,5 @@ public static class BackupCatalog
             .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
             .OrderByDescending(m => m.CompletedAt)
             .ToList();
-    }
-
-    private static (string Bucket, string Prefix) SplitPrefix(string uri)
-    {
-        var rest = uri[S3ObjectLocation.Scheme.Length..];
-        int slash = rest.IndexOf('/');
-        return slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..]);
     }
 }

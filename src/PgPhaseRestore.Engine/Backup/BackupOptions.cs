@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>What to dump, where to, and how.</summary>
-public sealed class BackupOptions
+public sealed partial class BackupOptions
 {
     /// <summary>The source database (its dbname names the database to dump).</summary>
     public required PgConnectionInfo Source { get; init; }

@@ -16,6 +16,9 @@ public static class DatabaseCopy
     public static async Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
         IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
+        // A restore option that cannot work is refused now, not after the whole backup has been made.
+        backup.Validate();
+        restore.Validate();
         var manifest = await new BackupRunner(backup, backupProgress, log, debug).RunAsync(ct).ConfigureAwait(false);
         var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);

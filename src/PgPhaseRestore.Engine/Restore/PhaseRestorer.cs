@@ -35,12 +35,11 @@ public sealed class PhaseRestorer
 
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
+        _options.Validate();
         var (archive, selected) = Select(phases);
         var target = _options.Target;
         if (string.IsNullOrEmpty(target.Database))
             throw new ArgumentException("the target connection names no database (dbname)");
-        if (_options.ListDirectory is { } keep && !Directory.Exists(keep))
-            throw new ArgumentException($"the folder for list files, {keep}, does not exist");
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");

@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>Where and how to run the phases of a plan.</summary>
-public sealed class RestoreOptions
+public sealed partial class RestoreOptions
 {
     public required PgConnectionInfo Target { get; init; }
 

@@ -18,6 +18,7 @@ public static class S3ClientFactory
         };
         if (!string.IsNullOrEmpty(settings.EndpointUrl))
         {
+            CheckEndpoint(settings.EndpointUrl);
             config.ServiceURL = settings.EndpointUrl;
             config.AuthenticationRegion = settings.Region ?? "us-east-1";
         }
@@ -38,6 +39,14 @@ public static class S3ClientFactory
 
         var credentials = ResolveCredentials(settings);
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    // The SDK's own failure for a malformed endpoint is a bare UriFormatException that does not say which value.
+    private static void CheckEndpoint(string url)
+    {
+        var candidate = url.Contains("://", StringComparison.Ordinal) ? url : "https://" + url;
+        if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            throw new ArgumentException($"S3 endpoint \"{url}\" is not a URL such as https://minio.example.com:9000");
     }
 
     private static AWSCredentials? ResolveCredentials(S3Settings settings)

@@ -7,17 +7,32 @@ public sealed record S3ObjectLocation(string Bucket, string Key)
 
     public static bool IsS3Uri(string location) => location.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>An object: s3://bucket/key, the key not empty.</summary>
     public static S3ObjectLocation Parse(string uri)
     {
+        var (bucket, key) = ParsePrefix(uri);
+        if (key.Length == 0)
+            throw new ArgumentException($"{uri}: names a bucket but no object; expected s3://{bucket}/path/name.dump");
+        return new S3ObjectLocation(bucket, key);
+    }
+
+    /// <summary>A bucket and a key prefix, possibly empty: s3://bucket, s3://bucket/ or s3://bucket/some/prefix/.</summary>
+    public static (string Bucket, string Prefix) ParsePrefix(string uri)
+    {
         if (!IsS3Uri(uri))
-            throw new ArgumentException($"{uri}: not an s3:// URI", nameof(uri));
+            throw new ArgumentException($"{uri}: not an s3:// URI");
         var rest = uri[Scheme.Length..];
         int slash = rest.IndexOf('/');
-        if (slash <= 0)
-            throw new ArgumentException($"{uri}: an s3:// URI needs a bucket and a key, as s3://bucket/path/name.dump", nameof(uri));
-        var bucket = rest[..slash];
-        var key = rest[(slash + 1)..];
-        return new S3ObjectLocation(bucket, key);
+        var bucket = slash < 0 ? rest : rest[..slash];
+        var key = slash < 0 ? "" : rest[(slash + 1)..];
+        if (bucket.Length == 0)
+            throw new ArgumentException($"{uri}: no bucket name after \"s3://\"; expected s3://bucket/path/name.dump");
+        // Letters, digits, dots, hyphens (and underscores, which older buckets and some servers allow): anything
+        // else is a typo that would otherwise surface as a signature or DNS error from the SDK.
+        var bad = bucket.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));
+        if (bad != default)
+            throw new ArgumentException($"{uri}: bucket name \"{bucket}\" cannot contain \"{bad}\"");
+        return (bucket, key);
     }
 
     public override string ToString() => $"{Scheme}{Bucket}/{Key}";

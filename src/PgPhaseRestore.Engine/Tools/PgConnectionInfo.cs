@@ -46,7 +46,8 @@ public sealed class PgConnectionInfo
 
         // libpq's environment fallbacks.
         Fill(info, "host", getenv("PGHOST"));
-        Fill(info, "port", getenv("PGPORT"));
+        if (getenv("PGPORT") is { Length: > 0 } envPort && !info._values.ContainsKey("port"))
+            info._values["port"] = CheckPort(envPort, "the PGPORT variable");
         Fill(info, "dbname", getenv("PGDATABASE"));
         Fill(info, "user", getenv("PGUSER"));
         Fill(info, "sslmode", getenv("PGSSLMODE"));
@@ -140,6 +141,9 @@ public sealed class PgConnectionInfo
 
     private void ParseUri(string uri)
     {
+        // Errors name the URI as given, minus its password.
+        var shown = WithoutPassword(uri);
+        string Unescape(string text) => UnescapeUriPart(text, shown);
         var rest = uri[(uri.IndexOf("://", StringComparison.Ordinal) + 3)..];
         string query = "";
         int q = rest.IndexOf('?');
@@ -163,12 +167,12 @@ public sealed class PgConnectionInfo
             int colon = userInfo.IndexOf(':');
             if (colon >= 0)
             {
-                _values["user"] = Uri.UnescapeDataString(userInfo[..colon]);
-                _values["password"] = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+                _values["user"] = Unescape(userInfo[..colon]);
+                _values["password"] = Unescape(userInfo[(colon + 1)..]);
             }
             else if (userInfo.Length > 0)
             {
-                _values["user"] = Uri.UnescapeDataString(userInfo);
+                _values["user"] = Unescape(userInfo);
             }
         }
         if (rest.Length > 0)
@@ -177,9 +181,15 @@ public sealed class PgConnectionInfo
             if (rest.StartsWith('['))
             {
                 int close = rest.IndexOf(']');
+                if (close < 0)
+                    throw new ArgumentException($"{shown}: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)");
                 host = rest[1..close];
-                if (close + 1 < rest.Length && rest[close + 1] == ':')
+                if (close + 1 < rest.Length)
+                {
+                    if (rest[close + 1] != ':')
+                        throw new ArgumentException($"{shown}: \"{rest[(close + 1)..]}\" after the host \"[{host}]\" is not \":port\"");
                     port = rest[(close + 2)..];
+                }
             }
             else if (rest.LastIndexOf(':') is var c and >= 0)
             {
@@ -187,19 +197,63 @@ public sealed class PgConnectionInfo
                 port = rest[(c + 1)..];
             }
             if (host.Length > 0)
-                _values["host"] = Uri.UnescapeDataString(host);
+                _values["host"] = Unescape(host);
             if (port.Length > 0)
-                _values["port"] = port;
+                _values["port"] = CheckPort(port, shown);
         }
         if (path.Length > 0)
-            _values["dbname"] = Uri.UnescapeDataString(path);
+            _values["dbname"] = Unescape(path);
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = pair.IndexOf('=');
-            var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
-            var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
-            Accept(key, value);
+            var key = Unescape(eq < 0 ? pair : pair[..eq]);
+            var value = eq < 0 ? "" : Unescape(pair[(eq + 1)..]);
+            Accept(key, value, shown);
         }
+    }
+
+    /// <summary>The URI with the password of its user info replaced, for error messages.</summary>
+    private static string WithoutPassword(string uri)
+    {
+        int start = uri.IndexOf("://", StringComparison.Ordinal) + 3;
+        int end = uri.IndexOfAny(['/', '?'], start);
+        var authority = end < 0 ? uri[start..] : uri[start..end];
+        int at = authority.LastIndexOf('@');
+        int colon = at < 0 ? -1 : authority.IndexOf(':');
+        if (colon < 0 || colon > at)
+            return uri;
+        return uri[..(start + colon + 1)] + "***" + uri[(start + at)..];
+    }
+
+    // libpq refuses a "%" that does not start a two-digit hex escape; Uri.UnescapeDataString would keep it as text.
+    private static string UnescapeUriPart(string text, string shown)
+    {
+        for (int i = text.IndexOf('%'); i >= 0; i = text.IndexOf('%', i + 1))
+        {
+            if (i + 2 >= text.Length || !char.IsAsciiHexDigit(text[i + 1]) || !char.IsAsciiHexDigit(text[i + 2]))
+                throw new ArgumentException($"{shown}: \"{text[i..Math.Min(text.Length, i + 3)]}\" is not a percent-encoded character (%XX)");
+        }
+        return Uri.UnescapeDataString(text);
+    }
+
+    /// <summary>
+    /// A port as libpq accepts it: a number from 1 to 65535, or one per host as a comma-separated list (an
+    /// empty item meaning the default). Anything else would otherwise be dropped for 5432 without a word.
+    /// </summary>
+    private static string CheckPort(string value, string where)
+    {
+        // Surrounding blanks are fine: libpq's own number parsing skips them.
+        foreach (var item in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (item.Length == 0)
+                continue;
+            if (item.Length > 5 || !item.All(char.IsAsciiDigit) || int.Parse(item) is < 1 or > 65535)
+            {
+                var which = item == value ? "" : $" (\"{item}\")";
+                throw new ArgumentException($"{where}: port \"{value}\"{which} is not a port number from 1 to 65535");
+            }
+        }
+        return value;
     }
 
     private void ParseKeywords(string conninfo)
@@ -241,16 +295,16 @@ public sealed class PgConnectionInfo
                     value.Append(conninfo[i++]);
                 }
             }
-            Accept(key, value.ToString());
+            Accept(key, value.ToString(), "connection string");
         }
     }
 
-    private void Accept(string key, string value)
+    private void Accept(string key, string value, string where)
     {
         if (key == "database")
             key = "dbname";
         if (Array.IndexOf(Keywords, key) < 0)
-            throw new ArgumentException($"connection string: unknown keyword \"{key}\"");
-        _values[key] = value;
+            throw new ArgumentException($"{where}: unknown keyword \"{key}\"");
+        _values[key] = key == "port" ? CheckPort(value, where) : value;
     }
 }

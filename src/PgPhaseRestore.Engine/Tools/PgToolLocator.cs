@@ -17,7 +17,9 @@ public static partial class PgToolLocator
             var path = Directory.Exists(explicitPath) ? System.IO.Path.Combine(explicitPath, name) : explicitPath;
             if (!File.Exists(path))
                 throw new InvalidOperationException($"{name} was not found at {path}");
-            candidates.Add(path);
+            // A path given on purpose that is not the tool gets the reason, not "none was found".
+            var probe = Probe(name, path);
+            return probe.Tool is { } tool ? [tool] : throw new InvalidOperationException($"{path} is not {name}: {probe.Problem}");
         }
         else
         {
@@ -38,7 +40,7 @@ public static partial class PgToolLocator
             var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
             if (!seen.Add(real))
                 continue;
-            if (Probe(name, path) is { } tool)
+            if (Probe(name, path).Tool is { } tool)
                 found.Add(tool);
         }
         return found.OrderByDescending(t => t.MajorVersion).ToList();
@@ -56,24 +58,63 @@ public static partial class PgToolLocator
         throw new InvalidOperationException($"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path");
     }
 
-    private static PgTool? Probe(string name, string path)
+    /// <summary>Runs `path --version`: the tool, or what is wrong with the file as that tool.</summary>
+    private static (PgTool? Tool, string Problem) Probe(string name, string path)
     {
+        var run = $"`{path} --version`";
+        Process? p;
         try
         {
-            var psi = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo(path, "--version")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            };
             ChildEnvironment.Apply(psi);
-            using var p = Process.Start(psi);
-            if (p is null)
-                return null;
-            var text = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit(10_000);
-            var m = VersionPattern().Match(text);
-            return m.Success ? new PgTool(name, path, int.Parse(m.Groups[1].Value), text) : null;
+            p = Process.Start(psi);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (System.ComponentModel.Win32Exception ex)
         {
-            return null;
+            return (null, $"it cannot be run ({ex.Message})");
         }
+        if (p is null)
+            return (null, $"{run} did not start");
+        using (p)
+        {
+            // Something that is not the tool may wait for input or never exit: give it no stdin and a deadline.
+            p.StandardInput.Close();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(10_000))
+            {
+                try
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                return (null, $"{run} did not finish within 10 seconds");
+            }
+            p.WaitForExit();
+            var text = stdout.Result.Trim();
+            var errors = stderr.Result.Trim();
+            var m = VersionPattern().Match(text);
+            if (m.Success && m.Groups[1].Value == name)
+                return (new PgTool(name, path, int.Parse(m.Groups[2].Value), text), "");
+            if (m.Success)
+                return (null, $"{run} printed \"{FirstLine(text)}\": that is {m.Groups[1].Value}");
+            var said = text.Length > 0 ? $"printed \"{FirstLine(text)}\""
+                : errors.Length > 0 ? $"printed nothing but \"{FirstLine(errors)}\" on stderr" : "printed nothing";
+            var exited = p.ExitCode == 0 ? "" : $" and exited with code {p.ExitCode}";
+            return (null, $"{run} {said}{exited}, not \"{name} (PostgreSQL) N\"");
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        int nl = text.IndexOf('\n');
+        var line = (nl < 0 ? text : text[..nl]).Trim();
+        return line.Length > 120 ? line[..120] + "..." : line;
     }
 
     /// <summary>The pg_restore major version that can read an archive version (pg_restore refuses newer ones).</summary>
@@ -85,6 +126,6 @@ public static partial class PgToolLocator
         _ => 9,
     };
 
-    [GeneratedRegex(@"\(PostgreSQL\)\s+(\d+)")]
+    [GeneratedRegex(@"^(\S+)\s+\(PostgreSQL\)\s+(\d+)", RegexOptions.Multiline)]
     private static partial Regex VersionPattern();
 }

@@ -183,6 +183,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
         IReadOnlyList<PhaseResult> results;
         try
         {
+            options.Validate();
             results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
         }
         catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or System.Data.Common.DbException

@@ -106,7 +106,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
         if (!string.IsNullOrEmpty(Database))
             source = source.WithDatabase(Database);
         var s3 = BuildS3Settings();
-        return new BackupOptions
+        var options = new BackupOptions
         {
             Source = source,
             Destination = ResolveDestination(Destination),
@@ -129,6 +129,8 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
                 InitialPartSize = PartSize, MaxPartSize = MaxPartSize, MaxParts = MaxParts, PartsInFlight = PartsInFlight, Retries = s3.MaxRetries,
             },
         };
+        options.Validate();
+        return options;
     }
 
     /// <summary>A PowerShell path resolved, keeping a trailing separator (it means "a prefix").</summary>

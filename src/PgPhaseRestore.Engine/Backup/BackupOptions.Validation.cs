@@ -1,0 +1,31 @@
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+public sealed partial class BackupOptions
+{
+    /// <summary>Refuses options that could only fail later, after pg_dump has started or an upload has begun.</summary>
+    public void Validate()
+    {
+        if (Jobs < 1)
+            throw new ArgumentException($"dump jobs must be 1 or more, not {Jobs}");
+        if (LockWaitTimeout is { } wait && wait < TimeSpan.Zero)
+            throw new ArgumentException($"lock wait timeout cannot be negative ({wait.TotalSeconds} s)");
+        CheckDestination(Destination);
+    }
+
+    /// <summary>
+    /// A bucket destination names its bucket: "s3://" or "s3:///key" would otherwise become a key under a
+    /// bucket named after the database, or an SDK error that does not say which value was wrong.
+    /// </summary>
+    public static void CheckDestination(string destination)
+    {
+        if (string.IsNullOrWhiteSpace(destination))
+            throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");
+        if (!S3ObjectLocation.IsS3Uri(destination))
+            return;
+        var (bucket, key) = S3ObjectLocation.ParsePrefix(destination);
+        if (key.Length == 0 && !destination.EndsWith('/'))
+            throw new ArgumentException($"{destination}: names a bucket but no key; give s3://{bucket}/name.dump, or s3://{bucket}/ for one key per database");
+    }
+}

@@ -1,0 +1,28 @@
+namespace PgPhaseRestore.Engine.Restore;
+
+public sealed partial class RestoreOptions
+{
+    /// <summary>
+    /// Refuses options that could only fail later, once the target database has been created or changed: hosts
+    /// call this before they start a restore (the check needs no connection).
+    /// </summary>
+    public void Validate()
+    {
+        if (Jobs < 1)
+            throw new ArgumentException($"jobs must be 1 or more, not {Jobs}");
+        var unknown = Phases.Where(p => p is < 1 or > 4).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"phase {string.Join(", ", unknown)} does not exist; the phases are 1 schema, 2 indexes, 3 data, 4 post-data");
+        if (ListDirectory is { } lists)
+            CheckFolder(lists, "list folder");
+    }
+
+    /// <summary>An existing folder, or an error naming the path and what it is for.</summary>
+    internal static void CheckFolder(string path, string what)
+    {
+        if (File.Exists(path))
+            throw new ArgumentException($"{what} {path} is a file, not a folder");
+        if (!Directory.Exists(path))
+            throw new ArgumentException($"{what} {path} does not exist");
+    }
+}

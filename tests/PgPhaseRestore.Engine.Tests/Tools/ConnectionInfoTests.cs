@@ -1,0 +1,81 @@
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Tests.Tools;
+
+/// <summary>A connection that cannot be meant as written is refused, naming the keyword and value or the URI, never the password.</summary>
+public sealed class ConnectionInfoTests
+{
+    private static string Refused(string conninfo, Func<string, string?>? getenv = null) =>
+        Assert.Throws<ArgumentException>(() => PgConnectionInfo.Parse(conninfo, getenv ?? (_ => null))).Message;
+
+    [Theory]
+    [InlineData("host=db port=abc", "abc")]
+    [InlineData("host=db port=0", "0")]
+    [InlineData("host=db port=65536", "65536")]
+    [InlineData("host=db port=-5432", "-5432")]
+    [InlineData("host=db port=5432x", "5432x")]
+    [InlineData("host=db port='54 32'", "54 32")]
+    public void A_port_that_is_not_a_port_number_is_refused(string conninfo, string value)
+    {
+        Assert.Equal($"connection string: port \"{value}\" is not a port number from 1 to 65535", Refused(conninfo));
+    }
+
+    [Fact]
+    public void One_bad_item_of_a_port_list_is_named()
+    {
+        Assert.Equal("connection string: port \"5432,x1\" (\"x1\") is not a port number from 1 to 65535", Refused("host=a,b port=5432,x1"));
+    }
+
+    [Theory]
+    [InlineData("host=db port=5433", 5433)]
+    [InlineData("host=db port=65535", 65535)]
+    [InlineData("postgresql://db:6543/app", 6543)]
+    [InlineData("postgresql://[::1]:6544/app", 6544)]
+    [InlineData("postgresql://db/app", 5432)]
+    [InlineData("postgresql://db:/app", 5432)]
+    public void Valid_ports_are_kept(string conninfo, int port)
+    {
+        Assert.Equal(port, PgConnectionInfo.Parse(conninfo, _ => null).Port);
+    }
+
+    [Fact]
+    public void A_port_list_for_several_hosts_is_passed_on()
+    {
+        var info = PgConnectionInfo.Parse("host=a,b port=5432,5433 dbname=x", _ => null);
+        Assert.Contains("port=5432,5433", info.ToLibpqString());
+    }
+
+    [Fact]
+    public void A_bad_pgport_variable_is_named()
+    {
+        Assert.Equal("the PGPORT variable: port \"fivefour\" is not a port number from 1 to 65535",
+            Refused("dbname=app", k => k == "PGPORT" ? "fivefour" : null));
+    }
+
+    [Fact]
+    public void An_explicit_port_wins_over_a_bad_pgport_variable()
+    {
+        Assert.Equal(6000, PgConnectionInfo.Parse("port=6000", k => k == "PGPORT" ? "junk" : null).Port);
+    }
+
+    [Theory]
+    [InlineData("postgres://host:port/", "postgres://host:port/: port \"port\" is not a port number from 1 to 65535")]
+    [InlineData("postgresql://db:99999/app", "postgresql://db:99999/app: port \"99999\" is not a port number from 1 to 65535")]
+    [InlineData("postgresql://[bad", "postgresql://[bad: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)")]
+    [InlineData("postgresql://[::1/app", "postgresql://[::1/app: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)")]
+    [InlineData("postgresql://[::1]5432/app", "postgresql://[::1]5432/app: \"5432\" after the host \"[::1]\" is not \":port\"")]
+    [InlineData("postgresql://db/app%zz", "postgresql://db/app%zz: \"%zz\" is not a percent-encoded character (%XX)")]
+    [InlineData("postgresql://db/app?colour=blue", "postgresql://db/app?colour=blue: unknown keyword \"colour\"")]
+    [InlineData("postgresql://db/app?port=x", "postgresql://db/app?port=x: port \"x\" is not a port number from 1 to 65535")]
+    public void A_malformed_uri_is_named(string uri, string message)
+    {
+        Assert.Equal(message, Refused(uri));
+    }
+
+    [Fact]
+    public void A_malformed_uri_is_named_without_its_password()
+    {
+        var message = Refused("postgresql://app:S3cr:t@db:port/app");
+        Assert.Equal("postgresql://app:***@db:port/app: port \"port\" is not a port number from 1 to 65535", message);
+    }
+}
