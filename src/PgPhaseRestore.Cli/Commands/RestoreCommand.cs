@@ -26,6 +26,7 @@ internal static class RestoreCommand
         // Checked while parsing: a missing folder would otherwise fail only after the target was created.
         var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this existing folder" }.ExistingFolder();
         var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
+        var splitSize = new Option<string?>("--split-table-size") { Description = "With --jobs, a table whose data is at least this size (as stored, e.g. 32MB, the default; 0 never) loads over all the jobs' sessions at once" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
@@ -33,7 +34,7 @@ internal static class RestoreCommand
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -62,6 +63,7 @@ internal static class RestoreCommand
                 ListDirectory = r.GetValue(lists),
                 StopStaleSessions = r.GetValue(stopStale),
                 AllowPooler = r.GetValue(allowPooler),
+                SplitTableSize = r.GetValue(splitSize) is { } size ? PgPhaseRestore.Engine.Storage.SizeText.Parse(size) : RestoreOptions.DefaultSplitTableSize,
                 Storage = s3.Read(r),
             };
             options.Validate();

@@ -170,52 +170,88 @@ public sealed class PhaseRestorer
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
         }
 
+        bool streamed = feed is not null;
+        int jobs = PgRestoreArguments.JobsFor(phase, _options, streamed);
+        var split = phase.Kind == PhaseKind.Data ? SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed) : [];
+        var rest = entries.Except(split).ToList();
+        int tablesLoaded = 0;
+        IReadOnlyList<RestoreError> warnings = [];
+        if (rest.Count > 0)
+        {
+            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, ct).ConfigureAwait(false);
+            tablesLoaded = tracker.TablesLoaded;
+            if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
+                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tablesLoaded);
+            if (run.ExitCode != 0)
+            {
+                var errors = tracker.Errors.Count > 0 ? tracker.Errors
+                    : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
+                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tablesLoaded);
+            }
+            tracker.Succeeded();
+            warnings = tracker.Errors;
+        }
+
+        // The biggest tables last, each over every session: the long pole of the phase, split.
+        var loader = new SplitTableLoader(_options, pgRestore, _debug);
+        foreach (var table in split)
+        {
+            var tableClock = Stopwatch.StartNew();
+            Log($"loading {table.QualifiedName} over {jobs} sessions");
+            try
+            {
+                long rows = await loader.LoadAsync(table, phase.Archive, jobs, workDir, p => Report(phase, entries.Count - split.Count + split.IndexOf(table), entries.Count,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {jobs} sessions: {p.Rows:N0} rows, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")), ct).ConfigureAwait(false);
+                Log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} rows over {jobs} sessions in {tableClock.Elapsed.TotalSeconds:F1} s"));
+            }
+            catch (Exception ex) when (ex is RestoreException or NpgsqlException)
+            {
+                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message)], null, tablesLoaded);
+            }
+            journal.CompleteTable(table.DumpId);
+            tablesLoaded++;
+        }
+
+        journal.CompletePhase(phase.Number);
+        Report(phase, entries.Count, entries.Count, "done");
+        return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, warnings, null, tablesLoaded);
+    }
+
+    /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
+    private async Task<(ToolResult Run, PhaseOutputTracker Tracker)> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
+        PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, CancellationToken ct)
+    {
         var listFile = Path.Combine(workDir, $"phase-{phase.Number}-{phase.Name.ToLowerInvariant()}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
         bool streamed = feed is not null;
-        int jobs = PgRestoreArguments.JobsFor(phase, _options, streamed);
         if (streamed && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
             Log($"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: parallel jobs need a seekable archive (a local file or folder)");
         var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
-        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, total, activity) => Report(phase, done, total, activity), _log);
+        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log);
 
         // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
         Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
             : phase.Kind == PhaseKind.Data || !feed.TocSuffices
                 ? (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
-                    Report(phase, 0, entries.Count, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token)
+                    Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token)
                 : feed.WriteTocAsync;
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase.Number) };
         if (PgRestoreArguments.SessionOptions(_options) is { } pgOptions)
             env["PGOPTIONS"] = pgOptions;
 
-        Report(phase, 0, entries.Count, $"starting pg_restore with {entries.Count} {(entries.Count == 1 ? "entry" : "entries")}");
+        Report(phase, 0, phaseTotal, $"starting pg_restore with {entries.Count} {(entries.Count == 1 ? "entry" : "entries")}");
         // The target connection string carries no password (that goes through a password file), so this is safe to show.
         _debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (feedInput is null ? "" : " < " + phase.Archive.Source));
-
-        ToolResult run;
         try
         {
-            run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
+            var run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
+            return (run, tracker);
         }
         catch (OperationCanceledException)
         {
             Log($"phase {phase.Number} stopped: pg_restore was ended; the journal keeps the tables that committed");
             throw;
         }
-
-        if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
-            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tracker.TablesLoaded);
-        if (run.ExitCode == 0)
-        {
-            tracker.Succeeded();
-            journal.CompletePhase(phase.Number);
-            Report(phase, entries.Count, entries.Count, "done");
-            return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, tracker.Errors, null, tracker.TablesLoaded);
-        }
-        var errors = tracker.Errors.Count > 0 ? tracker.Errors
-            : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
-        return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tracker.TablesLoaded);
     }
 
     /// <summary>

@@ -32,6 +32,15 @@ public sealed partial class RestoreOptions
     /// <summary>Parallel jobs for the data phase (seekable custom or directory archives only).</summary>
     public int Jobs { get; init; } = 1;
 
+    /// <summary>
+    /// With parallel jobs, a table whose data in the archive is at least this many bytes (as stored, compressed)
+    /// loads over all the jobs' sessions at once instead of one; 0 never splits.
+    /// </summary>
+    public long SplitTableSize { get; init; } = DefaultSplitTableSize;
+
+    /// <summary>32 MiB: below that, one session loads a table about as fast as the split's overhead costs.</summary>
+    public const long DefaultSplitTableSize = 32L * 1024 * 1024;
+
     /// <summary>Session settings for every pg_restore connection (passed through PGOPTIONS), e.g. synchronous_commit=off.</summary>
     public IReadOnlyDictionary<string, string> SessionSettings { get; init; } = new Dictionary<string, string>();
 

@@ -107,6 +107,11 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public SwitchParameter StopStaleSessions { get; set; }
 
+    /// <summary>With -Jobs, a table whose data in the archive is at least this many bytes loads over all the jobs' sessions at once (default 32 MB; 0 never).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long SplitTableSize { get; set; } = RestoreOptions.DefaultSplitTableSize;
+
     /// <summary>Go on through a transaction-mode pooler (PgBouncer and the like), without the one-restore-at-a-time lock.</summary>
     [Parameter]
     public SwitchParameter AllowPooler { get; set; }
@@ -165,6 +170,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             Storage = ExplicitS3Settings(),
             StopStaleSessions = StopStaleSessions.IsPresent,
             AllowPooler = AllowPooler.IsPresent,
+            SplitTableSize = SplitTableSize,
         };
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");

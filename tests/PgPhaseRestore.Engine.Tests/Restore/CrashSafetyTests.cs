@@ -56,8 +56,11 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         Assert.DoesNotContain(": Failed", r.StdOut);
     }
 
-    private static List<int> PgRestoresOf(string target) =>
-        ProcessTable.Find("pg_restore", $"dbname={target}").Select(p => p.Pid).ToList();
+    // Tests of this class run one at a time: every pg_restore reading the fixture's archive belongs to the test.
+    private List<int> PgRestoresOf(string target) =>
+        ProcessTable.All().Where(p => p.Name == "pg_restore" && (p.CommandLine.Contains($"dbname={target}", StringComparison.Ordinal) ||
+                                                                  p.CommandLine.Contains(_f.DumpPath, StringComparison.Ordinal)))
+            .Select(p => p.Pid).ToList();
 
     private static void AssertGoneSoon(IEnumerable<int> pids, string what)
     {
@@ -163,7 +166,8 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
     public void Sigkill_in_the_data_phase_then_resume_from_another_path_to_the_same_archive_gives_an_identical_target(int jobs, bool wholeGroup)
     {
         var target = _f.NewTargetName($"k3j{jobs}");
-        using (var run = StartRestore(target, wholeGroup, "--create", "--jobs", jobs.ToString()))
+        // With jobs, the big table is split over the sessions: the kill lands in the middle of that split load.
+        using (var run = StartRestore(target, wholeGroup, "--create", "--jobs", jobs.ToString(), "--split-table-size", "1MB"))
         {
             WaitForBigTable(run);
             Thread.Sleep(700);
@@ -182,7 +186,7 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         // The same archive by another path: identity is by content, not by name.
         var copy = _dir.File($"copy-{jobs}-{wholeGroup}.dump");
         File.Copy(_f.DumpPath, copy);
-        var resumed = PgPhaseCli.Run(Environment(target), ["restore", copy, .. Common, "--resume", "--jobs", jobs.ToString(), "--stop-stale-sessions"]);
+        var resumed = PgPhaseCli.Run(Environment(target), ["restore", copy, .. Common, "--resume", "--jobs", jobs.ToString(), "--split-table-size", "1MB", "--stop-stale-sessions"]);
         AssertSucceeded(resumed);
         AssertIdenticalToSource(target);
         foreach (var line in resumed.StdErr.Split('\n').Where(l => l.StartsWith("phase ", StringComparison.Ordinal)))

@@ -1,0 +1,46 @@
+using PgPhaseRestore.Engine.Archive;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>
+/// Which tables of a data phase load over several sessions at once: those whose data in the archive is at least
+/// the split size, when there are parallel jobs, the archive is a local custom (with offsets) or directory
+/// archive, and its data is UTF-8 (the sessions speak UTF-8 and pass the rows through unconverted).
+/// </summary>
+internal static class SplitTableChoice
+{
+    public static List<TocEntry> Choose(DumpArchive archive, IReadOnlyList<TocEntry> entries, RestoreOptions options, int jobs, bool streamed)
+    {
+        if (jobs < 2 || streamed || options.SplitTableSize <= 0 || !IsUtf8(archive))
+            return [];
+        var sizes = DataSizes(archive);
+        return entries.Where(e => e.Type == "TABLE DATA" && e.CopyStatement is not null && sizes.TryGetValue(e.DumpId, out long size) && size >= options.SplitTableSize)
+            .OrderByDescending(e => sizes[e.DumpId]).ToList();
+    }
+
+    private static bool IsUtf8(DumpArchive archive) =>
+        archive.Entries.FirstOrDefault(e => e.Type == "ENCODING")?.Definition?.Contains("'UTF8'", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Bytes of each table's data as stored (compressed): from block offsets, or from member file sizes.</summary>
+    public static Dictionary<int, long> DataSizes(DumpArchive archive)
+    {
+        var sizes = new Dictionary<int, long>();
+        if (archive.Format == ArchiveFormat.Custom && File.Exists(archive.Source))
+        {
+            var blocks = archive.Entries.Where(e => e.DataOffset is > 0).OrderBy(e => e.DataOffset).ToList();
+            long end = new FileInfo(archive.Source).Length;
+            for (int i = 0; i < blocks.Count; i++)
+                sizes[blocks[i].DumpId] = (i + 1 < blocks.Count ? blocks[i + 1].DataOffset!.Value : end) - blocks[i].DataOffset!.Value;
+        }
+        else if (archive.Format == ArchiveFormat.Directory && Directory.Exists(archive.Source))
+        {
+            foreach (var e in archive.Entries.Where(e => e.DataFile is not null))
+            {
+                var file = new[] { "", ".gz", ".lz4", ".zst" }.Select(suffix => Path.Combine(archive.Source, e.DataFile! + suffix)).FirstOrDefault(File.Exists);
+                if (file is not null)
+                    sizes[e.DumpId] = new FileInfo(file).Length;
+            }
+        }
+        return sizes;
+    }
+}
