@@ -23,20 +23,26 @@ public sealed class PostgresCluster : IDisposable
     private readonly string? _osUser;
     private int _disposed;
 
-    public PostgresCluster() : this(binDir: null)
+    public PostgresCluster() : this(binDir: null, options: null)
     {
     }
+
+    /// <summary>
+    /// A throwaway cluster set up for connection tests (more socket directories, ssl, pg_hba and pg_ident lines,
+    /// settings), always started here even when PGPHASE_TEST_CONNECTION names an existing server.
+    /// </summary>
+    public static PostgresCluster Start(PostgresClusterOptions options) => new(null, options);
 
     /// <summary>
     /// A throwaway cluster of the installation whose initdb, pg_ctl and postgres are in <paramref name="binDir"/>,
     /// even when PGPHASE_TEST_CONNECTION names an existing server: the caller wants that server version.
     /// </summary>
-    public static PostgresCluster FromBinDir(string binDir) => new(binDir);
+    public static PostgresCluster FromBinDir(string binDir) => new(binDir, null);
 
-    private PostgresCluster(string? binDir)
+    private PostgresCluster(string? binDir, PostgresClusterOptions? options)
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionVariable);
-        if (binDir is null && !string.IsNullOrWhiteSpace(existing))
+        if (binDir is null && options is null && !string.IsNullOrWhiteSpace(existing))
         {
             var b = new NpgsqlConnectionStringBuilder(existing);
             Host = b.Host ?? "127.0.0.1";
@@ -73,13 +79,15 @@ public sealed class PostgresCluster : IDisposable
                 ["-D", _dataDir, "-U", User, "--pwfile", pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
                  "--encoding=UTF8", "--locale=C", "--no-sync"], TimeSpan.FromMinutes(3));
             File.Delete(pwFile);
+            var extra = options is null ? [] : Configure(options);
 
             LogFile = Path.Combine(_root, "server.log");
-            var options = string.Join(' ',
-                "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-k {_root}",
+            var socketDirs = string.Join(',', new[] { _root }.Concat(options?.ExtraSocketDirectories ?? []));
+            var serverOptions = string.Join(' ',
+                new[] { "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-c unix_socket_directories='{socketDirs}'",
                 "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
-                "-c max_connections=60", "-c log_min_messages=warning", "-c log_line_prefix='%m [%p] %d %u '");
-            AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", options, "-w", "-t", "90", "start"], StartTimeout);
+                "-c max_connections=60", "-c log_min_messages=warning", "-c log_line_prefix='%m [%p] %d %u '" }.Concat(extra));
+            AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", serverOptions, "-w", "-t", "90", "start"], StartTimeout);
         }
         catch (Exception ex)
         {
@@ -90,6 +98,49 @@ public sealed class PostgresCluster : IDisposable
     }
 
     public bool IsThrowaway { get; }
+
+    /// <summary>The cluster's own socket directory (its temp folder); null for an existing server.</summary>
+    public string? SocketDirectory => _root;
+
+    /// <summary>
+    /// Writes what the options ask for into the data directory (pg_hba.conf and pg_ident.conf replaced, the ssl
+    /// files copied beside it, owned by the server's OS user) and returns the matching server options.
+    /// </summary>
+    private List<string> Configure(PostgresClusterOptions options)
+    {
+        var settings = options.Settings.Select(kv => $"-c {kv.Key}={kv.Value}").ToList();
+        var hba = options.HbaLines.Concat([
+            $"local all all {options.LocalAuth}",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "host all all ::1/128 scram-sha-256",
+        ]);
+        var written = new List<string> { Path.Combine(_dataDir!, "pg_hba.conf"), Path.Combine(_dataDir!, "pg_ident.conf") };
+        File.WriteAllLines(written[0], hba);
+        File.WriteAllLines(written[1], options.IdentLines);
+        if (options.Ssl is { } ssl)
+        {
+            var dir = Path.Combine(_root!, "ssl");
+            Directory.CreateDirectory(dir);
+            string Copy(string file, string name)
+            {
+                var target = Path.Combine(dir, name);
+                File.Copy(file, target, overwrite: true);
+                written.Add(target);
+                return target;
+            }
+            settings.Add("-c ssl=on");
+            settings.Add($"-c ssl_cert_file={Copy(ssl.CertificateFile, "server.crt")}");
+            var key = Copy(ssl.KeyFile, "server.key");
+            File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the server refuses a key others may read
+            settings.Add($"-c ssl_key_file={key}");
+            if (ssl.ClientCaFile is { } ca)
+                settings.Add($"-c ssl_ca_file={Copy(ca, "client-ca.crt")}");
+            written.Add(dir);
+        }
+        if (_osUser is not null)
+            ChildProcess.RunChecked("chown", new[] { _osUser }.Concat(written), TimeSpan.FromSeconds(30));
+        return settings;
+    }
 
     /// <summary>The unprivileged OS user the server runs as when the tests run as root (null otherwise).</summary>
     public string? OsUser => _osUser;
@@ -231,3 +282,28 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 }
+
+/// <summary>How <see cref="PostgresCluster.Start"/> sets a cluster up.</summary>
+public sealed record PostgresClusterOptions
+{
+    /// <summary>More directories for the server's Unix socket besides its own folder, e.g. /tmp (one of libpq's defaults).</summary>
+    public IReadOnlyList<string> ExtraSocketDirectories { get; init; } = [];
+
+    /// <summary>Authentication for local (socket) connections, e.g. "peer map=local" with <see cref="IdentLines"/>.</summary>
+    public string LocalAuth { get; init; } = "trust";
+
+    /// <summary>pg_hba.conf lines before the defaults (local as <see cref="LocalAuth"/>, host over loopback with scram).</summary>
+    public IReadOnlyList<string> HbaLines { get; init; } = [];
+
+    /// <summary>pg_ident.conf lines, e.g. "local root postgres".</summary>
+    public IReadOnlyList<string> IdentLines { get; init; } = [];
+
+    /// <summary>ssl=on with these files.</summary>
+    public ServerCertificates? Ssl { get; init; }
+
+    /// <summary>Server settings, e.g. log_connections=on.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>The server's certificate and key, and the authority client certificates must chain to (for cert authentication).</summary>
+public sealed record ServerCertificates(string CertificateFile, string KeyFile, string? ClientCaFile = null);

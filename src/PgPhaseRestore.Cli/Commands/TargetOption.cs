@@ -23,7 +23,7 @@ internal static class ConnectionOptions
             "PGPASSWORD" => Env(prefix + "PGPASSWORD") ?? Env("PGPASSWORD"),
             "PGDATABASE" => Env(prefix + "DBNAME") ?? Env("PGDATABASE"),
             _ => Env(key),
-        });
+        }, $"{prefix}PGPASSWORD or PGPASSWORD");
         return info;
     }
 }

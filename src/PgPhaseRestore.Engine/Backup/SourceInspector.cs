@@ -19,11 +19,11 @@ public static class SourceInspector
         await using var conn = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase backup"));
         try
         {
-            await conn.OpenAsync(ct).ConfigureAwait(false);
+            await source.OpenAsync(conn, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (PgConnectionException ex)
         {
-            throw new BackupException($"cannot connect to the source {source}: {ex.Message}", ex);
+            throw new BackupException($"the source: {ex.Message}", ex);
         }
 
         string version = "", user = "";

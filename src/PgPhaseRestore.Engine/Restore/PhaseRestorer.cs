@@ -82,7 +82,7 @@ public sealed class PhaseRestorer
     {
         var target = _options.Target;
         await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString($"pgphase restore (pid {Environment.ProcessId})"));
-        await conn.OpenAsync(ct).ConfigureAwait(false);
+        await target.OpenAsync(conn, ct).ConfigureAwait(false);
         await StaleSessions.SettleAsync(conn, target.Database!, _options.StopStaleSessions, _options.StaleSessionWait, _log, ct).ConfigureAwait(false);
 
         var journal = RestoreJournal.Load(_options.JournalPath ?? RestoreJournal.DefaultPath(target));

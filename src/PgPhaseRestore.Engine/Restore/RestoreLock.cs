@@ -50,7 +50,7 @@ internal sealed class RestoreLock : IAsyncDisposable
         var conn = new NpgsqlConnection(connectionString);
         try
         {
-            await conn.OpenAsync(ct).ConfigureAwait(false);
+            await target.OpenAsync(conn, ct).ConfigureAwait(false);
             if (await TransactionPoolerProbe.IsTransactionPooledAsync(conn, connectionString, ct).ConfigureAwait(false))
             {
                 if (!allowPooler)

@@ -12,33 +12,16 @@ public static class ServerDatabases
     /// </summary>
     public static async Task<IReadOnlyList<DatabaseInfo>> ListAsync(PgConnectionInfo server, DatabaseFilter filter, CancellationToken ct)
     {
-        NpgsqlConnection conn;
-        try
-        {
-            if (string.IsNullOrEmpty(server.Database))
-                conn = await MaintenanceDatabase.OpenAsync(server, "pgphase list", last => last, ct).ConfigureAwait(false);
-            else
-            {
-                conn = new NpgsqlConnection(server.ToNpgsqlConnectionString("pgphase list"));
-                try
-                {
-                    await conn.OpenAsync(ct).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await conn.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            throw new InvalidOperationException($"cannot connect to {server} to list its databases: {ex.Message}", ex);
-        }
+        // Failures are PgConnectionException already: they name the server and say what to do.
+        var conn = string.IsNullOrEmpty(server.Database)
+            ? await MaintenanceDatabase.OpenAsync(server, "pgphase list", last => new PgConnectionException(
+                $"cannot connect to {server.EffectiveUser}@{server.Host}:{server.Port}: neither \"postgres\" nor \"template1\" admits {server.EffectiveUser} ({last.MessageText}); " +
+                "name a database the user may connect to (dbname=)", last), ct).ConfigureAwait(false)
+            : await server.OpenAsync("pgphase list", ct).ConfigureAwait(false);
 
         await using (conn)
         {
-            var serverName = $"{server.Host ?? "localhost"}:{server.Port}";
+            var serverName = $"{server.Host}:{server.Port}";
             var result = new List<DatabaseInfo>();
             await using var cmd = new NpgsqlCommand("""
                 SELECT d.datname, pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate,

@@ -9,7 +9,8 @@ public static class MaintenanceDatabase
 
     /// <summary>
     /// Opens the first candidate that exists and admits the user. When none does, <paramref name="unreachable"/>
-    /// builds the error from the last refusal; other failures (a wrong password, no server) are not retried.
+    /// builds the error from the last refusal; other failures (a wrong password, no server) are not retried and
+    /// are described as <see cref="PgConnectionException"/>.
     /// </summary>
     public static async Task<NpgsqlConnection> OpenAsync(PgConnectionInfo server, string applicationName,
         Func<PostgresException, Exception> unreachable, CancellationToken ct)
@@ -17,21 +18,13 @@ public static class MaintenanceDatabase
         PostgresException? last = null;
         foreach (var db in Candidates)
         {
-            var conn = new NpgsqlConnection(server.WithDatabase(db).ToNpgsqlConnectionString(applicationName));
             try
             {
-                await conn.OpenAsync(ct).ConfigureAwait(false);
-                return conn;
+                return await server.WithDatabase(db).OpenAsync(applicationName, ct).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (ex.SqlState is "3D000" or "42501")
+            catch (PgConnectionException ex) when (ex.InnerException is PostgresException { SqlState: "3D000" or "42501" } refusal)
             {
-                last = ex; // no such database, or no CONNECT on it: try the next one
-                await conn.DisposeAsync().ConfigureAwait(false);
-            }
-            catch
-            {
-                await conn.DisposeAsync().ConfigureAwait(false);
-                throw;
+                last = refusal; // no such database, or no CONNECT on it: try the next one
             }
         }
         throw unreachable(last!);

@@ -7,7 +7,7 @@ public sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
 
 /// <summary>
 /// Runs pg_dump or pg_restore: arguments as a list (never a shell string), the password through a password
-/// file, an environment without the host's secrets, stderr streamed line by line to the caller, stdin/stdout
+/// file (without one, libpq reads the user's own), an environment without the host's secrets, stderr streamed line by line to the caller, stdin/stdout
 /// optionally streamed, the whole process tree killed when the token is cancelled, and the child bound to this
 /// process's life.
 /// </summary>
@@ -31,8 +31,10 @@ public static class ToolProcess
             RedirectStandardInput = writeStdin is not null,
             RedirectStandardOutput = readStdout is not null,
         };
+        // The conninfo built from the connection is swapped for the child's own (see PgConnectionInfo.ToChildConninfo).
+        var conninfo = connection?.ToLibpqString();
         foreach (var a in arguments)
-            psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(a == conninfo ? connection!.ToChildConninfo() : a);
         // Only what libpq and the tool need; the password reaches libpq through the file only.
         ChildEnvironment.Apply(psi);
         if (passFile is not null)
@@ -40,6 +42,14 @@ public static class ToolProcess
         if (environment is not null)
             foreach (var (k, v) in environment)
                 psi.Environment[k] = v;
+        if (connection is not null)
+        {
+            // The service is already spelled out in the conninfo: a child whose libpq has another default service
+            // file must not look it up again.
+            psi.Environment.Remove("PGSERVICE");
+            if (connection.ChildOptions(environment is not null && environment.TryGetValue("PGOPTIONS", out var given) ? given : null) is { } options)
+                psi.Environment["PGOPTIONS"] = options;
+        }
 
         using var process = ChildLauncher.Start(psi);
         var errors = new List<string>();
@@ -47,8 +57,10 @@ public static class ToolProcess
 
         var stderrTask = Task.Run(async () =>
         {
-            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } raw)
             {
+                // A connection failure is said the way Npgsql's are: where, what, and what to do.
+                var line = connection is null ? raw : await ConnectionFailure.RewriteToolLineAsync(connection, raw, cancellationToken).ConfigureAwait(false);
                 lock (errors)
                     errors.Add(line);
                 onErrorLine?.Invoke(line);

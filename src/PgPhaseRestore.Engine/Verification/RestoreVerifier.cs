@@ -14,8 +14,7 @@ public static class RestoreVerifier
     public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
         RowCountMode rowCounts, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString("pgphase verify"));
-        await conn.OpenAsync(ct).ConfigureAwait(false);
+        await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
         var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
         var differences = new List<VerificationDifference>();
         int checkedObjects = 0;
@@ -44,8 +43,7 @@ public static class RestoreVerifier
         var notes = new List<string>();
         if (rowCounts != RowCountMode.None && source is not null)
         {
-            await using var src = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase verify"));
-            await src.OpenAsync(ct).ConfigureAwait(false);
+            await using var src = await source.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
             // Count every row, not the rows a policy lets this role see (an error instead where it cannot bypass them).
             foreach (var session in new[] { conn, src })
             {

@@ -1,0 +1,20 @@
+using Npgsql;
+
+namespace PgPhaseRestore.Engine.Tools;
+
+/// <summary>
+/// A connection that could not be opened, described in one line: user@host:port/database, what went wrong and
+/// what to do. An <see cref="NpgsqlException"/>, so code that handles Npgsql's failures handles it too; the
+/// original error stays as the inner exception.
+/// </summary>
+public sealed class PgConnectionException : NpgsqlException
+{
+    public PgConnectionException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>The server's error code when the server refused (28P01, 3D000...), else null.</summary>
+    public override string? SqlState => (InnerException as PostgresException)?.SqlState;
+
+    public override bool IsTransient => InnerException is NpgsqlException { IsTransient: true };
+}
