@@ -188,7 +188,7 @@ public sealed class PgConnectionInfo
             var addrs = Split(Get("hostaddr"));
             if (hosts.Count > 1 && addrs.Count > 1 && hosts.Count != addrs.Count)
                 throw new ArgumentException($"connection string: {addrs.Count} hostaddr items do not pair with {hosts.Count} hosts");
-            int count = Math.Max(hosts.Count, addrs.Count);
+            int count = Math.Max(1, Math.Max(hosts.Count, addrs.Count)); // no host at all is one empty host
             var ports = Split(Get("port"));
             if (ports.Count > 1 && ports.Count != count)
                 throw new ArgumentException($"connection string: {ports.Count} ports do not pair with {count} hosts (give one port for all, or one per host)");
