@@ -82,9 +82,9 @@ public sealed class LocalServerFixture : IDisposable
     public static PgConnectionInfo Parse(string conninfo, IDictionary<string, string>? env = null) =>
         PgConnectionInfo.Parse(conninfo, k => env is not null && env.TryGetValue(k, out var v) ? v : null);
 
-    /// <summary>The server log's connection lines of one database (log_connections).</summary>
-    public IReadOnlyList<string> AuthorizedConnections(string database) =>
-        File.ReadAllLines(Cluster.LogFile!).Where(l => l.Contains("connection authorized:") && l.Contains($"database={database} ")).ToList();
+    /// <summary>The server log's lines for pgphase's sessions on one database, the engine's and pg_restore's (log_connections).</summary>
+    public IReadOnlyList<string> PgPhaseSessions(string database) =>
+        File.ReadAllLines(Cluster.LogFile!).Where(l => l.Contains("connection authorized:") && l.Contains($"database={database} application_name=pgphase")).ToList();
 
     public void Dispose()
     {
