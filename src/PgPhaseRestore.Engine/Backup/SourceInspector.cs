@@ -23,7 +23,7 @@ public static class SourceInspector
         }
         catch (PgConnectionException ex)
         {
-            throw new BackupException($"the source: {ex.Message}", ex);
+            throw new BackupException($"cannot connect to the source {ex.Target}: {ex.Detail}", ex);
         }
 
         string version = "", user = "";

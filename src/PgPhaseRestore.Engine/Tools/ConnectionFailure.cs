@@ -20,7 +20,7 @@ internal static partial class ConnectionFailure
         var (reason, hint) = Classify(info, ex);
         if (IsCertificateFailure(ex) && await CertificateDetailAsync(info, ct).ConfigureAwait(false) is { } detail)
             (reason, hint) = (detail, CertificateHint(info));
-        return new PgConnectionException(Line(info, reason, hint), ex);
+        return new PgConnectionException(info.ToString(), Detail(reason, hint), ex);
     }
 
     /// <summary>
@@ -56,10 +56,13 @@ internal static partial class ConnectionFailure
 
     private static string StripSeverity(string text) => Regex.Replace(text, @"^(FATAL|ERROR):\s+", "");
 
-    private static string Line(PgConnectionInfo info, string reason, string? hint)
+    private static string Line(PgConnectionInfo info, string reason, string? hint) => $"cannot connect to {info}: {Detail(reason, hint)}";
+
+    /// <summary>One line: what went wrong, then what to do.</summary>
+    private static string Detail(string reason, string? hint)
     {
-        var line = $"cannot connect to {info}: {reason.Trim().TrimEnd('.')}" + (hint is null ? "" : $"; {hint}");
-        return string.Join(' ', line.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
+        var text = reason.Trim().TrimEnd('.') + (hint is null ? "" : $"; {hint}");
+        return string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
     }
 
     private static (string Reason, string? Hint) Classify(PgConnectionInfo info, Exception ex)

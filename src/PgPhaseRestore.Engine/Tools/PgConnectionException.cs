@@ -11,7 +11,20 @@ public sealed class PgConnectionException : NpgsqlException
 {
     public PgConnectionException(string message, Exception inner) : base(message, inner)
     {
+        Detail = message;
     }
+
+    public PgConnectionException(string target, string detail, Exception inner) : base($"cannot connect to {target}: {detail}", inner)
+    {
+        Target = target;
+        Detail = detail;
+    }
+
+    /// <summary>user@host:port/database, when the failure is about one connection.</summary>
+    public string? Target { get; }
+
+    /// <summary>What went wrong and what to do, without the target (for messages that name it their own way).</summary>
+    public string Detail { get; }
 
     /// <summary>The server's error code when the server refused (28P01, 3D000...), else null.</summary>
     public override string? SqlState => (InnerException as PostgresException)?.SqlState;
