@@ -320,6 +320,10 @@ public sealed class PgConnectionInfo
 
         // libpq sends the password only when the server asks for one; Npgsql does the same with the one it is given.
         b.Password = HasPassword ? Password : LookUpPassFile()?.Password;
+        // Without one, Npgsql would read a password file of its own choosing (this process's PGPASSFILE or
+        // ~/.pgpass, whatever the environment parsed, and without libpq's permission rule): give it none.
+        if (b.Password is null && !OperatingSystem.IsWindows())
+            b.Passfile = "/dev/null";
 
         if (endpoints.All(e => e.IsSocket))
             b.SslMode = Npgsql.SslMode.Disable; // libpq never uses SSL over a Unix socket
