@@ -78,4 +78,66 @@ public sealed class ConnectionInfoTests
         var message = Refused("postgresql://app:S3cr:t@db:port/app");
         Assert.Equal("postgresql://app:***@db:port/app: port \"port\" is not a port number from 1 to 65535", message);
     }
+
+    [Fact]
+    public void A_uri_host_list_keeps_each_host_with_its_port()
+    {
+        var info = PgConnectionInfo.Parse("postgresql://u@a:6001,[::1]:6002,c/app", _ => null);
+        Assert.Equal("u@a:6001,[::1]:6002,c:5432/app", info.ToString());
+        Assert.StartsWith("user=u host=a,::1,c port=6001,6002, dbname=app", info.ToLibpqString());
+    }
+
+    [Fact]
+    public void One_port_serves_every_host_of_a_list()
+    {
+        Assert.Equal("u@a:6000,b:6000/app", PgConnectionInfo.Parse("host=a,b port=6000 user=u dbname=app", _ => null).ToString());
+    }
+
+    [Fact]
+    public void Ports_that_do_not_pair_with_the_hosts_are_refused()
+    {
+        var info = PgConnectionInfo.Parse("host=a,b,c port=1,2 dbname=app", _ => null);
+        var ex = Assert.Throws<ArgumentException>(() => info.ToNpgsqlConnectionString());
+        Assert.Equal("connection string: 2 ports do not pair with 3 hosts (give one port for all, or one per host)", ex.Message);
+    }
+
+    [Fact]
+    public void Without_a_database_the_user_name_is_the_database_as_in_libpq()
+    {
+        Assert.Equal("alice@db:5432/alice", PgConnectionInfo.Parse("host=db user=alice", _ => null).ToString());
+    }
+
+    [Fact]
+    public void A_password_file_line_is_read_with_libpq_escapes_wildcards_and_comments()
+    {
+        var dir = Directory.CreateTempSubdirectory("pgphase-pgpass-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "pass");
+            File.WriteAllText(path, string.Join('\n',
+                "# db:5432:app:u:commented",
+                "\\*:5432:app:u:literal-star-host",
+                "db:5432:other:u:other-db",
+                "db:*:app:u:p\\:a\\\\ss:ignored",
+                "*:*:*:*:fallback") + "\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var info = PgConnectionInfo.Parse($"host=db port=5432 dbname=app user=u passfile={path}", _ => null);
+            Assert.Equal("p:a\\ss", new Npgsql.NpgsqlConnectionStringBuilder(info.ToNpgsqlConnectionString()).Password);
+            var elsewhere = PgConnectionInfo.Parse($"host=elsewhere dbname=app user=u passfile={path}", _ => null);
+            Assert.Equal("fallback", new Npgsql.NpgsqlConnectionStringBuilder(elsewhere.ToNpgsqlConnectionString()).Password);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_held_password_keeps_the_passfile_out_of_the_childs_conninfo()
+    {
+        var info = PgConnectionInfo.Parse("host=db dbname=app passfile=/x/pass options='-c work_mem=1MB'", _ => null);
+        Assert.Equal("host=db dbname=app passfile=/x/pass", info.ToChildConninfo());
+        Assert.Equal("host=db dbname=app", info.WithCredentials("u", "pw").ToChildConninfo().Replace(" user=u", ""));
+        Assert.Equal("-c work_mem=1MB -c lock_timeout=5", info.ChildOptions("-c lock_timeout=5"));
+    }
 }
