@@ -28,13 +28,14 @@ internal static class RestoreCommand
         var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
         var splitSize = new Option<string?>("--split-table-size") { Description = "With --jobs, a table whose data is at least this size (as stored, e.g. 32MB, the default; 0 never) loads over all the jobs' sessions at once" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
+        var sizesFrom = ConnectionOptions.Create("--sizes-from", "Auto: read index sizes from this source database when the archive has no manifest (libpq string or URI)");
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var output = new OutputOptions();
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -43,10 +44,12 @@ internal static class RestoreCommand
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
             var planOptions = plan.Read(r);
-            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct);
+            var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
+            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct, targetInfo, from);
             var options = new RestoreOptions
             {
-                Target = ConnectionOptions.Read(r.GetValue(target), "DST_"),
+                Target = targetInfo,
                 Phases = r.GetValue(phases) ?? [],
                 CreateDatabase = r.GetValue(create),
                 AllowNonEmptyTarget = r.GetValue(nonEmpty),

@@ -128,7 +128,8 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             var location = ResolveLocation(Path);
             var options = BuildPlanOptions();
             var s3 = BuildS3Settings();
-            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct));
+            // Auto's default budget is the target's maintenance_work_mem.
+            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct, Connections.From(Target, Credential)));
             Restore(plan.Phases);
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)

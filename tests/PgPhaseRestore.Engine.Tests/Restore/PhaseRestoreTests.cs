@@ -117,6 +117,53 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         AssertSameAsSource(target);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Auto_builds_after_the_data_only_what_fits_the_budget_writes_no_temp_file_and_equals_the_source(bool budgetFitsAll)
+    {
+        var archive = await _f.ReadArchiveAsync();
+        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
+            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var sizes = (await Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
+        var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40 })
+            .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
+        Assert.Contains(candidates, d => d.Entry.Name == "events_payload");
+        Assert.DoesNotContain(candidates, d => d.Entry.Definition!.Contains("gist", StringComparison.Ordinal));
+        // All: every candidate fits at once. Half: the larger half's sorts are each over the budget and stay early.
+        long budget = budgetFitsAll ? candidates.Sum(d => d.SortBytes!.Value) : candidates[candidates.Count / 2 - 1].SortBytes!.Value;
+        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = budget, IndexSizeSource = "the source" });
+        var late = plan.IndexDecisions.Where(d => d.Late).ToList();
+        Assert.Equal(budgetFitsAll ? candidates.Count : candidates.Count / 2, late.Count);
+        Assert.Equal(late.Select(d => d.Entry.DumpId).Order(), plan[PhaseKind.Data].LateBuilds.Select(d => d.Entry.DumpId).Order());
+        if (!budgetFitsAll)
+            Assert.Contains(plan.IndexDecisions, d => !d.Late && d.Reason.Contains("over the", StringComparison.Ordinal));
+
+        var target = _f.NewTargetName(budgetFitsAll ? "autoall" : "autohalf");
+        long logStart = new FileInfo(_f.Cluster.LogFile!).Length;
+        var log = new List<string>();
+        var baseOptions = _f.Options(target);
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = baseOptions.Target, CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = baseOptions.JournalPath, Jobs = 2,
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        AssertSucceeded(results);
+        AssertSameAsSource(target);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'"));
+
+        // The statement log shows exactly the late builds after the first row, each with its share announced.
+        var statements = LoggedStatements(target, logStart);
+        int firstCopy = statements.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
+        var builtAfter = statements.Skip(firstCopy).Where(s => IndexBuild.IsMatch(s)).ToList();
+        Assert.Equal(late.Count, builtAfter.Count);
+        foreach (var d in late)
+        {
+            var name = d.Entry.Type == "CONSTRAINT" ? d.Entry.Name!.Split(' ')[^1] : d.Entry.Name!;
+            Assert.Contains(builtAfter, s => s.Contains(name, StringComparison.Ordinal));
+            Assert.Contains(log, l => l.StartsWith($"building {d.Entry.Type} {d.Entry.QualifiedName} after its table's data, with maintenance_work_mem", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task Four_separate_invocations_give_the_same_target_as_one()
     {
