@@ -78,7 +78,7 @@ public sealed class PostgresCluster : IDisposable
             var options = string.Join(' ',
                 "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-k {_root}",
                 "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
-                "-c max_connections=60", "-c log_min_messages=warning", "-c log_line_prefix='%m [%p] %d %u '");
+                "-c max_connections=60", "-c log_min_messages=warning", "-c log_temp_files=0", "-c log_line_prefix='%m [%p] %d %u '");
             AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", options, "-w", "-t", "90", "start"], StartTimeout);
         }
         catch (Exception ex)
