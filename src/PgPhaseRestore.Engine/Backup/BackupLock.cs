@@ -123,7 +123,7 @@ internal sealed class BackupLock : IAsyncDisposable
 
     private async Task TakeAsync(CancellationToken ct)
     {
-        var existing = await _store.ReadAsync(ct).ConfigureAwait(false);
+        var existing = await ReadWholeAsync(ct).ConfigureAwait(false);
         bool written;
         if (existing is null)
         {
@@ -145,7 +145,7 @@ internal sealed class BackupLock : IAsyncDisposable
             throw await HeldNowAsync(ct).ConfigureAwait(false);
 
         await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
-        var after = await _store.ReadAsync(ct).ConfigureAwait(false);
+        var after = await ReadWholeAsync(ct).ConfigureAwait(false);
         if (after is null)
             throw new BackupException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again");
         var current = Parse(after);
@@ -245,9 +245,21 @@ internal sealed class BackupLock : IAsyncDisposable
         return null;
     }
 
+    /// <summary>Reads the lock; a record that does not parse is read again a few times, as it may be caught mid-write on stores without atomic writes.</summary>
+    private async Task<LockRecord?> ReadWholeAsync(CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var record = await _store.ReadAsync(ct).ConfigureAwait(false);
+            if (record is null || Parse(record) is not null || attempt == 3)
+                return record;
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+    }
+
     private async Task<BackupException> HeldNowAsync(CancellationToken ct)
     {
-        var record = await _store.ReadAsync(ct).ConfigureAwait(false);
+        var record = await ReadWholeAsync(ct).ConfigureAwait(false);
         return record is null
             ? new BackupException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again")
             : Held(Parse(record), record);

@@ -120,7 +120,7 @@ public sealed class BackupRunner
 
         await EnsureFreeAsync(location, client, ct).ConfigureAwait(false);
         var stored = toBucket
-            ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, held, ct).ConfigureAwait(false)
+            ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, storage, held, ct).ConfigureAwait(false)
             : await DumpToDiskAsync(pgDump, location, held, ct).ConfigureAwait(false);
 
         // Read the TOC back from what was stored: the backup is checked, not trusted.
@@ -247,9 +247,8 @@ public sealed class BackupRunner
         }
     }
 
-    private async Task<Stored> DumpToBucketAsync(PgTool pgDump, S3ObjectLocation target, IAmazonS3 client, BackupLock held, CancellationToken ct)
+    private async Task<Stored> DumpToBucketAsync(PgTool pgDump, S3ObjectLocation target, IAmazonS3 client, S3Settings storage, BackupLock held, CancellationToken ct)
     {
-        var storage = _options.Storage ?? S3Settings.FromEnvironment();
         var upload = await S3MultipartUpload.StartAsync(client, target, _options.Multipart, storage.UseGenericProtocol,
             new Dictionary<string, string> { ["pgphase-database"] = _options.Source.Database! }, ct).ConfigureAwait(false);
         _debug?.Invoke($"multipart upload {upload.UploadId} started for {target}");
