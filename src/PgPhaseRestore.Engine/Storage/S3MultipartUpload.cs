@@ -89,9 +89,25 @@ public sealed class S3MultipartUpload
             {
                 if (upload.Key != location.Key)
                     continue;
-                await S3Errors.CallAsync(client, location, "abort an earlier upload", () => client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key, UploadId = upload.UploadId }, ct), ct).ConfigureAwait(false);
-                done.Add($"{location}: aborted the incomplete upload {upload.UploadId}{(upload.Initiated is { } at ? $" started {at.ToUniversalTime():u}" : "")}, left by an earlier run");
+                var started = upload.Initiated is { } at ? $" started {at.ToUniversalTime():u}" : "";
+                try
+                {
+                    await client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key, UploadId = upload.UploadId }, ct).ConfigureAwait(false);
+                    done.Add($"{location}: aborted the incomplete upload {upload.UploadId}{started}, left by an earlier run");
+                }
+                catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+                {
+                    // Aborted or completed meanwhile: nothing left to clean.
+                }
+                catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+                {
+                    done.Add($"{location}: the incomplete upload {upload.UploadId}{started}, left by an earlier run, could not be aborted ({ex.ErrorCode}); it is billed until a lifecycle rule removes it");
+                }
+                catch (Exception ex) when (S3Errors.Map(client, location, ex, "abort an earlier upload", ct) is { } mapped)
+                {
+                    throw mapped;
+                }
             }
             if (page.IsTruncated != true)
                 return done;
@@ -204,7 +220,7 @@ public sealed class S3MultipartUpload
                 }, ct).ConfigureAwait(false);
                 var etag = response.ETag?.Trim('"') ?? "";
                 if (_checkETags && etag.Length == 32 && !etag.Equals(md5Hex, StringComparison.OrdinalIgnoreCase))
-                    throw new IOException($"{Location}: part {number} was stored with MD5 {etag} but {md5Hex} was sent");
+                    throw new PartDigestMismatchException($"{Location}: part {number} was stored with MD5 {etag} but {md5Hex} was sent");
                 lock (_etags)
                     _etags[number] = response.ETag!;
                 return;
@@ -213,7 +229,7 @@ public sealed class S3MultipartUpload
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (S3Errors.Map(_client, Location, ex, $"upload part {number}", ct) is { } mapped)
+            catch (Exception ex) when (ex is not PartDigestMismatchException && S3Errors.Map(_client, Location, ex, $"upload part {number}", ct) is { } mapped)
             {
                 throw mapped;
             }
@@ -316,4 +332,7 @@ public sealed class S3MultipartUpload
         hex = Convert.ToHexString(digest).ToLowerInvariant();
         return Convert.ToBase64String(digest);
     }
+
+    /// <summary>The server stored other bytes than were sent: retried like a transfer error, but reported as what it is.</summary>
+    private sealed class PartDigestMismatchException(string message) : IOException(message);
 }

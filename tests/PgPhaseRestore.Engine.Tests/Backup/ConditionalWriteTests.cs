@@ -87,6 +87,8 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
         Assert.Equal(first.Sha256, await Sha256Async(client, S3ObjectLocation.Parse(location)));
         var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None));
         Assert.Contains("already exists", refused.Message);
+        // The refused run removed its lock on the way out.
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location + BackupRunner.LockSuffix), CancellationToken.None));
 
         _f.Cluster.Execute(_f.Source, "UPDATE t SET v = v || 'x' WHERE id < 100");
         var second = await new BackupRunner(Options(_f.Conditional, location, force: true)).RunAsync(CancellationToken.None);

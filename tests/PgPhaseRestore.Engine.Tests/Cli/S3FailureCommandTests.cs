@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.TestRigs;
 
@@ -123,6 +125,53 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
 
         AssertOneLine(r, clock.Elapsed, $"s3://{_f.Bucket}/nightly/app.dump: no S3 credentials", _f.NothingListening,
             "environment variables", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", "--s3-profile");
+    }
+
+    [Fact]
+    public void A_server_that_stops_mid_backup_ends_it_in_one_line_after_the_retries_naming_the_upload_left_behind()
+    {
+        var s3 = _f.Stopped;
+        s3.Start();
+        try
+        {
+            var location = $"s3://{_f.Bucket}/midway/{Guid.NewGuid():N}.dump";
+            var lockAt = S3ObjectLocation.Parse(location + BackupRunner.LockSuffix);
+            using var client = s3.Client();
+            using var run = PgPhaseCli.Start(Environment(s3.Endpoint), "backup", "--to", location, "--quiet");
+            var clock = Stopwatch.StartNew();
+            void WaitFor(Func<bool> condition)
+            {
+                while (!condition())
+                {
+                    Assert.False(run.HasExited, run.HasExited ? run.Wait(TimeSpan.FromSeconds(5)).StdErr : "");
+                    Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "the backup never got under way");
+                    Thread.Sleep(10);
+                }
+            }
+
+            // Hold pg_dump at its table lock until the upload is open, then take the server away.
+            WaitFor(() => BucketProbe.DescribeIfExistsAsync(client, lockAt, CancellationToken.None).GetAwaiter().GetResult() is not null);
+            using (var gate = _f.Cluster.Open(_f.Source))
+            {
+                using (var block = gate.CreateCommand())
+                {
+                    block.CommandText = "SET lock_timeout = '5s'; BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE";
+                    block.ExecuteNonQuery();
+                }
+                WaitFor(() => s3.PendingUploads(_f.Bucket).Count > 0 && _f.Cluster.Scalar<long>(_f.Source,
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgphase backup' AND wait_event_type = 'Lock'") > 0);
+                s3.Stop();
+                clock.Restart();
+            }
+            var r = run.Wait(TimeSpan.FromMinutes(2));
+
+            AssertOneLine(r, clock.Elapsed, $"pgphase: {location}: could not upload part 1: the S3 endpoint {s3.Endpoint} did not answer",
+                "gave up after 3 attempts", $"the incomplete upload {Assert.Single(s3.PendingUploads(_f.Bucket))} of {location} could not be aborted");
+        }
+        finally
+        {
+            s3.Stop();
+        }
     }
 
     [Fact]
