@@ -148,7 +148,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         Assert.Contains("this backup did not start and changed nothing", refusal.Message);
         Assert.DoesNotContain('\n', refusal.Message);
 
-        var winner = won.Result;
+        var winner = await won;
         using var client = _f.S3.Client();
         var stored = await DownloadAsync(client, S3ObjectLocation.Parse(location));
         Assert.Equal(winner.Size, stored.Length);
@@ -313,8 +313,9 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         var lost = Assert.Single(runs, t => t.IsFaulted);
         var refusal = Assert.IsType<BackupException>(lost.Exception!.InnerException);
         Assert.StartsWith($"{location}: another backup is writing here (run ", refusal.Message);
-        Assert.Equal(won.Result.Sha256, Sha256(await File.ReadAllBytesAsync(location)));
-        Assert.Equal(won.Result.Sha256, (await ManifestStore.TryLoadAsync(location, null, CancellationToken.None))!.Sha256);
+        var winner = await won;
+        Assert.Equal(winner.Sha256, Sha256(await File.ReadAllBytesAsync(location)));
+        Assert.Equal(winner.Sha256, (await ManifestStore.TryLoadAsync(location, null, CancellationToken.None))!.Sha256);
         Assert.Equal(["app.dump", "app.dump.manifest.json"], Directory.GetFileSystemEntries(Path.GetDirectoryName(location)!).Select(Path.GetFileName).Order());
     }
 
