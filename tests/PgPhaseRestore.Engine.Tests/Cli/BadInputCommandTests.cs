@@ -280,7 +280,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
 
     private static readonly Dictionary<string, string> Enums = new()
     {
-        { "--strategy", "PreCreate, Standard" },
+        { "--strategy", "PreCreate, Standard, Auto" },
         { "--s3-compatibility", "Auto, Aws, Generic" },
         { "--format", "Custom, Directory" },
     };
