@@ -88,7 +88,7 @@ internal static class DatabaseCarry
         var result = new Dictionary<string, string[]>();
         await using var cmd = new NpgsqlCommand(
             "SELECT CASE WHEN setrole = 0 THEN '' ELSE pg_get_userbyid(setrole) END, setconfig FROM pg_db_role_setting WHERE setdatabase = $1", conn)
-            { Parameters = { new() { Value = oid } } };
+            { Parameters = { SwapCatalog.Oid(oid) } };
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
             result[r.GetString(0)] = r.IsDBNull(1) ? [] : r.GetFieldValue<string[]>(1);
@@ -167,7 +167,7 @@ internal static class DatabaseCarry
     private static async Task<string?> CommentAsync(NpgsqlConnection conn, uint oid, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT description FROM pg_shdescription WHERE objoid = $1 AND classoid = 'pg_database'::regclass", conn) { Parameters = { new() { Value = oid } } };
+            "SELECT description FROM pg_shdescription WHERE objoid = $1 AND classoid = 'pg_database'::regclass", conn) { Parameters = { SwapCatalog.Oid(oid) } };
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
@@ -219,7 +219,7 @@ internal static class DatabaseCarry
                    a.privilege_type, a.is_grantable
             FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
             WHERE d.oid = $1
-            """, conn) { Parameters = { new() { Value = oid } } };
+            """, conn) { Parameters = { SwapCatalog.Oid(oid) } };
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {

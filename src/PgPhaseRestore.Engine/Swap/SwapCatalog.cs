@@ -38,7 +38,7 @@ internal static class SwapCatalog
 
     private static async Task<List<DatabaseState>> QueryAsync(NpgsqlConnection conn, string sql, object value, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { new() { Value = value } } };
+        await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { value is uint oid ? Oid(oid) : new() { Value = value } } };
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var list = new List<DatabaseState>();
         while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -163,6 +163,9 @@ internal static class SwapCatalog
         }
         return (ended, refused);
     }
+
+    /// <summary>An OID parameter (Npgsql does not infer oid from uint).</summary>
+    public static NpgsqlParameter Oid(uint oid) => new() { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid };
 
     public static async Task<bool> TryLockAsync(NpgsqlConnection conn, string live, CancellationToken ct)
     {

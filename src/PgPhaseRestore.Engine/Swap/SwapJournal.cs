@@ -104,6 +104,7 @@ public sealed class SwapJournal
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
     };
 

@@ -56,7 +56,7 @@ public sealed class SwapPlan
         else
             lines.Add($"rename {string.Join(", then ", Renames)} in one transaction");
         foreach (var c in Carry)
-            lines.Add($"carry {c} to \"{Incoming}\"");
+            lines.Add($"carry to \"{Incoming}\": {c}");
         foreach (var s in Sessions)
             lines.Add(Force ? (s.CanEnd ? $"end session {s}" : $"refuse: may not end {s}") : $"refuse: connected {s} (force to end it)");
         if (Renames.Count > 0 && Force)
