@@ -129,6 +129,72 @@ public sealed class ReplaceCommandTests : IClassFixture<SwapFixture>, IDisposabl
     }
 
     [Fact]
+    public void A_swap_refused_after_the_restore_keeps_the_verified_side_database_and_a_rerun_swaps_that_one_in()
+    {
+        var live = _f.CreateLive();
+        var before = DatabaseContents.Fingerprint(_f.Cluster, live);
+        var pause = _dir.File($"pause-{live}");
+        var env = _f.Environment(live);
+        env["PGPHASE_TEST_PAUSE_AT"] = "before-verify";
+        env["PGPHASE_TEST_PAUSE_FILE"] = pause;
+        ChildProcess.Result refused;
+        using (var run = PgPhaseCli.Start(env, ["restore", _f.DumpPath, "--replace", "--force", .. Common]))
+        {
+            WaitForFile(pause, run);
+            // A session the owner may not end arrives while the restore runs.
+            using var admin = _f.Cluster.Open(live);
+            File.Delete(pause);
+            refused = run.Wait(TimeSpan.FromMinutes(5));
+        }
+        var side = Assert.Single(_f.NamesStartingWith(live + "__pgphase_"));
+        Assert.True(refused.ExitCode == 1, refused.StdErr + refused.StdOut);
+        Assert.Contains("may not end", refused.StdErr);
+        Assert.Contains($"The restored and verified database is kept as \"{side}\"", refused.StdErr);
+        Assert.Equal(before, DatabaseContents.Fingerprint(_f.Cluster, live));
+        Assert.True(_f.Outside(live).AllowConnections);
+        long sideOid = _f.Oid(side);
+
+        var rerun = Replace(live, "--force");
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr + rerun.StdOut);
+        Assert.Contains($"continuing the restore of {_f.DumpPath} into \"{side}\"", rerun.StdErr);
+        Assert.Equal(sideOid, _f.Oid(live));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, live));
+        Assert.Equal(before, DatabaseContents.Fingerprint(_f.Cluster, Aside(live, rerun.StdOut)));
+    }
+
+    [Fact]
+    public void A_replace_killed_between_its_renames_is_finished_by_a_rerun_without_restoring_again()
+    {
+        var live = _f.CreateLive();
+        var before = DatabaseContents.Fingerprint(_f.Cluster, live);
+        var pause = _dir.File($"pause-{live}");
+        var env = _f.Environment(live);
+        env["PGPHASE_TEST_PAUSE_AT"] = "between-renames";
+        env["PGPHASE_TEST_PAUSE_FILE"] = pause;
+        var watcher = new NameWatcher(_f.Cluster, live);
+        ChildProcess.Result rerun;
+        using (watcher)
+        {
+            using (var run = PgPhaseCli.Start(env, ["restore", _f.DumpPath, "--replace", "--force", .. Common]))
+            {
+                WaitForFile(pause, run);
+                run.Process.Kill(entireProcessTree: false);
+                Assert.True(run.Process.WaitForExit(TimeSpan.FromSeconds(30)));
+            }
+            File.Delete(pause);
+            rerun = Replace(live);
+        }
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr + rerun.StdOut);
+        Assert.Equal(0, watcher.Missing);
+        Assert.Contains($"the interrupted replace of \"{live}\" from {_f.DumpPath} was finished", rerun.StdOut);
+        Assert.DoesNotContain("phase 1 Schema", rerun.StdErr);
+        Assert.Empty(_f.NamesStartingWith(live + "__pgphase_"));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, live));
+        Assert.Equal(before, DatabaseContents.Fingerprint(_f.Cluster, Aside(live, rerun.StdOut)));
+        Assert.True(_f.Outside(live).AllowConnections);
+    }
+
+    [Fact]
     public void The_readme_rollback_example_runs()
     {
         var live = _f.CreateLive();

@@ -44,39 +44,6 @@ public sealed class SwapCommandTests : IClassFixture<SwapFixture>, IDisposable
         File.Delete(pause);
     }
 
-    /// <summary>Samples whether a database of the name exists, every few milliseconds, until disposed.</summary>
-    private sealed class NameWatcher : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _task;
-
-        public NameWatcher(PostgresCluster cluster, string name)
-        {
-            _task = Task.Run(() =>
-            {
-                using var conn = cluster.Open();
-                using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = name } } };
-                while (!_stop.IsCancellationRequested)
-                {
-                    Samples++;
-                    if ((long)cmd.ExecuteScalar()! != 1)
-                        Missing++;
-                    Thread.Sleep(2);
-                }
-            });
-        }
-
-        public int Samples { get; private set; }
-        public int Missing { get; private set; }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _task.Wait();
-            _stop.Dispose();
-        }
-    }
-
     [Fact]
     public void Killed_between_the_two_renames_a_rerun_completes_and_the_live_name_is_never_missing()
     {
