@@ -41,7 +41,7 @@ public sealed class ReplacePlan
             $"rename \"{Database}\" to \"{DatabaseNames.BeforePrefix(Database)}<UTC time>\", then \"{SideDatabase}\" to \"{Database}\" in one transaction, carrying settings, comment and grants",
         };
         foreach (var s in Sessions)
-            lines.Add(Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");
+            lines.Add(!s.CanEnd ? $"refuse: may not end {s}" : Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");
         return lines;
     }
 
@@ -80,17 +80,9 @@ public static class DatabaseReplace
         var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
             ?? throw new SwapException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore with --create (-CreateDatabase) instead",
                 SwapFailure.NotFound);
-        // Refuse now what the swap would refuse after a restore of hours: renaming rights, and sessions.
+        // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
         await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
         var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
-        if (sessions.Count > 0 && !options.Force)
-            throw new SwapException($"{Count(sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", sessions)}. " +
-                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
-        var unendable = sessions.Where(s => !s.CanEnd).ToList();
-        if (unendable.Count > 0)
-            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Sessions);
-
         var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
         return new ReplacePlan
         {
@@ -147,6 +139,15 @@ public static class DatabaseReplace
                 Message = $"the interrupted replace of \"{live}\" from {archive.Source} was finished: {finished}",
             };
         }
+
+        // Sessions that would refuse the swap refuse the replace before anything is restored.
+        if (plan.Sessions.Count > 0 && !options.Force)
+            throw new SwapException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
+                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
+        var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
+        if (unendable.Count > 0)
+            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Sessions);
 
         var side = plan.SideDatabase;
         var sideTarget = target.WithDatabase(side);
@@ -252,5 +253,5 @@ public static class DatabaseReplace
         return archive;
     }
 
-    private static string Count(List<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(IReadOnlyCollection<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
 }

@@ -25,8 +25,9 @@ internal static class DatabaseCarry
         await CarrySettingsAsync(conn, from, to, apply, carried, notCarried, ct).ConfigureAwait(false);
         await CarryCommentAsync(conn, from, to, apply, carried, ct).ConfigureAwait(false);
         await CarryGrantsAsync(conn, from, to, apply, carried, notCarried, ct).ConfigureAwait(false);
-        if (from.ConnectionLimit != to.ConnectionLimit && from.ConnectionLimit >= 0)
-            carried.Add($"connection limit {from.ConnectionLimit}");
+        // Applied with the other connection settings once the renames are done (blocking changes them until then).
+        if (from.ConnectionLimit != to.ConnectionLimit)
+            carried.Add(from.ConnectionLimit < 0 ? "no connection limit" : $"connection limit {from.ConnectionLimit}");
         return new CarryOutcome(carried, notCarried);
     }
 

@@ -225,7 +225,8 @@ public static class DatabaseSwap
     private static async Task<(DatabaseState Incoming, DatabaseState? Outgoing)> CurrentAsync(NpgsqlConnection conn, SwapRecord record, CancellationToken ct)
     {
         var incoming = await SwapCatalog.ByOidAsync(conn, record.Incoming.Oid, ct).ConfigureAwait(false)
-            ?? throw new SwapException($"the database that was to take the name \"{record.Incoming.Target}\" (\"{record.Incoming.Name}\", OID {record.Incoming.Oid}) no longer exists", SwapFailure.NotFound);
+            ?? throw new SwapException($"the database that was to take the name \"{record.Incoming.Target}\" (\"{record.Incoming.Name}\", OID {record.Incoming.Oid}) no longer exists" +
+                                       (record.Kind == SwapKind.Swap ? "; undo the swap to give the live database its connection settings back" : ""), SwapFailure.NotFound);
         var outgoing = record.Outgoing is null ? null : await SwapCatalog.ByOidAsync(conn, record.Outgoing.Oid, ct).ConfigureAwait(false);
         return (incoming, outgoing);
     }

@@ -58,7 +58,7 @@ public sealed class SwapPlan
         foreach (var c in Carry)
             lines.Add($"carry to \"{Incoming}\": {c}");
         foreach (var s in Sessions)
-            lines.Add(Force ? (s.CanEnd ? $"end session {s}" : $"refuse: may not end {s}") : $"refuse: connected {s} (force to end it)");
+            lines.Add(!s.CanEnd ? $"refuse: may not end {s}" : Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");
         if (Renames.Count > 0 && Force)
             lines.Add($"block new connections to {string.Join(" and ", Renames.Select(r => $"\"{r.From}\""))} while renaming, then restore their connection settings");
         lines.AddRange(Notes.Select(n => "note: " + n));
