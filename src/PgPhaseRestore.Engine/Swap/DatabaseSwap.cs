@@ -48,6 +48,13 @@ public static class DatabaseSwap
         }
         else if (options.Undo)
             record = await PlanUndoAsync(conn, journal, options, live, notes, ct).ConfigureAwait(false);
+        else if (await AlreadyDoneAsync(conn, journal.Last, options, live, ct).ConfigureAwait(false) is { } done)
+        {
+            // Run again after it finished (the first run killed before it could say so): the catalog shows it done.
+            record = done;
+            resumes = true;
+            notes.Add($"this swap finished earlier (journal {journal.Path}); nothing is left to do");
+        }
         else
             record = await PlanSwapAsync(conn, options, live, notes, ct).ConfigureAwait(false);
 
@@ -78,6 +85,15 @@ public static class DatabaseSwap
             Connection = options.Server,
             SessionEndWait = options.SessionEndWait,
         };
+    }
+
+    private static async Task<SwapRecord?> AlreadyDoneAsync(NpgsqlConnection conn, SwapRecord? last, SwapOptions options, string live, CancellationToken ct)
+    {
+        if (last is not { Kind: SwapKind.Swap } || options.Replacement != last.Incoming.Name)
+            return null;
+        if (await SwapCatalog.ByNameAsync(conn, options.Replacement, ct).ConfigureAwait(false) is not null)
+            return null;
+        return (await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false))?.Oid == last.Incoming.Oid ? last : null;
     }
 
     private static async Task<SwapRecord> PlanSwapAsync(NpgsqlConnection conn, SwapOptions options, string live, List<string> notes, CancellationToken ct)

@@ -82,6 +82,13 @@ public sealed class SwapCommandTests : IClassFixture<SwapFixture>, IDisposable
         Assert.Contains("work_mem=9MB", _f.Outside(live).Settings);
         Assert.Equal("live", _f.Outside(live).Comment);
         Assert.Null(SwapJournal.Load(JournalPath(live)).Pending);
+
+        // Once more, as an operator would after losing the output: done already, nothing moves.
+        var again = PgPhaseCli.Run(_f.Environment(live), "swap", live, replacement);
+        Assert.True(again.ExitCode == 0, again.StdErr + again.StdOut);
+        Assert.Contains("this swap finished earlier", again.StdErr);
+        Assert.Equal(replacementOid, _f.Oid(live));
+        Assert.Equal(liveOid, _f.Oid(aside));
     }
 
     [Fact]
