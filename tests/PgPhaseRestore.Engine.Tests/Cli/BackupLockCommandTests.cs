@@ -133,7 +133,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
     /// source was inspected by then, and pg_dump has not started): pg_dump then waits for the table, with its
     /// output file or upload already open (<paramref name="dumpWaiting"/>), and the kill comes.
     /// </summary>
-    private void KillMidRun(string destination, Func<bool> lockTaken, Func<bool> dumpWaiting)
+    private void KillMidRun(string destination, Func<bool> lockTaken, Func<bool> dumpWaiting, bool pgphaseAlone = false)
     {
         using var run = PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet");
         void WaitFor(Func<bool> condition, string what)
@@ -161,8 +161,16 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         WaitFor(() => _f.Cluster.Scalar<long>(_f.Source,
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgphase backup' AND wait_event_type = 'Lock'") > 0 && dumpWaiting(),
             "pg_dump waited for the table");
-        run.Process.Kill(entireProcessTree: true);
+        var dumps = ProcessTable.Find("pg_dump", $"dbname={_f.Source}").Select(p => p.Pid).ToList();
+        Assert.NotEmpty(dumps);
+        run.Process.Kill(entireProcessTree: !pgphaseAlone);
         run.Process.WaitForExit();
+        // pg_dump dies with pgphase even when only pgphase was killed, while the table is still locked: an
+        // orphan would otherwise finish the dump behind the next run's back.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (dumps.Any(ProcessTable.IsAlive) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.False(dumps.Any(ProcessTable.IsAlive), "pg_dump outlived pgphase");
     }
 
     [Fact]
@@ -190,12 +198,14 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, at with { Key = at.Key + BackupRunner.LockSuffix }, CancellationToken.None));
     }
 
-    [Fact]
-    public void After_a_killed_local_backup_the_next_run_takes_over_its_lock_and_removes_its_partial_file()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void After_a_killed_local_backup_the_next_run_takes_over_its_lock_and_removes_its_partial_file(bool pgphaseAlone)
     {
-        var location = _dir.File("killed/app.dump");
-        string[] Partials() => Directory.Exists(_dir.File("killed")) ? Directory.GetFiles(_dir.File("killed"), "*.pgphase-partial") : [];
-        KillMidRun(location, () => File.Exists(location + BackupRunner.LockSuffix), () => Partials().Length > 0);
+        var location = _dir.File($"killed{pgphaseAlone}/app.dump");
+        string[] Partials() => Directory.Exists(Path.GetDirectoryName(location)) ? Directory.GetFiles(Path.GetDirectoryName(location)!, "*.pgphase-partial") : [];
+        KillMidRun(location, () => File.Exists(location + BackupRunner.LockSuffix), () => Partials().Length > 0, pgphaseAlone);
         var partial = Path.GetFileName(Assert.Single(Partials()));
         Assert.True(File.Exists(location + BackupRunner.LockSuffix));
 
@@ -204,7 +214,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         Assert.True(next.ExitCode == 0, next.StdErr);
         Assert.Contains("no longer runs on this host", next.StdErr);
         Assert.Contains($"{location}: removed {partial}, left by an earlier run", next.StdErr);
-        Assert.Equal(["app.dump", "app.dump.manifest.json"], Directory.GetFileSystemEntries(_dir.File("killed")).Select(Path.GetFileName).Order());
+        Assert.Equal(["app.dump", "app.dump.manifest.json"], Directory.GetFileSystemEntries(Path.GetDirectoryName(location)!).Select(Path.GetFileName).Order());
     }
 
     public void Dispose() => _dir.Dispose();
