@@ -18,6 +18,7 @@
         'Split-PgRestorePhases'
         'Invoke-PgPhaseRestore'
         'Test-PgPhaseRestore'
+        'Switch-PgDatabase'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -27,7 +28,7 @@
             Tags         = @('PostgreSQL', 'pg_dump', 'pg_restore', 'Backup', 'Restore', 'S3', 'RDS', 'Azure', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://github.com/pgphaserestore/PgPhaseRestore'
-            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification; backups streamed to S3-compatible storage with manifests, restores streamed back, database listing and copy.'
+            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification; backups streamed to S3-compatible storage with manifests, restores streamed back, database listing and copy; targeted rollback (restore beside a live database, verify, swap names, undo).'
         }
     }
 }

@@ -21,9 +21,10 @@ static int Usage()
               throwaway cluster unless --archive is given). Prints both medians and their ratio.
 
           restore [--rows N]
-              A table whose indexes outweigh it (N rows, default 2,000,000; six indexes, one unique on random
-              keys), restored with Standard and with PreCreate: total and per-phase time, temp bytes written,
-              longest statement, and the ratios to Standard.
+              A table whose indexes outweigh it (N rows, default 2,000,000; seven indexes, one unique on random
+              keys), restored by plain pg_restore, PreCreate with 1, 2 and 4 jobs, and Auto with a budget that
+              fits every late build and one that fits about half: total time, temp bytes written, longest
+              statement, and each one's ratio to plain pg_restore.
 
           s3 [--rows N]
               Backup into s3rver (streamed multipart upload) vs pg_dump to a local file, and the four-phase

@@ -4,14 +4,17 @@ using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Bench;
 
 /// <summary>
-/// A database whose indexes outweigh its table, restored with Standard and with PreCreate in one run: total
-/// and per-phase time, temp bytes written, longest statement, and the ratios to Standard.
+/// A database whose indexes outweigh its table, restored side by side in one run: plain pg_restore (what operators
+/// use instead), the four-phase PreCreate with 1, 2 and 4 jobs, and Auto with a budget that fits every late index
+/// build and one that fits about half. Prints total time, temp bytes written, longest statement and the ratio of
+/// each to plain pg_restore.
 /// </summary>
 public static partial class RestoreBenchmark
 {
@@ -20,7 +23,7 @@ public static partial class RestoreBenchmark
         int rows = int.Parse(Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
-        Console.WriteLine($"generating {rows:N0} rows with 6 indexes (one unique on random keys)...");
+        Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
         cluster.Execute(db, $"""
             CREATE TABLE measurements (
               id bigint PRIMARY KEY, device int NOT NULL, at timestamptz NOT NULL, reading double precision NOT NULL,
@@ -34,6 +37,8 @@ public static partial class RestoreBenchmark
             CREATE INDEX measurements_at ON measurements (at);
             CREATE INDEX measurements_label ON measurements (label, reading);
             CREATE INDEX measurements_reading ON measurements (reading);
+            CREATE INDEX measurements_label_device ON measurements (label, device);
+            ANALYZE measurements;
             """);
         var sizes = cluster.Scalar<string>(db, "SELECT pg_size_pretty(pg_table_size('measurements')) || ' heap, ' || pg_size_pretty(pg_indexes_size('measurements')) || ' indexes'");
         Console.WriteLine($"source: {sizes}");
@@ -44,21 +49,30 @@ public static partial class RestoreBenchmark
             PgDump.Dump(cluster, db, dump, "-Fc", "-Z0");
             var archive = await ArchiveReader.ReadAsync(dump, null);
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
+            var source = Connection(cluster, db);
+            var indexSizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
+            var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = 1L << 40 })
+                .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
+            long all = candidates.Sum(d => d.SortBytes!.Value);
+            long half = candidates.Take((candidates.Count + 1) / 2).Sum(d => d.SortBytes!.Value);
 
-            var measured = new Dictionary<RestoreStrategy, Measurement>();
-            foreach (var strategy in new[] { RestoreStrategy.Standard, RestoreStrategy.PreCreate })
-                measured[strategy] = await MeasureAsync(cluster, archive, strategy);
-
-            var std = measured[RestoreStrategy.Standard];
-            Console.WriteLine();
-            Console.WriteLine($"{"strategy",-10} {"total s",9} {"phase 1",8} {"phase 2",8} {"phase 3",8} {"phase 4",8} {"temp MB",9} {"longest s",10}  longest statement");
-            foreach (var (strategy, m) in measured)
+            var measured = new List<(string Name, Measurement M)>
             {
-                Console.WriteLine($"{strategy,-10} {m.Total.TotalSeconds,9:F1} {m.Phases[0],8:F1} {m.Phases[1],8:F1} {m.Phases[2],8:F1} {m.Phases[3],8:F1} {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
-            }
-            var pre = measured[RestoreStrategy.PreCreate];
+                ("plain pg_restore", MeasurePlain(cluster, dump)),
+            };
+            foreach (int jobs in new[] { 1, 2, 4 })
+                measured.Add(($"PreCreate -j {jobs}", await MeasureAsync(cluster, archive, new PlanOptions(), jobs, $"pre{jobs}")));
+            measured.Add(($"Auto all -j 2", await MeasureAsync(cluster, archive,
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = all }, 2, "autoall")));
+            measured.Add(($"Auto half -j 2", await MeasureAsync(cluster, archive,
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = half }, 2, "autohalf")));
+
+            var plain = measured[0].M;
             Console.WriteLine();
-            Console.WriteLine($"ratio PreCreate/Standard: total {pre.Total / std.Total:F2}x, temp bytes {(std.TempBytes == 0 ? 0 : (double)pre.TempBytes / std.TempBytes):F2}x, longest statement {pre.LongestMs / std.LongestMs:F2}x");
+            Console.WriteLine($"Auto budgets: all {SizeText.Format(all)} ({candidates.Count} late builds), half {SizeText.Format(half)}");
+            Console.WriteLine($"{"variant",-17} {"total s",8} {"vs plain",9} {"temp MB",9} {"longest s",10}  longest statement");
+            foreach (var (name, m) in measured)
+                Console.WriteLine($"{name,-17} {m.Total.TotalSeconds,8:F1} {m.Total / plain.Total,8:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
             return 0;
         }
         finally
@@ -67,26 +81,49 @@ public static partial class RestoreBenchmark
         }
     }
 
-    private sealed record Measurement(TimeSpan Total, double[] Phases, long TempBytes, double LongestMs, string LongestStatement);
+    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement);
 
-    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, RestoreStrategy strategy)
+    private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
+        PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
+
+    /// <summary>What operators run without this tool: createdb, then one pg_restore of the whole archive.</summary>
+    private static Measurement MeasurePlain(PostgresCluster cluster, string dump)
     {
-        var target = $"bench_{strategy.ToString().ToLowerInvariant()}";
+        const string target = "bench_plain";
         cluster.DropDatabase(target);
-        var info = PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={target}", _ => null).WithCredentials(cluster.User, cluster.Password);
-        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = strategy });
+        cluster.Execute("postgres", $"CREATE DATABASE {target}");
+        long logStart = new FileInfo(cluster.LogFile!).Length;
+        Console.WriteLine("restoring with plain pg_restore...");
+        var clock = Stopwatch.StartNew();
+        ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "-d", target, dump], TimeSpan.FromHours(2), cluster.ClientEnvironment());
+        clock.Stop();
+        return Finish(cluster, target, logStart, clock.Elapsed);
+    }
+
+    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name)
+    {
+        var target = $"bench_{name}";
+        cluster.DropDatabase(target);
+        var plan = PhasePlanner.Plan(archive, planOptions);
         long logStart = new FileInfo(cluster.LogFile!).Length;
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
-        Console.WriteLine($"restoring with {strategy}...");
+        Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
         var clock = Stopwatch.StartNew();
-        var results = await new PhaseRestorer(new RestoreOptions { Target = info, CreateDatabase = true, JournalPath = journal }).RunAsync(plan.Phases, default);
+        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal, Jobs = jobs })
+            .RunAsync(plan.Phases, default);
         clock.Stop();
         File.Delete(journal);
         if (results.Any(r => r.Status != PhaseStatus.Succeeded))
-            throw new InvalidOperationException($"{strategy} restore failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");
+            throw new InvalidOperationException($"{name} restore failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");
+        return Finish(cluster, target, logStart, clock.Elapsed);
+    }
+
+    private static Measurement Finish(PostgresCluster cluster, string target, long logStart, TimeSpan elapsed)
+    {
         long temp = cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
         var (longest, statement) = Longest(cluster.LogFile!, logStart, target);
-        return new Measurement(clock.Elapsed, results.Select(r => r.Duration.TotalSeconds).ToArray(), temp, longest, statement);
+        cluster.DropDatabase(target);
+        return new Measurement(elapsed, temp, longest, statement);
     }
 
     private static (double Ms, string Statement) Longest(string log, long from, string database)

@@ -8,7 +8,7 @@ BeforeAll {
     if (-not $modulePath) { $modulePath = Join-Path $PSScriptRoot '../../out/PgPhaseRestore' }
     Import-Module (Join-Path $modulePath 'PgPhaseRestore.psd1') -Force
     $script:cmdlets = @('Get-PgDatabase', 'Backup-PgDatabase', 'Get-PgBackup', 'Copy-PgDatabase',
-        'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore')
+        'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore', 'Switch-PgDatabase')
 }
 
 Describe 'Module' {
@@ -16,7 +16,7 @@ Describe 'Module' {
         (Get-Command -Module PgPhaseRestore).Name | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
     }
 
-    It 'has help with a synopsis and an example for <_>' -ForEach @('Get-PgDatabase', 'Backup-PgDatabase', 'Get-PgBackup', 'Copy-PgDatabase', 'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore') {
+    It 'has help with a synopsis and an example for <_>' -ForEach @('Get-PgDatabase', 'Backup-PgDatabase', 'Get-PgBackup', 'Copy-PgDatabase', 'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore', 'Switch-PgDatabase') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
     }

@@ -15,7 +15,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void The_module_has_the_documented_cmdlets()
     {
-        foreach (var name in new[] { "Get-PgDatabase", "Backup-PgDatabase", "Get-PgBackup", "Copy-PgDatabase", "Get-PgDumpToc", "Split-PgRestorePhases", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore" })
+        foreach (var name in new[] { "Get-PgDatabase", "Backup-PgDatabase", "Get-PgBackup", "Copy-PgDatabase", "Get-PgDumpToc", "Split-PgRestorePhases", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore", "Switch-PgDatabase" })
             Assert.Contains(name, _m.Cmdlets.Keys);
     }
 
@@ -38,7 +38,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void Cmdlets_that_change_a_database_support_WhatIf_and_Confirm()
     {
-        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase" })
+        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase", "Switch-PgDatabase" })
         {
             var cmdlet = _m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!;
             Assert.Equal(true, CmdletMetadata.Named(cmdlet, "SupportsShouldProcess"));
@@ -51,7 +51,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void Cmdlets_that_can_replace_something_have_Force()
     {
-        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase" })
+        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase", "Switch-PgDatabase" })
             Assert.Contains(_m.Parameters(_m.Cmdlets[name]), p => p.Name == "Force" && p.PropertyType.Name == "SwitchParameter");
     }
 
@@ -117,6 +117,8 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [InlineData("Get-PgDatabase", "Name", "DatabaseNameCompleter")]
     [InlineData("Backup-PgDatabase", "Database", "DatabaseNameCompleter")]
     [InlineData("Copy-PgDatabase", "Database", "DatabaseNameCompleter")]
+    [InlineData("Switch-PgDatabase", "Database", "DatabaseNameCompleter")]
+    [InlineData("Switch-PgDatabase", "Replacement", "DatabaseNameCompleter")]
     public void Parameters_complete_their_values(string cmdlet, string parameter, string completer)
     {
         var p = _m.Parameters(_m.Cmdlets[cmdlet]).Single(x => x.Name == parameter);

@@ -23,7 +23,7 @@ public sealed class ReadmeExamplesTests : IClassFixture<CmdletMetadata>
         {
             var block = Regex.Replace(raw, "#.*$", "", RegexOptions.Multiline); // comments are prose
             // Each command of ours up to the next pipe or line end, and its -Parameters.
-            foreach (Match use in Regex.Matches(block, @"\b((?:Get|Backup|Copy|Split|Invoke|Test)-Pg[A-Za-z]+)\b([^|\n]*)"))
+            foreach (Match use in Regex.Matches(block, @"\b((?:Get|Backup|Copy|Split|Invoke|Test|Switch)-Pg[A-Za-z]+)\b([^|\n]*)"))
             {
                 Assert.True(_m.Cmdlets.ContainsKey(use.Groups[1].Value), $"README uses {use.Groups[1].Value}, which is not a cmdlet of the module");
                 var cmdlet = _m.Cmdlets[use.Groups[1].Value];

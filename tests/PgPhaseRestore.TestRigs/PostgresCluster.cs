@@ -86,7 +86,7 @@ public sealed class PostgresCluster : IDisposable
             var serverOptions = string.Join(' ',
                 new[] { "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-c unix_socket_directories='{socketDirs}'",
                 "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
-                "-c max_connections=60", "-c log_min_messages=warning", "-c log_line_prefix='%m [%p] %d %u '" }.Concat(extra));
+                "-c max_connections=60", "-c log_min_messages=warning", "-c log_temp_files=0", "-c log_line_prefix='%m [%p] %d %u '" }.Concat(extra));
             AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", serverOptions, "-w", "-t", "90", "start"], StartTimeout);
         }
         catch (Exception ex)

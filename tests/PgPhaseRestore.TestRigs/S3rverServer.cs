@@ -8,6 +8,8 @@ namespace PgPhaseRestore.TestRigs;
 /// <summary>
 /// s3rver (a Node S3 server, pinned in tests/s3rver/package-lock.json) on a free loopback port, storing
 /// into a temp directory. Can be stopped and started again on the same port and data, to test resumption.
+/// Like many S3-compatible servers it ignores If-None-Match and If-Match on writes, unless started with
+/// <c>conditionalWrites</c>, which makes it refuse them as AWS does.
 /// </summary>
 public sealed class S3rverServer : IDisposable
 {
@@ -21,11 +23,13 @@ public sealed class S3rverServer : IDisposable
     private readonly string _script;
     private readonly string _node;
     private readonly string _dataDir;
+    private readonly bool _conditionalWrites;
     private Process? _process;
     private int _disposed;
 
-    public S3rverServer()
+    public S3rverServer(bool conditionalWrites = false)
     {
+        _conditionalWrites = conditionalWrites;
         _node = ChildProcess.OnPath("node") ?? throw new InvalidOperationException("node was not found: install Node.js (apt-get install nodejs npm)");
         _script = LocateScript();
         _dataDir = Directory.CreateTempSubdirectory("pgphase-s3-").FullName;
@@ -67,6 +71,8 @@ public sealed class S3rverServer : IDisposable
         };
         foreach (var a in new[] { _script, _dataDir, "127.0.0.1", Port.ToString() })
             psi.ArgumentList.Add(a);
+        if (_conditionalWrites)
+            psi.ArgumentList.Add("conditional");
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start s3rver");
         var stderr = new System.Text.StringBuilder();
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };

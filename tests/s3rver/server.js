@@ -5,7 +5,11 @@
 // the tests must see that nothing is left), so this launcher adds the two operations on s3rver's own
 // filesystem store, ahead of its routes. Everything else is s3rver unchanged.
 //
-// Usage: node server.js <data-dir> <address> <port>
+// s3rver ignores If-None-Match and If-Match on writes, as many S3-compatible servers do. With the optional
+// "conditional" argument this launcher honours them on PutObject and CompleteMultipartUpload the way AWS
+// does (412 PreconditionFailed), so both kinds of server can be tested.
+//
+// Usage: node server.js <data-dir> <address> <port> [conditional]
 
 const path = require('path');
 const fs = require('fs/promises');
@@ -17,7 +21,8 @@ const S3rver = require('s3rver');
 // A second key pair whose secret differs from its key id, so tests can look for the secret alone in output.
 require('s3rver/lib/models/account').DUMMY_ACCOUNT.createKeyPair('PGPHASE-TEST', 'pgphase-test-secret-0f9e8d7c');
 
-const [directory, address, port] = process.argv.slice(2);
+const [directory, address, port, mode] = process.argv.slice(2);
+const conditional = mode === 'conditional';
 const server = new S3rver({ directory, address, port: Number(port), silent: true });
 
 function uploadsDir(bucket) {
@@ -30,6 +35,36 @@ function xml(body) {
 
 function escape(text) {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function fail(ctx, status, code, message) {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = xml(`<Error><Code>${code}</Code><Message>${escape(message)}</Message></Error>`);
+}
+
+// If-None-Match: * and If-Match: <etag> on a write, checked against the object now at the key.
+async function preconditionFails(ctx, bucket, key) {
+  const noneMatch = ctx.get('if-none-match');
+  const match = ctx.get('if-match');
+  if (!noneMatch && !match) return false;
+  const exists = await ctx.store.existsObject(bucket, key);
+  if (noneMatch === '*' && exists) {
+    fail(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+    return true;
+  }
+  if (match) {
+    if (!exists) {
+      fail(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+      return true;
+    }
+    const { etag } = await ctx.store.getMetadata(bucket, key);
+    if (etag.replace(/"/g, '') !== match.replace(/"/g, '')) {
+      fail(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      return true;
+    }
+  }
+  return false;
 }
 
 server.middleware.unshift(async (ctx, next) => {
@@ -50,13 +85,21 @@ server.middleware.unshift(async (ctx, next) => {
     return;
   }
 
+  if (conditional && bucket && key && !ctx.get('x-amz-copy-source') &&
+      ((ctx.method === 'PUT' && ctx.query.uploadId === undefined) || (ctx.method === 'POST' && ctx.query.uploadId !== undefined))) {
+    if (await preconditionFails(ctx, bucket, key)) return;
+  }
+
   if (ctx.method === 'GET' && bucket && !key && ctx.query.uploads !== undefined) {
     const root = uploadsDir(bucket);
     const ids = (await exists(root)) ? await fs.readdir(root) : [];
+    const prefix = ctx.query.prefix || '';
     const uploads = [];
     for (const id of ids) {
       const uploadKey = await fs.readFile(path.join(root, id, 'key'), 'utf8').catch(() => '');
-      uploads.push(`<Upload><Key>${escape(uploadKey)}</Key><UploadId>${escape(id)}</UploadId></Upload>`);
+      if (!uploadKey.startsWith(prefix)) continue;
+      const initiated = (await fs.stat(path.join(root, id))).mtime.toISOString();
+      uploads.push(`<Upload><Key>${escape(uploadKey)}</Key><UploadId>${escape(id)}</UploadId><Initiated>${initiated}</Initiated></Upload>`);
     }
     ctx.status = 200;
     ctx.type = 'application/xml';

@@ -22,7 +22,7 @@ internal sealed class BackupOptionsBinder
     public Option<string[]> ExcludeTables { get; } = new("--exclude-table", "-T") { Description = "Leave out this table (repeatable)" };
     public Option<string[]> ExcludeTableData { get; } = new("--exclude-table-data") { Description = "Dump this table's definition but not its rows (repeatable)" };
     public Option<int?> LockWait { get; } = OptionValues.OptionalCount("--lock-wait-timeout", "Seconds to wait for a table lock before failing", 0);
-    public Option<bool> Force { get; } = new("--force") { Description = "Replace an existing backup at the destination" };
+    public Option<bool> Force { get; } = new("--force") { Description = "Replace an existing complete backup at the destination (never one another run is still writing)" };
     public Option<bool> SkipChecks { get; } = new("--skip-checks") { Description = "Skip the up-front reachability checks" };
     public Option<string?> PartSize { get; } = new("--part-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
     public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = "Largest part size: caps memory at parts-in-flight x this (default 5GiB)" };

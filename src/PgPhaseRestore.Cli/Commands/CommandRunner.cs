@@ -26,8 +26,18 @@ internal static class CommandRunner
                                        or IOException or RestoreException or PlanException or Npgsql.NpgsqlException
                                        or Engine.Backup.BackupException)
         {
-            await Console.Error.WriteLineAsync($"pgphase: {ex.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return Failed;
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
+                                       or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException)
+        {
+            // The engine names the object and endpoint for every storage call it makes; this only keeps a call it
+            // missed to one line instead of a stack trace.
+            await Console.Error.WriteLineAsync($"pgphase: S3 request failed: {OneLine(ex.Message)}").ConfigureAwait(false);
             return Failed;
         }
     }
+
+    private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

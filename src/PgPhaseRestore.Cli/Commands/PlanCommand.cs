@@ -10,22 +10,31 @@ internal static class PlanCommand
     {
         var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key" };
         var outDir = new Option<string?>("--out", "-o") { Description = "Write phase-N-name.list files here, for pg_restore -L" };
+        var sizesFrom = ConnectionOptions.Create("--sizes-from", "Auto: read index sizes from this source database when the archive has no manifest (libpq string or URI)");
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var command = new Command("plan", "Split an archive into the four restore phases");
         command.Arguments.Add(source);
         command.Options.Add(outDir);
+        command.Options.Add(sizesFrom);
         plan.AddTo(command);
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var result = await ArchivePlanning.PlanAsync(r.GetValue(source)!, plan.Read(r), s3.Read(r), ct);
+            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var result = await ArchivePlanning.PlanAsync(r.GetValue(source)!, plan.Read(r), s3.Read(r), ct, sizesFrom: from);
             var dir = r.GetValue(outDir);
             Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {result.Archive.Entries.Count} TOC entries");
             foreach (var phase in result.Phases)
             {
                 var file = dir is null ? "" : "  -> " + phase.WriteListFile(dir);
                 Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} entries, {phase.TableCount,5} tables{file}");
+            }
+            if (result.Strategy == RestoreStrategy.Auto)
+            {
+                Console.WriteLine($"  index builds    {result.IndexDecisions.Count(d => d.Late),6} late, {result.IndexDecisions.Count(d => !d.Late)} early (budget {PgPhaseRestore.Engine.Storage.SizeText.Format(result.Phases[0].MemoryBudget ?? 0)})");
+                foreach (var d in result.IndexDecisions)
+                    Console.WriteLine($"    {d.Entry.DumpId}; {d}");
             }
             Console.WriteLine($"  excluded        {result.Excluded.Count,6} entries");
             foreach (var x in result.Excluded)

@@ -3,10 +3,11 @@ using PgPhaseRestore.Engine.Planning;
 
 namespace PgPhaseRestore.Cli.Commands;
 
-/// <summary>The strategy and filter options shared by `plan` and `restore`.</summary>
+/// <summary>The strategy, memory budget and filter options shared by `plan`, `restore` and `copy`.</summary>
 internal sealed class PlanOptionsBinder
 {
-    public Option<RestoreStrategy> Strategy { get; } = OptionValues.Choice("--strategy", null, "PreCreate (default: no index built over a populated table) or Standard (pg_restore's order)", RestoreStrategy.PreCreate);
+    public Option<RestoreStrategy> Strategy { get; } = OptionValues.Choice("--strategy", null, "PreCreate (default: no index built over a populated table), Auto (each btree index early, or after its table's data when its sort fits --memory-budget) or Standard (pg_restore's order)", RestoreStrategy.PreCreate);
+    public Option<string?> MemoryBudget { get; } = new("--memory-budget") { Description = "Auto: memory late index builds may use at once, e.g. 1GB (default: the target's maintenance_work_mem; 64MB when only planning)" };
     public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only objects in this schema (repeatable)" };
     public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema (repeatable)" };
     public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table (name or schema.name), with its dependents (repeatable)" };
@@ -17,13 +18,14 @@ internal sealed class PlanOptionsBinder
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Strategy, Schemas, ExcludeSchemas, Tables, ExcludeTables, Types, ExcludeTypes, SkipPrivileges })
+        foreach (var o in new Option[] { Strategy, MemoryBudget, Schemas, ExcludeSchemas, Tables, ExcludeTables, Types, ExcludeTypes, SkipPrivileges })
             command.Options.Add(o);
     }
 
     public PlanOptions Read(ParseResult r) => new()
     {
         Strategy = r.GetValue(Strategy),
+        MemoryBudget = r.GetValue(MemoryBudget) is { } budget ? PgPhaseRestore.Engine.Storage.SizeText.Parse(budget) : null,
         IncludeSchemas = r.GetValue(Schemas) ?? [],
         ExcludeSchemas = r.GetValue(ExcludeSchemas) ?? [],
         IncludeTables = r.GetValue(Tables) ?? [],

@@ -15,7 +15,7 @@ internal static class RestoreCommand
         var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };
         var nonEmpty = new Option<bool>("--allow-non-empty") { Description = "Run phase 1 into a database that already has objects" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted restore from its first unfinished step" };
-        var force = new Option<bool>("--force") { Description = "Run phases again that already completed" };
+        var force = new Option<bool>("--force") { Description = "Run phases again that already completed (with --replace: end the live database's sessions at the swap)" };
         var noOwner = new Option<bool>("--no-owner", "-O") { Description = "Do not restore object ownership" };
         var role = new Option<string?>("--role") { Description = "SET ROLE before restoring" };
         var jobs = OptionValues.Count("--jobs", "-j", "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", 1, 1, "RESTORE_JOBS");
@@ -28,13 +28,17 @@ internal static class RestoreCommand
         var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
         var splitSize = new Option<string?>("--split-table-size") { Description = "With --jobs, a table whose data is at least this size (as stored, e.g. 32MB, the default; 0 never) loads over all the jobs' sessions at once" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
+        var sizesFrom = ConnectionOptions.Create("--sizes-from", "Auto: read index sizes from this source database when the archive has no manifest (libpq string or URI)");
+        var replace = new Option<bool>("--replace") { Description = "Restore beside the target database, verify against the archive, then swap: the target moves to <name>__before_<UTC time>; with --force its sessions are ended at the swap" };
+        var sideDatabase = new Option<string?>("--side-database") { Description = "With --replace: the database to restore into first (default: <name>__pgphase_<UTC time>)" };
+        var skipRowCounts = new Option<bool>("--skip-row-counts") { Description = "With --replace: verify without counting each table's rows in the archive" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var output = new OutputOptions();
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -43,15 +47,17 @@ internal static class RestoreCommand
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
             var planOptions = plan.Read(r);
-            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct);
+            var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
+            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct, targetInfo, from);
             var options = new RestoreOptions
             {
-                Target = ConnectionOptions.Read(r.GetValue(target), "DST_"),
+                Target = targetInfo,
                 Phases = r.GetValue(phases) ?? [],
                 CreateDatabase = r.GetValue(create),
                 AllowNonEmptyTarget = r.GetValue(nonEmpty),
                 Resume = r.GetValue(resume),
-                Force = r.GetValue(force),
+                Force = r.GetValue(force) && !r.GetValue(replace),
                 NoOwner = r.GetValue(noOwner),
                 NoPrivileges = planOptions.SkipPrivileges,
                 Role = r.GetValue(role),
@@ -69,6 +75,11 @@ internal static class RestoreCommand
             options.Validate();
             var (log, debug, quiet) = output.Read(r);
             var progress = quiet ? null : new ConsoleRestoreProgress();
+            if (r.GetValue(replace))
+                return await ReplaceRun.RunAsync(new Engine.Replace.ReplaceOptions
+                {
+                    Restore = options, SideDatabase = r.GetValue(sideDatabase), Force = r.GetValue(force), SkipRowCounts = r.GetValue(skipRowCounts),
+                }, restorePlan.Phases, progress, log, debug, ct);
             var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(restorePlan.Phases, ct);
             foreach (var result in results)
             {

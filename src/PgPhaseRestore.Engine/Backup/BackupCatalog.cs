@@ -21,14 +21,8 @@ public static class BackupCatalog
             ListObjectsV2Response page;
             do
             {
-                try
-                {
-                    page = await client.ListObjectsV2Async(request, ct).ConfigureAwait(false);
-                }
-                catch (AmazonS3Exception ex)
-                {
-                    throw S3Errors.Describe(new S3ObjectLocation(bucket, prefix), ex, "list");
-                }
+                page = await S3Errors.CallAsync(client, new S3ObjectLocation(bucket, prefix), "list the backups",
+                    () => client.ListObjectsV2Async(request, ct), ct).ConfigureAwait(false);
                 foreach (var obj in page.S3Objects ?? [])
                 {
                     if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))

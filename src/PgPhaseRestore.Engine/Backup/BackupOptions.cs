@@ -35,8 +35,11 @@ public sealed partial class BackupOptions
     /// <summary>Parallel pg_dump jobs (directory format only).</summary>
     public int Jobs { get; init; } = 1;
 
-    /// <summary>Replace an existing backup at the destination.</summary>
+    /// <summary>Replace an existing complete backup at the destination (never one that another live run is writing).</summary>
     public bool Force { get; init; }
+
+    /// <summary>Timing of the lock that keeps a destination to one writer at a time.</summary>
+    public BackupLockTiming Lock { get; init; } = new();
 
     /// <summary>Skip the up-front reachability checks of the source and the bucket.</summary>
     public bool SkipChecks { get; init; }

@@ -12,10 +12,14 @@ namespace PgPhaseRestore.Engine.Backup;
 /// Dumps one database with pg_dump into a local file, a local folder or straight into a multipart upload,
 /// verifies what was stored, then writes the manifest last so that its presence marks a complete backup.
 /// A failed or cancelled backup leaves nothing visible: partial files are removed, uploads aborted.
+/// One run at a time writes a location: a lock beside it (<see cref="BackupLock"/>) is taken before anything
+/// else and checked again before the object or file and then the manifest become visible.
 /// </summary>
 public sealed class BackupRunner
 {
-    private const string PartialSuffix = ".pgphase-partial";
+    /// <summary>Appended to a backup's location to name its lock.</summary>
+    public const string LockSuffix = ".pgphase-lock";
+
     private readonly BackupOptions _options;
     private readonly IProgress<BackupProgress>? _progress;
     private readonly Action<string>? _log;
@@ -72,10 +76,52 @@ public sealed class BackupRunner
         if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
             Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
 
+        ILockStore lockStore;
+        if (client is not null)
+        {
+            var target = S3ObjectLocation.Parse(location);
+            if (!_options.SkipChecks)
+                await BucketProbe.CheckReachableAsync(client, target, ct).ConfigureAwait(false);
+            lockStore = new S3LockStore(client, target with { Key = target.Key + LockSuffix }, _log);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(location)!);
+            lockStore = new LocalLockStore(location + LockSuffix);
+        }
+
+        await using var held = await BackupLock.AcquireAsync(lockStore, location, _options.Lock, _log, ct).ConfigureAwait(false);
+        _debug?.Invoke($"lock {lockStore.Name} taken by run {held.RunId}");
+        // A run that finds the lock taken from it stops at once: its pg_dump is killed and its upload aborted.
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, held.Lost);
+        try
+        {
+            return await RunLockedAsync(source, database, location, started, facts, pgDump, client, storage, held, run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
+        {
+            throw new BackupException(held.LostMessage);
+        }
+    }
+
+    private async Task<BackupManifest> RunLockedAsync(PgConnectionInfo source, string database, string location, DateTimeOffset started, SourceFacts facts,
+        PgTool pgDump, IAmazonS3? client, S3Settings storage, BackupLock held, CancellationToken ct)
+    {
+        bool toBucket = client is not null;
+        if (client is not null)
+        {
+            foreach (var line in await S3MultipartUpload.AbortEarlierUploadsAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false))
+                Log(line);
+        }
+        else
+        {
+            RemoveAbandonedPartials(location, held.TakenOverFrom);
+        }
+
         await EnsureFreeAsync(location, client, ct).ConfigureAwait(false);
         var stored = toBucket
-            ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, storage, ct).ConfigureAwait(false)
-            : await DumpToDiskAsync(pgDump, location, ct).ConfigureAwait(false);
+            ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, storage, held, ct).ConfigureAwait(false)
+            : await DumpToDiskAsync(pgDump, location, held, ct).ConfigureAwait(false);
 
         // Read the TOC back from what was stored: the backup is checked, not trusted.
         DumpArchive archive;
@@ -123,6 +169,7 @@ public sealed class BackupRunner
             Indexes = facts.Indexes,
             Files = stored.Files,
         };
+        await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
         await ManifestStore.SaveAsync(manifest, client, ct).ConfigureAwait(false);
         Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
         return manifest;
@@ -136,8 +183,6 @@ public sealed class BackupRunner
         string? existing;
         if (client is not null)
         {
-            if (!_options.SkipChecks)
-                await BucketProbe.CheckReachableAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false);
             existing = await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false)
                        ?? await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(BackupManifest.ManifestLocationFor(location)), ct).ConfigureAwait(false);
         }
@@ -188,7 +233,21 @@ public sealed class BackupRunner
         return args;
     }
 
-    private async Task<Stored> DumpToBucketAsync(PgTool pgDump, S3ObjectLocation target, IAmazonS3 client, S3Settings storage, CancellationToken ct)
+    /// <summary>Removes the partial files of runs that are gone: killed on this host (their pid no longer runs), or the abandoned holder this run took the lock from.</summary>
+    private void RemoveAbandonedPartials(string location, BackupLockHolder? takenOver)
+    {
+        foreach (var (path, host, pid) in RunIdentity.Partials(location).ToList())
+        {
+            bool gone = (RunIdentity.IsThisHost(host) && !RunIdentity.IsAlive(pid, null))
+                        || (takenOver is not null && string.Equals(host, takenOver.Host, StringComparison.OrdinalIgnoreCase) && pid == takenOver.Pid);
+            if (!gone)
+                continue;
+            DeletePath(path);
+            Log($"{location}: removed {Path.GetFileName(path)}, left by an earlier run (pid {pid} on {host}) that is gone");
+        }
+    }
+
+    private async Task<Stored> DumpToBucketAsync(PgTool pgDump, S3ObjectLocation target, IAmazonS3 client, S3Settings storage, BackupLock held, CancellationToken ct)
     {
         var upload = await S3MultipartUpload.StartAsync(client, target, _options.Multipart, storage.UseGenericProtocol,
             new Dictionary<string, string> { ["pgphase-database"] = _options.Source.Database! }, ct).ConfigureAwait(false);
@@ -202,7 +261,11 @@ public sealed class BackupRunner
                 readStdout: (stdout, token) => upload.UploadFromAsync(stdout, partProgress, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
                 throw new BackupException($"pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}");
-            await upload.CompleteAsync(ct).ConfigureAwait(false);
+            await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
+            // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
+            if (!_options.Force && await BucketProbe.DescribeIfExistsAsync(client, target, ct).ConfigureAwait(false) is { } appeared)
+                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is");
+            await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
             _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
             return new Stored(upload.Size, upload.Sha256!, upload.PartCount, []);
@@ -214,15 +277,15 @@ public sealed class BackupRunner
             Log($"backup of {_options.Source.Database} to {target} failed: {outcome}");
             if (ex is OperationCanceledException)
                 throw;
-            throw new BackupException($"{target}: {Message(ex)}; {outcome}", ex);
+            var text = Message(ex);
+            throw new BackupException($"{(text.StartsWith(target.ToString(), StringComparison.Ordinal) ? text : $"{target}: {text}")}; {outcome}", ex);
         }
     }
 
-    private async Task<Stored> DumpToDiskAsync(PgTool pgDump, string location, CancellationToken ct)
+    private async Task<Stored> DumpToDiskAsync(PgTool pgDump, string location, BackupLock held, CancellationToken ct)
     {
-        var partial = location + PartialSuffix;
-        Directory.CreateDirectory(Path.GetDirectoryName(location)!);
-        DeletePath(partial);
+        // Unique per run and named after its writer, so a later run can tell a killed run's leftovers.
+        var partial = RunIdentity.PartialPath(location, held.RunId);
         var clock = Stopwatch.StartNew();
         using var polling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var poller = Task.Run(async () =>
@@ -240,7 +303,8 @@ public sealed class BackupRunner
                 throw new BackupException($"{location}: pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}; nothing was written");
             var (size, sha, files) = await HashAsync(partial, ct).ConfigureAwait(false);
             Report(location, size, clock, "stored");
-            Publish(partial, location);
+            await held.VerifyAsync("publishing the backup", ct).ConfigureAwait(false);
+            Publish(partial, location, _options.Force);
             return new Stored(size, sha, 0, files);
         }
         catch
@@ -255,26 +319,37 @@ public sealed class BackupRunner
         }
     }
 
-    /// <summary>Moves the finished dump to its name; a forced replacement swaps the old one out first.</summary>
-    private static void Publish(string partial, string location)
+    /// <summary>
+    /// Moves the finished dump to its name. Unforced, the move refuses an existing name (a file is linked into
+    /// place, which fails if the name exists; a folder is renamed, which fails onto a non-empty folder), so of two
+    /// runs that got this far only the first publishes. A forced replacement swaps the old one out first.
+    /// </summary>
+    private static void Publish(string partial, string location, bool force)
     {
-        if (File.Exists(partial))
+        try
         {
-            File.Move(partial, location, overwrite: true);
-            return;
-        }
-        if (Directory.Exists(location))
-        {
-            var old = location + ".pgphase-old";
-            DeletePath(old);
-            Directory.Move(location, old);
+            if (File.Exists(partial))
+            {
+                File.Move(partial, location, overwrite: force);
+                return;
+            }
+            if (force && Directory.Exists(location))
+            {
+                var old = location + ".pgphase-old";
+                DeletePath(old);
+                Directory.Move(location, old);
+                Directory.Move(partial, location);
+                DeletePath(old);
+                return;
+            }
+            if (force && File.Exists(location))
+                File.Delete(location);
             Directory.Move(partial, location);
-            DeletePath(old);
-            return;
         }
-        if (File.Exists(location))
-            File.Delete(location);
-        Directory.Move(partial, location);
+        catch (IOException ex) when (!force && (File.Exists(location) || Directory.Exists(location)))
+        {
+            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", ex);
+        }
     }
 
     /// <summary>Size and SHA-256 of a file, or of a folder's files (the folder's digest covers each file's name and digest).</summary>
@@ -324,7 +399,7 @@ public sealed class BackupRunner
     private static string Tail(IReadOnlyList<string> lines) =>
         string.Join(" | ", lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal)).TakeLast(5));
 
-    private static string Message(Exception ex) => ex is BackupException or ArchiveSourceException or IOException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+    private static string Message(Exception ex) => ex.Message.Split('\n', 2)[0].Trim();
 
     private static bool IsCompression(string z) =>
         System.Text.RegularExpressions.Regex.IsMatch(z, @"^([0-9]|(none|gzip|lz4|zstd)(:[A-Za-z0-9_=,]+)?)$");

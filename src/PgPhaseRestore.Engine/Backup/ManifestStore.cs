@@ -59,34 +59,67 @@ public static class ManifestStore
         return manifest;
     }
 
-    public static async Task SaveAsync(BackupManifest manifest, IAmazonS3? client, CancellationToken ct)
+    /// <summary>
+    /// Writes the manifest. Unless <paramref name="replace"/>, a manifest already there is never overwritten:
+    /// in a bucket the write carries If-None-Match: * and is preceded by a check (for servers that ignore the
+    /// header); on disk the final rename refuses an existing name.
+    /// </summary>
+    public static async Task SaveAsync(BackupManifest manifest, IAmazonS3? client, CancellationToken ct, bool replace = false)
     {
         var json = Serialize(manifest);
         var location = manifest.ManifestLocation;
         if (S3ObjectLocation.IsS3Uri(location))
         {
             var target = S3ObjectLocation.Parse(location);
+            if (!replace && await TryGetTextAsync(client!, target, ct).ConfigureAwait(false) is not null)
+                throw AlreadyThere(location);
+            PutObjectRequest Request(bool conditional) => new()
+            {
+                BucketName = target.Bucket,
+                Key = target.Key,
+                ContentBody = json,
+                ContentType = "application/json",
+                UseChunkEncoding = false,
+                IfNoneMatch = conditional ? "*" : null,
+            };
             try
             {
-                await client!.PutObjectAsync(new PutObjectRequest
-                {
-                    BucketName = target.Bucket,
-                    Key = target.Key,
-                    ContentBody = json,
-                    ContentType = "application/json",
-                    UseChunkEncoding = false,
-                }, ct).ConfigureAwait(false);
+                await client!.PutObjectAsync(Request(!replace), ct).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception ex)
+            catch (AmazonS3Exception ex) when (!replace && ConditionalWrites.IsUnsupported(ex))
             {
-                throw S3Errors.Describe(target, ex, "write");
+                await S3Errors.CallAsync(client!, target, "write the object", () => client!.PutObjectAsync(Request(false), ct), ct).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (!replace && ConditionalWrites.IsRefused(ex))
+            {
+                // Refused also when this very write was retried after it succeeded: then the text there is ours.
+                if (await TryGetTextAsync(client!, target, ct).ConfigureAwait(false) != json)
+                    throw AlreadyThere(location);
+            }
+            catch (Exception ex) when (S3Errors.Map(client!, target, ex, "write the object", ct) is { } mapped)
+            {
+                throw mapped;
             }
             return;
         }
-        var temp = location + ".pgphase-partial";
+        var temp = RunIdentity.PartialPath(location, Guid.NewGuid().ToString("N"));
         await File.WriteAllTextAsync(temp, json, new UTF8Encoding(false), ct).ConfigureAwait(false);
-        File.Move(temp, location, overwrite: true);
+        try
+        {
+            File.Move(temp, location, overwrite: replace);
+        }
+        catch (IOException) when (File.Exists(location))
+        {
+            throw AlreadyThere(location);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
+
+    private static BackupException AlreadyThere(string manifestLocation) =>
+        new($"{manifestLocation}: another manifest was written there while this backup ran; it was left as it is and this backup's manifest was not written");
 
     public static async Task DeleteAsync(string archiveLocation, IAmazonS3? client, CancellationToken ct)
     {
@@ -94,7 +127,7 @@ public static class ManifestStore
         if (S3ObjectLocation.IsS3Uri(location))
         {
             var target = S3ObjectLocation.Parse(location);
-            await client!.DeleteObjectAsync(target.Bucket, target.Key, ct).ConfigureAwait(false);
+            await S3Errors.CallAsync(client!, target, "delete the object", () => client!.DeleteObjectAsync(target.Bucket, target.Key, ct), ct).ConfigureAwait(false);
         }
         else
         {
@@ -114,9 +147,9 @@ public static class ManifestStore
         {
             return null;
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the object", ct) is { } mapped)
         {
-            throw S3Errors.Describe(location, ex);
+            throw mapped;
         }
     }
 }

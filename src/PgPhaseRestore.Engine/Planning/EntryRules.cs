@@ -52,8 +52,8 @@ internal static class EntryRules
         if (IsData(e) && e.Section == TocSection.Data)
             return PhaseKind.Data;
         if (e.Type == "STATISTICS DATA")
-            return strategy == RestoreStrategy.PreCreate ? PhaseKind.Data : PhaseKind.PostData;
-        if (strategy == RestoreStrategy.PreCreate && BuildsIndex(e))
+            return strategy != RestoreStrategy.Standard ? PhaseKind.Data : PhaseKind.PostData;
+        if (strategy != RestoreStrategy.Standard && BuildsIndex(e))
             return PhaseKind.Indexes;
         return e.Section switch
         {

@@ -17,6 +17,8 @@ public static class PhasePlanner
         var excludedIds = new Dictionary<int, bool>(); // dump id -> whether dependents follow it out
         var phaseOf = new Dictionary<int, PhaseKind>();
         var filter = new EntryFilter(options);
+        var decisions = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Decide(archive, options) : [];
+        var late = decisions.Where(d => d.Late).Select(d => d.Entry.DumpId).ToHashSet();
 
         PhaseKind current = PhaseKind.Schema;
         foreach (var e in archive.Entries)
@@ -51,8 +53,10 @@ public static class PhasePlanner
                 if (phaseOf.TryGetValue(dep, out var depPhase) && depPhase > phase)
                     phase = depPhase;
             }
-            // Phase 3 holds data only: schema objects that depend on data come after it.
-            if (phase == PhaseKind.Data && !EntryRules.IsData(e))
+            if (late.Contains(e.DumpId))
+                phase = PhaseKind.Data; // built right after its table's data, in the data phase
+            // Phase 3 holds data (and late index builds) only: what depends on data or on a late build comes after it.
+            else if (phase == PhaseKind.Data && (!EntryRules.IsData(e) || e.Dependencies.Any(late.Contains)))
                 phase = PhaseKind.PostData;
             phaseOf[e.DumpId] = phase;
             if (e.Section != TocSection.None)
@@ -62,13 +66,15 @@ public static class PhasePlanner
         var phases = Enum.GetValues<PhaseKind>().Select(kind =>
         {
             var entries = archive.Entries.Where(e => phaseOf.TryGetValue(e.DumpId, out var p) && p == kind);
-            // Statistics describe loaded rows: apply them after every table is loaded.
+            // Statistics describe loaded rows: apply them after every table is loaded; late builds close the phase.
             if (kind == PhaseKind.Data)
-                entries = entries.OrderBy(e => e.Type == "STATISTICS DATA" ? 1 : 0);
-            return new RestorePhase(archive, kind, options.Strategy, entries.ToList());
+                entries = entries.OrderBy(e => late.Contains(e.DumpId) ? 2 : e.Type == "STATISTICS DATA" ? 1 : 0);
+            var lateBuilds = kind == PhaseKind.Data ? decisions.Where(d => d.Late && phaseOf.ContainsKey(d.Entry.DumpId)).ToList() : [];
+            return new RestorePhase(archive, kind, options.Strategy, entries.ToList(), lateBuilds, options.MemoryBudget ?? AutoIndexPlanner.DefaultBudget);
         }).ToList();
 
-        var plan = new RestorePlan(archive, options.Strategy, phases, excluded);
+        var planned = decisions.Where(d => phaseOf.ContainsKey(d.Entry.DumpId)).ToList();
+        var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned);
         plan.Validate();
         return plan;
     }

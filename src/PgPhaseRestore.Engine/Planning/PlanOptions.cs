@@ -22,4 +22,16 @@ public sealed class PlanOptions
 
     /// <summary>Leave out grants and default privileges (ACL, DEFAULT ACL entries).</summary>
     public bool SkipPrivileges { get; init; }
+
+    /// <summary>
+    /// Auto: the memory late index builds may use at once, in bytes (default: the target's maintenance_work_mem
+    /// when restoring, PostgreSQL's default 64 MB when only planning).
+    /// </summary>
+    public long? MemoryBudget { get; init; }
+
+    /// <summary>Auto: on-disk size of each index at the source, by "schema.index" (from a backup manifest or the source database).</summary>
+    public IReadOnlyDictionary<string, long>? IndexSizes { get; init; }
+
+    /// <summary>Auto: where <see cref="IndexSizes"/> came from, for the plan's reasons.</summary>
+    public string? IndexSizeSource { get; init; }
 }

@@ -8,13 +8,22 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public sealed class RestorePhase
 {
-    public RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries)
+    public RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries,
+        IReadOnlyList<IndexDecision>? lateBuilds = null, long? memoryBudget = null)
     {
+        MemoryBudget = memoryBudget;
         Archive = archive;
         Kind = kind;
         Strategy = strategy;
         Entries = entries;
+        LateBuilds = lateBuilds ?? [];
     }
+
+    /// <summary>Auto, data phase: the index builds that run after their table's data, each with its sort memory.</summary>
+    public IReadOnlyList<IndexDecision> LateBuilds { get; }
+
+    /// <summary>Auto: the memory the late builds may use at once (their shares run side by side up to it).</summary>
+    public long? MemoryBudget { get; }
 
     public DumpArchive Archive { get; }
     public PhaseKind Kind { get; }

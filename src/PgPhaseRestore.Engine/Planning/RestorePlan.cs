@@ -5,13 +5,18 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>An archive split into four phases, plus what was left out and why.</summary>
 public sealed class RestorePlan
 {
-    public RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded)
+    public RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
+        IReadOnlyList<IndexDecision>? indexDecisions = null)
     {
         Archive = archive;
         Strategy = strategy;
         Phases = phases;
         Excluded = excluded;
+        IndexDecisions = indexDecisions ?? [];
     }
+
+    /// <summary>Auto: for every index-building entry, early or late and why (empty for the other strategies).</summary>
+    public IReadOnlyList<IndexDecision> IndexDecisions { get; }
 
     public DumpArchive Archive { get; }
     public RestoreStrategy Strategy { get; }

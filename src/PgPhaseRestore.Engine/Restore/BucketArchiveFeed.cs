@@ -45,20 +45,14 @@ internal sealed class BucketArchiveFeed
 
     public async Task WriteTocAsync(Stream stdin, CancellationToken ct)
     {
-        try
+        // Only the request is mapped: a write to stdin fails when pg_restore stops reading, and its exit code says why.
+        using var response = await S3Errors.CallAsync(_client, _location, "read the archive's table of contents", () => _client.GetObjectAsync(new GetObjectRequest
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest
-            {
-                BucketName = _location.Bucket,
-                Key = _location.Key,
-                ByteRange = new ByteRange(0, _archive.TocEndOffset - 1),
-            }, ct).ConfigureAwait(false);
-            await response.ResponseStream.CopyToAsync(stdin, ct).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception ex)
-        {
-            throw S3Errors.Describe(_location, ex);
-        }
+            BucketName = _location.Bucket,
+            Key = _location.Key,
+            ByteRange = new ByteRange(0, _archive.TocEndOffset - 1),
+        }, ct), ct).ConfigureAwait(false);
+        await response.ResponseStream.CopyToAsync(stdin, ct).ConfigureAwait(false);
     }
 
     public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct)

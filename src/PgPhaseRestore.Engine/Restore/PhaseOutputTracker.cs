@@ -25,12 +25,14 @@ internal sealed class PhaseOutputTracker
     private readonly Dictionary<string, TocEntry> _tablesByName;
     private readonly HashSet<int> _failed = [];
     private readonly object _gate = new();
+    private readonly Action<int>? _committed;
     private TocEntry? _loading;
     private int _itemsDone;
 
     public PhaseOutputTracker(RestorePhase phase, IReadOnlyList<TocEntry> entries, RestoreJournal journal, bool parallel,
-        Action<int, int, string> report, Action<string>? log)
+        Action<int, int, string> report, Action<string>? log, Action<int>? committed = null)
     {
+        _committed = committed;
         _phase = phase;
         _journal = journal;
         _parallel = parallel;
@@ -106,6 +108,7 @@ internal sealed class PhaseOutputTracker
             return;
         _journal.CompleteTable(dumpId);
         TablesLoaded++;
+        _committed?.Invoke(dumpId);
     }
 
     private void Step(string activity)

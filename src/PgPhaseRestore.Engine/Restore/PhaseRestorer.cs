@@ -172,13 +172,20 @@ public sealed class PhaseRestorer
 
         bool streamed = feed is not null;
         int jobs = PgRestoreArguments.JobsFor(phase, _options, streamed);
+        var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
         var split = phase.Kind == PhaseKind.Data ? SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed) : [];
-        var rest = entries.Except(split).ToList();
+        var rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
+        await using var late = phase.LateBuilds.Count == 0 ? null
+            : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, pgRestore, phase.Archive, journal, workDir, feed, _log, _debug, ct);
+        // Tables committed by an earlier run: their late builds can start at once.
+        foreach (var b in phase.LateBuilds.Where(b => journal.IsTableDone(b.TableDataId!.Value)))
+            late!.TableLoaded(b.TableDataId!.Value);
+
         int tablesLoaded = 0;
         IReadOnlyList<RestoreError> warnings = [];
         if (rest.Count > 0)
         {
-            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, ct).ConfigureAwait(false);
+            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, late is null ? null : late.TableLoaded, ct).ConfigureAwait(false);
             tablesLoaded = tracker.TablesLoaded;
             if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
                 return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tablesLoaded);
@@ -210,6 +217,21 @@ public sealed class PhaseRestorer
             }
             journal.CompleteTable(table.DumpId);
             tablesLoaded++;
+            late?.TableLoaded(table.DumpId);
+        }
+
+        if (late is not null)
+        {
+            if (late.Pending > 0)
+                Report(phase, entries.Count - late.Pending, entries.Count, $"waiting for {late.Pending} index builds after the data");
+            try
+            {
+                await late.WhenDoneAsync().ConfigureAwait(false);
+            }
+            catch (RestoreException ex)
+            {
+                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, ex.Message)], null, tablesLoaded);
+            }
         }
 
         journal.CompletePhase(phase.Number);
@@ -219,7 +241,7 @@ public sealed class PhaseRestorer
 
     /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
     private async Task<(ToolResult Run, PhaseOutputTracker Tracker)> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
-        PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, CancellationToken ct)
+        PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
     {
         var listFile = Path.Combine(workDir, $"phase-{phase.Number}-{phase.Name.ToLowerInvariant()}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
@@ -227,7 +249,7 @@ public sealed class PhaseRestorer
         if (streamed && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
             Log($"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: parallel jobs need a seekable archive (a local file or folder)");
         var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
-        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log);
+        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
 
         // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
         Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
@@ -264,7 +286,11 @@ public sealed class PhaseRestorer
         var entries = phase.Entries.ToList();
         if (_options.Resume)
         {
-            var done = entries.Where(e => e.Type == "TABLE DATA" && journal.IsTableDone(e.DumpId)).ToList();
+            // A late index build that committed just before the run ended is in the catalog, not yet in the journal.
+            var lateUnrecorded = phase.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
+            foreach (var built in (await PhaseReconciler.InspectAsync(conn, lateUnrecorded, ct).ConfigureAwait(false)).Present)
+                journal.CompleteTable(built.DumpId);
+            var done = entries.Where(e => (e.Type == "TABLE DATA" || phase.LateBuilds.Any(b => b.Entry == e)) && journal.IsTableDone(e.DumpId)).ToList();
             entries = entries.Except(done).ToList();
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
             foreach (var e in partial)

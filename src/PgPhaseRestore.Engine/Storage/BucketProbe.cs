@@ -17,9 +17,9 @@ public static class BucketProbe
         {
             throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex);
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "reach the bucket", ct) is { } mapped)
         {
-            throw S3Errors.Describe(location, ex, "reach the bucket of");
+            throw mapped;
         }
     }
 
@@ -35,9 +35,9 @@ public static class BucketProbe
         {
             return null;
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the object", ct) is { } mapped)
         {
-            throw S3Errors.Describe(location, ex);
+            throw mapped;
         }
     }
 
@@ -49,9 +49,9 @@ public static class BucketProbe
             var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
             return head.ContentLength;
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the object", ct) is { } mapped)
         {
-            throw S3Errors.Describe(location, ex);
+            throw mapped;
         }
     }
 }

@@ -1,24 +1,134 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Amazon.Runtime;
 using Amazon.S3;
 
 namespace PgPhaseRestore.Engine.Storage;
 
-/// <summary>Turns S3 service errors into messages that name the object and say what to do.</summary>
+/// <summary>
+/// Turns every failure of an S3 call (service errors, an endpoint that does not answer, missing credentials)
+/// into one <see cref="ArchiveSourceException"/> whose one-line message names the object, the endpoint and
+/// what to do. Messages quote neither keys nor secrets.
+/// </summary>
 internal static class S3Errors
 {
-    public static ArchiveSourceException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read")
+    public static ArchiveSourceException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read the object") =>
+        Describe(null, location, ex, action);
+
+    private static ArchiveSourceException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonS3Exception ex, string action)
     {
         var uri = location.ToString();
         return ex.ErrorCode switch
         {
-            "NoSuchKey" => new ArchiveSourceException(uri, $"no such object: bucket \"{location.Bucket}\" has no key \"{location.Key}\"", ex),
-            "NoSuchBucket" => new ArchiveSourceException(uri, $"no such bucket \"{location.Bucket}\"", ex),
-            "AccessDenied" or "AllAccessDisabled" => new ArchiveSourceException(uri, $"access denied: the credentials in use may not {action} this object", ex),
-            "SignatureDoesNotMatch" => new ArchiveSourceException(uri, "access denied: the secret key does not match the access key (SignatureDoesNotMatch)", ex),
-            "InvalidAccessKeyId" => new ArchiveSourceException(uri, "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)", ex),
-            _ when ex.StatusCode == HttpStatusCode.NotFound => new ArchiveSourceException(uri, "no such object", ex),
-            _ when ex.StatusCode == HttpStatusCode.Forbidden => new ArchiveSourceException(uri, $"access denied ({ex.ErrorCode})", ex),
-            _ => new ArchiveSourceException(uri, $"could not {action} the object: {(int)ex.StatusCode} {ex.ErrorCode}: {ex.Message}", ex),
+            "NoSuchKey" => new ArchiveSourceException(uri, $"no such object: bucket \"{location.Bucket}\" has no key \"{location.Key}\"", ex, ArchiveSourceProblem.NotFound),
+            "NoSuchBucket" => new ArchiveSourceException(uri, $"no such bucket \"{location.Bucket}\"", ex, ArchiveSourceProblem.NotFound),
+            "AccessDenied" or "AllAccessDisabled" => new ArchiveSourceException(uri, $"access denied: the credentials in use may not {action}", ex, ArchiveSourceProblem.AccessDenied),
+            "SignatureDoesNotMatch" => new ArchiveSourceException(uri, "access denied: the secret key does not match the access key (SignatureDoesNotMatch)", ex, ArchiveSourceProblem.AccessDenied),
+            "InvalidAccessKeyId" => new ArchiveSourceException(uri, "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)", ex, ArchiveSourceProblem.AccessDenied),
+            _ when ex.StatusCode == HttpStatusCode.NotFound => new ArchiveSourceException(uri, "no such object", ex, ArchiveSourceProblem.NotFound),
+            _ when ex.StatusCode == HttpStatusCode.Forbidden => new ArchiveSourceException(uri, $"access denied ({ex.ErrorCode})", ex, ArchiveSourceProblem.AccessDenied),
+            _ => new ArchiveSourceException(uri,
+                $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, ex)}", ex),
         };
+    }
+
+    /// <summary>
+    /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
+    /// the caller's own cancellation or not a failure of storage (those propagate unchanged).
+    /// </summary>
+    public static ArchiveSourceException? Map(IAmazonS3 client, S3ObjectLocation location, Exception ex, string action, CancellationToken ct)
+    {
+        if (ex is OperationCanceledException && ct.IsCancellationRequested)
+            return null;
+        if (ex is ArchiveSourceException)
+            return null;
+        var uri = location.ToString();
+        if (IsMissingCredentials(ex))
+            return new ArchiveSourceException(uri,
+                $"no S3 credentials to {action} at {Endpoint(client)}: the AWS default chain found none (environment variables, web identity, " +
+                "the shared credentials and config files, container and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
+                "or name a profile (AWS_PROFILE, --s3-profile, -S3Profile), or pass -S3Credential", ex, ArchiveSourceProblem.NoCredentials);
+        if (TransportReason(ex) is { } reason)
+            return new ArchiveSourceException(uri,
+                $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);
+        if (ex is AmazonS3Exception s3)
+            return Describe(client, location, s3, action);
+        if (ex is AmazonClientException)
+            return new ArchiveSourceException(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
+        return null;
+    }
+
+    /// <summary>Runs one S3 call, mapping its failure (<see cref="Map"/>).</summary>
+    public static async Task<T> CallAsync<T>(IAmazonS3 client, S3ObjectLocation location, string action, Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Map(client, location, ex, action, ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public static Task CallAsync(IAmazonS3 client, S3ObjectLocation location, string action, Func<Task> call, CancellationToken ct) =>
+        CallAsync(client, location, action, async () =>
+        {
+            await call().ConfigureAwait(false);
+            return true;
+        }, ct);
+
+    /// <summary>The endpoint a client talks to: its service URL, or AWS S3 in its region.</summary>
+    public static string Endpoint(IAmazonS3 client)
+    {
+        var config = client.Config;
+        if (!string.IsNullOrEmpty(config.ServiceURL))
+            return config.ServiceURL.TrimEnd('/');
+        var region = config.RegionEndpoint?.SystemName;
+        return region is null ? "AWS S3" : $"https://s3.{region}.amazonaws.com";
+    }
+
+    /// <summary>Why no response came back (connection refused, name not resolved, TLS, timeout), or null when one did.</summary>
+    internal static string? TransportReason(Exception ex)
+    {
+        if (ex is AmazonServiceException { StatusCode: not 0 } && ex.InnerException is not (HttpRequestException or IOException or SocketException))
+            return null;
+        string? found = null;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SocketException s:
+                    return OneLine(s.Message);
+                case AuthenticationException a:
+                    return "TLS: " + OneLine(a.Message);
+                case TimeoutException or TaskCanceledException:
+                    found ??= "the request timed out";
+                    break;
+                case HttpRequestException or IOException:
+                    found = OneLine(e.Message);
+                    break;
+            }
+        }
+        return found;
+    }
+
+    private static bool IsMissingCredentials(Exception ex) =>
+        ex is AmazonClientException &&
+        ex.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal);
+
+    private static string Attempts(IAmazonS3? client, Exception ex)
+    {
+        if (client is null)
+            return "";
+        int attempts = client.Config.MaxErrorRetry + 1;
+        return attempts > 1 ? $"; gave up after {attempts} attempts" : "";
+    }
+
+    private static string OneLine(string text)
+    {
+        var line = text.Split('\n', 2)[0].Trim();
+        return line.Length > 300 ? line[..300] + "..." : line;
     }
 }

@@ -21,6 +21,7 @@ public sealed class S3MultipartUpload
     private readonly MultipartOptions _options;
     private readonly bool _checkETags;
     private readonly SortedDictionary<int, string> _etags = [];
+    private readonly SortedDictionary<int, byte[]> _md5s = [];
     private readonly SegmentPool _pool = new();
     private long _bytes;
     private int _partsStarted;
@@ -54,14 +55,64 @@ public sealed class S3MultipartUpload
         if (metadata is not null)
             foreach (var (k, v) in metadata)
                 request.Metadata.Add(k, v);
-        try
+        var response = await S3Errors.CallAsync(client, location, "start the upload",
+            () => client.InitiateMultipartUploadAsync(request, ct), ct).ConfigureAwait(false);
+        return new S3MultipartUpload(client, location, response.UploadId, options, genericServer);
+    }
+
+    /// <summary>
+    /// Aborts the incomplete uploads of exactly <paramref name="location"/>'s key (not of keys it is a prefix of),
+    /// left by runs that were killed before they could abort their own. Returns what was aborted, as log lines.
+    /// A server that cannot list uploads is reported in the result, not as a failure.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> AbortEarlierUploadsAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
+    {
+        var done = new List<string>();
+        var request = new ListMultipartUploadsRequest { BucketName = location.Bucket, Prefix = location.Key };
+        while (true)
         {
-            var response = await client.InitiateMultipartUploadAsync(request, ct).ConfigureAwait(false);
-            return new S3MultipartUpload(client, location, response.UploadId, options, genericServer);
-        }
-        catch (AmazonS3Exception ex)
-        {
-            throw S3Errors.Describe(location, ex, "start an upload of");
+            ListMultipartUploadsResponse page;
+            try
+            {
+                page = await client.ListMultipartUploadsAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotImplemented or HttpStatusCode.Forbidden or HttpStatusCode.MethodNotAllowed)
+            {
+                done.Add($"{location}: incomplete uploads of earlier runs could not be listed ({ex.ErrorCode}); any left are billed until a lifecycle rule removes them");
+                return done;
+            }
+            catch (Exception ex) when (S3Errors.Map(client, location, ex, "list incomplete uploads", ct) is { } mapped)
+            {
+                throw mapped;
+            }
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Key != location.Key)
+                    continue;
+                var started = upload.Initiated is { } at ? $" started {at.ToUniversalTime():u}" : "";
+                try
+                {
+                    await client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key, UploadId = upload.UploadId }, ct).ConfigureAwait(false);
+                    done.Add($"{location}: aborted the incomplete upload {upload.UploadId}{started}, left by an earlier run");
+                }
+                catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+                {
+                    // Aborted or completed meanwhile: nothing left to clean.
+                }
+                catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+                {
+                    done.Add($"{location}: the incomplete upload {upload.UploadId}{started}, left by an earlier run, could not be aborted ({ex.ErrorCode}); it is billed until a lifecycle rule removes it");
+                }
+                catch (Exception ex) when (S3Errors.Map(client, location, ex, "abort an earlier upload", ct) is { } mapped)
+                {
+                    throw mapped;
+                }
+            }
+            if (page.IsTruncated != true)
+                return done;
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
         }
     }
 
@@ -149,6 +200,8 @@ public sealed class S3MultipartUpload
     private async Task UploadPartAsync(int number, PartBuffer part, CancellationToken ct)
     {
         string md5 = Md5(part, out string md5Hex);
+        lock (_md5s)
+            _md5s[number] = Convert.FromHexString(md5Hex);
         for (int attempt = 0; ; attempt++)
         {
             try
@@ -167,7 +220,7 @@ public sealed class S3MultipartUpload
                 }, ct).ConfigureAwait(false);
                 var etag = response.ETag?.Trim('"') ?? "";
                 if (_checkETags && etag.Length == 32 && !etag.Equals(md5Hex, StringComparison.OrdinalIgnoreCase))
-                    throw new IOException($"{Location}: part {number} was stored with MD5 {etag} but {md5Hex} was sent");
+                    throw new PartDigestMismatchException($"{Location}: part {number} was stored with MD5 {etag} but {md5Hex} was sent");
                 lock (_etags)
                     _etags[number] = response.ETag!;
                 return;
@@ -176,33 +229,66 @@ public sealed class S3MultipartUpload
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception ex)
+            catch (Exception ex) when (ex is not PartDigestMismatchException && S3Errors.Map(_client, Location, ex, $"upload part {number}", ct) is { } mapped)
             {
-                throw S3Errors.Describe(Location, ex, $"upload part {number} of");
+                throw mapped;
             }
         }
     }
 
-    /// <summary>Makes the object visible, then checks that the server holds exactly the bytes streamed.</summary>
-    public async Task CompleteAsync(CancellationToken ct)
+    /// <summary>The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, then the part count.</summary>
+    public string ExpectedETag
+    {
+        get
+        {
+            lock (_md5s)
+                return Convert.ToHexString(MD5.HashData(_md5s.Values.SelectMany(d => d).ToArray())).ToLowerInvariant() + "-" + _md5s.Count;
+        }
+    }
+
+    /// <summary>
+    /// Makes the object visible, then checks that the server holds exactly the bytes streamed. With
+    /// <paramref name="onlyIfAbsent"/> the completion carries If-None-Match: *, so a server that supports
+    /// conditional writes refuses it when an object appeared at the key meanwhile; servers that ignore the
+    /// header complete it anyway (callers guard the key by other means too).
+    /// </summary>
+    public async Task CompleteAsync(bool onlyIfAbsent, Action<string>? log, CancellationToken ct)
     {
         var request = new CompleteMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = UploadId };
         lock (_etags)
             request.PartETags = _etags.Select(kv => new PartETag(kv.Key, kv.Value)).ToList();
+        if (onlyIfAbsent)
+            request.IfNoneMatch = "*";
         try
         {
             await _client.CompleteMultipartUploadAsync(request, ct).ConfigureAwait(false);
-            var head = await _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct).ConfigureAwait(false);
-            if (head.ContentLength != Size)
-            {
-                // Completed but wrong: remove it rather than leave a damaged object where a backup is expected.
-                await _client.DeleteObjectAsync(Location.Bucket, Location.Key, CancellationToken.None).ConfigureAwait(false);
-                throw new IOException($"{Location}: the server reported {head.ContentLength} bytes after completing the upload, but {Size} were sent; the object was deleted");
-            }
         }
-        catch (AmazonS3Exception ex)
+        catch (AmazonS3Exception ex) when (onlyIfAbsent && ConditionalWrites.IsUnsupported(ex))
         {
-            throw S3Errors.Describe(Location, ex, "complete the upload of");
+            log?.Invoke($"{Location}: the server does not support If-None-Match on CompleteMultipartUpload ({ex.ErrorCode}); completing without it, under the backup lock");
+            request.IfNoneMatch = null;
+            await S3Errors.CallAsync(_client, Location, "complete the upload", () => _client.CompleteMultipartUploadAsync(request, ct), ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (onlyIfAbsent && ConditionalWrites.IsRefused(ex))
+        {
+            // A retried completion of this very upload is refused the same way: its ETag tells the two apart.
+            var existing = await S3Errors.CallAsync(_client, Location, "read the object", () => _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct), ct).ConfigureAwait(false);
+            if (!string.Equals(existing.ETag?.Trim('"'), ExpectedETag, StringComparison.OrdinalIgnoreCase))
+                throw new ArchiveSourceException(Location.ToString(),
+                    $"the server refused to complete the upload ({ex.ErrorCode}): an object of {SizeText.Format(existing.ContentLength)} was written at this key by someone else while this upload ran, and was left as it is",
+                    ex, ArchiveSourceProblem.AlreadyExists);
+        }
+        catch (Exception ex) when (S3Errors.Map(_client, Location, ex, "complete the upload", ct) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        var head = await S3Errors.CallAsync(_client, Location, "read the object", () => _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct), ct).ConfigureAwait(false);
+        if (head.ContentLength != Size)
+        {
+            // Completed but wrong: remove it rather than leave a damaged object where a backup is expected.
+            await S3Errors.CallAsync(_client, Location, "delete the object", () => _client.DeleteObjectAsync(Location.Bucket, Location.Key, CancellationToken.None), ct).ConfigureAwait(false);
+            throw new IOException($"{Location}: the server reported {head.ContentLength} bytes after completing the upload, but {Size} were sent; the object was deleted");
         }
     }
 
@@ -215,9 +301,10 @@ public sealed class S3MultipartUpload
             await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
             return null;
         }
-        catch (Exception ex) when (ex is AmazonServiceException or IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or IOException or HttpRequestException or OperationCanceledException)
         {
-            return $"the incomplete upload {UploadId} of {Location} could not be aborted ({ex.Message}); abort it (aws s3api abort-multipart-upload) or let a lifecycle rule remove it, as its parts are billed";
+            var reason = S3Errors.TransportReason(ex) is { } r ? $"the endpoint {S3Errors.Endpoint(_client)} did not answer: {r}" : ex.Message.Split('\n', 2)[0];
+            return $"the incomplete upload {UploadId} of {Location} could not be aborted ({reason}); abort it (aws s3api abort-multipart-upload) or let a lifecycle rule remove it, as its parts are billed";
         }
     }
 
@@ -245,4 +332,7 @@ public sealed class S3MultipartUpload
         hex = Convert.ToHexString(digest).ToLowerInvariant();
         return Convert.ToBase64String(digest);
     }
+
+    /// <summary>The server stored other bytes than were sent: retried like a transfer error, but reported as what it is.</summary>
+    private sealed class PartDigestMismatchException(string message) : IOException(message);
 }

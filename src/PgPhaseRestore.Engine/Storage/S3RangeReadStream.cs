@@ -83,9 +83,9 @@ internal sealed class S3RangeReadStream : Stream
             // Asked past the end (an empty object, or one shorter than the first range).
             return ([], start);
         }
-        catch (AmazonS3Exception ex)
+        catch (Exception ex) when (S3Errors.Map(_client, _location, ex, "read the object", _cancellationToken) is { } mapped)
         {
-            throw S3Errors.Describe(_location, ex);
+            throw mapped;
         }
     }
 

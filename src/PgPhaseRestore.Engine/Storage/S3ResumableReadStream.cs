@@ -62,9 +62,9 @@ internal sealed class S3ResumableReadStream : Stream
             {
                 throw new ArchiveSourceException(_location.ToString(), $"the object was replaced while being read (at byte {_position}); start again", ex);
             }
-            catch (AmazonS3Exception ex)
+            catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_position}", ct) is { } mapped)
             {
-                throw S3Errors.Describe(_location, ex);
+                throw mapped;
             }
         }
     }

@@ -26,7 +26,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 [OutputType(typeof(BackupManifest))]
 public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
 {
-    /// <summary>Replace an existing backup at the destination.</summary>
+    /// <summary>Replace an existing complete backup at the destination; never one that another run is still writing.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 

@@ -60,7 +60,7 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
     [Parameter]
     public Hashtable? SessionSetting { get; set; }
 
-    /// <summary>Replace an existing backup at the destination.</summary>
+    /// <summary>Replace an existing complete backup at the destination; never one that another run is still writing.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 

@@ -24,9 +24,13 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -Phase 3 -WhatIf</code>
 /// <para>Shows what running only the data phase would do.</para>
 /// </example>
+/// <example>
+/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -Target 'host=db.example.com dbname=app' -Credential $cred -NoOwner -ReplaceDatabase -Force</code>
+/// <para>Targeted rollback: restores into app__pgphase_&lt;time&gt; beside app, verifies it against the archive, then swaps it in; the old app becomes app__before_&lt;time&gt;.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
-[OutputType(typeof(PhaseResult))]
-public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
+[OutputType(typeof(PhaseResult), typeof(Engine.Replace.ReplaceResult))]
+public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
 {
     private const string PhaseSet = "Phase";
     private const string PathSet = "Path";
@@ -70,7 +74,7 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
-    /// <summary>Run phases again that the journal says completed.</summary>
+    /// <summary>Run phases again that the journal says completed. With -ReplaceDatabase: end the live database's sessions at the swap.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -128,7 +132,8 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
             var location = ResolveLocation(Path);
             var options = BuildPlanOptions();
             var s3 = BuildS3Settings();
-            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct));
+            // Auto's default budget is the target's maintenance_work_mem.
+            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct, Connections.From(Target, Credential)));
             Restore(plan.Phases);
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
@@ -147,31 +152,16 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     private void Restore(IReadOnlyList<RestorePhase> phases)
     {
         var target = Connections.From(Target, Credential);
+        if (ReplaceDatabase.IsPresent)
+        {
+            Replace(phases, target);
+            return;
+        }
         var chosen = Phase.Length == 0 ? "all phases" : "phase " + string.Join(", ", Phase);
         if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
             return;
 
-        var options = new RestoreOptions
-        {
-            Target = target,
-            Phases = Phase,
-            CreateDatabase = CreateDatabase.IsPresent,
-            AllowNonEmptyTarget = AllowNonEmptyTarget.IsPresent,
-            Resume = Resume.IsPresent,
-            Force = Force.IsPresent,
-            NoOwner = NoOwner.IsPresent,
-            NoPrivileges = SkipPrivileges.IsPresent,
-            Role = Role,
-            Jobs = Jobs,
-            SessionSettings = SessionSettings.From(SessionSetting),
-            StopOnError = !ContinueOnError.IsPresent,
-            JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
-            PgRestorePath = PgRestorePath,
-            Storage = ExplicitS3Settings(),
-            StopStaleSessions = StopStaleSessions.IsPresent,
-            AllowPooler = AllowPooler.IsPresent,
-            SplitTableSize = SplitTableSize,
-        };
+        var options = BuildRestoreOptions(target, Force.IsPresent);
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>
@@ -210,4 +200,26 @@ public sealed class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
                 WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
         }
     }
+
+    private RestoreOptions BuildRestoreOptions(Engine.Tools.PgConnectionInfo target, bool force) => new()
+    {
+        Target = target,
+        Phases = Phase,
+        CreateDatabase = CreateDatabase.IsPresent,
+        AllowNonEmptyTarget = AllowNonEmptyTarget.IsPresent,
+        Resume = Resume.IsPresent,
+        Force = force,
+        NoOwner = NoOwner.IsPresent,
+        NoPrivileges = SkipPrivileges.IsPresent,
+        Role = Role,
+        Jobs = Jobs,
+        SessionSettings = SessionSettings.From(SessionSetting),
+        StopOnError = !ContinueOnError.IsPresent,
+        JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
+        PgRestorePath = PgRestorePath,
+        Storage = ExplicitS3Settings(),
+        StopStaleSessions = StopStaleSessions.IsPresent,
+        AllowPooler = AllowPooler.IsPresent,
+        SplitTableSize = SplitTableSize,
+    };
 }

@@ -18,12 +18,20 @@ public static class ErrorRecords
     public static ErrorRecord From(Exception ex, object? target) => ex switch
     {
         ArchiveFormatException => new ErrorRecord(ex, ArchiveInvalid, ErrorCategory.InvalidData, target),
-        ArchiveSourceException s when s.Message.Contains("access denied", StringComparison.Ordinal) =>
+        ArchiveSourceException { Problem: ArchiveSourceProblem.AccessDenied } =>
             new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.PermissionDenied, target),
+        ArchiveSourceException { Problem: ArchiveSourceProblem.Unreachable } =>
+            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ConnectionError, target),
+        ArchiveSourceException { Problem: ArchiveSourceProblem.NoCredentials } =>
+            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.AuthenticationError, target),
+        ArchiveSourceException { Problem: ArchiveSourceProblem.AlreadyExists } =>
+            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ResourceExists, target),
         ArchiveSourceException => new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ObjectNotFound, target),
         ArgumentException => new ErrorRecord(ex, InvalidArgument, ErrorCategory.InvalidArgument, target),
         Engine.Backup.BackupException b when b.Message.Contains("already exists", StringComparison.Ordinal) =>
             new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceExists, target),
+        Engine.Backup.BackupException b when b.Message.Contains("another backup is writing here", StringComparison.Ordinal) =>
+            new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceBusy, target),
         Engine.Backup.BackupException => new ErrorRecord(ex, BackupFailed, ErrorCategory.WriteError, target),
         Engine.Restore.RestoreException => new ErrorRecord(ex, RestoreFailed, ErrorCategory.WriteError, target),
         System.Data.Common.DbException => new ErrorRecord(ex, ConnectionFailed, ErrorCategory.ConnectionError, target),

@@ -6,9 +6,14 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// <summary>Strategy and filters, shared by the cmdlets that plan.</summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
-    /// <summary>PreCreate (default: indexes exist before the data arrives) or Standard (pg_restore's order).</summary>
+    /// <summary>PreCreate (default: indexes exist before the data arrives), Auto (each btree index early, or after its table's data when its sort fits -MemoryBudget) or Standard (pg_restore's order).</summary>
     [Parameter]
     public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
+
+    /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when restoring, 64 MB when only planning).</summary>
+    [Parameter]
+    [ValidateRange(1048576, long.MaxValue)]
+    public long? MemoryBudget { get; set; }
 
     /// <summary>Only objects in these schemas.</summary>
     [Parameter]
@@ -41,6 +46,7 @@ public abstract class PgPlanCmdletBase : PgStorageCmdletBase
     protected PlanOptions BuildPlanOptions() => new()
     {
         Strategy = Strategy,
+        MemoryBudget = MemoryBudget,
         IncludeSchemas = IncludeSchema,
         ExcludeSchemas = ExcludeSchema,
         IncludeTables = IncludeTable,

@@ -280,7 +280,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
 
     private static readonly Dictionary<string, string> Enums = new()
     {
-        { "--strategy", "PreCreate, Standard" },
+        { "--strategy", "PreCreate, Standard, Auto" },
         { "--s3-compatibility", "Auto, Aws, Generic" },
         { "--format", "Custom, Directory" },
     };
@@ -335,7 +335,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
             if (kind == "unknown" && (lines.Count != 2 || lines[0] != $"pgphase: Unrecognized command or argument '{args[^1]}'." ||
                                       lines[1] != $"Run 'pgphase {args[0]} --help' for its arguments and options."))
                 problems.Add("not one line naming the option and one pointing to --help");
-            if (kind == "command" && (lines.Count != 2 || lines[0] != "pgphase: 'restor' is not a command; the commands are toc, plan, restore, verify, backup, backups, databases, copy" ||
+            if (kind == "command" && (lines.Count != 2 || lines[0] != $"pgphase: 'restor' is not a command; the commands are {string.Join(", ", PgPhaseRestore.Cli.Program.BuildRoot().Subcommands.Select(c => c.Name))}" ||
                                       lines[1] != "Run 'pgphase --help' for its arguments and options."))
                 problems.Add("not one line naming the command and one pointing to --help");
             if (problems.Count > 0)

@@ -63,7 +63,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         return statements;
     }
 
-    private static readonly Regex IndexBuild = new(@"CREATE (UNIQUE )?INDEX|ADD CONSTRAINT \S+ (PRIMARY KEY|UNIQUE|EXCLUDE)", RegexOptions.Compiled);
+    private static readonly Regex IndexBuild = new(@"CREATE (UNIQUE )?INDEX|ADD CONSTRAINT (""[^""]+""|\S+) (PRIMARY KEY|UNIQUE|EXCLUDE)", RegexOptions.Compiled);
 
     [Fact]
     public async Task PreCreate_restore_equals_the_source_and_builds_no_index_after_the_first_row()
@@ -115,6 +115,55 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.Contains(log, l => l.StartsWith("loaded app.events: 400,000 rows over 4 sessions", StringComparison.Ordinal));
         Assert.Equal(splitTableSize == 1, log.Any(l => l.StartsWith("loaded app.customer:", StringComparison.Ordinal)));
         AssertSameAsSource(target);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Auto_builds_after_the_data_only_what_fits_the_budget_writes_no_temp_file_and_equals_the_source(bool budgetFitsAll)
+    {
+        var archive = await _f.ReadArchiveAsync();
+        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
+            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var sizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
+        var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40 })
+            .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
+        Assert.Contains(candidates, d => d.Entry.Name == "events_payload");
+        Assert.DoesNotContain(candidates, d => d.Entry.Definition!.Contains("gist", StringComparison.Ordinal));
+        // All: every candidate fits at once. Part: the biggest sort is over the budget and stays early.
+        long budget = budgetFitsAll ? candidates.Sum(d => d.SortBytes!.Value) : candidates[^1].SortBytes!.Value - 1;
+        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = budget, IndexSizeSource = "the source" });
+        var late = plan.IndexDecisions.Where(d => d.Late).ToList();
+        Assert.Equal(candidates.Count(d => d.SortBytes <= budget), late.Count);
+        Assert.Equal(late.Select(d => d.Entry.DumpId).Order(), plan[PhaseKind.Data].LateBuilds.Select(d => d.Entry.DumpId).Order());
+        if (!budgetFitsAll)
+            Assert.Contains(plan.IndexDecisions, d => !d.Late && d.Reason.Contains("over the", StringComparison.Ordinal));
+
+        var target = _f.NewTargetName(budgetFitsAll ? "autoall" : "autohalf");
+        long logStart = new FileInfo(_f.Cluster.LogFile!).Length;
+        var log = new List<string>();
+        var baseOptions = _f.Options(target);
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = baseOptions.Target, CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = baseOptions.JournalPath, Jobs = 2,
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        AssertSucceeded(results);
+        // Read before the comparison below, whose ordered row hashes sort on disk themselves.
+        long temp = _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
+        Assert.True(temp == 0, $"{temp} temp bytes written by the restore");
+        AssertSameAsSource(target);
+
+        // The statement log shows exactly the late builds after the first row, each with its share announced.
+        var statements = LoggedStatements(target, logStart);
+        int firstCopy = statements.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
+        var builtAfter = statements.Skip(firstCopy).Where(s => IndexBuild.IsMatch(s)).ToList();
+        Assert.True(late.Count == builtAfter.Count, $"late: {string.Join(", ", late.Select(d => d.Entry.Name))}\nbuilt after the first COPY: {string.Join("\n", builtAfter)}");
+        foreach (var d in late)
+        {
+            var name = d.Entry.Type == "CONSTRAINT" ? d.Entry.Name!.Split(' ')[^1] : d.Entry.Name!;
+            Assert.Contains(builtAfter, s => s.Contains(name, StringComparison.Ordinal));
+            Assert.Contains(log, l => l.StartsWith($"building {d.Entry.Type} {d.Entry.QualifiedName} after its table's data, with maintenance_work_mem", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -1,0 +1,298 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>How long a backup lock takes to settle, how often it is refreshed, and when it counts as abandoned.</summary>
+public sealed class BackupLockTiming
+{
+    /// <summary>
+    /// Wait between writing the lock and reading it back. Two runs that both found no lock both write it; the
+    /// read-back after this pause shows each which write came last, so only that run goes on.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the holder rewrites its heartbeat.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A lock whose heartbeat is older than this is abandoned and may be taken over.</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(3);
+}
+
+/// <summary>What a backup lock says about the run that holds it.</summary>
+public sealed record BackupLockHolder
+{
+    public required string RunId { get; init; }
+    public required string Host { get; init; }
+    public required int Pid { get; init; }
+
+    /// <summary>When the holder's process started: tells a live process from a later one that reuses its pid.</summary>
+    public DateTimeOffset? ProcessStarted { get; init; }
+
+    public required DateTimeOffset Started { get; init; }
+    public required DateTimeOffset Heartbeat { get; init; }
+    public string? Location { get; init; }
+
+    public override string ToString() => $"run {RunId} on host {Host}, pid {Pid}, started {Started.UtcDateTime:u}";
+}
+
+/// <summary>One lock record as stored: its text, and what the store knows of its version and age.</summary>
+internal sealed record LockRecord(string Text, string? ETag, DateTimeOffset? LastModified);
+
+/// <summary>Where a lock lives: an object beside the key, or a file beside the local path.</summary>
+internal interface ILockStore
+{
+    /// <summary>The lock's own location, for messages.</summary>
+    string Name { get; }
+
+    Task<LockRecord?> ReadAsync(CancellationToken ct);
+
+    /// <summary>Writes the lock where there is none; false when the store could tell that one exists.</summary>
+    Task<bool> CreateAsync(string text, CancellationToken ct);
+
+    /// <summary>Replaces the lock read with <paramref name="etag"/>; false when the store could tell it changed since.</summary>
+    Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct);
+
+    Task DeleteAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// Makes one run the only writer of a backup location. The lock is written, read back after a pause, and
+/// only the run whose id is then there goes on; stores that can create or replace conditionally decide races
+/// at once, the read-back decides them where conditions are ignored. The holder refreshes a heartbeat; a lock
+/// whose heartbeat is old, or whose process on this host is gone, is taken over. Before each step that makes
+/// something visible the holder checks that the lock is still its own.
+/// </summary>
+internal sealed class BackupLock : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly ILockStore _store;
+    private readonly string _target;
+    private readonly BackupLockTiming _timing;
+    private readonly Action<string>? _log;
+    private readonly CancellationTokenSource _lost = new();
+    private readonly CancellationTokenSource _stop = new();
+    private BackupLockHolder _mine;
+    private Task? _heartbeat;
+    private string? _lostReason;
+
+    private BackupLock(ILockStore store, string target, BackupLockTiming timing, Action<string>? log)
+    {
+        _store = store;
+        _target = target;
+        _timing = timing;
+        _log = log;
+        var now = DateTimeOffset.UtcNow;
+        _mine = new BackupLockHolder
+        {
+            RunId = Guid.NewGuid().ToString("N"),
+            Host = RunIdentity.Host,
+            Pid = RunIdentity.Pid,
+            ProcessStarted = RunIdentity.ProcessStarted,
+            Started = now,
+            Heartbeat = now,
+            Location = target,
+        };
+    }
+
+    public string RunId => _mine.RunId;
+
+    /// <summary>The abandoned holder this run took the lock from, if any: its leftovers may be removed.</summary>
+    public BackupLockHolder? TakenOverFrom { get; private set; }
+
+    /// <summary>Cancelled when the heartbeat finds that another run holds the lock now.</summary>
+    public CancellationToken Lost => _lost.Token;
+
+    public bool IsLost => _lost.IsCancellationRequested;
+
+    public string LostMessage => $"{_target}: {_lostReason ?? "the lock was lost"}; this backup stopped and removed what it had written, leaving the other run's work alone";
+
+    public static async Task<BackupLock> AcquireAsync(ILockStore store, string target, BackupLockTiming timing, Action<string>? log, CancellationToken ct)
+    {
+        var held = new BackupLock(store, target, timing, log);
+        await held.TakeAsync(ct).ConfigureAwait(false);
+        held._heartbeat = Task.Run(() => held.HeartbeatAsync(held._stop.Token), CancellationToken.None);
+        return held;
+    }
+
+    private async Task TakeAsync(CancellationToken ct)
+    {
+        var existing = await ReadWholeAsync(ct).ConfigureAwait(false);
+        bool written;
+        if (existing is null)
+        {
+            written = await _store.CreateAsync(Serialize(_mine), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            var holder = Parse(existing);
+            if (WhyAbandoned(holder, existing) is not { } why)
+                throw Held(holder, existing);
+            written = await _store.ReplaceAsync(Serialize(_mine), existing.ETag, ct).ConfigureAwait(false);
+            if (written)
+            {
+                TakenOverFrom = holder;
+                _log?.Invoke($"{_target}: took over the lock {_store.Name} from {Describe(holder)}: {why}");
+            }
+        }
+        if (!written)
+            throw await HeldNowAsync(ct).ConfigureAwait(false);
+
+        await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
+        var after = await ReadWholeAsync(ct).ConfigureAwait(false);
+        if (after is null)
+            throw new BackupException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again");
+        var current = Parse(after);
+        if (current?.RunId != _mine.RunId)
+            throw Held(current, after);
+    }
+
+    /// <summary>Fails unless the lock is still this run's; call before each step that makes something visible.</summary>
+    public async Task VerifyAsync(string beforeStep, CancellationToken ct)
+    {
+        if (IsLost)
+            throw new BackupException(LostMessage);
+        var record = await _store.ReadAsync(ct).ConfigureAwait(false);
+        var holder = record is null ? null : Parse(record);
+        if (holder?.RunId == _mine.RunId)
+            return;
+        var who = record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock";
+        throw new BackupException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone");
+    }
+
+    private async Task HeartbeatAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_timing.Heartbeat, stop).ConfigureAwait(false);
+                var record = await _store.ReadAsync(stop).ConfigureAwait(false);
+                var holder = record is null ? null : Parse(record);
+                if (holder?.RunId != _mine.RunId)
+                {
+                    LoseTo(record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock");
+                    return;
+                }
+                var refreshed = _mine with { Heartbeat = DateTimeOffset.UtcNow };
+                if (!await _store.ReplaceAsync(Serialize(refreshed), record!.ETag, stop).ConfigureAwait(false))
+                {
+                    LoseTo("another run replaced the lock");
+                    return;
+                }
+                _mine = refreshed;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A missed heartbeat is not fatal: the lock only goes stale after several, and every step re-checks it.
+                _log?.Invoke($"{_target}: could not refresh the heartbeat of {_store.Name} ({ex.Message.Split('\n', 2)[0]}); trying again in {_timing.Heartbeat.TotalSeconds:0} s");
+            }
+        }
+    }
+
+    private void LoseTo(string reason)
+    {
+        _lostReason = reason;
+        _log?.Invoke($"{_target}: {reason}; stopping this backup");
+        _lost.Cancel();
+    }
+
+    /// <summary>Stops the heartbeat and removes the lock if it is still this run's; a failure to do so is logged, never thrown.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_heartbeat is not null)
+            await _heartbeat.ConfigureAwait(false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var record = await _store.ReadAsync(timeout.Token).ConfigureAwait(false);
+            if (record is not null && Parse(record)?.RunId == _mine.RunId)
+                await _store.DeleteAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _log?.Invoke($"{_target}: could not remove the lock {_store.Name} ({ex.Message.Split('\n', 2)[0]}); the next backup takes it over once its heartbeat is {_timing.StaleAfter.TotalMinutes:0.#} minutes old");
+        }
+        _stop.Dispose();
+        _lost.Dispose();
+    }
+
+    /// <summary>Why a lock no longer protects a live run, or null while it does.</summary>
+    private string? WhyAbandoned(BackupLockHolder? holder, LockRecord record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (holder is null)
+        {
+            // Unreadable (another tool's, or torn): only its age can tell.
+            var age = record.LastModified is { } modified ? now - modified : (TimeSpan?)null;
+            return age > _timing.StaleAfter ? $"its content is unreadable and it was last written {Age(age.Value)} ago" : null;
+        }
+        if (now - holder.Heartbeat > _timing.StaleAfter)
+            return $"its last heartbeat was {Age(now - holder.Heartbeat)} ago (stale after {Age(_timing.StaleAfter)})";
+        if (RunIdentity.IsThisHost(holder.Host) && !RunIdentity.IsAlive(holder.Pid, holder.ProcessStarted))
+            return $"its process {holder.Pid} no longer runs on this host";
+        return null;
+    }
+
+    /// <summary>Reads the lock; a record that does not parse is read again a few times, as it may be caught mid-write on stores without atomic writes.</summary>
+    private async Task<LockRecord?> ReadWholeAsync(CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var record = await _store.ReadAsync(ct).ConfigureAwait(false);
+            if (record is null || Parse(record) is not null || attempt == 3)
+                return record;
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BackupException> HeldNowAsync(CancellationToken ct)
+    {
+        var record = await ReadWholeAsync(ct).ConfigureAwait(false);
+        return record is null
+            ? new BackupException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again")
+            : Held(Parse(record), record);
+    }
+
+    private BackupException Held(BackupLockHolder? holder, LockRecord record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var heartbeat = holder is null
+            ? record.LastModified is { } m ? $"lock written {Age(now - m)} ago" : "lock age unknown"
+            : $"last heartbeat {Age(now - holder.Heartbeat)} ago";
+        return new BackupException(
+            $"{_target}: another backup is writing here ({Describe(holder)}, {heartbeat}); this backup did not start and changed nothing. " +
+            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old");
+    }
+
+    private static string Describe(BackupLockHolder? holder) => holder?.ToString() ?? "a run whose lock cannot be read";
+
+    private static string Age(TimeSpan t) =>
+        t.TotalSeconds < 90 ? $"{Math.Max(0, t.TotalSeconds):0} s" : t.TotalMinutes < 90 ? $"{t.TotalMinutes:0} min" : $"{t.TotalHours:0.#} h";
+
+    internal static string Serialize(BackupLockHolder holder) => JsonSerializer.Serialize(holder, Json);
+
+    internal static BackupLockHolder? Parse(LockRecord record)
+    {
+        try
+        {
+            var holder = JsonSerializer.Deserialize<BackupLockHolder>(record.Text, Json);
+            return string.IsNullOrEmpty(holder?.RunId) ? null : holder;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

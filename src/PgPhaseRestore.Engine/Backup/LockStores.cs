@@ -1,0 +1,143 @@
+using System.Text;
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>
+/// The lock as an object beside the key. Creation carries If-None-Match: * and replacement If-Match on the
+/// ETag read, so servers with conditional writes settle races at once; servers that ignore the headers leave
+/// it to the lock's read-back, and servers that reject them get plain writes.
+/// </summary>
+internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, Action<string>? log) : ILockStore
+{
+    private bool _unconditional;
+
+    public string Name => location.ToString();
+
+    public async Task<LockRecord?> ReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var response = await client.GetObjectAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchKey" || ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the backup lock", ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public Task<bool> CreateAsync(string text, CancellationToken ct) => PutAsync(text, r => r.IfNoneMatch = "*", ct);
+
+    public Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct) =>
+        PutAsync(text, r => { if (etag is not null) r.IfMatch = etag; }, ct);
+
+    private async Task<bool> PutAsync(string text, Action<PutObjectRequest> condition, CancellationToken ct)
+    {
+        PutObjectRequest Request(bool conditional)
+        {
+            var request = new PutObjectRequest
+            {
+                BucketName = location.Bucket, Key = location.Key, ContentBody = text, ContentType = "application/json", UseChunkEncoding = false,
+            };
+            if (conditional)
+                condition(request);
+            return request;
+        }
+
+        try
+        {
+            await client.PutObjectAsync(Request(!_unconditional), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ConditionalWrites.IsRefused(ex))
+        {
+            return false;
+        }
+        catch (AmazonS3Exception ex) when (ConditionalWrites.IsUnsupported(ex))
+        {
+            _unconditional = true;
+            log?.Invoke($"{location}: the server does not support conditional writes ({ex.ErrorCode}); the lock relies on its read-back alone");
+            await S3Errors.CallAsync(client, location, "write the backup lock", () => client.PutObjectAsync(Request(false), ct), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "write the backup lock", ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public Task DeleteAsync(CancellationToken ct) =>
+        S3Errors.CallAsync(client, location, "remove the backup lock", () => client.DeleteObjectAsync(location.Bucket, location.Key, ct), ct);
+}
+
+/// <summary>
+/// The lock as a file beside the local path. Creation links a complete temp file into place, which fails when
+/// the name exists (an atomic create-if-absent); replacement renames over it.
+/// </summary>
+internal sealed class LocalLockStore(string path) : ILockStore
+{
+    public string Name => path;
+
+    public async Task<LockRecord?> ReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(file, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            return new LockRecord(text, null, new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> CreateAsync(string text, CancellationToken ct)
+    {
+        var temp = await WriteTempAsync(text, ct).ConfigureAwait(false);
+        try
+        {
+            // File.Move without overwrite links the new name on Unix, failing if it exists: no window where two runs both create.
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct)
+    {
+        var temp = await WriteTempAsync(text, ct).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+        return true;
+    }
+
+    public Task DeleteAsync(CancellationToken ct)
+    {
+        File.Delete(path);
+        return Task.CompletedTask;
+    }
+
+    private async Task<string> WriteTempAsync(string text, CancellationToken ct)
+    {
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        await File.WriteAllTextAsync(temp, text, new UTF8Encoding(false), ct).ConfigureAwait(false);
+        return temp;
+    }
+}

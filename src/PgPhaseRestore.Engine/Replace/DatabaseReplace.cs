@@ -1,0 +1,257 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Swap;
+using PgPhaseRestore.Engine.Verification;
+
+namespace PgPhaseRestore.Engine.Replace;
+
+/// <summary>What a replace would do: where it restores, and what the swap after it would meet.</summary>
+public sealed class ReplacePlan
+{
+    public required string Server { get; init; }
+    public required string Database { get; init; }
+    public required string SideDatabase { get; init; }
+    public required string Archive { get; init; }
+
+    /// <summary>The side database is left from an interrupted run of the same archive and is continued.</summary>
+    public bool ResumesSide { get; init; }
+
+    /// <summary>Sessions on the live database now, which the swap would end (with force) or be refused by.</summary>
+    public IReadOnlyList<SessionInfo> Sessions { get; init; } = [];
+
+    public bool Force { get; init; }
+
+    /// <summary>An interrupted swap of the live database that the run finishes before anything else.</summary>
+    public string? PendingSwap { get; init; }
+
+    public required string JournalPath { get; init; }
+
+    internal ReplaceOptions Options { get; init; } = null!;
+    internal string Fingerprint { get; init; } = "";
+
+    public IReadOnlyList<string> Lines()
+    {
+        if (PendingSwap is not null)
+            return [$"finish the interrupted swap of \"{Database}\" first: {PendingSwap}"];
+        var lines = new List<string>
+        {
+            ResumesSide ? $"continue restoring {Archive} into \"{SideDatabase}\" (left by an earlier run)" : $"restore {Archive} into a new database \"{SideDatabase}\"",
+            $"verify \"{SideDatabase}\" against the archive (objects, validity{(Options.SkipRowCounts ? "" : ", row counts")}); on any difference stop with \"{Database}\" untouched",
+            $"rename \"{Database}\" to \"{DatabaseNames.BeforePrefix(Database)}<UTC time>\", then \"{SideDatabase}\" to \"{Database}\" in one transaction, carrying settings, comment and grants",
+        };
+        foreach (var s in Sessions)
+            lines.Add(!s.CanEnd ? $"refuse: may not end {s}" : Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");
+        return lines;
+    }
+
+    public string Describe() => string.Join("; ", Lines());
+
+    public override string ToString() => Describe();
+}
+
+/// <summary>
+/// Targeted rollback: restores an archive into a side database beside the live one, verifies it against the
+/// archive, and only then swaps it in, keeping the live database under &lt;live&gt;__before_&lt;time&gt;. A failure
+/// at any point before the swap leaves the live database untouched and keeps the side database, naming it.
+/// </summary>
+public static class DatabaseReplace
+{
+    public static async Task<ReplacePlan> PlanAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct)
+    {
+        var archive = ArchiveOf(phases);
+        var target = options.Restore.Target;
+        var live = DatabaseNames.Checked(target.Database ?? throw new ArgumentException("the target connection names no database (dbname): name the live database to replace"), "live database");
+        if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
+            throw new ArgumentException("a replace restores every phase into the side database; leave out the phase selection");
+        var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);
+        var journal = SwapJournal.Load(journalPath);
+        var fingerprint = ArchiveFingerprint.Compute(archive);
+        var server = $"{target.Host ?? "localhost"}:{target.Port}";
+        if (journal.Pending is { } pending)
+            return new ReplacePlan
+            {
+                Server = server, Database = live, SideDatabase = pending.Incoming.Name, Archive = archive.Source, JournalPath = journalPath,
+                Options = options, Fingerprint = fingerprint, Force = options.Force,
+                PendingSwap = $"{pending.Kind.ToString().ToLowerInvariant()} with \"{pending.Incoming.Name}\", stopped at step {pending.Step} (journal {journalPath})",
+            };
+
+        await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
+        var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
+            ?? throw new SwapException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore with --create (-CreateDatabase) instead",
+                SwapFailure.NotFound);
+        // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
+        await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
+        var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
+        var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
+        return new ReplacePlan
+        {
+            Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
+            Sessions = sessions, Force = options.Force, Options = options, Fingerprint = fingerprint,
+        };
+    }
+
+    /// <summary>The side database: the one named, the one an interrupted run of the same archive left, or a new name.</summary>
+    private static async Task<(string Name, bool Resumes)> SideAsync(Npgsql.NpgsqlConnection conn, ReplaceOptions options, SwapJournal journal, string live,
+        string fingerprint, CancellationToken ct)
+    {
+        var earlier = journal.Replace is { } r && r.Fingerprint == fingerprint && r.Stage is ReplaceStage.Restoring or ReplaceStage.RestoreFailed or ReplaceStage.Verified
+            ? r.SideDatabase : null;
+        if (options.SideDatabase is { } named)
+        {
+            if (named == live)
+                throw new ArgumentException($"the side database cannot be \"{live}\" itself");
+            return (DatabaseNames.Checked(named, "side database"), named == earlier);
+        }
+        if (earlier is not null && await SwapCatalog.ByNameAsync(conn, earlier, ct).ConfigureAwait(false) is not null)
+            return (earlier, true);
+        var name = DatabaseNames.Side(live, DateTimeOffset.UtcNow);
+        var candidate = name;
+        for (int n = 2; await SwapCatalog.ByNameAsync(conn, candidate, ct).ConfigureAwait(false) is not null; n++)
+            candidate = DatabaseNames.Checked($"{name}_{n}", "side database");
+        return (candidate, false);
+    }
+
+    public static async Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
+        Action<string>? log, Action<string>? debug, CancellationToken ct)
+    {
+        var options = plan.Options;
+        var target = options.Restore.Target;
+        var live = plan.Database;
+        var archive = ArchiveOf(phases);
+        var journal = SwapJournal.Load(plan.JournalPath);
+
+        // An unfinished swap comes first: until it is finished the live name may be blocked, or (had only one
+        // rename committed) missing.
+        if (journal.Pending is { } pending)
+        {
+            log?.Invoke($"an interrupted swap of \"{live}\" is pending ({plan.PendingSwap}): finishing it first");
+            var finished = await DatabaseSwap.RunAsync(new SwapOptions { Server = target, Database = live, Force = options.Force, JournalPath = plan.JournalPath }, log, ct)
+                .ConfigureAwait(false);
+            if (pending.Origin != plan.Fingerprint)
+                throw new SwapException($"an interrupted swap of \"{live}\" was finished first: {finished}. Run the replace again to put {archive.Source} in its place",
+                    SwapFailure.State);
+            journal = SwapJournal.Load(plan.JournalPath);
+            SetStage(journal, archive, plan.Fingerprint, finished.ReplacementName, ReplaceStage.Replaced);
+            return new ReplaceResult
+            {
+                Database = live, SideDatabase = finished.ReplacementName, Status = ReplaceStatus.Replaced, PreviousDatabase = finished.PreviousDatabase, Swap = finished,
+                Message = $"the interrupted replace of \"{live}\" from {archive.Source} was finished: {finished}",
+            };
+        }
+
+        // Sessions that would refuse the swap refuse the replace before anything is restored.
+        if (plan.Sessions.Count > 0 && !options.Force)
+            throw new SwapException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
+                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
+        var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
+        if (unendable.Count > 0)
+            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Sessions);
+
+        var side = plan.SideDatabase;
+        var sideTarget = target.WithDatabase(side);
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Restoring);
+        log?.Invoke(plan.ResumesSide
+            ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
+            : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
+        var restore = RestoreOptionsCopy.For(options.Restore, sideTarget, plan.ResumesSide);
+        var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
+        var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
+        if (failed is not null)
+        {
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.RestoreFailed);
+            return new ReplaceResult
+            {
+                Database = live, SideDatabase = side, Status = ReplaceStatus.RestoreFailed, Phases = results,
+                Message = $"the restore into \"{side}\" failed at phase {failed.Phase} {failed.Name} ({failed.Errors.FirstOrDefault()?.ToString() ?? failed.Status.ToString()}); " +
+                          $"\"{live}\" was not touched. \"{side}\" is kept: run the replace again to continue it, or drop it",
+            };
+        }
+
+        await TestSeam.PauseAsync("before-verify", ct).ConfigureAwait(false);
+        log?.Invoke($"verifying \"{side}\" against {archive.Source}");
+        var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
+        foreach (var note in verification.Notes)
+            log?.Invoke("verification note: " + note);
+        if (!verification.IsMatch)
+        {
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.VerificationFailed);
+            var shown = string.Join("; ", verification.Differences.Take(5)) + (verification.Differences.Count > 5 ? "; ..." : "");
+            return new ReplaceResult
+            {
+                Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
+                Message = $"verification of \"{side}\" against {archive.Source} failed with {verification.Differences.Count} " +
+                          $"difference{(verification.Differences.Count == 1 ? "" : "s")} ({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
+            };
+        }
+        log?.Invoke($"verified: {verification}");
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
+
+        SwapResult swap;
+        try
+        {
+            var swapPlan = await DatabaseSwap.PlanAsync(new SwapOptions
+            {
+                Server = target, Database = live, Replacement = side, Force = options.Force, JournalPath = plan.JournalPath, Origin = plan.Fingerprint,
+            }, ct).ConfigureAwait(false);
+            swap = await DatabaseSwap.RunAsync(swapPlan, log, ct).ConfigureAwait(false);
+        }
+        catch (SwapException ex)
+        {
+            throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{side}\": run the replace again (it swaps that one in) " +
+                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Kind, ex);
+        }
+        journal = SwapJournal.Load(plan.JournalPath);
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
+        return new ReplaceResult
+        {
+            Database = live, SideDatabase = side, Status = ReplaceStatus.Replaced, PreviousDatabase = swap.PreviousDatabase,
+            Phases = results, Verification = verification, Swap = swap,
+            Message = $"\"{live}\" now holds {archive.Source} (restored as \"{side}\" and verified); the previous \"{live}\" is \"{swap.PreviousDatabase}\"",
+        };
+    }
+
+    /// <summary>
+    /// The archive's own checks (every index, constraint, trigger and policy present and valid, views populated)
+    /// on the entries the plan restored, and each table's row count against the archive.
+    /// </summary>
+    private static async Task<VerificationResult> VerifyAsync(DumpArchive archive, IReadOnlyList<RestorePhase> phases, Tools.PgConnectionInfo side,
+        ReplaceOptions options, CancellationToken ct)
+    {
+        var restored = new DumpArchive(archive.Source, archive.Header, phases.SelectMany(p => p.Entries).ToList(), archive.TocEndOffset);
+        var objects = await RestoreVerifier.VerifyAsync(restored, side, null, RowCountMode.None, ct).ConfigureAwait(false);
+        if (options.SkipRowCounts)
+            return objects;
+        var tables = phases.Where(p => p.Kind == PhaseKind.Data).SelectMany(p => p.Entries).Where(e => e.Type == "TABLE DATA" && e.Name is not null).ToList();
+        var rows = await ArchiveRowCounts.CompareAsync(archive, tables, side, options.Restore.PgRestorePath, options.Restore.Storage, ct).ConfigureAwait(false);
+        return new VerificationResult
+        {
+            Target = objects.Target,
+            Source = archive.Source,
+            ObjectsChecked = objects.ObjectsChecked,
+            TablesCounted = rows.Counted,
+            RowCounts = RowCountMode.Exact,
+            Differences = [.. objects.Differences, .. rows.Differences],
+            Notes = [.. objects.Notes, .. rows.Notes],
+        };
+    }
+
+    private static void SetStage(SwapJournal journal, DumpArchive archive, string fingerprint, string side, ReplaceStage stage)
+    {
+        journal.Replace = new ReplaceRecord { Archive = archive.Source, Fingerprint = fingerprint, SideDatabase = side, Stage = stage, UpdatedAt = DateTimeOffset.UtcNow };
+        journal.Save();
+    }
+
+    private static DumpArchive ArchiveOf(IReadOnlyList<RestorePhase> phases)
+    {
+        if (phases.Count == 0)
+            throw new ArgumentException("no phases to run");
+        var archive = phases[0].Archive;
+        if (phases.Any(p => p.Archive.Source != archive.Source))
+            throw new ArgumentException("the phases come from different archives; replace from one archive at a time");
+        return archive;
+    }
+
+    private static string Count(IReadOnlyCollection<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+}

@@ -1,0 +1,43 @@
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Swap;
+using PgPhaseRestore.Engine.Verification;
+
+namespace PgPhaseRestore.Engine.Replace;
+
+public enum ReplaceStatus
+{
+    /// <summary>Restored, verified and swapped in: the live name holds the archive's contents.</summary>
+    Replaced,
+
+    /// <summary>A phase failed; the live database was not touched.</summary>
+    RestoreFailed,
+
+    /// <summary>The restored database differs from the archive; the live database was not touched.</summary>
+    VerificationFailed,
+}
+
+/// <summary>What a replace did, and where everything is now.</summary>
+public sealed class ReplaceResult
+{
+    /// <summary>The live name.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The side database restored into (after a replace, it holds the live name).</summary>
+    public required string SideDatabase { get; init; }
+
+    public required ReplaceStatus Status { get; init; }
+
+    /// <summary>Where the live database's previous contents are (null unless replaced).</summary>
+    public string? PreviousDatabase { get; init; }
+
+    public IReadOnlyList<PhaseResult> Phases { get; init; } = [];
+    public VerificationResult? Verification { get; init; }
+    public SwapResult? Swap { get; init; }
+
+    /// <summary>What happened, in one sentence, naming every database concerned.</summary>
+    public required string Message { get; init; }
+
+    public bool Succeeded => Status == ReplaceStatus.Replaced;
+
+    public override string ToString() => Message;
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>
+/// Runs the Auto strategy's late index builds during the data phase: each as soon as its table has committed,
+/// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
+/// builds always write temp files). Builds run side by side while their shares add up to at most the budget;
+/// one whose share alone exceeds it never gets here (the planner kept it early).
+/// </summary>
+internal sealed class LateIndexBuilds : IAsyncDisposable
+{
+    private readonly RestoreOptions _options;
+    private readonly PgTool _pgRestore;
+    private readonly DumpArchive _archive;
+    private readonly RestoreJournal _journal;
+    private readonly string _workDir;
+    private readonly long _budget;
+    private readonly BucketArchiveFeed? _feed;
+    private readonly Action<string>? _log;
+    private readonly Action<string>? _debug;
+    private readonly Dictionary<int, List<IndexDecision>> _byTable;
+    private readonly Queue<IndexDecision> _ready = new();
+    private readonly List<Task> _running = [];
+    private readonly CancellationTokenSource _stop;
+    private readonly object _gate = new();
+    private long _inUse;
+    private Exception? _failure;
+
+    public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
+        RestoreJournal journal, string workDir, BucketArchiveFeed? feed, Action<string>? log, Action<string>? debug, CancellationToken ct)
+    {
+        _options = options;
+        _pgRestore = pgRestore;
+        _archive = archive;
+        _journal = journal;
+        _workDir = workDir;
+        _budget = budget;
+        _feed = feed;
+        _log = log;
+        _debug = debug;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _byTable = builds.Where(b => !journal.IsTableDone(b.Entry.DumpId)).GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    /// <summary>Builds still to run.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+                return _byTable.Values.Sum(l => l.Count) + _ready.Count + _running.Count(t => !t.IsCompleted);
+        }
+    }
+
+    /// <summary>A table's rows have committed: its late builds may start.</summary>
+    public void TableLoaded(int tableDataId)
+    {
+        lock (_gate)
+        {
+            if (!_byTable.Remove(tableDataId, out var builds))
+                return;
+            foreach (var b in builds)
+                _ready.Enqueue(b);
+            Pump();
+        }
+    }
+
+    /// <summary>Waits for every build started or ready; throws the first failure.</summary>
+    public async Task WhenDoneAsync()
+    {
+        while (true)
+        {
+            Task[] running;
+            lock (_gate)
+            {
+                if (_failure is not null)
+                    break;
+                running = _running.Where(t => !t.IsCompleted).ToArray();
+                if (running.Length == 0 && _ready.Count == 0)
+                    break;
+            }
+            await Task.WhenAny(running.Append(Task.Delay(200))).ConfigureAwait(false);
+        }
+        if (_failure is not null)
+            throw _failure;
+    }
+
+    // Called under the gate: start what fits. The first ready build always starts when nothing runs, so one
+    // build larger than what is left never waits for ever.
+    private void Pump()
+    {
+        while (_ready.Count > 0 && _failure is null)
+        {
+            var next = _ready.Peek();
+            long share = next.SortBytes ?? 0;
+            if (_inUse > 0 && _inUse + share > _budget)
+                return;
+            _ready.Dequeue();
+            _inUse += share;
+            _running.Add(Task.Run(() => BuildAsync(next, share)));
+        }
+    }
+
+    private async Task BuildAsync(IndexDecision build, long share)
+    {
+        var entry = build.Entry;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var list = Path.Combine(_workDir, $"late-{entry.DumpId}.list");
+            await File.WriteAllTextAsync(list, RestoreList.Format(_archive, [entry]), _stop.Token).ConfigureAwait(false);
+            var args = new List<string> { "-d", _options.Target.ToLibpqString(), "-L", list, "-v", "--single-transaction", "--exit-on-error" };
+            if (_options.NoOwner)
+                args.Add("--no-owner");
+            if (_options.NoPrivileges)
+                args.Add("--no-privileges");
+            if (!string.IsNullOrEmpty(_options.Role))
+                args.Add("--role=" + _options.Role);
+            if (_feed is null)
+                args.Add(_archive.Source);
+            long kb = Math.Max(1024, share / 1024);
+            var settings = PgRestoreArguments.SessionOptions(_options);
+            var env = new Dictionary<string, string>
+            {
+                ["PGAPPNAME"] = StaleSessions.ApplicationName(3),
+                // In memory and in this backend only: a parallel build always spills to temp files.
+                ["PGOPTIONS"] = $"-c maintenance_work_mem={kb}kB -c max_parallel_maintenance_workers=0" + (settings is null ? "" : " " + settings),
+            };
+            _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}");
+            Func<Stream, CancellationToken, Task>? input = _feed is null ? null : _feed.TocSuffices ? _feed.WriteTocAsync : (s, t) => _feed.WriteAllAsync(s, null, t);
+            var errors = new List<string>();
+            var run = await ToolProcess.RunAsync(_pgRestore, args, _options.Target, line =>
+            {
+                _debug?.Invoke(line);
+                if (line.Contains("error:", StringComparison.Ordinal))
+                    lock (errors)
+                        errors.Add(line);
+            }, _stop.Token, env, input).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+                throw new RestoreException($"TOC entry {entry.DumpId} ({entry.Type} {entry.QualifiedName}), built after its table's data: " +
+                                           (errors.Count > 0 ? string.Join(" | ", errors) : $"pg_restore exited with code {run.ExitCode}"));
+            _journal.CompleteTable(entry.DumpId);
+            _log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"built {entry.QualifiedName} in {clock.Elapsed.TotalSeconds:F1} s"));
+        }
+        catch (Exception ex)
+        {
+            lock (_gate)
+                _failure ??= ex;
+            _stop.Cancel();
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inUse -= share;
+                Pump();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        Task[] running;
+        lock (_gate)
+            running = [.. _running];
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Failures were recorded where they happened; this only waits for the children to be gone.
+        }
+        _stop.Dispose();
+    }
+}

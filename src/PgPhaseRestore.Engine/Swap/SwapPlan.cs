@@ -1,0 +1,114 @@
+using PgPhaseRestore.Engine.Tools;
+
+namespace PgPhaseRestore.Engine.Swap;
+
+/// <summary>A rename a swap will run, in order.</summary>
+public sealed record DatabaseRename(string From, string To)
+{
+    public override string ToString() => $"\"{From}\" -> \"{To}\"";
+}
+
+/// <summary>
+/// What a swap, undo or rollback would do, read from the catalog and the journal without changing anything:
+/// the renames (one transaction), what is carried, and the sessions in the way. -WhatIf and --dry-run show it.
+/// </summary>
+public sealed class SwapPlan
+{
+    public required string Server { get; init; }
+    public required string Database { get; init; }
+    public required SwapKind Kind { get; init; }
+
+    /// <summary>Finishes (or rolls back) an operation an earlier run left unfinished.</summary>
+    public bool Resumes { get; init; }
+
+    /// <summary>The name the database taking the live name has now.</summary>
+    public required string Incoming { get; init; }
+
+    /// <summary>Where the database that holds the live name goes (null when no database holds it).</summary>
+    public string? Aside { get; init; }
+
+    public required IReadOnlyList<DatabaseRename> Renames { get; init; }
+    public required IReadOnlyList<SessionInfo> Sessions { get; init; }
+    public required IReadOnlyList<string> Carry { get; init; }
+    public bool Force { get; init; }
+
+    /// <summary>What the plan had to assume, or what an operator should know before it runs.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Set when an unfinished operation is finished instead of the one asked for, which then still has to be run.</summary>
+    public string? Deferred { get; init; }
+
+    /// <summary>The journal the operation is recorded in.</summary>
+    public required string JournalPath { get; init; }
+
+    internal SwapRecord Record { get; init; } = null!;
+    internal PgConnectionInfo Connection { get; init; } = null!;
+    internal TimeSpan SessionEndWait { get; init; }
+
+    /// <summary>One line per thing the swap would do.</summary>
+    public IReadOnlyList<string> Lines()
+    {
+        var lines = new List<string>();
+        if (Resumes)
+            lines.Add($"finish the interrupted {Record.Kind.ToString().ToLowerInvariant()} of \"{Database}\" (journal {JournalPath})");
+        if (Renames.Count == 0)
+            lines.Add("no rename left to do");
+        else
+            lines.Add($"rename {string.Join(", then ", Renames)} in one transaction");
+        foreach (var c in Carry)
+            lines.Add($"carry to \"{Incoming}\": {c}");
+        foreach (var s in Sessions)
+            lines.Add(!s.CanEnd ? $"refuse: may not end {s}" : Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");
+        if (Renames.Count > 0 && Force)
+            lines.Add($"block new connections to {string.Join(" and ", Renames.Select(r => $"\"{r.From}\""))} while renaming, then restore their connection settings");
+        lines.AddRange(Notes.Select(n => "note: " + n));
+        if (Deferred is not null)
+            lines.Add("then stop: " + Deferred);
+        return lines;
+    }
+
+    /// <summary>The whole plan in one sentence, for ShouldProcess.</summary>
+    public string Describe() => string.Join("; ", Lines());
+
+    public override string ToString() => Describe();
+}
+
+/// <summary>What a swap did.</summary>
+public sealed class SwapResult
+{
+    public required string Server { get; init; }
+
+    /// <summary>The live name.</summary>
+    public required string Database { get; init; }
+
+    public required SwapKind Kind { get; init; }
+
+    /// <summary>The name the database now live had before.</summary>
+    public required string ReplacementName { get; init; }
+
+    /// <summary>Where the database that held the live name now is (null when none held it).</summary>
+    public string? PreviousDatabase { get; init; }
+
+    public uint DatabaseOid { get; init; }
+    public uint? PreviousOid { get; init; }
+
+    /// <summary>An interrupted operation was finished.</summary>
+    public bool Resumed { get; init; }
+
+    public IReadOnlyList<string> SessionsEnded { get; init; } = [];
+    public IReadOnlyList<string> Carried { get; init; } = [];
+
+    /// <summary>Settings or grants this role was not allowed to carry, with PostgreSQL's reason.</summary>
+    public IReadOnlyList<string> NotCarried { get; init; } = [];
+
+    /// <summary>Every step, in order, as logged.</summary>
+    public IReadOnlyList<string> Steps { get; init; } = [];
+
+    public DateTimeOffset CompletedAt { get; init; }
+
+    public override string ToString() => Kind == SwapKind.Rollback
+        ? $"the interrupted swap of \"{Database}\" was rolled back: \"{Database}\" is the database it was before; \"{PreviousDatabase}\" has its former name again"
+        : PreviousDatabase is null
+            ? $"\"{Database}\" is now the database that was \"{ReplacementName}\" (no database held the name before)"
+            : $"\"{Database}\" is now the database that was \"{ReplacementName}\"; the previous \"{Database}\" is \"{PreviousDatabase}\"";
+}

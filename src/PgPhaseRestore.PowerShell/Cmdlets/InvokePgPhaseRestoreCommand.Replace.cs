@@ -1,0 +1,80 @@
+using System.Management.Automation;
+using PgPhaseRestore.Engine;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Replace;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.PowerShell.Infrastructure;
+
+namespace PgPhaseRestore.PowerShell.Cmdlets;
+
+/// <summary>-ReplaceDatabase: restore beside the target, verify against the archive, then swap it in.</summary>
+public sealed partial class InvokePgPhaseRestoreCommand
+{
+    /// <summary>
+    /// Targeted rollback: restore into a side database beside the -Target database, verify it against the archive,
+    /// and only then swap it in; the target moves to &lt;name&gt;__before_&lt;UTC time&gt;. Any failure leaves the target untouched.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter ReplaceDatabase { get; set; }
+
+    /// <summary>With -ReplaceDatabase: the database to restore into first (default: &lt;name&gt;__pgphase_&lt;UTC yyyyMMddHHmmss&gt;).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SideDatabase { get; set; }
+
+    /// <summary>With -ReplaceDatabase: verify without counting each table's rows in the archive (one pass over its data fewer).</summary>
+    [Parameter]
+    public SwitchParameter SkipRowCount { get; set; }
+
+    private void Replace(IReadOnlyList<RestorePhase> phases, Engine.Tools.PgConnectionInfo target)
+    {
+        var options = new ReplaceOptions
+        {
+            Restore = BuildRestoreOptions(target, force: false),
+            SideDatabase = SideDatabase,
+            Force = Force.IsPresent,
+            SkipRowCounts = SkipRowCount.IsPresent,
+        };
+        ReplacePlan plan;
+        try
+        {
+            plan = RunEngine(ct => DatabaseReplace.PlanAsync(options, phases, ct));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Data.Common.DbException or IOException)
+        {
+            ThrowTerminatingError(SwapErrors.From(ex, target.Database));
+            return;
+        }
+        if (!ShouldProcess($"database \"{plan.Database}\" on {plan.Server}", plan.Describe()))
+            return;
+
+        var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(
+            new ProgressRecord(1, $"Replacing \"{plan.Database}\" from {plan.Archive}", $"phase {p.Phase} of 4 into \"{plan.SideDatabase}\": {p.PhaseName}")
+            {
+                PercentComplete = Math.Min(100, (p.Phase - 1) * 25 + p.PercentComplete / 4),
+                CurrentOperation = p.Activity,
+            })));
+        ReplaceResult result;
+        try
+        {
+            result = RunEngine(ct => DatabaseReplace.RunAsync(plan, phases, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Data.Common.DbException or IOException
+                                       or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
+        {
+            ThrowTerminatingError(ex is RestoreException ? ErrorRecords.From(ex, plan.Database) : SwapErrors.From(ex, plan.Database));
+            return;
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(1, "Replacing", "done") { RecordType = ProgressRecordType.Completed });
+        }
+        foreach (var note in result.Verification?.Notes ?? [])
+            WriteWarning(note);
+        foreach (var refused in result.Swap?.NotCarried ?? [])
+            WriteWarning($"not carried: {refused}");
+        WriteObject(result);
+        if (!result.Succeeded)
+            WriteError(new ErrorRecord(new InvalidOperationException(result.Message), SwapErrors.ReplaceFailed, ErrorCategory.InvalidResult, result));
+    }
+}

@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Backup;
+
+/// <summary>
+/// If-None-Match / If-Match on the writes that make a backup visible, against s3rver started to honour them
+/// as AWS does, and against the suite's plain s3rver that ignores them (as many S3-compatible servers do).
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.Fixture>
+{
+    public sealed class Fixture : IDisposable
+    {
+        public Fixture(Services services)
+        {
+            Cluster = services.Postgres;
+            Plain = services.S3;
+            Conditional = new S3rverServer(conditionalWrites: true);
+            Source = Cluster.CreateDatabase("cond");
+            Cluster.Execute(Source, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g;");
+        }
+
+        public PostgresCluster Cluster { get; }
+        public S3rverServer Plain { get; }
+        public S3rverServer Conditional { get; }
+        public string Source { get; }
+
+        public void Dispose() => Conditional.Dispose();
+    }
+
+    private readonly Fixture _f;
+
+    public ConditionalWriteTests(Fixture fixture) => _f = fixture;
+
+    private BackupOptions Options(S3rverServer s3, string location, bool force = false) => new()
+    {
+        Source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null).WithCredentials(_f.Cluster.User, _f.Cluster.Password),
+        Destination = location,
+        Storage = s3.Settings(),
+        Force = force,
+        // Heartbeats during the run exercise If-Match on the lock.
+        Lock = new BackupLockTiming { Settle = TimeSpan.FromMilliseconds(500), Heartbeat = TimeSpan.FromMilliseconds(100) },
+    };
+
+    private static async Task<string> Sha256Async(IAmazonS3 client, S3ObjectLocation location)
+    {
+        using var response = await client.GetObjectAsync(location.Bucket, location.Key);
+        return Convert.ToHexString(await SHA256.HashDataAsync(response.ResponseStream)).ToLowerInvariant();
+    }
+
+    private static Task PutAsync(IAmazonS3 client, S3ObjectLocation at, string text, string? ifNoneMatch = null, string? ifMatch = null) =>
+        client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = at.Bucket, Key = at.Key, ContentBody = text, UseChunkEncoding = false, IfNoneMatch = ifNoneMatch, IfMatch = ifMatch,
+        });
+
+    [Fact]
+    public async Task The_conditional_server_really_refuses_and_the_plain_one_really_ignores()
+    {
+        foreach (var (s3, refuses) in new[] { (_f.Conditional, true), (_f.Plain, false) })
+        {
+            using var client = s3.Client();
+            var at = new S3ObjectLocation(s3.CreateBucket("probe"), "k");
+            await PutAsync(client, at, "first", ifNoneMatch: "*");
+            var second = PutAsync(client, at, "second", ifNoneMatch: "*");
+            if (refuses)
+                Assert.Equal(System.Net.HttpStatusCode.PreconditionFailed, (await Assert.ThrowsAsync<AmazonS3Exception>(() => second)).StatusCode);
+            else
+                await second;
+        }
+    }
+
+    [Fact]
+    public async Task Backups_succeed_on_a_server_that_honours_conditional_writes_and_replace_only_when_forced()
+    {
+        using var client = _f.Conditional.Client();
+        var location = $"s3://{_f.Conditional.CreateBucket("cond")}/app/today.dump";
+
+        var first = await new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None);
+        Assert.Equal(first.Sha256, await Sha256Async(client, S3ObjectLocation.Parse(location)));
+        var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None));
+        Assert.Contains("already exists", refused.Message);
+        // The refused run removed its lock on the way out.
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location + BackupRunner.LockSuffix), CancellationToken.None));
+
+        _f.Cluster.Execute(_f.Source, "UPDATE t SET v = v || 'x' WHERE id < 100");
+        var second = await new BackupRunner(Options(_f.Conditional, location, force: true)).RunAsync(CancellationToken.None);
+        Assert.NotEqual(first.Sha256, second.Sha256);
+        Assert.Equal(second.Sha256, await Sha256Async(client, S3ObjectLocation.Parse(location)));
+        Assert.Equal(second.Sha256, (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);
+        Assert.Empty(_f.Conditional.PendingUploads(S3ObjectLocation.Parse(location).Bucket));
+    }
+
+    [Fact]
+    public async Task Completion_is_refused_when_another_writer_put_an_object_at_the_key_meanwhile_and_that_object_stays()
+    {
+        using var client = _f.Conditional.Client();
+        var at = new S3ObjectLocation(_f.Conditional.CreateBucket("cond"), "app/today.dump");
+        var upload = await S3MultipartUpload.StartAsync(client, at, new MultipartOptions(), genericServer: true, null, CancellationToken.None);
+        await upload.UploadFromAsync(new MemoryStream(RandomNumberGenerator.GetBytes(6 * 1024 * 1024)), null, CancellationToken.None);
+        await PutAsync(client, at, "written by someone else");
+
+        var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => upload.CompleteAsync(onlyIfAbsent: true, null, CancellationToken.None));
+
+        Assert.Equal(ArchiveSourceProblem.AlreadyExists, ex.Problem);
+        Assert.StartsWith($"{at}: the server refused to complete the upload (PreconditionFailed): an object of 23 B was written at this key by someone else", ex.Message);
+        Assert.Null(await upload.AbortAsync());
+        using var response = await client.GetObjectAsync(at.Bucket, at.Key);
+        Assert.Equal("written by someone else", await new StreamReader(response.ResponseStream).ReadToEndAsync());
+        Assert.Empty(_f.Conditional.PendingUploads(at.Bucket));
+    }
+
+    [Fact]
+    public async Task A_manifest_is_never_written_over_another_on_either_kind_of_server()
+    {
+        foreach (var s3 in new[] { _f.Conditional, _f.Plain })
+        {
+            using var client = s3.Client();
+            var location = $"s3://{s3.CreateBucket("man")}/app/today.dump";
+            var manifest = new BackupManifest { Location = location, Database = "app", Sha256 = "aa", Size = 1 };
+            await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
+            var other = new BackupManifest { Location = location, Database = "app", Sha256 = "bb", Size = 2 };
+
+            var ex = await Assert.ThrowsAsync<BackupException>(() => ManifestStore.SaveAsync(other, client, CancellationToken.None));
+
+            Assert.StartsWith($"{BackupManifest.ManifestLocationFor(location)}: another manifest was written there", ex.Message);
+            Assert.Equal("aa", (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);
+            await ManifestStore.SaveAsync(other, client, CancellationToken.None, replace: true);
+            Assert.Equal("bb", (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);
+        }
+    }
+
+    [Fact]
+    public async Task The_lock_object_is_created_only_where_none_is_and_replaced_only_as_it_was_read()
+    {
+        using var client = _f.Conditional.Client();
+        var store = new S3LockStore(client, new S3ObjectLocation(_f.Conditional.CreateBucket("lk"), "a.dump" + BackupRunner.LockSuffix), null);
+
+        Assert.True(await store.CreateAsync("one", CancellationToken.None));
+        Assert.False(await store.CreateAsync("two", CancellationToken.None));
+        var read = (await store.ReadAsync(CancellationToken.None))!;
+        Assert.Equal("one", read.Text);
+        Assert.True(await store.ReplaceAsync("three", read.ETag, CancellationToken.None));
+        Assert.False(await store.ReplaceAsync("four", read.ETag, CancellationToken.None));
+        Assert.Equal("three", (await store.ReadAsync(CancellationToken.None))!.Text);
+    }
+}
