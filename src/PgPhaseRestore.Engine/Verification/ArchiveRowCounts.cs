@@ -23,8 +23,7 @@ public static class ArchiveRowCounts
         var differences = new List<VerificationDifference>();
         var notes = new List<string>();
         int counted = 0;
-        await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString("pgphase verify"));
-        await conn.OpenAsync(ct).ConfigureAwait(false);
+        await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
         await using (var off = new NpgsqlCommand("SET row_security = off", conn))
             await off.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         foreach (var table in tables)
