@@ -100,7 +100,7 @@ internal sealed class SplitTableLoader
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
-        var conn = new NpgsqlConnection(_options.Target.ToNpgsqlConnectionString(StaleSessions.ApplicationName(3)));
+        var conn = new NpgsqlConnection(_options.Target.ToNpgsqlConnectionString(StaleSessions.ApplicationName(3), ownApplicationName: true));
         await _options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
         // The session pg_restore itself would have (no timeouts, empty search_path, row security off), then the user's settings.
         foreach (var (name, value) in PgRestoreSession.Concat(_options.SessionSettings))

@@ -231,8 +231,8 @@ public sealed class PgConnectionInfo
     /// The conninfo for a pg_dump or pg_restore child: options move to PGOPTIONS (<see cref="ChildOptions"/>) so
     /// that session settings add to them, and the passfile stays out when a held password goes through our own.
     /// </summary>
-    internal string ToChildConninfo() =>
-        Conninfo(_values.Keys.Where(k => k != "options" && !(k == "passfile" && HasPassword)));
+    internal string ToChildConninfo(bool ownApplicationName = false) =>
+        Conninfo(_values.Keys.Where(k => k != "options" && !(k == "passfile" && HasPassword) && !(k == "application_name" && ownApplicationName)));
 
     /// <summary>The connection's options followed by the caller's PGOPTIONS, which thereby win for the same setting.</summary>
     internal string? ChildOptions(string? callerOptions) =>
@@ -296,14 +296,16 @@ public sealed class PgConnectionInfo
     /// An Npgsql connection string for the same server, settings and password libpq would use.
     /// <paramref name="applicationName"/> is the engine's name for the session, used when the connection gives none.
     /// </summary>
-    public string ToNpgsqlConnectionString(string applicationName = "pgphase")
+    /// <param name="applicationName">The session's name unless the connection names one itself.</param>
+    /// <param name="ownApplicationName">Use <paramref name="applicationName"/> even then: restore sessions are recognised by it.</param>
+    public string ToNpgsqlConnectionString(string applicationName = "pgphase", bool ownApplicationName = false)
     {
         var endpoints = Endpoints;
         var b = new NpgsqlConnectionStringBuilder
         {
             Database = EffectiveDatabase,
             Username = EffectiveUser,
-            ApplicationName = Get("application_name") ?? applicationName,
+            ApplicationName = ownApplicationName ? applicationName : Get("application_name") ?? applicationName,
             Pooling = false,
             Timeout = ConnectTimeout,
             CommandTimeout = 0,

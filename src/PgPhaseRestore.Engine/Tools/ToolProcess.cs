@@ -24,17 +24,21 @@ public static class ToolProcess
         Func<Stream, CancellationToken, Task>? readStdout = null)
     {
         using var passFile = connection is null ? null : PasswordFile.Create(connection);
+        // Every stream redirected: a child holding this process's stdout would keep a caller's pipe open after
+        // this process is gone, and one reading its stdin could take input meant for the host.
         var psi = new ProcessStartInfo(tool.Path)
         {
             UseShellExecute = false,
             RedirectStandardError = true,
-            RedirectStandardInput = writeStdin is not null,
-            RedirectStandardOutput = readStdout is not null,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
         };
         // The conninfo built from the connection is swapped for the child's own (see PgConnectionInfo.ToChildConninfo).
+        // A session name given in PGAPPNAME is how later runs recognise the child's sessions: it wins over the connection's.
         var conninfo = connection?.ToLibpqString();
+        bool ownName = environment?.ContainsKey("PGAPPNAME") == true;
         foreach (var a in arguments)
-            psi.ArgumentList.Add(a == conninfo ? connection!.ToChildConninfo() : a);
+            psi.ArgumentList.Add(a == conninfo ? connection!.ToChildConninfo(ownName) : a);
         // Only what libpq and the tool need; the password reaches libpq through the file only.
         ChildEnvironment.Apply(psi);
         if (passFile is not null)
@@ -83,8 +87,16 @@ public static class ToolProcess
                 }
             }, CancellationToken.None);
         }
-        if (readStdout is not null)
-            stdoutTask = Task.Run(() => readStdout(process.StandardOutput.BaseStream, cancellationToken), CancellationToken.None);
+        if (writeStdin is null)
+            process.StandardInput.Close();
+        stdoutTask = readStdout is not null
+            ? Task.Run(() => readStdout(process.StandardOutput.BaseStream, cancellationToken), CancellationToken.None)
+            : Task.Run(async () =>
+            {
+                // Nothing is expected on stdout; whatever comes goes where stderr goes, line by line.
+                while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+                    onErrorLine?.Invoke(line);
+            }, CancellationToken.None);
 
         try
         {
