@@ -80,6 +80,7 @@ public static class Program
         root.Subcommands.Add(BackupsCommand.Build());
         root.Subcommands.Add(DatabasesCommand.Build());
         root.Subcommands.Add(CopyCommand.Build());
+        root.Subcommands.Add(DemoCommand.Build());
         return root;
     }
 }
