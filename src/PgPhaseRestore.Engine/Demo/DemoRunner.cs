@@ -52,6 +52,7 @@ public sealed class DemoRunner
 {
     /// <summary>Start of the names of the demo's temp folders (its work folder and its cluster's).</summary>
     public const string TempPrefix = "pgphase-demo-";
+    private const string ClusterPrefix = TempPrefix + "pg-";
     private const string SourceDatabase = "demo_source";
     private const string Bucket = "pgphase-demo";
 
@@ -79,8 +80,11 @@ public sealed class DemoRunner
         try
         {
             _log?.Invoke($"work folder {work}");
+            foreach (var orphan in await ThrowawayCluster.RemoveOrphansAsync(ClusterPrefix, null, ct).ConfigureAwait(false))
+                _log?.Invoke($"stopped and removed {orphan}, the cluster of a demo that was killed");
             _log?.Invoke("starting a throwaway PostgreSQL cluster (initdb, pg_ctl)...");
-            cluster = await ThrowawayCluster.StartAsync(new ThrowawayClusterOptions { TempPrefix = TempPrefix + "pg-" }, ct).ConfigureAwait(false);
+            cluster = await ThrowawayCluster.StartAsync(
+                new ThrowawayClusterOptions { TempPrefix = $"{ClusterPrefix}{Environment.ProcessId}-" }, ct).ConfigureAwait(false);
             _log?.Invoke($"cluster on {ThrowawayCluster.Host}:{cluster.Port}{(cluster.OsUser is null ? "" : $" as OS user {cluster.OsUser}")}, data directory {cluster.DataDirectory}");
 
             var source = cluster.Connection(SourceDatabase);

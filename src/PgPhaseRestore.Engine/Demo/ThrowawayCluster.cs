@@ -109,9 +109,12 @@ public sealed class ThrowawayCluster : IDisposable
     }
 
     private Task<string> AsServerAsync(string program, IEnumerable<string> args, TimeSpan timeout, CancellationToken ct) =>
-        OsUser is null
+        AsServerAsync(OsUser, program, args, timeout, ct);
+
+    private static Task<string> AsServerAsync(string? osUser, string program, IEnumerable<string> args, TimeSpan timeout, CancellationToken ct) =>
+        osUser is null
             ? HelperProgram.RunCheckedAsync(program, args.ToList(), timeout, ct)
-            : HelperProgram.RunCheckedAsync(HelperProgram.Require("runuser"), ["-u", OsUser, "--", program, .. args], timeout, ct);
+            : HelperProgram.RunCheckedAsync(HelperProgram.Require("runuser"), ["-u", osUser, "--", program, .. args], timeout, ct);
 
     /// <summary>Whether the OS user can run the server where it is installed (it loads its libraries to print its version).</summary>
     private static async Task<bool> RunsAsAsync(string osUser, string binDir, CancellationToken ct) =>
@@ -163,10 +166,35 @@ public sealed class ThrowawayCluster : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
+        StopAndRemove(Root, _pgCtl, OsUser);
+    }
+
+    /// <summary>
+    /// Stops and removes the clusters under folders named <paramref name="prefix"/>&lt;pid&gt;-... whose process is gone:
+    /// a process killed outright (SIGKILL) cannot stop its own cluster, so the next run does.
+    /// </summary>
+    /// <returns>The folders removed.</returns>
+    public static async Task<IReadOnlyList<string>> RemoveOrphansAsync(string prefix, ThrowawayClusterOptions? options, CancellationToken ct)
+    {
+        var orphans = Directory.EnumerateDirectories(Path.GetTempPath(), prefix + "*")
+            .Where(d => int.TryParse(Path.GetFileName(d)[prefix.Length..].Split('-')[0], out int pid) && !ProcessScopedTemp.IsRunning(pid))
+            .ToList();
+        if (orphans.Count == 0)
+            return [];
+        var binDir = options?.BinDir ?? await ServerBinaries.LocateAsync(ct).ConfigureAwait(false);
+        var osUser = IsRoot() ? ServerOsUser(options?.OsUser) : null;
+        foreach (var root in orphans)
+            StopAndRemove(root, Path.Combine(binDir, "pg_ctl"), osUser);
+        return orphans;
+    }
+
+    private static void StopAndRemove(string root, string? pgCtl, string? osUser)
+    {
+        var data = Path.Combine(root, "data");
         try
         {
-            if (_pgCtl is not null && File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
-                AsServerAsync(_pgCtl, ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], TimeSpan.FromSeconds(60), CancellationToken.None)
+            if (pgCtl is not null && File.Exists(Path.Combine(data, "postmaster.pid")))
+                AsServerAsync(osUser, pgCtl, ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], TimeSpan.FromSeconds(60), CancellationToken.None)
                     .GetAwaiter().GetResult();
         }
         catch (Exception)
@@ -175,8 +203,8 @@ public sealed class ThrowawayCluster : IDisposable
         }
         try
         {
-            if (Directory.Exists(Root))
-                Directory.Delete(Root, recursive: true);
+            if (Directory.Exists(root))
+                Directory.Delete(root, recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -35,21 +35,52 @@ public sealed partial class DemoCommandTests : IDisposable
         AssertNothingLeft(r.StdErr, before);
     }
 
-    [Fact]
-    public void Sigint_while_restoring_exits_130_and_removes_everything()
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public void A_signal_while_restoring_exits_130_and_removes_everything(string signal)
     {
         var before = DemoFolders();
         using var run = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000");
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist.
         Assert.True(run.WaitForStdErr("(PreCreate from s3rver) into demo_bucket", TimeSpan.FromMinutes(5)), run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
-        ChildProcess.RunChecked("kill", ["-INT", run.Process.Id.ToString()], TimeSpan.FromSeconds(10));
+        ChildProcess.RunChecked("kill", ["-" + signal, run.Process.Id.ToString()], TimeSpan.FromSeconds(10));
         var r = run.Wait(TimeSpan.FromMinutes(2));
 
         Assert.True(r.ExitCode == 130, $"exit {r.ExitCode}\n{r.StdOut}{r.StdErr}");
         Assert.Contains("pgphase: cancelled", r.StdErr);
         Assert.DoesNotContain("verification passed", r.StdOut);
         AssertNothingLeft(r.StdErr, before);
+    }
+
+    [Fact]
+    public void A_demo_killed_outright_leaves_its_cluster_to_the_next_run_which_removes_it()
+    {
+        var before = DemoFolders();
+        string killedErr;
+        using (var killed = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000"))
+        {
+            Assert.True(killed.WaitForStdErr("(PreCreate from s3rver) into demo_bucket", TimeSpan.FromMinutes(5)), killed.StdErrSoFar);
+            ChildProcess.RunChecked("kill", ["-KILL", killed.Process.Id.ToString()], TimeSpan.FromSeconds(10));
+            killed.Wait(TimeSpan.FromSeconds(30));
+            killed.Process.WaitForExit();
+            killedErr = killed.StdErrSoFar;
+        }
+        var work = WorkFolder().Match(killedErr).Groups[1].Value;
+        var clusterRoot = Path.GetDirectoryName(DataDirectory().Match(killedErr).Groups[1].Value)!;
+        // s3rver dies with the demo (parent-death signal); the cluster, which pg_ctl detaches, cannot.
+        Thread.Sleep(500);
+        Assert.Empty(ProcessesNaming(work));
+        Assert.NotEmpty(ClusterProcesses(clusterRoot));
+
+        var next = PgPhaseCli.Run(Environment(), "demo", "--rows", "1000", "--no-s3");
+        Assert.True(next.ExitCode == 0, next.StdOut + next.StdErr);
+        Assert.Contains($"stopped and removed {clusterRoot}", next.StdErr);
+        var left = StillRunning(clusterRoot, work);
+        Assert.True(left.Count == 0, "still running: " + string.Join("; ", left));
+        Assert.False(Directory.Exists(work), $"{work} is left");
+        Assert.Empty(DemoFolders().Except(before));
     }
 
     /// <summary>The work folder, the cluster's folder, the processes that ran in them and the journal folder are all gone or empty.</summary>
@@ -62,11 +93,7 @@ public sealed partial class DemoCommandTests : IDisposable
         Assert.StartsWith(Path.Combine(Path.GetTempPath(), DemoRunner.TempPrefix), work.Groups[1].Value);
         Assert.StartsWith(Path.Combine(Path.GetTempPath(), DemoRunner.TempPrefix), clusterRoot);
 
-        // Every server process (postmaster and backends) works in the data directory; s3rver is started with its folder.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        List<string> left;
-        while ((left = ProcessesIn(clusterRoot, work.Groups[1].Value)).Count > 0 && DateTime.UtcNow < deadline)
-            Thread.Sleep(200);
+        var left = StillRunning(clusterRoot, work.Groups[1].Value);
         Assert.True(left.Count == 0, "still running: " + string.Join("; ", left));
 
         Assert.False(Directory.Exists(work.Groups[1].Value), $"{work.Groups[1].Value} is left");
@@ -78,25 +105,36 @@ public sealed partial class DemoCommandTests : IDisposable
     private static IReadOnlySet<string> DemoFolders() =>
         Directory.EnumerateDirectories(Path.GetTempPath(), DemoRunner.TempPrefix + "*").ToHashSet();
 
-    /// <summary>Processes whose working folder lies under the cluster's folder, or whose arguments name the work folder.</summary>
-    private static List<string> ProcessesIn(string clusterRoot, string work)
+    /// <summary>Server processes of a cluster: each works in its data directory, and the postmaster is started with it.</summary>
+    private static List<string> ClusterProcesses(string clusterRoot) =>
+        ProcessTable.All().Where(p => WorkingFolder(p.Pid)?.StartsWith(clusterRoot, StringComparison.Ordinal) == true
+                                      || p.CommandLine.Contains(clusterRoot, StringComparison.Ordinal))
+            .Select(p => $"{p.Pid} {p.CommandLine}").ToList();
+
+    /// <summary>Processes whose arguments name the folder (s3rver is started with its data folder inside the work folder).</summary>
+    private static List<string> ProcessesNaming(string folder) =>
+        ProcessTable.All().Where(p => p.CommandLine.Contains(folder, StringComparison.Ordinal)).Select(p => $"{p.Pid} {p.CommandLine}").ToList();
+
+    private static string? WorkingFolder(int pid)
     {
-        var found = new List<string>();
-        foreach (var p in ProcessTable.All())
+        try
         {
-            string? cwd = null;
-            try
-            {
-                cwd = new DirectoryInfo($"/proc/{p.Pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-            }
-            if ((cwd is not null && cwd.StartsWith(clusterRoot, StringComparison.Ordinal)) || p.CommandLine.Contains(work, StringComparison.Ordinal)
-                || p.CommandLine.Contains(clusterRoot, StringComparison.Ordinal))
-                found.Add($"{p.Pid} {p.CommandLine}");
+            return new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName;
         }
-        return found;
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits up to 10 s for the processes to end (backends exit just after the postmaster); what still runs then.</summary>
+    private static List<string> StillRunning(string clusterRoot, string work)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<string> left;
+        while ((left = [.. ClusterProcesses(clusterRoot), .. ProcessesNaming(work)]).Count > 0 && DateTime.UtcNow < deadline)
+            Thread.Sleep(200);
+        return left;
     }
 
     [GeneratedRegex(@"work folder (\S+)")]
