@@ -85,7 +85,13 @@ public sealed class S3rverProcess : IDisposable
     /// <summary>Starts the server and waits until it listens.</summary>
     public void Start()
     {
-        var psi = new ProcessStartInfo(_node) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // In a session of its own: a terminal's Ctrl+C reaches its whole process group, and a run being cancelled
+        // should see its cancellation, not a bucket that vanished mid-transfer. setsid execs in place, so the
+        // process stays the one started here, with its parent-death signal.
+        var setsid = HelperProgram.Find("setsid");
+        var psi = new ProcessStartInfo(setsid ?? _node) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (setsid is not null)
+            psi.ArgumentList.Add(_node);
         foreach (var a in new[] { _launcher, DataDirectory, "127.0.0.1", Port.ToString() })
             psi.ArgumentList.Add(a);
         if (_conditionalWrites)

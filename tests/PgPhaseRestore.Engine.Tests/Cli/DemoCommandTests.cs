@@ -35,17 +35,27 @@ public sealed partial class DemoCommandTests : IDisposable
         AssertNothingLeft(r.StdErr, before);
     }
 
+    /// <summary>
+    /// SIGINT or SIGTERM to pgphase alone, and SIGINT to its whole process group as a terminal's Ctrl+C sends it
+    /// (pg_restore gets it too; s3rver runs in a session of its own and is stopped by the demo).
+    /// </summary>
     [Theory]
-    [InlineData("INT")]
-    [InlineData("TERM")]
-    public void A_signal_while_restoring_exits_130_and_removes_everything(string signal)
+    [InlineData("INT", false)]
+    [InlineData("TERM", false)]
+    [InlineData("INT", true)]
+    public void A_signal_while_restoring_exits_130_and_removes_everything(string signal, bool processGroup)
     {
         var before = DemoFolders();
-        using var run = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000");
+        string[] demo = ["demo", "--rows", "20000"];
+        // setsid execs in place: the demo leads a process group of its own, apart from the test run's.
+        using var run = processGroup
+            ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], Environment())
+            : PgPhaseCli.Start(Environment(), demo);
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist.
         Assert.True(run.WaitForStdErr("(PreCreate from s3rver) into demo_bucket", TimeSpan.FromMinutes(5)), run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
-        ChildProcess.RunChecked("kill", ["-" + signal, run.Process.Id.ToString()], TimeSpan.FromSeconds(10));
+        var pid = run.Process.Id.ToString();
+        ChildProcess.RunChecked("kill", ["-" + signal, "--", processGroup ? "-" + pid : pid], TimeSpan.FromSeconds(10));
         var r = run.Wait(TimeSpan.FromMinutes(2));
 
         Assert.True(r.ExitCode == 130, $"exit {r.ExitCode}\n{r.StdOut}{r.StdErr}");
