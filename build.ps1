@@ -6,16 +6,23 @@
     Build    publishes the module into out/PgPhaseRestore (manifest, formats, cmdlet assembly and dependencies)
              and an Azure Automation import zip out/PgPhaseRestore.zip (a zip holding a folder named after the module).
     Test     runs the xunit suites (dotnet test), then the Pester tests in tests/Pester against the built module.
+    Demo     runs `pgphase demo` through the built command-line host: a throwaway cluster, a sample database,
+             backup, four-phase restores beside plain pg_restore, verification, clean-up.
 .EXAMPLE
     ./build.ps1 -Task Build, Test
+.EXAMPLE
+    ./build.ps1 -Task Demo -DemoArguments '--rows', '1000000'
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test')]
+    [ValidateSet('Build', 'Test', 'Demo')]
     [string[]] $Task = @('Build', 'Test'),
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Passed on to `pgphase demo`, e.g. '--rows', '1000000'.
+    [string[]] $DemoArguments = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -52,4 +59,11 @@ Import-Module Pester -MinimumVersion 5.0.0
 `$env:PGPHASE_MODULE_PATH = '$moduleDir'
 Invoke-Pester -Configuration `$config
 "@)
+}
+
+if ('Demo' -in $Task) {
+    $cli = Join-Path $out 'pgphase'
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/PgPhaseRestore.Cli'), '-c', $Configuration, '-o', $cli, '--nologo')
+    # The demo's exit code is the build's: 0 only when verification passed.
+    Invoke-Native dotnet (@((Join-Path $cli 'pgphase.dll'), 'demo') + $DemoArguments)
 }

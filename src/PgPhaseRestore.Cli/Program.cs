@@ -81,6 +81,7 @@ public static class Program
         root.Subcommands.Add(DatabasesCommand.Build());
         root.Subcommands.Add(CopyCommand.Build());
         root.Subcommands.Add(SwapCommand.Build());
+        root.Subcommands.Add(DemoCommand.Build());
         return root;
     }
 }

@@ -1,30 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
+using PgPhaseRestore.Engine.Demo;
 
 namespace PgPhaseRestore.TestRigs;
 
 public static class FreePort
 {
     /// <summary>A loopback port free right now (the OS picks it).</summary>
-    public static int Next()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int Next() => LoopbackPort.Free();
 
-    public static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            return client.ConnectAsync(IPAddress.Loopback, port).Wait(TimeSpan.FromMilliseconds(500)) && client.Connected;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
-    }
+    public static bool Accepts(int port) => LoopbackPort.Accepts(port);
 }

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using Npgsql;
+using PgPhaseRestore.Engine.Demo;
 
 namespace PgPhaseRestore.TestRigs;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster for one test run: initdb into a temp directory, a free loopback port,
-/// password authentication over TCP. Runs the server as an unprivileged OS user when the test run is root,
-/// because PostgreSQL refuses to run as root. Stopped and removed on dispose and at process exit.
+/// A throwaway PostgreSQL cluster for one test run: the engine's <see cref="ThrowawayCluster"/> (initdb into a temp
+/// directory, a free loopback port, password authentication over TCP, an unprivileged OS user when the test run is
+/// root), with the helpers tests use. Stopped and removed on dispose and at process exit.
 ///
 /// Set PGPHASE_TEST_CONNECTION to a superuser connection string to use an existing server instead;
 /// PGPHASE_PG_BINDIR to choose the server binaries; PGPHASE_TEST_OS_USER to choose the OS user under root.
@@ -15,13 +16,8 @@ namespace PgPhaseRestore.TestRigs;
 public sealed class PostgresCluster : IDisposable
 {
     public const string ConnectionVariable = "PGPHASE_TEST_CONNECTION";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly string? _root;
-    private readonly string? _dataDir;
-    private string? _pgCtl;
-    private readonly string? _osUser;
-    private int _disposed;
+    private readonly ThrowawayCluster? _cluster;
 
     public PostgresCluster() : this(binDir: null, options: null)
     {
@@ -53,60 +49,31 @@ public sealed class PostgresCluster : IDisposable
             return;
         }
 
-        BinDir = binDir ?? PgServerBinaries.Locate();
-        _osUser = Environment.UserName == "root" || IsRoot() ? ServerOsUser() : null;
-
-        _root = Directory.CreateTempSubdirectory("pgphase-pg-").FullName;
-        _dataDir = Path.Combine(_root, "data");
-        Host = "127.0.0.1";
-        Port = FreePort.Next();
-        User = "postgres";
         Password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        _cluster = ThrowawayCluster.StartAsync(new ThrowawayClusterOptions
+        {
+            BinDir = binDir ?? PgServerBinaries.Locate(),
+            OsUser = Environment.GetEnvironmentVariable("PGPHASE_TEST_OS_USER"),
+            Password = Password,
+            ExtraSocketDirectories = options?.ExtraSocketDirectories ?? [],
+            BeforeStart = options is null ? null : cluster => Configure(cluster, options),
+        }, CancellationToken.None).GetAwaiter().GetResult();
+        Host = ThrowawayCluster.Host;
+        Port = _cluster.Port;
+        User = ThrowawayCluster.User;
         IsThrowaway = true;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
-
-        try
-        {
-            if (_osUser is not null && !RunsAs(_osUser, BinDir))
-                BinDir = CopyInstallation(BinDir, Path.Combine(_root, "server"));
-            _pgCtl = Path.Combine(BinDir, "pg_ctl");
-            var pwFile = Path.Combine(_root, "pwfile");
-            File.WriteAllText(pwFile, Password + "\n");
-            if (_osUser is not null)
-                ChildProcess.RunChecked("chown", ["-R", _osUser, _root], TimeSpan.FromSeconds(30));
-
-            AsServer(Path.Combine(BinDir, "initdb"),
-                ["-D", _dataDir, "-U", User, "--pwfile", pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
-                 "--encoding=UTF8", "--locale=C", "--no-sync"], TimeSpan.FromMinutes(3));
-            File.Delete(pwFile);
-            var extra = options is null ? [] : Configure(options);
-
-            LogFile = Path.Combine(_root, "server.log");
-            var socketDirs = string.Join(',', new[] { _root }.Concat(options?.ExtraSocketDirectories ?? []));
-            var serverOptions = string.Join(' ',
-                new[] { "-c listen_addresses=127.0.0.1", $"-p {Port}", $"-c unix_socket_directories='{socketDirs}'",
-                "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
-                "-c max_connections=60", "-c log_min_messages=warning", "-c log_temp_files=0", "-c log_line_prefix='%m [%p] %d %u '" }.Concat(extra));
-            AsServer(_pgCtl, ["-D", _dataDir, "-l", LogFile, "-o", serverOptions, "-w", "-t", "90", "start"], StartTimeout);
-        }
-        catch (Exception ex)
-        {
-            var log = LogFile is not null && File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
-            Dispose();
-            throw new InvalidOperationException($"the throwaway PostgreSQL cluster did not start: {ex.Message}\n{log}", ex);
-        }
     }
 
     public bool IsThrowaway { get; }
 
     /// <summary>The cluster's own socket directory (its temp folder); null for an existing server.</summary>
-    public string? SocketDirectory => _root;
+    public string? SocketDirectory => _cluster?.Root;
 
     /// <summary>
     /// Writes what the options ask for into the data directory (pg_hba.conf and pg_ident.conf replaced, the ssl
     /// files copied beside it, owned by the server's OS user) and returns the matching server options.
     /// </summary>
-    private List<string> Configure(PostgresClusterOptions options)
+    private static List<string> Configure(ThrowawayCluster cluster, PostgresClusterOptions options)
     {
         var settings = options.Settings.Select(kv => $"-c {kv.Key}={kv.Value}").ToList();
         var hba = options.HbaLines.Concat([
@@ -114,12 +81,12 @@ public sealed class PostgresCluster : IDisposable
             "host all all 127.0.0.1/32 scram-sha-256",
             "host all all ::1/128 scram-sha-256",
         ]);
-        var written = new List<string> { Path.Combine(_dataDir!, "pg_hba.conf"), Path.Combine(_dataDir!, "pg_ident.conf") };
+        var written = new List<string> { Path.Combine(cluster.DataDirectory, "pg_hba.conf"), Path.Combine(cluster.DataDirectory, "pg_ident.conf") };
         File.WriteAllLines(written[0], hba);
         File.WriteAllLines(written[1], options.IdentLines);
         if (options.Ssl is { } ssl)
         {
-            var dir = Path.Combine(_root!, "ssl");
+            var dir = Path.Combine(cluster.Root, "ssl");
             Directory.CreateDirectory(dir);
             string Copy(string file, string name)
             {
@@ -137,20 +104,19 @@ public sealed class PostgresCluster : IDisposable
                 settings.Add($"-c ssl_ca_file={Copy(ca, "client-ca.crt")}");
             written.Add(dir);
         }
-        if (_osUser is not null)
-            ChildProcess.RunChecked("chown", new[] { _osUser }.Concat(written), TimeSpan.FromSeconds(30));
+        if (cluster.OsUser is not null)
+            ChildProcess.RunChecked("chown", new[] { cluster.OsUser }.Concat(written), TimeSpan.FromSeconds(30));
         return settings;
     }
 
     /// <summary>The unprivileged OS user the server runs as when the tests run as root (null otherwise).</summary>
-    public string? OsUser => _osUser;
-    public string? BinDir { get; private set; }
+    public string? OsUser => _cluster?.OsUser;
+    public string? BinDir => _cluster?.BinDir;
     public string Host { get; }
     public int Port { get; }
     public string User { get; }
     public string Password { get; }
-    public string? LogFile { get; private set; }
-
+    public string? LogFile => _cluster?.LogFile;
     public string ConnectionString(string database = "postgres") =>
         new NpgsqlConnectionStringBuilder
         {
@@ -208,79 +174,7 @@ public sealed class PostgresCluster : IDisposable
         return ChildProcess.OnPath(name) ?? throw new InvalidOperationException($"{name} not found: install the PostgreSQL client (apt-get install postgresql-client)");
     }
 
-    private void AsServer(string program, IEnumerable<string> args, TimeSpan timeout)
-    {
-        if (_osUser is null)
-            ChildProcess.RunChecked(program, args, timeout);
-        else
-            ChildProcess.RunChecked("runuser", new[] { "-u", _osUser, "--", program }.Concat(args), timeout);
-    }
-
-    /// <summary>Whether the OS user can run the server where it is installed (it loads its libraries to print its version).</summary>
-    private static bool RunsAs(string osUser, string binDir) =>
-        ChildProcess.Run("runuser", ["-u", osUser, "--", Path.Combine(binDir, "postgres"), "--version"], TimeSpan.FromSeconds(30)).ExitCode == 0;
-
-    /// <summary>
-    /// A copy of a self-contained installation (bin, lib and share side by side, as in the pinned packages) inside
-    /// the cluster's folder, which the server's OS user owns: a checkout under /root is out of that user's reach.
-    /// </summary>
-    private string CopyInstallation(string binDir, string destination)
-    {
-        var installation = Path.GetDirectoryName(Path.GetFullPath(binDir).TrimEnd('/'))!;
-        if (!Directory.Exists(Path.Combine(installation, "lib")) || !Directory.Exists(Path.Combine(installation, "share")))
-            throw new InvalidOperationException(
-                $"the OS user {_osUser} cannot run {Path.Combine(binDir, "postgres")}: make the folders above it readable and searchable by that user");
-        // cp keeps the library symlinks the packages' install script created.
-        ChildProcess.RunChecked("cp", ["-a", installation, destination], TimeSpan.FromMinutes(2));
-        return Path.Combine(destination, Path.GetFileName(Path.GetFullPath(binDir).TrimEnd('/')));
-    }
-
-    private static bool IsRoot()
-    {
-        try
-        {
-            return File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:") && l.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static string ServerOsUser()
-    {
-        var chosen = Environment.GetEnvironmentVariable("PGPHASE_TEST_OS_USER");
-        if (!string.IsNullOrWhiteSpace(chosen))
-            return chosen;
-        var users = File.Exists("/etc/passwd") ? File.ReadAllLines("/etc/passwd").Select(l => l.Split(':')[0]).ToHashSet() : [];
-        if (users.Contains("postgres"))
-            return "postgres";
-        throw new InvalidOperationException(
-            "the tests run as root, and PostgreSQL refuses to: install the postgresql package (it creates the \"postgres\" OS user) or set PGPHASE_TEST_OS_USER to an unprivileged user");
-    }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1 || !IsThrowaway)
-            return;
-        try
-        {
-            if (_pgCtl is not null && _dataDir is not null && File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
-                AsServer(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "-t", "30", "stop"], TimeSpan.FromSeconds(60));
-        }
-        catch (Exception)
-        {
-            // Removing the directory below still frees the disk; the server dies with its data directory's lock gone.
-        }
-        try
-        {
-            if (_root is not null && Directory.Exists(_root))
-                Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _cluster?.Dispose();
 }
 
 /// <summary>How <see cref="PostgresCluster.Start"/> sets a cluster up.</summary>
