@@ -24,7 +24,7 @@ internal sealed class BackupOptionsBinder
     public Option<int?> LockWait { get; } = OptionValues.OptionalCount("--lock-wait-timeout", "Seconds to wait for a table lock before failing", 0);
     public Option<bool> Force { get; } = new("--force") { Description = "Replace an existing complete backup at the destination (never one another run is still writing)" };
     public Option<bool> SkipChecks { get; } = new("--skip-checks") { Description = "Skip the up-front reachability checks" };
-    public Option<string?> PartSize { get; } = new("--part-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
+    public Option<string?> PartSize { get; } = new("--part-size", "--s3-chunk-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
     public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = "Largest part size: caps memory at parts-in-flight x this (default 5GiB)" };
     public Option<int> MaxParts { get; } = OptionValues.Count("--max-parts", null, "The server's part limit (default 10000; Scaleway: 1000)", 1, MultipartOptions.S3MaxParts);
     public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, "Parts held in memory and uploading at once (default 4)", 1, 4);

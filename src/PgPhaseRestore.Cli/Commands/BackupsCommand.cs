@@ -10,7 +10,7 @@ internal static class BackupsCommand
     {
         var location = new Argument<string>("location") { Description = "s3://bucket/prefix or a local folder" };
         var database = new Option<string?>("--database") { Description = "Only backups of this database" };
-        var latest = new Option<bool>("--latest") { Description = "Print only the newest backup's location" };
+        var latest = new Option<bool>("--latest") { Description = "Print only the newest backup's location of each database (as Get-PgBackup -Latest)" };
         var s3 = new S3Options();
         var command = new Command("backups", "List the complete backups (those with a manifest) under a prefix or folder, newest first");
         command.Arguments.Add(location);
@@ -24,11 +24,13 @@ internal static class BackupsCommand
             {
                 if (found.Count == 0)
                     throw new InvalidOperationException($"no complete backup under {r.GetValue(location)}");
-                Console.WriteLine(found[0].Location);
+                foreach (var newest in found.GroupBy(b => b.Database).Select(g => g.First()))
+                    Console.WriteLine(newest.Location);
                 return 0;
             }
+            Console.WriteLine("completed\tdatabase\tsize\tlocation");
             foreach (var m in found)
-                Console.WriteLine($"{m.CompletedAt:u}\t{m.Database}\t{m.Size}\t{m.Location}");
+                Console.WriteLine($"{m.CompletedAt:u}\t{m.Database}\t{Engine.Storage.SizeText.Format(m.Size)}\t{m.Location}");
             return 0;
         }));
         return command;

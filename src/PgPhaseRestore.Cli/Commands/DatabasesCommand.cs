@@ -20,8 +20,17 @@ internal static class DatabasesCommand
         {
             var connection = ConnectionOptions.Read(r.GetValue(server), "SRC_");
             var filter = new DatabaseFilter { Names = r.GetValue(names) ?? [], ExcludeNames = r.GetValue(exclude) ?? [], IncludeTemplates = r.GetValue(templates) };
-            foreach (var db in await ServerDatabases.ListAsync(connection, filter, ct))
-                Console.WriteLine(r.GetValue(namesOnly) ? db.Name : $"{db.Name}\t{db.Size?.ToString() ?? "-"}\t{db.Owner}\t{db.Encoding}");
+            var found = await ServerDatabases.ListAsync(connection, filter, ct);
+            if (r.GetValue(namesOnly))
+            {
+                foreach (var db in found)
+                    Console.WriteLine(db.Name);
+                return 0;
+            }
+            // Tab-separated under a header, sizes as people read them.
+            Console.WriteLine("name\tsize\towner\tencoding");
+            foreach (var db in found)
+                Console.WriteLine($"{db.Name}\t{(db.Size is { } size ? Engine.Storage.SizeText.Format(size) : "-")}\t{db.Owner}\t{db.Encoding}");
             return 0;
         }));
         return command;

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace PgPhaseRestore.Cli.Commands;
 
 /// <summary>
-/// --quiet (no progress or messages; PGPHASE_QUIET) and --debug (pg_dump/pg_restore output and every step;
+/// --quiet (no progress or messages; PGPHASE_QUIET, or SHOW_PROGRESS=false) and --debug (pg_dump/pg_restore output and every step;
 /// PGPHASE_DEBUG). Messages go to stderr so stdout stays parseable. Secrets never reach either: the engine
 /// passes passwords through a password file and keys only to the S3 client.
 /// </summary>
@@ -20,7 +20,8 @@ internal sealed class OutputOptions
 
     public (Action<string>? Log, Action<string>? Debug, bool Quiet) Read(ParseResult r)
     {
-        bool quiet = r.GetValue(Quiet) || IsTrue("PGPHASE_QUIET");
+        // SHOW_PROGRESS=false is how the seed scripts were quietened.
+        bool quiet = r.GetValue(Quiet) || IsTrue("PGPHASE_QUIET") || Environment.GetEnvironmentVariable("SHOW_PROGRESS") is "0" or "false" or "no";
         bool debug = !quiet && (r.GetValue(Debug) || IsTrue("PGPHASE_DEBUG"));
         Action<string>? log = quiet ? null : m => Console.Error.WriteLine(m);
         Action<string>? dbg = debug ? m => Console.Error.WriteLine("debug: " + m) : null;

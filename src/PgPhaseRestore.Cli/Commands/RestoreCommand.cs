@@ -9,7 +9,9 @@ internal static class RestoreCommand
 {
     public static Command Build()
     {
-        var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key" };
+        var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key; a prefix ending in / takes the key a backup wrote there for SRC_DBNAME (BACKUP_NAME, else the newest)" };
+        var backupName = new Option<string?>("--name") { Description = "With a prefix: the backup's name, as given to backup (default: BACKUP_NAME, else the newest backup)" };
+        var skipChecks = new Option<bool>("--skip-checks") { Description = "Skip the check of the archive's size against its manifest" };
         var target = ConnectionOptions.Create("--target", "Target database: libpq string or URI (default: DST_PG*/DST_DBNAME, then PG* variables)");
         var phases = OptionValues.Numbers("--phase", "Run only this phase (1 schema, 2 indexes, 3 data, 4 post-data); repeatable", 1, 4);
         var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };
@@ -38,7 +40,7 @@ internal static class RestoreCommand
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts, backupName, skipChecks })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -49,7 +51,10 @@ internal static class RestoreCommand
             var planOptions = plan.Read(r);
             var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
-            var restorePlan = await ArchivePlanning.PlanAsync(r.GetValue(source)!, planOptions, s3.Read(r), ct, targetInfo, from);
+            // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
+            var archivePath = await Engine.Backup.BackupCatalog.ResolveAsync(r.GetValue(source)!, Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database,
+                r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), s3.Read(r), ct);
+            var restorePlan = await ArchivePlanning.PlanAsync(archivePath, planOptions, s3.Read(r), ct, targetInfo, from);
             var options = new RestoreOptions
             {
                 Target = targetInfo,
@@ -71,6 +76,7 @@ internal static class RestoreCommand
                 AllowPooler = r.GetValue(allowPooler),
                 SplitTableSize = r.GetValue(splitSize) is { } size ? PgPhaseRestore.Engine.Storage.SizeText.Parse(size) : RestoreOptions.DefaultSplitTableSize,
                 Storage = s3.Read(r),
+                SkipChecks = r.GetValue(skipChecks),
             };
             options.Validate();
             var (log, debug, quiet) = output.Read(r);

@@ -10,6 +10,24 @@ namespace PgPhaseRestore.Engine.Backup;
 /// </summary>
 public static class BackupCatalog
 {
+    /// <summary>
+    /// The archive a restore reads: <paramref name="location"/> itself, or, when it is a prefix or folder (ending in
+    /// a slash), the key a backup of <paramref name="database"/> named <paramref name="backupName"/> was written to
+    /// (the same rule as the backup's), else the newest complete backup of that database there.
+    /// </summary>
+    public static async Task<string> ResolveAsync(string location, string? database, string? backupName, S3Settings? s3, CancellationToken ct)
+    {
+        if (!location.EndsWith('/') && !location.EndsWith(Path.DirectorySeparatorChar))
+            return location;
+        if (string.IsNullOrWhiteSpace(database))
+            throw new ArgumentException($"{location} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)");
+        if (!string.IsNullOrWhiteSpace(backupName))
+            return BackupRunner.ResolveDestination(location, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow);
+        var prefix = BackupRunner.ResolveDestination(location, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1];
+        var found = await ListAsync(prefix, database, s3, ct).ConfigureAwait(false);
+        return found.Count > 0 ? found[0].Location : throw new ArgumentException($"no complete backup of \"{database}\" under {prefix}");
+    }
+
     public static async Task<IReadOnlyList<BackupManifest>> ListAsync(string location, string? database, S3Settings? s3, CancellationToken ct)
     {
         var found = new List<BackupManifest>();

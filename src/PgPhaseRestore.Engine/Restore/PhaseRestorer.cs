@@ -48,6 +48,8 @@ public sealed class PhaseRestorer
         using var client = storage is null ? null : S3ClientFactory.Create(storage);
         var feed = await ArchiveCheck.RunAsync(archive, client, storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
 
+        if (!_options.Resume)
+            await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
         if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
             Log($"created database \"{target.Database}\"");
 

@@ -59,6 +59,8 @@ public enum RestoreFailure
     StaleSessions,
     /// <summary>The target holds part of a phase that should be all or nothing.</summary>
     PartialPhase,
+    /// <summary>The archive's owners cannot be set on the target by the restoring role.</summary>
+    Ownership,
 }
 
 /// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>

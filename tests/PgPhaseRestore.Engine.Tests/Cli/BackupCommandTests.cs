@@ -192,4 +192,34 @@ public sealed class BackupCommandTests
             Assert.Equal(DatabaseContents.Fingerprint(Cluster, name), DatabaseContents.Fingerprint(Cluster, name + "_restored"));
         }
     }
+
+    [Fact]
+    public void Restore_from_a_prefix_takes_the_key_the_backup_wrote_for_SRC_DBNAME_and_BACKUP_NAME_or_the_newest()
+    {
+        var db = Cluster.CreateDatabase("seed");
+        Cluster.Execute(db, "CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 100)");
+        var bucket = S3.CreateBucket("seed");
+        var env = Environment(db);
+        env["BACKUP_NAME"] = "monday";
+        Assert.Equal(0, PgPhaseCli.Run(env, "backup", "--to", $"s3://{bucket}/nightly/", "--quiet").ExitCode);
+        Cluster.Execute(db, "INSERT INTO items SELECT generate_series(101, 250)");
+        env["BACKUP_NAME"] = "tuesday";
+        Assert.Equal(0, PgPhaseCli.Run(env, "backup", "--to", $"s3://{bucket}/nightly/", "--quiet").ExitCode);
+
+        // As the seed scripts did: the key is <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
+        env["BACKUP_NAME"] = "monday";
+        env["DST_DBNAME"] = db + "_mon";
+        var monday = PgPhaseCli.Run(env, "restore", $"s3://{bucket}/nightly/", "--create", "--skip-checks");
+        Assert.True(monday.ExitCode == 0, monday.StdErr);
+        Assert.Equal(100L, Cluster.Scalar<long>(db + "_mon", "SELECT count(*) FROM items"));
+
+        // Without a name, the newest backup of that database; SHOW_PROGRESS=false keeps it quiet.
+        env["BACKUP_NAME"] = null;
+        env["DST_DBNAME"] = db + "_new";
+        env["SHOW_PROGRESS"] = "false";
+        var newest = PgPhaseCli.Run(env, "restore", $"s3://{bucket}/nightly/", "--create");
+        Assert.True(newest.ExitCode == 0, newest.StdErr);
+        Assert.DoesNotContain("phase 3 Data:", newest.StdErr);
+        Assert.Equal(250L, Cluster.Scalar<long>(db + "_new", "SELECT count(*) FROM items"));
+    }
 }

@@ -55,6 +55,20 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
     }
 
     [Fact]
+    public void Keeping_ownership_as_a_role_without_superuser_is_refused_with_the_fix_before_anything_is_created()
+    {
+        var target = _f.NewTargetName("owner");
+        var r = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--create", "--journal", _dir.File("owner.json"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"{_f.Restorer} is not a superuser and not a member of \"{_f.Cluster.User}\"", r.StdErr);
+        Assert.Contains("Restore without ownership", r.StdErr);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
+
+        var restored = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--create", "--no-owner", "--journal", _dir.File("owner.json"));
+        Assert.True(restored.ExitCode == 0, restored.StdErr);
+    }
+
+    [Fact]
     public void Sigterm_stops_pg_restore_and_resume_completes_the_restore()
     {
         var target = _f.NewTargetName("term");
