@@ -60,9 +60,7 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
         Assert.Same(engineContext, AssemblyLoadContext.GetLoadContext(sdkInUse));
 
         // And Npgsql, for a connection string, from the same private folder.
-        var info = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!
-            .GetMethod("Parse")!.Invoke(null, ["host=db.example.com dbname=app user=u", null])!;
-        var npgsqlString = (string)info.GetType().GetMethod("ToNpgsqlConnectionString")!.Invoke(info, ["test"])!;
+        var npgsqlString = NpgsqlConnectionString(engine, "host=db.example.com dbname=app user=u");
         Assert.Contains("Host=db.example.com", npgsqlString);
         Assert.Contains(engineContext.Assemblies, a => a.GetName().Name == "Npgsql");
         Assert.DoesNotContain(session.Assemblies, a => a.GetName().Name is "Npgsql" or "AWSSDK.S3");
@@ -88,9 +86,7 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
         Assert.Equal("PgPhaseRestore.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
         Assert.Same(isolation.GetProperty("Context")!.GetValue(null), AssemblyLoadContext.GetLoadContext(engine));
         // Engine code runs: a connection string parsed by the engine, with Npgsql from the private folder.
-        var info = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!
-            .GetMethod("Parse")!.Invoke(null, ["host=db.example.com dbname=app", null])!;
-        Assert.Contains("Host=db.example.com", (string)info.GetType().GetMethod("ToNpgsqlConnectionString")!.Invoke(info, ["test"])!);
+        Assert.Contains("Host=db.example.com", NpgsqlConnectionString(engine, "host=db.example.com dbname=app"));
     }
 
     /// <summary>After the last removal nothing answers for the engine: the unhooking is real, not a no-op.</summary>
@@ -132,6 +128,18 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
         var cmdlets = session.LoadFromAssemblyPath(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll"));
         return (session, cmdlets.GetType("PgPhaseRestore.PowerShell.Loading.DependencyIsolation", throwOnError: true)!);
     }
+
+    /// <summary>Engine code that needs Npgsql, called by reflection; optional parameters keep their defaults as the engine grows them.</summary>
+    private static string NpgsqlConnectionString(Assembly engine, string conninfo)
+    {
+        var parse = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!.GetMethod("Parse")!;
+        var info = parse.Invoke(null, WithDefaults(parse, conninfo))!;
+        var toNpgsql = info.GetType().GetMethod("ToNpgsqlConnectionString")!;
+        return (string)toNpgsql.Invoke(info, WithDefaults(toNpgsql, "test"))!;
+    }
+
+    private static object?[] WithDefaults(MethodInfo method, object first) =>
+        [first, .. method.GetParameters().Skip(1).Select(p => p.HasDefaultValue ? p.DefaultValue : Type.Missing)];
 
     private static void Invoke(Type isolation, string method) => isolation.GetMethod(method, Type.EmptyTypes)!.Invoke(null, null);
 
