@@ -8,14 +8,18 @@
     Test     runs the xunit suites (dotnet test), then the Pester tests in tests/Pester against the built module.
     Demo     runs `pgphase demo` through the built command-line host: a throwaway cluster, a sample database,
              backup, four-phase restores beside plain pg_restore, verification, clean-up.
+    Pester   runs only the Pester tests against the built module (after Build), in a fresh pwsh process, and
+             ends with one line "Pester - Failed: N, Passed: N, Skipped: N, Total: N".
 .EXAMPLE
     ./build.ps1 -Task Build, Test
 .EXAMPLE
     ./build.ps1 -Task Demo -DemoArguments '--rows', '1000000'
+.EXAMPLE
+    ./build.ps1 -Task Build, Pester -Configuration Debug
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Pester')]
     [string[]] $Task = @('Build', 'Test'),
 
     [ValidateSet('Debug', 'Release')]
@@ -46,18 +50,27 @@ if ('Build' -in $Task) {
 
 if ('Test' -in $Task) {
     Invoke-Native dotnet @('test', (Join-Path $root 'PgPhaseRestore.PowerShell.sln'), '-c', $Configuration)
+}
+
+if ('Test' -in $Task -or 'Pester' -in $Task) {
+    if (-not (Test-Path (Join-Path $moduleDir 'PgPhaseRestore.psd1'))) {
+        throw "No module in $moduleDir to test: ./build.ps1 -Task Build first"
+    }
     if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
         throw 'Pester 5 is required for the module tests: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
     }
-    # A fresh process, so the module under test is the one just built.
-    Invoke-Native pwsh @('-NoProfile', '-Command', @"
+    # A fresh process, so the module under test is the one just built. The closing line has the form of dotnet
+    # test's summary, so that one count can cover both (.ci/run adds them up).
+    Invoke-Native pwsh @('-NoProfile', '-NonInteractive', '-Command', @"
 Import-Module Pester -MinimumVersion 5.0.0
 `$config = New-PesterConfiguration
 `$config.Run.Path = '$(Join-Path $root 'tests/Pester')'
-`$config.Run.Exit = `$true
+`$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
 `$env:PGPHASE_MODULE_PATH = '$moduleDir'
-Invoke-Pester -Configuration `$config
+`$result = Invoke-Pester -Configuration `$config
+'Pester - Failed: {0}, Passed: {1}, Skipped: {2}, Total: {3}' -f `$result.FailedCount, `$result.PassedCount, (`$result.SkippedCount + `$result.NotRunCount), `$result.TotalCount
+if (`$result.Result -ne 'Passed') { exit 1 }
 "@)
 }
 

@@ -119,6 +119,8 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [InlineData("Copy-PgDatabase", "Database", "DatabaseNameCompleter")]
     [InlineData("Switch-PgDatabase", "Database", "DatabaseNameCompleter")]
     [InlineData("Switch-PgDatabase", "Replacement", "DatabaseNameCompleter")]
+    [InlineData("Invoke-PgPhaseRestore", "TargetDatabase", "DatabaseNameCompleter")]
+    [InlineData("Copy-PgDatabase", "TargetDatabase", "DatabaseNameCompleter")]
     public void Parameters_complete_their_values(string cmdlet, string parameter, string completer)
     {
         var p = _m.Parameters(_m.Cmdlets[cmdlet]).Single(x => x.Name == parameter);
@@ -130,7 +132,7 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void Strategies_and_formats_complete_as_enums()
     {
-        foreach (var (cmdlet, parameter) in new[] { ("Split-PgRestorePhases", "Strategy"), ("Copy-PgDatabase", "Strategy"), ("Backup-PgDatabase", "Format"), ("Backup-PgDatabase", "S3Compatibility") })
+        foreach (var (cmdlet, parameter) in new[] { ("Split-PgRestorePhases", "Strategy"), ("Invoke-PgPhaseRestore", "Strategy"), ("Copy-PgDatabase", "Strategy"), ("Backup-PgDatabase", "Format"), ("Copy-PgDatabase", "Format"), ("Backup-PgDatabase", "S3Compatibility") })
             Assert.True(_m.Parameters(_m.Cmdlets[cmdlet]).Single(x => x.Name == parameter).PropertyType.IsEnum, $"{cmdlet} -{parameter}");
     }
 

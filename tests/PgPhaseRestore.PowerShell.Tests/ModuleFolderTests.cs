@@ -60,14 +60,88 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
         Assert.Same(engineContext, AssemblyLoadContext.GetLoadContext(sdkInUse));
 
         // And Npgsql, for a connection string, from the same private folder.
-        var info = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!
-            .GetMethod("Parse")!.Invoke(null, ["host=db.example.com dbname=app user=u", null])!;
-        var npgsqlString = (string)info.GetType().GetMethod("ToNpgsqlConnectionString")!.Invoke(info, ["test"])!;
+        var npgsqlString = NpgsqlConnectionString(engine, "host=db.example.com dbname=app user=u");
         Assert.Contains("Host=db.example.com", npgsqlString);
         Assert.Contains(engineContext.Assemblies, a => a.GetName().Name == "Npgsql");
         Assert.DoesNotContain(session.Assemblies, a => a.GetName().Name is "Npgsql" or "AWSSDK.S3");
         Assert.Same(otherModulesSdk, session.Assemblies.Single(a => a.GetName().Name == "AWSSDK.Core"));
     }
+
+    /// <summary>
+    /// Remove-Module then Import-Module in one session: OnRemove unregisters, OnImport registers again, and the engine
+    /// must resolve afterwards. The private context outlives the removal, which once made the second Register return
+    /// before hooking the resolver back.
+    /// </summary>
+    [Fact]
+    public void Register_Unregister_Register_then_the_engine_resolves()
+    {
+        var (session, isolation) = LoadModuleIntoNewSession("reimport");
+        Invoke(isolation, "Register");
+        Invoke(isolation, "Unregister");
+        Assert.False((bool)isolation.GetProperty("IsRegistered")!.GetValue(null)!);
+        Invoke(isolation, "Register");
+        Assert.True((bool)isolation.GetProperty("IsRegistered")!.GetValue(null)!);
+
+        var engine = session.LoadFromAssemblyName(new AssemblyName("PgPhaseRestore.Engine"));
+        Assert.Equal("PgPhaseRestore.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
+        Assert.Same(isolation.GetProperty("Context")!.GetValue(null), AssemblyLoadContext.GetLoadContext(engine));
+        // Engine code runs: a connection string parsed by the engine, with Npgsql from the private folder.
+        Assert.Contains("Host=db.example.com", NpgsqlConnectionString(engine, "host=db.example.com dbname=app"));
+    }
+
+    /// <summary>After the last removal nothing answers for the engine: the unhooking is real, not a no-op.</summary>
+    [Fact]
+    public void After_the_last_Unregister_the_engine_is_not_answered()
+    {
+        var (session, isolation) = LoadModuleIntoNewSession("removed");
+        Invoke(isolation, "Register");
+        Invoke(isolation, "Unregister");
+        Assert.Throws<FileNotFoundException>(() => session.LoadFromAssemblyName(new AssemblyName("PgPhaseRestore.Engine")));
+    }
+
+    /// <summary>
+    /// ForEach-Object -Parallel: every runspace imports the module (one Register each) and may remove it; one runspace
+    /// removing it must not take the engine from the others still running.
+    /// </summary>
+    [Fact]
+    public void Imports_in_many_runspaces_keep_the_engine_until_the_last_removal()
+    {
+        var (session, isolation) = LoadModuleIntoNewSession("parallel");
+        Parallel.For(0, 8, _ => Invoke(isolation, "Register"));
+        Parallel.For(0, 7, _ => Invoke(isolation, "Unregister"));
+        Assert.True((bool)isolation.GetProperty("IsRegistered")!.GetValue(null)!);
+        var engine = session.LoadFromAssemblyName(new AssemblyName("PgPhaseRestore.Engine"));
+        Assert.Equal("PgPhaseRestore.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
+
+        Invoke(isolation, "Unregister");
+        Assert.False((bool)isolation.GetProperty("IsRegistered")!.GetValue(null)!);
+        // An extra removal (a runspace closing after Remove-Module) is harmless, and the next import works.
+        Invoke(isolation, "Unregister");
+        Invoke(isolation, "Register");
+        Assert.True((bool)isolation.GetProperty("IsRegistered")!.GetValue(null)!);
+    }
+
+    /// <summary>The cmdlet assembly in a fresh context of its own, as a new process would load it: its statics start empty.</summary>
+    private (AssemblyLoadContext Session, Type Isolation) LoadModuleIntoNewSession(string name)
+    {
+        var session = new AssemblyLoadContext(name, isCollectible: true);
+        var cmdlets = session.LoadFromAssemblyPath(Path.Combine(_f.Folder, "PgPhaseRestore.PowerShell.dll"));
+        return (session, cmdlets.GetType("PgPhaseRestore.PowerShell.Loading.DependencyIsolation", throwOnError: true)!);
+    }
+
+    /// <summary>Engine code that needs Npgsql, called by reflection; optional parameters keep their defaults as the engine grows them.</summary>
+    private static string NpgsqlConnectionString(Assembly engine, string conninfo)
+    {
+        var parse = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!.GetMethod("Parse")!;
+        var info = parse.Invoke(null, WithDefaults(parse, conninfo))!;
+        var toNpgsql = info.GetType().GetMethod("ToNpgsqlConnectionString")!;
+        return (string)toNpgsql.Invoke(info, WithDefaults(toNpgsql, "test"))!;
+    }
+
+    private static object?[] WithDefaults(MethodInfo method, object first) =>
+        [first, .. method.GetParameters().Skip(1).Select(p => p.HasDefaultValue ? p.DefaultValue : Type.Missing)];
+
+    private static void Invoke(Type isolation, string method) => isolation.GetMethod(method, Type.EmptyTypes)!.Invoke(null, null);
 
     [Fact]
     public void Help_covers_every_cmdlet_and_parameter_with_examples()

@@ -35,6 +35,17 @@ string Text(XElement? element) => element is null ? "" :
         _ => "",
     })), @"\s+", " ").Trim();
 
+// <inheritdoc cref="..."/> is left to tools by the compiler: a parameter declared alike on two cmdlets (whose one base
+// class is taken) borrows its text from the declaration it repeats.
+XElement? Doc(string id, int depth = 0)
+{
+    if (!docs.TryGetValue(id, out var member))
+        return null;
+    if (member.Element("summary") is null && member.Element("inheritdoc")?.Attribute("cref") is { } cref && depth < 4)
+        return Doc(cref.Value, depth + 1);
+    return member;
+}
+
 XElement Paragraphs(string text) => new(maml + "description", new XElement(maml + "para", text));
 
 CustomAttributeData? Attr(MemberInfo m, string name) => m.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.Name == name);
@@ -63,8 +74,7 @@ foreach (var type in assembly.GetTypes().Where(t => Attr(t, "CmdletAttribute") i
         if (attrs.Count == 0)
             continue;
         var declaring = p.DeclaringType!.FullName;
-        docs.TryGetValue($"P:{declaring}.{p.Name}", out var pDoc);
-        var text = Text(pDoc?.Element("summary"));
+        var text = Text(Doc($"P:{declaring}.{p.Name}")?.Element("summary"));
         if (text.Length == 0)
             problems.Add($"{name} -{p.Name}: no summary");
         bool mandatory = attrs.Any(a => Named(a, "Mandatory") is true);

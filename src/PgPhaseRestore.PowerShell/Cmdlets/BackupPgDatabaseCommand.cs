@@ -11,16 +11,16 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// that database and the pipeline goes on with the next.
 /// </summary>
 /// <example>
-/// <code>Backup-PgDatabase -Source 'host=db.example.com dbname=app' -Credential $cred -Destination 's3://backups/app/2026-11-21.dump' -S3Region eu-west-1</code>
+/// <code>Backup-PgDatabase -SourceConnection 'host=db.example.com dbname=app' -SourceCredential $cred -Path 's3://backups/app/2026-11-21.dump' -Region eu-west-1</code>
 /// <para>Streams pg_dump's output into a multipart upload; the manifest is written once the object is verified.</para>
 /// </example>
 /// <example>
-/// <code>Backup-PgDatabase -Source 'host=db.example.com dbname=app' -Credential $cred -Destination ./backups/app -Format Directory -DumpJobs 4</code>
+/// <code>Backup-PgDatabase -SourceConnection 'host=db.example.com dbname=app' -SourceCredential $cred -Path ./backups/app -Format Directory -DumpJobs 4</code>
 /// <para>A directory-format backup dumped with four parallel jobs.</para>
 /// </example>
 /// <example>
-/// <code>Get-PgDatabase -Server 'host=db.example.com' -Credential $cred | Backup-PgDatabase -Destination 's3://backups/nightly/' -Credential $cred -S3Endpoint 'https://minio.example.com' -S3ForcePathStyle -S3Credential $s3</code>
-/// <para>Every database to an S3-compatible server: s3://backups/nightly/DATABASE/UTC-TIME.dump.</para>
+/// <code>Get-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred | Backup-PgDatabase -Path 's3://backups/nightly/' -SourceCredential $cred -S3Endpoint 'https://minio.example.com' -S3ForcePathStyle -AccessKey $accessKey -SecretKey $secretKey</code>
+/// <para>Every database to an S3-compatible server: s3://backups/nightly/DATABASE/UTC-TIME.dump. $secretKey is a SecureString (Read-Host -AsSecureString, or a secret vault).</para>
 /// </example>
 [Cmdlet(VerbsData.Backup, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(BackupManifest))]
@@ -39,7 +39,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         }
         catch (ArgumentException ex)
         {
-            WriteError(ErrorRecords.From(ex, Source));
+            WriteError(ErrorRecords.From(ex, SourceConnection));
             return;
         }
         var database = options.Source.Database ?? "(no database)";

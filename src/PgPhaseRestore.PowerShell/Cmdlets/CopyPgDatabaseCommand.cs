@@ -1,72 +1,135 @@
-using System.Collections;
 using System.Management.Automation;
 using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Copy;
-using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.PowerShell.Completers;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Copies a database in one command: a backup to -Destination (kept, with its manifest), then the
-/// four-phase restore of that backup into -Target.
+/// Copies a database in one command: a backup to -Path (kept, with its manifest), then the four-phase restore of
+/// that backup into -TargetConnection. The restore takes every setting Invoke-PgPhaseRestore takes; the backup every
+/// setting of Backup-PgDatabase.
 /// </summary>
 /// <example>
-/// <code>Copy-PgDatabase -Source 'host=prod.example.com dbname=app' -Credential $src -Destination 's3://backups/moves/' -Target 'host=new.example.com' -TargetDatabase app -TargetCredential $dst -CreateDatabase -NoOwner</code>
+/// <code>Copy-PgDatabase -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -Path 's3://backups/moves/' -TargetConnection 'host=new.example.com' -TargetDatabase app -TargetCredential $dst -CreateDatabase -NoOwner</code>
 /// <para>Backs app up into the bucket, then restores that backup in four phases on the new server.</para>
+/// </example>
+/// <example>
+/// <code>Get-PgDatabase -ServerConnection 'host=prod.example.com' -ServerCredential $src -Name 'shop_*' | Copy-PgDatabase -Path ./moves/ -SourceCredential $src -TargetConnection 'host=new.example.com' -TargetCredential $dst -CreateDatabase -NoOwner -Strategy Auto -MemoryBudget 1GB -Jobs 2</code>
+/// <para>Every shop database to the new server under its own name, each index built early or late as the backup's manifest sizes allow.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Copy, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CopyResult))]
-public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
+public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParameters
 {
-    /// <summary>The target server or database as a libpq string or URI.</summary>
-    [Parameter(Mandatory = true)]
+    // The backup side repeats PgBackupCmdletBase's declarations (this class already has its one base, the restore
+    // side); a contract test holds them identical but for the aliases that name no endpoint (-Credential,
+    // -ConnectionString), which a cmdlet with two endpoints does not take.
+
+    /// <inheritdoc cref="PgBackupCmdletBase.SourceConnection"/>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Source")]
     [ValidateNotNullOrEmpty]
-    public string Target { get; set; } = "";
+    public string SourceConnection { get; set; } = "";
 
-    /// <summary>Name of the new database (default: the dbname in -Target, then the source database's name).</summary>
-    [Parameter]
-    public string? TargetDatabase { get; set; }
+    /// <inheritdoc cref="PgBackupCmdletBase.Database"/>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "DatabaseName")]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
+    public string? Database { get; set; }
 
-    /// <summary>User name and password for the target server.</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.SourceCredential"/>
     [Parameter]
     [Credential]
-    public PSCredential? TargetCredential { get; set; }
+    public PSCredential? SourceCredential { get; set; }
 
-    /// <summary>Create the target database when it does not exist (needs only CREATEDB).</summary>
+    /// <summary>User name and password for the target.</summary>
     [Parameter]
-    public SwitchParameter CreateDatabase { get; set; }
+    [Credential]
+    public override PSCredential? TargetCredential { get; set; }
 
-    /// <summary>Do not restore object ownership: objects belong to the restoring user (needed without superuser).</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.Path"/>
+    [Parameter(Mandatory = true, Position = 1)]
+    [Alias("Destination", "To")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <inheritdoc cref="PgBackupCmdletBase.BackupName"/>
     [Parameter]
-    public SwitchParameter NoOwner { get; set; }
+    public string? BackupName { get; set; }
 
-    /// <summary>Leave out grants and default privileges.</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.Format"/>
     [Parameter]
-    public SwitchParameter SkipPrivileges { get; set; }
+    public BackupFormat Format { get; set; } = BackupFormat.Custom;
 
-    /// <summary>PreCreate (default: indexes exist before the data arrives) or Standard (pg_restore's order).</summary>
-    [Parameter]
-    public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
-
-    /// <summary>Parallel jobs for the data phase (local archives only; a bucket streams through one pg_restore).</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.DumpJobs"/>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int Jobs { get; set; } = 1;
+    public int DumpJobs { get; set; } = 1;
 
-    /// <summary>Session settings for every restore connection, e.g. @{ synchronous_commit = 'off' }.</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.Compression"/>
     [Parameter]
-    public Hashtable? SessionSetting { get; set; }
+    public string? Compression { get; set; }
 
-    /// <summary>Replace an existing complete backup at the destination; never one that another run is still writing.</summary>
+    /// <inheritdoc cref="PgBackupCmdletBase.Schema"/>
+    [Parameter]
+    public string[] Schema { get; set; } = [];
+
+    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeSchema"/>
+    [Parameter]
+    public string[] ExcludeSchema { get; set; } = [];
+
+    /// <inheritdoc cref="PgBackupCmdletBase.Table"/>
+    [Parameter]
+    public string[] Table { get; set; } = [];
+
+    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTable"/>
+    [Parameter]
+    public string[] ExcludeTable { get; set; } = [];
+
+    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTableData"/>
+    [Parameter]
+    public string[] ExcludeTableData { get; set; } = [];
+
+    /// <inheritdoc cref="PgBackupCmdletBase.LockWaitTimeout"/>
+    [Parameter]
+    public TimeSpan? LockWaitTimeout { get; set; }
+
+    /// <inheritdoc cref="PgBackupCmdletBase.SkipChecks"/>
+    [Parameter]
+    public SwitchParameter SkipChecks { get; set; }
+
+    /// <inheritdoc cref="PgBackupCmdletBase.PgDumpPath"/>
+    [Parameter]
+    public string? PgDumpPath { get; set; }
+
+    /// <inheritdoc cref="PgBackupCmdletBase.PartSize"/>
+    [Parameter]
+    [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
+    public long PartSize { get; set; } = new MultipartOptions().InitialPartSize;
+
+    /// <inheritdoc cref="PgBackupCmdletBase.MaxPartSize"/>
+    [Parameter]
+    [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
+    public long MaxPartSize { get; set; } = MultipartOptions.S3MaxPartSize;
+
+    /// <inheritdoc cref="PgBackupCmdletBase.MaxParts"/>
+    [Parameter]
+    [ValidateRange(1, MultipartOptions.S3MaxParts)]
+    public int MaxParts { get; set; } = MultipartOptions.S3MaxParts;
+
+    /// <inheritdoc cref="PgBackupCmdletBase.PartsInFlight"/>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int PartsInFlight { get; set; } = 4;
+
+    /// <summary>Replace an existing complete backup at -Path; never one that another run is still writing.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
-
-    /// <summary>Go on through a transaction-mode pooler (PgBouncer and the like), without the one-restore-at-a-time lock.</summary>
-    [Parameter]
-    public SwitchParameter AllowPooler { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -74,41 +137,28 @@ public sealed class CopyPgDatabaseCommand : PgBackupCmdletBase
         RestoreOptions restore;
         try
         {
-            backup = BuildBackupOptions(Force.IsPresent);
-            var target = Connections.From(Target, TargetCredential);
-            var name = TargetDatabase ?? target.Database ?? backup.Source.Database;
-            target = target.WithDatabase(name!);
-            restore = new RestoreOptions
-            {
-                Target = target,
-                CreateDatabase = CreateDatabase.IsPresent,
-                NoOwner = NoOwner.IsPresent,
-                NoPrivileges = SkipPrivileges.IsPresent,
-                Jobs = Jobs,
-                SessionSettings = SessionSettings.From(SessionSetting),
-                Storage = backup.Storage,
-                AllowPooler = AllowPooler.IsPresent,
-            };
+            backup = BackupParameters.ToOptions(this, S3, ResolveLocation, Force.IsPresent);
+            // The copy keeps the source database's name unless -TargetDatabase or the target string names another.
+            restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database), backup.Storage);
         }
         catch (ArgumentException ex)
         {
-            WriteError(ErrorRecords.From(ex, Source));
+            WriteError(ErrorRecords.From(ex, SourceConnection));
             return;
         }
         if (!ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}"))
             return;
 
-        var plan = new PlanOptions { Strategy = Strategy, SkipPrivileges = SkipPrivileges.IsPresent };
-        var backupProgress = new CallbackProgress<BackupProgress>(p => OnPipeline(() => WriteProgress(BackupProgressRecord(p))));
+        var backupProgress = new CallbackProgress<BackupProgress>(p => OnPipeline(() => WriteProgress(BackupParameters.ProgressRecord(p))));
         var restoreProgress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(
             new ProgressRecord(2, $"Restoring into {restore.Target}", $"phase {p.Phase} of 4: {p.PhaseName}")
             {
-                PercentComplete = Math.Min(100, (p.Phase - 1) * 25 + p.PercentComplete / 4),
+                PercentComplete = OverallPercent(p),
                 CurrentOperation = p.Activity,
             })));
         try
         {
-            var result = RunEngine(ct => DatabaseCopy.RunAsync(backup, plan, restore, backupProgress, restoreProgress,
+            var result = RunEngine(ct => DatabaseCopy.RunAsync(backup, BuildPlanOptions(), restore, backupProgress, restoreProgress,
                 m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
             WriteObject(result);
             foreach (var phase in result.Phases)

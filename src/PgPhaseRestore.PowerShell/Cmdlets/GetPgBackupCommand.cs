@@ -13,7 +13,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <para>The newest complete backup of each database under the prefix.</para>
 /// </example>
 /// <example>
-/// <code>Get-PgBackup -Path ./backups -Database app | Select-Object -First 1 | Split-PgRestorePhases | Invoke-PgPhaseRestore -Target 'host=staging.example.com dbname=app' -Credential $cred -CreateDatabase -NoOwner</code>
+/// <code>Get-PgBackup -Path ./backups -Database app | Select-Object -First 1 | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection 'host=staging.example.com dbname=app' -TargetCredential $cred -CreateDatabase -NoOwner</code>
 /// <para>Restores the newest local backup of app in four phases.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "PgBackup")]
@@ -38,7 +38,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     protected override void ProcessRecord()
     {
         var location = ResolveLocation(Path);
-        var s3 = BuildS3Settings();
+        var s3 = S3;
         try
         {
             var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, s3, ct));

@@ -10,11 +10,11 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// Each result binds by property name to Backup-PgDatabase and Copy-PgDatabase.
 /// </summary>
 /// <example>
-/// <code>Get-PgDatabase -Server 'host=db.example.com sslmode=require' -Credential (Get-Credential)</code>
+/// <code>Get-PgDatabase -ServerConnection 'host=db.example.com sslmode=require' -ServerCredential (Get-Credential)</code>
 /// <para>Lists the databases a user may connect to, with their sizes and owners.</para>
 /// </example>
 /// <example>
-/// <code>Get-PgDatabase -Server 'host=db.example.com' -Credential $cred -Exclude 'rdsadmin','postgres' | Backup-PgDatabase -Destination 's3://backups/nightly/' -Credential $cred</code>
+/// <code>Get-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Exclude 'rdsadmin','postgres' | Backup-PgDatabase -Path 's3://backups/nightly/' -SourceCredential $cred</code>
 /// <para>Backs up every database of the server, each to its own key.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "PgDatabase")]
@@ -33,15 +33,16 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[] Exclude { get; set; } = [];
 
-    /// <summary>The server as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
+    /// <summary>The server as a libpq string or URI (PG* variables fill the rest). No password here: use -ServerCredential.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Source", "ConnectionString")]
-    public string? Server { get; set; }
+    [Alias("Server", "Source", "ConnectionString")]
+    public string? ServerConnection { get; set; }
 
     /// <summary>User name and password for the server.</summary>
     [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    [Alias("Credential")]
+    public PSCredential? ServerCredential { get; set; }
 
     /// <summary>Also list templates and databases that refuse connections (they cannot be backed up).</summary>
     [Parameter]
@@ -49,7 +50,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
 
     protected override void ProcessRecord()
     {
-        var server = Connections.From(Server, Credential);
+        var server = Connections.From(ServerConnection, ServerCredential);
         var filter = new DatabaseFilter { Names = Name, ExcludeNames = Exclude, IncludeTemplates = IncludeTemplates.IsPresent };
         try
         {

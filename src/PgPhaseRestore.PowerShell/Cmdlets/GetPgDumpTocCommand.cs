@@ -33,7 +33,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
 
     /// <summary>Archive locations: paths, directory-format folders or s3:// URIs.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "Location", "Uri", "Source")]
+    [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
@@ -47,7 +47,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
 
     protected override void ProcessRecord()
     {
-        var s3 = BuildS3Settings();
+        var s3 = S3;
         foreach (var location in Path)
         {
             var resolved = ResolveLocation(location);

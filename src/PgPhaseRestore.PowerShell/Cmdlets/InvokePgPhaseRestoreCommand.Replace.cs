@@ -11,7 +11,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 public sealed partial class InvokePgPhaseRestoreCommand
 {
     /// <summary>
-    /// Targeted rollback: restore into a side database beside the -Target database, verify it against the archive,
+    /// Targeted rollback: restore into a side database beside the target database, verify it against the archive,
     /// and only then swap it in; the target moves to &lt;name&gt;__before_&lt;UTC time&gt;. Any failure leaves the target untouched.
     /// </summary>
     [Parameter]
@@ -30,7 +30,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
     {
         var options = new ReplaceOptions
         {
-            Restore = BuildRestoreOptions(target, force: false),
+            Restore = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
             SideDatabase = SideDatabase,
             Force = Force.IsPresent,
             SkipRowCounts = SkipRowCount.IsPresent,
@@ -51,7 +51,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(
             new ProgressRecord(1, $"Replacing \"{plan.Database}\" from {plan.Archive}", $"phase {p.Phase} of 4 into \"{plan.SideDatabase}\": {p.PhaseName}")
             {
-                PercentComplete = Math.Min(100, (p.Phase - 1) * 25 + p.PercentComplete / 4),
+                PercentComplete = OverallPercent(p),
                 CurrentOperation = p.Activity,
             })));
         ReplaceResult result;

@@ -1,6 +1,6 @@
-using System.Collections;
 using System.Management.Automation;
 using PgPhaseRestore.Engine;
+using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.PowerShell.Completers;
@@ -9,62 +9,63 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Runs restore phases into a target database with pg_restore: all four, or the ones chosen with -Phase,
-/// from phase objects on the pipeline or straight from an archive path. One result object per phase.
+/// Runs restore phases into a target database with pg_restore: all four, or the ones chosen with -Phase, from phase
+/// objects or archives on the pipeline, or straight from an archive path. One result object per phase.
 /// </summary>
 /// <example>
-/// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -CreateDatabase -NoOwner</code>
+/// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred -CreateDatabase -NoOwner</code>
 /// <para>All four phases into a new database, as a user with CREATEDB only.</para>
 /// </example>
 /// <example>
-/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -Resume</code>
+/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred -Resume</code>
 /// <para>Continues an interrupted restore from its first unfinished step.</para>
 /// </example>
 /// <example>
-/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -Target 'host=db.example.com dbname=app_copy' -Credential $cred -Phase 3 -WhatIf</code>
+/// <code>Split-PgRestorePhases -Path ./nightly.dump | Invoke-PgPhaseRestore -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred -Phase 3 -WhatIf</code>
 /// <para>Shows what running only the data phase would do.</para>
 /// </example>
 /// <example>
-/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -Target 'host=db.example.com dbname=app' -Credential $cred -NoOwner -ReplaceDatabase -Force</code>
+/// <code>Get-ChildItem ./dumps/*.dump | ForEach-Object -Parallel { Import-Module PgPhaseRestore; Invoke-PgPhaseRestore -Path $_.FullName -TargetConnection 'host=db.example.com' -TargetDatabase ($_.BaseName + '_restored') -TargetCredential $using:cred -CreateDatabase -NoOwner } -ThrottleLimit 4</code>
+/// <para>Four archives at a time, each into its own new database; every runspace imports the module itself.</para>
+/// </example>
+/// <example>
+/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app' -TargetCredential $cred -NoOwner -ReplaceDatabase -Force</code>
 /// <para>Targeted rollback: restores into app__pgphase_&lt;time&gt; beside app, verifies it against the archive, then swaps it in; the old app becomes app__before_&lt;time&gt;.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
 [OutputType(typeof(PhaseResult), typeof(Engine.Replace.ReplaceResult))]
-public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
+public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, IArchiveFilterParameters
 {
     private const string PhaseSet = "Phase";
     private const string PathSet = "Path";
+    private const string ArchiveSet = "Archive";
     private readonly List<RestorePhase> _phases = [];
 
     /// <summary>Phases from Split-PgRestorePhases.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PhaseSet)]
     public RestorePhase[] InputObject { get; set; } = [];
 
+    /// <summary>An archive from Get-PgDumpToc, planned here (with -Strategy and the filters) and restored.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
+    public DumpArchive? Archive { get; set; }
+
     /// <summary>An archive to plan and restore directly: a custom-format file, a directory-format folder or s3://bucket/key.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [Alias("FullName", "Location", "Uri", "Source")]
+    [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
-
-    /// <summary>Target database as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    public string Target { get; set; } = "";
 
     /// <summary>User name and password for the target.</summary>
     [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    [Alias("Credential")]
+    public override PSCredential? TargetCredential { get; set; }
 
     /// <summary>Only these phases: 1 schema, 2 indexes, 3 data, 4 post-data.</summary>
     [Parameter]
     [ValidateRange(1, 4)]
     [ArgumentCompleter(typeof(PhaseCompleter))]
     public int[] Phase { get; set; } = [];
-
-    /// <summary>Create the target database when it does not exist (needs only CREATEDB).</summary>
-    [Parameter]
-    public SwitchParameter CreateDatabase { get; set; }
 
     /// <summary>Run phase 1 into a database that already holds objects.</summary>
     [Parameter]
@@ -78,47 +79,31 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Do not restore object ownership: objects belong to the restoring user (needed without superuser).</summary>
-    [Parameter]
-    public SwitchParameter NoOwner { get; set; }
+    // The archive filters repeat Split-PgRestorePhases' declarations; see IArchiveFilterParameters.
 
-    /// <summary>SET ROLE to this role after connecting (pg_restore --role).</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeSchema"/>
     [Parameter]
-    public string? Role { get; set; }
+    public string[] IncludeSchema { get; set; } = [];
 
-    /// <summary>Parallel jobs for the data phase (local custom or directory archives).</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeSchema"/>
     [Parameter]
-    [ValidateRange(1, 64)]
-    public int Jobs { get; set; } = 1;
+    public string[] ExcludeSchema { get; set; } = [];
 
-    /// <summary>Session settings for every pg_restore connection, e.g. @{ synchronous_commit = 'off' }.</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeTable"/>
     [Parameter]
-    public Hashtable? SessionSetting { get; set; }
+    public string[] IncludeTable { get; set; } = [];
 
-    /// <summary>Do not stop at the first error: pg_restore goes on and every error is reported.</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeTable"/>
     [Parameter]
-    public SwitchParameter ContinueOnError { get; set; }
+    public string[] ExcludeTable { get; set; } = [];
 
-    /// <summary>Journal file (default: one per target under PGPHASE_JOURNAL_DIR or the user's local application data).</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeType"/>
     [Parameter]
-    public string? JournalPath { get; set; }
+    public string[] IncludeType { get; set; } = [];
 
-    /// <summary>The pg_restore to use, a file or a bin folder (default: one new enough for the archive).</summary>
+    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeType"/>
     [Parameter]
-    public string? PgRestorePath { get; set; }
-
-    /// <summary>Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end.</summary>
-    [Parameter]
-    public SwitchParameter StopStaleSessions { get; set; }
-
-    /// <summary>With -Jobs, a table whose data in the archive is at least this many bytes loads over all the jobs' sessions at once (default 32 MB; 0 never).</summary>
-    [Parameter]
-    [ValidateRange(0, long.MaxValue)]
-    public long SplitTableSize { get; set; } = RestoreOptions.DefaultSplitTableSize;
-
-    /// <summary>Go on through a transaction-mode pooler (PgBouncer and the like), without the one-restore-at-a-time lock.</summary>
-    [Parameter]
-    public SwitchParameter AllowPooler { get; set; }
+    public string[] ExcludeType { get; set; } = [];
 
     protected override void ProcessRecord()
     {
@@ -129,29 +114,40 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
         }
         try
         {
-            var location = ResolveLocation(Path);
+            var target = ResolveTarget();
             var options = BuildPlanOptions();
-            var s3 = BuildS3Settings();
-            // Auto's default budget is the target's maintenance_work_mem.
-            var plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct, Connections.From(Target, Credential)));
-            Restore(plan.Phases);
+            RestorePlan plan;
+            if (Archive is not null)
+            {
+                // Auto's default budget is the target's maintenance_work_mem, as for a path.
+                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, ExplicitS3, null, target, ct));
+                plan = PhasePlanner.Plan(Archive, complete);
+            }
+            else
+            {
+                var location = ResolveLocation(Path);
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct, target));
+            }
+            Restore(plan.Phases, target);
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
         {
-            WriteError(ErrorRecords.From(ex, Path));
+            WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
         }
     }
 
     protected override void EndProcessing()
     {
         // Phases piped in from several archives restore one archive after the other.
+        if (_phases.Count == 0)
+            return;
+        var target = ResolveTarget();
         foreach (var group in _phases.GroupBy(p => p.Source))
-            Restore(group.ToList());
+            Restore(group.ToList(), target);
     }
 
-    private void Restore(IReadOnlyList<RestorePhase> phases)
+    private void Restore(IReadOnlyList<RestorePhase> phases, Engine.Tools.PgConnectionInfo target)
     {
-        var target = Connections.From(Target, Credential);
         if (ReplaceDatabase.IsPresent)
         {
             Replace(phases, target);
@@ -161,12 +157,13 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
         if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
             return;
 
-        var options = BuildRestoreOptions(target, Force.IsPresent);
+        // Storage only when given here: phases read from a bucket keep the settings they were read with.
+        var options = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>
         {
-            parent.PercentComplete = Math.Min(100, (p.Phase - 1) * 25 + p.PercentComplete / 4);
+            parent.PercentComplete = OverallPercent(p);
             parent.StatusDescription = $"phase {p.Phase} of 4: {p.PhaseName}";
             WriteProgress(parent);
             WriteProgress(new ProgressRecord(2, $"Phase {p.Phase} {p.PhaseName}", p.Activity.Length == 0 ? "working" : p.Activity)
@@ -200,26 +197,4 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgPlanCmdletBase
                 WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
         }
     }
-
-    private RestoreOptions BuildRestoreOptions(Engine.Tools.PgConnectionInfo target, bool force) => new()
-    {
-        Target = target,
-        Phases = Phase,
-        CreateDatabase = CreateDatabase.IsPresent,
-        AllowNonEmptyTarget = AllowNonEmptyTarget.IsPresent,
-        Resume = Resume.IsPresent,
-        Force = force,
-        NoOwner = NoOwner.IsPresent,
-        NoPrivileges = SkipPrivileges.IsPresent,
-        Role = Role,
-        Jobs = Jobs,
-        SessionSettings = SessionSettings.From(SessionSetting),
-        StopOnError = !ContinueOnError.IsPresent,
-        JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
-        PgRestorePath = PgRestorePath,
-        Storage = ExplicitS3Settings(),
-        StopStaleSessions = StopStaleSessions.IsPresent,
-        AllowPooler = AllowPooler.IsPresent,
-        SplitTableSize = SplitTableSize,
-    };
 }

@@ -20,7 +20,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(RestorePhase))]
-public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
+public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilterParameters
 {
     private const string PathSet = "Path";
     private const string ArchiveSet = "Archive";
@@ -31,9 +31,33 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 
     /// <summary>Archive location: file, directory-format folder or s3:// URI.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [Alias("FullName", "Location", "Uri", "Source")]
+    [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>Only objects in these schemas.</summary>
+    [Parameter]
+    public string[] IncludeSchema { get; set; } = [];
+
+    /// <summary>Leave out objects in these schemas.</summary>
+    [Parameter]
+    public string[] ExcludeSchema { get; set; } = [];
+
+    /// <summary>Only these tables (name or schema.name), with what depends on them.</summary>
+    [Parameter]
+    public string[] IncludeTable { get; set; } = [];
+
+    /// <summary>Leave out these tables and what depends on them.</summary>
+    [Parameter]
+    public string[] ExcludeTable { get; set; } = [];
+
+    /// <summary>Only entries of these TOC types, e.g. INDEX.</summary>
+    [Parameter]
+    public string[] IncludeType { get; set; } = [];
+
+    /// <summary>Leave out entries of these TOC types.</summary>
+    [Parameter]
+    public string[] ExcludeType { get; set; } = [];
 
     /// <summary>Write each phase's pg_restore list file into this folder as well.</summary>
     [Parameter]
@@ -52,8 +76,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
             else
             {
                 var location = ResolveLocation(Path);
-                var s3 = BuildS3Settings();
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, s3, ct));
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct));
             }
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)

@@ -12,15 +12,15 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// interrupted swap is finished (or, with -Undo, rolled back) by running the command again.
 /// </summary>
 /// <example>
-/// <code>Switch-PgDatabase -Server 'host=db.example.com' -Credential $cred -Database app -Replacement app__pgphase_20250101120000 -Force</code>
+/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Replacement app__pgphase_20250101120000 -Force</code>
 /// <para>Ends the sessions on app, then app__pgphase_20250101120000 becomes app and the old app becomes app__before_&lt;time&gt;.</para>
 /// </example>
 /// <example>
-/// <code>Switch-PgDatabase -Server 'host=db.example.com' -Credential $cred -Database app -Replacement app_fixed -WhatIf</code>
+/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Replacement app_fixed -WhatIf</code>
 /// <para>Shows the renames, what would be carried and the sessions in the way, and changes nothing.</para>
 /// </example>
 /// <example>
-/// <code>Switch-PgDatabase -Server 'host=db.example.com' -Credential $cred -Database app -Undo</code>
+/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Undo</code>
 /// <para>Swaps back: the database the last swap put aside is app again.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Switch, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SwapSet)]
@@ -48,15 +48,16 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     [Parameter(Mandatory = true, ParameterSetName = UndoSet)]
     public SwitchParameter Undo { get; set; }
 
-    /// <summary>The server as a libpq string or URI (PG* variables fill the rest); its dbname is ignored. No password here: use -Credential.</summary>
+    /// <summary>The server as a libpq string or URI (PG* variables fill the rest); its dbname is ignored. No password here: use -ServerCredential.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("ConnectionString")]
-    public string? Server { get; set; }
+    [Alias("Server", "ConnectionString")]
+    public string? ServerConnection { get; set; }
 
     /// <summary>User name and password: an owner of both databases with CREATEDB, as PostgreSQL requires for renaming.</summary>
     [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    [Alias("Credential")]
+    public PSCredential? ServerCredential { get; set; }
 
     /// <summary>Name for the database leaving the live name (default: &lt;name&gt;__before_&lt;UTC yyyyMMddHHmmss&gt;; with -Undo, its name before the swap).</summary>
     [Parameter]
@@ -79,7 +80,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     {
         var options = new SwapOptions
         {
-            Server = Connections.From(Server, Credential),
+            Server = Connections.From(ServerConnection, ServerCredential),
             Database = Database,
             Replacement = Replacement,
             Undo = Undo.IsPresent,

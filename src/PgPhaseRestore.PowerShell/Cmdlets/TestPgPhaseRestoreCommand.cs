@@ -7,14 +7,14 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
 /// Checks a restored database against its archive: every index, constraint, trigger and policy exists and is
-/// valid; with -Source, every table's row count matches the source database. Differences come back as objects.
+/// valid; with -SourceConnection, every table's row count matches the source database. Differences come back as objects.
 /// </summary>
 /// <example>
-/// <code>Test-PgPhaseRestore -Path ./nightly.dump -Target 'host=db.example.com dbname=app_copy' -Credential $cred</code>
+/// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred</code>
 /// <para>Checks that every index is valid and every constraint, trigger and policy of the archive is present.</para>
 /// </example>
 /// <example>
-/// <code>Test-PgPhaseRestore -Path ./nightly.dump -Target 'dbname=app_copy' -Source 'host=prod.example.com dbname=app' -SourceCredential $src -RowCount Exact</code>
+/// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'dbname=app_copy' -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -RowCount Exact</code>
 /// <para>Also compares exact row counts with the source.</para>
 /// </example>
 [Cmdlet(VerbsDiagnostic.Test, "PgPhaseRestore", DefaultParameterSetName = PathSet)]
@@ -34,19 +34,22 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>The restored database as a libpq string or URI.</summary>
+    /// <summary>The restored database as a libpq string or URI. No password here: use -TargetCredential.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Target")]
     [ValidateNotNullOrEmpty]
-    public string Target { get; set; } = "";
+    public string TargetConnection { get; set; } = "";
 
     /// <summary>User name and password for the target.</summary>
     [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    public PSCredential? TargetCredential { get; set; }
 
-    /// <summary>The source database, for row counts.</summary>
+    /// <summary>The source database, for row counts, as a libpq string or URI. No password here: use -SourceCredential.</summary>
     [Parameter]
-    public string? Source { get; set; }
+    [Alias("Source")]
+    [ValidateNotNullOrEmpty]
+    public string? SourceConnection { get; set; }
 
     /// <summary>User name and password for the source.</summary>
     [Parameter]
@@ -61,10 +64,10 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     {
         try
         {
-            var target = Connections.From(Target, Credential);
-            var source = Source is null ? null : Connections.From(Source, SourceCredential);
+            var target = Connections.From(TargetConnection, TargetCredential);
+            var source = SourceConnection is null ? null : Connections.From(SourceConnection, SourceCredential);
             var location = Archive is null ? ResolveLocation(Path) : null;
-            var s3 = BuildS3Settings();
+            var s3 = S3;
             var result = RunEngine(async ct =>
             {
                 var archive = Archive ?? await ArchiveReader.ReadAsync(location!, s3, ct).ConfigureAwait(false);
@@ -76,7 +79,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is System.Data.Common.DbException)
         {
-            WriteError(ErrorRecords.From(ex, Target));
+            WriteError(ErrorRecords.From(ex, TargetConnection));
         }
     }
 }

@@ -7,16 +7,19 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Completers;
 
 /// <summary>
-/// Completes database names from the server already given on the command line (-Server or -Source, with
-/// -Credential). Gives up quietly after a few seconds: completion must never hang a session.
+/// Completes database names from the server already given on the command line: the target's for -TargetDatabase,
+/// otherwise the server's or the source's, each with its own credential. Gives up quietly after a few seconds:
+/// completion must never hang a session.
 /// </summary>
 public sealed class DatabaseNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var server = (fakeBoundParameters["Server"] ?? fakeBoundParameters["Source"]) as string;
-        var credential = fakeBoundParameters["Credential"] as PSCredential;
+        // Bound parameters are keyed by their names, whichever alias the command line used.
+        var endpoint = parameterName == "TargetDatabase" ? "Target" : fakeBoundParameters.Contains("ServerConnection") ? "Server" : "Source";
+        var server = fakeBoundParameters[endpoint + "Connection"] as string;
+        var credential = fakeBoundParameters[endpoint + "Credential"] as PSCredential;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));

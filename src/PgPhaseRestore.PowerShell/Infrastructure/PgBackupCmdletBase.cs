@@ -5,16 +5,20 @@ using PgPhaseRestore.PowerShell.Completers;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>The source, destination, pg_dump selection and multipart settings shared by Backup-PgDatabase and Copy-PgDatabase.</summary>
-public abstract class PgBackupCmdletBase : PgStorageCmdletBase
+/// <summary>The source, the archive's path, pg_dump's selection and the multipart settings of Backup-PgDatabase.</summary>
+/// <remarks>
+/// Copy-PgDatabase declares the same parameters (it derives from <see cref="PgRestoreCmdletBase"/>, and a class has one
+/// base); <see cref="IBackupParameters"/> gives both one mapping, and a contract test keeps the declarations identical.
+/// </remarks>
+public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameters
 {
-    /// <summary>The source as a libpq string or URI (PG* variables fill the rest). No password here: use -Credential.</summary>
+    /// <summary>The source database as a libpq string or URI (PG* variables fill the rest). No password here: use -SourceCredential.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("ConnectionString")]
+    [Alias("Source", "ConnectionString")]
     [ValidateNotNullOrEmpty]
-    public string Source { get; set; } = "";
+    public string SourceConnection { get; set; } = "";
 
-    /// <summary>The database to back up; overrides any dbname in -Source.</summary>
+    /// <summary>The database to back up; overrides any dbname in -SourceConnection.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "DatabaseName")]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
@@ -23,13 +27,14 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     /// <summary>User name and password for the source.</summary>
     [Parameter]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    [Alias("Credential")]
+    public PSCredential? SourceCredential { get; set; }
 
-    /// <summary>A file, a folder (directory format) or s3://bucket/key. Ending in /, a prefix: &lt;prefix&gt;&lt;database&gt;/&lt;name&gt;.dump.</summary>
+    /// <summary>Where the archive goes: a file, a folder (directory format) or s3://bucket/key. Ending in /, a prefix: &lt;prefix&gt;&lt;database&gt;/&lt;name&gt;.dump.</summary>
     [Parameter(Mandatory = true, Position = 1)]
-    [Alias("To")]
+    [Alias("Destination", "To")]
     [ValidateNotNullOrEmpty]
-    public string Destination { get; set; } = "";
+    public string Path { get; set; } = "";
 
     /// <summary>Name of the backup under a prefix (default: the UTC time).</summary>
     [Parameter]
@@ -100,49 +105,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase
     [ValidateRange(1, 64)]
     public int PartsInFlight { get; set; } = 4;
 
-    protected BackupOptions BuildBackupOptions(bool force)
-    {
-        var source = Connections.From(Source, Credential);
-        if (!string.IsNullOrEmpty(Database))
-            source = source.WithDatabase(Database);
-        var s3 = BuildS3Settings();
-        var options = new BackupOptions
-        {
-            Source = source,
-            Destination = ResolveDestination(Destination),
-            BackupName = BackupName,
-            Format = Format,
-            Jobs = DumpJobs,
-            Compression = Compression,
-            Schemas = Schema,
-            ExcludeSchemas = ExcludeSchema,
-            Tables = Table,
-            ExcludeTables = ExcludeTable,
-            ExcludeTableData = ExcludeTableData,
-            LockWaitTimeout = LockWaitTimeout,
-            Force = force,
-            SkipChecks = SkipChecks.IsPresent,
-            PgDumpPath = PgDumpPath,
-            Storage = s3,
-            Multipart = new MultipartOptions
-            {
-                InitialPartSize = PartSize, MaxPartSize = MaxPartSize, MaxParts = MaxParts, PartsInFlight = PartsInFlight, Retries = s3.MaxRetries,
-            },
-        };
-        options.Validate();
-        return options;
-    }
+    protected BackupOptions BuildBackupOptions(bool force) => BackupParameters.ToOptions(this, S3, ResolveLocation, force);
 
-    /// <summary>A PowerShell path resolved, keeping a trailing separator (it means "a prefix").</summary>
-    private string ResolveDestination(string destination)
-    {
-        var resolved = ResolveLocation(destination);
-        bool prefix = destination.EndsWith('/') || destination.EndsWith('\\');
-        return prefix && !resolved.EndsWith('/') && !resolved.EndsWith(System.IO.Path.DirectorySeparatorChar) ? resolved + System.IO.Path.DirectorySeparatorChar : resolved;
-    }
-
-    protected ProgressRecord BackupProgressRecord(BackupProgress p) => new(1, $"Backing up {p.Database}", $"{SizeText.Format(p.Bytes)} at {SizeText.Format((long)p.BytesPerSecond)}/s")
-    {
-        CurrentOperation = $"{p.Destination}: {p.Activity}",
-    };
+    protected ProgressRecord BackupProgressRecord(BackupProgress p) => BackupParameters.ProgressRecord(p);
 }

@@ -6,31 +6,84 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// <summary>
 /// Shared plumbing: a cancellation token cancelled by Ctrl+C or a runbook stop (StopProcessing runs on another
 /// thread), and a pump that runs one engine call off the pipeline thread while writing its progress and
-/// messages on the pipeline thread, where PowerShell requires them.
+/// messages on the pipeline thread, where PowerShell requires them. PowerShell disposes a cmdlet that is
+/// IDisposable when its pipeline ends, which releases the token source.
 /// </summary>
-public abstract class PgCmdletBase : PSCmdlet
+public abstract class PgCmdletBase : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly object _stopGate = new();
+    private bool _disposed;
     private BlockingCollection<Action>? _pending;
 
-    protected override void StopProcessing() => _stop.Cancel();
+    protected override void StopProcessing()
+    {
+        // A stop can arrive from another thread after the pipeline has already disposed this cmdlet.
+        lock (_stopGate)
+        {
+            if (!_disposed)
+                _stop.Cancel();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_stopGate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _stop.Dispose();
+        }
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Runs an engine call; callbacks queued with <see cref="OnPipeline"/> run here, in order.</summary>
     protected T RunEngine<T>(Func<CancellationToken, Task<T>> call)
     {
         using var pending = new BlockingCollection<Action>();
+        // One source per call: a failed write ends this call's engine work without cancelling later records.
+        using var thisCall = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _pending = pending;
+        Task<T>? task = null;
         try
         {
-            var task = Task.Run(() => call(_stop.Token));
-            task.ContinueWith(_ => pending.CompleteAdding(), TaskScheduler.Default);
+            task = Task.Run(() => call(thisCall.Token));
+            task.ContinueWith(_ => CompleteQuietly(pending), TaskScheduler.Default);
             foreach (var action in pending.GetConsumingEnumerable())
                 action();
             return task.GetAwaiter().GetResult();
         }
+        catch when (task is { IsCompleted: false })
+        {
+            // A write on the pipeline failed (stopped pipeline, -ErrorAction Stop): the engine call must not outlive
+            // the cmdlet, its token or its child processes.
+            thisCall.Cancel();
+            try
+            {
+                task.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Its failure is the cancellation just asked for; the pipeline's exception is the one to report.
+            }
+            throw;
+        }
         finally
         {
             _pending = null;
+        }
+    }
+
+    private static void CompleteQuietly(BlockingCollection<Action> pending)
+    {
+        try
+        {
+            pending.CompleteAdding();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call ended on a pipeline failure and has already released the queue.
         }
     }
 
@@ -47,7 +100,7 @@ public abstract class PgCmdletBase : PSCmdlet
         {
             pending.Add(action);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
             // The engine call has already finished: late messages are dropped rather than written off-thread.
         }

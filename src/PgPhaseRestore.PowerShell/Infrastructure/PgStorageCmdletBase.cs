@@ -1,35 +1,66 @@
 using System.Management.Automation;
+using System.Net;
+using System.Reflection;
+using System.Security;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>Parameters for reaching S3-compatible storage, shared by every cmdlet that reads or writes a bucket.</summary>
+/// <summary>
+/// Parameters for reaching S3-compatible storage, shared by every cmdlet that reads or writes a bucket. Keys come
+/// the AWS.Tools way (-AccessKey, -SecretKey, -SessionToken, -ProfileName, -Region) or as one -S3Credential; they
+/// are resolved once, before the first record, into the engine's S3Settings, whose secrets can be set but not read
+/// back outside the engine.
+/// </summary>
 public abstract class PgStorageCmdletBase : PgCmdletBase
 {
+    // Resolved in BeginProcessing, so none of these binds from the pipeline: a bucket's settings are one per command.
+    private static readonly HashSet<string> StorageParameters = typeof(PgStorageCmdletBase)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+        .Where(p => p.GetCustomAttributes<ParameterAttribute>(inherit: false).Any())
+        .Select(p => p.Name)
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    private S3Settings? _s3;
+
     /// <summary>Endpoint URL of an S3-compatible server; empty for AWS (S3_ENDPOINT_URL / AWS_ENDPOINT_URL otherwise).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter]
+    [Alias("EndpointUrl")]
     public string? S3Endpoint { get; set; }
 
     /// <summary>Region of the bucket (AWS_REGION / AWS_DEFAULT_REGION otherwise).</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? S3Region { get; set; }
+    [Parameter]
+    [Alias("S3Region")]
+    public string? Region { get; set; }
 
     /// <summary>Path-style addressing (MinIO, Ceph...).</summary>
     [Parameter]
     public SwitchParameter S3ForcePathStyle { get; set; }
 
-    /// <summary>Access key as user name, secret key as password. Without it the AWS default chain applies.</summary>
+    /// <summary>Access key as user name, secret key as password. Without keys or a profile the AWS default chain applies.</summary>
     [Parameter]
     [Credential]
     public PSCredential? S3Credential { get; set; }
 
-    /// <summary>AWS session token to go with -S3Credential.</summary>
+    /// <summary>The access key ID, with -SecretKey (instead of -S3Credential).</summary>
     [Parameter]
-    public System.Security.SecureString? S3SessionToken { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string? AccessKey { get; set; }
 
-    /// <summary>Profile from the shared AWS credentials file.</summary>
+    /// <summary>The secret access key that goes with -AccessKey.</summary>
     [Parameter]
-    public string? S3Profile { get; set; }
+    public SecureString? SecretKey { get; set; }
+
+    /// <summary>The session token of temporary credentials, with -AccessKey and -SecretKey or -S3Credential.</summary>
+    [Parameter]
+    [Alias("S3SessionToken")]
+    public SecureString? SessionToken { get; set; }
+
+    /// <summary>Profile from the shared AWS credentials or config file (AWS_PROFILE otherwise).</summary>
+    [Parameter]
+    [Alias("S3Profile")]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileName { get; set; }
 
     /// <summary>Accept any TLS certificate from the endpoint.</summary>
     [Parameter]
@@ -39,29 +70,62 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     [Parameter]
     public S3Compatibility S3Compatibility { get; set; } = S3Compatibility.Auto;
 
-    /// <summary>Settings only when an -S3* parameter was given; otherwise null, so an archive keeps the settings it was read with.</summary>
-    protected S3Settings? ExplicitS3Settings() =>
-        MyInvocation.BoundParameters.Keys.Any(k => k.StartsWith("S3", StringComparison.Ordinal)) ? BuildS3Settings() : null;
+    /// <summary>How this command reaches buckets: the environment, overridden by any storage parameter given.</summary>
+    protected S3Settings S3 => _s3 ?? throw new InvalidOperationException("storage settings are resolved in BeginProcessing");
 
-    protected S3Settings BuildS3Settings()
+    /// <summary>
+    /// <see cref="S3"/> when a storage parameter was given, else null: phases and archives read earlier keep the
+    /// settings they were read with.
+    /// </summary>
+    protected S3Settings? ExplicitS3 => MyInvocation.BoundParameters.Keys.Any(StorageParameters.Contains) ? S3 : null;
+
+    protected override void BeginProcessing()
     {
+        try
+        {
+            _s3 = ResolveS3Settings();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex, null));
+        }
+    }
+
+    private S3Settings ResolveS3Settings()
+    {
+        bool keys = AccessKey is not null || SecretKey is not null;
+        if (keys && S3Credential is not null)
+            throw new ArgumentException("Give the S3 keys either as -S3Credential or as -AccessKey and -SecretKey, not both.");
+        if (keys && (AccessKey is null || SecretKey is null || SecretKey.Length == 0))
+            throw new ArgumentException("-AccessKey and -SecretKey go together.");
+        if (SessionToken is not null && !keys && S3Credential is null)
+            throw new ArgumentException("-SessionToken goes with -AccessKey and -SecretKey, or with -S3Credential.");
+        if (ProfileName is not null && (keys || S3Credential is not null))
+            throw new ArgumentException("Name either a profile (-ProfileName) or keys (-AccessKey and -SecretKey, or -S3Credential), not both.");
+
         var settings = S3Settings.FromEnvironment();
         if (!string.IsNullOrEmpty(S3Endpoint))
             settings.EndpointUrl = S3Endpoint;
-        if (!string.IsNullOrEmpty(S3Region))
-            settings.Region = S3Region;
+        if (!string.IsNullOrEmpty(Region))
+            settings.Region = Region;
         settings.ForcePathStyle |= S3ForcePathStyle.IsPresent;
         settings.SkipCertificateCheck |= S3SkipCertificateCheck.IsPresent;
         settings.Compatibility = S3Compatibility;
-        if (!string.IsNullOrEmpty(S3Profile))
-            settings.Profile = S3Profile;
+        if (ProfileName is not null)
+            settings.Profile = ProfileName;
+        // Secrets go straight from the SecureString or PSCredential into the setter; nothing here keeps a copy.
         if (S3Credential is not null)
         {
             settings.AccessKeyId = S3Credential.UserName;
             settings.SecretAccessKey = S3Credential.GetNetworkCredential().Password;
         }
-        if (S3SessionToken is not null)
-            settings.SessionToken = new System.Net.NetworkCredential("", S3SessionToken).Password;
+        else if (keys)
+        {
+            settings.AccessKeyId = AccessKey;
+            settings.SecretAccessKey = new NetworkCredential("", SecretKey).Password;
+        }
+        if (SessionToken is not null)
+            settings.SessionToken = new NetworkCredential("", SessionToken).Password;
         return settings;
     }
 }

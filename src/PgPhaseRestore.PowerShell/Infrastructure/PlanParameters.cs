@@ -3,56 +3,52 @@ using PgPhaseRestore.Engine.Planning;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>Strategy and filters, shared by the cmdlets that plan.</summary>
+/// <summary>The plan's choices that every planning cmdlet takes: Split-PgRestorePhases, Invoke-PgPhaseRestore and Copy-PgDatabase.</summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
     /// <summary>PreCreate (default: indexes exist before the data arrives), Auto (each btree index early, or after its table's data when its sort fits -MemoryBudget) or Standard (pg_restore's order).</summary>
     [Parameter]
     public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
 
-    /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when restoring, 64 MB when only planning).</summary>
+    /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when Invoke-PgPhaseRestore plans against a target, 64 MB otherwise).</summary>
     [Parameter]
     [ValidateRange(1048576, long.MaxValue)]
     public long? MemoryBudget { get; set; }
-
-    /// <summary>Only objects in these schemas.</summary>
-    [Parameter]
-    public string[] IncludeSchema { get; set; } = [];
-
-    /// <summary>Leave out objects in these schemas.</summary>
-    [Parameter]
-    public string[] ExcludeSchema { get; set; } = [];
-
-    /// <summary>Only these tables (name or schema.name), with what depends on them.</summary>
-    [Parameter]
-    public string[] IncludeTable { get; set; } = [];
-
-    /// <summary>Leave out these tables and what depends on them.</summary>
-    [Parameter]
-    public string[] ExcludeTable { get; set; } = [];
-
-    /// <summary>Only entries of these TOC types, e.g. INDEX.</summary>
-    [Parameter]
-    public string[] IncludeType { get; set; } = [];
-
-    /// <summary>Leave out entries of these TOC types.</summary>
-    [Parameter]
-    public string[] ExcludeType { get; set; } = [];
 
     /// <summary>Leave out grants and default privileges.</summary>
     [Parameter]
     public SwitchParameter SkipPrivileges { get; set; }
 
-    protected PlanOptions BuildPlanOptions() => new()
+    /// <summary>The plan options; the archive filters come from cmdlets that declare them.</summary>
+    protected PlanOptions BuildPlanOptions()
     {
-        Strategy = Strategy,
-        MemoryBudget = MemoryBudget,
-        IncludeSchemas = IncludeSchema,
-        ExcludeSchemas = ExcludeSchema,
-        IncludeTables = IncludeTable,
-        ExcludeTables = ExcludeTable,
-        IncludeTypes = IncludeType,
-        ExcludeTypes = ExcludeType,
-        SkipPrivileges = SkipPrivileges.IsPresent,
-    };
+        var filters = this as IArchiveFilterParameters;
+        return new PlanOptions
+        {
+            Strategy = Strategy,
+            MemoryBudget = MemoryBudget,
+            SkipPrivileges = SkipPrivileges.IsPresent,
+            IncludeSchemas = filters?.IncludeSchema ?? [],
+            ExcludeSchemas = filters?.ExcludeSchema ?? [],
+            IncludeTables = filters?.IncludeTable ?? [],
+            ExcludeTables = filters?.ExcludeTable ?? [],
+            IncludeTypes = filters?.IncludeType ?? [],
+            ExcludeTypes = filters?.ExcludeType ?? [],
+        };
+    }
+}
+
+/// <summary>
+/// Filters on an archive's entries, declared by Split-PgRestorePhases and Invoke-PgPhaseRestore alike (a contract
+/// test keeps the two declarations identical). They are not in <see cref="PgPlanCmdletBase"/> because
+/// Copy-PgDatabase derives from it too, and there -ExcludeSchema and -ExcludeTable are pg_dump's patterns.
+/// </summary>
+internal interface IArchiveFilterParameters
+{
+    string[] IncludeSchema { get; }
+    string[] ExcludeSchema { get; }
+    string[] IncludeTable { get; }
+    string[] ExcludeTable { get; }
+    string[] IncludeType { get; }
+    string[] ExcludeType { get; }
 }

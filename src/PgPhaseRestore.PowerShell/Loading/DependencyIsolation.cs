@@ -17,9 +17,21 @@ public static class DependencyIsolation
     private static readonly object Gate = new();
     private static DependencyLoadContext? _context;
     private static AssemblyLoadContext? _host;
+    private static int _imports;
 
-    /// <summary>The private context, once registered.</summary>
+    /// <summary>The private context, once registered. It outlives Remove-Module: loaded assemblies cannot be unloaded
+    /// from a context that is not collectible, and the cmdlet assembly stays bound to the engine loaded there.</summary>
     public static AssemblyLoadContext? Context => _context;
+
+    /// <summary>Whether the engine is answered for now: registered more often than unregistered.</summary>
+    public static bool IsRegistered
+    {
+        get
+        {
+            lock (Gate)
+                return _host is not null;
+        }
+    }
 
     /// <summary>Registers for the module folder this assembly was loaded from; does nothing in a flat build output (no Dependencies folder).</summary>
     public static void Register()
@@ -29,23 +41,32 @@ public static class DependencyIsolation
             Register(folder);
     }
 
+    /// <summary>
+    /// Called on every import: each runspace of ForEach-Object -Parallel imports the module itself, and
+    /// Remove-Module then Import-Module imports it again into the same process. The private context is made once
+    /// and kept; the resolver is hooked whenever it is not, and counted, so that one runspace removing the module
+    /// does not take the engine away from the others.
+    /// </summary>
     public static void Register(string dependenciesFolder)
     {
         lock (Gate)
         {
-            if (_context is not null)
+            _context ??= new DependencyLoadContext(dependenciesFolder);
+            if (_imports++ > 0)
                 return;
-            _context = new DependencyLoadContext(dependenciesFolder);
             // The context that loaded the cmdlets (the default one under PowerShell) asks here for the engine only.
             _host = AssemblyLoadContext.GetLoadContext(typeof(DependencyIsolation).Assembly) ?? AssemblyLoadContext.Default;
             _host.Resolving += ResolveEngine;
         }
     }
 
+    /// <summary>Called on Remove-Module: the last removal unhooks the resolver; the context stays for the next import.</summary>
     public static void Unregister()
     {
         lock (Gate)
         {
+            if (_imports == 0 || --_imports > 0)
+                return;
             if (_host is not null)
                 _host.Resolving -= ResolveEngine;
             _host = null;
