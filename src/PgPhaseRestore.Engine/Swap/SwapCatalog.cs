@@ -77,7 +77,8 @@ internal static class SwapCatalog
         var list = new List<SessionInfo>();
         if (databases.Count == 0)
             return list;
-        // Autovacuum workers are left out: the rename stops them itself. Other roles' state and client address
+        // Autovacuum workers are left out: the rename stops them itself. Their backend_type is hidden from roles
+        // without pg_read_all_stats, but they (like other background processes) have no user. Other roles' state and client address
         // are hidden without pg_read_all_stats; pid, user and application are always visible.
         await using (var cmd = new NpgsqlCommand("""
             WITH me AS (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
@@ -86,7 +87,8 @@ internal static class SwapCatalog
                    OR (a.usesysid IS NOT NULL AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)
                        AND (pg_has_role(current_user, a.usesysid, 'MEMBER') OR pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')))
             FROM pg_stat_activity a
-            WHERE a.datname = ANY($1) AND a.pid <> pg_backend_pid() AND a.backend_type IS DISTINCT FROM 'autovacuum worker'
+            WHERE a.datname = ANY($1) AND a.pid <> pg_backend_pid() AND a.usesysid IS NOT NULL
+              AND a.backend_type IS DISTINCT FROM 'autovacuum worker'
             ORDER BY a.datname, a.pid
             """, conn) { Parameters = { new() { Value = databases.ToArray() } } })
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
