@@ -22,6 +22,15 @@ const S3rver = require('s3rver');
 require('s3rver/lib/models/account').DUMMY_ACCOUNT.createKeyPair('PGPHASE-TEST', 'pgphase-test-secret-0f9e8d7c');
 
 const [directory, address, port, mode] = process.argv.slice(2);
+if (!directory || !address || !port || process.argv.includes('--help') || !Number.isInteger(Number(port))) {
+  console.log(`usage: node server.js <data-dir> <address> <port> [conditional]
+
+Starts s3rver on <address>:<port>, storing buckets under <data-dir>. Keys: S3RVER / S3RVER, and
+PGPHASE-TEST / pgphase-test-secret-0f9e8d7c. "conditional" refuses writes the way AWS does for
+If-None-Match / If-Match. Create a bucket with any S3 client, e.g.
+  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url http://127.0.0.1:4569 s3 mb s3://backups`);
+  process.exit(process.argv.includes('--help') ? 0 : 2);
+}
 const conditional = mode === 'conditional';
 const server = new S3rver({ directory, address, port: Number(port), silent: true });
 
