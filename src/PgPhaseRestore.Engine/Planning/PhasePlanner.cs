@@ -18,6 +18,10 @@ public static class PhasePlanner
         var phaseOf = new Dictionary<int, PhaseKind>();
         var filter = new EntryFilter(options);
         var decisions = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Decide(archive, options) : [];
+        // A build waits for its table's data only when that data is restored: filtered out, the index is built early.
+        var dataKept = archive.Entries.Where(e => e.Type == "TABLE DATA" && filter.Exclusion(e) is null).Select(e => e.DumpId).ToHashSet();
+        decisions = decisions.Select(d => d.Late && !dataKept.Contains(d.TableDataId!.Value)
+            ? d with { Late = false, Reason = "its table's data is not restored by this plan", TableDataId = null } : d).ToList();
         var late = decisions.Where(d => d.Late).Select(d => d.Entry.DumpId).ToHashSet();
 
         PhaseKind current = PhaseKind.Schema;

@@ -71,6 +71,19 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         }
     }
 
+    /// <summary>The data phase's loads all succeeded: every build still waiting for its table may start.</summary>
+    public void AllTablesLoaded()
+    {
+        lock (_gate)
+        {
+            foreach (var builds in _byTable.Values)
+                foreach (var b in builds)
+                    _ready.Enqueue(b);
+            _byTable.Clear();
+            Pump();
+        }
+    }
+
     /// <summary>Waits for every build started or ready; throws the first failure.</summary>
     public async Task WhenDoneAsync()
     {

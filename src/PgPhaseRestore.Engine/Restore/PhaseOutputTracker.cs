@@ -39,13 +39,22 @@ internal sealed class PhaseOutputTracker
         _total = entries.Count;
         _report = report;
         _log = log;
-        _tablesByName = entries.Where(e => e.Type == "TABLE DATA").GroupBy(e => $"{e.Schema}.{e.Name}").ToDictionary(g => g.Key, g => g.First());
+        // "schema.name" is how pg_restore names the table it loads; a name two tables share (dots inside names) is
+        // ambiguous, so neither is recorded from it (a resume reloads them).
+        _tablesByName = entries.Where(e => e.Type == "TABLE DATA").GroupBy(e => $"{e.Schema}.{e.Name}").Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key, g => g.First());
     }
 
     public IReadOnlyList<RestoreError> Errors => _output.Errors;
 
     /// <summary>Tables this run committed.</summary>
     public int TablesLoaded { get; private set; }
+
+    /// <summary>The tables this run recorded in the journal.</summary>
+    public IReadOnlyCollection<int> Recorded => _recorded;
+
+    private readonly List<int> _recorded = [];
+    private bool _parallelError;
 
     public void OnLine(string line)
     {
@@ -66,7 +75,8 @@ internal sealed class PhaseOutputTracker
                     break;
                 case PgRestoreOutput.Kind.ItemFinished when dumpId is { } id && _parallel:
                     var finished = _phase.Archive.FindByDumpId(id);
-                    if (finished?.Type == "TABLE DATA" && !_failed.Contains(id))
+                    // Workers' error lines interleave, so once any error was reported no later finish is trusted.
+                    if (finished?.Type == "TABLE DATA" && !_failed.Contains(id) && !_parallelError)
                         CompleteTable(id);
                     Step($"finished {finished?.Type} {finished?.QualifiedName}");
                     break;
@@ -75,6 +85,7 @@ internal sealed class PhaseOutputTracker
                     Step(name!["pg_restore: ".Length..]);
                     break;
                 case PgRestoreOutput.Kind.Error:
+                    _parallelError |= _parallel;
                     if (_output.Errors[^1].DumpId is { } failedId)
                         _failed.Add(failedId);
                     if (!_parallel && _loading is not null && (_output.Errors[^1].DumpId is null || _output.Errors[^1].DumpId == _loading.DumpId))
@@ -107,6 +118,7 @@ internal sealed class PhaseOutputTracker
         if (_journal.IsTableDone(dumpId))
             return;
         _journal.CompleteTable(dumpId);
+        _recorded.Add(dumpId);
         TablesLoaded++;
         _committed?.Invoke(dumpId);
     }

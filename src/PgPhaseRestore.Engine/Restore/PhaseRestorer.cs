@@ -190,7 +190,11 @@ public sealed class PhaseRestorer
             var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, late is null ? null : late.TableLoaded, ct).ConfigureAwait(false);
             tablesLoaded = tracker.TablesLoaded;
             if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
-                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, tablesLoaded);
+            {
+                // The rows came from bytes that do not match the backup: a resume must load them again.
+                journal.ForgetTables(tracker.Recorded);
+                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, 0);
+            }
             if (run.ExitCode != 0)
             {
                 var errors = tracker.Errors.Count > 0 ? tracker.Errors
@@ -224,6 +228,8 @@ public sealed class PhaseRestorer
 
         if (late is not null)
         {
+            // Every table of the phase has committed now, whether or not its finish was seen in pg_restore's output.
+            late.AllTablesLoaded();
             if (late.Pending > 0)
                 Report(phase, entries.Count - late.Pending, entries.Count, $"waiting for {late.Pending} index builds after the data");
             try

@@ -112,6 +112,19 @@ public sealed class RestoreJournal
         }
     }
 
+    /// <summary>Takes tables back: their rows turned out not to be trustworthy (a damaged stream), so a resume reloads them.</summary>
+    public void ForgetTables(IEnumerable<int> dumpIds)
+    {
+        lock (_gate)
+        {
+            bool changed = false;
+            foreach (var id in dumpIds)
+                changed |= CompletedTables.Remove(id);
+            if (changed)
+                Save();
+        }
+    }
+
     public void StartPhase(int phase)
     {
         lock (_gate)

@@ -63,6 +63,14 @@ internal sealed class RestoreLock : IAsyncDisposable
                 await conn.DisposeAsync().ConfigureAwait(false);
                 return new RestoreLock(null, 0, checkEvery, target.Database!);
             }
+            // Advisory locks are re-entrant within a session: one this session already holds was taken by someone
+            // else's restore through a pooler, and taking it again would let both run.
+            await using (var mine = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND classid = {LockClass} AND objid = {LockObject} AND granted)", conn))
+            {
+                if ((bool)(await mine.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                    throw new RestoreException($"target database \"{target.Database}\" is already being restored through this same server session (a pooler handed it over); one restore at a time per database",
+                        RestoreFailure.Busy);
+            }
             await using (var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockClass}, {LockObject}), pg_backend_pid()", conn))
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {

@@ -119,7 +119,7 @@ internal sealed class SplitTableLoader
     private static readonly KeyValuePair<string, string>[] PgRestoreSession =
     [
         new("statement_timeout", "0"), new("lock_timeout", "0"), new("idle_in_transaction_session_timeout", "0"),
-        new("search_path", ""), new("row_security", "off"), new("check_function_bodies", "false"),
+        new("search_path", ""), new("row_security", "off"), new("check_function_bodies", "false"), new("xmloption", "content"),
     ];
 
     private readonly record struct Chunk(byte[] Buffer, int Length);

@@ -19,7 +19,7 @@ internal static class ChildEnvironment
     /// <summary>True for a variable a child keeps: the list above, locale settings, and libpq's PG* except the password.</summary>
     public static bool Keeps(string name) =>
         Kept.Contains(name) || name.StartsWith("LC_", StringComparison.Ordinal) ||
-        (name.StartsWith("PG", StringComparison.Ordinal) && name != "PGPASSWORD");
+        (name.StartsWith("PG", StringComparison.OrdinalIgnoreCase) && !name.Equals("PGPASSWORD", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Replaces the start info's environment with the kept variables of this process.</summary>
     public static void Apply(ProcessStartInfo psi)

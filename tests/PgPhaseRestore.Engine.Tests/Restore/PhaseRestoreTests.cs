@@ -167,6 +167,21 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     }
 
     [Fact]
+    public async Task Auto_keeps_an_index_early_when_its_tables_data_is_not_restored()
+    {
+        var archive = await _f.ReadArchiveAsync();
+        var sizes = archive.Entries.Where(e => e.Type == "INDEX").ToDictionary(e => $"{e.Schema}.{e.Name}", _ => 1024L);
+        var all = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40 });
+        Assert.Contains(all.IndexDecisions, d => d.Late && d.Entry.Name == "events_payload");
+
+        // Without data, a late build would wait for a table that never loads: the planner keeps it early.
+        var schemaOnly = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40, ExcludeTypes = ["TABLE DATA"] });
+        Assert.DoesNotContain(schemaOnly.IndexDecisions, d => d.Late);
+        Assert.Contains(schemaOnly.IndexDecisions, d => d.Entry.Name == "events_payload" && d.Reason == "its table's data is not restored by this plan");
+        Assert.Contains(schemaOnly[PhaseKind.Indexes].Entries, e => e.Name == "events_payload");
+    }
+
+    [Fact]
     public async Task Four_separate_invocations_give_the_same_target_as_one()
     {
         var target = _f.NewTargetName("sep");
