@@ -24,7 +24,6 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         var options = new RestoreOptions
         {
             Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true,
-            JournalPath = Path.Combine(Path.GetTempPath(), $"pgphase-journal-{Guid.NewGuid():N}.json"),
         };
         return await new PhaseRestorer(options, progress, log).RunAsync(plan.Phases, CancellationToken.None);
     }

@@ -74,7 +74,6 @@ public sealed class OutputSecretsTests
         var results = await new PhaseRestorer(new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, Storage = storage,
-            JournalPath = Path.Combine(Path.GetTempPath(), $"pgphase-journal-{Guid.NewGuid():N}.json"),
         }).RunAsync(plan.Phases, CancellationToken.None);
         Assert.All(results, r => Assert.Equal(PhaseStatus.Succeeded, r.Status));
         AssertClean(results, secrets);
@@ -96,7 +95,6 @@ public sealed class OutputSecretsTests
             new RestoreOptions
             {
                 Target = Connection(source + "_c"), CreateDatabase = true, Storage = storage,
-                JournalPath = Path.Combine(Path.GetTempPath(), $"pgphase-journal-{Guid.NewGuid():N}.json"),
             },
             null, null, null, null, CancellationToken.None);
         Assert.True(copy.Succeeded);
