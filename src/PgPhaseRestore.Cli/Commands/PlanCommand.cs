@@ -28,15 +28,20 @@ internal static class PlanCommand
             foreach (var phase in result.Phases)
             {
                 var file = dir is null ? "" : "  -> " + phase.WriteListFile(dir);
-                Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} entries, {phase.TableCount,5} tables{file}");
+                // Tables are the point of the data phase only.
+                var tables = phase.Kind == PhaseKind.Data ? $", {phase.TableCount} {(phase.TableCount == 1 ? "table" : "tables")}" : "";
+                Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} {(phase.EntryCount == 1 ? "entry" : "entries")}{tables}{file}");
             }
             if (result.Strategy == RestoreStrategy.Auto)
             {
-                Console.WriteLine($"  index builds    {result.IndexDecisions.Count(d => d.Late),6} late, {result.IndexDecisions.Count(d => !d.Late)} early (budget {PgPhaseRestore.Engine.Storage.SizeText.Format(result.Phases[0].MemoryBudget ?? 0)})");
+                Console.WriteLine($"  {"index builds",-17}{result.IndexDecisions.Count(d => d.Late),6} late, {result.IndexDecisions.Count(d => !d.Late)} early (budget {PgPhaseRestore.Engine.Storage.SizeText.Format(result.Phases[0].MemoryBudget ?? 0)})");
                 foreach (var d in result.IndexDecisions)
                     Console.WriteLine($"    {d.Entry.DumpId}; {d}");
             }
-            Console.WriteLine($"  excluded        {result.Excluded.Count,6} entries");
+            // Every TOC entry is accounted for once: in a phase, excluded, or applied by pg_restore itself.
+            int special = result.Archive.Entries.Count(e => e.IsSpecial);
+            Console.WriteLine($"  {"by pg_restore",-17}{special,6} {(special == 1 ? "entry" : "entries")} (ENCODING, STDSTRINGS, SEARCHPATH: applied to every session, never listed)");
+            Console.WriteLine($"  {"excluded",-17}{result.Excluded.Count,6} {(result.Excluded.Count == 1 ? "entry" : "entries")}");
             foreach (var x in result.Excluded)
                 Console.WriteLine($"    {x.Entry.DumpId}; {x.Entry.Type} {x.Entry.QualifiedName}: {x.Reason}");
             return 0;

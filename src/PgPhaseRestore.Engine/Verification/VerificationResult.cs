@@ -45,5 +45,7 @@ public sealed class VerificationResult
     public bool IsMatch => Differences.Count == 0;
 
     public override string ToString() =>
-        IsMatch ? $"{Target}: {ObjectsChecked} objects and {TablesCounted} tables match {Source}" : $"{Target}: {Differences.Count} differences from {Source}";
+        IsMatch
+            ? TablesCounted > 0 ? $"{Target}: {ObjectsChecked} objects and {TablesCounted} tables match {Source}" : $"{Target}: {ObjectsChecked} objects match {Source} (rows not counted)"
+            : $"{Target}: {Differences.Count} {(Differences.Count == 1 ? "difference" : "differences")} from {Source}";
 }

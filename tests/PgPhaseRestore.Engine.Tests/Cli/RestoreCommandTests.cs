@@ -30,6 +30,12 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         var r = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("PreCreate plan", r.StdOut);
+        // The numbers add up: every TOC entry is in one phase, excluded, or applied by pg_restore itself.
+        int Count(string label) => int.Parse(System.Text.RegularExpressions.Regex.Match(r.StdOut, label + @"\s+(\d+) entr").Groups[1].Value);
+        int total = int.Parse(System.Text.RegularExpressions.Regex.Match(r.StdOut, @"plan, (\d+) TOC entries").Groups[1].Value);
+        Assert.Equal(total, Count("phase 1 Schema") + Count("phase 2 Indexes") + Count("phase 3 Data") + Count("phase 4 PostData") + Count("by pg_restore") + Count("excluded"));
+        Assert.Equal(3, Count("by pg_restore"));
+        Assert.DoesNotContain("0 tables", r.StdOut);
         var files = Directory.GetFiles(_dir.Path, "*.list").Select(f => Path.GetFileName(f)).Order().ToArray();
         Assert.Equal(["phase-1-schema.list", "phase-2-indexes.list", "phase-3-data.list", "phase-4-postdata.list"], files);
         var phase2 = File.ReadAllLines(_dir.File("phase-2-indexes.list")).Where(l => !l.StartsWith(';') && l.Length > 0).ToList();
