@@ -32,20 +32,7 @@ public static class IndexSizing
         long? budget = options.MemoryBudget;
         if (budget is null && target is not null)
             budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
-        return new PlanOptions
-        {
-            Strategy = options.Strategy,
-            IncludeSchemas = options.IncludeSchemas,
-            ExcludeSchemas = options.ExcludeSchemas,
-            IncludeTables = options.IncludeTables,
-            ExcludeTables = options.ExcludeTables,
-            IncludeTypes = options.IncludeTypes,
-            ExcludeTypes = options.ExcludeTypes,
-            SkipPrivileges = options.SkipPrivileges,
-            MemoryBudget = budget,
-            IndexSizes = sizes,
-            IndexSizeSource = from,
-        };
+        return options with { MemoryBudget = budget, IndexSizes = sizes, IndexSizeSource = from };
     }
 
     /// <summary>The target server's maintenance_work_mem in bytes (read from a maintenance database: the target may not exist yet).</summary>

@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>How to split an archive: the strategy and the filters operators need.</summary>
-public sealed class PlanOptions
+public sealed record PlanOptions
 {
     public RestoreStrategy Strategy { get; init; } = RestoreStrategy.PreCreate;
 

@@ -33,9 +33,12 @@ internal static class DataTables
         return result;
     }
 
-    public static async Task TruncateAsync(NpgsqlConnection conn, TocEntry data, CancellationToken ct)
+    public static async Task TruncateAsync(NpgsqlConnection conn, IEnumerable<TocEntry> tables, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"TRUNCATE ONLY {SqlText.Qualified(data.Schema, data.Name!)}", conn);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        foreach (var data in tables)
+        {
+            await using var cmd = new NpgsqlCommand($"TRUNCATE ONLY {SqlText.Qualified(data.Schema, data.Name!)}", conn);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
     }
 }

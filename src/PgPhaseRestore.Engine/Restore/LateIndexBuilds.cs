@@ -128,15 +128,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             var list = Path.Combine(_workDir, $"late-{entry.DumpId}.list");
             await File.WriteAllTextAsync(list, RestoreList.Format(_archive, [entry]), _stop.Token).ConfigureAwait(false);
-            var args = new List<string> { "-d", _options.Target.ToLibpqString(), "-L", list, "-v", "--single-transaction", "--exit-on-error" };
-            if (_options.NoOwner)
-                args.Add("--no-owner");
-            if (_options.NoPrivileges)
-                args.Add("--no-privileges");
-            if (!string.IsNullOrEmpty(_options.Role))
-                args.Add("--role=" + _options.Role);
-            if (_feed is null)
-                args.Add(_archive.Source);
+            var args = PgRestoreArguments.ForEntry(_options, list, _feed is null ? _archive.Source : null);
             long kb = Math.Max(1024, share / 1024);
             var settings = PgRestoreArguments.SessionOptions(_options);
             var env = new Dictionary<string, string>

@@ -28,15 +28,30 @@ internal static class PgRestoreArguments
             // All or nothing: an interrupted schema, index or post-data phase leaves nothing to clean up.
             args.Add("--single-transaction");
         }
+        AddOwnership(args, options);
+        if (!streamed)
+            args.Add(phase.Archive.Source);
+        return args;
+    }
+
+    /// <summary>One entry in a transaction of its own (a late index build), with the phases' ownership and role.</summary>
+    public static List<string> ForEntry(RestoreOptions options, string listFile, string? source)
+    {
+        var args = new List<string> { "-d", options.Target.ToLibpqString(), "-L", listFile, "-v", "--single-transaction", "--exit-on-error" };
+        AddOwnership(args, options);
+        if (source is not null)
+            args.Add(source);
+        return args;
+    }
+
+    private static void AddOwnership(List<string> args, RestoreOptions options)
+    {
         if (options.NoOwner)
             args.Add("--no-owner");
         if (options.NoPrivileges)
             args.Add("--no-privileges");
         if (!string.IsNullOrEmpty(options.Role))
             args.Add("--role=" + options.Role);
-        if (!streamed)
-            args.Add(phase.Archive.Source);
-        return args;
     }
 
     /// <summary>PGOPTIONS for the session settings, each value escaped as libpq's options parser expects.</summary>

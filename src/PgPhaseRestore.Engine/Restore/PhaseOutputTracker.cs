@@ -48,7 +48,7 @@ internal sealed class PhaseOutputTracker
     public IReadOnlyList<RestoreError> Errors => _output.Errors;
 
     /// <summary>Tables this run committed.</summary>
-    public int TablesLoaded { get; private set; }
+    public int TablesLoaded => _recorded.Count;
 
     /// <summary>The tables this run recorded in the journal.</summary>
     public IReadOnlyCollection<int> Recorded => _recorded;
@@ -119,7 +119,6 @@ internal sealed class PhaseOutputTracker
             return;
         _journal.CompleteTable(dumpId);
         _recorded.Add(dumpId);
-        TablesLoaded++;
         _committed?.Invoke(dumpId);
     }
 

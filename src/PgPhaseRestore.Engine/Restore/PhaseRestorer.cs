@@ -301,8 +301,7 @@ public sealed class PhaseRestorer
             var done = entries.Where(e => (e.Type == "TABLE DATA" || phase.LateBuilds.Any(b => b.Entry == e)) && journal.IsTableDone(e.DumpId)).ToList();
             entries = entries.Except(done).ToList();
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
-            foreach (var e in partial)
-                await DataTables.TruncateAsync(conn, e, ct).ConfigureAwait(false);
+            await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
             if (done.Count > 0 || partial.Count > 0)
                 Log($"phase {phase.Number} resumes: {done.Count} tables committed earlier are skipped, {partial.Count} partly loaded are emptied, " +
                     $"{entries.Count(e => e.Type == "TABLE DATA")} load now");
@@ -311,8 +310,7 @@ public sealed class PhaseRestorer
         var loaded = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
         if (loaded.Count > 0 && _options.Force)
         {
-            foreach (var e in loaded)
-                await DataTables.TruncateAsync(conn, e, ct).ConfigureAwait(false);
+            await DataTables.TruncateAsync(conn, loaded, ct).ConfigureAwait(false);
             Log($"phase {phase.Number} runs again as forced: {loaded.Count} tables that held rows were emptied first");
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
