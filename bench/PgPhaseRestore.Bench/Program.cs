@@ -8,6 +8,7 @@ return name switch
     "toc" => await TocBenchmark.RunAsync(rest),
     "restore" => await RestoreBenchmark.RunAsync(rest),
     "s3" => await StorageBenchmark.RunAsync(rest),
+    "backup" => await BackupBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -29,6 +30,11 @@ static int Usage()
           s3 [--rows N]
               Backup into s3rver (streamed multipart upload) vs pg_dump to a local file, and the four-phase
               restore from s3rver vs from that file (N rows, default 1,000,000): seconds, MB/s, ratios.
+
+          backup [--rows N] [--rounds N] [--aws PATH]
+              `pgphase backup` into s3rver vs the pipeline it replaces, `pg_dump -Fc | aws s3 cp -` (Debian's
+              awscli), vs `pg_dump -Fc -f` to a local file: whole processes, default compression, N rows (default
+              2,000,000), the median of each over rotating rounds (default 3), and the ratios.
         """);
     return 2;
 }

@@ -53,13 +53,20 @@ internal interface ILockStore
     /// <summary>Replaces the lock read with <paramref name="etag"/>; false when the store could tell it changed since.</summary>
     Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct);
 
+    /// <summary>
+    /// Right after <see cref="CreateAsync"/> succeeded: whether a second create of this run's own lock is refused,
+    /// which proves the store decides creation races at the write, so no read-back pause is needed.
+    /// </summary>
+    Task<bool> RefusesSecondCreateAsync(string text, CancellationToken ct);
+
     Task DeleteAsync(CancellationToken ct);
 }
 
 /// <summary>
 /// Makes one run the only writer of a backup location. The lock is written, read back after a pause, and
 /// only the run whose id is then there goes on; stores that can create or replace conditionally decide races
-/// at once, the read-back decides them where conditions are ignored. The holder refreshes a heartbeat; a lock
+/// at once, the read-back decides them where conditions are ignored. A store shown to refuse a second create
+/// (a conditional server, an atomic local link) skips the pause: its create already decided the race. The holder refreshes a heartbeat; a lock
 /// whose heartbeat is old, or whose process on this host is gone, is taken over. Before each step that makes
 /// something visible the holder checks that the lock is still its own.
 /// </summary>
@@ -143,6 +150,8 @@ internal sealed class BackupLock : IAsyncDisposable
         }
         if (!written)
             throw await HeldNowAsync(ct).ConfigureAwait(false);
+        if (existing is null && await _store.RefusesSecondCreateAsync(Serialize(_mine), ct).ConfigureAwait(false))
+            return;
 
         await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
         var after = await ReadWholeAsync(ct).ConfigureAwait(false);

@@ -40,6 +40,10 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
     public Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct) =>
         PutAsync(text, r => { if (etag is not null) r.IfMatch = etag; }, ct);
 
+    // A server that ignores If-None-Match rewrites the same text here, which changes nothing.
+    public async Task<bool> RefusesSecondCreateAsync(string text, CancellationToken ct) =>
+        !_unconditional && !await CreateAsync(text, ct).ConfigureAwait(false);
+
     private async Task<bool> PutAsync(string text, Action<PutObjectRequest> condition, CancellationToken ct)
     {
         PutObjectRequest Request(bool conditional)
@@ -127,6 +131,9 @@ internal sealed class LocalLockStore(string path) : ILockStore
         File.Move(temp, path, overwrite: true);
         return true;
     }
+
+    // Creation links the name atomically, failing where it exists: the race was decided there.
+    public Task<bool> RefusesSecondCreateAsync(string text, CancellationToken ct) => Task.FromResult(true);
 
     public Task DeleteAsync(CancellationToken ct)
     {

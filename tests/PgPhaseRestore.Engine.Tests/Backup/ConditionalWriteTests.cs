@@ -39,14 +39,14 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
 
     public ConditionalWriteTests(Fixture fixture) => _f = fixture;
 
-    private BackupOptions Options(S3rverServer s3, string location, bool force = false) => new()
+    private BackupOptions Options(S3rverServer s3, string location, bool force = false, BackupLockTiming? timing = null) => new()
     {
         Source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null).WithCredentials(_f.Cluster.User, _f.Cluster.Password),
         Destination = location,
         Storage = s3.Settings(),
         Force = force,
         // Heartbeats during the run exercise If-Match on the lock.
-        Lock = new BackupLockTiming { Settle = TimeSpan.FromMilliseconds(500), Heartbeat = TimeSpan.FromMilliseconds(100) },
+        Lock = timing ?? new BackupLockTiming { Settle = TimeSpan.FromMilliseconds(500), Heartbeat = TimeSpan.FromMilliseconds(100) },
     };
 
     private static async Task<string> Sha256Async(IAmazonS3 client, S3ObjectLocation location)
@@ -150,5 +150,30 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
         Assert.True(await store.ReplaceAsync("three", read.ETag, CancellationToken.None));
         Assert.False(await store.ReplaceAsync("four", read.ETag, CancellationToken.None));
         Assert.Equal("three", (await store.ReadAsync(CancellationToken.None))!.Text);
+    }
+
+    [Fact]
+    public async Task The_lock_waits_for_its_read_back_only_where_the_server_ignores_conditions()
+    {
+        // A settle pause long enough to see: skipped where a second create of the lock is refused, kept elsewhere.
+        var pause = TimeSpan.FromSeconds(8);
+        foreach (var (s3, waits) in new[] { (_f.Conditional, false), (_f.Plain, true) })
+        {
+            var location = $"s3://{s3.CreateBucket("settle")}/db/one.dump";
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var manifest = await new BackupRunner(Options(s3, location, timing: new BackupLockTiming { Settle = pause })).RunAsync(CancellationToken.None);
+            clock.Stop();
+            Assert.Equal(location, manifest.Location);
+            if (waits)
+                Assert.True(clock.Elapsed >= pause, $"{clock.Elapsed} on the plain server, where only the read-back decides the race");
+            else
+                Assert.True(clock.Elapsed < pause, $"{clock.Elapsed} on the conditional server, whose create already decided the race");
+        }
+
+        var local = Path.Combine(Directory.CreateTempSubdirectory("pgphase-settle-").FullName, "one.dump");
+        var localClock = System.Diagnostics.Stopwatch.StartNew();
+        await new BackupRunner(Options(_f.Plain, local, timing: new BackupLockTiming { Settle = pause })).RunAsync(CancellationToken.None);
+        Assert.True(localClock.Elapsed < pause, $"{localClock.Elapsed} for a local path, whose create is an atomic link");
+        Directory.Delete(Path.GetDirectoryName(local)!, recursive: true);
     }
 }

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Bench;
+
+/// <summary>
+/// `pgphase backup` into s3rver beside what operators run instead: the shell pipeline it replaces,
+/// `pg_dump -Fc | aws s3 cp - s3://...` (the awscli on PATH, Debian's by default), and `pg_dump -Fc -f` to a local
+/// file. Every variant is a whole process, as a script would run it, with pg_dump's default compression; the
+/// rounds rotate the order so caches favour none of them, and the median of each is compared.
+/// </summary>
+public static class BackupBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int rows = int.Parse(Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        var aws = Option(args, "--aws") ?? (File.Exists("/usr/bin/aws") ? "/usr/bin/aws" : "aws");
+        using var cluster = new PostgresCluster();
+        using var s3 = new S3rverServer();
+        var db = cluster.CreateDatabase("benchbackup");
+        Console.WriteLine($"generating {rows:N0} rows...");
+        cluster.Execute(db, $"""
+            CREATE TABLE measurements (
+              id bigint PRIMARY KEY, device int NOT NULL, at timestamptz NOT NULL, reading double precision NOT NULL,
+              token uuid NOT NULL, label text NOT NULL);
+            INSERT INTO measurements
+              SELECT g, g % 5000, timestamptz '2024-01-01' + g * interval '1 second', random() * 100,
+                     md5(random()::text || g)::uuid, 'sensor-' || (g % 997)
+              FROM generate_series(1, {rows}) g;
+            CREATE INDEX measurements_device_at ON measurements (device, at);
+            ANALYZE measurements;
+            """);
+        Console.WriteLine("source: " + cluster.Scalar<string>(db, "SELECT pg_size_pretty(pg_database_size(current_database()))"));
+        var bucket = s3.CreateBucket("bench");
+        var dir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
+        try
+        {
+            var awsConfig = Path.Combine(dir, "aws-config");
+            File.WriteAllText(awsConfig, "[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n");
+            var environment = new Dictionary<string, string?>(cluster.ClientEnvironment())
+            {
+                ["AWS_ACCESS_KEY_ID"] = S3rverServer.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = S3rverServer.SecretKey,
+                ["AWS_CONFIG_FILE"] = awsConfig, ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(dir, "none"),
+                ["AWS_REGION"] = "us-east-1", ["S3_ENDPOINT_URL"] = s3.Endpoint, ["AWS_S3_FORCE_PATH_STYLE"] = "true",
+                ["PGPHASE_JOURNAL_DIR"] = dir, ["PGPHASE_QUIET"] = "1",
+            };
+            var pgDump = cluster.ClientTool("pg_dump");
+            var pgphase = Path.Combine(AppContext.BaseDirectory, "pgphase.dll");
+            var variants = new (string Name, Func<int, string[]> Command)[]
+            {
+                ("pg_dump -f local file", round => [pgDump, "-Fc", "-d", db, "-f", Path.Combine(dir, $"local-{round}.dump")]),
+                ("pg_dump | aws s3 cp -", round => ["bash", "-c",
+                    $"set -o pipefail; '{pgDump}' -Fc -d '{db}' | '{aws}' s3 cp - 's3://{bucket}/pipe/{round}.dump' --endpoint-url '{s3.Endpoint}' --only-show-errors"]),
+                ("pgphase backup", round => ["dotnet", pgphase, "backup", "--source", $"dbname={db}", "--to", $"s3://{bucket}/pgphase/{round}.dump"]),
+            };
+
+            var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < variants.Length; i++)
+                {
+                    var (name, command) = variants[(i + round) % variants.Length];
+                    var argv = command(round);
+                    var clock = Stopwatch.StartNew();
+                    ChildProcess.RunChecked(argv[0], argv[1..], TimeSpan.FromHours(2), environment);
+                    times[name].Add(clock.Elapsed.TotalSeconds);
+                    Console.WriteLine($"round {round + 1}: {name,-24} {clock.Elapsed.TotalSeconds,7:F2} s");
+                }
+            }
+
+            long size = new FileInfo(Path.Combine(dir, "local-0.dump")).Length;
+            var pipe = Median(times[variants[1].Name]);
+            var local = Median(times[variants[0].Name]);
+            Console.WriteLine();
+            Console.WriteLine($"dump: {SizeText.Format(size)} (pg_dump's default compression), median of {rounds} rounds");
+            Console.WriteLine($"{"variant",-24} {"median s",9} {"MB/s",8} {"vs pipeline",12} {"vs local",9}");
+            foreach (var (name, _) in variants)
+            {
+                var t = Median(times[name]);
+                Console.WriteLine($"{name,-24} {t,9:F2} {size / 1048576.0 / t,8:F1} {t / pipe,11:F2}x {t / local,8:F2}x");
+            }
+            await Task.CompletedTask;
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
