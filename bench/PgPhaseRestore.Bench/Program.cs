@@ -17,9 +17,10 @@ static int Usage()
     Console.WriteLine("""
         usage: dotnet run -c Release --project bench/PgPhaseRestore.Bench -- <benchmark> [options]
 
-          toc [--archive FILE] [--rows N] [--repeat N]
+          toc [--archive FILE] [--rows N] [--repeat N] [--pgphase EXE]
               Native TOC read vs `pg_restore -l` on the same custom archive (100+ MB, generated in a
-              throwaway cluster unless --archive is given). Prints both medians and their ratio.
+              throwaway cluster unless --archive is given), in process and as whole processes (`pgphase toc
+              --list`: the published EXE, default `dotnet pgphase.dll`). Prints the medians and their ratios.
 
           restore [--rows N]
               A table whose indexes outweigh it (N rows, default 2,000,000; seven indexes, one unique on random

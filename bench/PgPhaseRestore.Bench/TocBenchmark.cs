@@ -53,11 +53,28 @@ public static class TocBenchmark
                 reference.Add(sw.Elapsed.TotalMilliseconds);
             }
 
+            // Whole processes, as a loop over many archives runs them: start-up included.
+            string[] pgphase = Option(args, "--pgphase") is { } published ? [published] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "pgphase.dll")];
+            ChildProcess.RunChecked(pgphase[0], [.. pgphase[1..], "toc", archive, "--list"], TimeSpan.FromMinutes(5));
+            var process = new List<double>();
+            var referenceProcess = new List<double>();
+            for (int i = 0; i < repeat; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                ChildProcess.RunChecked(pgphase[0], [.. pgphase[1..], "toc", archive, "--list"], TimeSpan.FromMinutes(5));
+                process.Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                ChildProcess.RunChecked(pgRestore, ["-l", archive], TimeSpan.FromMinutes(5));
+                referenceProcess.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
             double nativeMedian = Median(native), referenceMedian = Median(reference);
             Console.WriteLine($"TOC entries:          {entries}");
             Console.WriteLine($"native reader:        {nativeMedian,9:F2} ms (median of {repeat})");
             Console.WriteLine($"pg_restore -l:        {referenceMedian,9:F2} ms (median of {repeat})");
             Console.WriteLine($"ratio pg_restore/native: {referenceMedian / nativeMedian:F2}x");
+            Console.WriteLine($"whole process, {string.Join(' ', pgphase.Select(Path.GetFileName))} toc --list: {Median(process):F1} ms; pg_restore -l: {Median(referenceProcess):F1} ms; " +
+                              $"ratio pgphase/pg_restore: {Median(process) / Median(referenceProcess):F2}x");
             return 0;
         }
         finally

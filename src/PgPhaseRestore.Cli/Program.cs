@@ -22,7 +22,7 @@ public static class Program
             BuildRoot().Parse(["--help"]).Invoke();
             return 1;
         }
-        var parsed = BuildRoot().Parse(args);
+        var parsed = BuildRoot(args[0]).Parse(args);
         if (parsed.Action is ParseErrorAction)
             return ReportParseErrors(parsed);
         var config = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
@@ -69,19 +69,27 @@ public static class Program
         return 1;
     }
 
-    public static RootCommand BuildRoot()
+    /// <summary>Every command, in the order help lists them.</summary>
+    private static readonly (string Name, Func<Command> Build)[] Commands =
+    [
+        ("toc", TocCommand.Build), ("plan", PlanCommand.Build), ("restore", RestoreCommand.Build), ("verify", VerifyCommand.Build),
+        ("backup", BackupCommand.Build), ("backups", BackupsCommand.Build), ("databases", DatabasesCommand.Build),
+        ("copy", CopyCommand.Build), ("swap", SwapCommand.Build), ("demo", DemoCommand.Build),
+    ];
+
+    /// <summary>The whole command tree.</summary>
+    public static RootCommand BuildRoot() => BuildRoot(null);
+
+    /// <summary>
+    /// The command tree for these arguments: only the command they name when they start with one, since building
+    /// every command's options costs a loop over many archives more start-up than reading a TOC does.
+    /// </summary>
+    public static RootCommand BuildRoot(string? first)
     {
         var root = new RootCommand("pgphase: per-database logical backup and four-phase restore of PostgreSQL");
-        root.Subcommands.Add(TocCommand.Build());
-        root.Subcommands.Add(PlanCommand.Build());
-        root.Subcommands.Add(RestoreCommand.Build());
-        root.Subcommands.Add(VerifyCommand.Build());
-        root.Subcommands.Add(BackupCommand.Build());
-        root.Subcommands.Add(BackupsCommand.Build());
-        root.Subcommands.Add(DatabasesCommand.Build());
-        root.Subcommands.Add(CopyCommand.Build());
-        root.Subcommands.Add(SwapCommand.Build());
-        root.Subcommands.Add(DemoCommand.Build());
+        var named = Commands.Where(c => c.Name == first).ToArray();
+        foreach (var command in named.Length == 1 ? named : Commands)
+            root.Subcommands.Add(command.Build());
         return root;
     }
 }

@@ -22,15 +22,12 @@ internal static class CommandRunner
             await Console.Error.WriteLineAsync("pgphase: cancelled").ConfigureAwait(false);
             return Cancelled;
         }
-        catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException
-                                       or IOException or RestoreException or PlanException or Npgsql.NpgsqlException
-                                       or Engine.Backup.BackupException)
+        catch (Exception ex) when (IsEngineFailure(ex))
         {
             await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{Hint(ex)}").ConfigureAwait(false);
             return Failed;
         }
-        catch (Exception ex) when (ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
-                                       or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             // The engine names the object and endpoint for every storage call it makes; this only keeps a call it
             // missed to one line instead of a stack trace.
@@ -38,6 +35,12 @@ internal static class CommandRunner
             return Failed;
         }
     }
+
+    private static bool IsEngineFailure(Exception ex) => ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException
+        or IOException or RestoreException or PlanException or Npgsql.NpgsqlException or Engine.Backup.BackupException;
+
+    private static bool IsStorageFailure(Exception ex) => ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
+        or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException;
 
     /// <summary>The engine says what to do in words; this names the flag that does it.</summary>
     private static string Hint(Exception ex) => ex is not RestoreException r ? "" : r.Kind switch

@@ -35,7 +35,8 @@ internal static class TocCommand
         return command;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    // Made on first use: a TOC listed in a loop over many archives should not pay for the JSON machinery.
+    private static JsonSerializerOptions JsonOptions => new()
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },

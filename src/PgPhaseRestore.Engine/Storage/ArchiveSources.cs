@@ -8,10 +8,11 @@ public static class ArchiveSources
         if (string.IsNullOrWhiteSpace(location))
             throw new ArgumentException("an archive location is required: a file, a directory-format folder or s3://bucket/key");
         if (S3ObjectLocation.IsS3Uri(location))
-        {
-            var target = S3ObjectLocation.Parse(location);
-            return new S3ObjectSource(S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment()), target, ownsClient: true);
-        }
+            return OpenObject(S3ObjectLocation.Parse(location), s3);
         return Directory.Exists(location) ? new DirectorySource(location) : new LocalFileSource(location);
     }
+
+    // Apart, so that reading a local archive never loads the AWS SDK.
+    private static IArchiveSource OpenObject(S3ObjectLocation target, S3Settings? s3) =>
+        new S3ObjectSource(S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment()), target, ownsClient: true);
 }

@@ -64,5 +64,36 @@ public sealed class TocCommandTests : IClassFixture<PgRestoreListParityTests.Fix
         Assert.Equal("", r.StdOut);
     }
 
+    [Fact]
+    public void Only_the_command_named_first_is_built_and_any_other_first_word_builds_them_all()
+    {
+        var all = PgPhaseRestore.Cli.Program.BuildRoot().Subcommands.Select(c => c.Name).ToList();
+        Assert.Contains("toc", all);
+        Assert.True(all.Count > 5, string.Join(", ", all));
+        foreach (var name in all)
+            Assert.Equal([name], PgPhaseRestore.Cli.Program.BuildRoot(name).Subcommands.Select(c => c.Name));
+        Assert.Equal(all, PgPhaseRestore.Cli.Program.BuildRoot("--version").Subcommands.Select(c => c.Name));
+        Assert.Equal(all, PgPhaseRestore.Cli.Program.BuildRoot("restor").Subcommands.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void Listing_a_local_archive_loads_neither_the_AWS_SDK_nor_Npgsql()
+    {
+        // The runtime's loader events name every assembly the process loads: a loop over many archives should not
+        // pay for the S3 and database clients it does not use.
+        var trace = _dir.File("loads.nettrace");
+        var r = PgPhaseCli.Run(new Dictionary<string, string?>
+        {
+            ["DOTNET_EnableEventPipe"] = "1", ["DOTNET_EventPipeOutputPath"] = trace,
+            ["DOTNET_EventPipeConfig"] = "Microsoft-Windows-DotNETRuntime:0x8:4",
+        }, "toc", _archives.CustomFile, "--list");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var events = File.ReadAllBytes(trace);
+        bool Loaded(string assembly) => events.AsSpan().IndexOf(System.Text.Encoding.Unicode.GetBytes(assembly + ",")) >= 0;
+        Assert.True(Loaded("PgPhaseRestore.Engine"), "the trace names the assemblies loaded");
+        Assert.False(Loaded("AWSSDK.Core"));
+        Assert.False(Loaded("Npgsql"));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
