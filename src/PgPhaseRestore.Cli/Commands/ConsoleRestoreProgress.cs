@@ -6,5 +6,5 @@ namespace PgPhaseRestore.Cli.Commands;
 internal sealed class ConsoleRestoreProgress : IProgress<RestoreProgress>
 {
     public void Report(RestoreProgress p) =>
-        Console.Error.WriteLine($"phase {p.Phase} {p.PhaseName}: {p.ItemsDone}/{p.ItemsTotal} {p.Activity}");
+        Console.Error.WriteLine($"phase {p.Phase} {p.PhaseName}: {p.ItemsDone}/{p.ItemsTotal} {p.Activity}{(p.Data is { } d ? $" [{d}]" : "")}");
 }

@@ -22,6 +22,7 @@ public sealed class PhaseRestorer
 {
     private readonly RestoreOptions _options;
     private readonly IProgress<RestoreProgress>? _progress;
+    private DataMeter? _meter;
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
 
@@ -165,6 +166,7 @@ public sealed class PhaseRestorer
             ? await PrepareDataAsync(phase, journal, conn, ct).ConfigureAwait(false)
             : phase.Entries.ToList();
         journal.StartPhase(phase.Number);
+        _meter = phase.Kind == PhaseKind.Data ? DataMeter.For(phase.Archive, phase, entries) : null;
         if (entries.Count == 0)
         {
             journal.CompletePhase(phase.Number);
@@ -182,12 +184,17 @@ public sealed class PhaseRestorer
         // Tables committed by an earlier run: their late builds can start at once.
         foreach (var b in phase.LateBuilds.Where(b => journal.IsTableDone(b.TableDataId!.Value)))
             late!.TableLoaded(b.TableDataId!.Value);
+        void Committed(int dumpId)
+        {
+            _meter?.Committed(dumpId);
+            late?.TableLoaded(dumpId);
+        }
 
         int tablesLoaded = 0;
         IReadOnlyList<RestoreError> warnings = [];
         if (rest.Count > 0)
         {
-            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, late is null ? null : late.TableLoaded, ct).ConfigureAwait(false);
+            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, Committed, ct).ConfigureAwait(false);
             tablesLoaded = tracker.TablesLoaded;
             if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
             {
@@ -202,6 +209,8 @@ public sealed class PhaseRestorer
                 return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tablesLoaded);
             }
             tracker.Succeeded();
+            foreach (var e in rest)
+                _meter?.Committed(e.DumpId);
             warnings = tracker.Errors;
         }
 
@@ -223,7 +232,7 @@ public sealed class PhaseRestorer
             }
             journal.CompleteTable(table.DumpId);
             tablesLoaded++;
-            late?.TableLoaded(table.DumpId);
+            Committed(table.DumpId);
         }
 
         if (late is not null)
@@ -263,7 +272,10 @@ public sealed class PhaseRestorer
         Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
             : phase.Kind == PhaseKind.Data || !feed.TocSuffices
                 ? (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
-                    Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s"), token)
+                {
+                    _meter?.Streamed(done, total);
+                    Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s");
+                }, token)
                 : feed.WriteTocAsync;
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase.Number) };
         if (PgRestoreArguments.SessionOptions(_options) is { } pgOptions)
@@ -336,7 +348,10 @@ public sealed class PhaseRestorer
     };
 
     private void Report(RestorePhase phase, int done, int total, string activity) =>
-        _progress?.Report(new RestoreProgress(phase.Number, phase.Name, done, total, activity));
+        _progress?.Report(new RestoreProgress(phase.Number, phase.Name, done, total, activity)
+        {
+            Data = phase.Kind == PhaseKind.Data ? _meter?.Snapshot() : null,
+        });
 
     private void Log(string message) => _log?.Invoke(message);
 }

@@ -1,4 +1,5 @@
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Restore;
 
@@ -41,7 +42,30 @@ public sealed class PhaseResult
 /// <summary>Progress of a running restore, reported per phase and per item.</summary>
 public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone, int ItemsTotal, string Activity)
 {
-    public int PercentComplete => ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
+    /// <summary>Items of the phase done, as a percentage; by bytes in the data phase when the archive gives sizes.</summary>
+    public int PercentComplete => Data is { BytesTotal: > 0 } d ? (int)Math.Min(100, d.BytesDone * 100 / d.BytesTotal)
+        : ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
+
+    /// <summary>In the data phase, bytes done and to do with a rate and the time left; null in other phases or without sizes.</summary>
+    public DataProgress? Data { get; init; }
+}
+
+/// <summary>
+/// Bytes of a data phase as stored in the archive (compressed, when it is): done (committed tables, or streamed from a
+/// bucket), the phase's total, the rate this run has loaded at, and the time left at that rate when it can be told.
+/// </summary>
+public sealed record DataProgress(long BytesDone, long BytesTotal, double BytesPerSecond, TimeSpan? Remaining)
+{
+    /// <summary>"12.0 MiB of 40.0 MiB (30%) at 5.0 MiB/s, about 6 s left".</summary>
+    public override string ToString()
+    {
+        var text = $"{SizeText.Format(BytesDone)} of {SizeText.Format(BytesTotal)} ({(BytesTotal > 0 ? BytesDone * 100 / BytesTotal : 0)}%)";
+        if (BytesPerSecond > 0)
+            text += $" at {SizeText.Format((long)BytesPerSecond)}/s";
+        if (Remaining is { } left)
+            text += $", about {(left.TotalSeconds < 90 ? $"{Math.Ceiling(left.TotalSeconds):0} s" : left.TotalMinutes < 90 ? $"{Math.Ceiling(left.TotalMinutes):0} min" : $"{left.TotalHours:0.#} h")} left";
+        return text;
+    }
 }
 
 /// <summary>What kind of whole-restore failure a <see cref="RestoreException"/> is.</summary>

@@ -170,6 +170,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
             {
                 ParentActivityId = 1,
                 PercentComplete = p.PercentComplete,
+                CurrentOperation = p.Data?.ToString(),
+                SecondsRemaining = p.Data?.Remaining is { } left ? (int)Math.Ceiling(left.TotalSeconds) : -1,
             });
         }));
 

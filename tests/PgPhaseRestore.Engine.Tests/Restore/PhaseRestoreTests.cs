@@ -102,6 +102,35 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task The_data_phase_reports_bytes_of_the_archive_done_with_a_rate_and_the_time_left(int jobs)
+    {
+        var target = _f.NewTargetName("meter");
+        var reports = new List<RestoreProgress>();
+        var results = await RestoreAsync(target, jobs: jobs, splitTableSize: 1024L * 1024, progress: new CallbackProgress<RestoreProgress>(p => { lock (reports) reports.Add(p); }));
+        AssertSucceeded(results);
+
+        var archive = await _f.ReadArchiveAsync();
+        var sizes = SplitTableChoice.DataSizes(archive);
+        long total = archive.Entries.Where(e => sizes.ContainsKey(e.DumpId)).Sum(e => sizes[e.DumpId]);
+        Assert.True(total > 1024 * 1024, $"{total} bytes of data in the archive");
+        var data = reports.Where(r => r.Phase == 3).Select(r => r.Data).ToList();
+        Assert.All(data, d => Assert.Equal(total, Assert.IsType<DataProgress>(d).BytesTotal));
+        Assert.All(reports.Where(r => r.Phase != 3), r => Assert.Null(r.Data));
+        // Never beyond the total (never backwards, where one thread reports), all of it at the end, with a rate and a time left on the way.
+        var done = data.Select(d => d!.BytesDone).ToList();
+        Assert.All(done, b => Assert.InRange(b, 0, total));
+        if (jobs == 1)
+            Assert.Equal(done.Order(), done);
+        Assert.Equal(total, done[^1]);
+        Assert.Contains(data, d => d!.BytesDone > 0 && d.BytesDone < total && d.BytesPerSecond > 0 && d.Remaining is not null);
+        Assert.Equal(100, reports.Last(r => r.Phase == 3).PercentComplete);
+        Assert.Matches(@"^\S+ \S+ of \S+ \S+ \(\d+%\)( at \S+ \S+/s)?(, about \d+ (s|min) left)?$", data[^1]!.ToString());
+        AssertSameAsSource(target);
+    }
+
+    [Theory]
     [InlineData(1L)]
     [InlineData(1024L * 1024)]
     public async Task Parallel_jobs_with_tables_split_across_sessions_give_a_target_equal_to_the_source(long splitTableSize)
