@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Archive;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -27,20 +25,13 @@ internal static class TocCommand
             if (result.GetValue(list))
                 await output.WriteAsync(RestoreList.Format(archive));
             else if (result.GetValue(json))
-                await output.WriteLineAsync(JsonSerializer.Serialize(archive, JsonOptions));
+                await output.WriteLineAsync(archive.ToJson());
             else
                 await output.WriteAsync(Summary(archive));
             return 0;
         }));
         return command;
     }
-
-    // Made on first use: a TOC listed in a loop over many archives should not pay for the JSON machinery.
-    private static JsonSerializerOptions JsonOptions => new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     private static string Summary(DumpArchive archive)
     {

@@ -23,6 +23,9 @@ public sealed class DumpArchive
     /// <summary>Where the archive was read from: a path or an s3:// URI. Binds as -Path downstream.</summary>
     public string Source { get; }
 
+    /// <summary>Header and entries, every field, as indented JSON with enums by name.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, Serialization.EngineJson.Named);
+
     public ArchiveHeader Header { get; }
     public IReadOnlyList<TocEntry> Entries { get; }
 

@@ -72,12 +72,7 @@ internal interface ILockStore
 /// </summary>
 internal sealed class BackupLock : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static readonly JsonSerializerOptions Json = Serialization.EngineJson.Lock;
 
     private readonly ILockStore _store;
     private readonly string _target;

@@ -10,13 +10,7 @@ namespace PgPhaseRestore.Engine.Backup;
 /// <summary>Reads and writes manifests beside their archives, in a bucket or on disk; local writes are atomic.</summary>
 public static class ManifestStore
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    internal static readonly JsonSerializerOptions Json = Serialization.EngineJson.Manifest;
 
     public static string Serialize(BackupManifest manifest) => JsonSerializer.Serialize(manifest, Json);
 

@@ -101,12 +101,7 @@ public enum ReplaceStage
 /// </remarks>
 public sealed class SwapJournal
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static readonly JsonSerializerOptions Json = Serialization.EngineJson.Named;
 
     [JsonIgnore]
     public string Path { get; private set; } = "";
