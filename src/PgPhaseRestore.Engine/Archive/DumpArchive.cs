@@ -24,7 +24,7 @@ public sealed class DumpArchive
     public string Source { get; }
 
     /// <summary>Header and entries, every field, as indented JSON with enums by name.</summary>
-    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, Serialization.EngineJson.Named);
+    public string ToJson() => Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Named);
 
     public ArchiveHeader Header { get; }
     public IReadOnlyList<TocEntry> Entries { get; }

@@ -285,13 +285,13 @@ internal sealed class BackupLock : IAsyncDisposable
     private static string Age(TimeSpan t) =>
         t.TotalSeconds < 90 ? $"{Math.Max(0, t.TotalSeconds):0} s" : t.TotalMinutes < 90 ? $"{t.TotalMinutes:0} min" : $"{t.TotalHours:0.#} h";
 
-    internal static string Serialize(BackupLockHolder holder) => JsonSerializer.Serialize(holder, Json);
+    internal static string Serialize(BackupLockHolder holder) => Serialization.EngineJson.Serialize(holder, Json);
 
     internal static BackupLockHolder? Parse(LockRecord record)
     {
         try
         {
-            var holder = JsonSerializer.Deserialize<BackupLockHolder>(record.Text, Json);
+            var holder = Serialization.EngineJson.Deserialize<BackupLockHolder>(record.Text, Json);
             return string.IsNullOrEmpty(holder?.RunId) ? null : holder;
         }
         catch (JsonException)

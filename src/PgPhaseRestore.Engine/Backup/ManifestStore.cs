@@ -12,14 +12,14 @@ public static class ManifestStore
 {
     internal static readonly JsonSerializerOptions Json = Serialization.EngineJson.Manifest;
 
-    public static string Serialize(BackupManifest manifest) => JsonSerializer.Serialize(manifest, Json);
+    public static string Serialize(BackupManifest manifest) => Serialization.EngineJson.Serialize(manifest, Json);
 
     /// <summary>Parses a manifest; <paramref name="origin"/> names it in errors.</summary>
     public static BackupManifest Parse(string json, string origin)
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
+            var manifest = Serialization.EngineJson.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
             if (manifest.ManifestVersion > BackupManifest.CurrentVersion)
                 throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})");
             return manifest;

@@ -56,7 +56,7 @@ public sealed class RestoreJournal
             return new RestoreJournal { Path = path };
         try
         {
-            var journal = JsonSerializer.Deserialize<RestoreJournal>(File.ReadAllText(path), Serialization.EngineJson.Journal) ?? new RestoreJournal();
+            var journal = Serialization.EngineJson.Deserialize<RestoreJournal>(File.ReadAllText(path), Serialization.EngineJson.Journal) ?? new RestoreJournal();
             journal.Path = path;
             return journal;
         }
@@ -173,7 +173,7 @@ public sealed class RestoreJournal
         UpdatedAt = DateTimeOffset.UtcNow;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temp = Path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Serialization.EngineJson.Journal));
+        File.WriteAllText(temp, Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Journal));
         File.Move(temp, Path, overwrite: true);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Restore;
@@ -37,6 +38,15 @@ internal static class EngineJson
 
     /// <summary>Swap journals and TOC listings: .NET names, enums by name, readable non-ASCII.</summary>
     public static readonly JsonSerializerOptions Named = Options(null, null, relaxed: true);
+
+    public static string Serialize<T>(T value, JsonSerializerOptions options) => JsonSerializer.Serialize(value, Info<T>(options));
+
+    public static void Serialize<T>(Stream stream, T value, JsonSerializerOptions options) => JsonSerializer.Serialize(stream, value, Info<T>(options));
+
+    public static T? Deserialize<T>(string json, JsonSerializerOptions options) => JsonSerializer.Deserialize(json, Info<T>(options));
+
+    // Through the generated metadata, never the reflection-based overloads.
+    private static JsonTypeInfo<T> Info<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     private static JsonSerializerOptions Options(JsonNamingPolicy? names, JsonNamingPolicy? enumValues, bool relaxed)
     {

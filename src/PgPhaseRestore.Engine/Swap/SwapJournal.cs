@@ -129,7 +129,7 @@ public sealed class SwapJournal
             return new SwapJournal { Path = path };
         try
         {
-            var journal = JsonSerializer.Deserialize<SwapJournal>(File.ReadAllText(path), Json) ?? new SwapJournal();
+            var journal = Serialization.EngineJson.Deserialize<SwapJournal>(File.ReadAllText(path), Json) ?? new SwapJournal();
             journal.Path = path;
             return journal;
         }
@@ -147,7 +147,7 @@ public sealed class SwapJournal
         var temp = Path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, this, Json);
+            Serialization.EngineJson.Serialize(stream, this, Json);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, Path, overwrite: true);
