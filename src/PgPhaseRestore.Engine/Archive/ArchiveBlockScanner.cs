@@ -106,6 +106,9 @@ internal sealed class ArchiveBlockScanner
 
         /// <summary>A new segment (the TOC, or a block) starts at the current position.</summary>
         Boundary,
+
+        /// <summary>Length-prefixed chunks up to a zero length.</summary>
+        Chunks,
     }
 
     private readonly record struct Need(NeedKind Kind, long Count);
@@ -124,26 +127,13 @@ internal sealed class ArchiveBlockScanner
             }
             else if (i == data.Length)
                 break;
-            else if (need.Kind == NeedKind.Bytes)
-            {
-                int take = Math.Min((int)need.Count - _have, data.Length - i);
-                data.Slice(i, take).CopyTo(_scratch.AsSpan(_have));
-                _have += take;
-                i += take;
-                _position += take;
-                if (_have < need.Count)
-                    break;
-                _have = 0;
-            }
-            else
-            {
-                int take = (int)Math.Min(_skipLeft, data.Length - i);
-                i += take;
-                _position += take;
-                _skipLeft -= take;
-                if (_skipLeft > 0)
-                    break;
-            }
+            else if (!(need.Kind switch
+                     {
+                         NeedKind.Bytes => Gather(data, ref i, (int)need.Count),
+                         NeedKind.Skip => Pass(data, ref i),
+                         _ => PassChunks(data, ref i),
+                     }))
+                break;
             if (!_parser.MoveNext())
                 throw new InvalidOperationException("the scanner's parser ended");
             if (_parser.Current.Kind == NeedKind.Skip)
@@ -151,6 +141,56 @@ internal sealed class ArchiveBlockScanner
         }
         if (!_stopped)
             _hash?.AppendData(data[hashFrom..i]);
+    }
+
+    /// <summary>Gathers <paramref name="count"/> bytes into the scratch buffer; true once they are all there.</summary>
+    private bool Gather(ReadOnlySpan<byte> data, ref int i, int count)
+    {
+        int take = Math.Min(count - _have, data.Length - i);
+        data.Slice(i, take).CopyTo(_scratch.AsSpan(_have));
+        _have += take;
+        i += take;
+        _position += take;
+        if (_have < count)
+            return false;
+        _have = 0;
+        return true;
+    }
+
+    /// <summary>Passes over the bytes of a skip; true once it is done.</summary>
+    private bool Pass(ReadOnlySpan<byte> data, ref int i)
+    {
+        int take = (int)Math.Min(_skipLeft, data.Length - i);
+        i += take;
+        _position += take;
+        _skipLeft -= take;
+        return _skipLeft == 0;
+    }
+
+    /// <summary>
+    /// Passes over length-prefixed chunks up to a zero length; true once that is read. The hot path (an
+    /// uncompressed dump has one chunk per row), so it runs here rather than through the parser.
+    /// </summary>
+    private bool PassChunks(ReadOnlySpan<byte> data, ref int i)
+    {
+        while (i < data.Length)
+        {
+            if (_skipLeft > 0)
+            {
+                Pass(data, ref i);
+                continue;
+            }
+            if (!Gather(data, ref i, 1 + _intSize))
+                return false;
+            long length = ReadInt();
+            if (length == 0)
+                return true;
+            // pg_dump's chunks hold at most one buffer of (compressed) rows; beyond 2 GiB the length is damage.
+            if (length is < 0 or > int.MaxValue)
+                throw new FormatException($"chunk length {length} is impossible");
+            _skipLeft = length;
+        }
+        return false;
     }
 
     /// <summary>Ends the segment before the current position (the TOC, or the previous block) and starts the next.</summary>
@@ -176,6 +216,8 @@ internal sealed class ArchiveBlockScanner
     private static Need Skip(long count) => new(NeedKind.Skip, count);
 
     private static readonly Need Boundary = new(NeedKind.Boundary, 0);
+
+    private static readonly Need Chunks = new(NeedKind.Chunks, 0);
 
     /// <summary>The archive's grammar, as far as a map needs it; each yield waits for what it asks.</summary>
     private IEnumerable<Need> Parse()
@@ -276,8 +318,7 @@ internal sealed class ArchiveBlockScanner
         _context = $"the data block of dump id {id}";
         if (type == TableDataBlock)
         {
-            foreach (var need in Chunks())
-                yield return need;
+            yield return Chunks;
             yield break;
         }
         while (true)
@@ -288,24 +329,7 @@ internal sealed class ArchiveBlockScanner
                 break;
             if (oid is < 0 or > uint.MaxValue)
                 throw new FormatException($"large object OID {oid} is impossible");
-            foreach (var need in Chunks())
-                yield return need;
-        }
-    }
-
-    /// <summary>Length-prefixed chunks up to a zero length.</summary>
-    private IEnumerable<Need> Chunks()
-    {
-        while (true)
-        {
-            yield return Int;
-            long length = ReadInt();
-            if (length == 0)
-                yield break;
-            // pg_dump's chunks hold at most one buffer of (compressed) rows; beyond 2 GiB the length is damage.
-            if (length is < 0 or > int.MaxValue)
-                throw new FormatException($"chunk length {length} is impossible");
-            yield return Skip(length);
+            yield return Chunks;
         }
     }
 
