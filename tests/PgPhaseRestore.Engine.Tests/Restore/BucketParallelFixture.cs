@@ -58,7 +58,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
     /// <summary>Restores the archive at <paramref name="location"/> into <paramref name="target"/> with the engine, as the cluster's superuser.</summary>
     public async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string location, string target, RestoreStrategy strategy = RestoreStrategy.PreCreate,
         int jobs = 4, long splitTableSize = 0, int[]? phases = null, bool resume = false, Action<string>? log = null, Action<string>? debug = null,
-        CancellationToken ct = default)
+        IProgress<RestoreProgress>? progress = null, CancellationToken ct = default)
     {
         var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy, MemoryBudget = 256L * 1024 * 1024 }, S3.Settings(), ct);
         var options = new RestoreOptions
@@ -66,7 +66,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
             Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = JournalPath(target),
             Jobs = jobs, SplitTableSize = splitTableSize, Phases = phases ?? [], Resume = resume,
         };
-        return await new PhaseRestorer(options, null, log, debug).RunAsync(plan.Phases, ct);
+        return await new PhaseRestorer(options, progress, log, debug).RunAsync(plan.Phases, ct);
     }
 
     public static async Task<byte[]> DownloadAsync(IAmazonS3 client, S3ObjectLocation location)

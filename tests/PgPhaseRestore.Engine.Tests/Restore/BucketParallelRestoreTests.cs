@@ -200,6 +200,75 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         AssertSameAs(_f.Source, target);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Rows_of_an_uncompressed_block_changed_in_the_bucket_are_never_committed(bool split)
+    {
+        // Uncompressed, a changed digit is still a valid row: only the block's checksum can stop it.
+        var source = SampleDatabases.CreateKitchenSink(_f.Cluster, "plain");
+        _f.Cluster.Execute(source, "CREATE TABLE public.digits (id bigint PRIMARY KEY, body text NOT NULL); " +
+                                   "INSERT INTO public.digits SELECT g, md5(g::text) FROM generate_series(1, 60000) g;");
+        var location = $"s3://{_f.Bucket}/plain/{Guid.NewGuid():N}.dump";
+        var backup = await new BackupRunner(new BackupOptions
+        {
+            Source = _f.Connection(source), Destination = location, Compression = "0", Storage = _f.S3.Settings(), Multipart = BucketBackupFixture.SmallParts,
+        }).RunAsync(CancellationToken.None);
+        var digits = Tables(await ArchiveAsync(location)).Single(e => e.Name == "digits");
+        var block = backup.DataBlocks!.Blocks.Single(b => b.DumpId == digits.DumpId);
+        using var client = _f.S3.Client();
+        var original = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(location));
+        var damaged = original.ToArray();
+        long at = block.Offset + block.Length / 2;
+        // Inside a row's md5 text (seven hex characters around it), never in a chunk's length.
+        while (!Enumerable.Range(-3, 7).All(d => damaged[at + d] is >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f') || damaged[at] > (byte)'8')
+            at++;
+        damaged[at]++;
+        await PutAsync(client, S3ObjectLocation.Parse(location), damaged);
+
+        var target = NewTarget(split ? "plainsplit" : "plainone");
+        var log = new List<string>();
+        var results = await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, log: Into(log));
+
+        Assert.Equal(PhaseStatus.Failed, results[2].Status);
+        var error = Assert.Single(results[2].Errors);
+        Assert.Equal("TABLE DATA public.digits", error.Entry);
+        Assert.Contains("SHA-256", error.Message);
+        Assert.Equal(split, log.Any(l => l.StartsWith("loading public.digits over 2 sessions", StringComparison.Ordinal)));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.digits"));
+        Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(digits.DumpId));
+
+        await PutAsync(client, S3ObjectLocation.Parse(location), original);
+        AssertSucceeded(await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, resume: true));
+        AssertSameAs(source, target);
+    }
+
+    [Fact]
+    public async Task A_block_read_cut_by_a_server_restart_resumes_with_a_range_request_from_where_it_stopped()
+    {
+        var target = NewTarget("parres");
+        var log = new List<string>();
+        int restarted = 0;
+        var progress = new CallbackProgress<RestoreProgress>(p =>
+        {
+            // Mid-block: pg_restore is still reading a big table's block when the server goes away.
+            if (p.Phase == 3 && p.Activity.StartsWith("loading table public.bulk_", StringComparison.Ordinal) && p.Activity.Contains(" of ", StringComparison.Ordinal)
+                && Interlocked.Exchange(ref restarted, 1) == 0)
+            {
+                _f.S3.Stop();
+                Thread.Sleep(1500);
+                _f.S3.Start();
+            }
+        });
+
+        var results = await _f.RestoreAsync(Location, target, log: Into(log), progress: progress);
+
+        Assert.Equal(1, restarted);
+        AssertSucceeded(results);
+        Assert.Contains(log, l => l.Contains("read interrupted at byte", StringComparison.Ordinal));
+        AssertSameAs(_f.Source, target);
+    }
+
     private Dictionary<string, string?> CliEnvironment(string target)
     {
         var env = PgPhaseCli.S3Environment(_f.S3);
