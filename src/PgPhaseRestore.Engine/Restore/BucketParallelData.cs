@@ -74,7 +74,7 @@ internal sealed class BucketParallelData
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await RunItemsAsync(items, jobs, stop, ct).ConfigureAwait(false);
-        if (others.Count > 0 && !othersFirst && _errors.Count == 0)
+        if (others.Count > 0 && !othersFirst && (_errors.Count == 0 || !_options.StopOnError))
             await RunItemsAsync([new Item(others, null)], 1, stop, ct).ConfigureAwait(false);
         lock (_errors)
             return new Outcome(_tablesLoaded, _errors.ToList());
