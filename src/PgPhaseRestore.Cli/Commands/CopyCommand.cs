@@ -15,7 +15,7 @@ internal static class CopyCommand
         var target = ConnectionOptions.Create("--target", "Target database: libpq string or URI (default: DST_PG*/DST_DBNAME, then PG* variables)");
         var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };
         var noOwner = new Option<bool>("--no-owner", "-O") { Description = "Do not restore object ownership" };
-        var jobs = OptionValues.Count("--jobs", "-j", "Parallel jobs for the data phase (local archives; default: RESTORE_JOBS or 1)", 1, 1, "RESTORE_JOBS");
+        var jobs = OptionValues.Count("--jobs", "-j", "Parallel jobs for the data phase (default: RESTORE_JOBS or 1)", 1, 1, "RESTORE_JOBS");
         var settings = new Option<string[]>("--set") { Description = "Session setting name=value for the restore's connections (repeatable)" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var plan = new PlanOptionsBinder();

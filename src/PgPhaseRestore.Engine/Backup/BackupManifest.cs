@@ -43,6 +43,14 @@ public sealed class BackupManifest
     /// <summary>Files of a directory-format backup, each with its size and SHA-256.</summary>
     public IReadOnlyList<ArchiveFile> Files { get; init; } = [];
 
+    /// <summary>
+    /// An object in a bucket: where its TOC ends and each data block lies, with their SHA-256s, recorded while the
+    /// dump streamed, so that a restore can fetch tables one by one. Null for older backups and for a stream whose
+    /// layout the scanner did not understand.
+    /// </summary>
+    [JsonInclude]
+    internal Archive.ArchiveBlockMap? DataBlocks { get; init; }
+
     [JsonIgnore]
     public string ManifestLocation => ManifestLocationFor(Location);
 

@@ -168,6 +168,7 @@ public sealed class BackupRunner
             Tables = facts.Tables,
             Indexes = facts.Indexes,
             Files = stored.Files,
+            DataBlocks = CheckedBlocks(stored, archive),
         };
         await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
         await ManifestStore.SaveAsync(manifest, client, ct).ConfigureAwait(false);
@@ -175,7 +176,24 @@ public sealed class BackupRunner
         return manifest;
     }
 
-    private sealed record Stored(long Size, string Sha256, int Parts, IReadOnlyList<ArchiveFile> Files);
+    private sealed record Stored(long Size, string Sha256, int Parts, IReadOnlyList<ArchiveFile> Files, ArchiveBlockMap? Blocks = null);
+
+    private ArchiveBlockMap? NoBlocks(string? problem)
+    {
+        _debug?.Invoke($"no data block map recorded ({problem}); a restore of this backup streams its data phase through one pg_restore");
+        return null;
+    }
+
+    /// <summary>The block map, if it describes the archive as read back; a restore relies on it, so a doubt drops it.</summary>
+    private ArchiveBlockMap? CheckedBlocks(Stored stored, DumpArchive archive)
+    {
+        if (stored.Blocks is not { } map)
+            return null;
+        if (map.Mismatch(archive, stored.Size) is { } why)
+            return NoBlocks(why);
+        _debug?.Invoke($"data block map recorded: {map.Blocks.Count} blocks after the TOC's {map.TocEnd} bytes");
+        return map;
+    }
 
     /// <summary>Refuses to replace a backup unless forced; when forced, its manifest goes first, so the old backup stops counting before it changes.</summary>
     private async Task EnsureFreeAsync(string location, IAmazonS3? client, CancellationToken ct)
@@ -257,8 +275,10 @@ public sealed class BackupRunner
         bool completed = false;
         try
         {
+            // Watched on its way to the bucket: the map of its data blocks lets a restore fetch tables one by one.
+            var scanner = new ArchiveBlockScanner();
             var run = await ToolProcess.RunAsync(pgDump, DumpArguments(null), _options.Source, OnDumpLine, ct, Environment(),
-                readStdout: (stdout, token) => upload.UploadFromAsync(stdout, partProgress, token)).ConfigureAwait(false);
+                readStdout: (stdout, token) => upload.UploadFromAsync(new ObservedReadStream(stdout, scanner.Append), partProgress, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
                 throw new BackupException($"pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}");
             await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
@@ -268,7 +288,7 @@ public sealed class BackupRunner
             await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
             _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
-            return new Stored(upload.Size, upload.Sha256!, upload.PartCount, []);
+            return new Stored(upload.Size, upload.Sha256!, upload.PartCount, [], scanner.Finish() ?? NoBlocks(scanner.Problem));
         }
         catch (Exception ex) when (!completed)
         {

@@ -25,7 +25,26 @@ internal static class ArchiveCheck
         }
         if (client is null || storage is null)
             return null;
+        var location = S3ObjectLocation.Parse(archive.Source);
         // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
-        return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, Math.Max(storage.MaxRetries, 10), log);
+        int retries = Math.Max(storage.MaxRetries, 10);
+        var (map, serialReason) = BlockMap(archive, manifest, skipChecks);
+        return new BucketArchiveFeed(client, location, archive, manifest, retries, log)
+        {
+            Blocks = map is null ? null : new BucketBlockReader(client, location, map, retries, log),
+            SerialReason = serialReason,
+        };
+    }
+
+    /// <summary>The manifest's map of the data blocks when it fits the archive as it is now; otherwise why there is none.</summary>
+    private static (ArchiveBlockMap? Map, string? Why) BlockMap(DumpArchive archive, BackupManifest? manifest, bool skipChecks)
+    {
+        if (manifest is null)
+            return (null, skipChecks ? "checks were skipped, so its manifest, which maps the data blocks, was not read" : "it has no manifest to map its data blocks");
+        if (manifest.DataBlocks is not { } map)
+            return (null, "its manifest records no data block offsets (a backup by an older pgphase, or by another tool)");
+        if (map.Mismatch(archive, manifest.Size) is { } why)
+            return (null, $"its manifest's map of the data blocks does not fit the archive ({why})");
+        return (map, null);
     }
 }

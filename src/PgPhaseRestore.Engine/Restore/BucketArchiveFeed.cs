@@ -10,8 +10,9 @@ namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
 /// Feeds an archive that lives in a bucket to pg_restore's standard input. The schema, index and post-data
-/// phases need only the table of contents, so they get the object's first bytes (one ranged GET); the data
-/// phase gets the whole object in one resumable stream, hashed on the way and checked against the manifest.
+/// phases need only the table of contents, so they get the object's first bytes (one ranged GET); a serial data
+/// phase gets the whole object in one resumable stream, hashed on the way and checked against the manifest. A
+/// parallel one reads the blocks one by one instead (<see cref="Blocks"/>).
 /// </summary>
 internal sealed class BucketArchiveFeed
 {
@@ -34,6 +35,12 @@ internal sealed class BucketArchiveFeed
         _retries = retries;
         _log = log;
     }
+
+    /// <summary>The data blocks one by one, when the manifest maps them: the data phase can then load tables side by side.</summary>
+    public BucketBlockReader? Blocks { get; init; }
+
+    /// <summary>Why the data phase streams the whole object through one pg_restore (null when <see cref="Blocks"/> is set).</summary>
+    public string? SerialReason { get; init; }
 
     /// <summary>Set after a data-phase feed: why the streamed bytes cannot be trusted, or null.</summary>
     public string? IntegrityProblem { get; private set; }

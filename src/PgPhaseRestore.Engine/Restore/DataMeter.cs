@@ -29,12 +29,12 @@ internal sealed class DataMeter
     /// <summary>Bytes of every table of the phase, those an earlier run committed included.</summary>
     public long Total { get; }
 
-    /// <summary>A meter over the tables still to load, counting those loaded earlier as done; null when the archive gives no sizes.</summary>
-    public static DataMeter? For(DumpArchive archive, RestorePhase phase, IReadOnlyCollection<TocEntry> toLoad)
+    /// <summary>A meter over the tables still to load, counting those loaded earlier as done; null when neither the archive nor a stream gives sizes.</summary>
+    public static DataMeter? For(RestorePhase phase, IReadOnlyCollection<TocEntry> toLoad, IReadOnlyDictionary<int, long> archiveSizes, bool streamed)
     {
-        var sizes = SplitTableChoice.DataSizes(archive);
+        var sizes = archiveSizes.ToDictionary(p => p.Key, p => p.Value);
         var phaseIds = phase.Entries.Select(e => e.DumpId).Where(sizes.ContainsKey).ToHashSet();
-        if (phaseIds.Count == 0)
+        if (phaseIds.Count == 0 && !streamed)
             return null;
         var pending = toLoad.Select(e => e.DumpId).ToHashSet();
         long total = phaseIds.Sum(id => sizes[id]);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
@@ -166,7 +167,6 @@ public sealed class PhaseRestorer
             ? await PrepareDataAsync(phase, journal, conn, ct).ConfigureAwait(false)
             : phase.Entries.ToList();
         journal.StartPhase(phase.Number);
-        _meter = phase.Kind == PhaseKind.Data ? DataMeter.For(phase.Archive, phase, entries) : null;
         if (entries.Count == 0)
         {
             journal.CompletePhase(phase.Number);
@@ -174,10 +174,13 @@ public sealed class PhaseRestorer
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
         }
 
-        bool streamed = feed is not null;
-        int jobs = PgRestoreArguments.JobsFor(phase, _options, streamed);
+        // From a bucket whose manifest maps the data blocks, tables load side by side from ranged reads; otherwise one stream.
+        var blocks = phase.Kind == PhaseKind.Data && _options.Jobs > 1 ? feed?.Blocks : null;
+        bool streamed = feed is not null && blocks is null;
+        int jobs = blocks is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
+        _meter = phase.Kind == PhaseKind.Data ? DataMeter.For(phase, entries, blocks?.Sizes() ?? SplitTableChoice.DataSizes(phase.Archive), streamed) : null;
         var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
-        var split = phase.Kind == PhaseKind.Data ? SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed) : [];
+        var split = phase.Kind == PhaseKind.Data ? SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed, blocks?.Sizes()) : [];
         var rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
         await using var late = phase.LateBuilds.Count == 0 ? null
             : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, pgRestore, phase.Archive, journal, workDir, feed, _log, _debug, ct);
@@ -189,71 +192,112 @@ public sealed class PhaseRestorer
             _meter?.Committed(dumpId);
             late?.TableLoaded(dumpId);
         }
+        Action<int> committed = Committed;
 
-        int tablesLoaded = 0;
-        IReadOnlyList<RestoreError> warnings = [];
-        if (rest.Count > 0)
-        {
-            var (run, tracker) = await RunPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, Committed, ct).ConfigureAwait(false);
-            tablesLoaded = tracker.TablesLoaded;
-            if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
-            {
-                // The rows came from bytes that do not match the backup: a resume must load them again.
-                journal.ForgetTables(tracker.Recorded);
-                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, damaged)], null, 0);
-            }
-            if (run.ExitCode != 0)
-            {
-                var errors = tracker.Errors.Count > 0 ? tracker.Errors
-                    : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
-                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, tablesLoaded);
-            }
-            tracker.Succeeded();
-            foreach (var e in rest)
-                _meter?.Committed(e.DumpId);
-            warnings = tracker.Errors;
-        }
+        var loaded = rest.Count == 0 ? new Loaded(null, 0, [])
+            : blocks is not null
+                ? await LoadFromBlocksAsync(phase, rest, entries.Count, pgRestore, journal, workDir, blocks, jobs, committed, ct).ConfigureAwait(false)
+                : await LoadWithPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+        if (loaded.Errors is { } errors)
+            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, loaded.Tables);
 
-        // The biggest tables last, each over every session: the long pole of the phase, split.
-        var loader = new SplitTableLoader(_options, pgRestore, _debug);
-        foreach (var table in split)
-        {
-            var tableClock = Stopwatch.StartNew();
-            Log($"loading {table.QualifiedName} over {jobs} sessions");
-            try
-            {
-                long rows = await loader.LoadAsync(table, phase.Archive, jobs, workDir, p => Report(phase, entries.Count - split.Count + split.IndexOf(table), entries.Count,
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {jobs} sessions: {p.Rows:N0} rows, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")), ct).ConfigureAwait(false);
-                Log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} rows over {jobs} sessions in {tableClock.Elapsed.TotalSeconds:F1} s"));
-            }
-            catch (Exception ex) when (ex is RestoreException or NpgsqlException)
-            {
-                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message)], null, tablesLoaded);
-            }
-            journal.CompleteTable(table.DumpId);
-            tablesLoaded++;
-            Committed(table.DumpId);
-        }
-
-        if (late is not null)
-        {
-            // Every table of the phase has committed now, whether or not its finish was seen in pg_restore's output.
-            late.AllTablesLoaded();
-            if (late.Pending > 0)
-                Report(phase, entries.Count - late.Pending, entries.Count, $"waiting for {late.Pending} index builds after the data");
-            try
-            {
-                await late.WhenDoneAsync().ConfigureAwait(false);
-            }
-            catch (RestoreException ex)
-            {
-                return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(null, null, ex.Message)], null, tablesLoaded);
-            }
-        }
+        var (splitError, splitLoaded) = await LoadSplitAsync(phase, split, entries.Count, pgRestore, journal, workDir, jobs, blocks, committed, ct).ConfigureAwait(false);
+        int tablesLoaded = loaded.Tables + splitLoaded;
+        if (splitError is null && late is not null)
+            splitError = await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false);
+        if (splitError is not null)
+            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [splitError], null, tablesLoaded);
 
         journal.CompletePhase(phase.Number);
         Report(phase, entries.Count, entries.Count, "done");
-        return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, warnings, null, tablesLoaded);
+        return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, loaded.Warnings, null, tablesLoaded);
+    }
+
+    /// <summary>What loading a phase's entries did: the errors when it failed (else null), tables committed, warnings.</summary>
+    private sealed record Loaded(IReadOnlyList<RestoreError>? Errors, int Tables, IReadOnlyList<RestoreError> Warnings);
+
+    /// <summary>The entries through one pg_restore (with -j for a seekable archive), from a file, a folder or one stream.</summary>
+    private async Task<Loaded> LoadWithPgRestoreAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
+        string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
+    {
+        var (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+        if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
+        {
+            // The rows came from bytes that do not match the backup: a resume must load them again.
+            journal.ForgetTables(tracker.Recorded);
+            return new Loaded([new RestoreError(null, null, damaged)], 0, []);
+        }
+        if (run.ExitCode != 0)
+        {
+            var errors = tracker.Errors.Count > 0 ? tracker.Errors
+                : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
+            return new Loaded(errors, tracker.TablesLoaded, []);
+        }
+        tracker.Succeeded();
+        foreach (var e in rest)
+            _meter?.Committed(e.DumpId);
+        return new Loaded(null, tracker.TablesLoaded, tracker.Errors);
+    }
+
+    /// <summary>The entries from a bucket's mapped data blocks, one pg_restore per table, several at once.</summary>
+    private async Task<Loaded> LoadFromBlocksAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
+        string workDir, BucketBlockReader blocks, int jobs, Action<int>? committed, CancellationToken ct)
+    {
+        var loader = new BucketParallelData(phase, _options, pgRestore, journal, blocks, workDir, (done, activity) => Report(phase, done, phaseTotal, activity),
+            _log, _debug, committed);
+        var outcome = await loader.RunAsync(rest, jobs, ct).ConfigureAwait(false);
+        return new Loaded(outcome.Errors.Count > 0 ? outcome.Errors : null, outcome.TablesLoaded, []);
+    }
+
+    /// <summary>
+    /// The biggest tables last, each over every session: the long pole of the phase, split. Returns the first
+    /// failure (naming its table) and the tables loaded.
+    /// </summary>
+    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, PgTool pgRestore,
+        RestoreJournal journal, string workDir, int jobs, BucketBlockReader? blocks, Action<int>? committed, CancellationToken ct)
+    {
+        var loader = new SplitTableLoader(_options, pgRestore, _debug);
+        for (int i = 0; i < split.Count; i++)
+        {
+            var (table, index) = (split[i], i);
+            var tableClock = Stopwatch.StartNew();
+            Log($"loading {table.QualifiedName} over {jobs} sessions");
+            Func<Stream, CancellationToken, Task>? input = blocks is null ? null : (stdin, t) => blocks.WriteAsync(stdin, [table], null, t);
+            if (blocks is not null)
+                _debug?.Invoke($"pg_restore of {table.QualifiedName} for {jobs} sessions < {blocks.Describe([table])}");
+            try
+            {
+                long rows = await loader.LoadAsync(table, phase.Archive, jobs, workDir, p => Report(phase, phaseTotal - split.Count + index, phaseTotal,
+                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {jobs} sessions: {p.Rows:N0} rows, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")),
+                    ct, input).ConfigureAwait(false);
+                Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} rows over {jobs} sessions in {tableClock.Elapsed.TotalSeconds:F1} s"));
+            }
+            catch (Exception ex) when (ex is RestoreException or NpgsqlException or ArchiveSourceException)
+            {
+                return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
+            }
+            journal.CompleteTable(table.DumpId);
+            committed?.Invoke(table.DumpId);
+        }
+        return (null, split.Count);
+    }
+
+    /// <summary>Every table of the phase has committed: the late builds still waiting start, and are waited for.</summary>
+    private async Task<RestoreError?> FinishLateBuildsAsync(RestorePhase phase, LateIndexBuilds late, int phaseTotal)
+    {
+        // Whether or not a table's finish was seen in pg_restore's output, every table has committed by now.
+        late.AllTablesLoaded();
+        if (late.Pending > 0)
+            Report(phase, phaseTotal - late.Pending, phaseTotal, $"waiting for {late.Pending} index builds after the data");
+        try
+        {
+            await late.WhenDoneAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (RestoreException ex)
+        {
+            return new RestoreError(null, null, ex.Message);
+        }
     }
 
     /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
@@ -263,8 +307,14 @@ public sealed class PhaseRestorer
         var listFile = Path.Combine(workDir, $"phase-{phase.Number}-{phase.Name.ToLowerInvariant()}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
         bool streamed = feed is not null;
-        if (streamed && phase.Kind == PhaseKind.Data && _options.Jobs > 1)
-            Log($"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: parallel jobs need a seekable archive (a local file or folder)");
+        if (streamed && phase.Kind == PhaseKind.Data)
+        {
+            var note = $"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: {(_options.Jobs > 1 ? feed!.SerialReason : "one job")}";
+            if (_options.Jobs > 1)
+                Log(note);
+            else
+                _debug?.Invoke(note);
+        }
         var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
         var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
 

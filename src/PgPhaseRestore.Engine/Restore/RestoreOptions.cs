@@ -29,7 +29,10 @@ public sealed partial class RestoreOptions
     /// <summary>SET ROLE to this role after connecting (pg_restore --role).</summary>
     public string? Role { get; init; }
 
-    /// <summary>Parallel jobs for the data phase (seekable custom or directory archives only).</summary>
+    /// <summary>
+    /// Parallel jobs for the data phase: local custom or directory archives, and objects in a bucket whose manifest
+    /// maps their data blocks (others stream through one pg_restore).
+    /// </summary>
     public int Jobs { get; init; } = 1;
 
     /// <summary>

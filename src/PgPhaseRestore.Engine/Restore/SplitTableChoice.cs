@@ -5,15 +5,22 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>
 /// Which tables of a data phase load over several sessions at once: those whose data in the archive is at least
 /// the split size, when there are parallel jobs, the archive is a local custom (with offsets) or directory
-/// archive, and its data is UTF-8 (the sessions speak UTF-8 and pass the rows through unconverted).
+/// archive, or one in a bucket whose manifest maps its data blocks, and its data is UTF-8 (the sessions speak
+/// UTF-8 and pass the rows through unconverted).
 /// </summary>
 internal static class SplitTableChoice
 {
-    public static List<TocEntry> Choose(DumpArchive archive, IReadOnlyList<TocEntry> entries, RestoreOptions options, int jobs, bool streamed)
+    /// <summary>
+    /// The tables to split, biggest first. Nothing is split when <paramref name="streamed"/> (the whole archive goes
+    /// through one pg_restore); <paramref name="sizes"/> gives each entry's data as stored when the archive itself
+    /// cannot say (a bucket's block map).
+    /// </summary>
+    public static List<TocEntry> Choose(DumpArchive archive, IReadOnlyList<TocEntry> entries, RestoreOptions options, int jobs, bool streamed,
+        IReadOnlyDictionary<int, long>? sizes = null)
     {
         if (jobs < 2 || streamed || options.SplitTableSize <= 0 || !IsUtf8(archive))
             return [];
-        var sizes = DataSizes(archive);
+        sizes ??= DataSizes(archive);
         return entries.Where(e => e.Type == "TABLE DATA" && e.CopyStatement is not null && sizes.TryGetValue(e.DumpId, out long size) && size >= options.SplitTableSize)
             .OrderByDescending(e => sizes[e.DumpId]).ToList();
     }

@@ -36,8 +36,12 @@ internal sealed class SplitTableLoader
     /// <summary>Rows and bytes sent so far, for progress.</summary>
     public sealed record Progress(long Rows, long Bytes);
 
-    /// <summary>Loads the table; returns the number of rows. Throws when any session or pg_restore fails.</summary>
-    public async Task<long> LoadAsync(TocEntry table, DumpArchive archive, int sessions, string workDir, Action<Progress>? progress, CancellationToken ct)
+    /// <summary>
+    /// Loads the table; returns the number of rows. Throws when any session or pg_restore fails. With
+    /// <paramref name="input"/>, pg_restore reads the archive from standard input (the TOC and the table's block).
+    /// </summary>
+    public async Task<long> LoadAsync(TocEntry table, DumpArchive archive, int sessions, string workDir, Action<Progress>? progress, CancellationToken ct,
+        Func<Stream, CancellationToken, Task>? input = null)
     {
         var copy = table.CopyStatement?.Trim() ?? throw new RestoreException($"{table}: the archive holds no COPY statement for this table");
         var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
@@ -56,9 +60,10 @@ internal sealed class SplitTableLoader
 
             long rows = 0, bytes = 0;
             string? problem = null;
-            var run = await ToolProcess.RunAsync(_pgRestore, ["-L", listFile, "-f", "-", archive.Source], null,
+            string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
+            var run = await ToolProcess.RunAsync(_pgRestore, args, null,
                 line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop.Token,
-                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) },
+                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
                 readStdout: async (stdout, token) =>
                 {
                     try

@@ -5,9 +5,9 @@ using Amazon.S3.Model;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>
-/// Reads a whole object forward in one GET; when the connection drops, it asks again with a Range from the
-/// last byte received (and If-Match on the first response's ETag, so a replaced object is never spliced in).
-/// Retries back off exponentially; the caller sees one unbroken stream.
+/// Reads a whole object, or one range of it, forward in one GET; when the connection drops, it asks again with a
+/// Range from the last byte received (and If-Match on the first response's ETag, so a replaced object is never
+/// spliced in). Retries back off exponentially; the caller sees one unbroken stream.
 /// </summary>
 internal sealed class S3ResumableReadStream : Stream
 {
@@ -18,15 +18,21 @@ internal sealed class S3ResumableReadStream : Stream
     private GetObjectResponse? _response;
     private Stream? _body;
     private string? _etag;
+    private readonly long _start;
+    private readonly bool _ranged;
     private long _position;
     private long _length = -1;
 
-    public S3ResumableReadStream(IAmazonS3 client, S3ObjectLocation location, int retries, Action<string>? log)
+    /// <summary>The whole object, or with <paramref name="length"/> the bytes from <paramref name="start"/> on.</summary>
+    public S3ResumableReadStream(IAmazonS3 client, S3ObjectLocation location, int retries, Action<string>? log, long start = 0, long? length = null)
     {
         _client = client;
         _location = location;
         _retries = retries;
         _log = log;
+        _start = start;
+        if (length is { } n)
+            (_length, _ranged) = (n, true);
     }
 
     /// <summary>Times the stream had to reconnect.</summary>
@@ -48,21 +54,21 @@ internal sealed class S3ResumableReadStream : Stream
                 }
                 if (_position >= _length)
                     return 0;
-                throw new IOException($"the connection closed at byte {_position} of {_length}");
+                throw new IOException($"the connection closed at byte {_start + _position} of {_location}, {_length - _position} bytes short");
             }
             catch (Exception ex) when (!ct.IsCancellationRequested && S3MultipartUpload.IsTransient(ex) && failures < _retries)
             {
                 failures++;
                 CloseBody();
                 var delay = S3MultipartUpload.Backoff(failures - 1);
-                _log?.Invoke($"{_location}: read interrupted at byte {_position} ({ex.Message}); resuming from there in {delay.TotalSeconds:F1} s (attempt {failures} of {_retries})");
+                _log?.Invoke($"{_location}: read interrupted at byte {_start + _position} ({ex.Message}); resuming from there in {delay.TotalSeconds:F1} s (attempt {failures} of {_retries})");
                 await Task.Delay(delay, ct).ConfigureAwait(false);
             }
             catch (AmazonS3Exception ex) when (ex.ErrorCode == "PreconditionFailed" || ex.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
             {
-                throw new ArchiveSourceException(_location.ToString(), $"the object was replaced while being read (at byte {_position}); start again", ex);
+                throw new ArchiveSourceException(_location.ToString(), $"the object was replaced while being read (at byte {_start + _position}); start again", ex);
             }
-            catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_position}", ct) is { } mapped)
+            catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_start + _position}", ct) is { } mapped)
             {
                 throw mapped;
             }
@@ -72,18 +78,20 @@ internal sealed class S3ResumableReadStream : Stream
     private async Task OpenAsync(CancellationToken ct)
     {
         var request = new GetObjectRequest { BucketName = _location.Bucket, Key = _location.Key };
+        if (_position > 0 || _ranged)
+            request.ByteRange = new ByteRange(_start + _position, _start + _length - 1);
         if (_position > 0)
-        {
-            request.ByteRange = new ByteRange(_position, _length - 1);
             request.EtagToMatch = _etag;
-        }
         var response = await _client.GetObjectAsync(request, ct).ConfigureAwait(false);
         if (_position > 0)
             Resumes++;
         else
         {
             _etag = response.ETag;
-            _length = response.ContentLength;
+            if (!_ranged)
+                _length = response.ContentLength;
+            else if (response.ContentLength != _length)
+                throw new ArchiveSourceException(_location.ToString(), $"asked for {_length} bytes from byte {_start}, the server sent {response.ContentLength}; the object is shorter than expected");
         }
         _response = response;
         _body = response.ResponseStream;

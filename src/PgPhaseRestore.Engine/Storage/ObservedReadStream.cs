@@ -1,0 +1,40 @@
+namespace PgPhaseRestore.Engine.Storage;
+
+/// <summary>Shown bytes as they pass, valid only during the call.</summary>
+internal delegate void ByteObserver(ReadOnlySpan<byte> data);
+
+/// <summary>
+/// Passes a stream through unchanged and shows every byte read to an observer, in place: nothing is copied or
+/// kept, so watching a dump as it streams costs no memory.
+/// </summary>
+internal sealed class ObservedReadStream(Stream inner, ByteObserver observer) : Stream
+{
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        observer(buffer[..n]);
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        observer(buffer.Span[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,376 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Amazon.S3;
+using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Backup;
+using PgPhaseRestore.Engine.Tests.Cli;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>
+/// Parallel data phases from a bucket: tables fetched by ranged GETs of their own blocks and loaded side by side,
+/// against real PostgreSQL and s3rver; damage, kills and backups without a block map.
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFixture>, IDisposable
+{
+    private readonly BucketParallelFixture _f;
+    private readonly TempDir _dir = new("pgphase-bucket-par-");
+
+    public BucketParallelRestoreTests(BucketParallelFixture fixture) => _f = fixture;
+
+    private string Location => _f.Backup.Location;
+
+    private string NewTarget(string prefix)
+    {
+        var target = _f.Cluster.CreateDatabase(prefix);
+        _f.Cluster.DropDatabase(target);
+        return target;
+    }
+
+    private static Action<string> Into(List<string> lines) => line =>
+    {
+        lock (lines)
+            lines.Add(line);
+    };
+
+    private static void AssertSucceeded(IReadOnlyList<PhaseResult> results)
+    {
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+    }
+
+    private void AssertSameAs(string source, string target)
+    {
+        Assert.Equal(PgDump.ComparableSchema(_f.Cluster, source), PgDump.ComparableSchema(_f.Cluster, target));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, source), DatabaseContents.Fingerprint(_f.Cluster, target));
+    }
+
+    private Task<DumpArchive> ArchiveAsync(string location) => ArchiveReader.ReadAsync(location, _f.S3.Settings());
+
+    private static List<TocEntry> Tables(DumpArchive archive) => archive.Entries.Where(e => e.Type == "TABLE DATA").ToList();
+
+    private static string Sha(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+
+    private static Task PutAsync(IAmazonS3 client, S3ObjectLocation location, byte[] bytes) =>
+        client.PutObjectAsync(new PutObjectRequest { BucketName = location.Bucket, Key = location.Key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"timed out waiting for {what}");
+            Thread.Sleep(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_bucket_backup_maps_each_data_block_and_the_map_is_the_stored_bytes()
+    {
+        using var client = _f.S3.Client();
+        var manifest = await ManifestStore.TryLoadAsync(Location, client, CancellationToken.None);
+        var map = manifest!.DataBlocks;
+        Assert.NotNull(map);
+        var bytes = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(Location));
+        var archive = await ArchiveAsync(Location);
+
+        // Streamed: the TOC itself holds no offsets; the manifest's map does.
+        Assert.All(Tables(archive), e => Assert.Equal(DataState.OffsetNotSet, e.DataState));
+        Assert.Null(map!.Mismatch(archive, bytes.Length));
+        Assert.Equal(Sha(bytes.AsSpan(0, (int)map.TocEnd)), map.TocSha256);
+        foreach (var block in map.Blocks)
+        {
+            Assert.Equal(Sha(bytes.AsSpan((int)block.Offset, (int)block.Length)), block.Sha256);
+            // Where pg_restore reads a block header: its type (1 table data, 3 large objects), then its dump id.
+            Assert.Contains(bytes[block.Offset], new byte[] { 1, 3 });
+            Assert.Equal(0, bytes[block.Offset + 1]);
+            Assert.Equal(block.DumpId, BitConverter.ToInt32(bytes, (int)block.Offset + 2));
+        }
+        Assert.Contains(map.Blocks, b => archive.FindByDumpId(b.DumpId)!.Type == "BLOBS");
+        Assert.Equal(Tables(archive).Count, map.Blocks.Count(b => archive.FindByDumpId(b.DumpId)!.Type == "TABLE DATA"));
+    }
+
+    [Theory]
+    [InlineData(RestoreStrategy.PreCreate)]
+    [InlineData(RestoreStrategy.Auto)]
+    public async Task Jobs_from_the_bucket_fetch_each_table_by_its_own_ranged_GET_split_the_big_ones_and_equal_the_source(RestoreStrategy strategy)
+    {
+        var target = NewTarget(strategy == RestoreStrategy.Auto ? "parauto" : "parpre");
+        var log = new List<string>();
+        var debug = new List<string>();
+
+        var results = await _f.RestoreAsync(Location, target, strategy, jobs: 4, splitTableSize: 1024 * 1024, log: Into(log), debug: Into(debug));
+
+        AssertSucceeded(results);
+        AssertSameAs(_f.Source, target);
+        Assert.Contains(log, l => l.Contains("with up to 4 pg_restore processes at once", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains("through one pg_restore", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith("loaded public.bulk_a: 200,000 rows over 4 sessions", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith("loaded public.bulk_b: 200,000 rows over 4 sessions", StringComparison.Ordinal));
+        // Every table's block, split or not, was fetched on its own by a ranged GET.
+        var archive = await ArchiveAsync(Location);
+        foreach (var table in Tables(archive))
+        {
+            var block = _f.Backup.DataBlocks!.Blocks.Single(b => b.DumpId == table.DumpId);
+            Assert.Contains(debug, l => l.Contains($"bytes {block.Offset}-{block.End - 1} (ranged GET)", StringComparison.Ordinal));
+        }
+        if (strategy == RestoreStrategy.Auto)
+        {
+            // A late index build starts only once its table has committed.
+            int loaded = log.FindIndex(l => l.StartsWith("loaded public.bulk_b:", StringComparison.Ordinal));
+            int built = log.FindIndex(l => l.StartsWith("building INDEX public.bulk_b_body after its table's data", StringComparison.Ordinal));
+            Assert.True(built > loaded && loaded >= 0, string.Join("\n", log));
+        }
+    }
+
+    [Fact]
+    public async Task A_table_held_up_by_a_lock_does_not_hold_up_the_tables_after_it_in_the_archive()
+    {
+        var target = NewTarget("side");
+        AssertSucceeded(await _f.RestoreAsync(Location, target, phases: [1, 2]));
+        var archive = await ArchiveAsync(Location);
+        var blocks = _f.Backup.DataBlocks!.Blocks.ToDictionary(b => b.DumpId);
+        var bulkA = Tables(archive).Single(e => e.Name == "bulk_a");
+        var after = Tables(archive).Where(e => blocks[e.DumpId].Offset > blocks[bulkA.DumpId].Offset).ToList();
+        Assert.NotEmpty(after);
+
+        // SHARE mode: the restore may read the table (to see it is empty) but its COPY waits.
+        await using var blocker = _f.Cluster.Open(target);
+        using (var cmd = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE public.bulk_a IN SHARE MODE", blocker))
+            await cmd.ExecuteNonQueryAsync();
+        var debug = new List<string>();
+        var run = _f.RestoreAsync(Location, target, phases: [3], debug: Into(debug));
+        var waiting = $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{target}' AND wait_event_type = 'Lock' AND query LIKE 'COPY public.bulk_a %'";
+        WaitUntil(() => run.IsCompleted || _f.Cluster.Scalar<long>("postgres", waiting) == 1, "the COPY into bulk_a to wait on the lock");
+        Assert.False(run.IsCompleted, "the data phase ended while bulk_a was locked");
+
+        // One serial stream could not get past bulk_a; here every table after it commits meanwhile.
+        WaitUntil(() => after.All(e => RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(e.DumpId)), "the tables after bulk_a to be journaled");
+        Assert.Equal(1L, _f.Cluster.Scalar<long>("postgres", waiting));
+        Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(bulkA.DumpId));
+
+        using (var cmd = new Npgsql.NpgsqlCommand("ROLLBACK", blocker))
+            await cmd.ExecuteNonQueryAsync();
+        AssertSucceeded(await run);
+        AssertSucceeded(await _f.RestoreAsync(Location, target, phases: [4]));
+        AssertSameAs(_f.Source, target);
+        Assert.True(debug.Count(l => l.Contains("(ranged GET)", StringComparison.Ordinal)) >= Tables(archive).Count);
+    }
+
+    [Fact]
+    public async Task A_damaged_block_fails_its_table_by_name_commits_none_of_its_rows_and_a_resume_after_repair_gives_the_source()
+    {
+        using var client = _f.S3.Client();
+        var original = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(Location));
+        var copy = S3ObjectLocation.Parse(Location) with { Key = $"damaged/{Guid.NewGuid():N}.dump" };
+        var manifest = ManifestStore.Parse(ManifestStore.Serialize(_f.Backup), "test");
+        manifest.Location = copy.ToString();
+        await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
+        var bulkB = Tables(await ArchiveAsync(Location)).Single(e => e.Name == "bulk_b");
+        var block = manifest.DataBlocks!.Blocks.Single(b => b.DumpId == bulkB.DumpId);
+        // Same size, one byte different inside bulk_b's block: only its checksum can tell.
+        var damaged = original.ToArray();
+        damaged[block.Offset + block.Length / 2] ^= 0x5A;
+        await PutAsync(client, copy, damaged);
+
+        var target = NewTarget("dmg");
+        var results = await _f.RestoreAsync(copy.ToString(), target);
+
+        Assert.Equal([PhaseStatus.Succeeded, PhaseStatus.Succeeded, PhaseStatus.Failed, PhaseStatus.NotRun], results.Select(r => r.Status));
+        var error = Assert.Single(results[2].Errors);
+        Assert.Equal(bulkB.DumpId, error.DumpId);
+        Assert.Equal("TABLE DATA public.bulk_b", error.Entry);
+        Assert.Contains("SHA-256", error.Message);
+        Assert.Contains(copy.Key, error.Message);
+        Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(bulkB.DumpId));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.bulk_b"));
+
+        await PutAsync(client, copy, original);
+        var resumed = await _f.RestoreAsync(copy.ToString(), target, resume: true);
+        Assert.Equal([PhaseStatus.Skipped, PhaseStatus.Skipped, PhaseStatus.Succeeded, PhaseStatus.Succeeded], resumed.Select(r => r.Status));
+        AssertSameAs(_f.Source, target);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Rows_of_an_uncompressed_block_changed_in_the_bucket_are_never_committed(bool split)
+    {
+        // Uncompressed, a changed digit is still a valid row: only the block's checksum can stop it.
+        var source = SampleDatabases.CreateKitchenSink(_f.Cluster, "plain");
+        _f.Cluster.Execute(source, "CREATE TABLE public.digits (id bigint PRIMARY KEY, body text NOT NULL); " +
+                                   "INSERT INTO public.digits SELECT g, md5(g::text) FROM generate_series(1, 60000) g;");
+        var location = $"s3://{_f.Bucket}/plain/{Guid.NewGuid():N}.dump";
+        var backup = await new BackupRunner(new BackupOptions
+        {
+            Source = _f.Connection(source), Destination = location, Compression = "0", Storage = _f.S3.Settings(), Multipart = BucketBackupFixture.SmallParts,
+        }).RunAsync(CancellationToken.None);
+        var digits = Tables(await ArchiveAsync(location)).Single(e => e.Name == "digits");
+        var block = backup.DataBlocks!.Blocks.Single(b => b.DumpId == digits.DumpId);
+        using var client = _f.S3.Client();
+        var original = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(location));
+        var damaged = original.ToArray();
+        long at = block.Offset + block.Length / 2;
+        // Inside a row's md5 text (seven hex characters around it), never in a chunk's length.
+        while (!Enumerable.Range(-3, 7).All(d => damaged[at + d] is >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f') || damaged[at] > (byte)'8')
+            at++;
+        damaged[at]++;
+        await PutAsync(client, S3ObjectLocation.Parse(location), damaged);
+
+        var target = NewTarget(split ? "plainsplit" : "plainone");
+        var log = new List<string>();
+        var results = await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, log: Into(log));
+
+        Assert.Equal(PhaseStatus.Failed, results[2].Status);
+        var error = Assert.Single(results[2].Errors);
+        Assert.Equal("TABLE DATA public.digits", error.Entry);
+        Assert.Contains("SHA-256", error.Message);
+        Assert.Equal(split, log.Any(l => l.StartsWith("loading public.digits over 2 sessions", StringComparison.Ordinal)));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.digits"));
+        Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(digits.DumpId));
+
+        await PutAsync(client, S3ObjectLocation.Parse(location), original);
+        AssertSucceeded(await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, resume: true));
+        AssertSameAs(source, target);
+    }
+
+    [Fact]
+    public async Task A_block_read_cut_by_a_server_restart_resumes_with_a_range_request_from_where_it_stopped()
+    {
+        var target = NewTarget("parres");
+        var log = new List<string>();
+        int restarted = 0;
+        var progress = new CallbackProgress<RestoreProgress>(p =>
+        {
+            // Mid-block: pg_restore is still reading a big table's block when the server goes away.
+            if (p.Phase == 3 && p.Activity.StartsWith("loading table public.bulk_", StringComparison.Ordinal) && p.Activity.Contains(" of ", StringComparison.Ordinal)
+                && Interlocked.Exchange(ref restarted, 1) == 0)
+            {
+                _f.S3.Stop();
+                Thread.Sleep(1500);
+                _f.S3.Start();
+            }
+        });
+
+        var results = await _f.RestoreAsync(Location, target, log: Into(log), progress: progress);
+
+        Assert.Equal(1, restarted);
+        AssertSucceeded(results);
+        Assert.Contains(log, l => l.Contains("read interrupted at byte", StringComparison.Ordinal));
+        AssertSameAs(_f.Source, target);
+    }
+
+    private Dictionary<string, string?> CliEnvironment(string target)
+    {
+        var env = PgPhaseCli.S3Environment(_f.S3);
+        env["DST_PGHOST"] = _f.Cluster.Host;
+        env["DST_PGPORT"] = _f.Cluster.Port.ToString();
+        env["DST_PGUSER"] = _f.Cluster.User;
+        env["DST_PGPASSWORD"] = _f.Cluster.Password;
+        env["DST_DBNAME"] = target;
+        env["PGPASSWORD"] = null;
+        env["PGHOST"] = null;
+        env["PGUSER"] = null;
+        env["PGDATABASE"] = null;
+        env["PGPHASE_JOURNAL_DIR"] = _f.JournalDir;
+        return env;
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1MB")]
+    public void Sigkill_of_the_pgphase_process_group_mid_data_phase_from_the_bucket_then_resume_gives_an_identical_target(string splitTableSize)
+    {
+        var target = NewTarget("kpar");
+        var env = CliEnvironment(target);
+        string[] args = ["restore", Location, "--no-owner", "--no-privileges", "--jobs", "4", "--split-table-size", splitTableSize];
+        // setsid makes pgphase the leader of a process group of its own, so the whole group can be killed.
+        using (var run = ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. args, "--create"], env))
+        {
+            if (!run.WaitForStdErr("loading table public.bulk_", TimeSpan.FromMinutes(3)))
+                Assert.Fail($"pgphase {(run.HasExited ? $"exited with {run.Process.ExitCode}" : "still runs")} before loading the big tables:\n{run.StdErrSoFar}");
+            Thread.Sleep(300);
+            // Killed while it has a pg_restore at work (between two loads there may be none for a moment).
+            List<int> children = [];
+            WaitUntil(() => (children = ProcessTable.All().Where(p => p.Name == "pg_restore" && p.ParentPid() == run.Process.Id).Select(p => p.Pid).ToList()).Count > 0,
+                "a pg_restore of pgphase");
+            ChildProcess.RunChecked("kill", ["-KILL", "--", "-" + run.Process.Id], TimeSpan.FromSeconds(10));
+            run.Process.WaitForExit(10_000);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (children.Any(ProcessTable.IsAlive) && DateTime.UtcNow < deadline)
+                Thread.Sleep(50);
+            Assert.False(children.Any(ProcessTable.IsAlive), "a pg_restore still runs after its process group was killed");
+        }
+        var journal = Directory.GetFiles(_f.JournalDir, "*.json").Select(RestoreJournal.Load).Single(j => j.Target.EndsWith("/" + target, StringComparison.Ordinal));
+        Assert.True(journal.IsInterrupted(3), "the kill came after the data phase");
+        Assert.True(_f.Cluster.Scalar<long>(target, "SELECT (SELECT count(*) FROM public.bulk_a) + (SELECT count(*) FROM public.bulk_b)") < 400_000,
+            "the kill came after the big tables had loaded");
+
+        var resumed = PgPhaseCli.Run(env, [.. args, "--resume", "--stop-stale-sessions"]);
+        Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}\n{resumed.StdErr}\n{resumed.StdOut}");
+        Assert.DoesNotContain(": Failed", resumed.StdOut);
+        AssertSameAs(_f.Source, target);
+    }
+
+    [Fact]
+    public async Task A_manifest_without_a_block_map_restores_through_one_stream_says_why_and_equals_the_source()
+    {
+        // What an older pgphase wrote: the same object and manifest, without the map.
+        using var client = _f.S3.Client();
+        var copy = S3ObjectLocation.Parse(Location) with { Key = $"older/{Guid.NewGuid():N}.dump" };
+        await PutAsync(client, copy, await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(Location)));
+        var manifest = JsonNode.Parse(ManifestStore.Serialize(_f.Backup))!.AsObject();
+        Assert.True(manifest.Remove("dataBlocks"));
+        await PutAsync(client, S3ObjectLocation.Parse(BackupManifest.ManifestLocationFor(copy.ToString())), System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+
+        var target = NewTarget("older");
+        var log = new List<string>();
+        AssertSucceeded(await _f.RestoreAsync(copy.ToString(), target, splitTableSize: 1024 * 1024, log: Into(log)));
+
+        AssertSameAs(_f.Source, target);
+        Assert.Contains(log, l => l.Contains("through one pg_restore: its manifest records no data block offsets", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("SHA-256 matches the manifest", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains("pg_restore processes at once", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dump_stream_the_scanner_does_not_understand_is_backed_up_without_a_map_and_restores_through_one_stream()
+    {
+        var source = SampleDatabases.CreateKitchenSink(_f.Cluster, "odd");
+        // pg_dump itself, with bytes after its archive that no pg_dump writes.
+        var wrapper = _dir.File("pg_dump");
+        File.WriteAllText(wrapper, $"""
+            #!/bin/sh
+            if [ "$1" = "--version" ]; then exec '{_f.Cluster.ClientTool("pg_dump")}' "$@"; fi
+            '{_f.Cluster.ClientTool("pg_dump")}' "$@" || exit $?
+            printf 'unexpected'
+            """.Replace("\r", ""));
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var debug = new List<string>();
+        var backup = await new BackupRunner(new BackupOptions
+        {
+            Source = _f.Connection(source), Destination = $"s3://{_f.Bucket}/odd/{Guid.NewGuid():N}.dump", Storage = _f.S3.Settings(),
+            Multipart = BucketBackupFixture.SmallParts, PgDumpPath = wrapper,
+        }, null, null, Into(debug)).RunAsync(CancellationToken.None);
+
+        Assert.Null(backup.DataBlocks);
+        Assert.Contains(debug, l => l.StartsWith("no data block map recorded (data block type 117 is unknown", StringComparison.Ordinal));
+
+        var target = NewTarget("oddr");
+        var log = new List<string>();
+        AssertSucceeded(await _f.RestoreAsync(backup.Location, target, log: Into(log)));
+        AssertSameAs(source, target);
+        Assert.Contains(log, l => l.Contains("through one pg_restore: its manifest records no data block offsets", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
