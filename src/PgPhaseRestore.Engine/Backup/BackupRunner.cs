@@ -17,6 +17,9 @@ namespace PgPhaseRestore.Engine.Backup;
 /// </summary>
 public sealed class BackupRunner
 {
+    /// <summary>The selection of a copy: the dump leaves out the rows and large objects it does not copy (<see cref="Copy.CopyDump"/>).</summary>
+    internal Planning.PlanOptions? CopySelection { get; init; }
+
     /// <summary>Appended to a backup's location to name its lock.</summary>
     public const string LockSuffix = ".pgphase-lock";
 
@@ -25,6 +28,7 @@ public sealed class BackupRunner
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
     private string _activity = "starting pg_dump";
+    private IReadOnlyList<string> _rowsLeftOut = [];
 
     public BackupRunner(BackupOptions options, IProgress<BackupProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
@@ -68,6 +72,8 @@ public sealed class BackupRunner
             location = Path.GetFullPath(location);
 
         var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+        if (CopySelection is not null)
+            _rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables);
         var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 
@@ -156,7 +162,7 @@ public sealed class BackupRunner
             Filters = new BackupFilters
             {
                 Schemas = _options.Schemas, ExcludeSchemas = _options.ExcludeSchemas, Tables = _options.Tables,
-                ExcludeTables = _options.ExcludeTables, ExcludeTableData = _options.ExcludeTableData,
+                ExcludeTables = _options.ExcludeTables, ExcludeTableData = [.. _options.ExcludeTableData, .. _rowsLeftOut],
             },
             Toc = new TocSummary
             {
@@ -226,8 +232,10 @@ public sealed class BackupRunner
             args.Add("--table=" + t);
         foreach (var t in _options.ExcludeTables)
             args.Add("--exclude-table=" + t);
-        foreach (var t in _options.ExcludeTableData)
+        foreach (var t in _options.ExcludeTableData.Concat(_rowsLeftOut))
             args.Add("--exclude-table-data=" + t);
+        if (CopySelection is not null && Copy.CopyDump.LeavesOutLargeObjects(CopySelection))
+            args.Add("-B"); // --no-blobs, --no-large-objects from pg_dump 16 on
         if (_options.LockWaitTimeout is { } wait)
             args.Add("--lock-wait-timeout=" + ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         return args;

@@ -75,22 +75,6 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     [Parameter]
     public string? Compression { get; set; }
 
-    /// <inheritdoc cref="PgBackupCmdletBase.Schema"/>
-    [Parameter]
-    public string[] Schema { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeSchema"/>
-    [Parameter]
-    public string[] ExcludeSchema { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.Table"/>
-    [Parameter]
-    public string[] Table { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTable"/>
-    [Parameter]
-    public string[] ExcludeTable { get; set; } = [];
-
     /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTableData"/>
     [Parameter]
     public string[] ExcludeTableData { get; set; } = [];
