@@ -26,7 +26,7 @@ internal static class CommandRunner
                                        or IOException or RestoreException or PlanException or Npgsql.NpgsqlException
                                        or Engine.Backup.BackupException)
         {
-            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{Hint(ex)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{FlagHints.For(ex)}").ConfigureAwait(false);
             return Failed;
         }
         catch (Exception ex) when (ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
@@ -38,16 +38,6 @@ internal static class CommandRunner
             return Failed;
         }
     }
-
-    /// <summary>The engine says what to do in words; this names the flag that does it.</summary>
-    private static string Hint(Exception ex) => ex is not RestoreException r ? "" : r.Kind switch
-    {
-        RestoreFailure.Ownership => " (--no-owner)",
-        RestoreFailure.Pooler => " (--allow-pooler)",
-        RestoreFailure.StaleSessions => " (--stop-stale-sessions)",
-        RestoreFailure.LockLost => " (--resume)",
-        _ => "",
-    };
 
     private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

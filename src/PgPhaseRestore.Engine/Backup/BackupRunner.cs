@@ -201,7 +201,7 @@ public sealed class BackupRunner
         if (existing is null)
             return;
         if (!_options.Force)
-            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it");
+            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it", BackupFailure.Exists);
         Log($"replacing the existing backup at {location}");
         await ManifestStore.DeleteAsync(location, client, ct).ConfigureAwait(false);
     }

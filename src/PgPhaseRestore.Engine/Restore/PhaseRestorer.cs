@@ -315,7 +315,8 @@ public sealed class PhaseRestorer
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
             throw new RestoreException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
-                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them");
+                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them",
+                                       RestoreFailure.TablesHoldRows);
         return entries;
     }
 

@@ -209,6 +209,18 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Refused(env, "pgphase: the PGPORT variable: port \"54x\" is not a port number from 1 to 65535", "databases");
     }
 
+    // ---- failures an option answers ----
+
+    [Fact]
+    public void A_target_that_does_not_exist_is_answered_with_the_option_that_creates_it()
+    {
+        var target = NewName("nocreate");
+        var r = RefusedWithAnyLine(Environment(target), "restore", _f.DumpPath, "--no-owner");
+        Assert.Equal($"pgphase: target database \"{target}\" does not exist on {Cluster.Host}:{Cluster.Port}; create it, or ask for it to be created (--create)",
+            Lines(r.StdErr).Single(l => l.StartsWith("pgphase: ", StringComparison.Ordinal)));
+        Assert.False(DatabaseExists(target));
+    }
+
     // ---- bucket locations ----
 
     [Fact]
