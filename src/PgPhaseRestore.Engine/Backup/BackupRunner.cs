@@ -261,7 +261,7 @@ public sealed class BackupRunner
             new Dictionary<string, string> { ["pgphase-database"] = _options.Source.Database! }, ct).ConfigureAwait(false);
         _debug?.Invoke($"multipart upload {upload.UploadId} started for {target}");
         var clock = Stopwatch.StartNew();
-        var partProgress = new CallbackProgress<UploadProgress>(p => Report(target.ToString(), p.Bytes, clock, $"{p.PartsDone} parts stored, part size {SizeText.Format(p.CurrentPartSize)}; {_activity}"));
+        var partProgress = new CallbackProgress<UploadProgress>(p => Report(target.ToString(), p.Bytes, clock, $"{Plural.Of(p.PartsDone, "part")} stored, part size {SizeText.Format(p.CurrentPartSize)}; {_activity}"));
         bool completed = false;
         try
         {
@@ -275,7 +275,7 @@ public sealed class BackupRunner
                 throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is");
             await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
-            _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
+            _debug?.Invoke($"upload {upload.UploadId} completed: {Plural.Of(upload.PartCount, "part")}, {Plural.Of(upload.Size, "byte")} verified by the server's size");
             return new Stored(upload.Size, upload.Sha256!, upload.PartCount, []);
         }
         catch (Exception ex) when (!completed)

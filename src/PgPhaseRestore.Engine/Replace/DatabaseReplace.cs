@@ -181,8 +181,8 @@ public static class DatabaseReplace
             return new ReplaceResult
             {
                 Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
-                Message = $"verification of \"{side}\" against {archive.Source} failed with {verification.Differences.Count} " +
-                          $"difference{(verification.Differences.Count == 1 ? "" : "s")} ({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
+                Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
+                          $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
             };
         }
         log?.Invoke($"verified: {verification}");
@@ -253,5 +253,5 @@ public static class DatabaseReplace
         return archive;
     }
 
-    private static string Count(IReadOnlyCollection<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(IReadOnlyCollection<SessionInfo> s) => Plural.Of(s.Count, "session");
 }

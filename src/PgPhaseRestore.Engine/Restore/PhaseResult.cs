@@ -35,7 +35,7 @@ public sealed class PhaseResult
     public IReadOnlyList<RestoreError> Errors { get; init; } = [];
     public string? Note { get; init; }
 
-    public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Entries} entries, {Errors.Count} errors)";
+    public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Plural.Of(Entries, "entry")}, {Plural.Of(Errors.Count, "error")})";
 }
 
 /// <summary>Progress of a running restore, reported per phase and per item.</summary>

@@ -48,11 +48,11 @@ public static class TargetDatabase
         if (relations + schemas + functions + extensions + blobs == 0)
             return null;
         var parts = new List<string>();
-        if (relations > 0) parts.Add($"{relations} relations");
+        if (relations > 0) parts.Add(Plural.Of(relations, "relation"));
         if (schemas > 0) parts.Add($"{schemas} schemas");
         if (functions > 0) parts.Add($"{functions} functions");
         if (extensions > 0) parts.Add($"{extensions} extensions");
-        if (blobs > 0) parts.Add($"{blobs} large objects");
+        if (blobs > 0) parts.Add(Plural.Of(blobs, "large object"));
         return string.Join(", ", parts);
     }
 }

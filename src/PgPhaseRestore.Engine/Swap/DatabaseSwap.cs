@@ -431,7 +431,7 @@ public static class DatabaseSwap
                                     $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them", SwapFailure.Unendable);
     }
 
-    private static string Count(List<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(List<SessionInfo> s) => Plural.Of(s.Count, "session");
 
     private static string Names(List<string> names) => string.Join(" and ", names.Select(n => $"\"{n}\""));
 
