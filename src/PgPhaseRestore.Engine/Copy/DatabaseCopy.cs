@@ -27,6 +27,9 @@ public static class DatabaseCopy
         restore.Validate();
         if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
             throw new ArgumentException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's");
+        // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
+        if (!backup.SkipChecks)
+            await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
         var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
         var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
