@@ -4,9 +4,10 @@ namespace PgPhaseRestore.Engine;
 
 /// <summary>
 /// Counted nouns for messages, progress and output, singular or plural as the count asks: "1 part", "2 parts",
-/// "0 entries", "1 index", "3 indexes". The engine's messages and both hosts use it, so that no count reads "1 parts".
+/// "0 entries", "1 index", "3 indexes". The engine's messages and both hosts use it, so that no count reads "1 parts":
+/// the hosts compile this same file (linked in their projects), so it stays internal everywhere.
 /// </summary>
-public static class Plural
+internal static class Plural
 {
     /// <summary>The count and the noun, e.g. Of(1, "part") is "1 part", Of(11, "entry") "11 entries".</summary>
     public static string Of(long count, string noun) => count.ToString(CultureInfo.InvariantCulture) + " " + Noun(count, noun);

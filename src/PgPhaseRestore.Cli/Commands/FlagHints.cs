@@ -9,9 +9,9 @@ namespace PgPhaseRestore.Cli.Commands;
 /// <summary>
 /// The engine says what to do in words and returns the kind of failure; this names the pgphase options that do it.
 /// The cmdlets word the same kinds with their parameters (PowerShell's Infrastructure/RecommendedActions), and a
-/// test holds both tables complete and naming options that exist.
+/// test holds both tables complete and naming options that exist (it reads this table, hence public).
 /// </summary>
-internal static class FlagHints
+public static class FlagHints
 {
     /// <summary>Every failure kind the engine reports, with the options that answer it ("" where none does).</summary>
     public static readonly IReadOnlyDictionary<Enum, string> ByKind = new Dictionary<Enum, string>
