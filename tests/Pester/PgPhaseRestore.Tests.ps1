@@ -164,6 +164,13 @@ Describe 'End to end' -Skip:(-not ($env:PGPHASE_TEST_TARGET -and $env:PGPHASE_TE
         (Test-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection "$($env:PGPHASE_TEST_TARGET) dbname=$db").IsMatch | Should -BeTrue
     }
 
+    It 'words a failure with the parameters that answer it, in RecommendedAction' {
+        $db = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection $env:PGPHASE_TEST_TARGET -TargetDatabase $db -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].ErrorDetails.RecommendedAction | Should -Match '-CreateDatabase'
+        $err[0].ErrorDetails.Message | Should -Not -Match '--create'
+    }
+
     It 'restores four databases at once with ForEach-Object -Parallel -ThrottleLimit 4' {
         $run = [guid]::NewGuid().ToString('N').Substring(0, 8)
         $outcomes = 1..4 | ForEach-Object -Parallel {

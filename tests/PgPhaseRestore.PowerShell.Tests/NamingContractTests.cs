@@ -95,6 +95,9 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
             _ when p.PropertyType.FullName == "System.Management.Automation.PSCredential" => "a credential",
             // Get-PgDatabase's -Name and the other cmdlets' -Database both name databases.
             "Name" or "Database" => "a database name",
+            // Backup-PgDatabase's selection and the restore's (Copy-PgDatabase's) both say what is kept.
+            "Schema" or "IncludeSchema" => "the schemas kept",
+            "Table" or "IncludeTable" => "the tables kept",
             _ => p.Name,
         };
         var uses = _m.Cmdlets.SelectMany(c => _m.Parameters(c.Value).SelectMany(p => _m.NamesAndAliases(p).Select(n => (Name: n, Kind: Kind(p), Where: $"{c.Key} -{p.Name}"))));
@@ -191,10 +194,9 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
                      "Role", "Jobs", "SplitTableSize", "SessionSetting", "ContinueOnError", "JournalPath", "PgRestorePath", "StopStaleSessions", "AllowPooler" })
             Assert.Contains(restore, shared);
         // Same names, not restore settings: -Force runs finished phases again on one and replaces the backup on the
-        // other; -Path is the archive read by one and written by the other; -ExcludeSchema and -ExcludeTable filter
-        // the plan on one and are pg_dump's patterns on the other. The target's credential is declared by each
-        // cmdlet for its own aliases.
-        foreach (var name in shared.Except(["Force", "Path", "ExcludeSchema", "ExcludeTable", "TargetCredential"]))
+        // other; -Path is the archive read by one and written by the other. The target's credential is declared by
+        // each cmdlet for its own aliases.
+        foreach (var name in shared.Except(["Force", "Path", "TargetCredential"]))
             Assert.True(invoke[name].DeclaringType == copy[name].DeclaringType, $"-{name} is declared on {invoke[name].DeclaringType!.Name} and on {copy[name].DeclaringType!.Name}");
     }
 
@@ -202,10 +204,41 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
     [Fact]
     public void Copy_takes_every_backup_parameter_exactly_as_Backup_does()
     {
-        AssertDeclaredAlike("Backup-PgDatabase", "Copy-PgDatabase", except: ["Force"]);
+        // But pg_dump's selection: a copy selects once, below.
+        AssertDeclaredAlike("Backup-PgDatabase", "Copy-PgDatabase", except: ["Force", "Schema", "ExcludeSchema", "Table", "ExcludeTable"]);
     }
 
-    /// <summary>Invoke-PgPhaseRestore repeats Split-PgRestorePhases' archive filters (Copy-PgDatabase, which shares its base, has pg_dump's).</summary>
+    /// <summary>
+    /// Copy-PgDatabase has one selection, what is copied, for its dump and its restore: the same parameters, declared
+    /// once, as Split-PgRestorePhases and Invoke-PgPhaseRestore; Backup-PgDatabase's names for them bind as aliases, and
+    /// no other parameter answers to them.
+    /// </summary>
+    [Fact]
+    public void Copy_selects_once_with_the_restore_selection()
+    {
+        var selection = new[] { "IncludeSchema", "ExcludeSchema", "IncludeTable", "ExcludeTable", "IncludeType", "ExcludeType" };
+        var split = _m.Parameters(_m.Cmdlets["Split-PgRestorePhases"]).ToDictionary(p => p.Name);
+        foreach (var cmdlet in new[] { "Copy-PgDatabase", "Invoke-PgPhaseRestore" })
+        {
+            var parameters = _m.Parameters(_m.Cmdlets[cmdlet]).ToList();
+            foreach (var name in selection)
+            {
+                var p = parameters.Single(x => x.Name == name);
+                Assert.Equal("PgPlanCmdletBase", p.DeclaringType!.Name);
+                Assert.Equal(split[name].DeclaringType, p.DeclaringType);
+            }
+            var names = parameters.SelectMany(_m.NamesAndAliases).ToList();
+            Assert.Equal(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+            Assert.Contains("Schema", _m.NamesAndAliases(parameters.Single(x => x.Name == "IncludeSchema")));
+            Assert.Contains("Table", _m.NamesAndAliases(parameters.Single(x => x.Name == "IncludeTable")));
+        }
+        // The parameter's help says what is copied, not pg_dump's patterns.
+        var docs = System.Xml.Linq.XDocument.Load(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.PowerShell.xml"));
+        var summary = docs.Descendants("member").Single(e => (string?)e.Attribute("name") == "P:PgPhaseRestore.PowerShell.Infrastructure.PgPlanCmdletBase.IncludeTable").Element("summary")!.Value;
+        Assert.Contains("its schema", summary);
+    }
+
+    /// <summary>Invoke-PgPhaseRestore takes Split-PgRestorePhases' archive filters exactly.</summary>
     [Fact]
     public void Invoke_takes_the_archive_filters_exactly_as_Split_does()
     {
@@ -224,9 +257,9 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
         }
     }
 
-    /// <summary>Every attribute of a parameter but its aliases, with its arguments, as text to compare.</summary>
+    /// <summary>Every attribute of a parameter but its aliases (and the compiler's nullability bookkeeping), with its arguments, as text to compare.</summary>
     private static string Describe(PropertyInfo p) => string.Join("; ", p.GetCustomAttributesData()
-        .Where(a => a.AttributeType.Name != "AliasAttribute")
+        .Where(a => a.AttributeType.Name is not ("AliasAttribute" or "NullableAttribute"))
         .Select(a => a.AttributeType.Name + "(" + string.Join(", ", a.ConstructorArguments.Select(c => c.Value?.ToString())
             .Concat(a.NamedArguments.Select(n => $"{n.MemberName}={n.TypedValue.Value}"))) + ")")
         .Order());

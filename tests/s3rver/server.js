@@ -27,7 +27,10 @@ if (!directory || !address || !port || process.argv.includes('--help') || !Numbe
 
 Starts s3rver on <address>:<port>, storing buckets under <data-dir>. Keys: S3RVER / S3RVER, and
 PGPHASE-TEST / pgphase-test-secret-0f9e8d7c. "conditional" refuses writes the way AWS does for
-If-None-Match / If-Match. Create a bucket with any S3 client, e.g.
+If-None-Match / If-Match. A bucket must exist before anything is written to it: s3rver creates one on a
+plain PUT, e.g.
+  curl -X PUT http://127.0.0.1:4569/backups
+or with any S3 client:
   AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url http://127.0.0.1:4569 s3 mb s3://backups`);
   process.exit(process.argv.includes('--help') ? 0 : 2);
 }

@@ -30,10 +30,15 @@ internal sealed class BackupOptionsBinder
     public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, "Parts held in memory and uploading at once (default 4)", 1, 4);
     public Option<string?> PgDump { get; } = new("--pg-dump") { Description = "pg_dump to use: file or bin folder (default: one at least as new as the server)" };
 
-    public void AddTo(Command command)
+    /// <summary>
+    /// Adds the options to <paramref name="command"/>; pg_dump's selection (-n, -N, -t, -T) only when
+    /// <paramref name="withSelection"/>: `copy` selects once, with the plan's options, for the dump and the restore.
+    /// </summary>
+    public void AddTo(Command command, bool withSelection = true)
     {
-        foreach (var o in new Option[] { Source, To, Name, Format, Jobs, Compress, Schemas, ExcludeSchemas, Tables, ExcludeTables, ExcludeTableData,
-                     LockWait, Force, SkipChecks, PartSize, MaxPartSize, MaxParts, PartsInFlight, PgDump })
+        var selection = withSelection ? new Option[] { Schemas, ExcludeSchemas, Tables, ExcludeTables } : [];
+        foreach (var o in new Option[] { Source, To, Name, Format, Jobs, Compress }.Concat(selection).Concat([ExcludeTableData,
+                     LockWait, Force, SkipChecks, PartSize, MaxPartSize, MaxParts, PartsInFlight, PgDump]))
             command.Options.Add(o);
     }
 
@@ -53,6 +58,10 @@ internal sealed class BackupOptionsBinder
         });
         return option;
     }
+
+    // Only the command that took these options reads them (copy's -n and -t are the plan's).
+    private static string[] Selection(ParseResult r, Option<string[]> option) =>
+        r.CommandResult.Command.Options.Contains(option) ? r.GetValue(option) ?? [] : [];
 
     public BackupOptions Read(ParseResult r, S3Settings storage)
     {
@@ -75,10 +84,10 @@ internal sealed class BackupOptionsBinder
             Format = r.GetValue(Format),
             Jobs = r.GetValue(Jobs),
             Compression = r.GetValue(Compress) ?? Env("DUMP_COMPRESS"),
-            Schemas = r.GetValue(Schemas) ?? [],
-            ExcludeSchemas = r.GetValue(ExcludeSchemas) ?? [],
-            Tables = r.GetValue(Tables) ?? [],
-            ExcludeTables = r.GetValue(ExcludeTables) ?? [],
+            Schemas = Selection(r, Schemas),
+            ExcludeSchemas = Selection(r, ExcludeSchemas),
+            Tables = Selection(r, Tables),
+            ExcludeTables = Selection(r, ExcludeTables),
             ExcludeTableData = r.GetValue(ExcludeTableData) ?? [],
             LockWaitTimeout = r.GetValue(LockWait) is { } s ? TimeSpan.FromSeconds(s) : null,
             Force = r.GetValue(Force),

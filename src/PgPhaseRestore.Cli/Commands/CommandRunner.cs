@@ -24,7 +24,7 @@ internal static class CommandRunner
         }
         catch (Exception ex) when (IsEngineFailure(ex))
         {
-            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{Hint(ex)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{FlagHints.For(ex)}").ConfigureAwait(false);
             return Failed;
         }
         catch (Exception ex) when (IsStorageFailure(ex))
@@ -41,16 +41,6 @@ internal static class CommandRunner
 
     private static bool IsStorageFailure(Exception ex) => ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
         or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException;
-
-    /// <summary>The engine says what to do in words; this names the flag that does it.</summary>
-    private static string Hint(Exception ex) => ex is not RestoreException r ? "" : r.Kind switch
-    {
-        RestoreFailure.Ownership => " (--no-owner)",
-        RestoreFailure.Pooler => " (--allow-pooler)",
-        RestoreFailure.StaleSessions => " (--stop-stale-sessions)",
-        RestoreFailure.LockLost => " (--resume)",
-        _ => "",
-    };
 
     private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

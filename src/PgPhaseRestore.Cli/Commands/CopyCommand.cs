@@ -22,7 +22,8 @@ internal static class CopyCommand
         var s3 = new S3Options();
         var output = new OutputOptions();
         var command = new Command("copy", "Back up a database and restore that backup into another database, in four phases");
-        backup.AddTo(command);
+        // One selection (-n, -N, -t, -T): the plan's, meaning what is copied; the engine derives the dump from it.
+        backup.AddTo(command, withSelection: false);
         foreach (var o in new Option[] { target, create, noOwner, jobs, settings, allowPooler })
             command.Options.Add(o);
         plan.AddTo(command);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Planning;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -24,13 +25,13 @@ internal static class PlanCommand
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
             var result = await ArchivePlanning.PlanAsync(r.GetValue(source)!, plan.Read(r), s3.Read(r), ct, sizesFrom: from);
             var dir = r.GetValue(outDir);
-            Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {result.Archive.Entries.Count} TOC entries");
+            Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {Plural.Of(result.Archive.Entries.Count, "TOC entry")}");
             foreach (var phase in result.Phases)
             {
                 var file = dir is null ? "" : "  -> " + phase.WriteListFile(dir);
                 // Tables are the point of the data phase only.
-                var tables = phase.Kind == PhaseKind.Data ? $", {phase.TableCount} {(phase.TableCount == 1 ? "table" : "tables")}" : "";
-                Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} {(phase.EntryCount == 1 ? "entry" : "entries")}{tables}{file}");
+                var tables = phase.Kind == PhaseKind.Data ? $", {Plural.Of(phase.TableCount, "table")}" : "";
+                Console.WriteLine($"  phase {phase.Number} {phase.Name,-9} {phase.EntryCount,6} {Plural.Noun(phase.EntryCount, "entry")}{tables}{file}");
             }
             if (result.Strategy == RestoreStrategy.Auto)
             {
@@ -40,8 +41,8 @@ internal static class PlanCommand
             }
             // Every TOC entry is accounted for once: in a phase, excluded, or applied by pg_restore itself.
             int special = result.Archive.Entries.Count(e => e.IsSpecial);
-            Console.WriteLine($"  {"by pg_restore",-17}{special,6} {(special == 1 ? "entry" : "entries")} (ENCODING, STDSTRINGS, SEARCHPATH: applied to every session, never listed)");
-            Console.WriteLine($"  {"excluded",-17}{result.Excluded.Count,6} {(result.Excluded.Count == 1 ? "entry" : "entries")}");
+            Console.WriteLine($"  {"by pg_restore",-17}{special,6} {Plural.Noun(special, "entry")} (ENCODING, STDSTRINGS, SEARCHPATH: applied to every session, never listed)");
+            Console.WriteLine($"  {"excluded",-17}{result.Excluded.Count,6} {Plural.Noun(result.Excluded.Count, "entry")}");
             foreach (var x in result.Excluded)
                 Console.WriteLine($"    {x.Entry.DumpId}; {x.Entry.Type} {x.Entry.QualifiedName}: {x.Reason}");
             return 0;

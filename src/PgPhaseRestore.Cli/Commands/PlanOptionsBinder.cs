@@ -8,10 +8,10 @@ internal sealed class PlanOptionsBinder
 {
     public Option<RestoreStrategy> Strategy { get; } = OptionValues.Choice("--strategy", null, "PreCreate (default: no index built over a populated table), Auto (each btree index early, or after its table's data when its sort fits --memory-budget) or Standard (pg_restore's order)", RestoreStrategy.PreCreate);
     public Option<string?> MemoryBudget { get; } = new("--memory-budget") { Description = "Auto: memory late index builds may use at once, e.g. 1GB (default: the target's maintenance_work_mem; 64MB when only planning)" };
-    public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only objects in this schema (repeatable)" };
-    public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema (repeatable)" };
-    public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table (name or schema.name), with its dependents (repeatable)" };
-    public Option<string[]> ExcludeTables { get; } = new("--exclude-table", "-T") { Description = "Leave out this table and its dependents (repeatable)" };
+    public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only this schema, with everything in it (repeatable; with --table, both)" };
+    public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema and what depends on it (repeatable)" };
+    public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table, view or sequence (name or schema.name) with its data, indexes, constraints, owned sequences and its schema (repeatable)" };
+    public Option<string[]> ExcludeTables { get; } = new("--exclude-table", "-T") { Description = "Leave out this table and what depends on it (repeatable)" };
     public Option<string[]> Types { get; } = new("--type") { Description = "Only entries of this type, e.g. INDEX (repeatable)" };
     public Option<string[]> ExcludeTypes { get; } = new("--exclude-type") { Description = "Leave out entries of this type (repeatable)" };
     public Option<bool> SkipPrivileges { get; } = new("--no-privileges", "-x") { Description = "Leave out grants and default privileges" };

@@ -17,6 +17,9 @@ namespace PgPhaseRestore.Engine.Backup;
 /// </summary>
 public sealed class BackupRunner
 {
+    /// <summary>The selection of a copy: the dump leaves out the rows and large objects it does not copy (<see cref="Copy.CopyDump"/>).</summary>
+    internal Planning.PlanOptions? CopySelection { get; init; }
+
     /// <summary>Appended to a backup's location to name its lock.</summary>
     public const string LockSuffix = ".pgphase-lock";
 
@@ -25,6 +28,7 @@ public sealed class BackupRunner
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
     private string _activity = "starting pg_dump";
+    private IReadOnlyList<string> _rowsLeftOut = [];
 
     public BackupRunner(BackupOptions options, IProgress<BackupProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
@@ -68,6 +72,8 @@ public sealed class BackupRunner
             location = Path.GetFullPath(location);
 
         var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+        if (CopySelection is not null)
+            _rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables);
         var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 
@@ -156,7 +162,7 @@ public sealed class BackupRunner
             Filters = new BackupFilters
             {
                 Schemas = _options.Schemas, ExcludeSchemas = _options.ExcludeSchemas, Tables = _options.Tables,
-                ExcludeTables = _options.ExcludeTables, ExcludeTableData = _options.ExcludeTableData,
+                ExcludeTables = _options.ExcludeTables, ExcludeTableData = [.. _options.ExcludeTableData, .. _rowsLeftOut],
             },
             Toc = new TocSummary
             {
@@ -191,7 +197,7 @@ public sealed class BackupRunner
             return null;
         if (map.Mismatch(archive, stored.Size) is { } why)
             return NoBlocks(why);
-        _debug?.Invoke($"data block map recorded: {map.Blocks.Count} blocks after the TOC's {map.TocEnd} bytes");
+        _debug?.Invoke($"data block map recorded: {Plural.Of(map.Blocks.Count, "block")} after the TOC's {Plural.Of(map.TocEnd, "byte")}");
         return map;
     }
 
@@ -213,7 +219,7 @@ public sealed class BackupRunner
         if (existing is null)
             return;
         if (!_options.Force)
-            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it");
+            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it", BackupFailure.Exists);
         Log($"replacing the existing backup at {location}");
         await ManifestStore.DeleteAsync(location, client, ct).ConfigureAwait(false);
     }
@@ -244,8 +250,10 @@ public sealed class BackupRunner
             args.Add("--table=" + t);
         foreach (var t in _options.ExcludeTables)
             args.Add("--exclude-table=" + t);
-        foreach (var t in _options.ExcludeTableData)
+        foreach (var t in _options.ExcludeTableData.Concat(_rowsLeftOut))
             args.Add("--exclude-table-data=" + t);
+        if (CopySelection is not null && Copy.CopyDump.LeavesOutLargeObjects(CopySelection))
+            args.Add("-B"); // --no-blobs, --no-large-objects from pg_dump 16 on
         if (_options.LockWaitTimeout is { } wait)
             args.Add("--lock-wait-timeout=" + ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         return args;
@@ -271,7 +279,7 @@ public sealed class BackupRunner
             new Dictionary<string, string> { ["pgphase-database"] = _options.Source.Database! }, ct).ConfigureAwait(false);
         _debug?.Invoke($"multipart upload {upload.UploadId} started for {target}");
         var clock = Stopwatch.StartNew();
-        var partProgress = new CallbackProgress<UploadProgress>(p => Report(target.ToString(), p.Bytes, clock, $"{p.PartsDone} parts stored, part size {SizeText.Format(p.CurrentPartSize)}; {_activity}"));
+        var partProgress = new CallbackProgress<UploadProgress>(p => Report(target.ToString(), p.Bytes, clock, $"{Plural.Of(p.PartsDone, "part")} stored, part size {SizeText.Format(p.CurrentPartSize)}; {_activity}"));
         bool completed = false;
         try
         {
@@ -287,7 +295,7 @@ public sealed class BackupRunner
                 throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is");
             await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
-            _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
+            _debug?.Invoke($"upload {upload.UploadId} completed: {Plural.Of(upload.PartCount, "part")}, {Plural.Of(upload.Size, "byte")} verified by the server's size");
             return new Stored(upload.Size, upload.Sha256!, upload.PartCount, [], scanner.Finish() ?? NoBlocks(scanner.Problem));
         }
         catch (Exception ex) when (!completed)

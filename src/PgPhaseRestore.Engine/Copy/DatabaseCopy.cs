@@ -7,19 +7,30 @@ namespace PgPhaseRestore.Engine.Copy;
 /// <summary>A backup, then the four-phase restore of exactly that backup into another database.</summary>
 public sealed record CopyResult(BackupManifest Backup, IReadOnlyList<PhaseResult> Phases)
 {
+    /// <summary>Every phase succeeded or had nothing to do.</summary>
     public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);
 }
 
 /// <summary>Source to storage to target in one call. The backup stays where it was written, complete with its manifest.</summary>
 public static class DatabaseCopy
 {
+    /// <summary>
+    /// Backs the source up and restores that backup. What is copied is chosen once, by the schema and table selection
+    /// of <paramref name="plan"/>: the restore applies it, and the dump leaves out only the rows and large objects it
+    /// does not copy (<see cref="CopyDump"/>). <paramref name="backup"/> therefore carries no pg_dump selection of its own.
+    /// </summary>
     public static async Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
         IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
         // A restore option that cannot work is refused now, not after the whole backup has been made.
         backup.Validate();
         restore.Validate();
-        var manifest = await new BackupRunner(backup, backupProgress, log, debug).RunAsync(ct).ConfigureAwait(false);
+        if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
+            throw new ArgumentException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's");
+        // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
+        if (!backup.SkipChecks)
+            await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
+        var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
         var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
         return new CopyResult(manifest, results);

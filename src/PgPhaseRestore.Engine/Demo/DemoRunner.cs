@@ -186,7 +186,7 @@ public sealed class DemoRunner
         var target = cluster.Connection(database);
         var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, storage, ct, target).ConfigureAwait(false);
         if (strategy == RestoreStrategy.Auto)
-            _log?.Invoke($"Auto builds {plan.IndexDecisions.Count(d => d.Late)} of {plan.IndexDecisions.Count} indexes late, right after their table's data");
+            _log?.Invoke($"Auto builds {plan.IndexDecisions.Count(d => d.Late)} of {Plural.Of(plan.IndexDecisions.Count, "index")} late, right after their table's data");
         _log?.Invoke($"restoring in four phases ({name}) into {database}...");
         var options = new RestoreOptions
         {

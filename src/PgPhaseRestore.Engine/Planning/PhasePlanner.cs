@@ -16,7 +16,7 @@ public static class PhasePlanner
         var excluded = new List<ExcludedEntry>();
         var excludedIds = new Dictionary<int, bool>(); // dump id -> whether dependents follow it out
         var phaseOf = new Dictionary<int, PhaseKind>();
-        var filter = new EntryFilter(options);
+        var filter = new EntryFilter(options, archive);
         var decisions = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Decide(archive, options) : [];
         // A build waits for its table's data only when that data is restored: filtered out, the index is built early.
         var dataKept = archive.Entries.Where(e => e.Type == "TABLE DATA" && filter.Exclusion(e) is null).Select(e => e.DumpId).ToHashSet();

@@ -3,21 +3,33 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>How to split an archive: the strategy and the filters operators need.</summary>
 public sealed record PlanOptions
 {
+    /// <summary>PreCreate (indexes before the data), Auto (each btree index early or late) or Standard (pg_restore's order).</summary>
     public RestoreStrategy Strategy { get; init; } = RestoreStrategy.PreCreate;
 
-    /// <summary>Only objects in these schemas (empty: all).</summary>
+    /// <summary>
+    /// Only these schemas, each with everything in it (empty: all, unless <see cref="IncludeTables"/> selects).
+    /// Together with <see cref="IncludeTables"/>, both are kept. What a selected object needs to exist (its schema,
+    /// types, functions) comes with it.
+    /// </summary>
     public IReadOnlyCollection<string> IncludeSchemas { get; init; } = [];
 
+    /// <summary>Leave out these schemas, everything in them and whatever depends on it.</summary>
     public IReadOnlyCollection<string> ExcludeSchemas { get; init; } = [];
 
-    /// <summary>Only these tables (name or schema.name), with their data, indexes and other dependents (empty: all).</summary>
+    /// <summary>
+    /// Only these tables, views or sequences (name, in any schema, or schema.name), each with what belongs to it (data,
+    /// indexes, constraints, triggers, owned sequences, comments, grants) and what it needs to exist (its schema,
+    /// types, functions), nothing else (empty: all, unless <see cref="IncludeSchemas"/> selects).
+    /// </summary>
     public IReadOnlyCollection<string> IncludeTables { get; init; } = [];
 
+    /// <summary>Leave out these tables (name or schema.name) and whatever depends on them.</summary>
     public IReadOnlyCollection<string> ExcludeTables { get; init; } = [];
 
     /// <summary>Only these entry types, e.g. "TABLE", "INDEX" (empty: all).</summary>
     public IReadOnlyCollection<string> IncludeTypes { get; init; } = [];
 
+    /// <summary>Leave out entries of these types, e.g. "TABLE DATA".</summary>
     public IReadOnlyCollection<string> ExcludeTypes { get; init; } = [];
 
     /// <summary>Leave out grants and default privileges (ACL, DEFAULT ACL entries).</summary>

@@ -51,5 +51,5 @@ public sealed class RestorePhase
         return path;
     }
 
-    public override string ToString() => $"Phase {Number} {Name}: {EntryCount} entries";
+    public override string ToString() => $"Phase {Number} {Name}: {Plural.Of(EntryCount, "entry")}";
 }

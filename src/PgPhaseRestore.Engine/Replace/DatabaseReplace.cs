@@ -78,8 +78,8 @@ public static class DatabaseReplace
 
         await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
         var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
-            ?? throw new SwapException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore with --create (-CreateDatabase) instead",
-                SwapFailure.NotFound);
+            ?? throw new SwapException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
+                SwapFailure.NothingToReplace);
         // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
         await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
         var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
@@ -147,7 +147,7 @@ public static class DatabaseReplace
         var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
         if (unendable.Count > 0)
             throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Sessions);
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Unendable);
 
         var side = plan.SideDatabase;
         var sideTarget = target.WithDatabase(side);
@@ -181,8 +181,8 @@ public static class DatabaseReplace
             return new ReplaceResult
             {
                 Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
-                Message = $"verification of \"{side}\" against {archive.Source} failed with {verification.Differences.Count} " +
-                          $"difference{(verification.Differences.Count == 1 ? "" : "s")} ({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
+                Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
+                          $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
             };
         }
         log?.Invoke($"verified: {verification}");
@@ -253,5 +253,5 @@ public static class DatabaseReplace
         return archive;
     }
 
-    private static string Count(IReadOnlyCollection<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(IReadOnlyCollection<SessionInfo> s) => Plural.Of(s.Count, "session");
 }

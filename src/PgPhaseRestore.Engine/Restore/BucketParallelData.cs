@@ -69,7 +69,7 @@ internal sealed class BucketParallelData
         var items = tables.Select(t => new Item([t], t)).ToList();
         if (others.Count > 0 && othersFirst)
             items.Insert(0, new Item(others, null));
-        _log?.Invoke($"phase {_phase.Number} loads {tables.Count} tables from {_blocks.Location} with up to {jobs} pg_restore processes at once, " +
+        _log?.Invoke($"phase {_phase.Number} loads {Plural.Of(tables.Count, "table")} from {_blocks.Location} with up to {Plural.Of(jobs, "pg_restore process")} at once, " +
                      "each fed its table's data block by a ranged GET");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

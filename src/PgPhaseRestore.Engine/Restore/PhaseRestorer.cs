@@ -139,7 +139,7 @@ public sealed class PhaseRestorer
                 journal.StartPhase(phase.Number);
                 journal.CompletePhase(phase.Number);
             }
-            return Skipped(phase, $"complete in the target ({state.Present.Count} objects checked)");
+            return Skipped(phase, $"complete in the target ({Plural.Of(state.Present.Count, "object")} checked)");
         }
         if (state.Absent)
         {
@@ -261,16 +261,16 @@ public sealed class PhaseRestorer
         {
             var (table, index) = (split[i], i);
             var tableClock = Stopwatch.StartNew();
-            Log($"loading {table.QualifiedName} over {jobs} sessions");
+            Log($"loading {table.QualifiedName} over {Plural.Of(jobs, "session")}");
             Func<Stream, CancellationToken, Task>? input = blocks is null ? null : (stdin, t) => blocks.WriteAsync(stdin, [table], null, t);
             if (blocks is not null)
                 _debug?.Invoke($"pg_restore of {table.QualifiedName} for {jobs} sessions < {blocks.Describe([table])}");
             try
             {
                 long rows = await loader.LoadAsync(table, phase.Archive, jobs, workDir, p => Report(phase, phaseTotal - split.Count + index, phaseTotal,
-                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {jobs} sessions: {p.Rows:N0} rows, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")),
+                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {Plural.Of(jobs, "session")}: {p.Rows:N0} {Plural.Noun(p.Rows, "row")}, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")),
                     ct, input).ConfigureAwait(false);
-                Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} rows over {jobs} sessions in {tableClock.Elapsed.TotalSeconds:F1} s"));
+                Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
             catch (Exception ex) when (ex is RestoreException or NpgsqlException or ArchiveSourceException)
             {
@@ -288,7 +288,7 @@ public sealed class PhaseRestorer
         // Whether or not a table's finish was seen in pg_restore's output, every table has committed by now.
         late.AllTablesLoaded();
         if (late.Pending > 0)
-            Report(phase, phaseTotal - late.Pending, phaseTotal, $"waiting for {late.Pending} index builds after the data");
+            Report(phase, phaseTotal - late.Pending, phaseTotal, $"waiting for {Plural.Of(late.Pending, "index build")} after the data");
         try
         {
             await late.WhenDoneAsync().ConfigureAwait(false);
@@ -331,7 +331,7 @@ public sealed class PhaseRestorer
         if (PgRestoreArguments.SessionOptions(_options) is { } pgOptions)
             env["PGOPTIONS"] = pgOptions;
 
-        Report(phase, 0, phaseTotal, $"starting pg_restore with {entries.Count} {(entries.Count == 1 ? "entry" : "entries")}");
+        Report(phase, 0, phaseTotal, $"starting pg_restore with {Plural.Of(entries.Count, "entry")}");
         // The target connection string carries no password (that goes through a password file), so this is safe to show.
         _debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (feedInput is null ? "" : " < " + phase.Archive.Source));
         try
@@ -365,7 +365,7 @@ public sealed class PhaseRestorer
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
             await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
             if (done.Count > 0 || partial.Count > 0)
-                Log($"phase {phase.Number} resumes: {done.Count} tables committed earlier are skipped, {partial.Count} partly loaded are emptied, " +
+                Log($"phase {phase.Number} resumes: {Plural.Of(done.Count, "table")} committed earlier {(done.Count == 1 ? "is" : "are")} skipped, {partial.Count} partly loaded {(partial.Count == 1 ? "is" : "are")} emptied, " +
                     $"{entries.Count(e => e.Type == "TABLE DATA")} load now");
             return entries;
         }
@@ -373,11 +373,12 @@ public sealed class PhaseRestorer
         if (loaded.Count > 0 && _options.Force)
         {
             await DataTables.TruncateAsync(conn, loaded, ct).ConfigureAwait(false);
-            Log($"phase {phase.Number} runs again as forced: {loaded.Count} tables that held rows were emptied first");
+            Log($"phase {phase.Number} runs again as forced: {Plural.Of(loaded.Count, "table")} that held rows {(loaded.Count == 1 ? "was" : "were")} emptied first");
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
             throw new RestoreException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
-                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them");
+                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them",
+                                       RestoreFailure.TablesHoldRows);
         return entries;
     }
 
@@ -398,7 +399,7 @@ public sealed class PhaseRestorer
     };
 
     private void Report(RestorePhase phase, int done, int total, string activity) =>
-        _progress?.Report(new RestoreProgress(phase.Number, phase.Name, done, total, activity)
+        _progress?.Report(new RestoreProgress(phase.Number, phase.Name, Math.Clamp(done, 0, Math.Max(total, 0)), total, activity) // never "11/10"
         {
             Data = phase.Kind == PhaseKind.Data ? _meter?.Snapshot() : null,
         });

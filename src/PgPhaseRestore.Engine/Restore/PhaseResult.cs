@@ -36,7 +36,7 @@ public sealed class PhaseResult
     public IReadOnlyList<RestoreError> Errors { get; init; } = [];
     public string? Note { get; init; }
 
-    public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Entries} entries, {Errors.Count} errors)";
+    public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Plural.Of(Entries, "entry")}, {Plural.Of(Errors.Count, "error")})";
 }
 
 /// <summary>Progress of a running restore, reported per phase and per item.</summary>
@@ -85,6 +85,18 @@ public enum RestoreFailure
     PartialPhase,
     /// <summary>The archive's owners cannot be set on the target by the restoring role.</summary>
     Ownership,
+    /// <summary>The target database does not exist, and the restore was not asked to create it.</summary>
+    TargetMissing,
+    /// <summary>The target database already holds objects that phase 1 would run into.</summary>
+    TargetNotEmpty,
+    /// <summary>The journal says phases completed from this archive already.</summary>
+    AlreadyRestored,
+    /// <summary>A phase was interrupted; running it from its start could load rows twice.</summary>
+    Interrupted,
+    /// <summary>The target's journal belongs to a restore of another archive.</summary>
+    OtherArchive,
+    /// <summary>Tables the data phase would load already hold rows.</summary>
+    TablesHoldRows,
 }
 
 /// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>
@@ -92,6 +104,7 @@ public sealed class RestoreException : Exception
 {
     public RestoreException(string message, Exception? inner = null) : base(message, inner) { }
 
+    /// <summary>A whole-restore failure of a kind hosts word with their own flags or parameters.</summary>
     public RestoreException(string message, RestoreFailure kind) : base(message) => Kind = kind;
 
     /// <summary>What went wrong, for hosts that map failures to categories or exit codes.</summary>

@@ -65,7 +65,7 @@ internal static class StaleSessions
         return list;
     }
 
-    private static string Count(List<Session> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(List<Session> s) => Plural.Of(s.Count, "session");
 
     // Other roles' state and query are hidden without pg_read_all_stats; the pid and name are always visible.
     private static string Describe(List<Session> sessions) => string.Join("; ", sessions.Select(s =>

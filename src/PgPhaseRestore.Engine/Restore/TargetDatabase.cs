@@ -6,20 +6,36 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>The target database: created on request and checked for emptiness.</summary>
 public static class TargetDatabase
 {
+    /// <summary>Creates the target database when it does not exist and <paramref name="create"/> says so; true when it was created.</summary>
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
         var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
-        await using (var check = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = name } } })
-        {
-            if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
-                return false;
-        }
-        if (!create)
-            throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it or ask for it to be created (-CreateDatabase / --create)");
+        if (await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false))
+            return false;
         await using var cmd = new NpgsqlCommand($"CREATE DATABASE {SqlText.Ident(name)}", conn);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// The target's server is reachable and the database exists, or is to be created: what a restore checks first,
+    /// checked before work that comes ahead of the restore (the backup of a copy).
+    /// </summary>
+    internal static async Task CheckAsync(PgConnectionInfo target, bool create, CancellationToken ct)
+    {
+        var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
+        await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
+        await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection conn, string name, bool create, PgConnectionInfo target, CancellationToken ct)
+    {
+        await using var check = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = name } } };
+        if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
+            return true;
+        return create ? false
+            : throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it, or ask for it to be created", RestoreFailure.TargetMissing);
     }
 
     private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct) =>
@@ -48,11 +64,11 @@ public static class TargetDatabase
         if (relations + schemas + functions + extensions + blobs == 0)
             return null;
         var parts = new List<string>();
-        if (relations > 0) parts.Add($"{relations} relations");
+        if (relations > 0) parts.Add(Plural.Of(relations, "relation"));
         if (schemas > 0) parts.Add($"{schemas} schemas");
         if (functions > 0) parts.Add($"{functions} functions");
         if (extensions > 0) parts.Add($"{extensions} extensions");
-        if (blobs > 0) parts.Add($"{blobs} large objects");
+        if (blobs > 0) parts.Add(Plural.Of(blobs, "large object"));
         return string.Join(", ", parts);
     }
 }

@@ -48,7 +48,7 @@ internal static class S3Errors
             return new ArchiveSourceException(uri,
                 $"no S3 credentials to {action} at {Endpoint(client)}: the AWS default chain found none (environment variables, web identity, " +
                 "the shared credentials and config files, container and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
-                "or name a profile (AWS_PROFILE, --s3-profile, -S3Profile), or pass -S3Credential", ex, ArchiveSourceProblem.NoCredentials);
+                "or name a profile (AWS_PROFILE)", ex, ArchiveSourceProblem.NoCredentials);
         if (TransportReason(ex) is { } reason)
             return new ArchiveSourceException(uri,
                 $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);

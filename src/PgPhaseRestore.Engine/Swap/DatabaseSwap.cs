@@ -428,10 +428,10 @@ public static class DatabaseSwap
         var unendable = sessions.Where(s => !s.CanEnd).ToList();
         if (unendable.Count > 0)
             throw new SwapException($"{Count(unendable)} on {Names(renamed)} that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them", SwapFailure.Sessions);
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them", SwapFailure.Unendable);
     }
 
-    private static string Count(List<SessionInfo> s) => s.Count == 1 ? "1 session" : $"{s.Count} sessions";
+    private static string Count(List<SessionInfo> s) => Plural.Of(s.Count, "session");
 
     private static string Names(List<string> names) => string.Join(" and ", names.Select(n => $"\"{n}\""));
 

@@ -17,6 +17,12 @@ public enum SwapFailure
 
     /// <summary>Another swap of the same database is running.</summary>
     Busy,
+
+    /// <summary>Sessions are connected that this role may not end (another role's, a superuser's): forcing does not help.</summary>
+    Unendable,
+
+    /// <summary>A replace names a database that does not exist: there is nothing to put the restore in the place of.</summary>
+    NothingToReplace,
 }
 
 /// <summary>
@@ -25,7 +31,9 @@ public enum SwapFailure
 /// </summary>
 public sealed class SwapException : InvalidOperationException
 {
+    /// <summary>A refusal of the given kind; <paramref name="inner"/> is what caused it, if anything.</summary>
     public SwapException(string message, SwapFailure kind, Exception? inner = null) : base(message, inner) => Kind = kind;
 
+    /// <summary>What kind of refusal this is, for hosts that map it to a category or word it with their flags.</summary>
     public SwapFailure Kind { get; }
 }

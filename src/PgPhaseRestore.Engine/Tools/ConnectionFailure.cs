@@ -119,11 +119,11 @@ internal static partial class ConnectionFailure
                 ? $"give user=<role>: without one, the operating-system user name \"{info.EffectiveUser}\" is used"
                 : "check user= (or the user variable)");
         if (sqlState == "3D000" || Regex.IsMatch(text, "database \".*\" does not exist"))
-            return (text, "name an existing database (dbname=), or create it first (a restore creates it with --create / -CreateDatabase)");
+            return (text, "name an existing database (dbname=), or create it first");
         if (sqlState == "42501" || Has("permission denied for database"))
             return (text, $"the role needs CONNECT on the database (GRANT CONNECT ON DATABASE ... TO {info.EffectiveUser})");
         if (sqlState == "53300" || Has("too many connections") || Has("remaining connection slots"))
-            return (text, "the server has no free connection slots: end idle sessions, lower --jobs, or raise max_connections");
+            return (text, "the server has no free connection slots: end idle sessions, use fewer parallel jobs, or raise max_connections");
         if (sqlState == "57P03" || Has("the database system is starting up") || Has("shutting down"))
             return (text, "the server is starting or stopping: try again shortly");
         if (Has("Connection refused"))

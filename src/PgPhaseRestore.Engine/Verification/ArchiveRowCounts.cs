@@ -46,12 +46,12 @@ public static class ArchiveRowCounts
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
             {
-                differences.Add(new(DifferenceKind.Missing, "TABLE", table.Schema, table.Name!, $"{expected} rows", "absent", table.DumpId));
+                differences.Add(new(DifferenceKind.Missing, "TABLE", table.Schema, table.Name!, Plural.Of(expected, "row"), "absent", table.DumpId));
                 continue;
             }
             counted++;
             if (actual != expected)
-                differences.Add(new(DifferenceKind.RowCount, "TABLE", table.Schema, table.Name!, $"{expected} rows (archive)", $"{actual} rows", table.DumpId));
+                differences.Add(new(DifferenceKind.RowCount, "TABLE", table.Schema, table.Name!, $"{Plural.Of(expected, "row")} (archive)", Plural.Of(actual, "row"), table.DumpId));
         }
         return (differences, notes, counted);
     }

@@ -72,7 +72,7 @@ public static class RestoreVerifier
                     : expected < 0 || Math.Abs(expected - actual) <= Math.Max(1000, expected / 10);
                 if (!matches)
                     differences.Add(new(DifferenceKind.RowCount, "TABLE", data.Schema, data.Name!,
-                        rowCounts == RowCountMode.Exact ? $"{expected} rows" : $"about {expected} rows", $"{actual} rows", data.DumpId));
+                        rowCounts == RowCountMode.Exact ? Plural.Of(expected, "row") : $"about {Plural.Of(expected, "row")}", Plural.Of(actual, "row"), data.DumpId));
             }
         }
 

@@ -46,6 +46,6 @@ public sealed class VerificationResult
 
     public override string ToString() =>
         IsMatch
-            ? TablesCounted > 0 ? $"{Target}: {ObjectsChecked} objects and {TablesCounted} tables match {Source}" : $"{Target}: {ObjectsChecked} objects match {Source} (rows not counted)"
-            : $"{Target}: {Differences.Count} {(Differences.Count == 1 ? "difference" : "differences")} from {Source}";
+            ? TablesCounted > 0 ? $"{Target}: {Plural.Of(ObjectsChecked, "object")} and {Plural.Of(TablesCounted, "table")} match {Source}" : $"{Target}: {Plural.Of(ObjectsChecked, "object")} match{(ObjectsChecked == 1 ? "es" : "")} {Source} (rows not counted)"
+            : $"{Target}: {Plural.Of(Differences.Count, "difference")} from {Source}";
 }

@@ -22,6 +22,10 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Get-PgDatabase -ServerConnection 'host=prod.example.com' -ServerCredential $src -Name 'shop_*' | Copy-PgDatabase -Path ./moves/ -SourceCredential $src -TargetConnection 'host=new.example.com' -TargetCredential $dst -CreateDatabase -NoOwner -Strategy Auto -MemoryBudget 1GB -Jobs 2</code>
 /// <para>Every shop database to the new server under its own name, each index built early or late as the backup's manifest sizes allow.</para>
 /// </example>
+/// <example>
+/// <code>Copy-PgDatabase -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -Path ./moves/ -TargetConnection 'host=dev.example.com dbname=app_products' -TargetCredential $dst -CreateDatabase -NoOwner -IncludeTable shop.products</code>
+/// <para>Only shop.products, with its rows, indexes, constraints and owned sequences, and the schema shop it lives in; the backup holds the rows of no other table.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Copy, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CopyResult))]
 public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParameters
@@ -74,22 +78,6 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     /// <inheritdoc cref="PgBackupCmdletBase.Compression"/>
     [Parameter]
     public string? Compression { get; set; }
-
-    /// <inheritdoc cref="PgBackupCmdletBase.Schema"/>
-    [Parameter]
-    public string[] Schema { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeSchema"/>
-    [Parameter]
-    public string[] ExcludeSchema { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.Table"/>
-    [Parameter]
-    public string[] Table { get; set; } = [];
-
-    /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTable"/>
-    [Parameter]
-    public string[] ExcludeTable { get; set; } = [];
 
     /// <inheritdoc cref="PgBackupCmdletBase.ExcludeTableData"/>
     [Parameter]

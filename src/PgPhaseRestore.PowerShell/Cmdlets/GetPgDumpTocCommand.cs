@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.PowerShell.Infrastructure;
@@ -59,7 +60,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
                 {
                     using var source = ArchiveSources.Open(resolved, s3);
                     var read = await ArchiveReader.ReadAsync(source, ct).ConfigureAwait(false);
-                    OnPipeline(() => WriteDebug($"{resolved}: {source.BytesTransferred} bytes read for a TOC of {read.Entries.Count} entries"));
+                    OnPipeline(() => WriteDebug($"{resolved}: {Plural.Of(source.BytesTransferred, "byte")} read for a TOC of {Plural.Of(read.Entries.Count, "entry")}"));
                     return read;
                 });
             }

@@ -34,7 +34,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
 [OutputType(typeof(PhaseResult), typeof(Engine.Replace.ReplaceResult))]
-public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, IArchiveFilterParameters
+public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
 {
     private const string PhaseSet = "Phase";
     private const string PathSet = "Path";
@@ -78,32 +78,6 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
     /// <summary>Run phases again that the journal says completed. With -ReplaceDatabase: end the live database's sessions at the swap.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
-
-    // The archive filters repeat Split-PgRestorePhases' declarations; see IArchiveFilterParameters.
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeSchema"/>
-    [Parameter]
-    public string[] IncludeSchema { get; set; } = [];
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeSchema"/>
-    [Parameter]
-    public string[] ExcludeSchema { get; set; } = [];
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeTable"/>
-    [Parameter]
-    public string[] IncludeTable { get; set; } = [];
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeTable"/>
-    [Parameter]
-    public string[] ExcludeTable { get; set; } = [];
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.IncludeType"/>
-    [Parameter]
-    public string[] IncludeType { get; set; } = [];
-
-    /// <inheritdoc cref="SplitPgRestorePhasesCommand.ExcludeType"/>
-    [Parameter]
-    public string[] ExcludeType { get; set; } = [];
 
     protected override void ProcessRecord()
     {

@@ -20,7 +20,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(RestorePhase))]
-public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilterParameters
+public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 {
     private const string PathSet = "Path";
     private const string ArchiveSet = "Archive";
@@ -34,30 +34,6 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilt
     [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
-
-    /// <summary>Only objects in these schemas.</summary>
-    [Parameter]
-    public string[] IncludeSchema { get; set; } = [];
-
-    /// <summary>Leave out objects in these schemas.</summary>
-    [Parameter]
-    public string[] ExcludeSchema { get; set; } = [];
-
-    /// <summary>Only these tables (name or schema.name), with what depends on them.</summary>
-    [Parameter]
-    public string[] IncludeTable { get; set; } = [];
-
-    /// <summary>Leave out these tables and what depends on them.</summary>
-    [Parameter]
-    public string[] ExcludeTable { get; set; } = [];
-
-    /// <summary>Only entries of these TOC types, e.g. INDEX.</summary>
-    [Parameter]
-    public string[] IncludeType { get; set; } = [];
-
-    /// <summary>Leave out entries of these TOC types.</summary>
-    [Parameter]
-    public string[] ExcludeType { get; set; } = [];
 
     /// <summary>Write each phase's pg_restore list file into this folder as well.</summary>
     [Parameter]

@@ -15,10 +15,6 @@ internal interface IBackupParameters
     BackupFormat Format { get; }
     int DumpJobs { get; }
     string? Compression { get; }
-    string[] Schema { get; }
-    string[] ExcludeSchema { get; }
-    string[] Table { get; }
-    string[] ExcludeTable { get; }
     string[] ExcludeTableData { get; }
     TimeSpan? LockWaitTimeout { get; }
     SwitchParameter SkipChecks { get; }
@@ -29,6 +25,18 @@ internal interface IBackupParameters
     int PartsInFlight { get; }
 }
 
+/// <summary>
+/// pg_dump's selection, on Backup-PgDatabase only: Copy-PgDatabase selects once, with the archive filters of
+/// Invoke-PgPhaseRestore, for its dump and its restore alike.
+/// </summary>
+internal interface IDumpSelectionParameters
+{
+    string[] Schema { get; }
+    string[] ExcludeSchema { get; }
+    string[] Table { get; }
+    string[] ExcludeTable { get; }
+}
+
 /// <summary>One mapping from the backup parameters to the engine's options, whichever cmdlet declared them.</summary>
 internal static class BackupParameters
 {
@@ -37,6 +45,7 @@ internal static class BackupParameters
         var source = Connections.From(p.SourceConnection, p.SourceCredential);
         if (!string.IsNullOrEmpty(p.Database))
             source = source.WithDatabase(p.Database);
+        var selection = p as IDumpSelectionParameters;
         var options = new BackupOptions
         {
             Source = source,
@@ -45,10 +54,10 @@ internal static class BackupParameters
             Format = p.Format,
             Jobs = p.DumpJobs,
             Compression = p.Compression,
-            Schemas = p.Schema,
-            ExcludeSchemas = p.ExcludeSchema,
-            Tables = p.Table,
-            ExcludeTables = p.ExcludeTable,
+            Schemas = selection?.Schema ?? [],
+            ExcludeSchemas = selection?.ExcludeSchema ?? [],
+            Tables = selection?.Table ?? [],
+            ExcludeTables = selection?.ExcludeTable ?? [],
             ExcludeTableData = p.ExcludeTableData,
             LockWaitTimeout = p.LockWaitTimeout,
             Force = force,

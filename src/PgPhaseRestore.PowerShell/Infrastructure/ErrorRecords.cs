@@ -15,7 +15,10 @@ public static class ErrorRecords
     public const string RestoreFailed = "PgPhaseRestore.RestoreFailed";
     public const string ConnectionFailed = "PgPhaseRestore.ConnectionFailed";
 
-    public static ErrorRecord From(Exception ex, object? target) => ex switch
+    /// <summary>The record for an engine failure, with the parameters that answer it as its RecommendedAction (<see cref="RecommendedActions"/>).</summary>
+    public static ErrorRecord From(Exception ex, object? target) => RecommendedActions.Apply(Record(ex, target), ex);
+
+    private static ErrorRecord Record(Exception ex, object? target) => ex switch
     {
         ArchiveFormatException => new ErrorRecord(ex, ArchiveInvalid, ErrorCategory.InvalidData, target),
         ArchiveSourceException { Problem: ArchiveSourceProblem.AccessDenied } =>
@@ -28,7 +31,7 @@ public static class ErrorRecords
             new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ResourceExists, target),
         ArchiveSourceException => new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ObjectNotFound, target),
         ArgumentException => new ErrorRecord(ex, InvalidArgument, ErrorCategory.InvalidArgument, target),
-        Engine.Backup.BackupException b when b.Message.Contains("already exists", StringComparison.Ordinal) =>
+        Engine.Backup.BackupException { Kind: Engine.Backup.BackupFailure.Exists } =>
             new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceExists, target),
         Engine.Backup.BackupException b when b.Message.Contains("another backup is writing here", StringComparison.Ordinal) =>
             new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceBusy, target),

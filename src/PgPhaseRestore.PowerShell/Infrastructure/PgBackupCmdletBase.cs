@@ -10,7 +10,7 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// Copy-PgDatabase declares the same parameters (it derives from <see cref="PgRestoreCmdletBase"/>, and a class has one
 /// base); <see cref="IBackupParameters"/> gives both one mapping, and a contract test keeps the declarations identical.
 /// </remarks>
-public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameters
+public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameters, IDumpSelectionParameters
 {
     /// <summary>The source database as a libpq string or URI (PG* variables fill the rest). No password here: use -SourceCredential.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

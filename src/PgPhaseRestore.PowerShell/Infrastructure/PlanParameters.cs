@@ -3,7 +3,11 @@ using PgPhaseRestore.Engine.Planning;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>The plan's choices that every planning cmdlet takes: Split-PgRestorePhases, Invoke-PgPhaseRestore and Copy-PgDatabase.</summary>
+/// <summary>
+/// The plan's choices that every planning cmdlet takes: Split-PgRestorePhases, Invoke-PgPhaseRestore and
+/// Copy-PgDatabase. The selection has one meaning on each, what is restored (or copied); Copy-PgDatabase's dump
+/// follows from it.
+/// </summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
     /// <summary>PreCreate (default: indexes exist before the data arrives), Auto (each btree index early, or after its table's data when its sort fits -MemoryBudget) or Standard (pg_restore's order).</summary>
@@ -19,36 +23,43 @@ public abstract class PgPlanCmdletBase : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter SkipPrivileges { get; set; }
 
-    /// <summary>The plan options; the archive filters come from cmdlets that declare them.</summary>
-    protected PlanOptions BuildPlanOptions()
-    {
-        var filters = this as IArchiveFilterParameters;
-        return new PlanOptions
-        {
-            Strategy = Strategy,
-            MemoryBudget = MemoryBudget,
-            SkipPrivileges = SkipPrivileges.IsPresent,
-            IncludeSchemas = filters?.IncludeSchema ?? [],
-            ExcludeSchemas = filters?.ExcludeSchema ?? [],
-            IncludeTables = filters?.IncludeTable ?? [],
-            ExcludeTables = filters?.ExcludeTable ?? [],
-            IncludeTypes = filters?.IncludeType ?? [],
-            ExcludeTypes = filters?.ExcludeType ?? [],
-        };
-    }
-}
+    /// <summary>Only these schemas, each with everything in it (with -IncludeTable, both); what they need to exist, such as a type of another schema, comes along.</summary>
+    [Parameter]
+    [Alias("Schema")]
+    public string[] IncludeSchema { get; set; } = [];
 
-/// <summary>
-/// Filters on an archive's entries, declared by Split-PgRestorePhases and Invoke-PgPhaseRestore alike (a contract
-/// test keeps the two declarations identical). They are not in <see cref="PgPlanCmdletBase"/> because
-/// Copy-PgDatabase derives from it too, and there -ExcludeSchema and -ExcludeTable are pg_dump's patterns.
-/// </summary>
-internal interface IArchiveFilterParameters
-{
-    string[] IncludeSchema { get; }
-    string[] ExcludeSchema { get; }
-    string[] IncludeTable { get; }
-    string[] ExcludeTable { get; }
-    string[] IncludeType { get; }
-    string[] ExcludeType { get; }
+    /// <summary>Leave out these schemas and what depends on them.</summary>
+    [Parameter]
+    public string[] ExcludeSchema { get; set; } = [];
+
+    /// <summary>Only these tables, views or sequences (name or schema.name), each with its data, indexes, constraints, triggers, owned sequences and grants, and what it needs to exist: its schema, types, functions.</summary>
+    [Parameter]
+    [Alias("Table")]
+    public string[] IncludeTable { get; set; } = [];
+
+    /// <summary>Leave out these tables and what depends on them.</summary>
+    [Parameter]
+    public string[] ExcludeTable { get; set; } = [];
+
+    /// <summary>Only entries of these TOC types, e.g. INDEX.</summary>
+    [Parameter]
+    public string[] IncludeType { get; set; } = [];
+
+    /// <summary>Leave out entries of these TOC types.</summary>
+    [Parameter]
+    public string[] ExcludeType { get; set; } = [];
+
+    /// <summary>The plan options: strategy, budget and what is restored (or copied).</summary>
+    protected PlanOptions BuildPlanOptions() => new()
+    {
+        Strategy = Strategy,
+        MemoryBudget = MemoryBudget,
+        SkipPrivileges = SkipPrivileges.IsPresent,
+        IncludeSchemas = IncludeSchema,
+        ExcludeSchemas = ExcludeSchema,
+        IncludeTables = IncludeTable,
+        ExcludeTables = ExcludeTable,
+        IncludeTypes = IncludeType,
+        ExcludeTypes = ExcludeType,
+    };
 }

@@ -61,6 +61,29 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
+    public void A_one_part_backup_says_1_part_and_restore_progress_never_counts_past_its_total()
+    {
+        var bucket = S3.CreateBucket("onepart");
+        var db = Cluster.CreateDatabase("onepart");
+        Cluster.Execute(db, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100); SELECT lo_from_bytea(0, 'x'), lo_from_bytea(0, 'y');");
+        var backup = PgPhaseCli.Run(Environment(db), "backup", "--to", $"s3://{bucket}/{db}.dump");
+        _output.WriteLine(backup.StdErr);
+        Assert.True(backup.ExitCode == 0, backup.StdErr);
+        Assert.Contains("1 part stored", backup.StdErr);
+        Assert.DoesNotContain("1 parts", backup.StdErr);
+
+        var env = Environment(db);
+        env["DST_DBNAME"] = db + "_r";
+        var restore = PgPhaseCli.Run(env, "restore", $"s3://{bucket}/{db}.dump", "--create");
+        _output.WriteLine(restore.StdErr + restore.StdOut);
+        Assert.True(restore.ExitCode == 0, restore.StdErr + restore.StdOut);
+        foreach (System.Text.RegularExpressions.Match m in Regex.Matches(restore.StdErr, @"^phase \d \w+: (\d+)/(\d+) ", RegexOptions.Multiline))
+            Assert.True(int.Parse(m.Groups[1].Value) <= int.Parse(m.Groups[2].Value), m.Value);
+        Assert.Contains("Phase 2 Indexes: Succeeded", restore.StdOut);
+        Assert.Contains("(1 entry, 0 errors)", restore.StdOut);
+    }
+
+    [Fact]
     public void A_200MB_backup_stays_within_parts_in_flight_times_part_size_plus_a_fixed_overhead()
     {
         var bucket = S3.CreateBucket("mem");

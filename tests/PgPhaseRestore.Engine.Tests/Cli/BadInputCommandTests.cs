@@ -209,6 +209,18 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Refused(env, "pgphase: the PGPORT variable: port \"54x\" is not a port number from 1 to 65535", "databases");
     }
 
+    // ---- failures an option answers ----
+
+    [Fact]
+    public void A_target_that_does_not_exist_is_answered_with_the_option_that_creates_it()
+    {
+        var target = NewName("nocreate");
+        var r = RefusedWithAnyLine(Environment(target), "restore", _f.DumpPath, "--no-owner");
+        Assert.Equal($"pgphase: target database \"{target}\" does not exist on {Cluster.Host}:{Cluster.Port}; create it, or ask for it to be created (--create)",
+            Lines(r.StdErr).Single(l => l.StartsWith("pgphase: ", StringComparison.Ordinal)));
+        Assert.False(DatabaseExists(target));
+    }
+
     // ---- bucket locations ----
 
     [Fact]
@@ -278,12 +290,63 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
     [GeneratedRegex(@"System\.|PgPhaseRestore\.|Npgsql\.|Amazon\.|Exception|^\s+at |Usage:")]
     private static partial Regex DotNetLeakPattern();
 
-    private static readonly Dictionary<string, string> Enums = new()
+    /// <summary>
+    /// What a command needs to get past parsing, and the inputs only it can be given wrong: files (or folders) that do
+    /// not exist, and a server that does not answer (a PostgreSQL port or an S3 endpoint nothing listens on). Every
+    /// command of the tree must have an entry, so a new command gets its bad-input cases or fails this test.
+    /// </summary>
+    private sealed record CommandInputs(string[] Valid, string[][] MissingFile, string[][] Unreachable);
+
+    private Dictionary<string, CommandInputs> Inputs(string dump, string missing, string missingDir, string to, int port)
     {
-        { "--strategy", "PreCreate, Standard, Auto" },
-        { "--s3-compatibility", "Auto, Aws, Generic" },
-        { "--format", "Custom, Directory" },
-    };
+        var server = $"host=127.0.0.1 port={port} dbname=x connect_timeout=5";
+        string[] s3 = ["--s3-endpoint", $"http://127.0.0.1:{port}", "--s3-path-style", "--s3-max-retries", "0"];
+        return new()
+        {
+            ["toc"] = new([dump], [[missing]], [["s3://bucket/x.dump", .. s3]]),
+            ["plan"] = new([dump], [[missing], [dump, "--strategy", "Auto", "--sizes-from", $"host={missingDir}"]], [["s3://bucket/x.dump", .. s3]]),
+            ["restore"] = new([dump], [[missing], [dump, "--pg-restore", missing], [dump, "--keep-lists", missingDir]], [[dump, "--target", server], ["s3://bucket/x.dump", .. s3]]),
+            ["verify"] = new([dump], [[missing]], [[dump, "--target", server]]),
+            ["backup"] = new(["--to", to], [["--to", to, "--pg-dump", missing]], [["--to", to, "--source", server], ["--to", "s3://bucket/x.dump", .. s3]]),
+            ["backups"] = new([_dir.Path], [[missingDir]], [["s3://bucket/", .. s3]]),
+            ["databases"] = new([], [["--server", $"host={missingDir}"]], [["--server", server]]),
+            ["copy"] = new(["--to", to, "--create"], [["--to", to, "--create", "--pg-dump", missing]], [["--to", to, "--create", "--source", server], ["--to", to, "--create", "--target", server]]),
+            ["swap"] = new(["live", "replacement"], [["live", "replacement", "--server", $"host={missingDir}"]], [["live", "replacement", "--server", server]]),
+            // The demo reads no file and reaches no server of the user's: it starts its own.
+            ["demo"] = new([], [], []),
+        };
+    }
+
+    /// <summary>The kinds of bad input every command of the tree is given, from its options and arguments.</summary>
+    private List<(string[] Args, string Kind)> TreeCases(string dump, string missing, string missingDir, string to, int port)
+    {
+        var root = PgPhaseRestore.Cli.Program.BuildRoot();
+        var inputs = Inputs(dump, missing, missingDir, to, port);
+        var cases = new List<(string[] Args, string Kind)>();
+        foreach (var command in Commands(root).Where(c => c != root))
+        {
+            var path = Path(command);
+            Assert.True(inputs.TryGetValue(string.Join(' ', path), out var given), $"pgphase {string.Join(' ', path)} has no bad-input cases: add them to Inputs");
+            cases.Add(([.. path, .. given!.Valid, "--bogus"], "unknown"));
+            foreach (var option in command.Options.Where(o => Nullable.GetUnderlyingType(o.ValueType) is { IsEnum: true } || o.ValueType.IsEnum))
+                cases.Add(([.. path, .. given.Valid, option.Name, "fast"], "enum"));
+            if (command.Arguments.Any(a => a.Arity.MinimumNumberOfValues > 0) || command.Options.Any(o => o.Required))
+                cases.Add((path, "required"));
+            cases.AddRange(given.MissingFile.Select(args => ((string[])[.. path, .. args], "missing file")));
+            cases.AddRange(given.Unreachable.Select(args => ((string[])[.. path, .. args], "unreachable")));
+        }
+        return cases;
+
+        static IEnumerable<System.CommandLine.Command> Commands(System.CommandLine.Command c) => c.Subcommands.SelectMany(Commands).Prepend(c);
+
+        string[] Path(System.CommandLine.Command c)
+        {
+            var names = new List<string>();
+            for (var x = c; x is not null && x != root; x = x.Parents.OfType<System.CommandLine.Command>().FirstOrDefault())
+                names.Insert(0, x.Name);
+            return [.. names];
+        }
+    }
 
     [Fact]
     public void Every_command_answers_bad_input_in_words_without_dotnet_types_or_stack_traces()
@@ -294,54 +357,85 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         File.WriteAllText(plain, "SELECT 1;\n");
         var dump = _f.DumpPath;
         var to = _dir.File("out") + "/";
-        var cases = new List<(string[] Args, string Kind)>
+        int port = FreePort.Next();
+        var cases = TreeCases(dump, missing, missingDir, to, port);
+        // Values only some commands take.
+        cases.AddRange(new List<(string[] Args, string Kind)>
         {
-            (["toc", missing], "file"), (["toc", plain], "file"), (["toc", dump, "--s3-compatibility", "fast"], "enum"), (["toc", dump, "--bogus"], "unknown"),
-            (["plan", missing], "file"), (["plan", dump, "--strategy", "fast"], "enum"), (["plan", dump, "--bogus"], "unknown"),
-            (["restore", missing, "--target", "dbname=x"], "file"), (["restore", dump, "--target", "dbname=x port=abc"], "conninfo"),
-            (["restore", dump, "--target", "dbname=x colour=blue"], "conninfo"), (["restore", dump, "--strategy", "fast"], "enum"),
-            (["restore", dump, "--bogus"], "unknown"), (["restore", dump, "--phase", "9"], "value"), (["restore", dump, "-j", "many"], "value"),
-            (["verify", missing], "file"), (["verify", dump, "--target", "postgresql://[bad"], "conninfo"), (["verify", dump, "--s3-compatibility", "fast"], "enum"),
-            (["verify", dump, "--bogus"], "unknown"),
-            (["backup", "--to", to, "--pg-dump", missing], "file"), (["backup", "--to", to, "--source", "port=abc"], "conninfo"),
-            (["backup", "--to", to, "--format", "tarball"], "enum"), (["backup", "--to", to, "--bogus"], "unknown"), (["backup", "--to", to, "--lock-wait-timeout", "soon"], "value"),
-            (["backups", missingDir], "file"), (["backups", missingDir, "--s3-compatibility", "fast"], "enum"), (["backups", missingDir, "--bogus"], "unknown"),
-            (["databases", "--server", $"host={missingDir}"], "file"), (["databases", "--server", "colour=blue"], "conninfo"),
-            (["databases", "--server", "postgres://host:port/"], "conninfo"), (["databases", "--bogus"], "unknown"),
-            (["copy", "--to", to, "--pg-dump", missing, "--target", "dbname=copy_x"], "file"), (["copy", "--to", to, "--target", "port=abc"], "conninfo"),
-            (["copy", "--to", to, "--strategy", "fast"], "enum"), (["copy", "--to", to, "--bogus"], "unknown"),
+            (["toc", plain], "file"),
+            (["restore", dump, "--target", "dbname=x port=abc"], "conninfo"), (["restore", dump, "--target", "dbname=x colour=blue"], "conninfo"),
+            (["restore", dump, "--phase", "9"], "value"), (["restore", dump, "-j", "many"], "value"),
+            (["verify", dump, "--target", "postgresql://[bad"], "conninfo"),
+            (["backup", "--to", to, "--source", "port=abc"], "conninfo"), (["backup", "--to", to, "--lock-wait-timeout", "soon"], "value"),
+            (["databases", "--server", "colour=blue"], "conninfo"), (["databases", "--server", "postgres://host:port/"], "conninfo"),
+            (["copy", "--to", to, "--target", "port=abc"], "conninfo"),
+            (["demo", "--rows", "0"], "value"),
             (["restor", dump], "command"),
-        };
+        });
+        foreach (var kind in new[] { "unknown", "enum", "required", "missing file", "unreachable" })
+            Assert.Contains(cases, c => c.Kind == kind);
+        var env = Environment("never_created");
+        // S3 keys of no consequence: the endpoints of these cases do not answer.
+        env["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE";
+        env["AWS_SECRET_ACCESS_KEY"] = "example";
+        env["AWS_REGION"] = "us-east-1";
+
         var failures = new List<string>();
-        foreach (var (args, kind) in cases)
+        var sync = new object();
+        Parallel.ForEach(cases, new ParallelOptions { MaxDegreeOfParallelism = 2 }, c =>
         {
-            var r = PgPhaseCli.Run(Environment("never_created"), args);
+            var (args, kind) = c;
+            var r = PgPhaseCli.Run(env, args);
             var lines = Lines(r.StdErr).Concat(Lines(r.StdOut)).ToList();
             var shown = $"pgphase {string.Join(' ', args)} ({kind}) -> exit {r.ExitCode}:\n  " + string.Join("\n  ", lines);
-            _output.WriteLine(shown);
             var problems = new List<string>();
             if (r.ExitCode != 1)
                 problems.Add("exit code is not 1");
-            if (lines.Count == 0 || !lines[0].StartsWith("pgphase: ", StringComparison.Ordinal))
-                problems.Add("the first line is not a pgphase: message");
+            // Progress may come first ("using pg_restore ..."); the failure is the one line pgphase: prefixes.
+            var line = lines.FirstOrDefault(l => l.StartsWith("pgphase: ", StringComparison.Ordinal));
+            if (line is null)
+                problems.Add("no pgphase: message");
             problems.AddRange(lines.Where(l => DotNetLeak.IsMatch(l)).Select(l => "leaks: " + l));
-            if (kind == "enum")
+            var command = args[0];
+            switch (kind)
             {
-                var option = args[^2];
-                var names = Enums[option];
-                if (lines.Count == 0 || lines[0] != $"pgphase: {option} fast: expected one of {names}" && lines[0] != $"pgphase: {option} tarball: expected one of {names}")
-                    problems.Add($"the enum error does not list {names}");
+                case "enum":
+                    var option = args[^2];
+                    var o = PgPhaseRestore.Cli.Program.BuildRoot().Subcommands.Single(x => x.Name == command).Options.Single(x => x.Name == option);
+                    var names = Enum.GetNames(Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType);
+                    if (lines.Count == 0 || lines[0] != $"pgphase: {option} fast: expected one of {string.Join(", ", names)}")
+                        problems.Add($"the enum error does not list {string.Join(", ", names)}");
+                    break;
+                case "unknown" or "required" or "command":
+                    var help = kind == "command" ? "pgphase" : $"pgphase {command}";
+                    if (lines.Count != 2 || lines[1] != $"Run '{help} --help' for its arguments and options.")
+                        problems.Add("not one line and one pointing to --help");
+                    if (kind == "unknown" && lines.FirstOrDefault() != "pgphase: Unrecognized command or argument '--bogus'.")
+                        problems.Add("does not name the unknown option");
+                    if (kind == "required" && !(lines.Count > 0 && (lines[0].Contains("Required argument missing", StringComparison.Ordinal) || lines[0].Contains("is required", StringComparison.Ordinal))))
+                        problems.Add("does not say what is missing");
+                    if (kind == "command" && lines.FirstOrDefault() != $"pgphase: 'restor' is not a command; the commands are {string.Join(", ", PgPhaseRestore.Cli.Program.BuildRoot().Subcommands.Select(x => x.Name))}")
+                        problems.Add("does not name the command and list the commands");
+                    break;
+                case "missing file":
+                    var named = args.Contains(missing) ? missing : missingDir;
+                    if (line is null || !line.Contains(named, StringComparison.Ordinal))
+                        problems.Add($"does not name {named}");
+                    break;
+                case "unreachable":
+                    if (line is null || !line.Contains($"127.0.0.1:{port}", StringComparison.Ordinal))
+                        problems.Add($"does not name 127.0.0.1:{port}");
+                    break;
             }
-            if (kind == "unknown" && (lines.Count != 2 || lines[0] != $"pgphase: Unrecognized command or argument '{args[^1]}'." ||
-                                      lines[1] != $"Run 'pgphase {args[0]} --help' for its arguments and options."))
-                problems.Add("not one line naming the option and one pointing to --help");
-            if (kind == "command" && (lines.Count != 2 || lines[0] != $"pgphase: 'restor' is not a command; the commands are {string.Join(", ", PgPhaseRestore.Cli.Program.BuildRoot().Subcommands.Select(c => c.Name))}" ||
-                                      lines[1] != "Run 'pgphase --help' for its arguments and options."))
-                problems.Add("not one line naming the command and one pointing to --help");
-            if (problems.Count > 0)
-                failures.Add(shown + "\n  => " + string.Join("; ", problems));
-        }
+            lock (sync)
+            {
+                _output.WriteLine(shown);
+                if (problems.Count > 0)
+                    failures.Add(shown + "\n  => " + string.Join("; ", problems));
+            }
+        });
         Assert.False(DatabaseExists("never_created"));
+        Assert.False(Directory.Exists(to), "a refused command wrote its destination");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
 

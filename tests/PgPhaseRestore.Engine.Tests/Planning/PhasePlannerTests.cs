@@ -219,6 +219,60 @@ public sealed class PhasePlannerTests
     }
 
     [Fact]
+    public void A_table_selection_keeps_the_table_what_belongs_to_it_and_what_it_needs_and_nothing_else()
+    {
+        var toc = new TocBuilder();
+        int shop = toc.Add("SCHEMA", TocSection.PreData, "shop", schema: null);
+        int shopComment = toc.Add("COMMENT", TocSection.None, "SCHEMA shop", deps: [shop], schema: null);
+        int shopGrant = toc.Add("ACL", TocSection.None, "SCHEMA shop", deps: [shop], schema: null);
+        int other = toc.Add("SCHEMA", TocSection.PreData, "other", schema: null);
+        int mood = toc.Add("TYPE", TocSection.PreData, "mood", deps: [other], schema: "other");
+        int func = toc.Add("FUNCTION", TocSection.PreData, "f()", deps: [shop], schema: "shop");
+        int trgFunc = toc.Add("FUNCTION", TocSection.PreData, "trg()", deps: [shop], schema: "shop");
+        int freeSeq = toc.Add("SEQUENCE", TocSection.PreData, "free_seq", deps: [shop], schema: "shop");
+        int orders = toc.Add("TABLE", TocSection.PreData, "orders", deps: [shop], schema: "shop");
+        int products = toc.Add("TABLE", TocSection.PreData, "products", deps: [shop, mood], schema: "shop");
+        int seq = toc.Add("SEQUENCE", TocSection.PreData, "products_id_seq", deps: [products, shop], schema: "shop");
+        int ownedBy = toc.Add("SEQUENCE OWNED BY", TocSection.PreData, "products_id_seq", deps: [seq], schema: "shop");
+        int view = toc.Add("VIEW", TocSection.PreData, "cheap", deps: [products, shop], schema: "shop");
+        int dflt = toc.Add("DEFAULT", TocSection.PreData, "products id", deps: [products, seq], schema: "shop");
+        int data = toc.Add("TABLE DATA", TocSection.Data, "products", deps: [products], schema: "shop", hadDumper: true);
+        int ordersData = toc.Add("TABLE DATA", TocSection.Data, "orders", deps: [orders], schema: "shop", hadDumper: true);
+        int seqSet = toc.Add("SEQUENCE SET", TocSection.Data, "products_id_seq", deps: [seq], schema: "shop");
+        int freeSet = toc.Add("SEQUENCE SET", TocSection.Data, "free_seq", deps: [freeSeq], schema: "shop");
+        int pkey = toc.Add("CONSTRAINT", TocSection.PostData, "products products_pkey", deps: [products], schema: "shop");
+        int ordersPkey = toc.Add("CONSTRAINT", TocSection.PostData, "orders orders_pkey", deps: [orders], schema: "shop");
+        int index = toc.Add("INDEX", TocSection.PostData, "products_name", deps: [products], schema: "shop");
+        int trigger = toc.Add("TRIGGER", TocSection.PostData, "products tr", deps: [products, trgFunc], schema: "shop");
+        int fkIn = toc.Add("FK CONSTRAINT", TocSection.PostData, "orders orders_product_fkey", deps: [pkey, orders, products], schema: "shop");
+        int fkOut = toc.Add("FK CONSTRAINT", TocSection.PostData, "products products_order_fkey", deps: [ordersPkey, products], schema: "shop");
+        int grant = toc.Add("ACL", TocSection.None, "TABLE products", deps: [products], schema: "shop");
+        var archive = toc.Build();
+
+        HashSet<int> Kept(PlanOptions o) => PhasePlanner.Plan(archive, o).Phases.SelectMany(p => p.Entries).Select(e => e.DumpId).ToHashSet();
+
+        // Its schema with its comment and grants, the type of another schema its column has, its trigger's function;
+        // its sequence, data, constraints, index, trigger, grant. Not the view over it, the other table, a foreign key
+        // to that table, nor the function and sequence it does not need.
+        var table = Kept(new PlanOptions { IncludeTables = ["shop.products"] });
+        Assert.Equal(new HashSet<int> { shop, shopComment, shopGrant, other, mood, trgFunc, products, seq, ownedBy, dflt, data, seqSet, pkey, index, trigger, grant }, table);
+        var plan = PhasePlanner.Plan(archive, new PlanOptions { IncludeTables = ["products"] });
+        Assert.Equal(table, plan.Phases.SelectMany(p => p.Entries).Select(e => e.DumpId).ToHashSet());
+        Assert.Equal($"depends on excluded entry {ordersPkey}; CONSTRAINT shop.orders orders_pkey", plan.Excluded.Single(x => x.Entry.DumpId == fkOut).Reason);
+        Assert.Equal("not selected", plan.Excluded.Single(x => x.Entry.DumpId == view).Reason);
+
+        // A schema: everything in it, and what it needs from elsewhere; less a table left out, and what depends on it.
+        var schema = Kept(new PlanOptions { IncludeSchemas = ["shop"], ExcludeTables = ["shop.orders"] });
+        Assert.Equal(new HashSet<int> { shop, shopComment, shopGrant, other, mood, func, trgFunc, freeSeq, products, seq, ownedBy, view, dflt, data, seqSet, freeSet,
+            pkey, index, trigger, grant }, schema);
+        Assert.DoesNotContain(ordersData, schema);
+        Assert.DoesNotContain(fkIn, schema);
+
+        // Both: the union.
+        Assert.Superset(table, Kept(new PlanOptions { IncludeSchemas = ["other"], IncludeTables = ["shop.products"] }));
+    }
+
+    [Fact]
     public void Validation_rejects_a_plan_that_drops_or_duplicates_an_entry_or_breaks_order()
     {
         var toc = new TocBuilder();

@@ -346,7 +346,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
         _f.Cluster.Execute(target, "CREATE TABLE leftover (id int)");
         var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
-        Assert.Equal($"target database \"{target}\" is not empty (1 relations); restore into an empty database, or allow a non-empty target explicitly", ex.Message);
+        Assert.Equal($"target database \"{target}\" is not empty (1 relation); restore into an empty database, or allow a non-empty target explicitly", ex.Message);
     }
 
     [Fact]

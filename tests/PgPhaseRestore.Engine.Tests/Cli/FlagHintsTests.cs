@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text.RegularExpressions;
+using PgPhaseRestore.Cli;
+using PgPhaseRestore.Cli.Commands;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Swap;
+
+namespace PgPhaseRestore.Engine.Tests.Cli;
+
+/// <summary>
+/// One vocabulary per host: the engine returns a failure kind and words what to do without naming any host's flags;
+/// pgphase names its options for every kind (the cmdlets their parameters, held by the PowerShell contract tests),
+/// and every option it names exists on the commands that can fail that way, as the parser sees them.
+/// </summary>
+public sealed partial class FlagHintsTests
+{
+    private static readonly RootCommand Root = Program.BuildRoot();
+
+    /// <summary>The commands each family of failures can come from, with the arguments they need to parse.</summary>
+    private static readonly Dictionary<Type, string[][]> Commands = new()
+    {
+        [typeof(RestoreFailure)] = [["restore", "x.dump"]],
+        [typeof(SwapFailure)] = [["swap", "app", "app_new"], ["restore", "x.dump", "--replace"]],
+        [typeof(BackupFailure)] = [["backup", "--to", "x.dump"], ["copy", "--to", "x/"]],
+        [typeof(ArchiveSourceProblem)] = [["toc", "s3://b/x.dump"], ["backup", "--to", "s3://b/x.dump"]],
+    };
+
+    [Fact]
+    public void Every_failure_kind_has_a_hint_naming_options_its_commands_take()
+    {
+        foreach (var (kinds, commands) in Commands)
+        {
+            foreach (Enum kind in Enum.GetValues(kinds))
+            {
+                Assert.True(FlagHints.ByKind.TryGetValue(kind, out var hint), $"{kinds.Name}.{kind} has no entry (\"\" when no option helps)");
+                foreach (var option in Options(hint!))
+                    Assert.True(commands.Any(c => Parses(c, option)), $"{kinds.Name}.{kind}: {option} is not an option of {string.Join(" or ", commands.Select(c => c[0]))}");
+            }
+        }
+        // The kinds a flag answers, at least, name one.
+        foreach (var kind in new Enum[] { RestoreFailure.Ownership, RestoreFailure.Pooler, RestoreFailure.StaleSessions, RestoreFailure.TargetMissing,
+                     RestoreFailure.AlreadyRestored, SwapFailure.Sessions, BackupFailure.Exists, ArchiveSourceProblem.NoCredentials })
+            Assert.NotEmpty(Options(FlagHints.ByKind[kind]));
+        foreach (var (state, hint) in FlagHints.BySqlState)
+        {
+            Assert.NotEmpty(Options(hint));
+            Assert.All(Options(hint), option => Assert.True(Parses(["restore", "x.dump"], option), $"SQLSTATE {state}: {option}"));
+        }
+        Assert.Equal(" (--no-owner)", FlagHints.For(new RestoreException("m", RestoreFailure.Ownership)));
+        Assert.Equal("", FlagHints.For(new RestoreException("m")));
+    }
+
+    [Fact]
+    public void Engine_messages_name_no_host_flags()
+    {
+        var cliOptions = AllCommands(Root).SelectMany(c => c.Options).Where(o => o is not HelpOption and not VersionOption)
+            .SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        Assert.Contains("--no-owner", cliOptions);
+        var found = new List<string>();
+        var engine = Path.Combine(RepoRoot(), "src", "PgPhaseRestore.Engine");
+        foreach (var file in Directory.EnumerateFiles(engine, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/") && !f.Contains("/bin/")))
+        {
+            foreach (var (line, number) in File.ReadLines(file).Select((l, i) => (l.Trim(), i + 1)))
+            {
+                if (line.StartsWith("//", StringComparison.Ordinal))
+                    continue;
+                // Messages are literals with words in them; tools' arguments ("--no-owner") are not.
+                foreach (var literal in Literal().Matches(line).Select(m => m.Value).Where(l => l.Contains(' ')))
+                {
+                    found.AddRange(CliFlag().Matches(literal).Select(m => m.Value).Where(cliOptions.Contains).Select(f => $"{file}:{number}: {f}"));
+                    found.AddRange(PowerShellParameter().Matches(literal).Select(m => $"{file}:{number}: {m.Value}"));
+                }
+            }
+        }
+        Assert.True(found.Count == 0, string.Join("\n", found));
+    }
+
+    private static IEnumerable<Command> AllCommands(Command c) => c.Subcommands.SelectMany(AllCommands).Prepend(c);
+
+    private static List<string> Options(string hint) => CliFlag().Matches(hint).Select(m => m.Value).ToList();
+
+    /// <summary>Whether the command line with the option parses: the option exists on that command (with a value when it takes one).</summary>
+    private static bool Parses(string[] command, string option)
+    {
+        var sub = Root.Subcommands.Single(c => c.Name == command[0]);
+        var o = sub.Options.FirstOrDefault(x => x.Name == option || x.Aliases.Contains(option));
+        if (o is null)
+            return false;
+        string[] args = o.Arity.MinimumNumberOfValues == 0 ? [.. command, option] : [.. command, option, "2"];
+        var parsed = Root.Parse(args);
+        return parsed.UnmatchedTokens.Count == 0 && parsed.Errors.All(e => !e.Message.Contains(option, StringComparison.Ordinal));
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))
+                return dir.FullName;
+        throw new InvalidOperationException("the repository root was not found above the test binaries");
+    }
+
+    [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"")]
+    private static partial Regex Literal();
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z0-9-]+")]
+    private static partial Regex CliFlag();
+
+    [GeneratedRegex(@"(?<![\w-])-[A-Z][A-Za-z0-9]{3,}")]
+    private static partial Regex PowerShellParameter();
+}

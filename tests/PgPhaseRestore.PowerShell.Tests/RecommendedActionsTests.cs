@@ -1,0 +1,86 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace PgPhaseRestore.PowerShell.Tests;
+
+/// <summary>
+/// One vocabulary per host: every failure kind the engine returns has a RecommendedAction in the cmdlets' terms,
+/// declared once (Infrastructure/RecommendedActions), and every parameter it names exists on the cmdlets that can
+/// fail that way. pgphase's table of options is held the same way by the engine tests.
+/// </summary>
+public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetadata>
+{
+    private readonly CmdletMetadata _m;
+
+    public RecommendedActionsTests(CmdletMetadata metadata) => _m = metadata;
+
+    /// <summary>Each family of failure kinds, and the cmdlets that can fail that way.</summary>
+    private static readonly Dictionary<string, string[]> Families = new()
+    {
+        ["PgPhaseRestore.Engine.Restore.RestoreFailure"] = ["Invoke-PgPhaseRestore", "Copy-PgDatabase"],
+        ["PgPhaseRestore.Engine.Swap.SwapFailure"] = ["Switch-PgDatabase", "Invoke-PgPhaseRestore"],
+        ["PgPhaseRestore.Engine.Backup.BackupFailure"] = ["Backup-PgDatabase", "Copy-PgDatabase"],
+        ["PgPhaseRestore.Engine.Storage.ArchiveSourceProblem"] = ["Get-PgDumpToc", "Backup-PgDatabase", "Get-PgBackup", "Invoke-PgPhaseRestore"],
+        ["System.String"] = ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase"], // a server's SQLSTATE
+    };
+
+    private List<(Type KindType, object Kind, string Action)> Table()
+    {
+        var table = _m.Assembly.GetType("PgPhaseRestore.PowerShell.Infrastructure.RecommendedActions");
+        Assert.NotNull(table);
+        return table!.GetCustomAttributesData().Where(a => a.AttributeType.Name == "RecommendsAttribute")
+            .Select(a => (a.ConstructorArguments[0].ArgumentType, a.ConstructorArguments[0].Value!, (string)a.ConstructorArguments[1].Value!))
+            .ToList();
+    }
+
+    [Fact]
+    public void Every_engine_failure_kind_has_one_recommended_action()
+    {
+        var table = Table();
+        var engine = _m.Context.LoadFromAssemblyPath(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.Engine.dll"));
+        foreach (var family in Families.Keys.Where(f => f != "System.String"))
+        {
+            var type = engine.GetType(family);
+            Assert.NotNull(type);
+            foreach (var field in type!.GetFields(BindingFlags.Public | BindingFlags.Static))
+            {
+                var value = Convert.ToInt64(field.GetRawConstantValue());
+                Assert.True(table.Count(e => e.KindType.FullName == family && Convert.ToInt64(e.Kind) == value) == 1, $"{type.Name}.{field.Name} has no single entry (\"\" when no parameter helps)");
+            }
+        }
+        Assert.All(table, e => Assert.Contains(e.KindType.FullName!, Families.Keys));
+        // The kinds a parameter answers name one, at least.
+        foreach (var (family, name) in new[] { ("RestoreFailure", "Ownership"), ("RestoreFailure", "Pooler"), ("RestoreFailure", "TargetMissing"), ("RestoreFailure", "AlreadyRestored"),
+                     ("SwapFailure", "Sessions"), ("BackupFailure", "Exists"), ("ArchiveSourceProblem", "NoCredentials") })
+        {
+            var type = engine.GetTypes().Single(t => t.Name == family);
+            var value = Convert.ToInt64(type.GetField(name)!.GetRawConstantValue());
+            Assert.NotEmpty(Parameters(table.Single(e => e.KindType == type && Convert.ToInt64(e.Kind) == value).Action));
+        }
+    }
+
+    [Fact]
+    public void Recommended_actions_name_parameters_the_cmdlets_have()
+    {
+        foreach (var (kindType, kind, action) in Table())
+        {
+            var cmdlets = Families[kindType.FullName!];
+            var names = cmdlets.SelectMany(c => _m.Parameters(_m.Cmdlets[c])).SelectMany(_m.NamesAndAliases).ToHashSet(StringComparer.Ordinal);
+            foreach (var parameter in Parameters(action))
+                Assert.True(names.Contains(parameter), $"{kindType.Name} {kind}: -{parameter} is a parameter of none of {string.Join(", ", cmdlets)}");
+            // Cmdlet names in an action are the module's own.
+            foreach (Match m in CmdletName().Matches(action))
+                Assert.Contains(m.Value, _m.Cmdlets.Keys);
+            // PowerShell's words, not pgphase's options.
+            Assert.DoesNotMatch(@"(?<![\w-])--[a-z]", action);
+        }
+    }
+
+    private static List<string> Parameters(string action) => Parameter().Matches(action).Select(m => m.Groups[1].Value).ToList();
+
+    [GeneratedRegex(@"(?<![\w-])-([A-Z][A-Za-z0-9]+)")]
+    private static partial Regex Parameter();
+
+    [GeneratedRegex(@"\b[A-Z][a-z]+-Pg[A-Za-z]+")]
+    private static partial Regex CmdletName();
+}
