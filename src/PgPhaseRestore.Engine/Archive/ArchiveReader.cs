@@ -13,12 +13,15 @@ public static class ArchiveReader
     private static readonly byte[] Magic = "PGDMP"u8.ToArray();
 
     /// <summary>Opens a location (file, directory or s3:// URI), reads its TOC and closes it again.</summary>
-    public static async Task<DumpArchive> ReadAsync(string location, S3Settings? s3, CancellationToken cancellationToken = default)
+    public static Task<DumpArchive> ReadAsync(ArchiveLocation location, CancellationToken cancellationToken = default) =>
+        ReadAsync(location, null, cancellationToken);
+
+    /// <summary>As <see cref="ReadAsync(ArchiveLocation, CancellationToken)"/>, telling <paramref name="debug"/> how many bytes the TOC took to read.</summary>
+    public static async Task<DumpArchive> ReadAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken = default)
     {
-        using var source = ArchiveSources.Open(location, s3);
+        using var source = ArchiveSources.Open(location);
         var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
-        if (source.Kind == ArchiveSourceKind.S3Object)
-            archive.Storage = s3;
+        debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
         return archive;
     }
 

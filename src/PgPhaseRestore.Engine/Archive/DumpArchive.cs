@@ -33,11 +33,5 @@ public sealed class DumpArchive
     public ArchiveVersion Version => Header.Version;
     public string? DatabaseName => Header.DatabaseName;
 
-    /// <summary>
-    /// The settings the archive was read with when it lives in a bucket, so later steps reach it the same way.
-    /// Internal: archives are output objects, and settings may carry a secret key.
-    /// </summary>
-    internal Storage.S3Settings? Storage { get; set; }
-
     public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);
 }

@@ -47,6 +47,7 @@ public sealed partial class BackupOptions
     /// <summary>Explicit pg_dump (file or bin folder); default: one at least as new as the server.</summary>
     public string? PgDumpPath { get; init; }
 
-    public S3Settings? Storage { get; init; }
+    /// <summary>How to reach the bucket of an s3:// destination, as the host resolved it; default: the AWS SDK's own defaults.</summary>
+    public S3Settings Storage { get; init; } = new();
     public MultipartOptions Multipart { get; init; } = new();
 }

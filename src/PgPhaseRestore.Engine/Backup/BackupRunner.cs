@@ -71,7 +71,7 @@ public sealed class BackupRunner
         var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 
-        var storage = _options.Storage ?? S3Settings.FromEnvironment();
+        var storage = _options.Storage;
         using var client = toBucket ? S3ClientFactory.Create(storage) : null;
         if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
             Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
@@ -127,7 +127,7 @@ public sealed class BackupRunner
         DumpArchive archive;
         try
         {
-            archive = await ArchiveReader.ReadAsync(location, storage, ct).ConfigureAwait(false);
+            archive = await ArchiveReader.ReadAsync(new ArchiveLocation(location, storage), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException)
         {

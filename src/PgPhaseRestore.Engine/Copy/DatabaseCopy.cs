@@ -1,6 +1,7 @@
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Copy;
 
@@ -20,7 +21,7 @@ public static class DatabaseCopy
         backup.Validate();
         restore.Validate();
         var manifest = await new BackupRunner(backup, backupProgress, log, debug).RunAsync(ct).ConfigureAwait(false);
-        var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
+        var phases = await ArchivePlanning.PlanAsync(new ArchiveLocation(manifest.Location, backup.Storage), plan, ct).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
         return new CopyResult(manifest, results);
     }

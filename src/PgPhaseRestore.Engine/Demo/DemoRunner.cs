@@ -99,8 +99,8 @@ public sealed class DemoRunner
             var plain = await PlainRestoreAsync(cluster, dump, ct).ConfigureAwait(false);
             var phased = new List<DemoRestore>
             {
-                await PhasedRestoreAsync(cluster, source, dump, null, "PreCreate, 1 job", "demo_precreate", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false),
-                await PhasedRestoreAsync(cluster, source, dump, null, "Auto, 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "PreCreate, 1 job", "demo_precreate", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "Auto, 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
             };
 
             string? leftOut = _options.SkipBucket ? "left out on request" : null;
@@ -113,7 +113,7 @@ public sealed class DemoRunner
                     await client.PutBucketAsync(Bucket, ct).ConfigureAwait(false);
                 var key = $"s3://{Bucket}/{SourceDatabase}.dump";
                 await new BackupRunner(new BackupOptions { Source = source, Destination = key, Storage = storage }, null, _log, _debug).RunAsync(ct).ConfigureAwait(false);
-                phased.Add(await PhasedRestoreAsync(cluster, source, key, storage, "PreCreate from s3rver", "demo_bucket", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false));
+                phased.Add(await PhasedRestoreAsync(cluster, source, new ArchiveLocation(key, storage), "PreCreate from s3rver", "demo_bucket", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false));
             }
             else
             {
@@ -169,7 +169,7 @@ public sealed class DemoRunner
         const string database = "demo_plain";
         var target = cluster.Connection(database);
         await SampleDatabase.CreateEmptyAsync(target, database, ct).ConfigureAwait(false);
-        var archive = await Archive.ArchiveReader.ReadAsync(dump, null, ct).ConfigureAwait(false);
+        var archive = await Archive.ArchiveReader.ReadAsync(new ArchiveLocation(dump), ct).ConfigureAwait(false);
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version), $"archive {dump}");
         _log?.Invoke($"restoring with plain pg_restore into {database}...");
         var clock = Stopwatch.StartNew();
@@ -180,11 +180,11 @@ public sealed class DemoRunner
         return new DemoRestore("plain pg_restore", database, clock.Elapsed, [], null);
     }
 
-    private async Task<DemoRestore> PhasedRestoreAsync(ThrowawayCluster cluster, PgConnectionInfo source, string location, S3Settings? storage,
+    private async Task<DemoRestore> PhasedRestoreAsync(ThrowawayCluster cluster, PgConnectionInfo source, ArchiveLocation location,
         string name, string database, RestoreStrategy strategy, int jobs, string work, CancellationToken ct)
     {
         var target = cluster.Connection(database);
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, storage, ct, target).ConfigureAwait(false);
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, ct, target).ConfigureAwait(false);
         if (strategy == RestoreStrategy.Auto)
             _log?.Invoke($"Auto builds {plan.IndexDecisions.Count(d => d.Late)} of {plan.IndexDecisions.Count} indexes late, right after their table's data");
         _log?.Invoke($"restoring in four phases ({name}) into {database}...");
@@ -194,7 +194,7 @@ public sealed class DemoRunner
             CreateDatabase = true,
             NoOwner = true,
             Jobs = jobs,
-            Storage = storage,
+            Storage = location.S3,
             // The journal stays in the work folder, which goes away with the demo.
             JournalPath = Path.Combine(work, database + ".journal.json"),
         };

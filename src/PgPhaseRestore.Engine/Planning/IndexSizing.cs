@@ -12,8 +12,11 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public static class IndexSizing
 {
-    /// <summary>Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.</summary>
-    public static async Task<PlanOptions> CompleteAsync(DumpArchive archive, PlanOptions options, S3Settings? s3, PgConnectionInfo? source,
+    /// <summary>
+    /// Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.
+    /// <paramref name="storage"/> reaches the manifest beside an archive in a bucket.
+    /// </summary>
+    public static async Task<PlanOptions> CompleteAsync(DumpArchive archive, PlanOptions options, S3Settings storage, PgConnectionInfo? source,
         PgConnectionInfo? target, CancellationToken ct)
     {
         if (options.Strategy != RestoreStrategy.Auto)
@@ -22,7 +25,7 @@ public static class IndexSizing
         var from = options.IndexSizeSource;
         if (sizes is null)
         {
-            using var client = S3ObjectLocation.IsS3Uri(archive.Source) ? S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment()) : null;
+            using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
             var manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
             if (manifest is not null && manifest.Indexes.Count > 0)
                 (sizes, from) = (manifest.Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes), "the backup's manifest");

@@ -11,7 +11,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// </summary>
 internal static class ArchiveCheck
 {
-    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IAmazonS3? client, S3Settings? storage, bool skipChecks,
+    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IAmazonS3? client, S3Settings storage, bool skipChecks,
         Action<string>? log, CancellationToken ct)
     {
         var manifest = skipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
@@ -23,7 +23,7 @@ internal static class ArchiveCheck
                 throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made");
             log?.Invoke($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
         }
-        if (client is null || storage is null)
+        if (client is null)
             return null;
         // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
         return new BucketArchiveFeed(client, S3ObjectLocation.Parse(archive.Source), archive, manifest, Math.Max(storage.MaxRetries, 10), log);

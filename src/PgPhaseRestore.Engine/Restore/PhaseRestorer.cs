@@ -44,9 +44,8 @@ public sealed class PhaseRestorer
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
-        var storage = S3ObjectLocation.IsS3Uri(archive.Source) ? _options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
-        using var client = storage is null ? null : S3ClientFactory.Create(storage);
-        var feed = await ArchiveCheck.RunAsync(archive, client, storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
+        using var client = new ArchiveLocation(archive.Source, _options.Storage).CreateClient();
+        var feed = await ArchiveCheck.RunAsync(archive, client, _options.Storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
 
         if (!_options.Resume)
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);

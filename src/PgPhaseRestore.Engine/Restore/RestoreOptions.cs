@@ -53,8 +53,8 @@ public sealed partial class RestoreOptions
     /// <summary>Explicit pg_restore (file or bin folder); default: the newest on PATH or in /usr/lib/postgresql.</summary>
     public string? PgRestorePath { get; init; }
 
-    /// <summary>How to reach an archive in a bucket; default: the settings it was read with, then the environment.</summary>
-    public S3Settings? Storage { get; init; }
+    /// <summary>How to reach an archive in a bucket, as the host resolved it; default: the AWS SDK's own defaults.</summary>
+    public S3Settings Storage { get; init; } = new();
 
     /// <summary>Skip the up-front check of the archive's size against its manifest.</summary>
     public bool SkipChecks { get; init; }

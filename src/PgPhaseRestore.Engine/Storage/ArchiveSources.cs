@@ -1,17 +1,17 @@
 namespace PgPhaseRestore.Engine.Storage;
 
-/// <summary>Opens the right kind of source for a path, a directory or an s3:// URI.</summary>
+/// <summary>Opens the right kind of source for a location: a file, a directory-format folder or an object in a bucket.</summary>
 public static class ArchiveSources
 {
-    public static IArchiveSource Open(string location, S3Settings? s3 = null)
+    public static IArchiveSource Open(ArchiveLocation location)
     {
-        if (string.IsNullOrWhiteSpace(location))
+        if (string.IsNullOrWhiteSpace(location.Path))
             throw new ArgumentException("an archive location is required: a file, a directory-format folder or s3://bucket/key");
-        if (S3ObjectLocation.IsS3Uri(location))
+        if (location.IsBucket)
         {
-            var target = S3ObjectLocation.Parse(location);
-            return new S3ObjectSource(S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment()), target, ownsClient: true);
+            var target = S3ObjectLocation.Parse(location.Path);
+            return new S3ObjectSource(location.CreateClient()!, target, ownsClient: true);
         }
-        return Directory.Exists(location) ? new DirectorySource(location) : new LocalFileSource(location);
+        return Directory.Exists(location.Path) ? new DirectorySource(location.Path) : new LocalFileSource(location.Path);
     }
 }

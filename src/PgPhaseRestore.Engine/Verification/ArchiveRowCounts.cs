@@ -17,7 +17,7 @@ public static class ArchiveRowCounts
 {
     /// <summary>Compares each table's row count in the archive with count(*) in the target.</summary>
     public static async Task<(List<VerificationDifference> Differences, List<string> Notes, int Counted)> CompareAsync(
-        DumpArchive archive, IReadOnlyList<TocEntry> tables, PgConnectionInfo target, string? pgRestorePath, S3Settings? storage, CancellationToken ct)
+        DumpArchive archive, IReadOnlyList<TocEntry> tables, PgConnectionInfo target, string? pgRestorePath, S3Settings storage, CancellationToken ct)
     {
         var inArchive = await CountAsync(archive, tables, pgRestorePath, storage, ct).ConfigureAwait(false);
         var differences = new List<VerificationDifference>();
@@ -57,7 +57,7 @@ public static class ArchiveRowCounts
     }
 
     /// <summary>Rows per TABLE DATA entry (by dump id) as the archive holds them.</summary>
-    public static async Task<Dictionary<int, long>> CountAsync(DumpArchive archive, IReadOnlyList<TocEntry> tables, string? pgRestorePath, S3Settings? storage,
+    public static async Task<Dictionary<int, long>> CountAsync(DumpArchive archive, IReadOnlyList<TocEntry> tables, string? pgRestorePath, S3Settings storage,
         CancellationToken ct)
     {
         var counter = new CopyCounter(archive, tables);
@@ -71,12 +71,11 @@ public static class ArchiveRowCounts
             var list = Path.Combine(dir, "data.list");
             await File.WriteAllTextAsync(list, RestoreList.Format(archive, tables), ct).ConfigureAwait(false);
             var args = new List<string> { "--data-only", "-L", list, "-f", "-" };
-            bool bucket = S3ObjectLocation.IsS3Uri(archive.Source);
-            if (!bucket)
+            var location = new ArchiveLocation(archive.Source, storage);
+            if (!location.IsBucket)
                 args.Add(archive.Source);
-            var settings = bucket ? storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
-            using var client = settings is null ? null : S3ClientFactory.Create(settings);
-            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, client, settings, skipChecks: true, null, ct).ConfigureAwait(false);
+            using var client = location.CreateClient();
+            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, client, storage, skipChecks: true, null, ct).ConfigureAwait(false);
             var run = await ToolProcess.RunAsync(pgRestore, args, null, null, ct,
                 writeStdin: feed is null ? null : (stdin, token) => feed.WriteAllAsync(stdin, null, token),
                 readStdout: counter.ReadAsync).ConfigureAwait(false);

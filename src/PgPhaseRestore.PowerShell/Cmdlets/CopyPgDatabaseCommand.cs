@@ -139,7 +139,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
         {
             backup = BackupParameters.ToOptions(this, S3, ResolveLocation, Force.IsPresent);
             // The copy keeps the source database's name unless -TargetDatabase or the target string names another.
-            restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database), backup.Storage);
+            restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database));
         }
         catch (ArgumentException ex)
         {

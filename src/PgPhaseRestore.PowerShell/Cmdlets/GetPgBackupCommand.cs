@@ -37,11 +37,10 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
 
     protected override void ProcessRecord()
     {
-        var location = ResolveLocation(Path);
-        var s3 = S3;
+        var location = Locate(Path);
         try
         {
-            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, s3, ct));
+            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, ct));
             var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
             foreach (var backup in result)
                 WriteObject(backup);

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -47,21 +46,14 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
 
     protected override void ProcessRecord()
     {
-        var s3 = S3;
         foreach (var location in Path)
         {
-            var resolved = ResolveLocation(location);
+            var resolved = Locate(location);
             DumpArchive archive;
             try
             {
                 WriteVerbose($"Reading the table of contents of {resolved}");
-                archive = RunEngine(async ct =>
-                {
-                    using var source = ArchiveSources.Open(resolved, s3);
-                    var read = await ArchiveReader.ReadAsync(source, ct).ConfigureAwait(false);
-                    OnPipeline(() => WriteDebug($"{resolved}: {source.BytesTransferred} bytes read for a TOC of {read.Entries.Count} entries"));
-                    return read;
-                });
+                archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
             }
             catch (Exception ex) when (ErrorRecords.IsPerInput(ex))
             {

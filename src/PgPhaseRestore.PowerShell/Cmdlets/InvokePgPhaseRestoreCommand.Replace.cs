@@ -30,7 +30,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
     {
         var options = new ReplaceOptions
         {
-            Restore = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
+            Restore = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
             SideDatabase = SideDatabase,
             Force = Force.IsPresent,
             SkipRowCounts = SkipRowCount.IsPresent,

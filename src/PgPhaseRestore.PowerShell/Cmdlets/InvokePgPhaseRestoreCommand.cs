@@ -120,13 +120,13 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
             if (Archive is not null)
             {
                 // Auto's default budget is the target's maintenance_work_mem, as for a path.
-                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, ExplicitS3, null, target, ct));
+                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, S3, null, target, ct));
                 plan = PhasePlanner.Plan(Archive, complete);
             }
             else
             {
-                var location = ResolveLocation(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct, target));
+                var location = Locate(Path);
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target));
             }
             Restore(plan.Phases, target);
         }
@@ -157,8 +157,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
         if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
             return;
 
-        // Storage only when given here: phases read from a bucket keep the settings they were read with.
-        var options = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
+        // Phases carry no storage settings: an archive in a bucket is reached with this command's.
+        var options = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -75,8 +74,8 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilt
             }
             else
             {
-                var location = ResolveLocation(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct));
+                var location = Locate(Path);
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct));
             }
         }
         catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)

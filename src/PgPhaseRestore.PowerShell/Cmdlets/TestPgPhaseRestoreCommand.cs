@@ -66,11 +66,10 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
         {
             var target = Connections.From(TargetConnection, TargetCredential);
             var source = SourceConnection is null ? null : Connections.From(SourceConnection, SourceCredential);
-            var location = Archive is null ? ResolveLocation(Path) : null;
-            var s3 = S3;
+            var location = Archive is null ? Locate(Path) : null;
             var result = RunEngine(async ct =>
             {
-                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, s3, ct).ConfigureAwait(false);
+                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, ct).ConfigureAwait(false);
                 return await RestoreVerifier.VerifyAsync(archive, target, source, RowCount, ct).ConfigureAwait(false);
             });
             foreach (var note in result.Notes)
