@@ -67,7 +67,4 @@ public sealed class MultipartOptions
             return total;
         }
     }
-
-    /// <summary>Upper bound of part buffers held at once at the current part size.</summary>
-    public long MemoryBound(int partNumber) => PartSize(partNumber) * PartsInFlight;
 }

@@ -29,9 +29,6 @@ internal sealed class S3ResumableReadStream : Stream
         _log = log;
     }
 
-    /// <summary>Times the stream had to reconnect.</summary>
-    public int Resumes { get; private set; }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         for (int failures = 0; ; )
@@ -78,9 +75,7 @@ internal sealed class S3ResumableReadStream : Stream
             request.EtagToMatch = _etag;
         }
         var response = await _client.GetObjectAsync(request, ct).ConfigureAwait(false);
-        if (_position > 0)
-            Resumes++;
-        else
+        if (_position == 0)
         {
             _etag = response.ETag;
             _length = response.ContentLength;
