@@ -1,4 +1,11 @@
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>A backup could not be made; the message says what was left behind (nothing, by design).</summary>
-public sealed class BackupException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class BackupException : PgPhaseException
+{
+    /// <summary>A failure of the kind of <paramref name="inner"/>, or <see cref="PgPhaseErrorKind.Failed"/>.</summary>
+    public BackupException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>A failure of the given kind.</summary>
+    public BackupException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
+}

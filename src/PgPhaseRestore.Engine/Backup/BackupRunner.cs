@@ -100,7 +100,7 @@ public sealed class BackupRunner
         }
         catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
         {
-            throw new BackupException(held.LostMessage);
+            throw new BackupException(held.LostMessage, PgPhaseErrorKind.Busy);
         }
     }
 
@@ -195,7 +195,7 @@ public sealed class BackupRunner
         if (existing is null)
             return;
         if (!_options.Force)
-            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it");
+            throw new BackupException($"{location} already exists ({existing}); choose another name, or force to replace it", PgPhaseErrorKind.AlreadyExists);
         Log($"replacing the existing backup at {location}");
         await ManifestStore.DeleteAsync(location, client, ct).ConfigureAwait(false);
     }
@@ -264,7 +264,7 @@ public sealed class BackupRunner
             await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
             // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
             if (!_options.Force && await BucketProbe.DescribeIfExistsAsync(client, target, ct).ConfigureAwait(false) is { } appeared)
-                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is");
+                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is", PgPhaseErrorKind.AlreadyExists);
             await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
             _debug?.Invoke($"upload {upload.UploadId} completed: {upload.PartCount} parts, {upload.Size} bytes verified by the server's size");
@@ -348,7 +348,7 @@ public sealed class BackupRunner
         }
         catch (IOException ex) when (!force && (File.Exists(location) || Directory.Exists(location)))
         {
-            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", ex);
+            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", PgPhaseErrorKind.AlreadyExists, ex);
         }
     }
 

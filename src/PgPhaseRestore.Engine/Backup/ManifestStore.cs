@@ -27,12 +27,12 @@ public static class ManifestStore
         {
             var manifest = JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
             if (manifest.ManifestVersion > BackupManifest.CurrentVersion)
-                throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})");
+                throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})", PgPhaseErrorKind.InvalidInput);
             return manifest;
         }
         catch (JsonException ex)
         {
-            throw new BackupException($"{origin}: not a readable backup manifest ({ex.Message})", ex);
+            throw new BackupException($"{origin}: not a readable backup manifest ({ex.Message})", PgPhaseErrorKind.DamagedArchive, ex);
         }
     }
 
@@ -143,7 +143,7 @@ public static class ManifestStore
             using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
             return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchKey" || ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

@@ -42,7 +42,7 @@ public static class IndexSizing
     public static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
     {
         await using var conn = await MaintenanceDatabase.OpenAsync(target, "pgphase plan", last =>
-            new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}"), ct).ConfigureAwait(false);
+            new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}", last), ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("SELECT setting::bigint * 1024 FROM pg_settings WHERE name = 'maintenance_work_mem'", conn);
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }

@@ -200,7 +200,7 @@ public static class DatabaseReplace
         catch (SwapException ex)
         {
             throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{side}\": run the replace again (it swaps that one in) " +
-                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Kind, ex);
+                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Failure, ex);
         }
         journal = SwapJournal.Load(plan.JournalPath);
         SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);

@@ -58,7 +58,7 @@ public sealed class PhaseRestorer
         {
             return await RunLockedAsync(archive, selected, pgRestore, feed, run.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException)
+        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or PgConnectionException)
         {
             throw new RestoreException(guard.LossReason!, RestoreFailure.LockLost);
         }
@@ -216,7 +216,7 @@ public sealed class PhaseRestorer
                     string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {jobs} sessions: {p.Rows:N0} rows, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")), ct).ConfigureAwait(false);
                 Log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} rows over {jobs} sessions in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
-            catch (Exception ex) when (ex is RestoreException or NpgsqlException)
+            catch (Exception ex) when (ex is RestoreException or NpgsqlException or PgConnectionException)
             {
                 return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message)], null, tablesLoaded);
             }
@@ -314,7 +314,7 @@ public sealed class PhaseRestorer
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
             throw new RestoreException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
-                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them");
+                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them", PgPhaseErrorKind.Conflict);
         return entries;
     }
 

@@ -44,7 +44,7 @@ public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone,
     public int PercentComplete => ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
 }
 
-/// <summary>What kind of whole-restore failure a <see cref="RestoreException"/> is.</summary>
+/// <summary>Which whole-restore refusal a <see cref="RestoreException"/> is, so a host can name the option that helps.</summary>
 public enum RestoreFailure
 {
     /// <summary>Anything not listed below.</summary>
@@ -64,12 +64,25 @@ public enum RestoreFailure
 }
 
 /// <summary>A restore could not start or went wrong as a whole: busy target, non-empty target, journal conflict.</summary>
-public sealed class RestoreException : Exception
+public sealed class RestoreException : PgPhaseException
 {
+    /// <summary>A failure of the kind of <paramref name="inner"/>, or <see cref="PgPhaseErrorKind.Failed"/>.</summary>
     public RestoreException(string message, Exception? inner = null) : base(message, inner) { }
 
-    public RestoreException(string message, RestoreFailure kind) : base(message) => Kind = kind;
+    /// <summary>A failure of the given kind.</summary>
+    public RestoreException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
 
-    /// <summary>What went wrong, for hosts that map failures to categories or exit codes.</summary>
-    public RestoreFailure Kind { get; }
+    /// <summary>One of the refusals a host names an option for.</summary>
+    public RestoreException(string message, RestoreFailure failure) : base(message, KindOf(failure)) => Failure = failure;
+
+    /// <summary>Which refusal this is, when it is one a host can name an option for.</summary>
+    public RestoreFailure Failure { get; }
+
+    private static PgPhaseErrorKind KindOf(RestoreFailure failure) => failure switch
+    {
+        RestoreFailure.Busy or RestoreFailure.StaleSessions or RestoreFailure.LockLost => PgPhaseErrorKind.Busy,
+        RestoreFailure.Pooler or RestoreFailure.PartialPhase => PgPhaseErrorKind.Conflict,
+        RestoreFailure.Ownership => PgPhaseErrorKind.Permission,
+        _ => PgPhaseErrorKind.Failed,
+    };
 }

@@ -16,7 +16,7 @@ public static class TargetDatabase
                 return false;
         }
         if (!create)
-            throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it or ask for it to be created (-CreateDatabase / --create)");
+            throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it or ask for it to be created (-CreateDatabase / --create)", PgPhaseErrorKind.NotFound);
         await using var cmd = new NpgsqlCommand($"CREATE DATABASE {SqlText.Ident(name)}", conn);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return true;

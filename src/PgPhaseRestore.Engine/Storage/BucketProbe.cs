@@ -13,9 +13,9 @@ public static class BucketProbe
         {
             await client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
-            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex);
+            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex, ArchiveSourceProblem.NotFound);
         }
         catch (Exception ex) when (S3Errors.Map(client, location, ex, "reach the bucket", ct) is { } mapped)
         {
@@ -31,7 +31,7 @@ public static class BucketProbe
             var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
             return $"{SizeText.Format(head.ContentLength)}, last modified {head.LastModified:u}";
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

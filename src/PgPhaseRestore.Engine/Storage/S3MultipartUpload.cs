@@ -225,7 +225,7 @@ public sealed class S3MultipartUpload
                     _etags[number] = response.ETag!;
                 return;
             }
-            catch (Exception ex) when (attempt < _options.Retries && IsTransient(ex) && !ct.IsCancellationRequested)
+            catch (Exception ex) when (attempt < _options.Retries && S3Errors.IsTransient(ex) && !ct.IsCancellationRequested)
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
@@ -307,18 +307,6 @@ public sealed class S3MultipartUpload
             return $"the incomplete upload {UploadId} of {Location} could not be aborted ({reason}); abort it (aws s3api abort-multipart-upload) or let a lifecycle rule remove it, as its parts are billed";
         }
     }
-
-    internal static bool IsTransient(Exception ex) => ex switch
-    {
-        AmazonServiceException s => s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
-                                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
-                                        or (HttpStatusCode)429
-                                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
-                                    || s.InnerException is IOException or HttpRequestException,
-        IOException or HttpRequestException or TimeoutException => true,
-        TaskCanceledException => true,
-        _ => false,
-    };
 
     internal static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, attempt)) * (0.75 + Random.Shared.NextDouble() * 0.5));

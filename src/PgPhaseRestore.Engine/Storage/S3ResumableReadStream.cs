@@ -47,7 +47,7 @@ internal sealed class S3ResumableReadStream : Stream
                     return 0;
                 throw new IOException($"the connection closed at byte {_position} of {_length}");
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested && S3MultipartUpload.IsTransient(ex) && failures < _retries)
+            catch (Exception ex) when (!ct.IsCancellationRequested && S3Errors.IsTransient(ex) && failures < _retries)
             {
                 failures++;
                 CloseBody();

@@ -1,6 +1,6 @@
 namespace PgPhaseRestore.Engine.Swap;
 
-/// <summary>What kind of refusal a <see cref="SwapException"/> is, for hosts that map failures to categories.</summary>
+/// <summary>Which refusal a <see cref="SwapException"/> is.</summary>
 public enum SwapFailure
 {
     /// <summary>The catalog is not in a state the operation can start or finish from.</summary>
@@ -19,13 +19,20 @@ public enum SwapFailure
     Busy,
 }
 
-/// <summary>
-/// A swap, undo or replace refused or stopped, saying why and what state the databases are in. An
-/// InvalidOperationException, so every host that reports engine refusals reports this one the same way.
-/// </summary>
-public sealed class SwapException : InvalidOperationException
+/// <summary>A swap, undo or replace refused or stopped, saying why and what state the databases are in.</summary>
+public sealed class SwapException : PgPhaseException
 {
-    public SwapException(string message, SwapFailure kind, Exception? inner = null) : base(message, inner) => Kind = kind;
+    /// <summary>A refusal of the given sort.</summary>
+    public SwapException(string message, SwapFailure failure, Exception? inner = null) : base(message, KindOf(failure), inner) => Failure = failure;
 
-    public SwapFailure Kind { get; }
+    /// <summary>Which refusal this is.</summary>
+    public SwapFailure Failure { get; }
+
+    private static PgPhaseErrorKind KindOf(SwapFailure failure) => failure switch
+    {
+        SwapFailure.NotFound => PgPhaseErrorKind.NotFound,
+        SwapFailure.Permission => PgPhaseErrorKind.Permission,
+        SwapFailure.Sessions or SwapFailure.Busy => PgPhaseErrorKind.Busy,
+        _ => PgPhaseErrorKind.Conflict,
+    };
 }

@@ -39,9 +39,9 @@ public static class ArchiveRowCounts
                 await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM ONLY {SqlText.Qualified(table.Schema, table.Name!)}", conn);
                 actual = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && ex.MessageText.Contains("row-level security", StringComparison.Ordinal))
+            catch (PostgresException ex) when (RowSecurity.Refused(ex))
             {
-                notes.Add($"{table.QualifiedName}: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS");
+                notes.Add(RowSecurity.NotCounted(table.QualifiedName));
                 continue;
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
@@ -82,7 +82,7 @@ public static class ArchiveRowCounts
             if (run.ExitCode != 0)
                 throw new RestoreException($"pg_restore could not read the table data of {archive.Source} to count its rows (exit {run.ExitCode}): {string.Join(" | ", run.ErrorLines.TakeLast(5))}");
             if (feed?.IntegrityProblem is { } damaged)
-                throw new RestoreException(damaged);
+                throw new RestoreException(damaged, PgPhaseErrorKind.DamagedArchive);
             return counter.Counts;
         }
         finally

@@ -61,9 +61,9 @@ public static class RestoreVerifier
                         ? await CountAsync(src, table, ct).ConfigureAwait(false)
                         : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
                 }
-                catch (PostgresException ex) when (ex.SqlState == "42501" && ex.MessageText.Contains("row-level security", StringComparison.Ordinal))
+                catch (PostgresException ex) when (RowSecurity.Refused(ex))
                 {
-                    notes.Add($"{data.QualifiedName}: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS");
+                    notes.Add(RowSecurity.NotCounted(data.QualifiedName));
                     continue;
                 }
                 counted++;

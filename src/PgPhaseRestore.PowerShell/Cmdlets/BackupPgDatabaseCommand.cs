@@ -53,7 +53,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
             var manifest = RunEngine(ct => new BackupRunner(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m))).RunAsync(ct));
             WriteObject(manifest);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, database));
         }

@@ -163,9 +163,9 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
             WriteObject(result);
             foreach (var phase in result.Phases)
                 foreach (var error in phase.Errors)
-                    WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, phase));
+                    WriteError(ErrorRecords.From(error, phase));
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, backup.Source.Database));
         }

@@ -45,7 +45,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
             foreach (var backup in result)
                 WriteObject(backup);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex) || ex is DirectoryNotFoundException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, location));
         }

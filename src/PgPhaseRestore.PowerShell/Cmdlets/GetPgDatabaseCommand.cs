@@ -57,7 +57,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
             foreach (var db in RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct)))
                 WriteObject(db);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, server.ToString()));
         }

@@ -130,7 +130,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
             }
             Restore(plan.Phases, target);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
         }
@@ -179,8 +179,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
             options.Validate();
             results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
         }
-        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or System.Data.Common.DbException
-                                       or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
             return;
@@ -194,7 +193,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
         {
             WriteObject(result);
             foreach (var error in result.Errors)
-                WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
+                WriteError(ErrorRecords.From(error, result));
         }
     }
 }

@@ -78,7 +78,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilt
                 plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct));
             }
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
             return;

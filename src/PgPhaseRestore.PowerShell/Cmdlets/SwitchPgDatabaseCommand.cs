@@ -101,9 +101,9 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
                 WriteWarning($"not carried: {refused}");
             WriteObject(result);
         }
-        catch (Exception ex) when (ex is SwapException or ArgumentException or System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(SwapErrors.From(ex, Database));
+            ThrowTerminatingError(ErrorRecords.From(ex, Database));
         }
     }
 }

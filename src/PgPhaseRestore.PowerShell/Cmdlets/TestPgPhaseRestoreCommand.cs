@@ -76,7 +76,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
                 WriteWarning(note);
             WriteObject(result);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is System.Data.Common.DbException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, TargetConnection));
         }
