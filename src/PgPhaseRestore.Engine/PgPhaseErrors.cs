@@ -31,7 +31,7 @@ public static class PgPhaseErrors
     };
 
     /// <summary>The kind of a server error, by its SQLSTATE.</summary>
-    public static PgPhaseErrorKind KindOfSqlState(string? sqlState) => sqlState switch
+    internal static PgPhaseErrorKind KindOfSqlState(string? sqlState) => sqlState switch
     {
         PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => PgPhaseErrorKind.Authentication,
         PostgresErrorCodes.InsufficientPrivilege => PgPhaseErrorKind.Permission,

@@ -133,7 +133,7 @@ public sealed class ModuleFolderTests : IClassFixture<ModuleFolderFixture>
     {
         var parse = engine.GetType("PgPhaseRestore.Engine.Tools.PgConnectionInfo", throwOnError: true)!.GetMethod("Parse")!;
         var info = parse.Invoke(null, WithDefaults(parse, conninfo))!;
-        var toNpgsql = info.GetType().GetMethod("ToNpgsqlConnectionString")!;
+        var toNpgsql = info.GetType().GetMethod("ToNpgsqlConnectionString", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!;
         return (string)toNpgsql.Invoke(info, WithDefaults(toNpgsql, "test"))!;
     }
 

@@ -25,7 +25,7 @@ public static class ArchiveReader
         return archive;
     }
 
-    public static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
+    internal static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
     {
         await using var stream = await source.OpenTocStreamAsync(cancellationToken).ConfigureAwait(false);
         // Parsing is synchronous over a buffered stream; run it off the caller's thread.
@@ -33,7 +33,7 @@ public static class ArchiveReader
     }
 
     /// <summary>Reads from a stream positioned at the start of the archive file (or toc.dat for a directory).</summary>
-    public static DumpArchive Read(Stream stream, IArchiveSource source)
+    internal static DumpArchive Read(Stream stream, IArchiveSource source)
     {
         var buffered = stream as BufferedStream ?? new BufferedStream(stream, 64 * 1024);
         var prefix = new byte[TarBlock];

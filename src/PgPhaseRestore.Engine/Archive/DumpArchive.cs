@@ -5,7 +5,7 @@ public sealed class DumpArchive
 {
     private readonly Dictionary<int, TocEntry> _byId;
 
-    public DumpArchive(string source, ArchiveHeader header, IReadOnlyList<TocEntry> entries, long tocEndOffset)
+    internal DumpArchive(string source, ArchiveHeader header, IReadOnlyList<TocEntry> entries, long tocEndOffset)
     {
         Source = source;
         Header = header;

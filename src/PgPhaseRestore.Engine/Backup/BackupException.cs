@@ -4,8 +4,8 @@ namespace PgPhaseRestore.Engine.Backup;
 public sealed class BackupException : PgPhaseException
 {
     /// <summary>A failure of the kind of <paramref name="inner"/>, or <see cref="PgPhaseErrorKind.Failed"/>.</summary>
-    public BackupException(string message, Exception? inner = null) : base(message, inner) { }
+    internal BackupException(string message, Exception? inner = null) : base(message, inner) { }
 
     /// <summary>A failure of the given kind.</summary>
-    public BackupException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
+    internal BackupException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
 }

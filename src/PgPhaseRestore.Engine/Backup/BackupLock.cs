@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>How long a backup lock takes to settle, how often it is refreshed, and when it counts as abandoned.</summary>
-public sealed class BackupLockTiming
+internal sealed class BackupLockTiming
 {
     /// <summary>
     /// Wait between writing the lock and reading it back. Two runs that both found no lock both write it; the
@@ -20,7 +20,7 @@ public sealed class BackupLockTiming
 }
 
 /// <summary>What a backup lock says about the run that holds it.</summary>
-public sealed record BackupLockHolder
+internal sealed record BackupLockHolder
 {
     public required string RunId { get; init; }
     public required string Host { get; init; }

@@ -9,8 +9,8 @@ namespace PgPhaseRestore.Engine.Backup;
 /// </summary>
 public sealed class BackupManifest
 {
-    public const int CurrentVersion = 1;
-    public const string Suffix = ".manifest.json";
+    internal const int CurrentVersion = 1;
+    internal const string Suffix = ".manifest.json";
 
     public int ManifestVersion { get; init; } = CurrentVersion;
 
@@ -46,7 +46,7 @@ public sealed class BackupManifest
     [JsonIgnore]
     public string ManifestLocation => ManifestLocationFor(Location);
 
-    public static string ManifestLocationFor(string archiveLocation) => archiveLocation.TrimEnd('/', Path.DirectorySeparatorChar) + Suffix;
+    internal static string ManifestLocationFor(string archiveLocation) => archiveLocation.TrimEnd('/', Path.DirectorySeparatorChar) + Suffix;
 
     public override string ToString() => $"{Database} {CompletedAt:u} {Storage.SizeText.Format(Size)} {Location}";
 }

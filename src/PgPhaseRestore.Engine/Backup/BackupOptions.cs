@@ -39,7 +39,7 @@ public sealed partial class BackupOptions
     public bool Force { get; init; }
 
     /// <summary>Timing of the lock that keeps a destination to one writer at a time.</summary>
-    public BackupLockTiming Lock { get; init; } = new();
+    internal BackupLockTiming Lock { get; init; } = new();
 
     /// <summary>Skip the up-front reachability checks of the source and the bucket.</summary>
     public bool SkipChecks { get; init; }

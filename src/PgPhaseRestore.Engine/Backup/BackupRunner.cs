@@ -18,7 +18,7 @@ namespace PgPhaseRestore.Engine.Backup;
 public sealed class BackupRunner
 {
     /// <summary>Appended to a backup's location to name its lock.</summary>
-    public const string LockSuffix = ".pgphase-lock";
+    internal const string LockSuffix = ".pgphase-lock";
 
     private readonly BackupOptions _options;
     private readonly IProgress<BackupProgress>? _progress;
@@ -35,7 +35,7 @@ public sealed class BackupRunner
     }
 
     /// <summary>Where a backup of <paramref name="database"/> goes: the destination itself, or under it when it ends with a slash.</summary>
-    public static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
+    internal static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(destination))
             throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");

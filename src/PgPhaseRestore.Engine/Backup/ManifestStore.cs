@@ -8,7 +8,7 @@ using PgPhaseRestore.Engine.Storage;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>Reads and writes manifests beside their archives, in a bucket or on disk; local writes are atomic.</summary>
-public static class ManifestStore
+internal static class ManifestStore
 {
     internal static readonly JsonSerializerOptions Json = new()
     {

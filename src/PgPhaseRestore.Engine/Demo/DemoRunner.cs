@@ -51,7 +51,7 @@ public sealed class DemoReport
 public sealed class DemoRunner
 {
     /// <summary>Start of the names of the demo's temp folders (its work folder and its cluster's).</summary>
-    public const string TempPrefix = "pgphase-demo-";
+    internal const string TempPrefix = "pgphase-demo-";
     private const string ClusterPrefix = TempPrefix + "pg-";
     private const string SourceDatabase = "demo_source";
     private const string Bucket = "pgphase-demo";

@@ -39,7 +39,7 @@ public static class IndexSizing
     }
 
     /// <summary>The target server's maintenance_work_mem in bytes (read from a maintenance database: the target may not exist yet).</summary>
-    public static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
+    internal static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
     {
         await using var conn = await MaintenanceDatabase.OpenAsync(target, "pgphase plan", last =>
             new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}", last), ct).ConfigureAwait(false);

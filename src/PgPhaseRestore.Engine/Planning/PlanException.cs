@@ -7,8 +7,8 @@ namespace PgPhaseRestore.Engine.Planning;
 public sealed class PlanException : PgPhaseException
 {
     /// <summary>A plan that cannot restore the archive as it is.</summary>
-    public PlanException(string message) : base(message, PgPhaseErrorKind.InvalidInput) { }
+    internal PlanException(string message) : base(message, PgPhaseErrorKind.InvalidInput) { }
 
     /// <summary>What the plan needs could not be read, for the reason <paramref name="inner"/> gives.</summary>
-    public PlanException(string message, Exception inner) : base(message, inner) { }
+    internal PlanException(string message, Exception inner) : base(message, inner) { }
 }

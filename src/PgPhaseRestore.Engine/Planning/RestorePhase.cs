@@ -8,7 +8,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public sealed class RestorePhase
 {
-    public RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries,
+    internal RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries,
         IReadOnlyList<IndexDecision>? lateBuilds = null, long? memoryBudget = null)
     {
         MemoryBudget = memoryBudget;

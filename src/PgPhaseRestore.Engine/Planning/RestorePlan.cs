@@ -5,7 +5,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>An archive split into four phases, plus what was left out and why.</summary>
 public sealed class RestorePlan
 {
-    public RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
+    internal RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
         IReadOnlyList<IndexDecision>? indexDecisions = null)
     {
         Archive = archive;
@@ -30,7 +30,7 @@ public sealed class RestorePlan
     /// phase or excluded with a reason (special entries are applied by pg_restore itself), and every dependency
     /// restored before its dependent.
     /// </summary>
-    public void Validate()
+    internal void Validate()
     {
         var where = new Dictionary<int, (int Phase, int Position)>();
         foreach (var phase in Phases)

@@ -70,10 +70,10 @@ public sealed class RestoreException : PgPhaseException
     public RestoreException(string message, Exception? inner = null) : base(message, inner) { }
 
     /// <summary>A failure of the given kind.</summary>
-    public RestoreException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
+    internal RestoreException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, kind, inner) { }
 
     /// <summary>One of the refusals a host names an option for.</summary>
-    public RestoreException(string message, RestoreFailure failure) : base(message, KindOf(failure)) => Failure = failure;
+    internal RestoreException(string message, RestoreFailure failure) : base(message, KindOf(failure)) => Failure = failure;
 
     /// <summary>Which refusal this is, when it is one a host can name an option for.</summary>
     public RestoreFailure Failure { get; }

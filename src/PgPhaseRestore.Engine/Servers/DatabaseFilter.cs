@@ -12,7 +12,7 @@ public sealed class DatabaseFilter
     /// <summary>Also list templates and databases that refuse connections (left out by default: they cannot be dumped).</summary>
     public bool IncludeTemplates { get; init; }
 
-    public bool Matches(DatabaseInfo db) =>
+    internal bool Matches(DatabaseInfo db) =>
         (IncludeTemplates || (!db.IsTemplate && db.AllowConnections && db.CanConnect)) &&
         (Names.Count == 0 || Names.Any(p => Wildcard(p).IsMatch(db.Name))) &&
         !ExcludeNames.Any(p => Wildcard(p).IsMatch(db.Name));

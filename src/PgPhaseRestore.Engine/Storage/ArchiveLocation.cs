@@ -31,7 +31,7 @@ public sealed class ArchiveLocation
     internal S3Settings S3 { get; }
 
     /// <summary>Another path reached the same way: the key a prefix resolves to, the backup a destination received.</summary>
-    public ArchiveLocation At(string path) => new(path, S3);
+    internal ArchiveLocation At(string path) => new(path, S3);
 
     /// <summary>A client for the bucket, or null for a local path. The caller disposes it.</summary>
     internal IAmazonS3? CreateClient() => IsBucket ? S3ClientFactory.Create(S3) : null;

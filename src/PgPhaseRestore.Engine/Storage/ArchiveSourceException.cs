@@ -26,14 +26,20 @@ public enum ArchiveSourceProblem
 }
 
 /// <summary>An archive could not be reached: missing file, missing key, access denied, endpoint down. The message names the location.</summary>
-public sealed class ArchiveSourceException(string location, string problem, Exception? inner = null, ArchiveSourceProblem kind = ArchiveSourceProblem.Other)
-    : PgPhaseException($"{location}: {problem}", KindOf(kind), inner)
+public sealed class ArchiveSourceException : PgPhaseException
 {
+    internal ArchiveSourceException(string location, string problem, Exception? inner = null, ArchiveSourceProblem kind = ArchiveSourceProblem.Other)
+        : base($"{location}: {problem}", KindOf(kind), inner)
+    {
+        Location = location;
+        Problem = kind;
+    }
+
     /// <summary>The path or s3:// URI that could not be reached.</summary>
-    public string Location { get; } = location;
+    public string Location { get; }
 
     /// <summary>What kept it out of reach.</summary>
-    public ArchiveSourceProblem Problem { get; } = kind;
+    public ArchiveSourceProblem Problem { get; }
 
     internal static PgPhaseErrorKind KindOf(ArchiveSourceProblem problem) => problem switch
     {

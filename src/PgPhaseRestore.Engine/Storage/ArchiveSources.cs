@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Opens the right kind of source for a location: a file, a directory-format folder or an object in a bucket.</summary>
-public static class ArchiveSources
+internal static class ArchiveSources
 {
     public static IArchiveSource Open(ArchiveLocation location)
     {

@@ -4,7 +4,7 @@ using Amazon.S3.Model;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Cheap questions asked of a bucket before a long operation starts.</summary>
-public static class BucketProbe
+internal static class BucketProbe
 {
     /// <summary>Fails early, naming the bucket, when it is missing or the credentials cannot reach it.</summary>
     public static async Task CheckReachableAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)

@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>A directory-format archive: toc.dat plus one data file per table.</summary>
-public sealed class DirectorySource : IArchiveSource
+internal sealed class DirectorySource : IArchiveSource
 {
     private readonly CountingCounter _counter = new();
 

@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>A custom or tar archive in a local file.</summary>
-public sealed class LocalFileSource : IArchiveSource
+internal sealed class LocalFileSource : IArchiveSource
 {
     private readonly CountingCounter _counter = new();
 

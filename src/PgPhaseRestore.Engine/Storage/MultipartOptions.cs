@@ -27,7 +27,7 @@ public sealed class MultipartOptions
     /// <summary>Attempts per part beyond the first, with exponential backoff.</summary>
     public int Retries { get; init; } = 5;
 
-    public void Validate()
+    internal void Validate()
     {
         if (InitialPartSize < MinPartSize)
             throw new ArgumentException($"part size {SizeText.Format(InitialPartSize)} is below the S3 minimum of 5 MiB");
@@ -44,7 +44,7 @@ public sealed class MultipartOptions
     }
 
     /// <summary>Size of part <paramref name="partNumber"/> (1-based).</summary>
-    public long PartSize(int partNumber)
+    internal long PartSize(int partNumber)
     {
         int tierLength = Math.Max(1, MaxParts / 10);
         int tier = Math.Min((partNumber - 1) / tierLength, 30);

@@ -7,7 +7,7 @@ using Amazon.S3;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Builds an S3 client from settings, applying the compatibility rules for non-AWS servers.</summary>
-public static class S3ClientFactory
+internal static class S3ClientFactory
 {
     public static IAmazonS3 Create(S3Settings settings)
     {

@@ -7,7 +7,7 @@ using Amazon.S3.Model;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Bytes written so far by a streaming upload.</summary>
-public sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone, long CurrentPartSize);
+internal sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone, long CurrentPartSize);
 
 /// <summary>
 /// Streams a source of unknown length into one multipart upload: parts grow as the upload proceeds, a
@@ -15,7 +15,7 @@ public sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone,
 /// computed on the way. Nothing is visible until <see cref="CompleteAsync"/>; on any failure call
 /// <see cref="AbortAsync"/>, so that no partial object appears and no incomplete upload is left to pay for.
 /// </summary>
-public sealed class S3MultipartUpload
+internal sealed class S3MultipartUpload
 {
     private readonly IAmazonS3 _client;
     private readonly MultipartOptions _options;

@@ -42,7 +42,7 @@ public sealed record S3Settings
     public int MaxRetries { get; init; } = 5;
 
     /// <summary>True when requests must avoid aws-chunked encoding and optional checksums.</summary>
-    public bool UseGenericProtocol => Compatibility switch
+    internal bool UseGenericProtocol => Compatibility switch
     {
         S3Compatibility.Generic => true,
         S3Compatibility.Aws => false,

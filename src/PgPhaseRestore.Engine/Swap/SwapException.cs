@@ -23,7 +23,7 @@ public enum SwapFailure
 public sealed class SwapException : PgPhaseException
 {
     /// <summary>A refusal of the given sort.</summary>
-    public SwapException(string message, SwapFailure failure, Exception? inner = null) : base(message, KindOf(failure), inner) => Failure = failure;
+    internal SwapException(string message, SwapFailure failure, Exception? inner = null) : base(message, KindOf(failure), inner) => Failure = failure;
 
     /// <summary>Which refusal this is.</summary>
     public SwapFailure Failure { get; }

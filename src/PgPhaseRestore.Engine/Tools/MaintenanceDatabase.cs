@@ -3,7 +3,7 @@ using Npgsql;
 namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>A connection to a server rather than to one database: "postgres", or "template1" where that is missing or closed to the user.</summary>
-public static class MaintenanceDatabase
+internal static class MaintenanceDatabase
 {
     private static readonly string[] Candidates = ["postgres", "template1"];
 

@@ -9,13 +9,13 @@ namespace PgPhaseRestore.Engine.Tools;
 public sealed class PgConnectionException : PgPhaseException
 {
     /// <summary>A failure described in <paramref name="message"/>, of the kind of <paramref name="inner"/>.</summary>
-    public PgConnectionException(string message, Exception inner) : base(message, inner)
+    internal PgConnectionException(string message, Exception inner) : base(message, inner)
     {
         Detail = message;
     }
 
     /// <summary>A failure to connect to <paramref name="target"/>, of the given kind.</summary>
-    public PgConnectionException(string target, string detail, PgPhaseErrorKind kind, Exception inner) : base($"cannot connect to {target}: {detail}", kind, inner)
+    internal PgConnectionException(string target, string detail, PgPhaseErrorKind kind, Exception inner) : base($"cannot connect to {target}: {detail}", kind, inner)
     {
         Target = target;
         Detail = detail;

@@ -42,6 +42,11 @@ public sealed class PgConnectionInfo
     private string _passwordVariables = "PGPASSWORD";
 
     /// <summary>The host(s) connected to, a socket directory when none was given: what libpq resolves.</summary>
+    // Made by Parse and the With* copies only.
+    private PgConnectionInfo()
+    {
+    }
+
     public string? Host => string.Join(',', Endpoints.Select(e => e.Host));
     public int Port => int.TryParse(Endpoints[0].Port, out int p) ? p : 5432;
     public string? Database => Get("dbname");
@@ -225,7 +230,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>A libpq conninfo string without the password, the host resolved as this connection resolves it.</summary>
-    public string ToLibpqString() => Conninfo(_values.Keys);
+    internal string ToLibpqString() => Conninfo(_values.Keys);
 
     /// <summary>
     /// The conninfo for a pg_dump or pg_restore child: options move to PGOPTIONS (<see cref="ChildOptions"/>) so
@@ -298,7 +303,7 @@ public sealed class PgConnectionInfo
     /// </summary>
     /// <param name="applicationName">The session's name unless the connection names one itself.</param>
     /// <param name="ownApplicationName">Use <paramref name="applicationName"/> even then: restore sessions are recognised by it.</param>
-    public string ToNpgsqlConnectionString(string applicationName = "pgphase", bool ownApplicationName = false)
+    internal string ToNpgsqlConnectionString(string applicationName = "pgphase", bool ownApplicationName = false)
     {
         var endpoints = Endpoints;
         var b = new NpgsqlConnectionStringBuilder
@@ -412,7 +417,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>Opens an Npgsql connection; a failure says where it tried and what to do (<see cref="PgConnectionException"/>).</summary>
-    public async Task<NpgsqlConnection> OpenAsync(string applicationName, CancellationToken ct)
+    internal async Task<NpgsqlConnection> OpenAsync(string applicationName, CancellationToken ct)
     {
         var conn = new NpgsqlConnection(ToNpgsqlConnectionString(applicationName));
         try
@@ -428,7 +433,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>Opens a connection made from this one's connection string, describing a failure as <see cref="PgConnectionException"/>.</summary>
-    public async Task OpenAsync(NpgsqlConnection conn, CancellationToken ct)
+    internal async Task OpenAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         try
         {

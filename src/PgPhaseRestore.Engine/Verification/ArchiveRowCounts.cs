@@ -13,7 +13,7 @@ namespace PgPhaseRestore.Engine.Verification;
 /// counted there (COPY's text format escapes newlines, so one row is one line). One more pass over the archive's
 /// data, with nothing kept but the counts.
 /// </summary>
-public static class ArchiveRowCounts
+internal static class ArchiveRowCounts
 {
     /// <summary>Compares each table's row count in the archive with count(*) in the target.</summary>
     public static async Task<(List<VerificationDifference> Differences, List<string> Notes, int Counted)> CompareAsync(
