@@ -8,6 +8,10 @@ namespace PgPhaseRestore.Cli;
 /// <summary>`pgphase`: a thin command-line host over the engine. Each command parses, calls the engine once, prints.</summary>
 public static class Program
 {
+    /// <summary>
+    /// Parses the command line, runs the command with Ctrl+C, SIGTERM and SIGQUIT wired to its cancellation, and
+    /// returns its exit code.
+    /// </summary>
     public static async Task<int> Main(string[] args)
     {
         // Ctrl+C, SIGTERM (a runbook or service stop) and SIGQUIT all cancel the running command, which kills
@@ -69,6 +73,7 @@ public static class Program
         return 1;
     }
 
+    /// <summary>The root command with every subcommand, for the host and for tests that parse command lines.</summary>
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("pgphase: per-database logical backup and four-phase restore of PostgreSQL");

@@ -53,6 +53,56 @@ public sealed class PublicApiSurface : IDisposable
         return lines.Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The documentation id (as the compiler writes it in the XML doc file) of every public type and visible member the
+    /// source declares; members the compiler makes (for records, implicit constructors) are left out, as it documents none of them.
+    /// </summary>
+    public IEnumerable<string> DocumentationIds()
+    {
+        foreach (var t in PublicTypes())
+        {
+            var type = DocName(t);
+            yield return "T:" + type;
+            foreach (var m in t.GetMembers(Declared).Where(IsVisible))
+            {
+                if (m.CustomAttributes.Any(a => a.AttributeType.Name == "CompilerGeneratedAttribute") || m is MethodInfo { IsSpecialName: true } and not { Name: ['o', 'p', '_', ..] })
+                    continue;
+                if (m is FieldInfo { IsSpecialName: true })
+                    continue; // an enum's value__
+                if (m is ConstructorInfo { IsStatic: false } implicitCandidate && implicitCandidate.GetParameters().Length == 0)
+                    continue; // the implicit constructor of an options or result class: nothing in the source to document
+                yield return m switch
+                {
+                    ConstructorInfo c => $"M:{type}.#ctor{DocParameters(c.GetParameters())}",
+                    MethodInfo method => $"M:{type}.{method.Name}{(method.IsGenericMethodDefinition ? "``" + method.GetGenericArguments().Length : "")}{DocParameters(method.GetParameters())}",
+                    PropertyInfo p => $"P:{type}.{p.Name}{DocParameters(p.GetIndexParameters())}",
+                    FieldInfo f => $"F:{type}.{f.Name}",
+                    EventInfo e => $"E:{type}.{e.Name}",
+                    _ => throw new InvalidOperationException(m.ToString()),
+                };
+            }
+        }
+    }
+
+    private static string DocParameters(ParameterInfo[] parameters) =>
+        parameters.Length == 0 ? "" : "(" + string.Join(",", parameters.Select(p => DocName(p.ParameterType))) + ")";
+
+    private static string DocName(Type t)
+    {
+        if (t.IsByRef)
+            return DocName(t.GetElementType()!) + "@";
+        if (t.IsArray)
+            return DocName(t.GetElementType()!) + "[]";
+        if (t.IsGenericParameter)
+            return (t.DeclaringMethod is null ? "`" : "``") + t.GenericParameterPosition;
+        if (t.IsGenericType && !t.IsGenericTypeDefinition)
+        {
+            var definition = DocName(t.GetGenericTypeDefinition());
+            return definition[..definition.LastIndexOf('`')] + "{" + string.Join(",", t.GetGenericArguments().Select(DocName)) + "}";
+        }
+        return t.FullName!.Replace('+', '.');
+    }
+
     /// <summary>Engine types (by full name, nested with '+') that the CLI or the cmdlet assembly references.</summary>
     public IReadOnlySet<string> TypesUsedByHosts() =>
         new[] { Path.Combine(CliDirectory, "pgphase.dll"), Path.Combine(ModuleDirectory, "PgPhaseRestore.PowerShell.dll") }

@@ -23,15 +23,24 @@ public sealed class DumpArchive
     /// <summary>Where the archive was read from: a path or an s3:// URI. Binds as -Path downstream.</summary>
     public string Source { get; }
 
+    /// <summary>The archive header: format, version, compression, when and from which server.</summary>
     public ArchiveHeader Header { get; }
+
+    /// <summary>Every TOC entry, in the order pg_dump wrote them.</summary>
     public IReadOnlyList<TocEntry> Entries { get; }
 
     /// <summary>Byte offset just past the TOC in the file that holds it (the archive, or toc.dat).</summary>
     public long TocEndOffset { get; }
 
+    /// <summary>The container pg_dump wrote (from the header).</summary>
     public ArchiveFormat Format => Header.Format;
+
+    /// <summary>The archive version (from the header).</summary>
     public ArchiveVersion Version => Header.Version;
+
+    /// <summary>The database that was dumped (from the header).</summary>
     public string? DatabaseName => Header.DatabaseName;
 
+    /// <summary>The entry with this dump id, or null.</summary>
     public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);
 }

@@ -26,6 +26,11 @@ public sealed class BackupRunner
     private readonly Action<string>? _debug;
     private string _activity = "starting pg_dump";
 
+    /// <summary>A backup with these options.</summary>
+    /// <param name="options">What to dump, where to, and how.</param>
+    /// <param name="progress">Bytes written and what pg_dump is doing, as it goes.</param>
+    /// <param name="log">One line per step, for a verbose stream.</param>
+    /// <param name="debug">pg_dump's own output and the details of each step.</param>
     public BackupRunner(BackupOptions options, IProgress<BackupProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         _options = options;
@@ -46,6 +51,7 @@ public sealed class BackupRunner
         return $"{destination}{safeDatabase}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
     }
 
+    /// <summary>Dumps, stores, verifies and writes the manifest; returns it. A failure leaves nothing visible behind.</summary>
     public async Task<BackupManifest> RunAsync(CancellationToken ct)
     {
         var source = _options.Source;

@@ -11,6 +11,7 @@ namespace PgPhaseRestore.Engine.Demo;
 /// <summary>What the demo builds and compares.</summary>
 public sealed class DemoOptions
 {
+    /// <summary>Rows of the sample orders table unless asked otherwise.</summary>
     public const int DefaultRows = 300_000;
 
     /// <summary>Rows of the sample orders table.</summary>
@@ -21,18 +22,33 @@ public sealed class DemoOptions
 }
 
 /// <summary>One restore of the demo's backup: how long it took, its phases (none for plain pg_restore) and what verification found.</summary>
+/// <param name="Name">How it restored: plain pg_restore, or the strategy and jobs.</param>
+/// <param name="Database">The database it restored into.</param>
+/// <param name="Total">How long it took.</param>
+/// <param name="Phases">The phase results (none for plain pg_restore).</param>
+/// <param name="Verification">What verification against the source found, when it ran.</param>
 public sealed record DemoRestore(string Name, string Database, TimeSpan Total, IReadOnlyList<PhaseResult> Phases, VerificationResult? Verification)
 {
+    /// <summary>Every phase succeeded and verification found the restored database equal to the source.</summary>
     public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped) && Verification?.IsMatch != false;
 }
 
 /// <summary>The demo's outcome: the source, plain pg_restore, and each four-phase restore with its verification.</summary>
 public sealed class DemoReport
 {
+    /// <summary>Rows of the sample orders table.</summary>
     public required int Rows { get; init; }
+
+    /// <summary>Bytes the sample's tables take on the source.</summary>
     public required long TableBytes { get; init; }
+
+    /// <summary>Bytes the sample's indexes take on the source.</summary>
     public required long IndexBytes { get; init; }
+
+    /// <summary>The plain pg_restore the four-phase restores are compared with.</summary>
     public required DemoRestore Plain { get; init; }
+
+    /// <summary>The four-phase restores: from the file with each strategy, and from s3rver when it ran.</summary>
     public required IReadOnlyList<DemoRestore> Phased { get; init; }
 
     /// <summary>Why the bucket round trip was left out (null when it ran).</summary>
@@ -61,6 +77,11 @@ public sealed class DemoRunner
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
 
+    /// <summary>A demo with these options.</summary>
+    /// <param name="options">What to build and compare.</param>
+    /// <param name="progress">The four-phase restores' progress.</param>
+    /// <param name="log">One line per step.</param>
+    /// <param name="debug">The tools' own output.</param>
     public DemoRunner(DemoOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         if (options.Rows < 1)
@@ -71,6 +92,10 @@ public sealed class DemoRunner
         _debug = debug;
     }
 
+    /// <summary>
+    /// Builds the throwaway cluster and sample, backs it up, restores it every way, verifies each, and removes
+    /// everything again.
+    /// </summary>
     public async Task<DemoReport> RunAsync(CancellationToken ct)
     {
         // Named after this process, so a later run removes the folder of a demo that was killed outright.

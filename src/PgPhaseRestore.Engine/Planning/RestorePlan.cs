@@ -18,11 +18,19 @@ public sealed class RestorePlan
     /// <summary>Auto: for every index-building entry, early or late and why (empty for the other strategies).</summary>
     public IReadOnlyList<IndexDecision> IndexDecisions { get; }
 
+    /// <summary>The archive the plan splits.</summary>
     public DumpArchive Archive { get; }
+
+    /// <summary>The strategy the plan was made with.</summary>
     public RestoreStrategy Strategy { get; }
+
+    /// <summary>The four phases, in order.</summary>
     public IReadOnlyList<RestorePhase> Phases { get; }
+
+    /// <summary>Entries no phase restores, each with the reason.</summary>
     public IReadOnlyList<ExcludedEntry> Excluded { get; }
 
+    /// <summary>The phase of this kind.</summary>
     public RestorePhase this[PhaseKind kind] => Phases.Single(p => p.Kind == kind);
 
     /// <summary>

@@ -25,6 +25,11 @@ public sealed class PhaseRestorer
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
 
+    /// <summary>A restore with these options.</summary>
+    /// <param name="options">The target and how to restore into it.</param>
+    /// <param name="progress">Per phase and per item, as the restore goes.</param>
+    /// <param name="log">One line per step, for a verbose stream.</param>
+    /// <param name="debug">pg_restore's own output and its command lines.</param>
     public PhaseRestorer(RestoreOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         _options = options;
@@ -33,6 +38,10 @@ public sealed class PhaseRestorer
         _debug = debug;
     }
 
+    /// <summary>
+    /// Runs the chosen phases in order and returns one result per phase; a phase that fails stops the ones after it
+    /// (unless errors do not stop the restore).
+    /// </summary>
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
         _options.Validate();

@@ -2,45 +2,84 @@ using PgPhaseRestore.Engine.Archive;
 
 namespace PgPhaseRestore.Engine.Restore;
 
+/// <summary>How a phase ended.</summary>
 public enum PhaseStatus
 {
+    /// <summary>pg_restore finished without errors.</summary>
     Succeeded,
+
+    /// <summary>pg_restore reported errors, or the phase could not finish.</summary>
     Failed,
+
+    /// <summary>Done already: an earlier run completed it.</summary>
     Skipped,
+
+    /// <summary>Stopped on request.</summary>
     Cancelled,
+
+    /// <summary>Not run: an earlier phase failed.</summary>
     NotRun,
 }
 
 /// <summary>A failure pg_restore reported, with the TOC entry it was working on.</summary>
+/// <param name="DumpId">The TOC entry pg_restore was working on, when it said.</param>
+/// <param name="Entry">That entry as pg_restore names it: type and name.</param>
+/// <param name="Message">What went wrong, in pg_restore's words (connection failures rewritten to say what to do).</param>
 public sealed record RestoreError(int? DumpId, string? Entry, string Message)
 {
+    /// <summary>The message, with the TOC entry it concerns when known.</summary>
     public override string ToString() => DumpId is null ? Message : $"TOC entry {DumpId} ({Entry}): {Message}";
 }
 
 /// <summary>The outcome of one phase.</summary>
 public sealed class PhaseResult
 {
+    /// <summary>1 schema, 2 indexes, 3 data, 4 post-data.</summary>
     public required int Phase { get; init; }
+
+    /// <summary>Schema, Indexes, Data or PostData.</summary>
     public required string Name { get; init; }
+
+    /// <summary>How the phase ended.</summary>
     public required PhaseStatus Status { get; init; }
+
+    /// <summary>The target, user@host:port/database (no password).</summary>
     public required string Target { get; init; }
+
+    /// <summary>The archive restored from.</summary>
     public required string Source { get; init; }
+
+    /// <summary>When the phase started.</summary>
     public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How long the phase took.</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Entries the phase ran.</summary>
     public int Entries { get; init; }
 
     /// <summary>Tables loaded by this run of the phase (phase 3).</summary>
     public int TablesLoaded { get; init; }
 
+    /// <summary>What went wrong (or, after a success, the warnings pg_restore printed).</summary>
     public IReadOnlyList<RestoreError> Errors { get; init; } = [];
+
+    /// <summary>Why the phase was skipped or had nothing to do.</summary>
     public string? Note { get; init; }
 
+    /// <summary>Phase, status, duration, entries and errors on one line.</summary>
     public override string ToString() => $"Phase {Phase} {Name}: {Status} in {Duration.TotalSeconds:F1} s ({Entries} entries, {Errors.Count} errors)";
 }
 
 /// <summary>Progress of a running restore, reported per phase and per item.</summary>
+/// <param name="Phase">1 schema, 2 indexes, 3 data, 4 post-data.</param>
+/// <param name="PhaseName">Schema, Indexes, Data or PostData.</param>
+/// <param name="ItemsDone">Entries (phase 3: tables) done so far.</param>
+/// <param name="ItemsTotal">Entries (phase 3: tables) in the phase.</param>
+/// <param name="Activity">What is happening now, in words.</param>
 public sealed record RestoreProgress(int Phase, string PhaseName, int ItemsDone, int ItemsTotal, string Activity)
 {
+    /// <summary>How far the phase is, 0 to 100.</summary>
     public int PercentComplete => ItemsTotal <= 0 ? 0 : Math.Min(100, ItemsDone * 100 / ItemsTotal);
 }
 
@@ -49,16 +88,22 @@ public enum RestoreFailure
 {
     /// <summary>Anything not listed below.</summary>
     General,
+
     /// <summary>Another restore holds the target's lock.</summary>
     Busy,
+
     /// <summary>The target is reached through a transaction-mode pooler.</summary>
     Pooler,
+
     /// <summary>The restore lock was lost while the restore ran.</summary>
     LockLost,
+
     /// <summary>Sessions of an earlier run are still working on the target.</summary>
     StaleSessions,
+
     /// <summary>The target holds part of a phase that should be all or nothing.</summary>
     PartialPhase,
+
     /// <summary>The archive's owners cannot be set on the target by the restoring role.</summary>
     Ownership,
 }

@@ -7,6 +7,8 @@ public sealed class DatabaseFilter
 {
     /// <summary>Names or wildcards (* and ?); empty: every database.</summary>
     public IReadOnlyList<string> Names { get; init; } = [];
+
+    /// <summary>Names or wildcards (* and ?) to leave out.</summary>
     public IReadOnlyList<string> ExcludeNames { get; init; } = [];
 
     /// <summary>Also list templates and databases that refuse connections (left out by default: they cannot be dumped).</summary>

@@ -8,8 +8,13 @@ namespace PgPhaseRestore.Engine.Storage;
 /// </summary>
 public sealed class MultipartOptions
 {
+    /// <summary>The smallest part S3 accepts (5 MiB), except the last.</summary>
     public const long MinPartSize = 5L * 1024 * 1024;
+
+    /// <summary>The largest part S3 accepts (5 GiB).</summary>
     public const long S3MaxPartSize = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The most parts S3 accepts in one upload.</summary>
     public const int S3MaxParts = 10_000;
 
     /// <summary>Size of the first parts (at least 5 MiB, the S3 minimum).</summary>

@@ -7,7 +7,11 @@ public enum S3Compatibility
 {
     /// <summary>On for any endpoint that is not amazonaws.com.</summary>
     Auto,
+
+    /// <summary>AWS itself: aws-chunked payloads and flexible checksums.</summary>
     Aws,
+
+    /// <summary>Only what S3-compatible servers accept: no aws-chunked payloads, checksums only when required.</summary>
     Generic,
 }
 
@@ -20,8 +24,13 @@ public sealed record S3Settings
     /// <summary>Service URL of an S3-compatible server (MinIO, Ceph, R2...); empty for AWS itself.</summary>
     public string? EndpointUrl { get; init; }
 
+    /// <summary>The bucket's region (AWS); the signing region for other endpoints (default us-east-1).</summary>
     public string? Region { get; init; }
+
+    /// <summary>Path-style addressing (endpoint/bucket/key), which MinIO, Ceph and the like need.</summary>
     public bool ForcePathStyle { get; init; }
+
+    /// <summary>The access key ID; with the secret key it replaces the default credential chain.</summary>
     public string? AccessKeyId { get; init; }
 
     /// <summary>The secret key: set by hosts, read only inside the engine, so no serialiser or formatter ever sees it.</summary>
@@ -38,7 +47,10 @@ public sealed record S3Settings
     /// <summary>Accept any TLS certificate. Only on explicit request.</summary>
     public bool SkipCertificateCheck { get; init; }
 
+    /// <summary>Which protocol subset to speak (default: by endpoint).</summary>
     public S3Compatibility Compatibility { get; init; } = S3Compatibility.Auto;
+
+    /// <summary>Retries of a failed request before giving up.</summary>
     public int MaxRetries { get; init; } = 5;
 
     /// <summary>True when requests must avoid aws-chunked encoding and optional checksums.</summary>
@@ -80,6 +92,7 @@ public sealed record S3Settings
         value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" ||
                               value.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Endpoint, region, addressing and the access key ID; never a secret.</summary>
     public override string ToString() =>
         $"endpoint={EndpointUrl ?? "(AWS)"} region={Region ?? "(default)"} pathStyle={ForcePathStyle} credentials={(AccessKeyId is null ? "default chain" : AccessKeyId + " / ***")}";
 }

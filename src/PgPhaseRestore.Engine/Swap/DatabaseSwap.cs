@@ -17,9 +17,11 @@ namespace PgPhaseRestore.Engine.Swap;
 /// </remarks>
 public static class DatabaseSwap
 {
+    /// <summary>Plans the swap, undo or rollback and runs it.</summary>
     public static async Task<SwapResult> RunAsync(SwapOptions options, Action<string>? log, CancellationToken ct) =>
         await RunAsync(await PlanAsync(options, ct).ConfigureAwait(false), log, ct).ConfigureAwait(false);
 
+    /// <summary>Reads the catalog and the journal and says what the operation would do; changes nothing.</summary>
     public static async Task<SwapPlan> PlanAsync(SwapOptions options, CancellationToken ct)
     {
         var live = DatabaseNames.Checked(options.Database, "live database");
@@ -278,6 +280,10 @@ public static class DatabaseSwap
         return moves.Select(m => m.Rename).ToList();
     }
 
+    /// <summary>
+    /// Runs a plan: blocks and ends sessions as allowed, carries settings, and renames in one transaction, recording
+    /// each step.
+    /// </summary>
     public static async Task<SwapResult> RunAsync(SwapPlan plan, Action<string>? log, CancellationToken ct)
     {
         var record = plan.Record;

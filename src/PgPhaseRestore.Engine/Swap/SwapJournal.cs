@@ -7,6 +7,7 @@ using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Swap;
 
+/// <summary>Which operation a swap journal records.</summary>
 public enum SwapKind
 {
     /// <summary>The replacement takes the live name; the live database moves aside.</summary>

@@ -47,10 +47,19 @@ public sealed class PgConnectionInfo
     {
     }
 
+    /// <summary>The host or hosts, comma-separated, as libpq lists them.</summary>
     public string? Host => string.Join(',', Endpoints.Select(e => e.Host));
+
+    /// <summary>The first host's port (default 5432).</summary>
     public int Port => int.TryParse(Endpoints[0].Port, out int p) ? p : 5432;
+
+    /// <summary>The database named (dbname), if any.</summary>
     public string? Database => Get("dbname");
+
+    /// <summary>The user named, if any.</summary>
     public string? User => Get("user");
+
+    /// <summary>The sslmode, if set.</summary>
     public string? SslMode => Get("sslmode");
 
     /// <summary>The user libpq logs in as: the one given, else the operating-system user.</summary>
@@ -66,6 +75,7 @@ public sealed class PgConnectionInfo
     /// <summary>Where the password came from, for error messages ("the connection string", "the credential"...).</summary>
     internal string? PasswordSource { get; private set; }
 
+    /// <summary>Whether a password was found for the connection (never the password itself).</summary>
     public bool HasPassword => !string.IsNullOrEmpty(Password);
 
     /// <summary>The variables the host reads a password from, as given to <see cref="Parse"/> ("DST_PGPASSWORD or PGPASSWORD").</summary>

@@ -11,6 +11,10 @@ namespace PgPhaseRestore.Engine.Verification;
 /// </summary>
 public static class RestoreVerifier
 {
+    /// <summary>
+    /// Checks <paramref name="target"/> against the archive: every index, constraint, trigger and policy present and valid,
+    /// and with <paramref name="source"/>, each table's rows counted as <paramref name="rowCounts"/> says.
+    /// </summary>
     public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
         RowCountMode rowCounts, CancellationToken ct)
     {

@@ -30,6 +30,10 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Backs up the database of the pipeline object or of -SourceConnection; a failed database is reported and the
+    /// next one goes on.
+    /// </summary>
     protected override void ProcessRecord()
     {
         BackupOptions options;

@@ -131,6 +131,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Backs up the source, then restores that backup into the target in four phases.</summary>
     protected override void ProcessRecord()
     {
         BackupOptions backup;

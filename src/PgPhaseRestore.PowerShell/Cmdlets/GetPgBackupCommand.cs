@@ -35,6 +35,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>Lists the complete backups under -Path.</summary>
     protected override void ProcessRecord()
     {
         var location = Locate(Path);

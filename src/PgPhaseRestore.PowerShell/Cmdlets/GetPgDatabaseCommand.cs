@@ -48,6 +48,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     [Parameter]
     public SwitchParameter IncludeTemplates { get; set; }
 
+    /// <summary>Lists the server's databases that the filters keep.</summary>
     protected override void ProcessRecord()
     {
         var server = Connections.From(ServerConnection, ServerCredential);

@@ -44,6 +44,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
     [Parameter(Mandatory = true, ParameterSetName = ListSet)]
     public SwitchParameter List { get; set; }
 
+    /// <summary>Reads the table of contents of each -Path; an unreadable one is reported and the next one goes on.</summary>
     protected override void ProcessRecord()
     {
         foreach (var location in Path)

@@ -105,6 +105,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
     [Parameter]
     public string[] ExcludeType { get; set; } = [];
 
+    /// <summary>Collects piped phases, or plans and restores an archive or -Path at once.</summary>
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PhaseSet)
@@ -136,6 +137,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase, I
         }
     }
 
+    /// <summary>Restores the collected phases, one archive after the other.</summary>
     protected override void EndProcessing()
     {
         // Phases piped in from several archives restore one archive after the other.

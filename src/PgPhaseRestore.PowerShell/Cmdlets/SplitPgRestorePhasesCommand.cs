@@ -62,6 +62,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase, IArchiveFilt
     [Parameter]
     public string? ListDirectory { get; set; }
 
+    /// <summary>Plans the archive and writes its four phases.</summary>
     protected override void ProcessRecord()
     {
         RestorePlan plan;

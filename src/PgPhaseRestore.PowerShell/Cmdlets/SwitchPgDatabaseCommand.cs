@@ -76,6 +76,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     [Parameter]
     public string? JournalPath { get; set; }
 
+    /// <summary>Plans the swap or undo, asks as ShouldProcess says, and runs it.</summary>
     protected override void ProcessRecord()
     {
         var options = new SwapOptions

@@ -60,6 +60,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public RowCountMode RowCount { get; set; } = RowCountMode.Estimate;
 
+    /// <summary>Verifies the target against the archive and writes the result; differences are in its Differences.</summary>
     protected override void ProcessRecord()
     {
         try

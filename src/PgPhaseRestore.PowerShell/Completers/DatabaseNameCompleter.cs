@@ -14,6 +14,10 @@ namespace PgPhaseRestore.PowerShell.Completers;
 /// </summary>
 public sealed class DatabaseNameCompleter : IArgumentCompleter
 {
+    /// <summary>
+    /// The names of the databases on the server the command line names, as far as it can be reached within five
+    /// seconds.
+    /// </summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {

@@ -14,7 +14,7 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// Engine failures as ErrorRecords: a stable ErrorId for the operation that failed, so scripts can catch them by id,
 /// and the category of the failure's kind. Kinds become categories here and nowhere else.
 /// </summary>
-public static class ErrorRecords
+internal static class ErrorRecords
 {
     /// <summary>The input is not a readable pg_dump archive.</summary>
     public const string ArchiveInvalid = "PgPhaseRestore.ArchiveInvalid";

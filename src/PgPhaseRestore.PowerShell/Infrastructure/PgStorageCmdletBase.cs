@@ -70,6 +70,7 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     /// <summary>A path as PowerShell means it, or an s3:// URI, reached with this command's settings.</summary>
     protected ArchiveLocation Locate(string path) => new(ResolveLocation(path), S3);
 
+    /// <summary>Resolves the storage settings once, before the first record; conflicting key parameters end the command.</summary>
     protected override void BeginProcessing()
     {
         try

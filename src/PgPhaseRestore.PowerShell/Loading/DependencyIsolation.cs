@@ -9,7 +9,7 @@ namespace PgPhaseRestore.PowerShell.Loading;
 /// versions of the same assemblies. The cmdlet assembly references only the engine (never Npgsql or AWSSDK
 /// types), and the engine is the one name answered here; everything it needs resolves inside the private context.
 /// </summary>
-public static class DependencyIsolation
+internal static class DependencyIsolation
 {
     public const string EngineAssembly = "PgPhaseRestore.Engine";
     public const string FolderName = "Dependencies";
