@@ -47,7 +47,7 @@ public static partial class RestoreBenchmark
         {
             var dump = Path.Combine(dir, "source.dump");
             PgDump.Dump(cluster, db, dump, "-Fc", "-Z0");
-            var archive = await ArchiveReader.ReadAsync(dump, null);
+            var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
             var source = Connection(cluster, db);
             var indexSizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);

@@ -70,9 +70,9 @@ public static class StorageBenchmark
     private static async Task<int> RestoreAsync(PostgresCluster cluster, string location, string target, S3Settings? s3)
     {
         cluster.DropDatabase(target);
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), s3, default);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, s3), new PlanOptions(), default);
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
-        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal }).RunAsync(plan.Phases, default);
+        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal, Storage = s3 ?? new S3Settings() }).RunAsync(plan.Phases, default);
         File.Delete(journal);
         if (results.Any(r => r.Status != PhaseStatus.Succeeded))
             throw new InvalidOperationException($"restore from {location} failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.TestRigs;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Bench;
 
@@ -85,7 +86,7 @@ public static class TocBenchmark
         }
     }
 
-    private static Task<DumpArchive> ReadNative(string path) => ArchiveReader.ReadAsync(path, null);
+    private static Task<DumpArchive> ReadNative(string path) => ArchiveReader.ReadAsync(new ArchiveLocation(path));
 
     private static double Median(List<double> values)
     {

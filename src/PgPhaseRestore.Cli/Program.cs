@@ -8,6 +8,10 @@ namespace PgPhaseRestore.Cli;
 /// <summary>`pgphase`: a thin command-line host over the engine. Each command parses, calls the engine once, prints.</summary>
 public static class Program
 {
+    /// <summary>
+    /// Parses the command line, runs the command with Ctrl+C, SIGTERM and SIGQUIT wired to its cancellation, and
+    /// returns its exit code.
+    /// </summary>
     public static async Task<int> Main(string[] args)
     {
         // Ctrl+C, SIGTERM (a runbook or service stop) and SIGQUIT all cancel the running command, which kills

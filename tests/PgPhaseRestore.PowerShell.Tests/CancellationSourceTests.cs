@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.Loader;
 
 namespace PgPhaseRestore.PowerShell.Tests;
 
@@ -97,20 +96,6 @@ public sealed class CancellationSourceTests : IClassFixture<CmdletMetadata>
     private static void Stop(object command) =>
         command.GetType().GetMethod("StopProcessing", BindingFlags.NonPublic | BindingFlags.Instance)!.Invoke(command, null);
 
-    /// <summary>A cmdlet from the build output, beside its engine, with System.Management.Automation from the test's own folder.</summary>
-    private object NewCommand(string typeName)
-    {
-        var context = new BuildOutputContext(_m.ModuleDirectory);
-        var assembly = context.LoadFromAssemblyPath(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.PowerShell.dll"));
-        return Activator.CreateInstance(assembly.GetType(typeName, throwOnError: true)!)!;
-    }
-
-    private sealed class BuildOutputContext(string folder) : AssemblyLoadContext("cmdlets", isCollectible: true)
-    {
-        protected override Assembly? Load(AssemblyName name)
-        {
-            var path = Path.Combine(folder, name.Name + ".dll");
-            return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
-        }
-    }
+    private object NewCommand(string typeName) =>
+        Activator.CreateInstance(BuildOutputContext.LoadCmdlets(_m.ModuleDirectory).GetType(typeName, throwOnError: true)!)!;
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
+using PgPhaseRestore.Tests.Shared;
 
 namespace PgPhaseRestore.PowerShell.Tests;
 
@@ -140,14 +141,21 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     public void Every_output_type_reads_as_a_table_by_default()
     {
         var formats = File.ReadAllText(Path.Combine(_m.RepoRoot, "module", "PgPhaseRestore.format.ps1xml"));
-        var outputs = _m.Cmdlets.Values
-            .SelectMany(t => _m.Attributes(t, "OutputTypeAttribute"))
-            .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (Type)v.Value!))
-            .Where(t => t.FullName != "System.String")
-            .Select(t => t.FullName!)
-            .Distinct();
-        Assert.All(outputs, type => Assert.Contains($"<TypeName>{type}</TypeName>", formats));
+        Assert.All(OutputTypes().Where(t => t != "System.String"), type => Assert.Contains($"<TypeName>{type}</TypeName>", formats));
     }
+
+    [Fact]
+    public void Every_output_type_is_one_the_output_secret_test_serialises()
+    {
+        // The list lives beside both test projects: the engine test serialises one object of each type it names.
+        Assert.Equal(CmdletOutputTypes.All.Order(), OutputTypes().Order());
+    }
+
+    private IEnumerable<string> OutputTypes() => _m.Cmdlets.Values
+        .SelectMany(t => _m.Attributes(t, "OutputTypeAttribute"))
+        .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (Type)v.Value!))
+        .Select(t => t.FullName!)
+        .Distinct();
 
     [Fact]
     public void The_manifest_exports_exactly_the_compiled_cmdlets()

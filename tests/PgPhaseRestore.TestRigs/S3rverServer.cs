@@ -55,7 +55,7 @@ public sealed class S3rverServer : IDisposable
     public IReadOnlyList<string> PendingUploads(string bucket)
     {
         var root = Path.Combine(_server.DataDirectory, bucket, "._S3rver_uploads");
-        return Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).ToList()! : [];
+        return Directory.Exists(root) ? Directory.GetDirectories(root).Select(d => Path.GetFileName(d)).ToList() : [];
     }
 
     public void Dispose()

@@ -19,7 +19,7 @@ internal static class BackupsCommand
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var found = await BackupCatalog.ListAsync(r.GetValue(location)!, r.GetValue(database), s3.Read(r), ct);
+            var found = await BackupCatalog.ListAsync(s3.Location(r, r.GetValue(location)!), r.GetValue(database), ct);
             if (r.GetValue(latest))
             {
                 if (found.Count == 0)

@@ -1,11 +1,9 @@
-using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Cli.Commands;
 
-/// <summary>Turns the engine's expected failures into one line on stderr and a non-zero exit code.</summary>
+/// <summary>Turns the engine's expected failures into one line on stderr and an exit code for their kind.</summary>
 internal static class CommandRunner
 {
     public const int Failed = 1;
@@ -17,30 +15,23 @@ internal static class CommandRunner
         {
             return await action().ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (PgPhaseErrors.KindOf(ex) is { } kind)
         {
-            await Console.Error.WriteLineAsync("pgphase: cancelled").ConfigureAwait(false);
-            return Cancelled;
-        }
-        catch (Exception ex) when (IsEngineFailure(ex))
-        {
-            await Console.Error.WriteLineAsync($"pgphase: {OneLine(ex.Message)}{FlagHints.For(ex)}").ConfigureAwait(false);
-            return Failed;
-        }
-        catch (Exception ex) when (IsStorageFailure(ex))
-        {
-            // The engine names the object and endpoint for every storage call it makes; this only keeps a call it
-            // missed to one line instead of a stack trace.
-            await Console.Error.WriteLineAsync($"pgphase: S3 request failed: {OneLine(ex.Message)}").ConfigureAwait(false);
-            return Failed;
+            await Console.Error.WriteLineAsync(kind == PgPhaseErrorKind.Cancelled ? "pgphase: cancelled" : $"pgphase: {Describe(ex)}{FlagHints.For(ex)}").ConfigureAwait(false);
+            return ExitCode(kind);
         }
     }
 
-    private static bool IsEngineFailure(Exception ex) => ex is ArchiveFormatException or ArchiveSourceException or ArgumentException or InvalidOperationException
-        or IOException or RestoreException or PlanException or Npgsql.NpgsqlException or Engine.Backup.BackupException;
+    /// <summary>The one place kinds become exit codes: 130 for a stop on request (as a shell reports SIGINT), 1 for any failure.</summary>
+    private static int ExitCode(PgPhaseErrorKind kind) => kind == PgPhaseErrorKind.Cancelled ? Cancelled : Failed;
 
-    private static bool IsStorageFailure(Exception ex) => ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException
-        or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException;
+    // The engine names the object and endpoint for every storage call it makes; a raw SDK or transport error is a
+    // call it missed, kept to one line instead of a stack trace.
+    private static string Describe(Exception ex) =>
+        ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException
+            ? $"S3 request failed: {OneLine(ex.Message)}"
+            : OneLine(ex.Message);
+
 
     private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

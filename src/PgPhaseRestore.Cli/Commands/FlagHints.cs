@@ -43,6 +43,7 @@ public static class FlagHints
         [ArchiveSourceProblem.AccessDenied] = "",
         [ArchiveSourceProblem.Unreachable] = "",
         [ArchiveSourceProblem.NoCredentials] = "--s3-profile",
+        [ArchiveSourceProblem.CredentialsRejected] = "",
         [ArchiveSourceProblem.AlreadyExists] = "",
     };
 
@@ -58,9 +59,9 @@ public static class FlagHints
     {
         var hint = ex switch
         {
-            RestoreException r => ByKind[r.Kind],
-            SwapException s => ByKind[s.Kind],
-            BackupException b => ByKind[b.Kind],
+            RestoreException r => ByKind[r.Failure],
+            SwapException s => ByKind[s.Failure],
+            BackupException b => ByKind[b.Failure],
             ArchiveSourceException a => ByKind[a.Problem],
             PgConnectionException { SqlState: { } state } => BySqlState.GetValueOrDefault(state, ""),
             _ => "",

@@ -23,7 +23,7 @@ internal static class PlanCommand
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
-            var result = await ArchivePlanning.PlanAsync(r.GetValue(source)!, plan.Read(r), s3.Read(r), ct, sizesFrom: from);
+            var result = await ArchivePlanning.PlanAsync(s3.Location(r, r.GetValue(source)!), plan.Read(r), ct, sizesFrom: from);
             var dir = r.GetValue(outDir);
             Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {Plural.Of(result.Archive.Entries.Count, "TOC entry")}");
             foreach (var phase in result.Phases)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Cli.Commands;
 
@@ -51,10 +52,11 @@ internal static class RestoreCommand
             var planOptions = plan.Read(r);
             var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var storage = s3.Read(r);
             // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
-            var archivePath = await Engine.Backup.BackupCatalog.ResolveAsync(r.GetValue(source)!, Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database,
-                r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), s3.Read(r), ct);
-            var restorePlan = await ArchivePlanning.PlanAsync(archivePath, planOptions, s3.Read(r), ct, targetInfo, from);
+            var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
+                Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
+            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from);
             var options = new RestoreOptions
             {
                 Target = targetInfo,
@@ -75,7 +77,7 @@ internal static class RestoreCommand
                 StopStaleSessions = r.GetValue(stopStale),
                 AllowPooler = r.GetValue(allowPooler),
                 SplitTableSize = r.GetValue(splitSize) is { } size ? PgPhaseRestore.Engine.Storage.SizeText.Parse(size) : RestoreOptions.DefaultSplitTableSize,
-                Storage = s3.Read(r),
+                Storage = storage,
                 SkipChecks = r.GetValue(skipChecks),
             };
             options.Validate();

@@ -6,6 +6,7 @@ namespace PgPhaseRestore.Cli.Commands;
 /// <summary>
 /// Options for reaching S3-compatible storage. Defaults come from the environment (S3_ENDPOINT_URL,
 /// AWS_REGION, AWS_S3_FORCE_PATH_STYLE, AWS_NO_VERIFY_SSL...); keys only from the AWS chain, never from arguments.
+/// Resolved once per command into the settings the engine is handed; the engine reads no environment for them.
 /// </summary>
 internal sealed class S3Options
 {
@@ -30,15 +31,20 @@ internal sealed class S3Options
 
     public S3Settings Read(ParseResult result)
     {
-        var settings = S3Settings.FromEnvironment();
-        settings.EndpointUrl = result.GetValue(Endpoint) ?? settings.EndpointUrl;
-        settings.Region = result.GetValue(Region) ?? settings.Region;
-        settings.ForcePathStyle |= result.GetValue(PathStyle);
-        settings.SkipCertificateCheck |= result.GetValue(NoVerifySsl);
-        settings.Profile = result.GetValue(Profile) ?? settings.Profile;
-        settings.Compatibility = result.GetValue(Compatibility);
-        if (result.GetValue(MaxRetries) is { } retries)
-            settings.MaxRetries = retries >= 0 ? retries : throw new ArgumentException($"--s3-max-retries {retries}: expected 0 or more");
-        return settings;
+        var environment = S3Settings.FromEnvironment();
+        var retries = result.GetValue(MaxRetries) ?? environment.MaxRetries;
+        return environment with
+        {
+            EndpointUrl = result.GetValue(Endpoint) ?? environment.EndpointUrl,
+            Region = result.GetValue(Region) ?? environment.Region,
+            ForcePathStyle = environment.ForcePathStyle || result.GetValue(PathStyle),
+            SkipCertificateCheck = environment.SkipCertificateCheck || result.GetValue(NoVerifySsl),
+            Profile = result.GetValue(Profile) ?? environment.Profile,
+            Compatibility = result.GetValue(Compatibility),
+            MaxRetries = retries >= 0 ? retries : throw new ArgumentException($"--s3-max-retries {retries}: expected 0 or more"),
+        };
     }
+
+    /// <summary>An archive, folder or prefix given on the command line, with the settings of this command.</summary>
+    public ArchiveLocation Location(ParseResult result, string path) => new(path, Read(result));
 }

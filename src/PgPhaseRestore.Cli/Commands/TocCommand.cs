@@ -20,7 +20,7 @@ internal static class TocCommand
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(async () =>
         {
-            var archive = await ArchiveReader.ReadAsync(result.GetValue(source)!, s3.Read(result), ct);
+            var archive = await ArchiveReader.ReadAsync(s3.Location(result, result.GetValue(source)!), ct);
             var output = Console.Out;
             if (result.GetValue(list))
                 await output.WriteAsync(RestoreList.Format(archive));

@@ -22,7 +22,7 @@ internal static class VerifyCommand
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var archive = await ArchiveReader.ReadAsync(r.GetValue(source)!, s3.Read(r), ct);
+            var archive = await ArchiveReader.ReadAsync(s3.Location(r, r.GetValue(source)!), ct);
             var srcText = r.GetValue(sourceDb);
             var src = srcText is null && Environment.GetEnvironmentVariable("SRC_DBNAME") is null ? null : ConnectionOptions.Read(srcText, "SRC_");
             var result = await RestoreVerifier.VerifyAsync(archive, ConnectionOptions.Read(r.GetValue(target), "DST_"), src,

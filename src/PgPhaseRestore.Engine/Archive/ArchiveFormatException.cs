@@ -1,10 +1,10 @@
 namespace PgPhaseRestore.Engine.Archive;
 
 /// <summary>The input is not a readable pg_dump archive. The message names the source and, for damaged data, the offset and entry.</summary>
-public sealed class ArchiveFormatException : Exception
+public sealed class ArchiveFormatException : PgPhaseException
 {
-    public ArchiveFormatException(string source, long? offset, string problem, Exception? inner = null)
-        : base(Compose(source, offset, problem), inner)
+    internal ArchiveFormatException(string source, long? offset, string problem, Exception? inner = null)
+        : base(Compose(source, offset, problem), PgPhaseErrorKind.DamagedArchive, inner)
     {
         Source = source;
         Offset = offset;

@@ -13,16 +13,19 @@ public static class ArchiveReader
     private static readonly byte[] Magic = "PGDMP"u8.ToArray();
 
     /// <summary>Opens a location (file, directory or s3:// URI), reads its TOC and closes it again.</summary>
-    public static async Task<DumpArchive> ReadAsync(string location, S3Settings? s3, CancellationToken cancellationToken = default)
+    public static Task<DumpArchive> ReadAsync(ArchiveLocation location, CancellationToken cancellationToken = default) =>
+        ReadAsync(location, null, cancellationToken);
+
+    /// <summary>As <see cref="ReadAsync(ArchiveLocation, CancellationToken)"/>, telling <paramref name="debug"/> how many bytes the TOC took to read.</summary>
+    public static async Task<DumpArchive> ReadAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken = default)
     {
-        using var source = ArchiveSources.Open(location, s3);
+        using var source = ArchiveSources.Open(location);
         var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
-        if (source.Kind == ArchiveSourceKind.S3Object)
-            archive.Storage = s3;
+        debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
         return archive;
     }
 
-    public static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
+    internal static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
     {
         await using var stream = await source.OpenTocStreamAsync(cancellationToken).ConfigureAwait(false);
         // Parsing is synchronous over a buffered stream; run it off the caller's thread.
@@ -30,7 +33,7 @@ public static class ArchiveReader
     }
 
     /// <summary>Reads from a stream positioned at the start of the archive file (or toc.dat for a directory).</summary>
-    public static DumpArchive Read(Stream stream, IArchiveSource source)
+    internal static DumpArchive Read(Stream stream, IArchiveSource source)
     {
         var buffered = stream as BufferedStream ?? new BufferedStream(stream, 64 * 1024);
         var prefix = new byte[TarBlock];

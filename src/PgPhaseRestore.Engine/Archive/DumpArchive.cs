@@ -5,7 +5,7 @@ public sealed class DumpArchive
 {
     private readonly Dictionary<int, TocEntry> _byId;
 
-    public DumpArchive(string source, ArchiveHeader header, IReadOnlyList<TocEntry> entries, long tocEndOffset)
+    internal DumpArchive(string source, ArchiveHeader header, IReadOnlyList<TocEntry> entries, long tocEndOffset)
     {
         Source = source;
         Header = header;
@@ -26,21 +26,24 @@ public sealed class DumpArchive
     /// <summary>Header and entries, every field, as indented JSON with enums by name.</summary>
     public string ToJson() => Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Named);
 
+    /// <summary>The archive header: format, version, compression, when and from which server.</summary>
     public ArchiveHeader Header { get; }
+
+    /// <summary>Every TOC entry, in the order pg_dump wrote them.</summary>
     public IReadOnlyList<TocEntry> Entries { get; }
 
     /// <summary>Byte offset just past the TOC in the file that holds it (the archive, or toc.dat).</summary>
     public long TocEndOffset { get; }
 
+    /// <summary>The container pg_dump wrote (from the header).</summary>
     public ArchiveFormat Format => Header.Format;
+
+    /// <summary>The archive version (from the header).</summary>
     public ArchiveVersion Version => Header.Version;
+
+    /// <summary>The database that was dumped (from the header).</summary>
     public string? DatabaseName => Header.DatabaseName;
 
-    /// <summary>
-    /// The settings the archive was read with when it lives in a bucket, so later steps reach it the same way.
-    /// Internal: archives are output objects, and settings may carry a secret key.
-    /// </summary>
-    internal Storage.S3Settings? Storage { get; set; }
-
+    /// <summary>The entry with this dump id, or null.</summary>
     public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);
 }

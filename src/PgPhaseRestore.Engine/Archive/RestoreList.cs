@@ -14,7 +14,7 @@ public static class RestoreList
     /// and database-level entries are applied by pg_restore itself, and an entry with neither a definition nor
     /// data has nothing to restore.
     /// </summary>
-    public static bool IsListedByPgRestore(TocEntry entry)
+    internal static bool IsListedByPgRestore(TocEntry entry)
     {
         if (entry.IsSpecial)
             return false;
@@ -39,12 +39,12 @@ public static class RestoreList
         (e.Type is "ACL" or "COMMENT" or "SECURITY LABEL" && e.Name?.StartsWith("LARGE OBJECT", StringComparison.Ordinal) == true);
 
     /// <summary>One list line: "dumpId; tableoid oid type schema name owner", newlines in names folded to spaces.</summary>
-    public static string FormatLine(TocEntry entry) =>
+    internal static string FormatLine(TocEntry entry) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{entry.DumpId}; {entry.TableOid} {entry.Oid} {entry.Type} {Sanitize(entry.Schema, "-")} {Sanitize(entry.Name, "")} {Sanitize(entry.Owner, "")}");
 
     /// <summary>The header comment block pg_restore prints before the entries.</summary>
-    public static string FormatHeader(DumpArchive archive)
+    internal static string FormatHeader(DumpArchive archive)
     {
         var h = archive.Header;
         var sb = new StringBuilder();

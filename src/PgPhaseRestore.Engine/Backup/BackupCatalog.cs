@@ -15,26 +15,28 @@ public static class BackupCatalog
     /// a slash), the key a backup of <paramref name="database"/> named <paramref name="backupName"/> was written to
     /// (the same rule as the backup's), else the newest complete backup of that database there.
     /// </summary>
-    public static async Task<string> ResolveAsync(string location, string? database, string? backupName, S3Settings? s3, CancellationToken ct)
+    public static async Task<ArchiveLocation> ResolveAsync(ArchiveLocation location, string? database, string? backupName, CancellationToken ct)
     {
-        if (!location.EndsWith('/') && !location.EndsWith(Path.DirectorySeparatorChar))
+        var path = location.Path;
+        if (!path.EndsWith('/') && !path.EndsWith(Path.DirectorySeparatorChar))
             return location;
         if (string.IsNullOrWhiteSpace(database))
-            throw new ArgumentException($"{location} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)");
+            throw new ArgumentException($"{path} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)");
         if (!string.IsNullOrWhiteSpace(backupName))
-            return BackupRunner.ResolveDestination(location, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow);
-        var prefix = BackupRunner.ResolveDestination(location, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1];
-        var found = await ListAsync(prefix, database, s3, ct).ConfigureAwait(false);
-        return found.Count > 0 ? found[0].Location : throw new ArgumentException($"no complete backup of \"{database}\" under {prefix}");
+            return location.At(BackupRunner.ResolveDestination(path, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow));
+        var prefix = location.At(BackupRunner.ResolveDestination(path, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1]);
+        var found = await ListAsync(prefix, database, ct).ConfigureAwait(false);
+        return found.Count > 0 ? location.At(found[0].Location) : throw new ArgumentException($"no complete backup of \"{database}\" under {prefix}");
     }
 
-    public static async Task<IReadOnlyList<BackupManifest>> ListAsync(string location, string? database, S3Settings? s3, CancellationToken ct)
+    /// <summary>The complete backups under a bucket prefix or a folder (searched recursively), of one database or all, newest first.</summary>
+    public static async Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, CancellationToken ct)
     {
         var found = new List<BackupManifest>();
-        if (S3ObjectLocation.IsS3Uri(location))
+        if (location.IsBucket)
         {
-            var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location);
-            using var client = S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment());
+            var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location.Path);
+            using var client = location.CreateClient()!;
             var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
             ListObjectsV2Response page;
             do
@@ -54,9 +56,9 @@ public static class BackupCatalog
         }
         else
         {
-            if (!Directory.Exists(location))
+            if (!Directory.Exists(location.Path))
                 throw new DirectoryNotFoundException($"{location}: no such folder");
-            foreach (var file in Directory.EnumerateFiles(location, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
+            foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
             {
                 var archive = file[..^BackupManifest.Suffix.Length];
                 if (await ManifestStore.TryLoadAsync(archive, null, ct).ConfigureAwait(false) is { } manifest)

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>How long a backup lock takes to settle, how often it is refreshed, and when it counts as abandoned.</summary>
-public sealed class BackupLockTiming
+internal sealed class BackupLockTiming
 {
     /// <summary>
     /// Wait between writing the lock and reading it back. Two runs that both found no lock both write it; the
@@ -20,7 +20,7 @@ public sealed class BackupLockTiming
 }
 
 /// <summary>What a backup lock says about the run that holds it.</summary>
-public sealed record BackupLockHolder
+internal sealed record BackupLockHolder
 {
     public required string RunId { get; init; }
     public required string Host { get; init; }
@@ -151,7 +151,7 @@ internal sealed class BackupLock : IAsyncDisposable
         await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
         var after = await ReadWholeAsync(ct).ConfigureAwait(false);
         if (after is null)
-            throw new BackupException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again");
+            throw new BackupException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorKind.Busy);
         var current = Parse(after);
         if (current?.RunId != _mine.RunId)
             throw Held(current, after);
@@ -161,13 +161,13 @@ internal sealed class BackupLock : IAsyncDisposable
     public async Task VerifyAsync(string beforeStep, CancellationToken ct)
     {
         if (IsLost)
-            throw new BackupException(LostMessage);
+            throw new BackupException(LostMessage, PgPhaseErrorKind.Busy);
         var record = await _store.ReadAsync(ct).ConfigureAwait(false);
         var holder = record is null ? null : Parse(record);
         if (holder?.RunId == _mine.RunId)
             return;
         var who = record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock";
-        throw new BackupException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone");
+        throw new BackupException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone", PgPhaseErrorKind.Busy);
     }
 
     private async Task HeartbeatAsync(CancellationToken stop)
@@ -265,7 +265,7 @@ internal sealed class BackupLock : IAsyncDisposable
     {
         var record = await ReadWholeAsync(ct).ConfigureAwait(false);
         return record is null
-            ? new BackupException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again")
+            ? new BackupException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again", PgPhaseErrorKind.Busy)
             : Held(Parse(record), record);
     }
 
@@ -277,7 +277,7 @@ internal sealed class BackupLock : IAsyncDisposable
             : $"last heartbeat {Age(now - holder.Heartbeat)} ago";
         return new BackupException(
             $"{_target}: another backup is writing here ({Describe(holder)}, {heartbeat}); this backup did not start and changed nothing. " +
-            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old");
+            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old", PgPhaseErrorKind.Busy);
     }
 
     private static string Describe(BackupLockHolder? holder) => holder?.ToString() ?? "a run whose lock cannot be read";

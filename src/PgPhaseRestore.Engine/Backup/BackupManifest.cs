@@ -9,35 +9,70 @@ namespace PgPhaseRestore.Engine.Backup;
 /// </summary>
 public sealed class BackupManifest
 {
-    public const int CurrentVersion = 1;
-    public const string Suffix = ".manifest.json";
+    internal const int CurrentVersion = 1;
+    internal const string Suffix = ".manifest.json";
 
+    /// <summary>The manifest's own format version.</summary>
     public int ManifestVersion { get; init; } = CurrentVersion;
 
     /// <summary>Where the archive is (set from the manifest's own location when read).</summary>
     public string Location { get; set; } = "";
 
+    /// <summary>The database that was backed up.</summary>
     public string Database { get; init; } = "";
+
+    /// <summary>The source server, host:port.</summary>
     public string Server { get; init; } = "";
+
+    /// <summary>The role the backup connected as.</summary>
     public string? User { get; init; }
+
+    /// <summary>The source server's version, as it reported it.</summary>
     public string ServerVersion { get; init; } = "";
+
+    /// <summary>The source server's version as a number (server_version_num).</summary>
     public int ServerVersionNum { get; init; }
+
+    /// <summary>The version of the pg_dump that wrote the archive.</summary>
     public string PgDumpVersion { get; init; } = "";
+
+    /// <summary>Custom (one file or object) or directory (a folder).</summary>
     public BackupFormat Format { get; init; }
+
+    /// <summary>pg_dump's -Z argument, when one was given.</summary>
     public string? Compression { get; init; }
+
+    /// <summary>The archive's size in bytes, as stored.</summary>
     public long Size { get; init; }
+
+    /// <summary>The archive's SHA-256, hex; for a directory backup, of the list of its files' sums in name order (as sha256sum prints it).</summary>
     public string Sha256 { get; init; } = "";
 
     /// <summary>Multipart-upload parts (objects in a bucket).</summary>
     public int Parts { get; init; }
 
+    /// <summary>When the backup started.</summary>
     public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the backup was complete and verified.</summary>
     public DateTimeOffset CompletedAt { get; init; }
+
+    /// <summary>How long the backup took.</summary>
     public TimeSpan Duration => CompletedAt - StartedAt;
+
+    /// <summary>The database's size on the source at backup time.</summary>
     public long DatabaseSize { get; init; }
+
+    /// <summary>The pg_dump selection the backup was made with.</summary>
     public BackupFilters Filters { get; init; } = new();
+
+    /// <summary>What the archive's table of contents holds.</summary>
     public TocSummary Toc { get; init; } = new();
+
+    /// <summary>Tables and materialized views with their sizes and row estimates.</summary>
     public IReadOnlyList<TableStats> Tables { get; init; } = [];
+
+    /// <summary>Indexes with their sizes, for the Auto strategy's planning.</summary>
     public IReadOnlyList<IndexStats> Indexes { get; init; } = [];
 
     /// <summary>Files of a directory-format backup, each with its size and SHA-256.</summary>
@@ -51,38 +86,71 @@ public sealed class BackupManifest
     [JsonInclude]
     internal Archive.ArchiveBlockMap? DataBlocks { get; init; }
 
+    /// <summary>Where the manifest itself is: beside the archive, with .manifest.json appended.</summary>
     [JsonIgnore]
     public string ManifestLocation => ManifestLocationFor(Location);
 
-    public static string ManifestLocationFor(string archiveLocation) => archiveLocation.TrimEnd('/', Path.DirectorySeparatorChar) + Suffix;
+    internal static string ManifestLocationFor(string archiveLocation) => archiveLocation.TrimEnd('/', Path.DirectorySeparatorChar) + Suffix;
 
+    /// <summary>Database, completion time, size and location on one line.</summary>
     public override string ToString() => $"{Database} {CompletedAt:u} {Storage.SizeText.Format(Size)} {Location}";
 }
 
 /// <summary>The pg_dump selection the backup was made with (empty: everything).</summary>
 public sealed class BackupFilters
 {
+    /// <summary>Only these schemas (pg_dump -n).</summary>
     public IReadOnlyList<string> Schemas { get; init; } = [];
+
+    /// <summary>Schemas left out (pg_dump -N).</summary>
     public IReadOnlyList<string> ExcludeSchemas { get; init; } = [];
+
+    /// <summary>Only these tables (pg_dump -t).</summary>
     public IReadOnlyList<string> Tables { get; init; } = [];
+
+    /// <summary>Tables left out (pg_dump -T).</summary>
     public IReadOnlyList<string> ExcludeTables { get; init; } = [];
+
+    /// <summary>Tables dumped without their rows (pg_dump --exclude-table-data).</summary>
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
 }
 
 /// <summary>What the archive's table of contents holds, read back from the stored archive.</summary>
 public sealed class TocSummary
 {
+    /// <summary>The archive version pg_dump wrote, e.g. 1.16-0.</summary>
     public string ArchiveVersion { get; init; } = "";
+
+    /// <summary>Entries in the table of contents.</summary>
     public int Entries { get; init; }
+
+    /// <summary>TABLE DATA entries: the tables whose rows the archive holds.</summary>
     public int TableData { get; init; }
+
+    /// <summary>Entries per TOC type (TABLE, INDEX...).</summary>
     public IReadOnlyDictionary<string, int> ByType { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>A table (or materialized view) of the source at backup time.</summary>
+/// <param name="Schema">The table's schema.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Kind">"table", "partitioned table" or "materialized view".</param>
+/// <param name="TotalBytes">Its size with indexes and TOAST.</param>
+/// <param name="TableBytes">Its size without indexes.</param>
+/// <param name="RowEstimate">The planner's estimate of its rows, when the table had been analyzed.</param>
 public sealed record TableStats(string Schema, string Name, string Kind, long TotalBytes, long TableBytes, long? RowEstimate);
 
 /// <summary>An index of the source at backup time.</summary>
+/// <param name="Schema">The index's schema.</param>
+/// <param name="Table">The table it is on.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Bytes">Its size.</param>
+/// <param name="IsUnique">Whether it is unique.</param>
+/// <param name="IsPrimary">Whether it backs the primary key.</param>
 public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary);
 
 /// <summary>One file of a directory-format archive.</summary>
+/// <param name="Name">The file's name in the folder.</param>
+/// <param name="Size">Its size in bytes.</param>
+/// <param name="Sha256">Its SHA-256, hex.</param>
 public sealed record ArchiveFile(string Name, long Size, string Sha256);

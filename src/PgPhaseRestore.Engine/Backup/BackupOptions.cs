@@ -15,15 +15,25 @@ public sealed partial class BackupOptions
     /// </summary>
     public required string Destination { get; init; }
 
+    /// <summary>The backup's name under a prefix (default: the UTC time); ignored for a full destination.</summary>
     public string? BackupName { get; init; }
+
+    /// <summary>Custom (one file or object, the default) or directory (a local folder, parallel jobs).</summary>
     public BackupFormat Format { get; init; } = BackupFormat.Custom;
 
     /// <summary>pg_dump -Z: a level 0-9, or method[:detail] (gzip, lz4, zstd) with pg_dump 16 or later.</summary>
     public string? Compression { get; init; }
 
+    /// <summary>Only these schemas (pg_dump -n patterns).</summary>
     public IReadOnlyList<string> Schemas { get; init; } = [];
+
+    /// <summary>Leave these schemas out (pg_dump -N patterns).</summary>
     public IReadOnlyList<string> ExcludeSchemas { get; init; } = [];
+
+    /// <summary>Only these tables (pg_dump -t patterns).</summary>
     public IReadOnlyList<string> Tables { get; init; } = [];
+
+    /// <summary>Leave these tables out (pg_dump -T patterns).</summary>
     public IReadOnlyList<string> ExcludeTables { get; init; } = [];
 
     /// <summary>Tables whose definitions are dumped but not their rows.</summary>
@@ -39,7 +49,7 @@ public sealed partial class BackupOptions
     public bool Force { get; init; }
 
     /// <summary>Timing of the lock that keeps a destination to one writer at a time.</summary>
-    public BackupLockTiming Lock { get; init; } = new();
+    internal BackupLockTiming Lock { get; init; } = new();
 
     /// <summary>Skip the up-front reachability checks of the source and the bucket.</summary>
     public bool SkipChecks { get; init; }
@@ -47,6 +57,9 @@ public sealed partial class BackupOptions
     /// <summary>Explicit pg_dump (file or bin folder); default: one at least as new as the server.</summary>
     public string? PgDumpPath { get; init; }
 
-    public S3Settings? Storage { get; init; }
+    /// <summary>How to reach the bucket of an s3:// destination, as the host resolved it; default: the AWS SDK's own defaults.</summary>
+    public S3Settings Storage { get; init; } = new();
+
+    /// <summary>How an upload to a bucket is cut into parts.</summary>
     public MultipartOptions Multipart { get; init; } = new();
 }

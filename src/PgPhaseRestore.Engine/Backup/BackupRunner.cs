@@ -21,7 +21,7 @@ public sealed class BackupRunner
     internal Planning.PlanOptions? CopySelection { get; init; }
 
     /// <summary>Appended to a backup's location to name its lock.</summary>
-    public const string LockSuffix = ".pgphase-lock";
+    internal const string LockSuffix = ".pgphase-lock";
 
     private readonly BackupOptions _options;
     private readonly IProgress<BackupProgress>? _progress;
@@ -30,6 +30,11 @@ public sealed class BackupRunner
     private string _activity = "starting pg_dump";
     private IReadOnlyList<string> _rowsLeftOut = [];
 
+    /// <summary>A backup with these options.</summary>
+    /// <param name="options">What to dump, where to, and how.</param>
+    /// <param name="progress">Bytes written and what pg_dump is doing, as it goes.</param>
+    /// <param name="log">One line per step, for a verbose stream.</param>
+    /// <param name="debug">pg_dump's own output and the details of each step.</param>
     public BackupRunner(BackupOptions options, IProgress<BackupProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         _options = options;
@@ -39,7 +44,7 @@ public sealed class BackupRunner
     }
 
     /// <summary>Where a backup of <paramref name="database"/> goes: the destination itself, or under it when it ends with a slash.</summary>
-    public static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
+    internal static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(destination))
             throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");
@@ -50,6 +55,7 @@ public sealed class BackupRunner
         return $"{destination}{safeDatabase}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
     }
 
+    /// <summary>Dumps, stores, verifies and writes the manifest; returns it. A failure leaves nothing visible behind.</summary>
     public async Task<BackupManifest> RunAsync(CancellationToken ct)
     {
         var source = _options.Source;
@@ -77,7 +83,7 @@ public sealed class BackupRunner
         var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 
-        var storage = _options.Storage ?? S3Settings.FromEnvironment();
+        var storage = _options.Storage;
         using var client = toBucket ? S3ClientFactory.Create(storage) : null;
         if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
             Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
@@ -106,7 +112,7 @@ public sealed class BackupRunner
         }
         catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
         {
-            throw new BackupException(held.LostMessage);
+            throw new BackupException(held.LostMessage, PgPhaseErrorKind.Busy);
         }
     }
 
@@ -133,7 +139,7 @@ public sealed class BackupRunner
         DumpArchive archive;
         try
         {
-            archive = await ArchiveReader.ReadAsync(location, storage, ct).ConfigureAwait(false);
+            archive = await ArchiveReader.ReadAsync(new ArchiveLocation(location, storage), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException)
         {
@@ -292,7 +298,7 @@ public sealed class BackupRunner
             await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
             // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
             if (!_options.Force && await BucketProbe.DescribeIfExistsAsync(client, target, ct).ConfigureAwait(false) is { } appeared)
-                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is");
+                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is", PgPhaseErrorKind.AlreadyExists);
             await upload.CompleteAsync(onlyIfAbsent: !_options.Force, _log, ct).ConfigureAwait(false);
             completed = true;
             _debug?.Invoke($"upload {upload.UploadId} completed: {Plural.Of(upload.PartCount, "part")}, {Plural.Of(upload.Size, "byte")} verified by the server's size");
@@ -376,7 +382,7 @@ public sealed class BackupRunner
         }
         catch (IOException ex) when (!force && (File.Exists(location) || Directory.Exists(location)))
         {
-            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", ex);
+            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", PgPhaseErrorKind.AlreadyExists, ex);
         }
     }
 

@@ -25,7 +25,7 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
             var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
             return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
         }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchKey" || ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

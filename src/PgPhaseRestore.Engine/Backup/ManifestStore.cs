@@ -8,7 +8,7 @@ using PgPhaseRestore.Engine.Storage;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>Reads and writes manifests beside their archives, in a bucket or on disk; local writes are atomic.</summary>
-public static class ManifestStore
+internal static class ManifestStore
 {
     internal static readonly JsonSerializerOptions Json = Serialization.EngineJson.Manifest;
 
@@ -21,12 +21,12 @@ public static class ManifestStore
         {
             var manifest = Serialization.EngineJson.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
             if (manifest.ManifestVersion > BackupManifest.CurrentVersion)
-                throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})");
+                throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})", PgPhaseErrorKind.InvalidInput);
             return manifest;
         }
         catch (JsonException ex)
         {
-            throw new BackupException($"{origin}: not a readable backup manifest ({ex.Message})", ex);
+            throw new BackupException($"{origin}: not a readable backup manifest ({ex.Message})", PgPhaseErrorKind.DamagedArchive, ex);
         }
     }
 
@@ -137,7 +137,7 @@ public static class ManifestStore
             using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
             return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchKey" || ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Backup;
 
 /// <summary>The source database as it stands when a backup starts.</summary>
-public sealed record SourceFacts(
+internal sealed record SourceFacts(
     string ServerVersion, int ServerVersionNum, string User, long DatabaseSize,
     IReadOnlyList<TableStats> Tables, IReadOnlyList<IndexStats> Indexes)
 {
@@ -12,7 +12,7 @@ public sealed record SourceFacts(
 }
 
 /// <summary>Reads the server version and per-table and per-index sizes and row estimates with one short connection.</summary>
-public static class SourceInspector
+internal static class SourceInspector
 {
     public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct)
     {

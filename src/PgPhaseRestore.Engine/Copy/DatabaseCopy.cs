@@ -1,10 +1,13 @@
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Copy;
 
 /// <summary>A backup, then the four-phase restore of exactly that backup into another database.</summary>
+/// <param name="Backup">The backup made, as its manifest records it.</param>
+/// <param name="Phases">The results of the restore of that backup.</param>
 public sealed record CopyResult(BackupManifest Backup, IReadOnlyList<PhaseResult> Phases)
 {
     /// <summary>Every phase succeeded or had nothing to do.</summary>
@@ -31,7 +34,7 @@ public static class DatabaseCopy
         if (!backup.SkipChecks)
             await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
         var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
-        var phases = await ArchivePlanning.PlanAsync(manifest.Location, plan, backup.Storage, ct).ConfigureAwait(false);
+        var phases = await ArchivePlanning.PlanAsync(new ArchiveLocation(manifest.Location, backup.Storage), plan, ct).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
         return new CopyResult(manifest, results);
     }

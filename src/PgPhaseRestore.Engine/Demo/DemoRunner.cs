@@ -11,6 +11,7 @@ namespace PgPhaseRestore.Engine.Demo;
 /// <summary>What the demo builds and compares.</summary>
 public sealed class DemoOptions
 {
+    /// <summary>Rows of the sample orders table unless asked otherwise.</summary>
     public const int DefaultRows = 300_000;
 
     /// <summary>Rows of the sample orders table.</summary>
@@ -21,18 +22,33 @@ public sealed class DemoOptions
 }
 
 /// <summary>One restore of the demo's backup: how long it took, its phases (none for plain pg_restore) and what verification found.</summary>
+/// <param name="Name">How it restored: plain pg_restore, or the strategy and jobs.</param>
+/// <param name="Database">The database it restored into.</param>
+/// <param name="Total">How long it took.</param>
+/// <param name="Phases">The phase results (none for plain pg_restore).</param>
+/// <param name="Verification">What verification against the source found, when it ran.</param>
 public sealed record DemoRestore(string Name, string Database, TimeSpan Total, IReadOnlyList<PhaseResult> Phases, VerificationResult? Verification)
 {
+    /// <summary>Every phase succeeded and verification found the restored database equal to the source.</summary>
     public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped) && Verification?.IsMatch != false;
 }
 
 /// <summary>The demo's outcome: the source, plain pg_restore, and each four-phase restore with its verification.</summary>
 public sealed class DemoReport
 {
+    /// <summary>Rows of the sample orders table.</summary>
     public required int Rows { get; init; }
+
+    /// <summary>Bytes the sample's tables take on the source.</summary>
     public required long TableBytes { get; init; }
+
+    /// <summary>Bytes the sample's indexes take on the source.</summary>
     public required long IndexBytes { get; init; }
+
+    /// <summary>The plain pg_restore the four-phase restores are compared with.</summary>
     public required DemoRestore Plain { get; init; }
+
+    /// <summary>The four-phase restores: from the file with each strategy, and from s3rver when it ran.</summary>
     public required IReadOnlyList<DemoRestore> Phased { get; init; }
 
     /// <summary>Why the bucket round trip was left out (null when it ran).</summary>
@@ -51,7 +67,7 @@ public sealed class DemoReport
 public sealed class DemoRunner
 {
     /// <summary>Start of the names of the demo's temp folders (its work folder and its cluster's).</summary>
-    public const string TempPrefix = "pgphase-demo-";
+    internal const string TempPrefix = "pgphase-demo-";
     private const string ClusterPrefix = TempPrefix + "pg-";
     private const string SourceDatabase = "demo_source";
     private const string Bucket = "pgphase-demo";
@@ -61,6 +77,11 @@ public sealed class DemoRunner
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
 
+    /// <summary>A demo with these options.</summary>
+    /// <param name="options">What to build and compare.</param>
+    /// <param name="progress">The four-phase restores' progress.</param>
+    /// <param name="log">One line per step.</param>
+    /// <param name="debug">The tools' own output.</param>
     public DemoRunner(DemoOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         if (options.Rows < 1)
@@ -71,6 +92,10 @@ public sealed class DemoRunner
         _debug = debug;
     }
 
+    /// <summary>
+    /// Builds the throwaway cluster and sample, backs it up, restores it every way, verifies each, and removes
+    /// everything again.
+    /// </summary>
     public async Task<DemoReport> RunAsync(CancellationToken ct)
     {
         // Named after this process, so a later run removes the folder of a demo that was killed outright.
@@ -99,8 +124,8 @@ public sealed class DemoRunner
             var plain = await PlainRestoreAsync(cluster, dump, ct).ConfigureAwait(false);
             var phased = new List<DemoRestore>
             {
-                await PhasedRestoreAsync(cluster, source, dump, null, "PreCreate, 1 job", "demo_precreate", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false),
-                await PhasedRestoreAsync(cluster, source, dump, null, "Auto, 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "PreCreate, 1 job", "demo_precreate", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "Auto, 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
             };
 
             string? leftOut = _options.SkipBucket ? "left out on request" : null;
@@ -113,7 +138,7 @@ public sealed class DemoRunner
                     await client.PutBucketAsync(Bucket, ct).ConfigureAwait(false);
                 var key = $"s3://{Bucket}/{SourceDatabase}.dump";
                 await new BackupRunner(new BackupOptions { Source = source, Destination = key, Storage = storage }, null, _log, _debug).RunAsync(ct).ConfigureAwait(false);
-                phased.Add(await PhasedRestoreAsync(cluster, source, key, storage, "PreCreate from s3rver", "demo_bucket", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false));
+                phased.Add(await PhasedRestoreAsync(cluster, source, new ArchiveLocation(key, storage), "PreCreate from s3rver", "demo_bucket", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false));
             }
             else
             {
@@ -169,7 +194,7 @@ public sealed class DemoRunner
         const string database = "demo_plain";
         var target = cluster.Connection(database);
         await SampleDatabase.CreateEmptyAsync(target, database, ct).ConfigureAwait(false);
-        var archive = await Archive.ArchiveReader.ReadAsync(dump, null, ct).ConfigureAwait(false);
+        var archive = await Archive.ArchiveReader.ReadAsync(new ArchiveLocation(dump), ct).ConfigureAwait(false);
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version), $"archive {dump}");
         _log?.Invoke($"restoring with plain pg_restore into {database}...");
         var clock = Stopwatch.StartNew();
@@ -180,11 +205,11 @@ public sealed class DemoRunner
         return new DemoRestore("plain pg_restore", database, clock.Elapsed, [], null);
     }
 
-    private async Task<DemoRestore> PhasedRestoreAsync(ThrowawayCluster cluster, PgConnectionInfo source, string location, S3Settings? storage,
+    private async Task<DemoRestore> PhasedRestoreAsync(ThrowawayCluster cluster, PgConnectionInfo source, ArchiveLocation location,
         string name, string database, RestoreStrategy strategy, int jobs, string work, CancellationToken ct)
     {
         var target = cluster.Connection(database);
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, storage, ct, target).ConfigureAwait(false);
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, ct, target).ConfigureAwait(false);
         if (strategy == RestoreStrategy.Auto)
             _log?.Invoke($"Auto builds {plan.IndexDecisions.Count(d => d.Late)} of {Plural.Of(plan.IndexDecisions.Count, "index")} late, right after their table's data");
         _log?.Invoke($"restoring in four phases ({name}) into {database}...");
@@ -194,7 +219,7 @@ public sealed class DemoRunner
             CreateDatabase = true,
             NoOwner = true,
             Jobs = jobs,
-            Storage = storage,
+            Storage = location.S3,
             // The journal stays in the work folder, which goes away with the demo.
             JournalPath = Path.Combine(work, database + ".journal.json"),
         };

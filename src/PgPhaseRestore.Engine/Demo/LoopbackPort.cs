@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace PgPhaseRestore.Engine.Demo;
 
 /// <summary>Loopback ports for local throwaway servers.</summary>
-public static class LoopbackPort
+internal static class LoopbackPort
 {
     /// <summary>A loopback port free right now (the OS picks it).</summary>
     public static int Free()

@@ -10,7 +10,7 @@ namespace PgPhaseRestore.Engine.Demo;
 /// tests/s3rver/server.js, which adds the multipart operations s3rver lacks. It runs with the scrubbed child
 /// environment and dies with this process. It can be stopped and started again on the same port and data.
 /// </summary>
-public sealed class S3rverProcess : IDisposable
+internal sealed class S3rverProcess : IDisposable
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";

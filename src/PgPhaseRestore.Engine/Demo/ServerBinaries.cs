@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Demo;
 
 /// <summary>Finds a PostgreSQL server installation (initdb and pg_ctl): PGPHASE_PG_BINDIR, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.</summary>
-public static class ServerBinaries
+internal static class ServerBinaries
 {
     public const string Variable = "PGPHASE_PG_BINDIR";
 

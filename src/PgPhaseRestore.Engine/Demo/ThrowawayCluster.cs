@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Demo;
 
 /// <summary>How to start a <see cref="ThrowawayCluster"/>.</summary>
-public sealed class ThrowawayClusterOptions
+internal sealed class ThrowawayClusterOptions
 {
     /// <summary>Folder of initdb, pg_ctl and postgres (default: <see cref="ServerBinaries.LocateAsync"/>).</summary>
     public string? BinDir { get; init; }
@@ -30,7 +30,7 @@ public sealed class ThrowawayClusterOptions
 /// over TCP, durability off. When this process is root the server runs as an unprivileged OS user (through runuser),
 /// because PostgreSQL refuses to run as root. Stopped and removed on dispose and at process exit.
 /// </summary>
-public sealed class ThrowawayCluster : IDisposable
+internal sealed class ThrowawayCluster : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly string _password;

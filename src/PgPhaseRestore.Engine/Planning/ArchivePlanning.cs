@@ -11,11 +11,11 @@ public static class ArchivePlanning
     /// Plans the archive at <paramref name="location"/>. For Auto, index sizes come from the backup's manifest or
     /// <paramref name="sizesFrom"/>, and the memory budget, when not given, from <paramref name="target"/>.
     /// </summary>
-    public static async Task<RestorePlan> PlanAsync(string location, PlanOptions options, S3Settings? s3, CancellationToken ct,
+    public static async Task<RestorePlan> PlanAsync(ArchiveLocation location, PlanOptions options, CancellationToken ct,
         PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
     {
-        var archive = await ArchiveReader.ReadAsync(location, s3, ct).ConfigureAwait(false);
-        var complete = await IndexSizing.CompleteAsync(archive, options, s3, sizesFrom, target, ct).ConfigureAwait(false);
+        var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
+        var complete = await IndexSizing.CompleteAsync(archive, options, location.S3, sizesFrom, target, ct).ConfigureAwait(false);
         return PhasePlanner.Plan(archive, complete);
     }
 }

@@ -12,8 +12,11 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public static class IndexSizing
 {
-    /// <summary>Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.</summary>
-    public static async Task<PlanOptions> CompleteAsync(DumpArchive archive, PlanOptions options, S3Settings? s3, PgConnectionInfo? source,
+    /// <summary>
+    /// Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.
+    /// <paramref name="storage"/> reaches the manifest beside an archive in a bucket.
+    /// </summary>
+    public static async Task<PlanOptions> CompleteAsync(DumpArchive archive, PlanOptions options, S3Settings storage, PgConnectionInfo? source,
         PgConnectionInfo? target, CancellationToken ct)
     {
         if (options.Strategy != RestoreStrategy.Auto)
@@ -22,7 +25,7 @@ public static class IndexSizing
         var from = options.IndexSizeSource;
         if (sizes is null)
         {
-            using var client = S3ObjectLocation.IsS3Uri(archive.Source) ? S3ClientFactory.Create(s3 ?? S3Settings.FromEnvironment()) : null;
+            using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
             var manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
             if (manifest is not null && manifest.Indexes.Count > 0)
                 (sizes, from) = (manifest.Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes), "the backup's manifest");
@@ -36,10 +39,10 @@ public static class IndexSizing
     }
 
     /// <summary>The target server's maintenance_work_mem in bytes (read from a maintenance database: the target may not exist yet).</summary>
-    public static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
+    internal static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
     {
         await using var conn = await MaintenanceDatabase.OpenAsync(target, "pgphase plan", last =>
-            new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}"), ct).ConfigureAwait(false);
+            new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}", last), ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("SELECT setting::bigint * 1024 FROM pg_settings WHERE name = 'maintenance_work_mem'", conn);
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }

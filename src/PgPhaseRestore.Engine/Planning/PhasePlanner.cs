@@ -10,6 +10,10 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public static class PhasePlanner
 {
+    /// <summary>
+    /// Splits the archive into the four phases with the strategy and filters of <paramref name="options"/> (default:
+    /// PreCreate, everything).
+    /// </summary>
     public static RestorePlan Plan(DumpArchive archive, PlanOptions? options = null)
     {
         options ??= new PlanOptions();

@@ -8,7 +8,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 public sealed class RestorePhase
 {
-    public RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries,
+    internal RestorePhase(DumpArchive archive, PhaseKind kind, RestoreStrategy strategy, IReadOnlyList<TocEntry> entries,
         IReadOnlyList<IndexDecision>? lateBuilds = null, long? memoryBudget = null)
     {
         MemoryBudget = memoryBudget;
@@ -25,12 +25,25 @@ public sealed class RestorePhase
     /// <summary>Auto: the memory the late builds may use at once (their shares run side by side up to it).</summary>
     public long? MemoryBudget { get; }
 
+    /// <summary>The archive the phase restores from.</summary>
     public DumpArchive Archive { get; }
+
+    /// <summary>Which of the four phases this is.</summary>
     public PhaseKind Kind { get; }
+
+    /// <summary>1 schema, 2 indexes, 3 data, 4 post-data.</summary>
     public int Number => (int)Kind;
+
+    /// <summary>Schema, Indexes, Data or PostData.</summary>
     public string Name => Kind.ToString();
+
+    /// <summary>The strategy the plan was made with.</summary>
     public RestoreStrategy Strategy { get; }
+
+    /// <summary>The entries, in the order pg_restore runs them.</summary>
     public IReadOnlyList<TocEntry> Entries { get; }
+
+    /// <summary>How many entries the phase runs.</summary>
     public int EntryCount => Entries.Count;
 
     /// <summary>The archive's location, so that phases bind to -Path downstream.</summary>
@@ -51,5 +64,6 @@ public sealed class RestorePhase
         return path;
     }
 
+    /// <summary>Number, name and entry count on one line.</summary>
     public override string ToString() => $"Phase {Number} {Name}: {Plural.Of(EntryCount, "entry")}";
 }

@@ -5,7 +5,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>An archive split into four phases, plus what was left out and why.</summary>
 public sealed class RestorePlan
 {
-    public RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
+    internal RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
         IReadOnlyList<IndexDecision>? indexDecisions = null)
     {
         Archive = archive;
@@ -18,11 +18,19 @@ public sealed class RestorePlan
     /// <summary>Auto: for every index-building entry, early or late and why (empty for the other strategies).</summary>
     public IReadOnlyList<IndexDecision> IndexDecisions { get; }
 
+    /// <summary>The archive the plan splits.</summary>
     public DumpArchive Archive { get; }
+
+    /// <summary>The strategy the plan was made with.</summary>
     public RestoreStrategy Strategy { get; }
+
+    /// <summary>The four phases, in order.</summary>
     public IReadOnlyList<RestorePhase> Phases { get; }
+
+    /// <summary>Entries no phase restores, each with the reason.</summary>
     public IReadOnlyList<ExcludedEntry> Excluded { get; }
 
+    /// <summary>The phase of this kind.</summary>
     public RestorePhase this[PhaseKind kind] => Phases.Single(p => p.Kind == kind);
 
     /// <summary>
@@ -30,7 +38,7 @@ public sealed class RestorePlan
     /// phase or excluded with a reason (special entries are applied by pg_restore itself), and every dependency
     /// restored before its dependent.
     /// </summary>
-    public void Validate()
+    internal void Validate()
     {
         var where = new Dictionary<int, (int Phase, int Position)>();
         foreach (var phase in Phases)

@@ -1,5 +1,6 @@
 namespace PgPhaseRestore.Engine.Planning;
 
+/// <summary>How the plan orders index builds against the data.</summary>
 public enum RestoreStrategy
 {
     /// <summary>No index is ever built over a populated table: every index-building entry goes to phase 2.</summary>

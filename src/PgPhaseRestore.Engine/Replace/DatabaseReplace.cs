@@ -9,9 +9,16 @@ namespace PgPhaseRestore.Engine.Replace;
 /// <summary>What a replace would do: where it restores, and what the swap after it would meet.</summary>
 public sealed class ReplacePlan
 {
+    /// <summary>The server, host:port.</summary>
     public required string Server { get; init; }
+
+    /// <summary>The live database that is replaced.</summary>
     public required string Database { get; init; }
+
+    /// <summary>The database restored into first.</summary>
     public required string SideDatabase { get; init; }
+
+    /// <summary>The archive restored.</summary>
     public required string Archive { get; init; }
 
     /// <summary>The side database is left from an interrupted run of the same archive and is continued.</summary>
@@ -20,16 +27,19 @@ public sealed class ReplacePlan
     /// <summary>Sessions on the live database now, which the swap would end (with force) or be refused by.</summary>
     public IReadOnlyList<SessionInfo> Sessions { get; init; } = [];
 
+    /// <summary>Whether the swap ends the live database's sessions.</summary>
     public bool Force { get; init; }
 
     /// <summary>An interrupted swap of the live database that the run finishes before anything else.</summary>
     public string? PendingSwap { get; init; }
 
+    /// <summary>The swap journal that records the replace.</summary>
     public required string JournalPath { get; init; }
 
     internal ReplaceOptions Options { get; init; } = null!;
     internal string Fingerprint { get; init; } = "";
 
+    /// <summary>One line per thing the replace would do.</summary>
     public IReadOnlyList<string> Lines()
     {
         if (PendingSwap is not null)
@@ -45,8 +55,10 @@ public sealed class ReplacePlan
         return lines;
     }
 
+    /// <summary>The whole plan in one sentence, for ShouldProcess and --dry-run.</summary>
     public string Describe() => string.Join("; ", Lines());
 
+    /// <summary>The plan in one sentence.</summary>
     public override string ToString() => Describe();
 }
 
@@ -57,6 +69,10 @@ public sealed class ReplacePlan
 /// </summary>
 public static class DatabaseReplace
 {
+    /// <summary>
+    /// Reads the catalog and the journals and says what a replace of the target with these phases would do; changes
+    /// nothing.
+    /// </summary>
     public static async Task<ReplacePlan> PlanAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
         var archive = ArchiveOf(phases);
@@ -112,6 +128,7 @@ public static class DatabaseReplace
         return (candidate, false);
     }
 
+    /// <summary>Restores into the side database, verifies it against the archive and, only when it matches, swaps it in.</summary>
     public static async Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
         Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
@@ -200,7 +217,7 @@ public static class DatabaseReplace
         catch (SwapException ex)
         {
             throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{side}\": run the replace again (it swaps that one in) " +
-                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Kind, ex);
+                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Failure, ex);
         }
         journal = SwapJournal.Load(plan.JournalPath);
         SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);

@@ -4,6 +4,7 @@ using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.Engine.Replace;
 
+/// <summary>How a replace ended.</summary>
 public enum ReplaceStatus
 {
     /// <summary>Restored, verified and swapped in: the live name holds the archive's contents.</summary>
@@ -25,19 +26,27 @@ public sealed class ReplaceResult
     /// <summary>The side database restored into (after a replace, it holds the live name).</summary>
     public required string SideDatabase { get; init; }
 
+    /// <summary>How the replace ended.</summary>
     public required ReplaceStatus Status { get; init; }
 
     /// <summary>Where the live database's previous contents are (null unless replaced).</summary>
     public string? PreviousDatabase { get; init; }
 
+    /// <summary>The results of the restore into the side database.</summary>
     public IReadOnlyList<PhaseResult> Phases { get; init; } = [];
+
+    /// <summary>What verification found, when it ran.</summary>
     public VerificationResult? Verification { get; init; }
+
+    /// <summary>What the swap did, when it ran.</summary>
     public SwapResult? Swap { get; init; }
 
     /// <summary>What happened, in one sentence, naming every database concerned.</summary>
     public required string Message { get; init; }
 
+    /// <summary>The live name now holds the archive's contents.</summary>
     public bool Succeeded => Status == ReplaceStatus.Replaced;
 
+    /// <summary>What happened, in one sentence.</summary>
     public override string ToString() => Message;
 }

@@ -11,7 +11,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// </summary>
 internal static class ArchiveCheck
 {
-    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IAmazonS3? client, S3Settings? storage, bool skipChecks,
+    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IAmazonS3? client, S3Settings storage, bool skipChecks,
         Action<string>? log, CancellationToken ct)
     {
         var manifest = skipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
@@ -20,10 +20,10 @@ internal static class ArchiveCheck
             long size = client is not null ? await BucketProbe.SizeAsync(client, S3ObjectLocation.Parse(archive.Source), ct).ConfigureAwait(false)
                 : LocalPaths.Size(archive.Source);
             if (size != manifest.Size)
-                throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made");
+                throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made", PgPhaseErrorKind.DamagedArchive);
             log?.Invoke($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
         }
-        if (client is null || storage is null)
+        if (client is null)
             return null;
         var location = S3ObjectLocation.Parse(archive.Source);
         // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).

@@ -9,7 +9,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// another path, copied, or read from a bucket has the same fingerprint; another dump (even of the same database
 /// a second later) has another, through its creation time and definitions.
 /// </summary>
-public static class ArchiveFingerprint
+internal static class ArchiveFingerprint
 {
     public static string Compute(DumpArchive archive)
     {

@@ -45,8 +45,6 @@ internal sealed class BucketArchiveFeed
     /// <summary>Set after a data-phase feed: why the streamed bytes cannot be trusted, or null.</summary>
     public string? IntegrityProblem { get; private set; }
 
-    public int Resumes { get; private set; }
-
     /// <summary>Whether a phase can be fed from the TOC alone (custom format keeps its TOC at the front).</summary>
     public bool TocSuffices => _archive.Format == ArchiveFormat.Custom;
 
@@ -98,7 +96,6 @@ internal sealed class BucketArchiveFeed
                 progress(total, source.Length, total / clock.Elapsed.TotalSeconds);
             }
         }
-        Resumes = source.Resumes;
         if (total < source.Length)
         {
             _log?.Invoke($"{_location}: pg_restore needed only the first {SizeText.Format(total)} of {SizeText.Format(source.Length)}; the SHA-256 was not checked");

@@ -27,6 +27,11 @@ public sealed class PhaseRestorer
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
 
+    /// <summary>A restore with these options.</summary>
+    /// <param name="options">The target and how to restore into it.</param>
+    /// <param name="progress">Per phase and per item, as the restore goes.</param>
+    /// <param name="log">One line per step, for a verbose stream.</param>
+    /// <param name="debug">pg_restore's own output and its command lines.</param>
     public PhaseRestorer(RestoreOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         _options = options;
@@ -35,6 +40,10 @@ public sealed class PhaseRestorer
         _debug = debug;
     }
 
+    /// <summary>
+    /// Runs the chosen phases in order and returns one result per phase; a phase that fails stops the ones after it
+    /// (unless errors do not stop the restore).
+    /// </summary>
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
         _options.Validate();
@@ -46,9 +55,8 @@ public sealed class PhaseRestorer
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
-        var storage = S3ObjectLocation.IsS3Uri(archive.Source) ? _options.Storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
-        using var client = storage is null ? null : S3ClientFactory.Create(storage);
-        var feed = await ArchiveCheck.RunAsync(archive, client, storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
+        using var client = new ArchiveLocation(archive.Source, _options.Storage).CreateClient();
+        var feed = await ArchiveCheck.RunAsync(archive, client, _options.Storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
 
         if (!_options.Resume)
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
@@ -61,7 +69,7 @@ public sealed class PhaseRestorer
         {
             return await RunLockedAsync(archive, selected, pgRestore, feed, run.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException)
+        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or PgConnectionException)
         {
             throw new RestoreException(guard.LossReason!, RestoreFailure.LockLost);
         }
@@ -272,7 +280,7 @@ public sealed class PhaseRestorer
                     ct, input).ConfigureAwait(false);
                 Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
-            catch (Exception ex) when (ex is RestoreException or NpgsqlException or ArchiveSourceException)
+            catch (Exception ex) when (ex is RestoreException or NpgsqlException or PgConnectionException or ArchiveSourceException)
             {
                 return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
             }

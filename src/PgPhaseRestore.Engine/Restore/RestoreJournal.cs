@@ -7,7 +7,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// (temp file + rename) after every step, so a crash, a kill or a lost connection leaves it consistent, and a
 /// resumed restore starts at the first unfinished step.
 /// </summary>
-public sealed class RestoreJournal
+internal sealed class RestoreJournal
 {
     private readonly object _gate = new();
 

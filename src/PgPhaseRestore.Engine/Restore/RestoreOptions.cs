@@ -6,6 +6,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>Where and how to run the phases of a plan.</summary>
 public sealed partial class RestoreOptions
 {
+    /// <summary>The target database (its dbname names the database to restore into).</summary>
     public required PgConnectionInfo Target { get; init; }
 
     /// <summary>Phases to run (empty: all four), always in phase order.</summary>
@@ -23,7 +24,10 @@ public sealed partial class RestoreOptions
     /// <summary>Run phases again that the journal says completed.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Do not restore object ownership: objects belong to the restoring role (needed without superuser).</summary>
     public bool NoOwner { get; init; }
+
+    /// <summary>Leave out grants and default privileges.</summary>
     public bool NoPrivileges { get; init; }
 
     /// <summary>SET ROLE to this role after connecting (pg_restore --role).</summary>
@@ -56,8 +60,8 @@ public sealed partial class RestoreOptions
     /// <summary>Explicit pg_restore (file or bin folder); default: the newest on PATH or in /usr/lib/postgresql.</summary>
     public string? PgRestorePath { get; init; }
 
-    /// <summary>How to reach an archive in a bucket; default: the settings it was read with, then the environment.</summary>
-    public S3Settings? Storage { get; init; }
+    /// <summary>How to reach an archive in a bucket, as the host resolved it; default: the AWS SDK's own defaults.</summary>
+    public S3Settings Storage { get; init; } = new();
 
     /// <summary>Skip the up-front check of the archive's size against its manifest.</summary>
     public bool SkipChecks { get; init; }

@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>The target database: created on request and checked for emptiness.</summary>
-public static class TargetDatabase
+internal static class TargetDatabase
 {
     /// <summary>Creates the target database when it does not exist and <paramref name="create"/> says so; true when it was created.</summary>
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)

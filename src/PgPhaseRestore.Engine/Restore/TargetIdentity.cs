@@ -6,7 +6,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// Which database a journal describes: its OID, and the server's system identifier where the role may read it.
 /// A database dropped and created again under the same name gets another OID, so its old journal is not obeyed.
 /// </summary>
-public sealed record TargetIdentity(uint DatabaseOid, string? ServerId)
+internal sealed record TargetIdentity(uint DatabaseOid, string? ServerId)
 {
     internal static async Task<TargetIdentity> ReadAsync(NpgsqlConnection conn, CancellationToken ct)
     {

@@ -4,7 +4,7 @@ using Amazon.S3.Model;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Cheap questions asked of a bucket before a long operation starts.</summary>
-public static class BucketProbe
+internal static class BucketProbe
 {
     /// <summary>Fails early, naming the bucket, when it is missing or the credentials cannot reach it.</summary>
     public static async Task CheckReachableAsync(IAmazonS3 client, S3ObjectLocation location, CancellationToken ct)
@@ -13,9 +13,9 @@ public static class BucketProbe
         {
             await client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
-            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex);
+            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex, ArchiveSourceProblem.NotFound);
         }
         catch (Exception ex) when (S3Errors.Map(client, location, ex, "reach the bucket", ct) is { } mapped)
         {
@@ -31,7 +31,7 @@ public static class BucketProbe
             var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
             return $"{SizeText.Format(head.ContentLength)}, last modified {head.LastModified:u}";
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

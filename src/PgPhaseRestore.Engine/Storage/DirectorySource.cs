@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>A directory-format archive: toc.dat plus one data file per table.</summary>
-public sealed class DirectorySource : IArchiveSource
+internal sealed class DirectorySource : IArchiveSource
 {
     private readonly CountingCounter _counter = new();
 
@@ -10,7 +10,7 @@ public sealed class DirectorySource : IArchiveSource
         Location = path;
         FullPath = Path.GetFullPath(path);
         if (!Directory.Exists(FullPath))
-            throw new ArchiveSourceException(path, "no such directory");
+            throw new ArchiveSourceException(path, "no such directory", kind: ArchiveSourceProblem.NotFound);
         TocPath = System.IO.Path.Combine(FullPath, "toc.dat");
         if (!File.Exists(TocPath))
             throw new ArchiveSourceException(path, "directory has no toc.dat, so it is not a pg_dump directory-format archive");

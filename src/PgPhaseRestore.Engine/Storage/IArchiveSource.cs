@@ -1,6 +1,6 @@
 namespace PgPhaseRestore.Engine.Storage;
 
-public enum ArchiveSourceKind
+internal enum ArchiveSourceKind
 {
     File,
     Directory,
@@ -8,7 +8,7 @@ public enum ArchiveSourceKind
 }
 
 /// <summary>Where an archive lives: a local file, a directory-format folder, or an object in a bucket.</summary>
-public interface IArchiveSource : IDisposable
+internal interface IArchiveSource : IDisposable
 {
     /// <summary>The path or s3:// URI, as the user would write it.</summary>
     string Location { get; }

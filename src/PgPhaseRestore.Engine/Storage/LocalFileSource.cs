@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>A custom or tar archive in a local file.</summary>
-public sealed class LocalFileSource : IArchiveSource
+internal sealed class LocalFileSource : IArchiveSource
 {
     private readonly CountingCounter _counter = new();
 
@@ -12,7 +12,7 @@ public sealed class LocalFileSource : IArchiveSource
         if (Directory.Exists(FullPath))
             throw new ArchiveSourceException(path, "is a directory; read it as a directory-format archive");
         if (!File.Exists(FullPath))
-            throw new ArchiveSourceException(path, "no such file");
+            throw new ArchiveSourceException(path, "no such file", kind: ArchiveSourceProblem.NotFound);
     }
 
     public string Location { get; }

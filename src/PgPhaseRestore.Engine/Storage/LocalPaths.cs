@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Facts about a local archive that may be one file or a directory-format folder.</summary>
-public static class LocalPaths
+internal static class LocalPaths
 {
     /// <summary>The file's length, or the sum of the folder's files; 0 when neither exists.</summary>
     public static long Size(string path) =>

@@ -8,8 +8,13 @@ namespace PgPhaseRestore.Engine.Storage;
 /// </summary>
 public sealed class MultipartOptions
 {
+    /// <summary>The smallest part S3 accepts (5 MiB), except the last.</summary>
     public const long MinPartSize = 5L * 1024 * 1024;
+
+    /// <summary>The largest part S3 accepts (5 GiB).</summary>
     public const long S3MaxPartSize = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The most parts S3 accepts in one upload.</summary>
     public const int S3MaxParts = 10_000;
 
     /// <summary>Size of the first parts (at least 5 MiB, the S3 minimum).</summary>
@@ -27,7 +32,7 @@ public sealed class MultipartOptions
     /// <summary>Attempts per part beyond the first, with exponential backoff.</summary>
     public int Retries { get; init; } = 5;
 
-    public void Validate()
+    internal void Validate()
     {
         if (InitialPartSize < MinPartSize)
             throw new ArgumentException($"part size {SizeText.Format(InitialPartSize)} is below the S3 minimum of 5 MiB");
@@ -44,7 +49,7 @@ public sealed class MultipartOptions
     }
 
     /// <summary>Size of part <paramref name="partNumber"/> (1-based).</summary>
-    public long PartSize(int partNumber)
+    internal long PartSize(int partNumber)
     {
         int tierLength = Math.Max(1, MaxParts / 10);
         int tier = Math.Min((partNumber - 1) / tierLength, 30);
@@ -67,7 +72,4 @@ public sealed class MultipartOptions
             return total;
         }
     }
-
-    /// <summary>Upper bound of part buffers held at once at the current part size.</summary>
-    public long MemoryBound(int partNumber) => PartSize(partNumber) * PartsInFlight;
 }

@@ -7,7 +7,7 @@ using Amazon.S3;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Builds an S3 client from settings, applying the compatibility rules for non-AWS servers.</summary>
-public static class S3ClientFactory
+internal static class S3ClientFactory
 {
     public static IAmazonS3 Create(S3Settings settings)
     {
@@ -37,8 +37,7 @@ public static class S3ClientFactory
         if (settings.SkipCertificateCheck)
             config.HttpClientFactory = new InsecureHttpClientFactory();
 
-        var credentials = ResolveCredentials(settings);
-        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+        return new AmazonS3Client(ResolveCredentials(settings) ?? new DefaultChainCredentials(config), config);
     }
 
     // The SDK's own failure for a malformed endpoint is a bare UriFormatException that does not say which value.
@@ -68,7 +67,7 @@ public static class S3ClientFactory
             return profileCredentials;
         }
 
-        // Null: the SDK's default chain (environment, profile, web identity, instance role).
+        // Null: the SDK's default chain (environment, profile, web identity, instance role), resolved on first use.
         return null;
     }
 

@@ -9,29 +9,66 @@ namespace PgPhaseRestore.Engine.Storage;
 /// <summary>
 /// Turns every failure of an S3 call (service errors, an endpoint that does not answer, missing credentials)
 /// into one <see cref="ArchiveSourceException"/> whose one-line message names the object, the endpoint and
-/// what to do. Messages quote neither keys nor secrets.
+/// what to do. Service errors are told apart by their error code, then by their HTTP status; messages quote
+/// neither keys nor secrets.
 /// </summary>
 internal static class S3Errors
 {
     public static ArchiveSourceException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read the object") =>
         Describe(null, location, ex, action);
 
-    private static ArchiveSourceException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonS3Exception ex, string action)
+    private static ArchiveSourceException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonServiceException ex, string action)
     {
-        var uri = location.ToString();
-        return ex.ErrorCode switch
+        var problem = ProblemOf(ex);
+        var text = ex.ErrorCode switch
         {
-            "NoSuchKey" => new ArchiveSourceException(uri, $"no such object: bucket \"{location.Bucket}\" has no key \"{location.Key}\"", ex, ArchiveSourceProblem.NotFound),
-            "NoSuchBucket" => new ArchiveSourceException(uri, $"no such bucket \"{location.Bucket}\"", ex, ArchiveSourceProblem.NotFound),
-            "AccessDenied" or "AllAccessDisabled" => new ArchiveSourceException(uri, $"access denied: the credentials in use may not {action}", ex, ArchiveSourceProblem.AccessDenied),
-            "SignatureDoesNotMatch" => new ArchiveSourceException(uri, "access denied: the secret key does not match the access key (SignatureDoesNotMatch)", ex, ArchiveSourceProblem.AccessDenied),
-            "InvalidAccessKeyId" => new ArchiveSourceException(uri, "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)", ex, ArchiveSourceProblem.AccessDenied),
-            _ when ex.StatusCode == HttpStatusCode.NotFound => new ArchiveSourceException(uri, "no such object", ex, ArchiveSourceProblem.NotFound),
-            _ when ex.StatusCode == HttpStatusCode.Forbidden => new ArchiveSourceException(uri, $"access denied ({ex.ErrorCode})", ex, ArchiveSourceProblem.AccessDenied),
-            _ => new ArchiveSourceException(uri,
-                $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, ex)}", ex),
+            "NoSuchKey" => $"no such object: bucket \"{location.Bucket}\" has no key \"{location.Key}\"",
+            "NoSuchBucket" => $"no such bucket \"{location.Bucket}\"",
+            "AccessDenied" or "AllAccessDisabled" => $"access denied: the credentials in use may not {action}",
+            "SignatureDoesNotMatch" => "access denied: the secret key does not match the access key (SignatureDoesNotMatch)",
+            "InvalidAccessKeyId" => "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)",
+            _ when problem == ArchiveSourceProblem.NotFound => "no such object",
+            _ when problem is ArchiveSourceProblem.AccessDenied or ArchiveSourceProblem.CredentialsRejected => $"access denied ({ex.ErrorCode})",
+            _ => $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, ex)}",
         };
+        return new ArchiveSourceException(location.ToString(), text, ex, problem);
     }
+
+    /// <summary>What a service error means for the object: by its error code, then by its HTTP status.</summary>
+    private static ArchiveSourceProblem ProblemOf(AmazonServiceException ex) => ex.ErrorCode switch
+    {
+        "NoSuchKey" or "NoSuchBucket" or "NoSuchUpload" => ArchiveSourceProblem.NotFound,
+        "AccessDenied" or "AllAccessDisabled" => ArchiveSourceProblem.AccessDenied,
+        "SignatureDoesNotMatch" or "InvalidAccessKeyId" or "InvalidToken" or "ExpiredToken" => ArchiveSourceProblem.CredentialsRejected,
+        _ => ex.StatusCode switch
+        {
+            HttpStatusCode.NotFound => ArchiveSourceProblem.NotFound,
+            HttpStatusCode.Forbidden => ArchiveSourceProblem.AccessDenied,
+            HttpStatusCode.Unauthorized => ArchiveSourceProblem.CredentialsRejected,
+            _ when ConditionalWrites.IsRefused(ex) => ArchiveSourceProblem.AlreadyExists,
+            _ => ArchiveSourceProblem.Other,
+        },
+    };
+
+    /// <summary>The kind of a service error that reached a host without being described (a call the engine did not wrap).</summary>
+    public static PgPhaseErrorKind KindOf(AmazonServiceException ex) =>
+        IsTransient(ex) ? PgPhaseErrorKind.Busy : ArchiveSourceException.KindOf(ProblemOf(ex));
+
+    /// <summary>No such key or bucket: by error code or, from servers that send no body (HEAD), by status.</summary>
+    public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == ArchiveSourceProblem.NotFound;
+
+    /// <summary>A failure worth retrying: the server was busy or failed, or the transfer broke.</summary>
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        AmazonServiceException s => s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
+                                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
+                                        or HttpStatusCode.TooManyRequests
+                                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
+                                    || s.InnerException is IOException or HttpRequestException,
+        IOException or HttpRequestException or TimeoutException => true,
+        TaskCanceledException => true,
+        _ => false,
+    };
 
     /// <summary>
     /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
@@ -52,8 +89,8 @@ internal static class S3Errors
         if (TransportReason(ex) is { } reason)
             return new ArchiveSourceException(uri,
                 $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);
-        if (ex is AmazonS3Exception s3)
-            return Describe(client, location, s3, action);
+        if (ex is AmazonServiceException service)
+            return Describe(client, location, service, action);
         if (ex is AmazonClientException)
             return new ArchiveSourceException(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
         return null;
@@ -114,9 +151,13 @@ internal static class S3Errors
         return found;
     }
 
-    private static bool IsMissingCredentials(Exception ex) =>
-        ex is AmazonClientException &&
-        ex.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal);
+    private static bool IsMissingCredentials(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is DefaultChainCredentials.NotFoundException)
+                return true;
+        return false;
+    }
 
     private static string Attempts(IAmazonS3? client, Exception ex)
     {

@@ -7,7 +7,7 @@ using Amazon.S3.Model;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Bytes written so far by a streaming upload.</summary>
-public sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone, long CurrentPartSize);
+internal sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone, long CurrentPartSize);
 
 /// <summary>
 /// Streams a source of unknown length into one multipart upload: parts grow as the upload proceeds, a
@@ -15,7 +15,7 @@ public sealed record UploadProgress(long Bytes, int PartsStarted, int PartsDone,
 /// computed on the way. Nothing is visible until <see cref="CompleteAsync"/>; on any failure call
 /// <see cref="AbortAsync"/>, so that no partial object appears and no incomplete upload is left to pay for.
 /// </summary>
-public sealed class S3MultipartUpload
+internal sealed class S3MultipartUpload
 {
     private readonly IAmazonS3 _client;
     private readonly MultipartOptions _options;
@@ -225,7 +225,7 @@ public sealed class S3MultipartUpload
                     _etags[number] = response.ETag!;
                 return;
             }
-            catch (Exception ex) when (attempt < _options.Retries && IsTransient(ex) && !ct.IsCancellationRequested)
+            catch (Exception ex) when (attempt < _options.Retries && S3Errors.IsTransient(ex) && !ct.IsCancellationRequested)
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
@@ -307,18 +307,6 @@ public sealed class S3MultipartUpload
             return $"the incomplete upload {UploadId} of {Location} could not be aborted ({reason}); abort it (aws s3api abort-multipart-upload) or let a lifecycle rule remove it, as its parts are billed";
         }
     }
-
-    internal static bool IsTransient(Exception ex) => ex switch
-    {
-        AmazonServiceException s => s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
-                                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
-                                        or (HttpStatusCode)429
-                                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
-                                    || s.InnerException is IOException or HttpRequestException,
-        IOException or HttpRequestException or TimeoutException => true,
-        TaskCanceledException => true,
-        _ => false,
-    };
 
     internal static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, attempt)) * (0.75 + Random.Shared.NextDouble() * 0.5));

@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>An s3://bucket/key URI, split.</summary>
-public sealed record S3ObjectLocation(string Bucket, string Key)
+internal sealed record S3ObjectLocation(string Bucket, string Key)
 {
     public const string Scheme = "s3://";
 

@@ -3,7 +3,7 @@ using Amazon.S3;
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>A custom or tar archive stored as one object in an S3-compatible bucket.</summary>
-public sealed class S3ObjectSource : IArchiveSource
+internal sealed class S3ObjectSource : IArchiveSource
 {
     private readonly CountingCounter _counter = new();
     private readonly bool _ownsClient;

@@ -35,9 +35,6 @@ internal sealed class S3ResumableReadStream : Stream
             (_length, _ranged) = (n, true);
     }
 
-    /// <summary>Times the stream had to reconnect.</summary>
-    public int Resumes { get; private set; }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         for (int failures = 0; ; )
@@ -56,7 +53,7 @@ internal sealed class S3ResumableReadStream : Stream
                     return 0;
                 throw new IOException($"the connection closed at byte {_start + _position} of {_location}, {_length - _position} bytes short");
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested && S3MultipartUpload.IsTransient(ex) && failures < _retries)
+            catch (Exception ex) when (!ct.IsCancellationRequested && S3Errors.IsTransient(ex) && failures < _retries)
             {
                 failures++;
                 CloseBody();
@@ -83,9 +80,7 @@ internal sealed class S3ResumableReadStream : Stream
         if (_position > 0)
             request.EtagToMatch = _etag;
         var response = await _client.GetObjectAsync(request, ct).ConfigureAwait(false);
-        if (_position > 0)
-            Resumes++;
-        else
+        if (_position == 0)
         {
             _etag = response.ETag;
             if (!_ranged)

@@ -7,39 +7,54 @@ public enum S3Compatibility
 {
     /// <summary>On for any endpoint that is not amazonaws.com.</summary>
     Auto,
+
+    /// <summary>AWS itself: aws-chunked payloads and flexible checksums.</summary>
     Aws,
+
+    /// <summary>Only what S3-compatible servers accept: no aws-chunked payloads, checksums only when required.</summary>
     Generic,
 }
 
-/// <summary>How to reach a bucket. Credentials left empty fall back to the AWS default chain (environment, profile, instance role).</summary>
-public sealed class S3Settings
+/// <summary>
+/// How to reach a bucket, resolved once by a host and then only read. Credentials left empty fall back to the AWS
+/// SDK's default chain (environment, profile, instance role); the engine itself never reads the environment for them.
+/// </summary>
+public sealed record S3Settings
 {
     /// <summary>Service URL of an S3-compatible server (MinIO, Ceph, R2...); empty for AWS itself.</summary>
-    public string? EndpointUrl { get; set; }
+    public string? EndpointUrl { get; init; }
 
-    public string? Region { get; set; }
-    public bool ForcePathStyle { get; set; }
-    public string? AccessKeyId { get; set; }
+    /// <summary>The bucket's region (AWS); the signing region for other endpoints (default us-east-1).</summary>
+    public string? Region { get; init; }
+
+    /// <summary>Path-style addressing (endpoint/bucket/key), which MinIO, Ceph and the like need.</summary>
+    public bool ForcePathStyle { get; init; }
+
+    /// <summary>The access key ID; with the secret key it replaces the default credential chain.</summary>
+    public string? AccessKeyId { get; init; }
 
     /// <summary>The secret key: set by hosts, read only inside the engine, so no serialiser or formatter ever sees it.</summary>
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-    public string? SecretAccessKey { internal get; set; }
+    public string? SecretAccessKey { internal get; init; }
 
     /// <summary>The session token of temporary credentials; like the secret key, never readable outside the engine.</summary>
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-    public string? SessionToken { internal get; set; }
+    public string? SessionToken { internal get; init; }
 
     /// <summary>Named profile from the shared AWS credentials file.</summary>
-    public string? Profile { get; set; }
+    public string? Profile { get; init; }
 
     /// <summary>Accept any TLS certificate. Only on explicit request.</summary>
-    public bool SkipCertificateCheck { get; set; }
+    public bool SkipCertificateCheck { get; init; }
 
-    public S3Compatibility Compatibility { get; set; } = S3Compatibility.Auto;
-    public int MaxRetries { get; set; } = 5;
+    /// <summary>Which protocol subset to speak (default: by endpoint).</summary>
+    public S3Compatibility Compatibility { get; init; } = S3Compatibility.Auto;
+
+    /// <summary>Retries of a failed request before giving up.</summary>
+    public int MaxRetries { get; init; } = 5;
 
     /// <summary>True when requests must avoid aws-chunked encoding and optional checksums.</summary>
-    public bool UseGenericProtocol => Compatibility switch
+    internal bool UseGenericProtocol => Compatibility switch
     {
         S3Compatibility.Generic => true,
         S3Compatibility.Aws => false,
@@ -52,7 +67,7 @@ public sealed class S3Settings
          uri.Host.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// Settings from the environment variables the earlier shell scripts used (S3_ENDPOINT_URL,
+    /// For hosts: settings from the environment variables the earlier shell scripts used (S3_ENDPOINT_URL,
     /// AWS_S3_FORCE_PATH_STYLE, AWS_NO_VERIFY_SSL, S3_MAX_RETRIES) and the AWS ones (AWS_ENDPOINT_URL_S3,
     /// AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE). Keys themselves are left to the AWS chain.
     /// </summary>
@@ -67,9 +82,7 @@ public sealed class S3Settings
             SkipCertificateCheck = IsTrue(getenv("AWS_NO_VERIFY_SSL")),
             Profile = getenv("AWS_PROFILE"),
         };
-        if (int.TryParse(getenv("S3_MAX_RETRIES"), out int retries) && retries >= 0)
-            settings.MaxRetries = retries;
-        return settings;
+        return int.TryParse(getenv("S3_MAX_RETRIES"), out int retries) && retries >= 0 ? settings with { MaxRetries = retries } : settings;
     }
 
     private static string? First(Func<string, string?> getenv, params string[] names) =>
@@ -79,6 +92,7 @@ public sealed class S3Settings
         value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" ||
                               value.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Endpoint, region, addressing and the access key ID; never a secret.</summary>
     public override string ToString() =>
         $"endpoint={EndpointUrl ?? "(AWS)"} region={Region ?? "(default)"} pathStyle={ForcePathStyle} credentials={(AccessKeyId is null ? "default chain" : AccessKeyId + " / ***")}";
 }

@@ -5,6 +5,7 @@ namespace PgPhaseRestore.Engine.Storage;
 /// <summary>Byte sizes as people write them: 512MB, 8MiB, 1G, 5242880. Powers of 1024 throughout, as the earlier scripts meant.</summary>
 public static class SizeText
 {
+    /// <summary>A size such as 512MB, 8MiB, 1.5G or 5242880, in bytes (units are powers of 1024).</summary>
     public static long Parse(string text)
     {
         var s = text.Trim();
@@ -25,6 +26,7 @@ public static class SizeText
         return checked((long)(number * unit));
     }
 
+    /// <summary>A size for people: 12.3 MiB, 512 B.</summary>
     public static string Format(long bytes)
     {
         string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];

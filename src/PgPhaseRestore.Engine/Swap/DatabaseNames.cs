@@ -4,7 +4,7 @@ using System.Text;
 namespace PgPhaseRestore.Engine.Swap;
 
 /// <summary>The names a replace and a swap give databases: the live name, a marker, and the UTC time.</summary>
-public static class DatabaseNames
+internal static class DatabaseNames
 {
     /// <summary>PostgreSQL truncates names past NAMEDATALEN - 1 bytes; a truncated name would no longer say what it is.</summary>
     public const int MaxBytes = 63;

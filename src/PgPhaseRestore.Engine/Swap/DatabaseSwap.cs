@@ -17,9 +17,11 @@ namespace PgPhaseRestore.Engine.Swap;
 /// </remarks>
 public static class DatabaseSwap
 {
+    /// <summary>Plans the swap, undo or rollback and runs it.</summary>
     public static async Task<SwapResult> RunAsync(SwapOptions options, Action<string>? log, CancellationToken ct) =>
         await RunAsync(await PlanAsync(options, ct).ConfigureAwait(false), log, ct).ConfigureAwait(false);
 
+    /// <summary>Reads the catalog and the journal and says what the operation would do; changes nothing.</summary>
     public static async Task<SwapPlan> PlanAsync(SwapOptions options, CancellationToken ct)
     {
         var live = DatabaseNames.Checked(options.Database, "live database");
@@ -278,6 +280,10 @@ public static class DatabaseSwap
         return moves.Select(m => m.Rename).ToList();
     }
 
+    /// <summary>
+    /// Runs a plan: blocks and ends sessions as allowed, carries settings, and renames in one transaction, recording
+    /// each step.
+    /// </summary>
     public static async Task<SwapResult> RunAsync(SwapPlan plan, Action<string>? log, CancellationToken ct)
     {
         var record = plan.Record;
@@ -506,7 +512,7 @@ public static class DatabaseSwap
                 step($"stopped: {failure.Message}; run again (or undo) to finish");
             save();
         }
-        catch (Exception ex) when (ex is NpgsqlException or SwapException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is NpgsqlException or PgConnectionException or SwapException or IOException or TimeoutException)
         {
             log?.Invoke($"could not restore the connection settings after the failure ({ex.Message}); run the swap again, or undo it, to finish");
         }

@@ -1,6 +1,6 @@
 namespace PgPhaseRestore.Engine.Swap;
 
-/// <summary>What kind of refusal a <see cref="SwapException"/> is, for hosts that map failures to categories.</summary>
+/// <summary>Which refusal a <see cref="SwapException"/> is.</summary>
 public enum SwapFailure
 {
     /// <summary>The catalog is not in a state the operation can start or finish from.</summary>
@@ -25,15 +25,22 @@ public enum SwapFailure
     NothingToReplace,
 }
 
-/// <summary>
-/// A swap, undo or replace refused or stopped, saying why and what state the databases are in. An
-/// InvalidOperationException, so every host that reports engine refusals reports this one the same way.
-/// </summary>
-public sealed class SwapException : InvalidOperationException
+/// <summary>A swap, undo or replace refused or stopped, saying why and what state the databases are in.</summary>
+public sealed class SwapException : PgPhaseException
 {
-    /// <summary>A refusal of the given kind; <paramref name="inner"/> is what caused it, if anything.</summary>
-    public SwapException(string message, SwapFailure kind, Exception? inner = null) : base(message, inner) => Kind = kind;
+    /// <summary>A refusal of the given sort.</summary>
+    internal SwapException(string message, SwapFailure failure, Exception? inner = null) : base(message, KindOf(failure), inner) => Failure = failure;
 
-    /// <summary>What kind of refusal this is, for hosts that map it to a category or word it with their flags.</summary>
-    public SwapFailure Kind { get; }
+    /// <summary>Which refusal this is.</summary>
+    public SwapFailure Failure { get; }
+
+    private static PgPhaseErrorKind KindOf(SwapFailure failure) => failure switch
+    {
+        SwapFailure.NotFound => PgPhaseErrorKind.NotFound,
+        SwapFailure.Permission => PgPhaseErrorKind.Permission,
+        SwapFailure.Sessions or SwapFailure.Busy => PgPhaseErrorKind.Busy,
+        SwapFailure.Unendable => PgPhaseErrorKind.Permission,
+        SwapFailure.NothingToReplace => PgPhaseErrorKind.NotFound,
+        _ => PgPhaseErrorKind.Conflict,
+    };
 }

@@ -7,6 +7,7 @@ using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Swap;
 
+/// <summary>Which operation a swap journal records.</summary>
 public enum SwapKind
 {
     /// <summary>The replacement takes the live name; the live database moves aside.</summary>
@@ -20,7 +21,7 @@ public enum SwapKind
 }
 
 /// <summary>How far an operation got, as the journal last recorded it. The catalog decides what is actually left.</summary>
-public enum SwapStep
+internal enum SwapStep
 {
     Planned,
     Blocked,
@@ -31,7 +32,7 @@ public enum SwapStep
 }
 
 /// <summary>One of the two databases of a swap: identified by OID, which a rename does not change.</summary>
-public sealed class SwapSide
+internal sealed class SwapSide
 {
     public uint Oid { get; set; }
 
@@ -46,10 +47,10 @@ public sealed class SwapSide
     public int ConnectionLimit { get; set; } = -1;
 }
 
-public sealed record SwapEvent(DateTimeOffset At, string Message);
+internal sealed record SwapEvent(DateTimeOffset At, string Message);
 
 /// <summary>One swap, undo or rollback, step by step.</summary>
-public sealed class SwapRecord
+internal sealed class SwapRecord
 {
     public SwapKind Kind { get; set; }
 
@@ -70,7 +71,7 @@ public sealed class SwapRecord
 }
 
 /// <summary>Where a replace's side restore stands, so that a rerun with the same archive continues it instead of starting over.</summary>
-public sealed class ReplaceRecord
+internal sealed class ReplaceRecord
 {
     public string Archive { get; set; } = "";
     public string Fingerprint { get; set; } = "";
@@ -79,7 +80,7 @@ public sealed class ReplaceRecord
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public enum ReplaceStage
+internal enum ReplaceStage
 {
     Restoring,
     RestoreFailed,
@@ -99,7 +100,7 @@ public enum ReplaceStage
 /// databases were involved, the names they were going to, and the connection settings they had before they were
 /// blocked. A file lost in a crash costs only those settings (the databases are then opened to connections).
 /// </remarks>
-public sealed class SwapJournal
+internal sealed class SwapJournal
 {
     private static readonly JsonSerializerOptions Json = Serialization.EngineJson.Named;
 

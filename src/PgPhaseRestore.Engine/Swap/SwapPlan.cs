@@ -3,8 +3,11 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Swap;
 
 /// <summary>A rename a swap will run, in order.</summary>
+/// <param name="From">The name the database has now.</param>
+/// <param name="To">The name it gets.</param>
 public sealed record DatabaseRename(string From, string To)
 {
+    /// <summary>"from" -> "to".</summary>
     public override string ToString() => $"\"{From}\" -> \"{To}\"";
 }
 
@@ -14,8 +17,13 @@ public sealed record DatabaseRename(string From, string To)
 /// </summary>
 public sealed class SwapPlan
 {
+    /// <summary>The server, host:port.</summary>
     public required string Server { get; init; }
+
+    /// <summary>The live name.</summary>
     public required string Database { get; init; }
+
+    /// <summary>Swap, undo, or rollback of an interrupted swap.</summary>
     public required SwapKind Kind { get; init; }
 
     /// <summary>Finishes (or rolls back) an operation an earlier run left unfinished.</summary>
@@ -27,9 +35,16 @@ public sealed class SwapPlan
     /// <summary>Where the database that holds the live name goes (null when no database holds it).</summary>
     public string? Aside { get; init; }
 
+    /// <summary>The renames, in order, all in one transaction.</summary>
     public required IReadOnlyList<DatabaseRename> Renames { get; init; }
+
+    /// <summary>Sessions on the databases to rename, which the swap must end or be refused by.</summary>
     public required IReadOnlyList<SessionInfo> Sessions { get; init; }
+
+    /// <summary>What is carried to the database taking the live name: settings, comment, grants.</summary>
     public required IReadOnlyList<string> Carry { get; init; }
+
+    /// <summary>Whether sessions in the way are ended.</summary>
     public bool Force { get; init; }
 
     /// <summary>What the plan had to assume, or what an operator should know before it runs.</summary>
@@ -70,17 +85,20 @@ public sealed class SwapPlan
     /// <summary>The whole plan in one sentence, for ShouldProcess.</summary>
     public string Describe() => string.Join("; ", Lines());
 
+    /// <summary>The plan in one sentence.</summary>
     public override string ToString() => Describe();
 }
 
 /// <summary>What a swap did.</summary>
 public sealed class SwapResult
 {
+    /// <summary>The server, host:port.</summary>
     public required string Server { get; init; }
 
     /// <summary>The live name.</summary>
     public required string Database { get; init; }
 
+    /// <summary>Swap, undo or rollback.</summary>
     public required SwapKind Kind { get; init; }
 
     /// <summary>The name the database now live had before.</summary>
@@ -89,13 +107,19 @@ public sealed class SwapResult
     /// <summary>Where the database that held the live name now is (null when none held it).</summary>
     public string? PreviousDatabase { get; init; }
 
+    /// <summary>The OID of the database that now holds the live name.</summary>
     public uint DatabaseOid { get; init; }
+
+    /// <summary>The OID of the database that held it before, if one did.</summary>
     public uint? PreviousOid { get; init; }
 
     /// <summary>An interrupted operation was finished.</summary>
     public bool Resumed { get; init; }
 
+    /// <summary>The sessions that were ended.</summary>
     public IReadOnlyList<string> SessionsEnded { get; init; } = [];
+
+    /// <summary>What was carried to the database now live.</summary>
     public IReadOnlyList<string> Carried { get; init; } = [];
 
     /// <summary>Settings or grants this role was not allowed to carry, with PostgreSQL's reason.</summary>
@@ -104,8 +128,10 @@ public sealed class SwapResult
     /// <summary>Every step, in order, as logged.</summary>
     public IReadOnlyList<string> Steps { get; init; } = [];
 
+    /// <summary>When the renames committed.</summary>
     public DateTimeOffset CompletedAt { get; init; }
 
+    /// <summary>What the live name holds now, and where the previous database is.</summary>
     public override string ToString() => Kind == SwapKind.Rollback
         ? $"the interrupted swap of \"{Database}\" was rolled back: \"{Database}\" is the database it was before; \"{PreviousDatabase}\" has its former name again"
         : PreviousDatabase is null

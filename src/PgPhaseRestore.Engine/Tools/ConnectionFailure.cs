@@ -20,7 +20,16 @@ internal static partial class ConnectionFailure
         var (reason, hint) = Classify(info, ex);
         if (IsCertificateFailure(ex) && await CertificateDetailAsync(info, ct).ConfigureAwait(false) is { } detail)
             (reason, hint) = (detail, CertificateHint(info));
-        return new PgConnectionException(info.ToString(), Detail(reason, hint), ex);
+        return new PgConnectionException(info.ToString(), Detail(reason, hint), KindOf(ex), ex);
+    }
+
+    /// <summary>A refusal by the server is of its SQLSTATE's kind; anything else kept the connection from being made.</summary>
+    private static PgPhaseErrorKind KindOf(Exception ex)
+    {
+        if (Chain(ex).OfType<PostgresException>().FirstOrDefault() is { } pg)
+            return PgPhaseErrors.KindOfSqlState(pg.SqlState) is var kind && kind != PgPhaseErrorKind.Failed ? kind : PgPhaseErrorKind.Connection;
+        // Npgsql refuses to go on without a password before the server says anything, with no code of its own.
+        return IsMissingPassword(ex.Message) ? PgPhaseErrorKind.Authentication : PgPhaseErrorKind.Connection;
     }
 
     /// <summary>
@@ -33,7 +42,7 @@ internal static partial class ConnectionFailure
         if (!m.Success)
             return line;
         var text = m.Groups["reason"].Value.Trim();
-        var (reason, hint) = ClassifyText(info, StripSeverity(text), null);
+        var (reason, hint) = ClassifyText(info, StripSeverity(text));
         if (text.Contains("certificate verify failed", StringComparison.Ordinal) || text.Contains("does not match host name", StringComparison.Ordinal))
         {
             try
@@ -67,11 +76,8 @@ internal static partial class ConnectionFailure
 
     private static (string Reason, string? Hint) Classify(PgConnectionInfo info, Exception ex)
     {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is PostgresException pg)
-                return ClassifyText(info, pg.MessageText, pg.SqlState);
-        }
+        if (Chain(ex).OfType<PostgresException>().FirstOrDefault() is { } pg)
+            return ClassifyServer(info, pg);
         var chain = Chain(ex).ToList();
         if (chain.OfType<SocketException>().FirstOrDefault() is { } socket)
         {
@@ -89,8 +95,20 @@ internal static partial class ConnectionFailure
             return ($"no connection within {info.ConnectTimeout} s", TimeoutHint(info));
         if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } ssl)
             return ($"the SSL handshake failed ({ssl.Message})", CertificateHint(info));
-        return ClassifyText(info, chain.Last().Message, null);
+        return ClassifyText(info, chain.Last().Message);
     }
+
+    /// <summary>A refusal by the server, by its SQLSTATE, with the advice for it.</summary>
+    private static (string Reason, string? Hint) ClassifyServer(PgConnectionInfo info, PostgresException pg) => pg.SqlState switch
+    {
+        PostgresErrorCodes.InvalidPassword => PasswordRefused(info, pg.MessageText),
+        PostgresErrorCodes.InvalidCatalogName => (pg.MessageText, NoDatabaseHint),
+        PostgresErrorCodes.InsufficientPrivilege => (pg.MessageText, ConnectHint(info)),
+        PostgresErrorCodes.TooManyConnections => (pg.MessageText, NoSlotsHint),
+        PostgresErrorCodes.CannotConnectNow => (pg.MessageText, StartingHint),
+        // pg_hba.conf, peer authentication and an unknown role share one code (28000): only the words tell them apart.
+        _ => ClassifyText(info, pg.MessageText),
+    };
 
     private static IEnumerable<Exception> Chain(Exception ex)
     {
@@ -98,16 +116,20 @@ internal static partial class ConnectionFailure
             yield return e;
     }
 
-    /// <summary>What libpq or the server said, with the advice for it; <paramref name="sqlState"/> when the server said it.</summary>
-    private static (string Reason, string? Hint) ClassifyText(PgConnectionInfo info, string text, string? sqlState)
+    private static bool IsMissingPassword(string text) =>
+        text.Contains("no password supplied", StringComparison.OrdinalIgnoreCase) || text.Contains("No password has been provided", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// What libpq (in a child's error line) or a client library said, with the advice for it: there is no code to go
+    /// by there, only the words.
+    /// </summary>
+    private static (string Reason, string? Hint) ClassifyText(PgConnectionInfo info, string text)
     {
         bool Has(string s) => text.Contains(s, StringComparison.OrdinalIgnoreCase);
-        if (Has("no password supplied") || Has("No password has been provided"))
+        if (IsMissingPassword(text))
             return NoPassword(info);
-        if (sqlState == "28P01" || Has("password authentication failed"))
-            return (text, info.PasswordSource is { } from
-                ? $"the password came from {from}: correct it there"
-                : info.LookUpPassFile() is { Password: not null } found ? $"the password came from the password file {found.Path}: correct its line" : null);
+        if (Has("password authentication failed"))
+            return PasswordRefused(info, text);
         if (Has("no pg_hba.conf entry"))
             return (text, "the server's pg_hba.conf admits no such connection: ask its administrator to allow it" +
                           (Has("no encryption") ? ", or connect with SSL (sslmode=require, or verify-full with sslrootcert=<the platform's CA file>)" : ""));
@@ -118,14 +140,14 @@ internal static partial class ConnectionFailure
             return (text, info.User is null
                 ? $"give user=<role>: without one, the operating-system user name \"{info.EffectiveUser}\" is used"
                 : "check user= (or the user variable)");
-        if (sqlState == "3D000" || Regex.IsMatch(text, "database \".*\" does not exist"))
-            return (text, "name an existing database (dbname=), or create it first");
-        if (sqlState == "42501" || Has("permission denied for database"))
-            return (text, $"the role needs CONNECT on the database (GRANT CONNECT ON DATABASE ... TO {info.EffectiveUser})");
-        if (sqlState == "53300" || Has("too many connections") || Has("remaining connection slots"))
-            return (text, "the server has no free connection slots: end idle sessions, use fewer parallel jobs, or raise max_connections");
-        if (sqlState == "57P03" || Has("the database system is starting up") || Has("shutting down"))
-            return (text, "the server is starting or stopping: try again shortly");
+        if (Regex.IsMatch(text, "database \".*\" does not exist"))
+            return (text, NoDatabaseHint);
+        if (Has("permission denied for database"))
+            return (text, ConnectHint(info));
+        if (Has("too many connections") || Has("remaining connection slots"))
+            return (text, NoSlotsHint);
+        if (Has("the database system is starting up") || Has("shutting down"))
+            return (text, StartingHint);
         if (Has("Connection refused"))
             return ("connection refused", RefusedHint(info));
         if (Has("No such file or directory") && info.Endpoints.Any(e => e.IsSocket))
@@ -140,6 +162,18 @@ internal static partial class ConnectionFailure
             return (text, "the server does not offer SSL: use sslmode=prefer or disable, or turn ssl on at the server");
         return (text, null);
     }
+
+    private const string NoDatabaseHint = "name an existing database (dbname=), or create it first";
+    private const string NoSlotsHint = "the server has no free connection slots: end idle sessions, use fewer parallel jobs, or raise max_connections";
+    private const string StartingHint = "the server is starting or stopping: try again shortly";
+
+    private static string ConnectHint(PgConnectionInfo info) =>
+        $"the role needs CONNECT on the database (GRANT CONNECT ON DATABASE ... TO {info.EffectiveUser})";
+
+    private static (string, string?) PasswordRefused(PgConnectionInfo info, string text) =>
+        (text, info.PasswordSource is { } from
+            ? $"the password came from {from}: correct it there"
+            : info.LookUpPassFile() is { Password: not null } found ? $"the password came from the password file {found.Path}: correct its line" : null);
 
     private static (string, string?) NoPassword(PgConnectionInfo info)
     {

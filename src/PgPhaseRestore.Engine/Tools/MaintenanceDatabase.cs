@@ -3,7 +3,7 @@ using Npgsql;
 namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>A connection to a server rather than to one database: "postgres", or "template1" where that is missing or closed to the user.</summary>
-public static class MaintenanceDatabase
+internal static class MaintenanceDatabase
 {
     private static readonly string[] Candidates = ["postgres", "template1"];
 
@@ -22,7 +22,7 @@ public static class MaintenanceDatabase
             {
                 return await server.WithDatabase(db).OpenAsync(applicationName, ct).ConfigureAwait(false);
             }
-            catch (PgConnectionException ex) when (ex.InnerException is PostgresException { SqlState: "3D000" or "42501" } refusal)
+            catch (PgConnectionException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } refusal)
             {
                 last = refusal; // no such database, or no CONNECT on it: try the next one
             }

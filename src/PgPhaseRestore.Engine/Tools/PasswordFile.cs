@@ -4,7 +4,7 @@ namespace PgPhaseRestore.Engine.Tools;
 /// A temporary libpq password file (mode 0600) for one child process, deleted on dispose, so that a password
 /// never travels through arguments or the environment of pg_dump and pg_restore.
 /// </summary>
-public sealed class PasswordFile : IDisposable
+internal sealed class PasswordFile : IDisposable
 {
     private PasswordFile(string path) => Path = path;
 

@@ -4,17 +4,18 @@ namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>
 /// A connection that could not be opened, described in one line: user@host:port/database, what went wrong and
-/// what to do. An <see cref="NpgsqlException"/>, so code that handles Npgsql's failures handles it too; the
-/// original error stays as the inner exception.
+/// what to do. The original error (Npgsql's, a socket's, a TLS handshake's) stays as the inner exception.
 /// </summary>
-public sealed class PgConnectionException : NpgsqlException
+public sealed class PgConnectionException : PgPhaseException
 {
-    public PgConnectionException(string message, Exception inner) : base(message, inner)
+    /// <summary>A failure described in <paramref name="message"/>, of the kind of <paramref name="inner"/>.</summary>
+    internal PgConnectionException(string message, Exception inner) : base(message, inner)
     {
         Detail = message;
     }
 
-    public PgConnectionException(string target, string detail, Exception inner) : base($"cannot connect to {target}: {detail}", inner)
+    /// <summary>A failure to connect to <paramref name="target"/>, of the given kind.</summary>
+    internal PgConnectionException(string target, string detail, PgPhaseErrorKind kind, Exception inner) : base($"cannot connect to {target}: {detail}", kind, inner)
     {
         Target = target;
         Detail = detail;
@@ -27,7 +28,5 @@ public sealed class PgConnectionException : NpgsqlException
     public string Detail { get; }
 
     /// <summary>The server's error code when the server refused (28P01, 3D000...), else null.</summary>
-    public override string? SqlState => (InnerException as PostgresException)?.SqlState;
-
-    public override bool IsTransient => InnerException is NpgsqlException { IsTransient: true };
+    public string? SqlState => (InnerException as PostgresException)?.SqlState;
 }

@@ -42,10 +42,24 @@ public sealed class PgConnectionInfo
     private string _passwordVariables = "PGPASSWORD";
 
     /// <summary>The host(s) connected to, a socket directory when none was given: what libpq resolves.</summary>
+    // Made by Parse and the With* copies only.
+    private PgConnectionInfo()
+    {
+    }
+
+    /// <summary>The host or hosts, comma-separated, as libpq lists them.</summary>
     public string? Host => string.Join(',', Endpoints.Select(e => e.Host));
+
+    /// <summary>The first host's port (default 5432).</summary>
     public int Port => int.TryParse(Endpoints[0].Port, out int p) ? p : 5432;
+
+    /// <summary>The database named (dbname), if any.</summary>
     public string? Database => Get("dbname");
+
+    /// <summary>The user named, if any.</summary>
     public string? User => Get("user");
+
+    /// <summary>The sslmode, if set.</summary>
     public string? SslMode => Get("sslmode");
 
     /// <summary>The user libpq logs in as: the one given, else the operating-system user.</summary>
@@ -61,6 +75,7 @@ public sealed class PgConnectionInfo
     /// <summary>Where the password came from, for error messages ("the connection string", "the credential"...).</summary>
     internal string? PasswordSource { get; private set; }
 
+    /// <summary>Whether a password was found for the connection (never the password itself).</summary>
     public bool HasPassword => !string.IsNullOrEmpty(Password);
 
     /// <summary>The variables the host reads a password from, as given to <see cref="Parse"/> ("DST_PGPASSWORD or PGPASSWORD").</summary>
@@ -225,7 +240,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>A libpq conninfo string without the password, the host resolved as this connection resolves it.</summary>
-    public string ToLibpqString() => Conninfo(_values.Keys);
+    internal string ToLibpqString() => Conninfo(_values.Keys);
 
     /// <summary>
     /// The conninfo for a pg_dump or pg_restore child: options move to PGOPTIONS (<see cref="ChildOptions"/>) so
@@ -298,7 +313,7 @@ public sealed class PgConnectionInfo
     /// </summary>
     /// <param name="applicationName">The session's name unless the connection names one itself.</param>
     /// <param name="ownApplicationName">Use <paramref name="applicationName"/> even then: restore sessions are recognised by it.</param>
-    public string ToNpgsqlConnectionString(string applicationName = "pgphase", bool ownApplicationName = false)
+    internal string ToNpgsqlConnectionString(string applicationName = "pgphase", bool ownApplicationName = false)
     {
         var endpoints = Endpoints;
         var b = new NpgsqlConnectionStringBuilder
@@ -412,7 +427,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>Opens an Npgsql connection; a failure says where it tried and what to do (<see cref="PgConnectionException"/>).</summary>
-    public async Task<NpgsqlConnection> OpenAsync(string applicationName, CancellationToken ct)
+    internal async Task<NpgsqlConnection> OpenAsync(string applicationName, CancellationToken ct)
     {
         var conn = new NpgsqlConnection(ToNpgsqlConnectionString(applicationName));
         try
@@ -428,7 +443,7 @@ public sealed class PgConnectionInfo
     }
 
     /// <summary>Opens a connection made from this one's connection string, describing a failure as <see cref="PgConnectionException"/>.</summary>
-    public async Task OpenAsync(NpgsqlConnection conn, CancellationToken ct)
+    internal async Task OpenAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         try
         {

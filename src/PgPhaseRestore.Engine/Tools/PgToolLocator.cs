@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>A located client program and its major version.</summary>
-public sealed record PgTool(string Name, string Path, int MajorVersion, string VersionText);
+internal sealed record PgTool(string Name, string Path, int MajorVersion, string VersionText);
 
 /// <summary>Finds pg_dump and pg_restore: an explicit path, then PATH, then /usr/lib/postgresql/*/bin; newest first.</summary>
-public static partial class PgToolLocator
+internal static partial class PgToolLocator
 {
     public static IReadOnlyList<PgTool> FindAll(string name, string? explicitPath = null)
     {

@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>Quoting for the few statements the engine writes itself.</summary>
-public static class SqlText
+internal static class SqlText
 {
     public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
 

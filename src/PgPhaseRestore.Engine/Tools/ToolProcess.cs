@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace PgPhaseRestore.Engine.Tools;
 
 /// <summary>What a finished child process left behind.</summary>
-public sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
+internal sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
 
 /// <summary>
 /// Runs pg_dump or pg_restore: arguments as a list (never a shell string), the password through a password
@@ -11,7 +11,7 @@ public sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines);
 /// optionally streamed, the whole process tree killed when the token is cancelled, and the child bound to this
 /// process's life.
 /// </summary>
-public static class ToolProcess
+internal static class ToolProcess
 {
     public static async Task<ToolResult> RunAsync(
         PgTool tool,

@@ -13,11 +13,11 @@ namespace PgPhaseRestore.Engine.Verification;
 /// counted there (COPY's text format escapes newlines, so one row is one line). One more pass over the archive's
 /// data, with nothing kept but the counts.
 /// </summary>
-public static class ArchiveRowCounts
+internal static class ArchiveRowCounts
 {
     /// <summary>Compares each table's row count in the archive with count(*) in the target.</summary>
     public static async Task<(List<VerificationDifference> Differences, List<string> Notes, int Counted)> CompareAsync(
-        DumpArchive archive, IReadOnlyList<TocEntry> tables, PgConnectionInfo target, string? pgRestorePath, S3Settings? storage, CancellationToken ct)
+        DumpArchive archive, IReadOnlyList<TocEntry> tables, PgConnectionInfo target, string? pgRestorePath, S3Settings storage, CancellationToken ct)
     {
         var inArchive = await CountAsync(archive, tables, pgRestorePath, storage, ct).ConfigureAwait(false);
         var differences = new List<VerificationDifference>();
@@ -39,9 +39,9 @@ public static class ArchiveRowCounts
                 await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM ONLY {SqlText.Qualified(table.Schema, table.Name!)}", conn);
                 actual = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && ex.MessageText.Contains("row-level security", StringComparison.Ordinal))
+            catch (PostgresException ex) when (RowSecurity.Refused(ex))
             {
-                notes.Add($"{table.QualifiedName}: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS");
+                notes.Add(RowSecurity.NotCounted(table.QualifiedName));
                 continue;
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
@@ -57,7 +57,7 @@ public static class ArchiveRowCounts
     }
 
     /// <summary>Rows per TABLE DATA entry (by dump id) as the archive holds them.</summary>
-    public static async Task<Dictionary<int, long>> CountAsync(DumpArchive archive, IReadOnlyList<TocEntry> tables, string? pgRestorePath, S3Settings? storage,
+    public static async Task<Dictionary<int, long>> CountAsync(DumpArchive archive, IReadOnlyList<TocEntry> tables, string? pgRestorePath, S3Settings storage,
         CancellationToken ct)
     {
         var counter = new CopyCounter(archive, tables);
@@ -71,19 +71,18 @@ public static class ArchiveRowCounts
             var list = Path.Combine(dir, "data.list");
             await File.WriteAllTextAsync(list, RestoreList.Format(archive, tables), ct).ConfigureAwait(false);
             var args = new List<string> { "--data-only", "-L", list, "-f", "-" };
-            bool bucket = S3ObjectLocation.IsS3Uri(archive.Source);
-            if (!bucket)
+            var location = new ArchiveLocation(archive.Source, storage);
+            if (!location.IsBucket)
                 args.Add(archive.Source);
-            var settings = bucket ? storage ?? archive.Storage ?? S3Settings.FromEnvironment() : null;
-            using var client = settings is null ? null : S3ClientFactory.Create(settings);
-            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, client, settings, skipChecks: true, null, ct).ConfigureAwait(false);
+            using var client = location.CreateClient();
+            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, client, storage, skipChecks: true, null, ct).ConfigureAwait(false);
             var run = await ToolProcess.RunAsync(pgRestore, args, null, null, ct,
                 writeStdin: feed is null ? null : (stdin, token) => feed.WriteAllAsync(stdin, null, token),
                 readStdout: counter.ReadAsync).ConfigureAwait(false);
             if (run.ExitCode != 0)
                 throw new RestoreException($"pg_restore could not read the table data of {archive.Source} to count its rows (exit {run.ExitCode}): {string.Join(" | ", run.ErrorLines.TakeLast(5))}");
             if (feed?.IntegrityProblem is { } damaged)
-                throw new RestoreException(damaged);
+                throw new RestoreException(damaged, PgPhaseErrorKind.DamagedArchive);
             return counter.Counts;
         }
         finally

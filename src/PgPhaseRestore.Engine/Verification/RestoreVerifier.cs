@@ -11,6 +11,10 @@ namespace PgPhaseRestore.Engine.Verification;
 /// </summary>
 public static class RestoreVerifier
 {
+    /// <summary>
+    /// Checks <paramref name="target"/> against the archive: every index, constraint, trigger and policy present and valid,
+    /// and with <paramref name="source"/>, each table's rows counted as <paramref name="rowCounts"/> says.
+    /// </summary>
     public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
         RowCountMode rowCounts, CancellationToken ct)
     {
@@ -61,9 +65,9 @@ public static class RestoreVerifier
                         ? await CountAsync(src, table, ct).ConfigureAwait(false)
                         : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
                 }
-                catch (PostgresException ex) when (ex.SqlState == "42501" && ex.MessageText.Contains("row-level security", StringComparison.Ordinal))
+                catch (PostgresException ex) when (RowSecurity.Refused(ex))
                 {
-                    notes.Add($"{data.QualifiedName}: rows not counted: row-level security is forced and the verifying role lacks BYPASSRLS");
+                    notes.Add(RowSecurity.NotCounted(data.QualifiedName));
                     continue;
                 }
                 counted++;

@@ -30,6 +30,10 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Backs up the database of the pipeline object or of -SourceConnection; a failed database is reported and the
+    /// next one goes on.
+    /// </summary>
     protected override void ProcessRecord()
     {
         BackupOptions options;
@@ -53,7 +57,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
             var manifest = RunEngine(ct => new BackupRunner(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m))).RunAsync(ct));
             WriteObject(manifest);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, database));
         }

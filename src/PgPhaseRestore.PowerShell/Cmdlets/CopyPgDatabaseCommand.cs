@@ -119,6 +119,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Backs up the source, then restores that backup into the target in four phases.</summary>
     protected override void ProcessRecord()
     {
         BackupOptions backup;
@@ -127,7 +128,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
         {
             backup = BackupParameters.ToOptions(this, S3, ResolveLocation, Force.IsPresent);
             // The copy keeps the source database's name unless -TargetDatabase or the target string names another.
-            restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database), backup.Storage);
+            restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database));
         }
         catch (ArgumentException ex)
         {
@@ -151,9 +152,9 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
             WriteObject(result);
             foreach (var phase in result.Phases)
                 foreach (var error in phase.Errors)
-                    WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, phase));
+                    WriteError(ErrorRecords.From(error, phase));
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, backup.Source.Database));
         }

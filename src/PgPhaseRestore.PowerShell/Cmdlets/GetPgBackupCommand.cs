@@ -35,18 +35,18 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>Lists the complete backups under -Path.</summary>
     protected override void ProcessRecord()
     {
-        var location = ResolveLocation(Path);
-        var s3 = S3;
+        var location = Locate(Path);
         try
         {
-            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, s3, ct));
+            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, ct));
             var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
             foreach (var backup in result)
                 WriteObject(backup);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex) || ex is DirectoryNotFoundException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, location));
         }

@@ -48,6 +48,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     [Parameter]
     public SwitchParameter IncludeTemplates { get; set; }
 
+    /// <summary>Lists the server's databases that the filters keep.</summary>
     protected override void ProcessRecord()
     {
         var server = Connections.From(ServerConnection, ServerCredential);
@@ -57,7 +58,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
             foreach (var db in RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct)))
                 WriteObject(db);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerDatabase(ex))
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, server.ToString()));
         }

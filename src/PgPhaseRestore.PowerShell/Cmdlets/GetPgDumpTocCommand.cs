@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -46,25 +45,19 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
     [Parameter(Mandatory = true, ParameterSetName = ListSet)]
     public SwitchParameter List { get; set; }
 
+    /// <summary>Reads the table of contents of each -Path; an unreadable one is reported and the next one goes on.</summary>
     protected override void ProcessRecord()
     {
-        var s3 = S3;
         foreach (var location in Path)
         {
-            var resolved = ResolveLocation(location);
+            var resolved = Locate(location);
             DumpArchive archive;
             try
             {
                 WriteVerbose($"Reading the table of contents of {resolved}");
-                archive = RunEngine(async ct =>
-                {
-                    using var source = ArchiveSources.Open(resolved, s3);
-                    var read = await ArchiveReader.ReadAsync(source, ct).ConfigureAwait(false);
-                    OnPipeline(() => WriteDebug($"{resolved}: {Plural.Of(source.BytesTransferred, "byte")} read for a TOC of {Plural.Of(read.Entries.Count, "entry")}"));
-                    return read;
-                });
+                archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
             }
-            catch (Exception ex) when (ErrorRecords.IsPerInput(ex))
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
             {
                 WriteError(ErrorRecords.From(ex, location));
                 continue;

@@ -30,7 +30,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
     {
         var options = new ReplaceOptions
         {
-            Restore = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
+            Restore = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
             SideDatabase = SideDatabase,
             Force = Force.IsPresent,
             SkipRowCounts = SkipRowCount.IsPresent,
@@ -40,9 +40,9 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             plan = RunEngine(ct => DatabaseReplace.PlanAsync(options, phases, ct));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(SwapErrors.From(ex, target.Database));
+            ThrowTerminatingError(ErrorRecords.From(ex, target.Database));
             return;
         }
         if (!ShouldProcess($"database \"{plan.Database}\" on {plan.Server}", plan.Describe()))
@@ -59,10 +59,9 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             result = RunEngine(ct => DatabaseReplace.RunAsync(plan, phases, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or System.Data.Common.DbException or IOException
-                                       or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(ex is RestoreException ? ErrorRecords.From(ex, plan.Database) : SwapErrors.From(ex, plan.Database));
+            ThrowTerminatingError(ErrorRecords.From(ex, plan.Database));
             return;
         }
         finally
@@ -75,6 +74,6 @@ public sealed partial class InvokePgPhaseRestoreCommand
             WriteWarning($"not carried: {refused}");
         WriteObject(result);
         if (!result.Succeeded)
-            WriteError(new ErrorRecord(new InvalidOperationException(result.Message), SwapErrors.ReplaceFailed, ErrorCategory.InvalidResult, result));
+            WriteError(ErrorRecords.From(result));
     }
 }

@@ -79,6 +79,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Collects piped phases, or plans and restores an archive or -Path at once.</summary>
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PhaseSet)
@@ -94,22 +95,23 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             if (Archive is not null)
             {
                 // Auto's default budget is the target's maintenance_work_mem, as for a path.
-                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, ExplicitS3, null, target, ct));
+                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, S3, null, target, ct));
                 plan = PhasePlanner.Plan(Archive, complete);
             }
             else
             {
-                var location = ResolveLocation(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct, target));
+                var location = Locate(Path);
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target));
             }
             Restore(plan.Phases, target);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
         }
     }
 
+    /// <summary>Restores the collected phases, one archive after the other.</summary>
     protected override void EndProcessing()
     {
         // Phases piped in from several archives restore one archive after the other.
@@ -131,8 +133,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
             return;
 
-        // Storage only when given here: phases read from a bucket keep the settings they were read with.
-        var options = BuildRestoreOptions(target, ExplicitS3, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
+        // Phases carry no storage settings: an archive in a bucket is reached with this command's.
+        var options = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
 
         var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>
@@ -155,8 +157,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             options.Validate();
             results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
         }
-        catch (Exception ex) when (ex is RestoreException or ArgumentException or InvalidOperationException or System.Data.Common.DbException
-                                       or PgPhaseRestore.Engine.Storage.ArchiveSourceException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
             return;
@@ -170,7 +171,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         {
             WriteObject(result);
             foreach (var error in result.Errors)
-                WriteError(new ErrorRecord(new RestoreException(error.ToString()), "PgPhaseRestore.PhaseFailed", ErrorCategory.WriteError, result));
+                WriteError(ErrorRecords.From(error, result));
         }
     }
 }

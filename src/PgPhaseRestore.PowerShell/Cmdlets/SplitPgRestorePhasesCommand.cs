@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -39,6 +38,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
     [Parameter]
     public string? ListDirectory { get; set; }
 
+    /// <summary>Plans the archive and writes its four phases.</summary>
     protected override void ProcessRecord()
     {
         RestorePlan plan;
@@ -51,11 +51,11 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
             }
             else
             {
-                var location = ResolveLocation(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, S3, ct));
+                var location = Locate(Path);
+                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct));
             }
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is PlanException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
             return;

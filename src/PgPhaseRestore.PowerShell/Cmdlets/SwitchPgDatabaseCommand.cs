@@ -76,6 +76,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     [Parameter]
     public string? JournalPath { get; set; }
 
+    /// <summary>Plans the swap or undo, asks as ShouldProcess says, and runs it.</summary>
     protected override void ProcessRecord()
     {
         var options = new SwapOptions
@@ -101,9 +102,9 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
                 WriteWarning($"not carried: {refused}");
             WriteObject(result);
         }
-        catch (Exception ex) when (ex is SwapException or ArgumentException or System.Data.Common.DbException or IOException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            ThrowTerminatingError(SwapErrors.From(ex, Database));
+            ThrowTerminatingError(ErrorRecords.From(ex, Database));
         }
     }
 }

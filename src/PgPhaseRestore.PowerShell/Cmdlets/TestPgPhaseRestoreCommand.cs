@@ -60,24 +60,24 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public RowCountMode RowCount { get; set; } = RowCountMode.Estimate;
 
+    /// <summary>Verifies the target against the archive and writes the result; differences are in its Differences.</summary>
     protected override void ProcessRecord()
     {
         try
         {
             var target = Connections.From(TargetConnection, TargetCredential);
             var source = SourceConnection is null ? null : Connections.From(SourceConnection, SourceCredential);
-            var location = Archive is null ? ResolveLocation(Path) : null;
-            var s3 = S3;
+            var location = Archive is null ? Locate(Path) : null;
             var result = RunEngine(async ct =>
             {
-                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, s3, ct).ConfigureAwait(false);
+                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, ct).ConfigureAwait(false);
                 return await RestoreVerifier.VerifyAsync(archive, target, source, RowCount, ct).ConfigureAwait(false);
             });
             foreach (var note in result.Notes)
                 WriteWarning(note);
             WriteObject(result);
         }
-        catch (Exception ex) when (ErrorRecords.IsPerInput(ex) || ex is System.Data.Common.DbException)
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             WriteError(ErrorRecords.From(ex, TargetConnection));
         }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Servers;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
@@ -13,6 +14,10 @@ namespace PgPhaseRestore.PowerShell.Completers;
 /// </summary>
 public sealed class DatabaseNameCompleter : IArgumentCompleter
 {
+    /// <summary>
+    /// The names of the databases on the server the command line names, as far as it can be reached within five
+    /// seconds.
+    /// </summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -28,7 +33,7 @@ public sealed class DatabaseNameCompleter : IArgumentCompleter
             var names = ServerDatabases.ListAsync(connection, filter, timeout.Token).GetAwaiter().GetResult();
             return names.Select(d => new CompletionResult(Quote(d.Name), d.Name, CompletionResultType.ParameterValue, d.ToString())).ToList();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or ArgumentException or System.Data.Common.DbException or TimeoutException)
+        catch (Exception ex) when (PgPhaseErrors.KindOf(ex) is not null)
         {
             return [];
         }

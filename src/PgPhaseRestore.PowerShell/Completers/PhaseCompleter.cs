@@ -15,6 +15,7 @@ public sealed class PhaseCompleter : IArgumentCompleter
         (4, "PostData", "foreign keys, triggers, policies, grants..."),
     ];
 
+    /// <summary>The phase numbers, each with its name and what it restores.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         Phases.Where(p => p.Number.ToString().StartsWith(wordToComplete, StringComparison.Ordinal))

@@ -14,8 +14,9 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// sslmode, so "Connection" says what to pass. -Source and -Target no longer name archives anywhere, so they stay
 /// as aliases of the connections; -Credential and -ConnectionString stay only on cmdlets that reach one database.
 /// </remarks>
-public static class Connections
+internal static class Connections
 {
+    /// <summary>The connection <paramref name="conninfo"/> names (PG* variables fill the rest), with the credential's user and password when one is given.</summary>
     public static PgConnectionInfo From(string? conninfo, PSCredential? credential)
     {
         var info = PgConnectionInfo.Parse(conninfo);

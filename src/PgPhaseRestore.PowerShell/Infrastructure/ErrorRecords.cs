@@ -1,51 +1,100 @@
 using System.Management.Automation;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Replace;
+using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Swap;
+using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>Maps engine failures to ErrorRecords with stable ErrorIds and categories, so scripts can catch them by id.</summary>
-public static class ErrorRecords
+/// <summary>
+/// Engine failures as ErrorRecords: a stable ErrorId for the operation that failed, so scripts can catch them by id,
+/// and the category of the failure's kind. Kinds become categories here and nowhere else.
+/// </summary>
+internal static class ErrorRecords
 {
+    /// <summary>The input is not a readable pg_dump archive.</summary>
     public const string ArchiveInvalid = "PgPhaseRestore.ArchiveInvalid";
+
+    /// <summary>An archive, folder or bucket could not be reached.</summary>
     public const string ArchiveUnreachable = "PgPhaseRestore.ArchiveUnreachable";
+
+    /// <summary>A parameter value the command cannot work with.</summary>
     public const string InvalidArgument = "PgPhaseRestore.InvalidArgument";
+
+    /// <summary>Any other failure of the engine.</summary>
     public const string OperationFailed = "PgPhaseRestore.OperationFailed";
+
+    /// <summary>A backup could not be made.</summary>
     public const string BackupFailed = "PgPhaseRestore.BackupFailed";
+
+    /// <summary>A restore could not start or failed as a whole.</summary>
     public const string RestoreFailed = "PgPhaseRestore.RestoreFailed";
+
+    /// <summary>One phase of a restore reported errors.</summary>
+    public const string PhaseFailed = "PgPhaseRestore.PhaseFailed";
+
+    /// <summary>A server could not be reached, or refused a statement.</summary>
     public const string ConnectionFailed = "PgPhaseRestore.ConnectionFailed";
 
-    /// <summary>The record for an engine failure, with the parameters that answer it as its RecommendedAction (<see cref="RecommendedActions"/>).</summary>
-    public static ErrorRecord From(Exception ex, object? target) => RecommendedActions.Apply(Record(ex, target), ex);
+    /// <summary>A swap or undo was refused or stopped.</summary>
+    public const string SwapRefused = "PgPhaseRestore.SwapRefused";
 
-    private static ErrorRecord Record(Exception ex, object? target) => ex switch
+    /// <summary>A replace ended without swapping the restored database in.</summary>
+    public const string ReplaceFailed = "PgPhaseRestore.ReplaceFailed";
+
+    /// <summary>The command was stopped.</summary>
+    public const string Cancelled = "PgPhaseRestore.Cancelled";
+
+    /// <summary>The record for a failure of an engine call.</summary>
+    public static ErrorRecord From(Exception ex, object? target) =>
+        RecommendedActions.Apply(new ErrorRecord(ex, IdOf(ex), CategoryOf(PgPhaseErrors.KindOf(ex)), target), ex);
+
+    /// <summary>The record for a phase that finished with errors (the phase result is the target).</summary>
+    public static ErrorRecord From(RestoreError error, object phase) =>
+        new(new RestoreException(error.ToString()), PhaseFailed, CategoryOf(PgPhaseErrorKind.Failed), phase);
+
+    /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
+    public static ErrorRecord From(ReplaceResult result) =>
+        new(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result);
+
+    /// <summary>
+    /// Failures an engine call ends with by design, reported as records; a stop propagates as PowerShell expects,
+    /// and anything else is a bug that must not pass for an ordinary failure.
+    /// </summary>
+    public static bool IsExpected(Exception ex) => PgPhaseErrors.KindOf(ex) is { } kind && kind != PgPhaseErrorKind.Cancelled;
+
+    /// <summary>The category of each kind of failure.</summary>
+    public static ErrorCategory CategoryOf(PgPhaseErrorKind? kind) => kind switch
     {
-        ArchiveFormatException => new ErrorRecord(ex, ArchiveInvalid, ErrorCategory.InvalidData, target),
-        ArchiveSourceException { Problem: ArchiveSourceProblem.AccessDenied } =>
-            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.PermissionDenied, target),
-        ArchiveSourceException { Problem: ArchiveSourceProblem.Unreachable } =>
-            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ConnectionError, target),
-        ArchiveSourceException { Problem: ArchiveSourceProblem.NoCredentials } =>
-            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.AuthenticationError, target),
-        ArchiveSourceException { Problem: ArchiveSourceProblem.AlreadyExists } =>
-            new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ResourceExists, target),
-        ArchiveSourceException => new ErrorRecord(ex, ArchiveUnreachable, ErrorCategory.ObjectNotFound, target),
-        ArgumentException => new ErrorRecord(ex, InvalidArgument, ErrorCategory.InvalidArgument, target),
-        Engine.Backup.BackupException { Kind: Engine.Backup.BackupFailure.Exists } =>
-            new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceExists, target),
-        Engine.Backup.BackupException b when b.Message.Contains("another backup is writing here", StringComparison.Ordinal) =>
-            new ErrorRecord(ex, BackupFailed, ErrorCategory.ResourceBusy, target),
-        Engine.Backup.BackupException => new ErrorRecord(ex, BackupFailed, ErrorCategory.WriteError, target),
-        Engine.Restore.RestoreException => new ErrorRecord(ex, RestoreFailed, ErrorCategory.WriteError, target),
-        System.Data.Common.DbException => new ErrorRecord(ex, ConnectionFailed, ErrorCategory.ConnectionError, target),
-        OperationCanceledException => new ErrorRecord(ex, "PgPhaseRestore.Cancelled", ErrorCategory.OperationStopped, target),
-        _ => new ErrorRecord(ex, OperationFailed, ErrorCategory.NotSpecified, target),
+        PgPhaseErrorKind.InvalidInput => ErrorCategory.InvalidArgument,
+        PgPhaseErrorKind.Connection => ErrorCategory.ConnectionError,
+        PgPhaseErrorKind.Authentication => ErrorCategory.AuthenticationError,
+        PgPhaseErrorKind.Permission => ErrorCategory.PermissionDenied,
+        PgPhaseErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        PgPhaseErrorKind.DamagedArchive => ErrorCategory.InvalidData,
+        PgPhaseErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        PgPhaseErrorKind.Conflict => ErrorCategory.InvalidOperation,
+        PgPhaseErrorKind.Busy => ErrorCategory.ResourceBusy,
+        PgPhaseErrorKind.Cancelled => ErrorCategory.OperationStopped,
+        // What the engine does is write (a restore, a backup, an upload): a failure without a better kind failed writing.
+        PgPhaseErrorKind.Failed => ErrorCategory.WriteError,
+        _ => ErrorCategory.NotSpecified,
     };
 
-    /// <summary>Failures that concern one input and let the pipeline go on with the next.</summary>
-    public static bool IsPerInput(Exception ex) => ex is ArchiveFormatException or ArchiveSourceException or ArgumentException;
-
-    /// <summary>Failures of one database's backup or copy: the loop over databases goes on with the next one.</summary>
-    public static bool IsPerDatabase(Exception ex) => IsPerInput(ex) || ex is Engine.Backup.BackupException or Engine.Restore.RestoreException
-        or System.Data.Common.DbException or InvalidOperationException or IOException;
+    private static string IdOf(Exception ex) => ex switch
+    {
+        ArchiveFormatException => ArchiveInvalid,
+        ArchiveSourceException => ArchiveUnreachable,
+        ArgumentException => InvalidArgument,
+        BackupException => BackupFailed,
+        RestoreException => RestoreFailed,
+        SwapException => SwapRefused,
+        PgConnectionException or System.Data.Common.DbException => ConnectionFailed,
+        OperationCanceledException => Cancelled,
+        _ => OperationFailed,
+    };
 }

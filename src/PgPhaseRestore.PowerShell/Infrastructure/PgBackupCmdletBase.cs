@@ -105,7 +105,9 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
     [ValidateRange(1, 64)]
     public int PartsInFlight { get; set; } = 4;
 
-    protected BackupOptions BuildBackupOptions(bool force) => BackupParameters.ToOptions(this, S3, ResolveLocation, force);
+    /// <summary>The backup settings of this command.</summary>
+    private protected BackupOptions BuildBackupOptions(bool force) => BackupParameters.ToOptions(this, S3, ResolveLocation, force);
 
-    protected ProgressRecord BackupProgressRecord(BackupProgress p) => BackupParameters.ProgressRecord(p);
+    /// <summary>Progress of a running backup as a progress record.</summary>
+    private protected ProgressRecord BackupProgressRecord(BackupProgress p) => BackupParameters.ProgressRecord(p);
 }

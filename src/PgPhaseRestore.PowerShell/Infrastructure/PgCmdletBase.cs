@@ -16,6 +16,7 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     private bool _disposed;
     private BlockingCollection<Action>? _pending;
 
+    /// <summary>Ctrl+C or a runbook stop: cancels the running engine call, which ends its child processes.</summary>
     protected override void StopProcessing()
     {
         // A stop can arrive from another thread after the pipeline has already disposed this cmdlet.
@@ -26,6 +27,7 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Releases the cancellation source; a stop that arrives afterwards is ignored.</summary>
     public void Dispose()
     {
         lock (_stopGate)

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.PowerShell.Completers;
 
@@ -86,7 +85,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
     }
 
     /// <summary>The restore settings of this command; the few that only Invoke-PgPhaseRestore has come as arguments.</summary>
-    protected RestoreOptions BuildRestoreOptions(PgConnectionInfo target, S3Settings? storage, IReadOnlyCollection<int>? phases = null,
+    protected RestoreOptions BuildRestoreOptions(PgConnectionInfo target, IReadOnlyCollection<int>? phases = null,
         bool allowNonEmptyTarget = false, bool resume = false, bool force = false) => new()
     {
         Target = target,
@@ -104,7 +103,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
         StopOnError = !ContinueOnError.IsPresent,
         JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
         PgRestorePath = PgRestorePath,
-        Storage = storage,
+        Storage = S3,
         StopStaleSessions = StopStaleSessions.IsPresent,
         AllowPooler = AllowPooler.IsPresent,
     };

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Net;
-using System.Reflection;
 using System.Security;
 using PgPhaseRestore.Engine.Storage;
 
@@ -10,17 +9,12 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// Parameters for reaching S3-compatible storage, shared by every cmdlet that reads or writes a bucket. Keys come
 /// the AWS.Tools way (-AccessKey, -SecretKey, -SessionToken, -ProfileName, -Region) or as one -S3Credential; they
 /// are resolved once, before the first record, into the engine's S3Settings, whose secrets can be set but not read
-/// back outside the engine.
+/// back outside the engine. Objects on the pipeline carry no settings: every command that reaches a bucket resolves
+/// its own, from its parameters and the environment.
 /// </summary>
 public abstract class PgStorageCmdletBase : PgCmdletBase
 {
-    // Resolved in BeginProcessing, so none of these binds from the pipeline: a bucket's settings are one per command.
-    private static readonly HashSet<string> StorageParameters = typeof(PgStorageCmdletBase)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
-        .Where(p => p.GetCustomAttributes<ParameterAttribute>(inherit: false).Any())
-        .Select(p => p.Name)
-        .ToHashSet(StringComparer.OrdinalIgnoreCase);
-
+    // Resolved in BeginProcessing, so none of the parameters binds from the pipeline: settings are one per command.
     private S3Settings? _s3;
 
     /// <summary>Endpoint URL of an S3-compatible server; empty for AWS (S3_ENDPOINT_URL / AWS_ENDPOINT_URL otherwise).</summary>
@@ -73,12 +67,10 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     /// <summary>How this command reaches buckets: the environment, overridden by any storage parameter given.</summary>
     protected S3Settings S3 => _s3 ?? throw new InvalidOperationException("storage settings are resolved in BeginProcessing");
 
-    /// <summary>
-    /// <see cref="S3"/> when a storage parameter was given, else null: phases and archives read earlier keep the
-    /// settings they were read with.
-    /// </summary>
-    protected S3Settings? ExplicitS3 => MyInvocation.BoundParameters.Keys.Any(StorageParameters.Contains) ? S3 : null;
+    /// <summary>A path as PowerShell means it, or an s3:// URI, reached with this command's settings.</summary>
+    protected ArchiveLocation Locate(string path) => new(ResolveLocation(path), S3);
 
+    /// <summary>Resolves the storage settings once, before the first record; conflicting key parameters end the command.</summary>
     protected override void BeginProcessing()
     {
         try
@@ -103,29 +95,21 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
         if (ProfileName is not null && (keys || S3Credential is not null))
             throw new ArgumentException("Name either a profile (-ProfileName) or keys (-AccessKey and -SecretKey, or -S3Credential), not both.");
 
-        var settings = S3Settings.FromEnvironment();
-        if (!string.IsNullOrEmpty(S3Endpoint))
-            settings.EndpointUrl = S3Endpoint;
-        if (!string.IsNullOrEmpty(Region))
-            settings.Region = Region;
-        settings.ForcePathStyle |= S3ForcePathStyle.IsPresent;
-        settings.SkipCertificateCheck |= S3SkipCertificateCheck.IsPresent;
-        settings.Compatibility = S3Compatibility;
-        if (ProfileName is not null)
-            settings.Profile = ProfileName;
-        // Secrets go straight from the SecureString or PSCredential into the setter; nothing here keeps a copy.
+        var environment = S3Settings.FromEnvironment();
+        var settings = environment with
+        {
+            EndpointUrl = string.IsNullOrEmpty(S3Endpoint) ? environment.EndpointUrl : S3Endpoint,
+            Region = string.IsNullOrEmpty(Region) ? environment.Region : Region,
+            ForcePathStyle = environment.ForcePathStyle || S3ForcePathStyle.IsPresent,
+            SkipCertificateCheck = environment.SkipCertificateCheck || S3SkipCertificateCheck.IsPresent,
+            Compatibility = S3Compatibility,
+            Profile = ProfileName ?? environment.Profile,
+        };
+        // Secrets go straight from the SecureString or PSCredential into the settings; nothing here keeps a copy.
         if (S3Credential is not null)
-        {
-            settings.AccessKeyId = S3Credential.UserName;
-            settings.SecretAccessKey = S3Credential.GetNetworkCredential().Password;
-        }
+            settings = settings with { AccessKeyId = S3Credential.UserName, SecretAccessKey = S3Credential.GetNetworkCredential().Password };
         else if (keys)
-        {
-            settings.AccessKeyId = AccessKey;
-            settings.SecretAccessKey = new NetworkCredential("", SecretKey).Password;
-        }
-        if (SessionToken is not null)
-            settings.SessionToken = new NetworkCredential("", SessionToken).Password;
-        return settings;
+            settings = settings with { AccessKeyId = AccessKey, SecretAccessKey = new NetworkCredential("", SecretKey).Password };
+        return SessionToken is null ? settings : settings with { SessionToken = new NetworkCredential("", SessionToken).Password };
     }
 }

@@ -50,6 +50,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(ArchiveSourceProblem.AccessDenied, "")]
 [Recommends(ArchiveSourceProblem.Unreachable, "")]
 [Recommends(ArchiveSourceProblem.NoCredentials, "Pass -S3Credential (the access key as user name), -AccessKey and -SecretKey, or -ProfileName.")]
+[Recommends(ArchiveSourceProblem.CredentialsRejected, "")]
 [Recommends(ArchiveSourceProblem.AlreadyExists, "")]
 [Recommends("3D000", "Name an existing database, or let Invoke-PgPhaseRestore create it with -CreateDatabase.")]
 [Recommends("53300", "Use fewer -Jobs, end idle sessions, or raise max_connections.")]
@@ -63,9 +64,9 @@ internal static class RecommendedActions
     {
         object? kind = ex switch
         {
-            RestoreException r => r.Kind,
-            SwapException s => s.Kind,
-            BackupException b => b.Kind,
+            RestoreException r => r.Failure,
+            SwapException s => s.Failure,
+            BackupException b => b.Failure,
             ArchiveSourceException a => a.Problem,
             PgConnectionException { SqlState: { } state } => state,
             _ => null,

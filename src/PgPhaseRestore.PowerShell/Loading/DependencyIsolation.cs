@@ -9,19 +9,18 @@ namespace PgPhaseRestore.PowerShell.Loading;
 /// versions of the same assemblies. The cmdlet assembly references only the engine (never Npgsql or AWSSDK
 /// types), and the engine is the one name answered here; everything it needs resolves inside the private context.
 /// </summary>
-public static class DependencyIsolation
+internal static class DependencyIsolation
 {
     public const string EngineAssembly = "PgPhaseRestore.Engine";
     public const string FolderName = "Dependencies";
 
     private static readonly object Gate = new();
+
+    // Once made, the private context outlives Remove-Module: a context that is not collectible cannot unload what it
+    // loaded, and the cmdlet assembly stays bound to the engine loaded there.
     private static DependencyLoadContext? _context;
     private static AssemblyLoadContext? _host;
     private static int _imports;
-
-    /// <summary>The private context, once registered. It outlives Remove-Module: loaded assemblies cannot be unloaded
-    /// from a context that is not collectible, and the cmdlet assembly stays bound to the engine loaded there.</summary>
-    public static AssemblyLoadContext? Context => _context;
 
     /// <summary>Whether the engine is answered for now: registered more often than unregistered.</summary>
     public static bool IsRegistered

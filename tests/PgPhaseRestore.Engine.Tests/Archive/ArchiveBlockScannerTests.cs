@@ -1,3 +1,4 @@
+using PgPhaseRestore.Engine.Storage;
 using System.Security.Cryptography;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
@@ -44,7 +45,7 @@ public sealed class ArchiveBlockScannerTests : IClassFixture<ArchiveBlockScanner
     {
         var path = format == "custom" ? _archives.CustomFile : _archives.CustomUncompressed;
         var bytes = await File.ReadAllBytesAsync(path);
-        var archive = await ArchiveReader.ReadAsync(path, null);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
 
         var (map, scanner) = Scan(bytes);
 
@@ -68,7 +69,7 @@ public sealed class ArchiveBlockScannerTests : IClassFixture<ArchiveBlockScanner
     public async Task On_a_piped_dump_the_TOC_and_one_block_are_an_archive_pg_restore_reads_from_standard_input()
     {
         var bytes = await File.ReadAllBytesAsync(_archives.CustomPipe);
-        var archive = await ArchiveReader.ReadAsync(_archives.CustomPipe, null);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_archives.CustomPipe));
         Assert.All(archive.Entries.Where(e => e.Type == "TABLE DATA"), e => Assert.Equal(DataState.OffsetNotSet, e.DataState));
         var (map, scanner) = Scan(bytes, seed: 11);
         Assert.True(map is not null, scanner.Problem);

@@ -13,7 +13,7 @@ public sealed class ArchiveVersionTests : IDisposable
     {
         var path = _dir.File(name);
         await File.WriteAllBytesAsync(path, crafted.ToBytes());
-        using var source = ArchiveSources.Open(path);
+        using var source = ArchiveSources.Open(new ArchiveLocation(path));
         return await ArchiveReader.ReadAsync(source);
     }
 

@@ -15,7 +15,7 @@ public sealed class BadInputTests : IDisposable
         await File.WriteAllBytesAsync(path, bytes);
         return await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            using var source = ArchiveSources.Open(path);
+            using var source = ArchiveSources.Open(new ArchiveLocation(path));
             await ArchiveReader.ReadAsync(source);
         });
     }
@@ -139,7 +139,7 @@ public sealed class BadInputTests : IDisposable
     {
         var dir = Directory.CreateDirectory(_dir.File("not-an-archive")).FullName;
         File.WriteAllText(Path.Combine(dir, "3341.dat"), "1\t2\n");
-        var ex = Assert.Throws<ArchiveSourceException>(() => ArchiveSources.Open(dir));
+        var ex = Assert.Throws<ArchiveSourceException>(() => ArchiveSources.Open(new ArchiveLocation(dir)));
         Assert.Equal($"{dir}: directory has no toc.dat, so it is not a pg_dump directory-format archive", ex.Message);
     }
 
@@ -147,7 +147,7 @@ public sealed class BadInputTests : IDisposable
     public void Missing_file()
     {
         var path = _dir.File("nowhere.dump");
-        var ex = Assert.Throws<ArchiveSourceException>(() => ArchiveSources.Open(path));
+        var ex = Assert.Throws<ArchiveSourceException>(() => ArchiveSources.Open(new ArchiveLocation(path)));
         Assert.Equal($"{path}: no such file", ex.Message);
     }
 
@@ -159,7 +159,7 @@ public sealed class BadInputTests : IDisposable
         await File.WriteAllBytesAsync(Path.Combine(dir, "toc.dat"), crafted.ToBytes()[..12]);
         var ex = await Assert.ThrowsAsync<ArchiveFormatException>(async () =>
         {
-            using var source = ArchiveSources.Open(dir);
+            using var source = ArchiveSources.Open(new ArchiveLocation(dir));
             await ArchiveReader.ReadAsync(source);
         });
         Assert.StartsWith(Path.Combine(dir, "toc.dat") + ": archive is truncated", ex.Message);

@@ -17,7 +17,7 @@ public sealed class DamagedHeaderTests : IDisposable
     {
         var path = _dir.File(name);
         await File.WriteAllBytesAsync(path, bytes);
-        return await Assert.ThrowsAsync<ArchiveFormatException>(() => ArchiveReader.ReadAsync(path, null));
+        return await Assert.ThrowsAsync<ArchiveFormatException>(() => ArchiveReader.ReadAsync(new ArchiveLocation(path)));
     }
 
     // ---- tar: toc.dat's header as pg_dump writes it (pg_backup_tar.c, tarCreateHeader) ----
@@ -69,7 +69,7 @@ public sealed class DamagedHeaderTests : IDisposable
         var toc = TarToc();
         var path = _dir.File("good.tar");
         await File.WriteAllBytesAsync(path, Tar(TarHeader("toc.dat", OctalSize(toc.Length)), toc));
-        var archive = await ArchiveReader.ReadAsync(path, null);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
         Assert.Equal(ArchiveFormat.Tar, archive.Header.Format);
         Assert.Equal(8, archive.Entries.Count);
         Assert.Equal("30.dat", archive.FindByDumpId(30)!.DataFile);
@@ -87,7 +87,7 @@ public sealed class DamagedHeaderTests : IDisposable
         SetChecksum(header);
         var path = _dir.File("base256.tar");
         await File.WriteAllBytesAsync(path, Tar(header, toc));
-        Assert.Equal(8, (await ArchiveReader.ReadAsync(path, null)).Entries.Count);
+        Assert.Equal(8, (await ArchiveReader.ReadAsync(new ArchiveLocation(path))).Entries.Count);
     }
 
     [Fact]

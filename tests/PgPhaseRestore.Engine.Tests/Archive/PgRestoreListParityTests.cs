@@ -38,7 +38,7 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     public async Task Entry_lines_equal_pg_restore_l_line_for_line(string format)
     {
         var path = PathOf(format);
-        using var source = ArchiveSources.Open(path);
+        using var source = ArchiveSources.Open(new ArchiveLocation(path));
         var archive = await ArchiveReader.ReadAsync(source);
 
         var expected = EntryLines(PgDump.List(_archives.Cluster, path));
@@ -52,7 +52,7 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [MemberData(nameof(Formats))]
     public async Task Header_describes_the_dump(string format)
     {
-        using var source = ArchiveSources.Open(PathOf(format));
+        using var source = ArchiveSources.Open(new ArchiveLocation(PathOf(format)));
         var archive = await ArchiveReader.ReadAsync(source);
         var h = archive.Header;
 
@@ -78,7 +78,7 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [Fact]
     public async Task Special_entries_are_read_but_not_listed()
     {
-        using var source = ArchiveSources.Open(_archives.CustomFile);
+        using var source = ArchiveSources.Open(new ArchiveLocation(_archives.CustomFile));
         var archive = await ArchiveReader.ReadAsync(source);
 
         var specials = archive.Entries.Where(e => e.IsSpecial).Select(e => e.Type).ToHashSet();
@@ -90,7 +90,7 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [Fact]
     public async Task Entries_carry_every_field()
     {
-        using var source = ArchiveSources.Open(_archives.CustomFile);
+        using var source = ArchiveSources.Open(new ArchiveLocation(_archives.CustomFile));
         var archive = await ArchiveReader.ReadAsync(source);
 
         var table = archive.Entries.Single(e => e.Type == "TABLE" && e.Schema == "app" && e.Name == "customer");
@@ -123,8 +123,8 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [Fact]
     public async Task Pipe_written_archive_has_no_data_offsets_and_file_written_one_does()
     {
-        using var piped = ArchiveSources.Open(_archives.CustomPipe);
-        using var seekable = ArchiveSources.Open(_archives.CustomFile);
+        using var piped = ArchiveSources.Open(new ArchiveLocation(_archives.CustomPipe));
+        using var seekable = ArchiveSources.Open(new ArchiveLocation(_archives.CustomFile));
         var fromPipe = await ArchiveReader.ReadAsync(piped);
         var fromFile = await ArchiveReader.ReadAsync(seekable);
 
@@ -138,14 +138,14 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [Fact]
     public async Task Directory_and_tar_entries_name_their_data_files()
     {
-        using var dir = ArchiveSources.Open(_archives.Directory);
+        using var dir = ArchiveSources.Open(new ArchiveLocation(_archives.Directory));
         var archive = await ArchiveReader.ReadAsync(dir);
         var data = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.Name == "customer");
         Assert.Equal(DataState.File, data.DataState);
         Assert.Equal($"{data.DumpId}.dat", data.DataFile);
         Assert.True(File.Exists(Path.Combine(_archives.Directory, data.DataFile + ".gz")));
 
-        using var tar = ArchiveSources.Open(_archives.Tar);
+        using var tar = ArchiveSources.Open(new ArchiveLocation(_archives.Tar));
         var tarArchive = await ArchiveReader.ReadAsync(tar);
         Assert.Equal($"{data.DumpId}.dat", tarArchive.Entries.Single(e => e.DumpId == data.DumpId).DataFile);
     }
@@ -153,7 +153,7 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     [Fact]
     public async Task Reading_the_toc_reads_only_the_front_of_a_large_file()
     {
-        using var source = ArchiveSources.Open(_archives.CustomUncompressed);
+        using var source = ArchiveSources.Open(new ArchiveLocation(_archives.CustomUncompressed));
         var archive = await ArchiveReader.ReadAsync(source);
         Assert.True(source.BytesTransferred < archive.TocEndOffset + 128 * 1024,
             $"read {source.BytesTransferred} bytes for a TOC ending at {archive.TocEndOffset}");

@@ -120,10 +120,11 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
     {
         var target = _f.Cluster.CreateDatabase("lockr");
         _f.Cluster.DropDatabase(target);
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), _f.S3.Settings(), CancellationToken.None);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, _f.S3.Settings()), new PlanOptions(), CancellationToken.None);
         var results = await new PhaseRestorer(new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = _dir.File(target + ".journal"),
+            Storage = _f.S3.Settings(),
         }).RunAsync(plan.Phases, CancellationToken.None);
         Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));
         Assert.Equal(PgDump.ComparableSchema(_f.Cluster, _f.Source), PgDump.ComparableSchema(_f.Cluster, target));

@@ -20,10 +20,10 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
 
     private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string location, string target, IProgress<RestoreProgress>? progress = null, Action<string>? log = null)
     {
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), _f.S3.Settings(), CancellationToken.None);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, _f.S3.Settings()), new PlanOptions(), CancellationToken.None);
         var options = new RestoreOptions
         {
-            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true,
+            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Storage = _f.S3.Settings(),
         };
         return await new PhaseRestorer(options, progress, log).RunAsync(plan.Phases, CancellationToken.None);
     }

@@ -4,6 +4,7 @@ using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Backup;
 
@@ -31,7 +32,7 @@ public sealed class LocalBackupTests : IDisposable
     private async Task RestoreAndCompareAsync(string location, string source)
     {
         var target = source + "_r";
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions(), null, CancellationToken.None);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location), new PlanOptions(), CancellationToken.None);
         var results = await new PhaseRestorer(new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File(target + ".journal"),
@@ -50,7 +51,7 @@ public sealed class LocalBackupTests : IDisposable
         Assert.Equal(new FileInfo(manifest.Location).Length, manifest.Size);
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(manifest.Location))).ToLowerInvariant(), manifest.Sha256);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(manifest.Location)!, "*partial*"));
-        var listed = Assert.Single(await BackupCatalog.ListAsync(_dir.Path, db, null, CancellationToken.None));
+        var listed = Assert.Single(await BackupCatalog.ListAsync(new ArchiveLocation(_dir.Path), db, CancellationToken.None));
         Assert.Equal(manifest.Sha256, listed.Sha256);
         await RestoreAndCompareAsync(manifest.Location, db);
     }
@@ -71,7 +72,7 @@ public sealed class LocalBackupTests : IDisposable
         Assert.Equal(["audit"], manifest.Filters.ExcludeTableData);
         Assert.Equal(2, manifest.Toc.TableData);
         var target = db + "_r";
-        var plan = await ArchivePlanning.PlanAsync(folder, new PlanOptions(), null, CancellationToken.None);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(folder), new PlanOptions(), CancellationToken.None);
         var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File("dir.journal") })
             .RunAsync(plan.Phases, CancellationToken.None);
         Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));

@@ -224,7 +224,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
     // ---- bucket locations ----
 
     [Fact]
-    public void A_backup_to_a_bucket_less_s3_uri_is_refused_naming_the_option_and_nothing_is_uploaded()
+    public async Task A_backup_to_a_bucket_less_s3_uri_is_refused_naming_the_option_and_nothing_is_uploaded()
     {
         var s3 = _f.Services.S3;
         // A bucket named like the database: "s3://" used to become s3://<database>/<time>.dump, a backup in it.
@@ -240,7 +240,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Refused(env, "pgphase: --to s3:///: no bucket name after \"s3://\"; expected s3://bucket/path/name.dump", "copy", "--to", "s3:///", "--target", "dbname=x");
         using (var client = s3.Client())
         {
-            var listed = client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket }).GetAwaiter().GetResult();
+            var listed = await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket });
             Assert.Empty(listed.S3Objects ?? []);
         }
 

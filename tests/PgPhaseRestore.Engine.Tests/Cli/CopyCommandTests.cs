@@ -1,3 +1,4 @@
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.TestRigs;
@@ -98,7 +99,7 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
 
     private long LargeObjects(string database) => Cluster.Scalar<long>(database, "SELECT count(*) FROM pg_largeobject_metadata");
 
-    private static DumpArchive Toc(string backup) => ArchiveReader.ReadAsync(backup, null).GetAwaiter().GetResult();
+    private static DumpArchive Toc(string backup) => ArchiveReader.ReadAsync(new ArchiveLocation(backup)).GetAwaiter().GetResult();
 
     private static List<string> DataEntries(string backup) =>
         Toc(backup).Entries.Where(e => e.Type == "TABLE DATA").Select(e => e.QualifiedName).Order().ToList();

@@ -75,7 +75,7 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
     }
 
     [Fact]
-    public void Sigterm_stops_pg_restore_and_resume_completes_the_restore()
+    public async Task Sigterm_stops_pg_restore_and_resume_completes_the_restore()
     {
         var target = _f.NewTargetName("term");
         var journal = _dir.File("term.json");
@@ -94,7 +94,7 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         p.OutputDataReceived += (_, _) => { };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
-        Assert.True(loadingEvents.Task.Wait(TimeSpan.FromMinutes(3)), "the restore should reach the big table");
+        Assert.True(await Task.WhenAny(loadingEvents.Task, Task.Delay(TimeSpan.FromMinutes(3))) == loadingEvents.Task, "the restore should reach the big table");
         var children = ChildPids(p.Id);
         Assert.NotEmpty(children);
 

@@ -60,7 +60,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
         int jobs = 4, long splitTableSize = 0, int[]? phases = null, bool resume = false, Action<string>? log = null, Action<string>? debug = null,
         IProgress<RestoreProgress>? progress = null, CancellationToken ct = default)
     {
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy, MemoryBudget = 256L * 1024 * 1024 }, S3.Settings(), ct);
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, S3.Settings()), new PlanOptions { Strategy = strategy, MemoryBudget = 256L * 1024 * 1024 }, ct);
         var options = new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = JournalPath(target),
@@ -69,7 +69,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
         return await new PhaseRestorer(options, progress, log, debug).RunAsync(plan.Phases, ct);
     }
 
-    public static async Task<byte[]> DownloadAsync(IAmazonS3 client, S3ObjectLocation location)
+    internal static async Task<byte[]> DownloadAsync(IAmazonS3 client, S3ObjectLocation location)
     {
         using var response = await client.GetObjectAsync(location.Bucket, location.Key);
         using var buffer = new MemoryStream();

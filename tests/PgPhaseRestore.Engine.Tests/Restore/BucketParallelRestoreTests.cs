@@ -53,7 +53,7 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, source), DatabaseContents.Fingerprint(_f.Cluster, target));
     }
 
-    private Task<DumpArchive> ArchiveAsync(string location) => ArchiveReader.ReadAsync(location, _f.S3.Settings());
+    private Task<DumpArchive> ArchiveAsync(string location) => ArchiveReader.ReadAsync(new ArchiveLocation(location, _f.S3.Settings()));
 
     private static List<TocEntry> Tables(DumpArchive archive) => archive.Entries.Where(e => e.Type == "TABLE DATA").ToList();
 

@@ -8,6 +8,7 @@ using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 using Xunit.Abstractions;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
 
@@ -115,7 +116,7 @@ public sealed class NewerServerTests : IClassFixture<NewerServerFixture>
 
     private async Task<IReadOnlyList<PhaseResult>> FourPhaseRestoreAsync(PostgresCluster server, string database, string restorer, string password)
     {
-        var archive = await ArchiveReader.ReadAsync(_f.DumpPath, null);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_f.DumpPath));
         var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate });
         var options = new RestoreOptions
         {

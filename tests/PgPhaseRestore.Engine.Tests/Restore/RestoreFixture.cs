@@ -4,6 +4,7 @@ using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
 
@@ -39,7 +40,7 @@ public sealed class RestoreFixture : IDisposable
     public string RestorerPassword { get; }
     public string JournalDir { get; }
 
-    public Task<DumpArchive> ReadArchiveAsync() => ArchiveReader.ReadAsync(DumpPath, null);
+    public Task<DumpArchive> ReadArchiveAsync() => ArchiveReader.ReadAsync(new ArchiveLocation(DumpPath));
 
     public PgConnectionInfo TargetAs(string database) =>
         PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database} user={Restorer}", _ => null)

@@ -83,9 +83,9 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
             Assert.Equal(_f.ObjectSize, head.ContentLength); // no aws-chunked framing stored as data
         }
 
-        using var source = ArchiveSources.Open($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings());
+        using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings()));
         var fromBucket = await ArchiveReader.ReadAsync(source);
-        using var local = ArchiveSources.Open(_f.DumpPath);
+        using var local = ArchiveSources.Open(new ArchiveLocation(_f.DumpPath));
         var fromFile = await ArchiveReader.ReadAsync(local);
 
         Assert.Equal(RestoreList.Format(fromFile), RestoreList.Format(fromBucket));
@@ -98,7 +98,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     [Fact]
     public async Task Missing_key_names_bucket_and_key()
     {
-        using var source = ArchiveSources.Open($"s3://{_f.Bucket}/nightly/missing.dump", _f.S3.Settings());
+        using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/nightly/missing.dump", _f.S3.Settings()));
         var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
         Assert.Equal($"s3://{_f.Bucket}/nightly/missing.dump: no such object: bucket \"{_f.Bucket}\" has no key \"nightly/missing.dump\"", ex.Message);
     }
@@ -106,7 +106,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     [Fact]
     public async Task Missing_bucket_is_named()
     {
-        using var source = ArchiveSources.Open("s3://no-such-bucket-here/x.dump", _f.S3.Settings());
+        using var source = ArchiveSources.Open(new ArchiveLocation("s3://no-such-bucket-here/x.dump", _f.S3.Settings()));
         var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
         Assert.Equal("s3://no-such-bucket-here/x.dump: no such bucket \"no-such-bucket-here\"", ex.Message);
     }
@@ -115,7 +115,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     public async Task Unknown_key_is_access_denied_and_the_secret_is_not_in_the_message()
     {
         const string wrongSecret = "not-the-secret-0123456789";
-        using var source = ArchiveSources.Open($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings(wrongSecret, "NOBODY"));
+        using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings(wrongSecret, "NOBODY")));
         var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
         Assert.StartsWith($"s3://{_f.Bucket}/{_f.Key}: access denied", ex.Message);
         Assert.DoesNotContain(wrongSecret, ex.ToString());
@@ -129,7 +129,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
             {
                 BucketName = _f.Bucket, Key = "notes.txt", ContentBody = "just some text", UseChunkEncoding = false,
             });
-        using var source = ArchiveSources.Open($"s3://{_f.Bucket}/notes.txt", _f.S3.Settings());
+        using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/notes.txt", _f.S3.Settings()));
         var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => ArchiveReader.ReadAsync(source));
         Assert.StartsWith($"s3://{_f.Bucket}/notes.txt: not a pg_dump archive", ex.Message);
     }
@@ -137,7 +137,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     [Fact]
     public void Malformed_uri_is_explained()
     {
-        var ex = Assert.Throws<ArgumentException>(() => ArchiveSources.Open("s3://just-a-bucket", _f.S3.Settings()));
+        var ex = Assert.Throws<ArgumentException>(() => ArchiveSources.Open(new ArchiveLocation("s3://just-a-bucket", _f.S3.Settings())));
         Assert.Equal("s3://just-a-bucket: names a bucket but no object; expected s3://just-a-bucket/path/name.dump", ex.Message);
     }
 }

@@ -2,6 +2,7 @@ using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Swap;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Verification;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Swap;
 
@@ -16,9 +17,9 @@ public sealed class ArchiveRowCountsTests : IClassFixture<SwapFixture>
     [Fact]
     public async Task Every_table_counts_in_the_archive_as_many_rows_as_its_source_holds()
     {
-        var archive = await ArchiveReader.ReadAsync(_f.DumpPath, null);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_f.DumpPath));
         var tables = archive.Entries.Where(e => e.Type == "TABLE DATA").ToList();
-        var counts = await ArchiveRowCounts.CountAsync(archive, tables, null, null, CancellationToken.None);
+        var counts = await ArchiveRowCounts.CountAsync(archive, tables, null, new S3Settings(), CancellationToken.None);
         Assert.Equal(tables.Count, counts.Count);
         foreach (var t in tables)
         {
