@@ -26,14 +26,8 @@ public static class BackupBenchmark
         using var ignoring = new S3rverServer();
         var db = cluster.CreateDatabase("benchbackup");
         Console.WriteLine($"generating {rows:N0} rows...");
-        cluster.Execute(db, $"""
-            CREATE TABLE measurements (
-              id bigint PRIMARY KEY, device int NOT NULL, at timestamptz NOT NULL, reading double precision NOT NULL,
-              token uuid NOT NULL, label text NOT NULL);
-            INSERT INTO measurements
-              SELECT g, g % 5000, timestamptz '2024-01-01' + g * interval '1 second', random() * 100,
-                     md5(random()::text || g)::uuid, 'sensor-' || (g % 997)
-              FROM generate_series(1, {rows}) g;
+        MeasurementsTable.Create(cluster, db, rows);
+        cluster.Execute(db, """
             CREATE INDEX measurements_device_at ON measurements (device, at);
             ANALYZE measurements;
             """);

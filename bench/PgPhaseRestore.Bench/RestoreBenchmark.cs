@@ -24,14 +24,8 @@ public static partial class RestoreBenchmark
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
-        cluster.Execute(db, $"""
-            CREATE TABLE measurements (
-              id bigint PRIMARY KEY, device int NOT NULL, at timestamptz NOT NULL, reading double precision NOT NULL,
-              token uuid NOT NULL, label text NOT NULL);
-            INSERT INTO measurements
-              SELECT g, g % 5000, timestamptz '2024-01-01' + g * interval '1 second', random() * 100,
-                     md5(random()::text || g)::uuid, 'sensor-' || (g % 997)
-              FROM generate_series(1, {rows}) g;
+        MeasurementsTable.Create(cluster, db, rows);
+        cluster.Execute(db, """
             CREATE UNIQUE INDEX measurements_token ON measurements (token);
             CREATE INDEX measurements_device_at ON measurements (device, at);
             CREATE INDEX measurements_at ON measurements (at);

@@ -13,6 +13,10 @@ internal static class ArchiveSources
     }
 
     // Apart, so that reading a local archive never loads the AWS SDK.
-    private static IArchiveSource OpenObject(ArchiveLocation location) =>
-        new S3ObjectSource(location.CreateClient()!, S3ObjectLocation.Parse(location.Path), ownsClient: true);
+    private static IArchiveSource OpenObject(ArchiveLocation location)
+    {
+        // The URI is checked before a client is made: a malformed one is the first thing to say.
+        var target = S3ObjectLocation.Parse(location.Path);
+        return new S3ObjectSource(location.CreateClient()!, target, ownsClient: true);
+    }
 }

@@ -9,7 +9,7 @@ internal sealed class CountingCounter
 }
 
 /// <summary>Counts bytes read through a stream.</summary>
-internal sealed class CountingReadStream(Stream inner, CountingCounter counter) : Stream
+internal sealed class CountingReadStream(Stream inner, CountingCounter counter) : ForwardReadStream
 {
     /// <summary>Opens a local file for counted reading; a permission problem names the file.</summary>
     public static Stream OpenFile(string path, string description, CountingCounter counter)
@@ -39,15 +39,8 @@ internal sealed class CountingReadStream(Stream inner, CountingCounter counter) 
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => inner.Length;
     public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

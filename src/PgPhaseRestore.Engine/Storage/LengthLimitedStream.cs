@@ -1,7 +1,7 @@
 namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>Exposes only the next <c>length</c> bytes of a stream: one member of a tar file.</summary>
-internal sealed class LengthLimitedStream(Stream inner, long length) : Stream
+internal sealed class LengthLimitedStream(Stream inner, long length) : ForwardReadStream
 {
     private readonly long _length = length;
     private long _remaining = length;
@@ -19,13 +19,6 @@ internal sealed class LengthLimitedStream(Stream inner, long length) : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
     public override long Position { get => _length - _remaining; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

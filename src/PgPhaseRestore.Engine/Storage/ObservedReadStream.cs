@@ -7,7 +7,7 @@ internal delegate void ByteObserver(ReadOnlySpan<byte> data);
 /// Passes a stream through unchanged and shows every byte read to an observer, in place: nothing is copied or
 /// kept, so watching a dump as it streams costs no memory.
 /// </summary>
-internal sealed class ObservedReadStream(Stream inner, ByteObserver observer) : Stream
+internal sealed class ObservedReadStream(Stream inner, ByteObserver observer) : ForwardReadStream
 {
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -27,14 +27,4 @@ internal sealed class ObservedReadStream(Stream inner, ByteObserver observer) : 
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -7,7 +7,7 @@ namespace PgPhaseRestore.Engine.Storage;
 /// Reads an object forward with ranged GETs of growing size, so that a reader that stops early
 /// (the TOC is at the front) transfers little more than it consumed.
 /// </summary>
-internal sealed class S3RangeReadStream : Stream
+internal sealed class S3RangeReadStream : ForwardReadStream
 {
     private const int FirstRange = 64 * 1024;
     private const int LargestRange = 8 * 1024 * 1024;
@@ -98,13 +98,6 @@ internal sealed class S3RangeReadStream : Stream
         return slash >= 0 && long.TryParse(contentRange[(slash + 1)..], out long total) ? total : null;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _objectSize ?? throw new NotSupportedException();
     public override long Position { get => _nextOffset - (_bufferLen - _bufferPos); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

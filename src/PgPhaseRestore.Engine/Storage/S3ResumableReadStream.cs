@@ -9,7 +9,7 @@ namespace PgPhaseRestore.Engine.Storage;
 /// Range from the last byte received (and If-Match on the first response's ETag, so a replaced object is never
 /// spliced in). Retries back off exponentially; the caller sees one unbroken stream.
 /// </summary>
-internal sealed class S3ResumableReadStream : Stream
+internal sealed class S3ResumableReadStream : ForwardReadStream
 {
     private readonly IAmazonS3 _client;
     private readonly S3ObjectLocation _location;
@@ -118,13 +118,6 @@ internal sealed class S3ResumableReadStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length >= 0 ? _length : throw new NotSupportedException();
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -64,7 +64,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
         var options = new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = JournalPath(target),
-            Jobs = jobs, SplitTableSize = splitTableSize, Phases = phases ?? [], Resume = resume,
+            Jobs = jobs, SplitTableSize = splitTableSize, Phases = phases ?? [], Resume = resume, Storage = S3.Settings(),
         };
         return await new PhaseRestorer(options, progress, log, debug).RunAsync(plan.Phases, ct);
     }
