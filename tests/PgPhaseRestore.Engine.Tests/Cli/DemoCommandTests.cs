@@ -46,7 +46,8 @@ public sealed partial class DemoCommandTests : IDisposable
     public void A_signal_while_restoring_exits_130_and_removes_everything(string signal, bool processGroup)
     {
         var before = DemoFolders();
-        string[] demo = ["demo", "--rows", "20000"];
+        // Enough rows that the bucket restore outlasts a test runner slowed by the rest of the suite.
+        string[] demo = ["demo", "--rows", "150000"];
         // setsid execs in place: the demo leads a process group of its own, apart from the test run's.
         using var run = processGroup
             ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], Environment())
