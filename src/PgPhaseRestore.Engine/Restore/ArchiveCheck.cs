@@ -31,7 +31,7 @@ internal static class ArchiveCheck
         var (map, serialReason) = BlockMap(archive, manifest, skipChecks);
         return new BucketArchiveFeed(client, location, archive, manifest, retries, log)
         {
-            Blocks = map is null ? null : new BucketBlockReader(client, location, map, retries, log),
+            Blocks = map is null ? null : ArchiveBlockReader.FromBucket(client, location, map, retries, log),
             SerialReason = serialReason,
         };
     }

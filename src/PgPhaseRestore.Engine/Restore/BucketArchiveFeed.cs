@@ -37,7 +37,7 @@ internal sealed class BucketArchiveFeed
     }
 
     /// <summary>The data blocks one by one, when the manifest maps them: the data phase can then load tables side by side.</summary>
-    public BucketBlockReader? Blocks { get; init; }
+    public ArchiveBlockReader? Blocks { get; init; }
 
     /// <summary>Why the data phase streams the whole object through one pg_restore (null when <see cref="Blocks"/> is set).</summary>
     public string? SerialReason { get; init; }

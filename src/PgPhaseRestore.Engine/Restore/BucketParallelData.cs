@@ -8,7 +8,7 @@ namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
 /// The data phase of an archive in a bucket whose manifest maps its data blocks: up to N pg_restore processes at
-/// once, each loading one table from the archive's TOC and that table's block (<see cref="BucketBlockReader"/>), the
+/// once, each loading one table from the archive's TOC and that table's block (<see cref="ArchiveBlockReader"/>), the
 /// biggest first; the other entries (sequence values, large objects and the like) go through one more pg_restore,
 /// fed the TOC and their blocks in file order. A table is journaled only after its pg_restore exited 0, which it
 /// cannot do before its block matched the manifest's SHA-256.
@@ -19,7 +19,7 @@ internal sealed class BucketParallelData
     private readonly RestoreOptions _options;
     private readonly PgTool _pgRestore;
     private readonly RestoreJournal _journal;
-    private readonly BucketBlockReader _blocks;
+    private readonly ArchiveBlockReader _blocks;
     private readonly string _workDir;
     private readonly Action<int, string> _report;
     private readonly Action<string>? _log;
@@ -33,7 +33,7 @@ internal sealed class BucketParallelData
     /// <paramref name="report"/> gets the entries done so far and what happens; <paramref name="committed"/> each
     /// table's dump id once its rows are committed and journaled.
     /// </summary>
-    public BucketParallelData(RestorePhase phase, RestoreOptions options, PgTool pgRestore, RestoreJournal journal, BucketBlockReader blocks,
+    public BucketParallelData(RestorePhase phase, RestoreOptions options, PgTool pgRestore, RestoreJournal journal, ArchiveBlockReader blocks,
         string workDir, Action<int, string> report, Action<string>? log, Action<string>? debug, Action<int>? committed)
     {
         _phase = phase;
@@ -70,7 +70,7 @@ internal sealed class BucketParallelData
         if (others.Count > 0 && othersFirst)
             items.Insert(0, new Item(others, null));
         _log?.Invoke($"phase {_phase.Number} loads {Plural.Of(tables.Count, "table")} from {_blocks.Location} with up to {Plural.Of(jobs, "pg_restore process")} at once, " +
-                     "each fed its table's data block by a ranged GET");
+                     "each fed its table's data block");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await RunItemsAsync(items, jobs, stop, ct).ConfigureAwait(false);

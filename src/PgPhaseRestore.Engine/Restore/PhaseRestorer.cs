@@ -182,8 +182,11 @@ public sealed class PhaseRestorer
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
         }
 
-        // From a bucket whose manifest maps the data blocks, tables load side by side from ranged reads; otherwise one stream.
-        var blocks = phase.Kind == PhaseKind.Data && _options.Jobs > 1 ? feed?.Blocks : null;
+        // From a bucket whose manifest maps the data blocks, or a local file written through a pipe (mapped by reading it
+        // once), tables load side by side, each from its own block; otherwise one stream, or pg_restore -j on a seekable file.
+        var blocks = phase.Kind != PhaseKind.Data || _options.Jobs < 2 ? null
+            : feed is not null ? feed.Blocks
+            : await LocalBlockMap.MapAsync(phase.Archive, _log, ct).ConfigureAwait(false);
         bool streamed = feed is not null && blocks is null;
         int jobs = blocks is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
         _meter = phase.Kind == PhaseKind.Data ? DataMeter.For(phase, entries, blocks?.Sizes() ?? SplitTableChoice.DataSizes(phase.Archive), streamed) : null;
@@ -249,7 +252,7 @@ public sealed class PhaseRestorer
 
     /// <summary>The entries from a bucket's mapped data blocks, one pg_restore per table, several at once.</summary>
     private async Task<Loaded> LoadFromBlocksAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
-        string workDir, BucketBlockReader blocks, int jobs, Action<int>? committed, CancellationToken ct)
+        string workDir, ArchiveBlockReader blocks, int jobs, Action<int>? committed, CancellationToken ct)
     {
         var loader = new BucketParallelData(phase, _options, pgRestore, journal, blocks, workDir, (done, activity) => Report(phase, done, phaseTotal, activity),
             _log, _debug, committed);
@@ -262,7 +265,7 @@ public sealed class PhaseRestorer
     /// failure (naming its table) and the tables loaded.
     /// </summary>
     private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, PgTool pgRestore,
-        RestoreJournal journal, string workDir, int jobs, BucketBlockReader? blocks, Action<int>? committed, CancellationToken ct)
+        RestoreJournal journal, string workDir, int jobs, ArchiveBlockReader? blocks, Action<int>? committed, CancellationToken ct)
     {
         var loader = new SplitTableLoader(_options, pgRestore, _debug);
         for (int i = 0; i < split.Count; i++)

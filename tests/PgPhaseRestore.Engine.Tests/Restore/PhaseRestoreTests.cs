@@ -1,3 +1,5 @@
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Archive;
 using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
@@ -18,9 +20,9 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
 
     private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string target, RestoreStrategy strategy = RestoreStrategy.PreCreate,
         int[]? phases = null, bool resume = false, CancellationToken ct = default, IProgress<RestoreProgress>? progress = null,
-        int jobs = 1, long splitTableSize = RestoreOptions.DefaultSplitTableSize, Action<string>? log = null)
+        int jobs = 1, long splitTableSize = RestoreOptions.DefaultSplitTableSize, Action<string>? log = null, string? archivePath = null)
     {
-        var archive = await _f.ReadArchiveAsync();
+        var archive = archivePath is null ? await _f.ReadArchiveAsync() : await ArchiveReader.ReadAsync(new ArchiveLocation(archivePath));
         var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = strategy });
         var baseOptions = _f.Options(target);
         var options = new RestoreOptions
@@ -99,6 +101,25 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var statements = LoggedStatements(target, logStart);
         int firstCopy = statements.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
         Assert.Contains(statements.Skip(firstCopy), s => IndexBuild.IsMatch(s));
+    }
+
+    [Fact]
+    public async Task A_local_archive_written_through_a_pipe_is_mapped_once_and_its_tables_load_side_by_side()
+    {
+        // pg_dump to a pipe leaves no data offsets, so pg_restore -j cannot load the file in parallel.
+        var piped = Path.Combine(Path.GetDirectoryName(_f.DumpPath)!, "piped.dump");
+        PgDump.DumpThroughPipe(_f.Cluster, _f.Source, piped);
+        Assert.Contains((await ArchiveReader.ReadAsync(new ArchiveLocation(piped))).Entries, e => e.DataState == DataState.OffsetNotSet);
+
+        var target = _f.NewTargetName("piped");
+        var log = new List<string>();
+        var results = await RestoreAsync(target, jobs: 4, splitTableSize: 1024 * 1024, log: m => { lock (log) log.Add(m); }, archivePath: piped);
+
+        AssertSucceeded(results);
+        Assert.Contains(log, l => l.StartsWith($"{piped} has no data offsets (pg_dump wrote it to a pipe): mapped ", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith($"phase 3 loads ", StringComparison.Ordinal) && l.Contains($"from {piped} with up to 4 pg_restore processes at once", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith("loaded app.events: 400,000 rows over 4 sessions", StringComparison.Ordinal));
+        AssertSameAsSource(target);
     }
 
     [Theory]

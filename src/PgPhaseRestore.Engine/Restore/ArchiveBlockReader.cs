@@ -6,32 +6,45 @@ using PgPhaseRestore.Engine.Storage;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
-/// Feeds pg_restore chosen data blocks of an archive in a bucket as an archive of their own: the object's header
-/// and TOC (one ranged GET, made once and checked against the manifest), then each block by a ranged GET of its
-/// own, checked against its SHA-256. pg_restore reading standard input finds no offsets in the TOC and reads
-/// forward to the block it wants, so the TOC and the blocks it restores, in file order, are all it needs.
+/// Feeds pg_restore chosen data blocks of a custom archive as an archive of their own: the header and TOC (read
+/// once and checked against the map), then each block, checked against its SHA-256. pg_restore reading standard
+/// input finds no offsets in the TOC and reads forward to the block it wants, so the TOC and the blocks it
+/// restores, in file order, are all it needs. The bytes come from an object in a bucket (ranged GETs, resumed
+/// where they broke off) or from a local file written through a pipe, whose map was made by reading it once.
 /// </summary>
-internal sealed class BucketBlockReader
+internal sealed class ArchiveBlockReader
 {
-    private readonly IAmazonS3 _client;
+    private readonly Func<long, long, Stream> _openRange;
     private readonly ArchiveBlockMap _map;
     private readonly Dictionary<int, ArchiveBlock> _byId;
-    private readonly int _retries;
-    private readonly Action<string>? _log;
+    private readonly string _rangeRead;
     private readonly object _gate = new();
     private Task<byte[]>? _toc;
 
-    public BucketBlockReader(IAmazonS3 client, S3ObjectLocation location, ArchiveBlockMap map, int retries, Action<string>? log)
+    private ArchiveBlockReader(string location, Func<long, long, Stream> openRange, ArchiveBlockMap map, string rangeRead)
     {
-        _client = client;
         Location = location;
+        _openRange = openRange;
         _map = map;
         _byId = map.Blocks.ToDictionary(b => b.DumpId);
-        _retries = retries;
-        _log = log;
+        _rangeRead = rangeRead;
     }
 
-    public S3ObjectLocation Location { get; }
+    /// <summary>Blocks of an object in a bucket, each by a ranged GET resumed where it broke off.</summary>
+    public static ArchiveBlockReader FromBucket(IAmazonS3 client, S3ObjectLocation location, ArchiveBlockMap map, int retries, Action<string>? log) =>
+        new(location.ToString(), (offset, length) => new S3ResumableReadStream(client, location, retries, log, offset, length), map, "ranged GET");
+
+    /// <summary>Blocks of a local file, each read from its own offset.</summary>
+    public static ArchiveBlockReader FromFile(string path, ArchiveBlockMap map) =>
+        new(path, (offset, length) =>
+        {
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            file.Seek(offset, SeekOrigin.Begin);
+            return new LengthLimitedStream(file, length, ownsInner: true);
+        }, map, "read at its offset");
+
+    /// <summary>The archive, for messages.</summary>
+    public string Location { get; }
 
     /// <summary>Where the header and TOC end.</summary>
     public long TocEnd => _map.TocEnd;
@@ -44,7 +57,7 @@ internal sealed class BucketBlockReader
     /// <summary>What a feed of <paramref name="entries"/> reads, for debug output.</summary>
     public string Describe(IEnumerable<TocEntry> entries) =>
         $"bytes 0-{TocEnd - 1} of {Location} (its TOC, fetched once)" + string.Concat(entries.Select(e => BlockOf(e.DumpId)).OfType<ArchiveBlock>()
-            .Select(b => $" + bytes {b.Offset}-{b.End - 1} (ranged GET)"));
+            .Select(b => $" + bytes {b.Offset}-{b.End - 1} ({_rangeRead})"));
 
     /// <summary>
     /// Writes the TOC, then the blocks of <paramref name="entries"/> in the order given (file order), each verified.
@@ -59,7 +72,7 @@ internal sealed class BucketBlockReader
         {
             if (BlockOf(entry.DumpId) is not { } block)
                 continue;
-            await using var source = new S3ResumableReadStream(_client, Location, _retries, _log, block.Offset, block.Length);
+            await using var source = _openRange(block.Offset, block.Length);
             long sent = before;
             if (!await VerifiedBlockCopy.CopyAsync(source, stdin, block, $"{Location}: the data of {entry.Type} {entry.QualifiedName}",
                     n => progress?.Invoke(sent + n), ct).ConfigureAwait(false))
@@ -81,11 +94,11 @@ internal sealed class BucketBlockReader
     private async Task<byte[]> FetchTocAsync(CancellationToken ct)
     {
         var toc = new byte[checked((int)TocEnd)];
-        await using (var source = new S3ResumableReadStream(_client, Location, _retries, _log, 0, TocEnd))
+        await using (var source = _openRange(0, TocEnd))
             await source.ReadExactlyAsync(toc, ct).ConfigureAwait(false);
         var digest = Convert.ToHexString(SHA256.HashData(toc)).ToLowerInvariant();
         if (!string.Equals(digest, _map.TocSha256, StringComparison.OrdinalIgnoreCase))
-            throw new RestoreException($"{Location}: the header and TOC (bytes 0-{TocEnd - 1}) have SHA-256 {digest} but the manifest says {_map.TocSha256}; " +
+            throw new RestoreException($"{Location}: the header and TOC (bytes 0-{TocEnd - 1}) have SHA-256 {digest} but its map says {_map.TocSha256}; " +
                                        "the archive changed or was damaged after the backup");
         return toc;
     }
