@@ -16,9 +16,9 @@ public static class BackupBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int rows = int.Parse(Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var aws = Option(args, "--aws") ?? (File.Exists("/usr/bin/aws") ? "/usr/bin/aws" : "aws");
+        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(BenchArgs.Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        var aws = BenchArgs.Option(args, "--aws") ?? (File.Exists("/usr/bin/aws") ? "/usr/bin/aws" : "aws");
         using var cluster = new PostgresCluster();
         // AWS S3 honours If-None-Match, so a backup lock is decided at its write; many S3-compatible servers ignore
         // it, and there the lock is read back after a pause (BackupLockTiming.Settle): both are measured.
@@ -73,15 +73,15 @@ public static class BackupBenchmark
             }
 
             long size = new FileInfo(Path.Combine(dir, "local-0.dump")).Length;
-            var pipe = Median(times[variants[1].Name]);
-            var local = Median(times[variants[0].Name]);
+            var pipe = BenchArgs.Median(times[variants[1].Name]);
+            var local = BenchArgs.Median(times[variants[0].Name]);
             Console.WriteLine();
             Console.WriteLine($"dump: {SizeText.Format(size)} (pg_dump's default compression), median of {rounds} rounds; s3rver honouring");
             Console.WriteLine("conditional writes as AWS S3 does, and (\"no conditions\") one ignoring them, where the lock waits for its read-back");
             Console.WriteLine($"{"variant",-24} {"median s",9} {"MB/s",8} {"vs pipeline",12} {"vs local",9}");
             foreach (var (name, _) in variants)
             {
-                var t = Median(times[name]);
+                var t = BenchArgs.Median(times[name]);
                 Console.WriteLine($"{name,-24} {t,9:F2} {size / 1048576.0 / t,8:F1} {t / pipe,11:F2}x {t / local,8:F2}x");
             }
             await Task.CompletedTask;
@@ -91,17 +91,5 @@ public static class BackupBenchmark
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -20,7 +20,7 @@ public static partial class RestoreBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int rows = int.Parse(Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
+        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
@@ -143,10 +143,4 @@ public static partial class RestoreBenchmark
 
     [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  statement: (.*)$", RegexOptions.Multiline)]
     private static partial Regex Duration();
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

@@ -17,7 +17,7 @@ public static class StorageBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int rows = int.Parse(Option(args, "--rows") ?? "1000000", CultureInfo.InvariantCulture);
+        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "1000000", CultureInfo.InvariantCulture);
         using var cluster = new PostgresCluster();
         using var s3 = new S3rverServer();
         var db = cluster.CreateDatabase("benchs3");
@@ -81,10 +81,4 @@ public static class StorageBenchmark
 
     private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

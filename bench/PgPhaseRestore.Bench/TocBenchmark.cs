@@ -10,9 +10,9 @@ public static class TocBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        string? archive = Option(args, "--archive");
-        int rows = int.Parse(Option(args, "--rows") ?? "1200000");
-        int repeat = int.Parse(Option(args, "--repeat") ?? "15");
+        string? archive = BenchArgs.Option(args, "--archive");
+        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "1200000");
+        int repeat = int.Parse(BenchArgs.Option(args, "--repeat") ?? "15");
         string pgRestore = ChildProcess.OnPath("pg_restore") ?? "/usr/bin/pg_restore";
         PostgresCluster? cluster = null;
         string? tempDir = null;
@@ -55,7 +55,7 @@ public static class TocBenchmark
             }
 
             // Whole processes, as a loop over many archives runs them: start-up included.
-            string[] pgphase = Option(args, "--pgphase") is { } published ? [published] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "pgphase.dll")];
+            string[] pgphase = BenchArgs.Option(args, "--pgphase") is { } published ? [published] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "pgphase.dll")];
             ChildProcess.RunChecked(pgphase[0], [.. pgphase[1..], "toc", archive, "--list"], TimeSpan.FromMinutes(5));
             var process = new List<double>();
             var referenceProcess = new List<double>();
@@ -69,13 +69,13 @@ public static class TocBenchmark
                 referenceProcess.Add(sw.Elapsed.TotalMilliseconds);
             }
 
-            double nativeMedian = Median(native), referenceMedian = Median(reference);
+            double nativeMedian = BenchArgs.Median(native), referenceMedian = BenchArgs.Median(reference);
             Console.WriteLine($"TOC entries:          {entries}");
             Console.WriteLine($"native reader:        {nativeMedian,9:F2} ms (median of {repeat})");
             Console.WriteLine($"pg_restore -l:        {referenceMedian,9:F2} ms (median of {repeat})");
             Console.WriteLine($"ratio pg_restore/native: {referenceMedian / nativeMedian:F2}x");
-            Console.WriteLine($"whole process, {string.Join(' ', pgphase.Select(Path.GetFileName))} toc --list: {Median(process):F1} ms; pg_restore -l: {Median(referenceProcess):F1} ms; " +
-                              $"ratio pgphase/pg_restore: {Median(process) / Median(referenceProcess):F2}x");
+            Console.WriteLine($"whole process, {string.Join(' ', pgphase.Select(Path.GetFileName))} toc --list: {BenchArgs.Median(process):F1} ms; pg_restore -l: {BenchArgs.Median(referenceProcess):F1} ms; " +
+                              $"ratio pgphase/pg_restore: {BenchArgs.Median(process) / BenchArgs.Median(referenceProcess):F2}x");
             return 0;
         }
         finally
@@ -87,16 +87,4 @@ public static class TocBenchmark
     }
 
     private static Task<DumpArchive> ReadNative(string path) => ArchiveReader.ReadAsync(new ArchiveLocation(path));
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

@@ -17,6 +17,10 @@ public static class PgDump
         ChildProcess.RunChecked("/bin/bash", ["-o", "pipefail", "-c", command], Limit, cluster.ClientEnvironment());
     }
 
+    /// <summary>The entry lines of a `pg_restore -l` style listing, without its header comments (pg_restore adds its time zone there).</summary>
+    public static string[] EntryLines(string listing) =>
+        listing.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToArray();
+
     public static string List(PostgresCluster cluster, string archive) =>
         ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["-l", archive], Limit).StdOut;
 

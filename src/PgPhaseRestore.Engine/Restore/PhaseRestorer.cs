@@ -189,9 +189,11 @@ public sealed class PhaseRestorer
             : await LocalBlockMap.MapAsync(phase.Archive, _log, ct).ConfigureAwait(false);
         bool streamed = feed is not null && blocks is null;
         int jobs = blocks is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
-        _meter = phase.Kind == PhaseKind.Data ? DataMeter.For(phase, entries, blocks?.Sizes() ?? SplitTableChoice.DataSizes(phase.Archive), streamed) : null;
+        // Each entry's data as stored: what the meter counts and what decides which tables split.
+        var sizes = phase.Kind == PhaseKind.Data ? blocks?.Sizes() ?? SplitTableChoice.DataSizes(phase.Archive) : null;
+        _meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
         var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
-        var split = phase.Kind == PhaseKind.Data ? SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed, blocks?.Sizes()) : [];
+        var split = sizes is null ? [] : SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed, sizes);
         var rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
         await using var late = phase.LateBuilds.Count == 0 ? null
             : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, pgRestore, phase.Archive, journal, workDir, feed, _log, _debug, ct);

@@ -30,9 +30,6 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
         _ => _archives.Tar,
     };
 
-    private static string[] EntryLines(string listing) =>
-        listing.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToArray();
-
     [Theory]
     [MemberData(nameof(Formats))]
     public async Task Entry_lines_equal_pg_restore_l_line_for_line(string format)
@@ -41,8 +38,8 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
         using var source = ArchiveSources.Open(new ArchiveLocation(path));
         var archive = await ArchiveReader.ReadAsync(source);
 
-        var expected = EntryLines(PgDump.List(_archives.Cluster, path));
-        var actual = EntryLines(RestoreList.Format(archive));
+        var expected = PgDump.EntryLines(PgDump.List(_archives.Cluster, path));
+        var actual = PgDump.EntryLines(RestoreList.Format(archive));
 
         Assert.True(expected.Length > 60, $"the sample archive should list many entries, got {expected.Length}");
         Assert.Equal(expected, actual);

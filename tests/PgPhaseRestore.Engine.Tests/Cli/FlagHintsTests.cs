@@ -1,3 +1,4 @@
+using PgPhaseRestore.TestRigs;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Text.RegularExpressions;
@@ -60,7 +61,7 @@ public sealed partial class FlagHintsTests
             .SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
         Assert.Contains("--no-owner", cliOptions);
         var found = new List<string>();
-        var engine = Path.Combine(RepoRoot(), "src", "PgPhaseRestore.Engine");
+        var engine = Path.Combine(RepositoryRoot.Path, "src", "PgPhaseRestore.Engine");
         foreach (var file in Directory.EnumerateFiles(engine, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/") && !f.Contains("/bin/")))
         {
             foreach (var (line, number) in File.ReadLines(file).Select((l, i) => (l.Trim(), i + 1)))
@@ -92,14 +93,6 @@ public sealed partial class FlagHintsTests
         string[] args = o.Arity.MinimumNumberOfValues == 0 ? [.. command, option] : [.. command, option, "2"];
         var parsed = Root.Parse(args);
         return parsed.UnmatchedTokens.Count == 0 && parsed.Errors.All(e => !e.Message.Contains(option, StringComparison.Ordinal));
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))
-                return dir.FullName;
-        throw new InvalidOperationException("the repository root was not found above the test binaries");
     }
 
     [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"")]

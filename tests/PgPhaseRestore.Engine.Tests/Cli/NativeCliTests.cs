@@ -22,19 +22,11 @@ public sealed class NativeCliTests : IDisposable
         _s3 = services.S3;
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))
-                return dir.FullName;
-        throw new InvalidOperationException("the repository root was not found above the test binaries");
-    }
-
     [Fact]
     public void The_natively_compiled_host_backs_up_to_a_bucket_restores_in_parallel_and_lists_like_pg_restore()
     {
         var output = _dir.File("native");
-        var project = Path.Combine(RepoRoot(), "src", "PgPhaseRestore.Cli");
+        var project = Path.Combine(RepositoryRoot.Path, "src", "PgPhaseRestore.Cli");
         ChildProcess.RunChecked("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--nologo"],
             TimeSpan.FromMinutes(20), new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
         var pgphase = Path.Combine(output, "pgphase");
@@ -51,9 +43,7 @@ public sealed class NativeCliTests : IDisposable
         PgDump.Dump(_cluster, source, local, "-Fc");
         var list = Run("toc", local, "--list");
         Assert.True(list.ExitCode == 0, list.StdErr);
-        // The entry lines, as the other listing tests compare them (pg_restore adds its time zone to the header).
-        static string[] Entries(string listing) => listing.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToArray();
-        Assert.Equal(Entries(PgDump.List(_cluster, local)), Entries(list.StdOut));
+        Assert.Equal(PgDump.EntryLines(PgDump.List(_cluster, local)), PgDump.EntryLines(list.StdOut));
 
         var bucket = _s3.CreateBucket("native");
         var backup = Run("backup", "--source", $"dbname={source}", "--to", $"s3://{bucket}/nightly/{source}.dump");

@@ -27,17 +27,9 @@ public sealed class ReadmeS3PathTests : IDisposable
 
     private PostgresCluster Cluster => _services.Postgres;
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))
-                return dir.FullName;
-        throw new InvalidOperationException("the repository root was not found above the test binaries");
-    }
-
     private static string Block()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
         var block = Regex.Match(readme, Regex.Escape(Marker) + @"\s*```bash\n(.*?)```", RegexOptions.Singleline);
         Assert.True(block.Success, $"README has no bash block after {Marker}");
         return block.Groups[1].Value;
@@ -46,10 +38,10 @@ public sealed class ReadmeS3PathTests : IDisposable
     [Fact]
     public void The_launcher_prints_its_usage_and_the_key_pairs_the_readme_names()
     {
-        var r = ChildProcess.Run("node", [Path.Combine(RepoRoot(), "tests", "s3rver", "server.js"), "--help"], TimeSpan.FromMinutes(1));
+        var r = ChildProcess.Run("node", [Path.Combine(RepositoryRoot.Path, "tests", "s3rver", "server.js"), "--help"], TimeSpan.FromMinutes(1));
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
         Assert.StartsWith("usage: node server.js <data-dir> <address> <port>", r.StdOut);
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
         foreach (var (key, secret) in new[] { (S3rverServer.AccessKey, S3rverServer.SecretKey), (S3rverServer.DistinctAccessKey, S3rverServer.DistinctSecretKey) })
         {
             Assert.Contains($"{key} / {secret}", r.StdOut);
@@ -83,7 +75,7 @@ public sealed class ReadmeS3PathTests : IDisposable
             ["DST_PGHOST"] = null, ["DST_PGPORT"] = null, ["DST_PGUSER"] = null, ["DST_PGPASSWORD"] = null, ["DST_DBNAME"] = null,
         };
         // As pasted into a shell, but stopping at the first failure and taking s3rver down with the script either way.
-        var script = $"set -e\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\ncd '{RepoRoot()}'\n{Block()}";
+        var script = $"set -e\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\ncd '{RepositoryRoot.Path}'\n{Block()}";
         try
         {
             var r = ChildProcess.Run("bash", ["-c", script], TimeSpan.FromMinutes(10), env);

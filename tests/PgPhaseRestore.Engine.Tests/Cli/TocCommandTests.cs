@@ -12,9 +12,6 @@ public sealed class TocCommandTests : IClassFixture<PgRestoreListParityTests.Fix
 
     public TocCommandTests(PgRestoreListParityTests.Fixture fixture) => _archives = fixture.Archives;
 
-    private static string[] EntryLines(string listing) =>
-        listing.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToArray();
-
     [Fact]
     public void List_prints_the_lines_of_pg_restore_l()
     {
@@ -22,7 +19,7 @@ public sealed class TocCommandTests : IClassFixture<PgRestoreListParityTests.Fix
         {
             var r = PgPhaseCli.Run("toc", path, "--list");
             Assert.True(r.ExitCode == 0, r.StdErr);
-            Assert.Equal(EntryLines(PgDump.List(_archives.Cluster, path)), EntryLines(r.StdOut));
+            Assert.Equal(PgDump.EntryLines(PgDump.List(_archives.Cluster, path)), PgDump.EntryLines(r.StdOut));
         }
     }
 

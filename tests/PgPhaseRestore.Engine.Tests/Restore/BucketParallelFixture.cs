@@ -14,30 +14,15 @@ namespace PgPhaseRestore.Engine.Tests.Restore;
 /// The kitchen-sink database plus two tables of 200,000 rows (one with an index on its text), backed up once into
 /// s3rver with pg_dump's default compression: a bucket backup whose manifest maps its data blocks.
 /// </summary>
-public sealed class BucketParallelFixture : IAsyncLifetime
+public sealed class BucketParallelFixture(Services services) : BucketSourceFixture(services)
 {
     private readonly TempDir _dir = new("pgphase-bucket-parallel-");
 
-    public BucketParallelFixture(Services services)
-    {
-        Cluster = services.Postgres;
-        S3 = services.S3;
-    }
-
-    public PostgresCluster Cluster { get; }
-    public S3rverServer S3 { get; }
-    public string Source { get; private set; } = "";
-    public string Bucket { get; private set; } = "";
-    public BackupManifest Backup { get; private set; } = null!;
     public string JournalDir => _dir.File("journals");
-
-    public PgConnectionInfo Connection(string database) =>
-        PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database} user={Cluster.User}", _ => null)
-            .WithCredentials(Cluster.User, Cluster.Password);
 
     public string JournalPath(string target) => Path.Combine(JournalDir, target + ".json");
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         Source = SampleDatabases.CreateKitchenSink(Cluster, "par");
         Cluster.Execute(Source, """
@@ -77,7 +62,7 @@ public sealed class BucketParallelFixture : IAsyncLifetime
         return buffer.ToArray();
     }
 
-    public Task DisposeAsync()
+    public override Task DisposeAsync()
     {
         _dir.Dispose();
         return Task.CompletedTask;

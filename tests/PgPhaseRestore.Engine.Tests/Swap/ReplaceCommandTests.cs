@@ -199,7 +199,7 @@ public sealed class ReplaceCommandTests : IClassFixture<SwapFixture>, IDisposabl
     {
         var live = _f.CreateLive();
         var before = DatabaseContents.Fingerprint(_f.Cluster, live);
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
         var block = Regex.Match(readme, "### Targeted rollback.*?```bash\\n(.*?)```", RegexOptions.Singleline);
         Assert.True(block.Success, "README has no targeted rollback example");
         var commands = block.Groups[1].Value.Split('\n').Select(l => Regex.Replace(l, "#.*$", "").Trim())
@@ -231,14 +231,6 @@ public sealed class ReplaceCommandTests : IClassFixture<SwapFixture>, IDisposabl
                 Assert.Fail($"pgphase did not reach the pause point:\n{run.StdErrSoFar}");
             Thread.Sleep(20);
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PgPhaseRestore.psd1")))
-                return dir.FullName;
-        throw new InvalidOperationException("the repository root was not found above the test binaries");
     }
 
     public void Dispose() => _dir.Dispose();
