@@ -55,14 +55,22 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Starts two `pgphase backup` processes at once and waits for both.</summary>
+    /// <summary>
+    /// Starts two `pgphase backup` processes at once and waits for both. Their pg_dump waits at a gate until one
+    /// run has ended: the winner is still writing when the other reaches the lock, however slowly either starts.
+    /// </summary>
     private (ChildProcess.Result Result, int Pid)[] Race(string destination)
     {
+        var pgDump = new GatedPgDump(_dir);
         var runs = Enumerable.Range(0, 2)
-            .Select(_ => PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet"))
+            .Select(_ => PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet", "--pg-dump", pgDump.Path))
             .ToList();
         try
         {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!runs.Any(r => r.HasExited) && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            pgDump.Open();
             return runs.Select(r => (r.Wait(TimeSpan.FromMinutes(5)), r.Process.Id)).ToArray();
         }
         finally
@@ -80,7 +88,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         Assert.Equal(1, lost.Result.ExitCode);
         // The loser says, in one line, which key and which run (the winner's own pid) holds it.
         var line = Assert.Single(Lines(lost.Result.StdErr));
-        Assert.StartsWith($"pgphase: {destination}: another backup is writing here (run ", line);
+        Assert.True(line.StartsWith($"pgphase: {destination}: another backup is writing here (run ", StringComparison.Ordinal), line);
         Assert.Contains($"on host {RunIdentity.Host}, pid {won.Pid}, started ", line);
         Assert.Equal("", lost.Result.StdOut);
         Assert.Equal("", winner.StdErr);
@@ -129,13 +137,14 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
 
     /// <summary>
     /// Starts a backup and SIGKILLs it and its pg_dump mid-run, as an OOM kill or a node loss would. To catch it
-    /// there every time, the test takes an exclusive lock on the table once the run holds the backup lock (the
-    /// source was inspected by then, and pg_dump has not started): pg_dump then waits for the table, with its
-    /// output file or upload already open (<paramref name="dumpWaiting"/>), and the kill comes.
+    /// there every time, its pg_dump waits at a gate; once the run holds the backup lock (the source was inspected by
+    /// then) the test takes an exclusive lock on the table and opens the gate: pg_dump then waits for the table,
+    /// with its output file or upload already open (<paramref name="dumpWaiting"/>), and the kill comes.
     /// </summary>
     private void KillMidRun(string destination, Func<bool> lockTaken, Func<bool> dumpWaiting, bool pgphaseAlone = false)
     {
-        using var run = PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet");
+        var pgDump = new GatedPgDump(_dir);
+        using var run = PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet", "--pg-dump", pgDump.Path);
         void WaitFor(Func<bool> condition, string what)
         {
             var deadline = DateTime.UtcNow.AddMinutes(1);
@@ -152,12 +161,13 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         }
 
         WaitFor(lockTaken, "it took the backup lock");
-        using var gate = _f.Cluster.Open(_f.Source);
-        using (var block = gate.CreateCommand())
+        using var holder = _f.Cluster.Open(_f.Source);
+        using (var block = holder.CreateCommand())
         {
             block.CommandText = "SET lock_timeout = '5s'; BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE";
             block.ExecuteNonQuery();
         }
+        pgDump.Open();
         WaitFor(() => _f.Cluster.Scalar<long>(_f.Source,
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgphase backup' AND wait_event_type = 'Lock'") > 0 && dumpWaiting(),
             "pg_dump waited for the table");

@@ -137,7 +137,9 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
             var location = $"s3://{_f.Bucket}/midway/{Guid.NewGuid():N}.dump";
             var lockAt = S3ObjectLocation.Parse(location + BackupRunner.LockSuffix);
             using var client = s3.Client();
-            using var run = PgPhaseCli.Start(Environment(s3.Endpoint), "backup", "--to", location, "--quiet");
+            using var dir = new TempDir();
+            var pgDump = new GatedPgDump(dir);
+            using var run = PgPhaseCli.Start(Environment(s3.Endpoint), "backup", "--to", location, "--quiet", "--pg-dump", pgDump.Path);
             var clock = Stopwatch.StartNew();
             void WaitFor(Func<bool> condition)
             {
@@ -149,7 +151,7 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
                 }
             }
 
-            // Hold pg_dump at its table lock until the upload is open, then take the server away.
+            // Hold pg_dump at the gate until the run holds its lock, then at its table lock until the upload is open; then take the server away.
             WaitFor(() => BucketProbe.DescribeIfExistsAsync(client, lockAt, CancellationToken.None).GetAwaiter().GetResult() is not null);
             using (var gate = _f.Cluster.Open(_f.Source))
             {
@@ -158,6 +160,7 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
                     block.CommandText = "SET lock_timeout = '5s'; BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE";
                     block.ExecuteNonQuery();
                 }
+                pgDump.Open();
                 WaitFor(() => s3.PendingUploads(_f.Bucket).Count > 0 && _f.Cluster.Scalar<long>(_f.Source,
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgphase backup' AND wait_event_type = 'Lock'") > 0);
                 s3.Stop();
