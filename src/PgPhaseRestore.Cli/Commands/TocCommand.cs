@@ -21,13 +21,10 @@ internal static class TocCommand
         command.SetAction((result, ct) => CommandRunner.RunAsync(async () =>
         {
             var archive = await ArchiveReader.ReadAsync(s3.Location(result, result.GetValue(source)!), ct);
-            var output = Console.Out;
-            if (result.GetValue(list))
-                await output.WriteAsync(RestoreList.Format(archive));
-            else if (result.GetValue(json))
-                await output.WriteLineAsync(archive.ToJson());
-            else
-                await output.WriteAsync(Summary(archive));
+            var text = result.GetValue(list) ? RestoreList.Format(archive)
+                : result.GetValue(json) ? archive.ToJson() + Environment.NewLine
+                : Summary(archive);
+            await StandardOutput.WriteAsync(text, ct);
             return 0;
         }));
         return command;

@@ -15,6 +15,10 @@ internal sealed class ArchiveCursor
     private readonly string _source;
     private readonly long _baseOffset;
     private readonly byte[] _scratch = new byte[16];
+    // Reused for every string's bytes: a TOC of thousands of entries reads tens of thousands of strings.
+    private byte[] _text = new byte[4096];
+    private string _context = "header";
+    private (int Index, int Count, int DumpId, string? Type, string? Tag)? _entry;
 
     public ArchiveCursor(Stream stream, string source, long baseOffset = 0)
     {
@@ -32,12 +36,30 @@ internal sealed class ArchiveCursor
     public Encoding TextEncoding { get; set; } = new UTF8Encoding(false, false);
 
     /// <summary>What is being read, for error messages: "TOC entry 12 of 240 (dump id 3341, TABLE DATA public.t)".</summary>
-    public string Context { get; set; } = "header";
+    public string Context
+    {
+        get => _entry is not { } e ? _context
+            : e.DumpId == 0 ? $"TOC entry {e.Index + 1} of {e.Count}"
+            : e.Type is null ? $"TOC entry {e.Index + 1} of {e.Count} (dump id {e.DumpId})"
+            : $"TOC entry {e.Index + 1} of {e.Count} (dump id {e.DumpId}, {e.Type} {e.Tag})";
+        set
+        {
+            _context = value;
+            _entry = null;
+        }
+    }
+
+    /// <summary>Reading a TOC entry: what is known of it so far. The context text is only made for an error.</summary>
+    public void AtEntry(int index, int count, int dumpId = 0, string? type = null, string? tag = null) =>
+        _entry = (index, count, dumpId, type, tag);
 
     public ArchiveFormatException Error(string problem, long? at = null) =>
         new(_source, at ?? FileOffset, $"{problem} while reading {Context}");
 
-    public void ReadExactly(Span<byte> buffer, string field)
+    public void ReadExactly(Span<byte> buffer, string field) => ReadExactly(buffer, field, null);
+
+    /// <summary>As <see cref="ReadExactly(Span{byte}, string)"/> for "<paramref name="field"/><paramref name="suffix"/>", joined only for an error.</summary>
+    private void ReadExactly(Span<byte> buffer, string field, string? suffix)
     {
         var start = FileOffset;
         int total = 0;
@@ -45,32 +67,36 @@ internal sealed class ArchiveCursor
         {
             int n = _stream.Read(buffer[total..]);
             if (n == 0)
-                throw Error($"archive is truncated: {field} needs {buffer.Length} bytes, only {total} remain", start);
+                throw Error($"archive is truncated: {field}{suffix} needs {buffer.Length} bytes, only {total} remain", start);
             total += n;
             Position += n;
         }
     }
 
-    public byte ReadByte(string field)
+    public byte ReadByte(string field) => ReadByte(field, null);
+
+    private byte ReadByte(string field, string? suffix)
     {
-        ReadExactly(_scratch.AsSpan(0, 1), field);
+        ReadExactly(_scratch.AsSpan(0, 1), field, suffix);
         return _scratch[0];
     }
 
     /// <summary>Int: a sign byte, then IntSize bytes of magnitude, least significant first.</summary>
-    public long ReadInt(string field)
+    public long ReadInt(string field) => ReadInt(field, null);
+
+    private long ReadInt(string field, string? suffix)
     {
         var start = FileOffset;
         var span = _scratch.AsSpan(0, 1 + IntSize);
-        ReadExactly(span, field);
+        ReadExactly(span, field, suffix);
         byte sign = span[0];
         if (sign > 1)
-            throw Error($"{field} has sign byte {sign}, expected 0 or 1 (damaged data)", start);
+            throw Error($"{field}{suffix} has sign byte {sign}, expected 0 or 1 (damaged data)", start);
         ulong value = 0;
         for (int i = 0; i < IntSize; i++)
             value |= (ulong)span[1 + i] << (8 * i);
         if (value > long.MaxValue)
-            throw Error($"{field} does not fit in 64 bits (damaged data)", start);
+            throw Error($"{field}{suffix} does not fit in 64 bits (damaged data)", start);
         return sign == 1 ? -(long)value : (long)value;
     }
 
@@ -87,14 +113,16 @@ internal sealed class ArchiveCursor
     public string? ReadString(string field)
     {
         var start = FileOffset;
-        long length = ReadInt(field + " length");
+        long length = ReadInt(field, " length");
         if (length == -1)
             return null;
         if (length < 0 || length > MaxStringLength)
             throw Error($"{field} has impossible length {length} (damaged data)", start);
         if (length == 0)
             return "";
-        var bytes = new byte[length];
+        if (_text.Length < length)
+            _text = new byte[Math.Max(length, Math.Min(2L * _text.Length, MaxStringLength))];
+        var bytes = _text.AsSpan(0, (int)length);
         ReadExactly(bytes, field);
         return TextEncoding.GetString(bytes);
     }
@@ -103,7 +131,7 @@ internal sealed class ArchiveCursor
     public (DataState State, long? Offset) ReadDataOffset(string field)
     {
         var start = FileOffset;
-        byte flag = ReadByte(field + " flag");
+        byte flag = ReadByte(field, " flag");
         var span = _scratch.AsSpan(0, OffsetSize);
         ReadExactly(span, field);
         ulong value = 0;

@@ -28,7 +28,10 @@ public static class ArchiveReader
     internal static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
     {
         await using var stream = await source.OpenTocStreamAsync(cancellationToken).ConfigureAwait(false);
-        // Parsing is synchronous over a buffered stream; run it off the caller's thread.
+        // Parsing is synchronous over a buffered stream. A local TOC is read in milliseconds, on the caller's thread
+        // (a hop to the thread pool costs a loop over many archives more than the read); a bucket's may wait on the network.
+        if (source.Kind != ArchiveSourceKind.S3Object)
+            return Read(stream, source);
         return await Task.Run(() => Read(stream, source), cancellationToken).ConfigureAwait(false);
     }
 
@@ -164,18 +167,18 @@ public static class ArchiveReader
     private static TocEntry ReadEntry(ArchiveCursor c, ArchiveHeader header, int index, int count)
     {
         var entryStart = c.FileOffset;
-        c.Context = $"TOC entry {index + 1} of {count}";
+        c.AtEntry(index, count);
         int dumpId = c.ReadInt32("dump id");
         if (dumpId <= 0)
             throw c.Error($"dump id {dumpId} is out of range (damaged TOC)", entryStart);
-        c.Context = $"TOC entry {index + 1} of {count} (dump id {dumpId})";
+        c.AtEntry(index, count, dumpId);
 
         bool hadDumper = c.ReadInt("data-dumper flag") != 0;
         uint tableOid = ParseOid(c, c.ReadString("table oid"), "table oid");
         uint oid = ParseOid(c, c.ReadString("oid"), "oid");
         string? tag = c.ReadString("tag");
         string type = c.ReadString("type") ?? throw c.Error("entry has no type");
-        c.Context = $"TOC entry {index + 1} of {count} (dump id {dumpId}, {type} {tag})";
+        c.AtEntry(index, count, dumpId, type, tag);
 
         var sectionAt = c.FileOffset;
         int section = c.ReadInt32("section");
