@@ -13,8 +13,9 @@ namespace PgPhaseRestore.Bench;
 /// <summary>
 /// A database whose indexes outweigh its table, restored side by side in one run: plain pg_restore (what operators
 /// use instead), the four-phase PreCreate with 1, 2 and 4 jobs, and Auto with a budget that fits every late index
-/// build and one that fits about half. Prints total time, temp bytes written, longest statement and the ratio of
-/// each to plain pg_restore.
+/// build and one that fits about half; then the same database as a tar archive (plain pg_restore, PreCreate and
+/// Auto with 2 jobs). Prints total time, temp bytes written, longest statement and the ratio of each to plain
+/// pg_restore of the custom archive.
 /// </summary>
 public static partial class RestoreBenchmark
 {
@@ -42,6 +43,10 @@ public static partial class RestoreBenchmark
             var dump = Path.Combine(dir, "source.dump");
             PgDump.Dump(cluster, db, dump, "-Fc", "-Z0");
             var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
+            // A tar archive: pg_restore reads it front to back in one process, -j refused; pgphase copies each table from its member.
+            var tar = Path.Combine(dir, "source.tar");
+            PgDump.Dump(cluster, db, tar, "-Ft");
+            var tarArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(tar));
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
             var source = Connection(cluster, db);
             var indexSizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
@@ -60,13 +65,17 @@ public static partial class RestoreBenchmark
                 new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = all }, 2, "autoall")));
             measured.Add(($"Auto half -j 2", await MeasureAsync(cluster, archive,
                 new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = half }, 2, "autohalf")));
+            measured.Add(("plain pg_restore, tar", MeasurePlain(cluster, tar)));
+            measured.Add(("PreCreate -j 2, tar", await MeasureAsync(cluster, tarArchive, new PlanOptions(), 2, "tarpre2")));
+            measured.Add(("Auto all -j 2, tar", await MeasureAsync(cluster, tarArchive,
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = all }, 2, "tarautoall")));
 
             var plain = measured[0].M;
             Console.WriteLine();
             Console.WriteLine($"Auto budgets: all {SizeText.Format(all)} ({candidates.Count} late builds), half {SizeText.Format(half)}");
-            Console.WriteLine($"{"variant",-17} {"total s",8} {"vs plain",9} {"temp MB",9} {"longest s",10}  longest statement");
+            Console.WriteLine($"{"variant",-22} {"total s",8} {"vs plain",9} {"temp MB",9} {"longest s",10}  longest statement");
             foreach (var (name, m) in measured)
-                Console.WriteLine($"{name,-17} {m.Total.TotalSeconds,8:F1} {m.Total / plain.Total,8:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
+                Console.WriteLine($"{name,-22} {m.Total.TotalSeconds,8:F1} {m.Total / plain.Total,8:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
             return 0;
         }
         finally

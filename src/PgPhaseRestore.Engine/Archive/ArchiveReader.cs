@@ -9,7 +9,6 @@ namespace PgPhaseRestore.Engine.Archive;
 /// </summary>
 public static class ArchiveReader
 {
-    private const int TarBlock = 512;
     private static readonly byte[] Magic = "PGDMP"u8.ToArray();
 
     /// <summary>Opens a location (file, directory or s3:// URI), reads its TOC and closes it again.</summary>
@@ -39,7 +38,7 @@ public static class ArchiveReader
     internal static DumpArchive Read(Stream stream, IArchiveSource source)
     {
         var buffered = stream as BufferedStream ?? new BufferedStream(stream, 64 * 1024);
-        var prefix = new byte[TarBlock];
+        var prefix = new byte[TarHeader.BlockSize];
         int got = ReadUpTo(buffered, prefix);
         var name = source.TocFileDescription;
 
@@ -50,11 +49,11 @@ public static class ArchiveReader
             return Parse(new ArchiveCursor(joined, name), source, expected);
         }
 
-        if (source.Kind != ArchiveSourceKind.Directory && got == TarBlock && ReadTarTocHeader(prefix, name) is { } memberSize)
+        if (source.Kind != ArchiveSourceKind.Directory && got == TarHeader.BlockSize && ReadTarTocHeader(prefix, name) is { } memberSize)
         {
             // pg_dump's tar archives begin with toc.dat; its bytes follow the first 512-byte header.
             var member = new LengthLimitedStream(buffered, memberSize);
-            return Parse(new ArchiveCursor(member, name, TarBlock), source, ArchiveFormat.Tar);
+            return Parse(new ArchiveCursor(member, name, TarHeader.BlockSize), source, ArchiveFormat.Tar);
         }
 
         if (got == 0)
@@ -262,61 +261,18 @@ public static class ArchiveReader
 
     /// <summary>
     /// The size of toc.dat when the block is the tar header pg_dump writes first, null when it is not a tar header
-    /// at all. A block that claims to be one (the ustar magic, or the name toc.dat) but does not add up is damaged,
-    /// and says where, as pg_restore does ("corrupt tar header").
+    /// at all. A block that claims to be one but does not add up is damaged, and says where.
     /// </summary>
     private static long? ReadTarTocHeader(byte[] block, string source)
     {
-        bool ustar = block.AsSpan(257, 5).SequenceEqual("ustar"u8);
-        int nameLength = Array.IndexOf(block, (byte)0, 0, 100);
-        var name = Encoding.ASCII.GetString(block, 0, nameLength < 0 ? 100 : nameLength);
-        if (!ustar && name != "toc.dat")
+        if (!TarHeader.ClaimsToc(block))
             return null;
-        if (!ustar)
-            throw new ArchiveFormatException(source, 257, $"damaged tar header: the first member is named toc.dat but the ustar signature reads \"{Printable(block, 257, 5)}\"");
-
-        long? stored = ReadTarNumber(block, 148, 8);
-        long computed = 0;
-        for (int i = 0; i < TarBlock; i++)
-            computed += i is >= 148 and < 156 ? (byte)' ' : block[i];
-        if (stored != computed)
-        {
-            var said = stored is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"\"{Printable(block, 148, 8)}\"";
-            throw new ArchiveFormatException(source, 148, $"damaged tar header for \"{Printable(block, 0, 100)}\": checksum {said} does not match the header's bytes ({computed})");
-        }
-        if (name != "toc.dat")
-            throw new ArchiveFormatException(source, 0, $"not a pg_dump tar archive: its first member is \"{Printable(block, 0, 100)}\", not toc.dat");
-        return ReadTarNumber(block, 124, 12) is { } size and >= 0
-            ? size
-            : throw new ArchiveFormatException(source, 124, $"damaged tar header for toc.dat: size field \"{Printable(block, 124, 12)}\" is not a number");
-    }
-
-    /// <summary>A tar numeric field: octal digits padded with spaces or NULs, or GNU base-256 (high bit set) for large values.</summary>
-    private static long? ReadTarNumber(byte[] block, int at, int length)
-    {
-        var field = block.AsSpan(at, length);
-        if ((field[0] & 0x80) != 0)
-        {
-            // Base-256, which pg_dump writes for members of 8 GiB and more: big-endian after the flag bit.
-            ulong value = (ulong)(field[0] & 0x7F);
-            foreach (var b in field[1..])
-            {
-                if (value > ulong.MaxValue >> 8)
-                    return null;
-                value = (value << 8) | b;
-            }
-            return value <= long.MaxValue ? (long)value : null;
-        }
-        var text = Encoding.ASCII.GetString(field).Trim('\0', ' ');
-        if (text.Length == 0 || text.Any(ch => ch is < '0' or > '7'))
-            return null;
-        return Convert.ToInt64(text, 8);
-    }
-
-    private static string Printable(byte[] block, int at, int length)
-    {
-        var chars = block.Skip(at).Take(length).Select(b => b is >= 0x20 and < 0x7f ? (char)b : b == 0 ? '\0' : '?').ToArray();
-        return new string(chars).TrimEnd('\0', ' ').Replace("\0", "\\0");
+        if (!TarHeader.IsUstar(block))
+            throw new ArchiveFormatException(source, 257, $"damaged tar header: the first member is named toc.dat but the ustar signature reads \"{TarHeader.Printable(block, 257, 5)}\"");
+        var header = TarHeader.Parse(block, 0, source);
+        if (header.Name != "toc.dat")
+            throw new ArchiveFormatException(source, 0, $"not a pg_dump tar archive: its first member is \"{TarHeader.Printable(block, 0, 100)}\", not toc.dat");
+        return header.Size;
     }
 
     private static int ReadUpTo(Stream stream, byte[] buffer)

@@ -182,15 +182,15 @@ public sealed class PhaseRestorer
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
         }
 
-        // From a bucket whose manifest maps the data blocks, or a local file written through a pipe (mapped by reading it
-        // once), tables load side by side, each from its own block; otherwise one stream, or pg_restore -j on a seekable file.
-        var blocks = phase.Kind != PhaseKind.Data || _options.Jobs < 2 ? null
-            : feed is not null ? feed.Blocks
-            : await LocalBlockMap.MapAsync(phase.Archive, _log, ct).ConfigureAwait(false);
-        bool streamed = feed is not null && blocks is null;
-        int jobs = blocks is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
+        // From a bucket whose manifest maps the data blocks, a local file written through a pipe (mapped by reading it
+        // once) or a local tar archive, tables load side by side, each from its own data; otherwise one stream, or
+        // pg_restore -j on a seekable file.
+        var splitLoader = new SplitTableLoader(_options, pgRestore, _debug);
+        var loader = phase.Kind != PhaseKind.Data || _options.Jobs < 2 ? null : await SideBySideLoaderAsync(phase, pgRestore, workDir, feed, splitLoader, ct).ConfigureAwait(false);
+        bool streamed = feed is not null && loader is null;
+        int jobs = loader is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
         // Each entry's data as stored: what the meter counts and what decides which tables split.
-        var sizes = phase.Kind == PhaseKind.Data ? blocks?.Sizes() ?? SplitTableChoice.DataSizes(phase.Archive) : null;
+        var sizes = phase.Kind == PhaseKind.Data ? loader?.Sizes ?? SplitTableChoice.DataSizes(phase.Archive) : null;
         _meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
         var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
         var split = sizes is null ? [] : SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed, sizes);
@@ -208,13 +208,13 @@ public sealed class PhaseRestorer
         Action<int> committed = Committed;
 
         var loaded = rest.Count == 0 ? new Loaded(null, 0, [])
-            : blocks is not null
-                ? await LoadFromBlocksAsync(phase, rest, entries.Count, pgRestore, journal, workDir, blocks, jobs, committed, ct).ConfigureAwait(false)
+            : loader is not null
+                ? await LoadSideBySideAsync(phase, rest, entries.Count, journal, loader, jobs, committed, ct).ConfigureAwait(false)
                 : await LoadWithPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
         if (loaded.Errors is { } errors)
             return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, loaded.Tables);
 
-        var (splitError, splitLoaded) = await LoadSplitAsync(phase, split, entries.Count, pgRestore, journal, workDir, jobs, blocks, committed, ct).ConfigureAwait(false);
+        var (splitError, splitLoaded) = await LoadSplitAsync(phase, split, entries.Count, journal, workDir, jobs, splitLoader, loader, committed, ct).ConfigureAwait(false);
         int tablesLoaded = loaded.Tables + splitLoaded;
         if (splitError is null && late is not null)
             splitError = await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false);
@@ -252,13 +252,23 @@ public sealed class PhaseRestorer
         return new Loaded(null, tracker.TablesLoaded, tracker.Errors);
     }
 
-    /// <summary>The entries from a bucket's mapped data blocks, one pg_restore per table, several at once.</summary>
-    private async Task<Loaded> LoadFromBlocksAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
-        string workDir, ArchiveBlockReader blocks, int jobs, Action<int>? committed, CancellationToken ct)
+    /// <summary>What loads a data phase's tables side by side, or null when its archive is read by pg_restore alone.</summary>
+    private async Task<IDataItemLoader?> SideBySideLoaderAsync(RestorePhase phase, PgTool pgRestore, string workDir, BucketArchiveFeed? feed,
+        SplitTableLoader splitLoader, CancellationToken ct)
     {
-        var loader = new BucketParallelData(phase, _options, pgRestore, journal, blocks, workDir, (done, activity) => Report(phase, done, phaseTotal, activity),
-            _log, _debug, committed);
-        var outcome = await loader.RunAsync(rest, jobs, ct).ConfigureAwait(false);
+        var pgRestoreItems = new DataItemPgRestore(phase, _options, pgRestore, workDir, _log, _debug);
+        var blocks = feed is not null ? feed.Blocks : await LocalBlockMap.MapAsync(phase.Archive, _log, ct).ConfigureAwait(false);
+        if (blocks is not null)
+            return new BlockFedLoader(blocks, phase.Archive, workDir, pgRestoreItems);
+        return feed is null ? await TarMemberLoader.TryCreateAsync(phase.Archive, splitLoader, pgRestoreItems, _log, ct).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>The entries loaded side by side, each table from its own data, several at once.</summary>
+    private async Task<Loaded> LoadSideBySideAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, RestoreJournal journal, IDataItemLoader loader,
+        int jobs, Action<int>? committed, CancellationToken ct)
+    {
+        var loads = new ParallelDataLoads(phase, _options, journal, loader, (done, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
+        var outcome = await loads.RunAsync(rest, jobs, ct).ConfigureAwait(false);
         return new Loaded(outcome.Errors.Count > 0 ? outcome.Errors : null, outcome.TablesLoaded, []);
     }
 
@@ -266,23 +276,23 @@ public sealed class PhaseRestorer
     /// The biggest tables last, each over every session: the long pole of the phase, split. Returns the first
     /// failure (naming its table) and the tables loaded.
     /// </summary>
-    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, PgTool pgRestore,
-        RestoreJournal journal, string workDir, int jobs, ArchiveBlockReader? blocks, Action<int>? committed, CancellationToken ct)
+    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, RestoreJournal journal,
+        string workDir, int jobs, SplitTableLoader splitLoader, IDataItemLoader? loader, Action<int>? committed, CancellationToken ct)
     {
-        var loader = new SplitTableLoader(_options, pgRestore, _debug);
         for (int i = 0; i < split.Count; i++)
         {
             var (table, index) = (split[i], i);
             var tableClock = Stopwatch.StartNew();
             Log($"loading {table.QualifiedName} over {Plural.Of(jobs, "session")}");
-            Func<Stream, CancellationToken, Task>? input = blocks is null ? null : (stdin, t) => blocks.WriteAsync(stdin, [table], null, t);
-            if (blocks is not null)
-                _debug?.Invoke($"pg_restore of {table.QualifiedName} for {jobs} sessions < {blocks.Describe([table])}");
+            if (loader is not null)
+                _debug?.Invoke($"{table.QualifiedName} for {jobs} sessions from {loader.Location}");
             try
             {
-                long rows = await loader.LoadAsync(table, phase.Archive, jobs, workDir, p => Report(phase, phaseTotal - split.Count + index, phaseTotal,
-                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {Plural.Of(jobs, "session")}: {p.Rows:N0} {Plural.Noun(p.Rows, "row")}, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s")),
-                    ct, input).ConfigureAwait(false);
+                Action<SplitTableLoader.Progress> progress = p => Report(phase, phaseTotal - split.Count + index, phaseTotal,
+                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {Plural.Of(jobs, "session")}: {p.Rows:N0} {Plural.Noun(p.Rows, "row")}, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s"));
+                long rows = loader is not null
+                    ? await loader.LoadSplitAsync(splitLoader, table, jobs, progress, ct).ConfigureAwait(false)
+                    : await splitLoader.LoadAsync(table, phase.Archive, jobs, workDir, progress, ct).ConfigureAwait(false);
                 Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
             catch (Exception ex) when (ex is RestoreException or NpgsqlException or PgConnectionException or ArchiveSourceException)

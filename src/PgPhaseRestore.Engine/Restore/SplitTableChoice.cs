@@ -25,7 +25,8 @@ internal static class SplitTableChoice
             .OrderByDescending(e => sizes[e.DumpId]).ToList();
     }
 
-    private static bool IsUtf8(DumpArchive archive) =>
+    /// <summary>Whether the archive's data is UTF-8, what sessions that pass rows through unconverted need.</summary>
+    public static bool IsUtf8(DumpArchive archive) =>
         archive.Entries.FirstOrDefault(e => e.Type == "ENCODING")?.Definition?.Contains("'UTF8'", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Bytes of each table's data as stored (compressed): from block offsets, or from member file sizes.</summary>

@@ -43,10 +43,40 @@ internal sealed class SplitTableLoader
     public async Task<long> LoadAsync(TocEntry table, DumpArchive archive, int sessions, string workDir, Action<Progress>? progress, CancellationToken ct,
         Func<Stream, CancellationToken, Task>? input = null)
     {
-        var copy = table.CopyStatement?.Trim() ?? throw new RestoreException($"{table}: the archive holds no COPY statement for this table");
         var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(archive, [table]), ct).ConfigureAwait(false);
+        string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
+        return await LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
+        {
+            string? problem = null;
+            var run = await ToolProcess.RunAsync(_pgRestore, args, null,
+                line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop,
+                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
+                readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+                throw new RestoreException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}");
+        }, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Loads the table from its rows as pg_dump stored them (COPY text up to the "\." line, as in a tar archive's
+    /// member), read from <paramref name="rows"/> (<paramref name="source"/> names it); returns the number of rows.
+    /// </summary>
+    public Task<long> LoadRowsAsync(TocEntry table, Func<Stream> rows, string source, int sessions, Action<Progress>? progress, CancellationToken ct) =>
+        LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
+        {
+            await using var stream = rows();
+            await SplitAsync(stream, chunks, table, rowsOnly: true, source, report, stop).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>
+    /// Opens the sessions, runs <paramref name="produce"/> to cut the rows into chunks for them, and waits until every
+    /// session committed. Any failure cancels the rest, and no session commits a partial COPY.
+    /// </summary>
+    private async Task<long> LoadCoreAsync(TocEntry table, int sessions, Action<Progress>? progress,
+        Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, CancellationToken ct)
+    {
+        var copy = table.CopyStatement?.Trim() ?? throw new RestoreException($"{table}: the archive holds no COPY statement for this table");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(sessions * 2) { SingleWriter = true });
         var writers = new List<Task>();
@@ -58,27 +88,17 @@ internal sealed class SplitTableLoader
             foreach (var conn in connections)
                 writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop), CancellationToken.None));
 
-            long rows = 0, bytes = 0;
-            string? problem = null;
-            string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
-            var run = await ToolProcess.RunAsync(_pgRestore, args, null,
-                line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop.Token,
-                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
-                readStdout: async (stdout, token) =>
-                {
-                    try
-                    {
-                        await SplitAsync(stdout, chunks.Writer, table, (r, b) => { rows = r; bytes = b; progress?.Invoke(new Progress(r, b)); }, token).ConfigureAwait(false);
-                        chunks.Writer.TryComplete();
-                    }
-                    catch (Exception ex)
-                    {
-                        chunks.Writer.TryComplete(ex);
-                        throw;
-                    }
-                }).ConfigureAwait(false);
-            if (run.ExitCode != 0)
-                throw new RestoreException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}");
+            long rows = 0;
+            try
+            {
+                await produce(chunks.Writer, (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); }, stop.Token).ConfigureAwait(false);
+                chunks.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                chunks.Writer.TryComplete(ex);
+                throw;
+            }
             await Task.WhenAll(writers).ConfigureAwait(false);
             return rows;
         }
@@ -170,14 +190,16 @@ internal sealed class SplitTableLoader
     private static bool IsEndOfData(ReadOnlySpan<byte> line) => line.SequenceEqual("\\.\n"u8);
 
     /// <summary>
-    /// Reads pg_restore's script: skips to the table's COPY line, then cuts the rows into chunks of whole lines
-    /// until the "\." that ends them. Reports rows and bytes as it goes.
+    /// Reads pg_restore's script, skipping to the table's COPY line (or, <paramref name="rowsOnly"/>, rows from the
+    /// start), then cuts the rows into chunks of whole lines until the "\." that ends them. Reports rows and bytes
+    /// as it goes.
     /// </summary>
-    private static async Task SplitAsync(Stream script, ChannelWriter<Chunk> chunks, TocEntry table, Action<long, long> progress, CancellationToken ct)
+    private static async Task SplitAsync(Stream script, ChannelWriter<Chunk> chunks, TocEntry table, bool rowsOnly, string source,
+        Action<long, long> progress, CancellationToken ct)
     {
         var input = new byte[ChunkSize];
         int filled = 0;
-        bool inData = false, ended = false;
+        bool inData = rowsOnly, ended = false;
         long rows = 0, bytes = 0;
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize + 64 * 1024);
         int chunkLength = 0;
@@ -222,7 +244,7 @@ internal sealed class SplitTableLoader
                 filled -= start;
             }
             if (!ended)
-                throw new RestoreException($"{table}: pg_restore's output ended before the end of the table's rows");
+                throw new RestoreException($"{table}: {source} ended before the end of the table's rows (no \\. line after {rows} rows)");
             if (chunkLength > 0)
                 await chunks.WriteAsync(new Chunk(chunk, chunkLength), ct).ConfigureAwait(false);
             else

@@ -9,7 +9,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// </summary>
 internal static class StaleSessions
 {
-    private const string Prefix = "pgphase phase ";
+    internal const string Prefix = "pgphase phase ";
 
     /// <summary>The application name of this run's pg_restore sessions for a phase: how a later run recognises them.</summary>
     public static string ApplicationName(int phase) => $"{Prefix}{phase} (pid {Environment.ProcessId})";

@@ -35,9 +35,12 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
     private ChildProcess.Result Restore(string target, params string[] args) =>
         PgPhaseCli.Run(Environment(target), ["restore", _f.DumpPath, .. Common, .. args]);
 
-    private ChildProcess.Running StartRestore(string target, bool ownProcessGroup, params string[] args)
+    private ChildProcess.Running StartRestore(string target, bool ownProcessGroup, params string[] args) =>
+        StartRestoreOf(_f.DumpPath, target, ownProcessGroup, args);
+
+    private ChildProcess.Running StartRestoreOf(string archive, string target, bool ownProcessGroup, params string[] args)
     {
-        string[] all = ["restore", _f.DumpPath, .. Common, .. args];
+        string[] all = ["restore", archive, .. Common, .. args];
         // setsid makes pgphase the leader of a process group of its own, so the test can kill the whole group.
         return ownProcessGroup
             ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. all], Environment(target))
@@ -195,6 +198,29 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
             if (m.Success)
                 Assert.True(int.Parse(m.Groups[1].Value) <= int.Parse(m.Groups[2].Value), $"progress overruns: {line}");
         }
+    }
+
+    [Fact]
+    public void Sigkill_of_the_process_group_while_a_tar_archive_loads_side_by_side_then_resume_gives_an_identical_target()
+    {
+        var tar = _dir.File("sidebyside.tar");
+        PgDump.Dump(_f.Cluster, _f.Source, tar, "-Ft");
+        var target = _f.NewTargetName("k3tar");
+        // Each table is copied from its member by a session of pgphase's own; the big one over 4 sessions, killed mid-way.
+        using (var run = StartRestoreOf(tar, target, ownProcessGroup: true, "--create", "--jobs", "4", "--split-table-size", "1MB"))
+        {
+            WaitForBigTable(run);
+            WaitForSession(target, StaleSessions.Prefix + "3 ", waitingOnLock: false);
+            Thread.Sleep(300);
+            ChildProcess.RunChecked("kill", ["-KILL", "--", "-" + run.Process.Id], TimeSpan.FromSeconds(10));
+            run.Process.WaitForExit(10_000);
+            Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") < 400_000, "the kill came after the big table had loaded");
+        }
+
+        var resumed = PgPhaseCli.Run(Environment(target), ["restore", tar, .. Common, "--resume", "--jobs", "4", "--split-table-size", "1MB", "--stop-stale-sessions"]);
+        AssertSucceeded(resumed);
+        Assert.Contains(", up to 4 at once, each from its own data", resumed.StdErr);
+        AssertIdenticalToSource(target);
     }
 
     [Fact]

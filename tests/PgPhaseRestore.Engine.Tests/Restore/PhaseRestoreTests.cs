@@ -117,8 +117,31 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
 
         AssertSucceeded(results);
         Assert.Contains(log, l => l.StartsWith($"{piped} has no data offsets (pg_dump wrote it to a pipe): mapped ", StringComparison.Ordinal));
-        Assert.Contains(log, l => l.StartsWith($"phase 3 loads ", StringComparison.Ordinal) && l.Contains($"from {piped} with up to 4 pg_restore processes at once", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith($"phase 3 loads ", StringComparison.Ordinal) && l.Contains($"from {piped}, up to 4 at once, each from its own data", StringComparison.Ordinal));
         Assert.Contains(log, l => l.StartsWith("loaded app.events: 400,000 rows over 4 sessions", StringComparison.Ordinal));
+        AssertSameAsSource(target);
+    }
+
+    [Fact]
+    public async Task A_local_tar_archive_loads_its_tables_side_by_side_each_copied_from_its_member()
+    {
+        // pg_restore reads a tar archive front to back in one process: no -j, one table after another.
+        var tar = Path.Combine(Path.GetDirectoryName(_f.DumpPath)!, "sidebyside.tar");
+        PgDump.Dump(_f.Cluster, _f.Source, tar, "-Ft");
+
+        var target = _f.NewTargetName("tar");
+        var log = new List<string>();
+        long logStart = new FileInfo(_f.Cluster.LogFile!).Length;
+        var results = await RestoreAsync(target, jobs: 4, splitTableSize: 1024 * 1024, log: m => { lock (log) log.Add(m); }, archivePath: tar);
+
+        AssertSucceeded(results);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(tar));
+        int tables = archive.Entries.Count(e => e.Type == "TABLE DATA");
+        Assert.Contains(log, l => l == $"phase 3 loads {tables - 1} tables from {tar}, up to 4 at once, each from its own data");
+        Assert.Contains(log, l => l.StartsWith("loaded app.events: 400,000 rows over 4 sessions", StringComparison.Ordinal));
+        // Every table's rows went in by a COPY of the sessions, none through pg_restore's own.
+        var copies = LoggedStatements(target, logStart).Where(s => s.StartsWith("COPY ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(tables - 1 + 4, copies.Count);
         AssertSameAsSource(target);
     }
 

@@ -1,0 +1,68 @@
+namespace PgPhaseRestore.Engine.Archive;
+
+/// <summary>One member of a tar archive: where its bytes start and how many there are.</summary>
+internal sealed record TarMember(string Name, long Offset, long Size);
+
+/// <summary>
+/// Where each member of a local tar archive lies, from its headers alone: each header gives the size of the
+/// member after it, so the map seeks from header to header and reads 512 bytes per member, however big the
+/// members are. With it, each table's rows (pg_dump stores them as COPY text, uncompressed) are read from their
+/// own offset, several tables at once.
+/// </summary>
+internal sealed class TarMemberMap
+{
+    private readonly Dictionary<string, TarMember> _members;
+
+    private TarMemberMap(string path, Dictionary<string, TarMember> members)
+    {
+        Path = path;
+        _members = members;
+    }
+
+    /// <summary>The archive.</summary>
+    public string Path { get; }
+
+    public IReadOnlyCollection<TarMember> Members => _members.Values;
+
+    public TarMember? Find(string name) => _members.GetValueOrDefault(name);
+
+    /// <summary>Reads the headers of the tar archive at <paramref name="path"/>; throws naming the offset of a damaged one.</summary>
+    public static async Task<TarMemberMap> ReadAsync(string path, CancellationToken ct)
+    {
+        var members = new Dictionary<string, TarMember>(StringComparer.Ordinal);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, TarHeader.BlockSize, useAsync: true);
+        long length = file.Length;
+        var block = new byte[TarHeader.BlockSize];
+        long at = 0;
+        while (true)
+        {
+            file.Seek(at, SeekOrigin.Begin);
+            int got = await ReadBlockAsync(file, block, ct).ConfigureAwait(false);
+            // pg_dump ends its archives with zero blocks; an archive cut right after a member simply ends.
+            if (got == 0 || (got == TarHeader.BlockSize && TarHeader.IsEnd(block)))
+                break;
+            if (got < TarHeader.BlockSize)
+                throw new ArchiveFormatException(path, at, $"the tar archive is truncated: a member header needs {TarHeader.BlockSize} bytes, only {got} remain");
+            var header = TarHeader.Parse(block, at, path);
+            long data = at + TarHeader.BlockSize;
+            if (data + header.Size > length)
+                throw new ArchiveFormatException(path, at + 124, $"the tar archive is truncated: member {header.Name} holds {header.Size} bytes from offset {data}, but the file ends at {length}");
+            members[header.Name] = new TarMember(header.Name, data, header.Size);
+            at = TarHeader.Next(at, header.Size);
+        }
+        return new TarMemberMap(path, members);
+    }
+
+    private static async Task<int> ReadBlockAsync(FileStream file, byte[] block, CancellationToken ct)
+    {
+        int total = 0;
+        while (total < block.Length)
+        {
+            int n = await file.ReadAsync(block.AsMemory(total), ct).ConfigureAwait(false);
+            if (n == 0)
+                break;
+            total += n;
+        }
+        return total;
+    }
+}
