@@ -84,7 +84,28 @@ public static class ArchiveReader
         c.Context = "header";
         Span<byte> magic = stackalloc byte[5];
         c.ReadExactly(magic, "signature");
+        var version = ReadVersion(c);
+        int intSize = c.IntSize = ReadSize(c, "integer size", 4);
+        int offSize = c.OffsetSize = ReadSize(c, "offset size", 8);
+        CheckFormat(c, format);
+        var (algorithm, level) = ReadCompression(c, version);
+        return new ArchiveHeader
+        {
+            Format = format,
+            Version = version,
+            IntSize = intSize,
+            OffsetSize = offSize,
+            Compression = algorithm,
+            CompressionLevel = level,
+            CreatedAt = ReadCreated(c),
+            DatabaseName = c.ReadString("database name"),
+            ServerVersion = c.ReadString("server version"),
+            PgDumpVersion = c.ReadString("pg_dump version"),
+        };
+    }
 
+    private static ArchiveVersion ReadVersion(ArchiveCursor c)
+    {
         var versionAt = c.FileOffset;
         var version = new ArchiveVersion(c.ReadByte("major version"), c.ReadByte("minor version"), c.ReadByte("revision"));
         if (ArchiveVersion.ImpossibleByte(version) is { } bad)
@@ -94,19 +115,21 @@ public static class ArchiveReader
             throw c.Error($"archive version {version} is newer than the newest supported ({ArchiveVersion.NewestSupported}, pg_dump 17 and 18); use a newer PgPhaseRestore", 5);
         if (version < ArchiveVersion.OldestSupported)
             throw c.Error($"archive version {version} is older than the oldest supported ({ArchiveVersion.OldestSupported}, pg_dump 9.x)", 5);
+        return version;
+    }
 
-        var intSizeAt = c.FileOffset;
-        int intSize = c.ReadByte("integer size");
-        if (intSize is < 1 or > 8)
-            throw c.Error($"integer size {intSize} is not supported (pg_dump writes 4; 1 to 8 can be read)", intSizeAt);
-        c.IntSize = intSize;
+    /// <summary>The byte width of the archive's integers or offsets (<paramref name="written"/> is what pg_dump writes).</summary>
+    private static int ReadSize(ArchiveCursor c, string field, int written)
+    {
+        var at = c.FileOffset;
+        int size = c.ReadByte(field);
+        if (size is < 1 or > 8)
+            throw c.Error($"{field} {size} is not supported (pg_dump writes {written}; 1 to 8 can be read)", at);
+        return size;
+    }
 
-        var offSizeAt = c.FileOffset;
-        int offSize = c.ReadByte("offset size");
-        if (offSize is < 1 or > 8)
-            throw c.Error($"offset size {offSize} is not supported (pg_dump writes 8; 1 to 8 can be read)", offSizeAt);
-        c.OffsetSize = offSize;
-
+    private static void CheckFormat(ArchiveCursor c, ArchiveFormat format)
+    {
         var formatAt = c.FileOffset;
         int formatByte = c.ReadByte("format");
         bool formatMatches = format switch
@@ -118,49 +141,36 @@ public static class ArchiveReader
         };
         if (!formatMatches)
             throw c.Error($"format code {formatByte} does not match a {format.ToString().ToLowerInvariant()} archive", formatAt);
+    }
 
-        CompressionAlgorithm algorithm;
-        int? level = null;
-        if (version >= ArchiveVersion.V1_15)
+    /// <summary>The algorithm (archive 1.15+), or the zlib level older archives record (0: none).</summary>
+    private static (CompressionAlgorithm Algorithm, int? Level) ReadCompression(ArchiveCursor c, ArchiveVersion version)
+    {
+        if (version < ArchiveVersion.V1_15)
         {
-            var at = c.FileOffset;
-            int code = c.ReadByte("compression algorithm");
-            if (!Enum.IsDefined(typeof(CompressionAlgorithm), code))
-                throw c.Error($"compression algorithm code {code} is unknown", at);
-            algorithm = (CompressionAlgorithm)code;
+            int level = c.ReadInt32("compression level");
+            return (level == 0 ? CompressionAlgorithm.None : CompressionAlgorithm.Gzip, level);
         }
-        else
-        {
-            level = c.ReadInt32("compression level");
-            algorithm = level == 0 ? CompressionAlgorithm.None : CompressionAlgorithm.Gzip;
-        }
+        var at = c.FileOffset;
+        int code = c.ReadByte("compression algorithm");
+        if (!Enum.IsDefined(typeof(CompressionAlgorithm), code))
+            throw c.Error($"compression algorithm code {code} is unknown", at);
+        return ((CompressionAlgorithm)code, null);
+    }
 
+    private static DateTime ReadCreated(ArchiveCursor c)
+    {
         int sec = c.ReadInt32("creation second"), min = c.ReadInt32("creation minute"), hour = c.ReadInt32("creation hour");
         int mday = c.ReadInt32("creation day"), mon = c.ReadInt32("creation month"), year = c.ReadInt32("creation year");
         c.ReadInt32("creation daylight-saving flag");
-        DateTime created;
         try
         {
-            created = new DateTime(year + 1900, mon + 1, mday, hour, min, Math.Min(sec, 59), DateTimeKind.Unspecified);
+            return new DateTime(year + 1900, mon + 1, mday, hour, min, Math.Min(sec, 59), DateTimeKind.Unspecified);
         }
         catch (ArgumentOutOfRangeException)
         {
             throw c.Error($"creation time {year + 1900}-{mon + 1}-{mday} {hour}:{min}:{sec} is impossible (damaged data)");
         }
-
-        return new ArchiveHeader
-        {
-            Format = format,
-            Version = version,
-            IntSize = intSize,
-            OffsetSize = offSize,
-            Compression = algorithm,
-            CompressionLevel = level,
-            CreatedAt = created,
-            DatabaseName = c.ReadString("database name"),
-            ServerVersion = c.ReadString("server version"),
-            PgDumpVersion = c.ReadString("pg_dump version"),
-        };
     }
 
     private static TocEntry ReadEntry(ArchiveCursor c, ArchiveHeader header, int index, int count)
@@ -179,48 +189,18 @@ public static class ArchiveReader
         string type = c.ReadString("type") ?? throw c.Error("entry has no type");
         c.AtEntry(index, count, dumpId, type, tag);
 
-        var sectionAt = c.FileOffset;
-        int section = c.ReadInt32("section");
-        if (section is < 1 or > 4)
-            throw c.Error($"section {section} is not one of 1 to 4 (damaged TOC)", sectionAt);
-
+        var section = ReadSection(c);
         string? definition = c.ReadString("definition");
         string? drop = c.ReadString("drop statement");
         string? copy = c.ReadString("copy statement");
         string? schema = c.ReadString("schema");
         string? tablespace = c.ReadString("tablespace");
         string? tableAm = header.Version >= ArchiveVersion.V1_14 ? c.ReadString("table access method") : null;
-        char? relKind = null;
-        if (header.Version >= ArchiveVersion.V1_16)
-        {
-            long code = c.ReadInt("relkind");
-            relKind = code == 0 ? null : (char)code;
-        }
+        char? relKind = header.Version >= ArchiveVersion.V1_16 && c.ReadInt("relkind") is var code and not 0 ? (char)code : null;
         string? owner = c.ReadString("owner");
         c.ReadString("with-oids flag");
-
-        var dependencies = new List<int>();
-        while (c.ReadString("dependency") is { } dep)
-        {
-            if (!int.TryParse(dep, out int depId))
-                throw c.Error($"dependency \"{dep}\" is not a dump id (damaged TOC)");
-            dependencies.Add(depId);
-        }
-
-        DataState state;
-        long? offset = null;
-        string? file = null;
-        if (header.Format == ArchiveFormat.Custom)
-        {
-            (state, offset) = c.ReadDataOffset("data offset");
-        }
-        else
-        {
-            file = c.ReadString("data file name");
-            if (string.IsNullOrEmpty(file))
-                file = null;
-            state = file is null ? DataState.None : DataState.File;
-        }
+        var dependencies = ReadDependencies(c);
+        var (state, offset, file) = ReadDataLocation(c, header.Format);
 
         if (type == "ENCODING" && definition is not null)
             c.TextEncoding = ServerEncoding.FromSetCommand(definition);
@@ -233,7 +213,7 @@ public static class ArchiveReader
             Oid = oid,
             Type = type,
             Name = tag,
-            Section = (TocSection)section,
+            Section = section,
             Schema = schema,
             Owner = owner,
             Tablespace = tablespace,
@@ -247,6 +227,40 @@ public static class ArchiveReader
             DataOffset = offset,
             DataFile = file,
         };
+    }
+
+    private static TocSection ReadSection(ArchiveCursor c)
+    {
+        var sectionAt = c.FileOffset;
+        int section = c.ReadInt32("section");
+        if (section is < 1 or > 4)
+            throw c.Error($"section {section} is not one of 1 to 4 (damaged TOC)", sectionAt);
+        return (TocSection)section;
+    }
+
+    /// <summary>The dump ids an entry depends on, a list of strings ended by a NULL one.</summary>
+    private static List<int> ReadDependencies(ArchiveCursor c)
+    {
+        var dependencies = new List<int>();
+        while (c.ReadString("dependency") is { } dep)
+        {
+            if (!int.TryParse(dep, out int depId))
+                throw c.Error($"dependency \"{dep}\" is not a dump id (damaged TOC)");
+            dependencies.Add(depId);
+        }
+        return dependencies;
+    }
+
+    /// <summary>Where an entry's data is: an offset in a custom archive, a file name in a tar or directory one.</summary>
+    private static (DataState State, long? Offset, string? File) ReadDataLocation(ArchiveCursor c, ArchiveFormat format)
+    {
+        if (format == ArchiveFormat.Custom)
+        {
+            var (state, offset) = c.ReadDataOffset("data offset");
+            return (state, offset, null);
+        }
+        var file = c.ReadString("data file name");
+        return string.IsNullOrEmpty(file) ? (DataState.None, null, null) : (DataState.File, null, file);
     }
 
     // pg_restore reads OIDs with sscanf("%u"): empty or NULL means 0.

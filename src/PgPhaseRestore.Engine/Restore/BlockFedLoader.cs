@@ -15,8 +15,13 @@ internal sealed class BlockFedLoader(ArchiveBlockReader blocks, DumpArchive arch
 
     public long? StoredAt(int dumpId) => blocks.BlockOf(dumpId)?.Offset;
 
-    public Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, TocEntry? table, Action<long> progress, CancellationToken ct) =>
+    // One pg_restore reads the TOC and any number of blocks that follow it in file order.
+    public bool LoadsTablesTogether => true;
+
+    public Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
         pgRestore.RunAsync(entries, (stdin, token) => blocks.WriteAsync(stdin, entries, progress, token), blocks.Describe(entries), ct);
+
+    public string Describe(TocEntry table) => "pg_restore -f - < " + blocks.Describe([table]);
 
     public Task<long> LoadSplitAsync(SplitTableLoader split, TocEntry table, int sessions, Action<SplitTableLoader.Progress>? progress, CancellationToken ct) =>
         split.LoadAsync(table, archive, sessions, workDir, progress, ct, (stdin, token) => blocks.WriteAsync(stdin, [table], null, token));

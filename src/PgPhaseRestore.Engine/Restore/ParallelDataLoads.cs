@@ -43,10 +43,35 @@ internal sealed class ParallelDataLoads
     /// <summary>What the loads did: tables committed, and the failures (none when all succeeded).</summary>
     public sealed record Outcome(int TablesLoaded, IReadOnlyList<RestoreError> Errors);
 
-    /// <summary>One share: a single table, or the entries that are not tables of their own.</summary>
-    private sealed record Item(IReadOnlyList<TocEntry> Entries, TocEntry? Table)
+    /// <summary>One share: one table, small tables loaded together, or the entries that are not tables of their own.</summary>
+    private sealed record Item(IReadOnlyList<TocEntry> Entries, IReadOnlyList<TocEntry> Tables)
     {
-        public string Name => Table is { } t ? $"table {t.QualifiedName}" : $"{Entries.Count} other data {(Entries.Count == 1 ? "entry" : "entries")}";
+        public string Name => Tables.Count switch
+        {
+            0 => $"{Entries.Count} other data {(Entries.Count == 1 ? "entry" : "entries")}",
+            1 => $"table {Tables[0].QualifiedName}",
+            _ => $"{Tables.Count} small tables ({Tables[0].QualifiedName} to {Tables[^1].QualifiedName})",
+        };
+    }
+
+    /// <summary>Tables smaller than this load several to a share where the loader can, so each does not pay a process start.</summary>
+    internal const long SmallTableBytes = 1024 * 1024;
+
+    /// <summary>
+    /// One share per table, the biggest first; where the loader takes several tables at once, the small ones go
+    /// together in storage order, in enough shares to keep every job busy and at most 64 tables each.
+    /// </summary>
+    private List<Item> TableItems(List<TocEntry> tables, int jobs)
+    {
+        var sizes = _loader.Sizes;
+        var small = _loader.LoadsTablesTogether ? tables.Where(t => sizes[t.DumpId] < SmallTableBytes).ToList() : [];
+        int perShare = Math.Clamp((small.Count + jobs * 4 - 1) / (jobs * 4), 1, 64);
+        if (perShare == 1)
+            small = [];
+        var items = tables.Except(small).Select(t => new Item([t], [t])).ToList();
+        foreach (var share in InFileOrder(small).Chunk(perShare))
+            items.Add(new Item(share, share));
+        return items;
     }
 
     /// <summary>Loads <paramref name="entries"/>, <paramref name="jobs"/> shares at once.</summary>
@@ -59,15 +84,15 @@ internal sealed class ParallelDataLoads
         var tableIds = tables.Select(t => t.DumpId).ToHashSet();
         // Entries that depend on a table's data wait for all tables; the others load alongside them.
         bool othersFirst = !others.Any(e => e.Dependencies.Any(tableIds.Contains));
-        var items = tables.Select(t => new Item([t], t)).ToList();
+        var items = TableItems(tables, jobs);
         if (others.Count > 0 && othersFirst)
-            items.Insert(0, new Item(others, null));
+            items.Insert(0, new Item(others, []));
         _log?.Invoke($"phase {_phase.Number} loads {Plural.Of(tables.Count, "table")} from {_loader.Location}, up to {jobs} at once, each from its own data");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await RunItemsAsync(items, jobs, stop, ct).ConfigureAwait(false);
         if (others.Count > 0 && !othersFirst && (_errors.Count == 0 || !_options.StopOnError))
-            await RunItemsAsync([new Item(others, null)], 1, stop, ct).ConfigureAwait(false);
+            await RunItemsAsync([new Item(others, [])], 1, stop, ct).ConfigureAwait(false);
         lock (_errors)
             return new Outcome(_tablesLoaded, _errors.ToList());
     }
@@ -135,7 +160,8 @@ internal sealed class ParallelDataLoads
         }
         if (failure is null)
         {
-            if (item.Table is { } table)
+            // Every table of the share committed: its load exited cleanly only after all of them did.
+            foreach (var table in item.Tables)
             {
                 _journal.CompleteTable(table.DumpId);
                 Interlocked.Increment(ref _tablesLoaded);
@@ -155,13 +181,16 @@ internal sealed class ParallelDataLoads
     {
         long size = item.Entries.Sum(e => _loader.Sizes.GetValueOrDefault(e.DumpId));
         _report(Volatile.Read(ref _itemsDone), $"loading {item.Name} ({SizeText.Format(size)})");
-        var failure = await _loader.LoadAsync(item.Entries, item.Table, Throttled(item, size), ct).ConfigureAwait(false);
+        var failure = await _loader.LoadAsync(item.Entries, item.Tables, Throttled(item, size), ct).ConfigureAwait(false);
         return failure is null ? null : Failure(item, failure);
     }
 
-    private static RestoreError Failure(Item item, string message) => item.Table is { } table
+    private static RestoreError Failure(Item item, string message) => item.Tables is [var table]
         ? new RestoreError(table.DumpId, $"{table.Type} {table.QualifiedName}", message)
-        : new RestoreError(null, null, $"{item.Name} ({string.Join(", ", item.Entries.Take(5).Select(e => $"{e.Type} {e.QualifiedName}"))}): {message}");
+        : new RestoreError(null, null, $"{item.Name} ({Listed(item.Entries)}): {message}");
+
+    private static string Listed(IReadOnlyList<TocEntry> entries) =>
+        string.Join(", ", entries.Take(10).Select(e => $"{e.Type} {e.QualifiedName}")) + (entries.Count > 10 ? $" and {entries.Count - 10} more" : "");
 
     /// <summary>Streaming progress for one item, at most once a second.</summary>
     private Action<long> Throttled(Item item, long size)

@@ -285,7 +285,7 @@ public sealed class PhaseRestorer
             var tableClock = Stopwatch.StartNew();
             Log($"loading {table.QualifiedName} over {Plural.Of(jobs, "session")}");
             if (loader is not null)
-                _debug?.Invoke($"{table.QualifiedName} for {jobs} sessions from {loader.Location}");
+                _debug?.Invoke($"{table.QualifiedName} for {jobs} sessions: {loader.Describe(table)}");
             try
             {
                 Action<SplitTableLoader.Progress> progress = p => Report(phase, phaseTotal - split.Count + index, phaseTotal,

@@ -55,13 +55,21 @@ internal sealed class TarMemberLoader : IDataItemLoader
 
     public long? StoredAt(int dumpId) => _byId.GetValueOrDefault(dumpId)?.Offset;
 
-    public async Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, TocEntry? table, Action<long> progress, CancellationToken ct)
+    // Each table is a COPY of its own; a share of several would only load them one after another.
+    public bool LoadsTablesTogether => false;
+
+    public async Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct)
     {
-        if (table is null)
+        if (tables.Count == 0)
             return await _pgRestore.RunAsync(entries, null, null, ct).ConfigureAwait(false);
         try
         {
-            await LoadSplitAsync(_copy, table, 1, p => progress(p.Bytes), ct).ConfigureAwait(false);
+            long before = 0;
+            foreach (var table in tables)
+            {
+                await LoadSplitAsync(_copy, table, 1, p => progress(before + p.Bytes), ct).ConfigureAwait(false);
+                before += Sizes[table.DumpId];
+            }
             return null;
         }
         catch (Exception ex) when (ex is RestoreException or Npgsql.NpgsqlException or Tools.PgConnectionException or IOException)
@@ -70,12 +78,14 @@ internal sealed class TarMemberLoader : IDataItemLoader
         }
     }
 
-    public Task<long> LoadSplitAsync(SplitTableLoader split, TocEntry table, int sessions, Action<SplitTableLoader.Progress>? progress, CancellationToken ct)
+    public string Describe(TocEntry table)
     {
         var member = _byId[table.DumpId];
-        return split.LoadRowsAsync(table, () => Open(member), $"{_members.Path}: member {member.Name} (bytes {member.Offset}-{member.Offset + member.Size - 1})",
-            sessions, progress, ct);
+        return $"{_members.Path}: member {member.Name} (bytes {member.Offset}-{member.Offset + member.Size - 1})";
     }
+
+    public Task<long> LoadSplitAsync(SplitTableLoader split, TocEntry table, int sessions, Action<SplitTableLoader.Progress>? progress, CancellationToken ct) =>
+        split.LoadRowsAsync(table, () => Open(_byId[table.DumpId]), Describe(table), sessions, progress, ct);
 
     private Stream Open(TarMember member)
     {

@@ -128,55 +128,28 @@ internal sealed class S3MultipartUpload
             for (int partNumber = 1; ; partNumber++)
             {
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                var part = new PartBuffer(_pool);
                 long size = _options.PartSize(partNumber);
+                PartBuffer? part;
                 try
                 {
-                    await part.FillAsync(input, size, failed.Token).ConfigureAwait(false);
+                    part = await NextPartAsync(input, partNumber, size, failed.Token).ConfigureAwait(false);
                 }
                 catch
                 {
-                    part.Dispose();
                     slots.Release();
                     throw;
                 }
-                if (part.Length == 0 && partNumber > 1)
+                if (part is null)
                 {
-                    part.Dispose();
                     slots.Release();
                     break;
-                }
-                if (partNumber > _options.MaxParts)
-                {
-                    part.Dispose();
-                    throw new IOException($"{Location}: the dump is larger than {SizeText.Format(_options.MaxObjectSize)}, the most {_options.MaxParts} parts of at most {SizeText.Format(_options.MaxPartSize)} can hold; raise the part size");
                 }
                 foreach (var chunk in part.Chunks())
                     sha.AppendData(chunk.Span);
                 Interlocked.Add(ref _bytes, part.Length);
                 _partsStarted = partNumber;
                 bool last = part.Length < size;
-                int number = partNumber;
-                uploads.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await UploadPartAsync(number, part, failed.Token).ConfigureAwait(false);
-                        Interlocked.Increment(ref _partsDone);
-                        progress?.Report(new UploadProgress(Size, _partsStarted, _partsDone, size));
-                    }
-                    catch
-                    {
-                        // Stop reading the source and the other parts at the first part that cannot be stored.
-                        failed.Cancel();
-                        throw;
-                    }
-                    finally
-                    {
-                        part.Dispose();
-                        slots.Release();
-                    }
-                }, CancellationToken.None));
+                uploads.Add(UploadInBackground(partNumber, part, size, slots, failed, progress));
                 if (last)
                     break;
             }
@@ -196,6 +169,51 @@ internal sealed class S3MultipartUpload
         ct.ThrowIfCancellationRequested();
         Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
+
+    /// <summary>The next part read from the source, or null when the source ended at a part boundary.</summary>
+    private async Task<PartBuffer?> NextPartAsync(Stream input, int partNumber, long size, CancellationToken ct)
+    {
+        var part = new PartBuffer(_pool);
+        try
+        {
+            await part.FillAsync(input, size, ct).ConfigureAwait(false);
+            if (part.Length == 0 && partNumber > 1)
+            {
+                part.Dispose();
+                return null;
+            }
+            if (partNumber > _options.MaxParts)
+                throw new IOException($"{Location}: the dump is larger than {SizeText.Format(_options.MaxObjectSize)}, the most {_options.MaxParts} parts of at most {SizeText.Format(_options.MaxPartSize)} can hold; raise the part size");
+            return part;
+        }
+        catch
+        {
+            part.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Uploads a part while the next is read; the first part that cannot be stored stops the others and the reading.</summary>
+    private Task UploadInBackground(int number, PartBuffer part, long size, SemaphoreSlim slots, CancellationTokenSource failed, IProgress<UploadProgress>? progress) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await UploadPartAsync(number, part, failed.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _partsDone);
+                progress?.Report(new UploadProgress(Size, _partsStarted, _partsDone, size));
+            }
+            catch
+            {
+                failed.Cancel();
+                throw;
+            }
+            finally
+            {
+                part.Dispose();
+                slots.Release();
+            }
+        }, CancellationToken.None);
 
     private async Task UploadPartAsync(int number, PartBuffer part, CancellationToken ct)
     {

@@ -310,9 +310,7 @@ public static class DatabaseSwap
             log?.Invoke("note: " + note);
 
         journal.Pending = record;
-        Step(plan.Resumes ? $"{record.Kind.ToString().ToLowerInvariant()} of \"{live}\" resumed from step {record.Step} (journal {journal.Path})"
-                          : $"{record.Kind.ToString().ToLowerInvariant()} of \"{live}\": \"{record.Incoming.Name}\" takes the name" +
-                            (record.Outgoing is null ? "" : $", \"{record.Outgoing.Name}\" becomes \"{record.Outgoing.Target}\"") + $" (journal {journal.Path})");
+        Step(Opening(plan, journal.Path));
         Save();
 
         // Read again under the lock: the catalog may have moved since the plan was made.
@@ -332,12 +330,7 @@ public static class DatabaseSwap
                 await ClearSessionsAsync(conn, plan, renamed, record, Step, Save, ended, ct).ConfigureAwait(false);
                 if (record.Carry && outgoing is not null)
                 {
-                    carry = await DatabaseCarry.RunAsync(conn, outgoing, incoming, apply: true, ct).ConfigureAwait(false);
-                    record.Step = SwapStep.Carried;
-                    Step(carry.Carried.Count == 0 ? $"nothing to carry from \"{outgoing.Name}\" to \"{incoming.Name}\""
-                                                  : $"carried to \"{incoming.Name}\": {string.Join("; ", carry.Carried)}");
-                    foreach (var refused in carry.NotCarried)
-                        Step($"not carried: {refused}");
+                    carry = await CarryAsync(conn, outgoing, incoming, record, Step, ct).ConfigureAwait(false);
                     Save();
                 }
                 await RenameAsync(conn, renames, Step, ct).ConfigureAwait(false);
@@ -352,12 +345,7 @@ public static class DatabaseSwap
             throw;
         }
 
-        foreach (var change in await RestoreConnectionsAsync(conn, record, carried: true, ct).ConfigureAwait(false))
-            Step($"connection settings restored: {change}");
-        record.Step = SwapStep.Done;
-        var final = await CurrentAsync(conn, record, ct).ConfigureAwait(false);
-        Step($"done: \"{live}\" is OID {final.Incoming.Oid} (was \"{record.Incoming.Name}\")" +
-             (final.Outgoing is null ? "" : $"; \"{final.Outgoing.Name}\" is OID {final.Outgoing.Oid}"));
+        var final = await FinishAsync(conn, record, live, Step, ct).ConfigureAwait(false);
         journal.Pending = null;
         // A rollback only takes back an unfinished swap: what an undo would reverse stays the last completed one.
         if (record.Kind != SwapKind.Rollback)
@@ -367,23 +355,62 @@ public static class DatabaseSwap
         if (plan.Deferred is not null)
             throw new SwapException($"an interrupted {record.Kind.ToString().ToLowerInvariant()} of \"{live}\" was finished first ({journal.Path}): " +
                                     $"\"{live}\" is the database that was \"{record.Incoming.Name}\". {char.ToUpperInvariant(plan.Deferred[0])}{plan.Deferred[1..]}", SwapFailure.State);
-        return new SwapResult
-        {
-            Server = plan.Server,
-            Database = live,
-            Kind = record.Kind,
-            ReplacementName = record.Incoming.Name,
-            PreviousDatabase = final.Outgoing?.Name,
-            DatabaseOid = final.Incoming.Oid,
-            PreviousOid = final.Outgoing?.Oid,
-            Resumed = plan.Resumes,
-            SessionsEnded = ended,
-            Carried = carry?.Carried ?? [],
-            NotCarried = carry?.NotCarried ?? [],
-            Steps = steps,
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
+        return Result(plan, record, final, ended, carry, steps);
     }
+
+    private static string Opening(SwapPlan plan, string journalPath)
+    {
+        var record = plan.Record;
+        var kind = record.Kind.ToString().ToLowerInvariant();
+        return plan.Resumes
+            ? $"{kind} of \"{plan.Database}\" resumed from step {record.Step} (journal {journalPath})"
+            : $"{kind} of \"{plan.Database}\": \"{record.Incoming.Name}\" takes the name" +
+              (record.Outgoing is null ? "" : $", \"{record.Outgoing.Name}\" becomes \"{record.Outgoing.Target}\"") + $" (journal {journalPath})";
+    }
+
+    /// <summary>After the renames: connection settings put back, and the databases as they now are.</summary>
+    private static async Task<(DatabaseState Incoming, DatabaseState? Outgoing)> FinishAsync(NpgsqlConnection conn, SwapRecord record, string live,
+        Action<string> step, CancellationToken ct)
+    {
+        foreach (var change in await RestoreConnectionsAsync(conn, record, carried: true, ct).ConfigureAwait(false))
+            step($"connection settings restored: {change}");
+        record.Step = SwapStep.Done;
+        var final = await CurrentAsync(conn, record, ct).ConfigureAwait(false);
+        step($"done: \"{live}\" is OID {final.Incoming.Oid} (was \"{record.Incoming.Name}\")" +
+             (final.Outgoing is null ? "" : $"; \"{final.Outgoing.Name}\" is OID {final.Outgoing.Oid}"));
+        return final;
+    }
+
+    /// <summary>Carries the outgoing database's settings to the incoming one, recording what was and was not carried.</summary>
+    private static async Task<CarryOutcome> CarryAsync(NpgsqlConnection conn, DatabaseState outgoing, DatabaseState incoming, SwapRecord record,
+        Action<string> step, CancellationToken ct)
+    {
+        var carry = await DatabaseCarry.RunAsync(conn, outgoing, incoming, apply: true, ct).ConfigureAwait(false);
+        record.Step = SwapStep.Carried;
+        step(carry.Carried.Count == 0 ? $"nothing to carry from \"{outgoing.Name}\" to \"{incoming.Name}\""
+                                      : $"carried to \"{incoming.Name}\": {string.Join("; ", carry.Carried)}");
+        foreach (var refused in carry.NotCarried)
+            step($"not carried: {refused}");
+        return carry;
+    }
+
+    private static SwapResult Result(SwapPlan plan, SwapRecord record, (DatabaseState Incoming, DatabaseState? Outgoing) final, List<string> ended,
+        CarryOutcome? carry, List<string> steps) => new()
+    {
+        Server = plan.Server,
+        Database = plan.Database,
+        Kind = record.Kind,
+        ReplacementName = record.Incoming.Name,
+        PreviousDatabase = final.Outgoing?.Name,
+        DatabaseOid = final.Incoming.Oid,
+        PreviousOid = final.Outgoing?.Oid,
+        Resumed = plan.Resumes,
+        SessionsEnded = ended,
+        Carried = carry?.Carried ?? [],
+        NotCarried = carry?.NotCarried ?? [],
+        Steps = steps,
+        CompletedAt = DateTimeOffset.UtcNow,
+    };
 
     /// <summary>
     /// Without force, any session on a database to be renamed refuses the swap. With force: new connections are

@@ -167,6 +167,31 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
     }
 
     [Fact]
+    public async Task Many_small_tables_load_several_to_one_pg_restore_and_the_target_equals_the_source()
+    {
+        var source = _f.Cluster.CreateDatabase("parsmall");
+        _f.Cluster.Execute(source, """
+            DO $$ BEGIN FOR i IN 1..40 LOOP
+              EXECUTE format('CREATE TABLE public.s%s (id int PRIMARY KEY, v text); INSERT INTO public.s%s SELECT g, md5(g::text) FROM generate_series(1, %s) g', i, i, i * 10);
+            END LOOP; END $$;
+            """);
+        var location = $"s3://{_f.Bucket}/small/{Guid.NewGuid():N}.dump";
+        var backup = await new BackupRunner(new BackupOptions { Source = _f.Connection(source), Destination = location, Storage = _f.S3.Settings() })
+            .RunAsync(CancellationToken.None);
+        Assert.NotNull(backup.DataBlocks);
+
+        var target = NewTarget("small");
+        var debug = new List<string>();
+        AssertSucceeded(await _f.RestoreAsync(location, target, jobs: 2, debug: Into(debug)));
+
+        // 40 small tables over 2 jobs: 8 pg_restore processes, each fed the TOC and 5 tables' blocks in file order.
+        var feeds = debug.Where(l => l.StartsWith("pg_restore ", StringComparison.Ordinal) && l.Contains(" < bytes 0-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, feeds.Count);
+        Assert.All(feeds, f => Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(f, @" \+ bytes \d+-\d+ ").Count));
+        AssertSameAs(source, target);
+    }
+
+    [Fact]
     public async Task A_damaged_block_fails_its_table_by_name_commits_none_of_its_rows_and_a_resume_after_repair_gives_the_source()
     {
         using var client = _f.S3.Client();
