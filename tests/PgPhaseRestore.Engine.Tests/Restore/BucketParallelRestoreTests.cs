@@ -189,6 +189,25 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         Assert.Equal(8, feeds.Count);
         Assert.All(feeds, f => Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(f, @" \+ bytes \d+-\d+ ").Count));
         AssertSameAs(source, target);
+
+        // Stopped once the first share has committed: its tables are journaled, no table of an unfinished share is,
+        // and a resume loads the rest to the same result.
+        var stopped = NewTarget("smallstop");
+        using var stop = new CancellationTokenSource();
+        var progress = new CallbackProgress<RestoreProgress>(p =>
+        {
+            if (p.Phase == 3 && p.Activity.StartsWith("finished 5 small tables", StringComparison.Ordinal))
+                stop.Cancel();
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _f.RestoreAsync(location, stopped, jobs: 2, progress: progress, ct: stop.Token));
+        var journal = RestoreJournal.Load(_f.JournalPath(stopped));
+        var tables = Tables(await ArchiveAsync(location)).ToList();
+        int done = tables.Count(t => journal.IsTableDone(t.DumpId));
+        Assert.True(done is >= 5 and < 40 && done % 5 == 0, $"{done} tables journaled");
+        foreach (var table in tables.Where(t => journal.IsTableDone(t.DumpId)))
+            Assert.Equal(_f.Cluster.Scalar<long>(source, $"SELECT count(*) FROM public.{table.Name}"), _f.Cluster.Scalar<long>(stopped, $"SELECT count(*) FROM public.{table.Name}"));
+        AssertSucceeded(await _f.RestoreAsync(location, stopped, jobs: 2, resume: true));
+        AssertSameAs(source, stopped);
     }
 
     [Fact]
