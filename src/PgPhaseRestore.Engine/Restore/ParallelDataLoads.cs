@@ -149,9 +149,14 @@ internal sealed class ParallelDataLoads
         {
             failure = await LoadAsync(item, stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && stop.IsCancellationRequested)
         {
             return; // stopped because another load failed
+        }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            // Cancelled though neither the caller nor another load stopped it: a failure, never a table passed over in silence.
+            failure = Failure(item, $"its load was cancelled unexpectedly ({ex.Message})");
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {

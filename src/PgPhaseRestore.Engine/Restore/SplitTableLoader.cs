@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
@@ -102,7 +103,7 @@ internal sealed class SplitTableLoader
             await Task.WhenAll(writers).ConfigureAwait(false);
             return rows;
         }
-        catch
+        catch (Exception ex)
         {
             stop.Cancel();
             chunks.Writer.TryComplete();
@@ -114,6 +115,11 @@ internal sealed class SplitTableLoader
             {
                 // The first failure is the one reported; the others were cancelled because of it.
             }
+            // A session that failed (its backend ended, say) cancelled the reading of the rows: its failure is the one
+            // to report, never the cancellation it caused, which would pass for a stop nobody asked for.
+            if (ex is OperationCanceledException && !ct.IsCancellationRequested &&
+                writers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException) is { } failure)
+                ExceptionDispatchInfo.Throw(failure);
             throw;
         }
         finally
@@ -126,19 +132,29 @@ internal sealed class SplitTableLoader
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
         var conn = new NpgsqlConnection(_options.Target.ToNpgsqlConnectionString(StaleSessions.ApplicationName(3), ownApplicationName: true));
-        await _options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
-        // The session pg_restore itself would have (no timeouts, empty search_path, row security off), then the user's settings.
-        foreach (var (name, value) in PgRestoreSession.Concat(_options.SessionSettings))
+        try
         {
-            await using var set = new NpgsqlCommand("SELECT set_config($1, $2, false)", conn) { Parameters = { new() { Value = name }, new() { Value = value } } };
-            await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await _options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
+            // The session pg_restore itself would have (no timeouts, empty search_path, row security off), then the user's settings.
+            foreach (var (name, value) in PgRestoreSession.Concat(_options.SessionSettings))
+            {
+                await using var set = new NpgsqlCommand("SELECT set_config($1, $2, false)", conn) { Parameters = { new() { Value = name }, new() { Value = value } } };
+                await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            if (!string.IsNullOrEmpty(_options.Role))
+            {
+                await using var role = new NpgsqlCommand($"SET ROLE {SqlText.Ident(_options.Role)}", conn);
+                await role.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            return conn;
         }
-        if (!string.IsNullOrEmpty(_options.Role))
+        catch
         {
-            await using var role = new NpgsqlCommand($"SET ROLE {SqlText.Ident(_options.Role)}", conn);
-            await role.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            // Stopped (another table failed) or refused while being set up: closed here, or it stays open as a session
+            // of this run that a resume in the same process would wait for as stale.
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
-        return conn;
     }
 
     private static readonly KeyValuePair<string, string>[] PgRestoreSession =
