@@ -117,9 +117,15 @@ internal sealed class SplitTableLoader
             }
             // A session that failed (its backend ended, say) cancelled the reading of the rows: its failure is the one
             // to report, never the cancellation it caused, which would pass for a stop nobody asked for.
+            var reported = ex;
             if (ex is OperationCanceledException && !ct.IsCancellationRequested &&
                 writers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException) is { } failure)
-                ExceptionDispatchInfo.Throw(failure);
+                reported = failure;
+            // Npgsql says "Exception while writing to stream" when a session's connection ends: the cause is inside.
+            if (reported is NpgsqlException { InnerException: { } cause } and not PostgresException)
+                throw new RestoreException($"{table}: a session loading its rows failed: {reported.Message} ({cause.Message})", reported);
+            if (!ReferenceEquals(reported, ex))
+                ExceptionDispatchInfo.Throw(reported);
             throw;
         }
         finally
