@@ -53,6 +53,18 @@ internal sealed class TarMemberMap
         return new TarMemberMap(path, members);
     }
 
+    /// <summary>The member holding each table's rows, by dump id; throws naming the entry whose member is missing.</summary>
+    public Dictionary<int, TarMember> TableData(DumpArchive archive)
+    {
+        var byId = new Dictionary<int, TarMember>();
+        foreach (var entry in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.DataFile is not null))
+        {
+            byId[entry.DumpId] = Find(entry.DataFile!)
+                ?? throw new ArchiveFormatException(Path, 0, $"the tar archive has no member {entry.DataFile} for the data of {entry.Type} {entry.QualifiedName} (dump id {entry.DumpId})");
+        }
+        return byId;
+    }
+
     private static async Task<int> ReadBlockAsync(FileStream file, byte[] block, CancellationToken ct)
     {
         int total = 0;

@@ -135,7 +135,17 @@ public sealed class BackupRunner
             ? await DumpToBucketAsync(pgDump, S3ObjectLocation.Parse(location), client!, storage, held, ct).ConfigureAwait(false)
             : await DumpToDiskAsync(pgDump, location, held, ct).ConfigureAwait(false);
 
-        // Read the TOC back from what was stored: the backup is checked, not trusted.
+        var archive = await ReadBackAsync(location, database, storage, ct).ConfigureAwait(false);
+        var manifest = Manifest(source, database, location, started, facts, pgDump, stored, archive);
+        await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
+        await ManifestStore.SaveAsync(manifest, client, ct).ConfigureAwait(false);
+        Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
+        return manifest;
+    }
+
+    /// <summary>The TOC read back from what was stored: the backup is checked, not trusted.</summary>
+    private static async Task<DumpArchive> ReadBackAsync(string location, string database, S3Settings storage, CancellationToken ct)
+    {
         DumpArchive archive;
         try
         {
@@ -147,46 +157,44 @@ public sealed class BackupRunner
         }
         if (archive.DatabaseName != database)
             throw new BackupException($"{location} was stored but holds database \"{archive.DatabaseName}\", not \"{database}\"; no manifest was written");
-
-        var manifest = new BackupManifest
-        {
-            Location = location,
-            Database = database,
-            Server = $"{source.Host ?? "localhost"}:{source.Port}",
-            User = facts.User,
-            ServerVersion = facts.ServerVersion,
-            ServerVersionNum = facts.ServerVersionNum,
-            PgDumpVersion = pgDump.VersionText,
-            Format = _options.Format,
-            Compression = _options.Compression,
-            Size = stored.Size,
-            Sha256 = stored.Sha256,
-            Parts = stored.Parts,
-            StartedAt = started,
-            CompletedAt = DateTimeOffset.UtcNow,
-            DatabaseSize = facts.DatabaseSize,
-            Filters = new BackupFilters
-            {
-                Schemas = _options.Schemas, ExcludeSchemas = _options.ExcludeSchemas, Tables = _options.Tables,
-                ExcludeTables = _options.ExcludeTables, ExcludeTableData = [.. _options.ExcludeTableData, .. _rowsLeftOut],
-            },
-            Toc = new TocSummary
-            {
-                ArchiveVersion = archive.Version.ToString(),
-                Entries = archive.Entries.Count,
-                TableData = archive.Entries.Count(e => e.Type == "TABLE DATA"),
-                ByType = archive.Entries.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-            },
-            Tables = facts.Tables,
-            Indexes = facts.Indexes,
-            Files = stored.Files,
-            DataBlocks = CheckedBlocks(stored, archive),
-        };
-        await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
-        await ManifestStore.SaveAsync(manifest, client, ct).ConfigureAwait(false);
-        Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
-        return manifest;
+        return archive;
     }
+
+    private BackupManifest Manifest(PgConnectionInfo source, string database, string location, DateTimeOffset started, SourceFacts facts, PgTool pgDump,
+        Stored stored, DumpArchive archive) => new()
+    {
+        Location = location,
+        Database = database,
+        Server = $"{source.Host ?? "localhost"}:{source.Port}",
+        User = facts.User,
+        ServerVersion = facts.ServerVersion,
+        ServerVersionNum = facts.ServerVersionNum,
+        PgDumpVersion = pgDump.VersionText,
+        Format = _options.Format,
+        Compression = _options.Compression,
+        Size = stored.Size,
+        Sha256 = stored.Sha256,
+        Parts = stored.Parts,
+        StartedAt = started,
+        CompletedAt = DateTimeOffset.UtcNow,
+        DatabaseSize = facts.DatabaseSize,
+        Filters = new BackupFilters
+        {
+            Schemas = _options.Schemas, ExcludeSchemas = _options.ExcludeSchemas, Tables = _options.Tables,
+            ExcludeTables = _options.ExcludeTables, ExcludeTableData = [.. _options.ExcludeTableData, .. _rowsLeftOut],
+        },
+        Toc = new TocSummary
+        {
+            ArchiveVersion = archive.Version.ToString(),
+            Entries = archive.Entries.Count,
+            TableData = archive.Entries.Count(e => e.Type == "TABLE DATA"),
+            ByType = archive.Entries.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+        },
+        Tables = facts.Tables,
+        Indexes = facts.Indexes,
+        Files = stored.Files,
+        DataBlocks = CheckedBlocks(stored, archive),
+    };
 
     private sealed record Stored(long Size, string Sha256, int Parts, IReadOnlyList<ArchiveFile> Files, ArchiveBlockMap? Blocks = null);
 

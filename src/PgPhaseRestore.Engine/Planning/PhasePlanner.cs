@@ -21,11 +21,7 @@ public static class PhasePlanner
         var excludedIds = new Dictionary<int, bool>(); // dump id -> whether dependents follow it out
         var phaseOf = new Dictionary<int, PhaseKind>();
         var filter = new EntryFilter(options, archive);
-        var decisions = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Decide(archive, options) : [];
-        // A build waits for its table's data only when that data is restored: filtered out, the index is built early.
-        var dataKept = archive.Entries.Where(e => e.Type == "TABLE DATA" && filter.Exclusion(e) is null).Select(e => e.DumpId).ToHashSet();
-        decisions = decisions.Select(d => d.Late && !dataKept.Contains(d.TableDataId!.Value)
-            ? d with { Late = false, Reason = "its table's data is not restored by this plan", TableDataId = null } : d).ToList();
+        var decisions = IndexDecisions(archive, options, filter);
         var late = decisions.Where(d => d.Late).Select(d => d.Entry.DumpId).ToHashSet();
 
         PhaseKind current = PhaseKind.Schema;
@@ -55,17 +51,7 @@ public static class PhasePlanner
                 continue;
             }
 
-            var phase = EntryRules.BasePhase(e, options.Strategy) ?? (e.Section == TocSection.None ? PhaseKind.Schema : current);
-            foreach (var dep in e.Dependencies)
-            {
-                if (phaseOf.TryGetValue(dep, out var depPhase) && depPhase > phase)
-                    phase = depPhase;
-            }
-            if (late.Contains(e.DumpId))
-                phase = PhaseKind.Data; // built right after its table's data, in the data phase
-            // Phase 3 holds data (and late index builds) only: what depends on data or on a late build comes after it.
-            else if (phase == PhaseKind.Data && (!EntryRules.IsData(e) || e.Dependencies.Any(late.Contains)))
-                phase = PhaseKind.PostData;
+            var phase = PhaseOf(e, options.Strategy, current, phaseOf, late);
             phaseOf[e.DumpId] = phase;
             if (e.Section != TocSection.None)
                 current = phase;
@@ -85,6 +71,32 @@ public static class PhasePlanner
         var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned);
         plan.Validate();
         return plan;
+    }
+
+    /// <summary>Auto's decisions, with a late build kept early where its table's data is filtered out (nothing to wait for).</summary>
+    private static List<IndexDecision> IndexDecisions(DumpArchive archive, PlanOptions options, EntryFilter filter)
+    {
+        var decisions = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Decide(archive, options) : [];
+        var dataKept = archive.Entries.Where(e => e.Type == "TABLE DATA" && filter.Exclusion(e) is null).Select(e => e.DumpId).ToHashSet();
+        return decisions.Select(d => d.Late && !dataKept.Contains(d.TableDataId!.Value)
+            ? d with { Late = false, Reason = "its table's data is not restored by this plan", TableDataId = null } : d).ToList();
+    }
+
+    /// <summary>An entry's phase: its own rule (or the section's current phase), never before what it depends on.</summary>
+    private static PhaseKind PhaseOf(TocEntry e, RestoreStrategy strategy, PhaseKind current, Dictionary<int, PhaseKind> phaseOf, HashSet<int> late)
+    {
+        var phase = EntryRules.BasePhase(e, strategy) ?? (e.Section == TocSection.None ? PhaseKind.Schema : current);
+        foreach (var dep in e.Dependencies)
+        {
+            if (phaseOf.TryGetValue(dep, out var depPhase) && depPhase > phase)
+                phase = depPhase;
+        }
+        if (late.Contains(e.DumpId))
+            return PhaseKind.Data; // built right after its table's data, in the data phase
+        // Phase 3 holds data (and late index builds) only: what depends on data or on a late build comes after it.
+        if (phase == PhaseKind.Data && (!EntryRules.IsData(e) || e.Dependencies.Any(late.Contains)))
+            return PhaseKind.PostData;
+        return phase;
     }
 
     private static string NotRestorableReason(TocEntry e) => e.Type switch

@@ -128,6 +128,59 @@ public static class DatabaseReplace
         return (candidate, false);
     }
 
+    /// <summary>
+    /// An unfinished swap comes first: until it is finished the live name may be blocked, or (had only one rename
+    /// committed) missing. When it was this very replace's, the replace is done.
+    /// </summary>
+    private static async Task<ReplaceResult> FinishPendingAsync(ReplacePlan plan, SwapRecord pending, DumpArchive archive, Action<string>? log, CancellationToken ct)
+    {
+        var live = plan.Database;
+        log?.Invoke($"an interrupted swap of \"{live}\" is pending ({plan.PendingSwap}): finishing it first");
+        var finished = await DatabaseSwap.RunAsync(new SwapOptions { Server = plan.Options.Restore.Target, Database = live, Force = plan.Options.Force, JournalPath = plan.JournalPath }, log, ct)
+            .ConfigureAwait(false);
+        if (pending.Origin != plan.Fingerprint)
+            throw new SwapException($"an interrupted swap of \"{live}\" was finished first: {finished}. Run the replace again to put {archive.Source} in its place",
+                SwapFailure.State);
+        SetStage(SwapJournal.Load(plan.JournalPath), archive, plan.Fingerprint, finished.ReplacementName, ReplaceStage.Replaced);
+        return new ReplaceResult
+        {
+            Database = live, SideDatabase = finished.ReplacementName, Status = ReplaceStatus.Replaced, PreviousDatabase = finished.PreviousDatabase, Swap = finished,
+            Message = $"the interrupted replace of \"{live}\" from {archive.Source} was finished: {finished}",
+        };
+    }
+
+    /// <summary>Sessions that would refuse the swap refuse the replace before anything is restored.</summary>
+    private static void CheckSessions(ReplacePlan plan)
+    {
+        var live = plan.Database;
+        if (plan.Sessions.Count > 0 && !plan.Options.Force)
+            throw new SwapException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
+                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
+        var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
+        if (unendable.Count > 0)
+            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Unendable);
+    }
+
+    /// <summary>The verified side database takes the live name; a failed swap says where the verified copy is kept.</summary>
+    private static async Task<SwapResult> SwapInAsync(ReplacePlan plan, Action<string>? log, CancellationToken ct)
+    {
+        try
+        {
+            var swapPlan = await DatabaseSwap.PlanAsync(new SwapOptions
+            {
+                Server = plan.Options.Restore.Target, Database = plan.Database, Replacement = plan.SideDatabase, Force = plan.Options.Force,
+                JournalPath = plan.JournalPath, Origin = plan.Fingerprint,
+            }, ct).ConfigureAwait(false);
+            return await DatabaseSwap.RunAsync(swapPlan, log, ct).ConfigureAwait(false);
+        }
+        catch (SwapException ex)
+        {
+            throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{plan.SideDatabase}\": run the replace again (it swaps that one in) " +
+                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Failure, ex);
+        }
+    }
+
     /// <summary>Restores into the side database, verifies it against the archive and, only when it matches, swaps it in.</summary>
     public static async Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
         Action<string>? log, Action<string>? debug, CancellationToken ct)
@@ -137,34 +190,9 @@ public static class DatabaseReplace
         var live = plan.Database;
         var archive = ArchiveOf(phases);
         var journal = SwapJournal.Load(plan.JournalPath);
-
-        // An unfinished swap comes first: until it is finished the live name may be blocked, or (had only one
-        // rename committed) missing.
         if (journal.Pending is { } pending)
-        {
-            log?.Invoke($"an interrupted swap of \"{live}\" is pending ({plan.PendingSwap}): finishing it first");
-            var finished = await DatabaseSwap.RunAsync(new SwapOptions { Server = target, Database = live, Force = options.Force, JournalPath = plan.JournalPath }, log, ct)
-                .ConfigureAwait(false);
-            if (pending.Origin != plan.Fingerprint)
-                throw new SwapException($"an interrupted swap of \"{live}\" was finished first: {finished}. Run the replace again to put {archive.Source} in its place",
-                    SwapFailure.State);
-            journal = SwapJournal.Load(plan.JournalPath);
-            SetStage(journal, archive, plan.Fingerprint, finished.ReplacementName, ReplaceStage.Replaced);
-            return new ReplaceResult
-            {
-                Database = live, SideDatabase = finished.ReplacementName, Status = ReplaceStatus.Replaced, PreviousDatabase = finished.PreviousDatabase, Swap = finished,
-                Message = $"the interrupted replace of \"{live}\" from {archive.Source} was finished: {finished}",
-            };
-        }
-
-        // Sessions that would refuse the swap refuse the replace before anything is restored.
-        if (plan.Sessions.Count > 0 && !options.Force)
-            throw new SwapException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
-                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
-        var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
-        if (unendable.Count > 0)
-            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Unendable);
+            return await FinishPendingAsync(plan, pending, archive, log, ct).ConfigureAwait(false);
+        CheckSessions(plan);
 
         var side = plan.SideDatabase;
         var sideTarget = target.WithDatabase(side);
@@ -205,20 +233,7 @@ public static class DatabaseReplace
         log?.Invoke($"verified: {verification}");
         SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
 
-        SwapResult swap;
-        try
-        {
-            var swapPlan = await DatabaseSwap.PlanAsync(new SwapOptions
-            {
-                Server = target, Database = live, Replacement = side, Force = options.Force, JournalPath = plan.JournalPath, Origin = plan.Fingerprint,
-            }, ct).ConfigureAwait(false);
-            swap = await DatabaseSwap.RunAsync(swapPlan, log, ct).ConfigureAwait(false);
-        }
-        catch (SwapException ex)
-        {
-            throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{side}\": run the replace again (it swaps that one in) " +
-                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Failure, ex);
-        }
+        var swap = await SwapInAsync(plan, log, ct).ConfigureAwait(false);
         journal = SwapJournal.Load(plan.JournalPath);
         SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
         return new ReplaceResult

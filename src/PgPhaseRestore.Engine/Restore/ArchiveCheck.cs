@@ -7,7 +7,9 @@ namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
 /// Before anything touches the target: the archive compared with its manifest (a size that differs means a
-/// damaged or replaced backup) and, for an archive in a bucket, the feed that streams it into pg_restore.
+/// damaged or replaced backup), a local tar archive's member headers (a cut or damaged one is refused by member
+/// and offset before the schema is created, not when the data phase reaches it) and, for an archive in a bucket,
+/// the feed that streams it into pg_restore.
 /// </summary>
 internal static class ArchiveCheck
 {
@@ -24,7 +26,11 @@ internal static class ArchiveCheck
             log?.Invoke($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
         }
         if (client is null)
+        {
+            if (!skipChecks && archive.Format == ArchiveFormat.Tar && File.Exists(archive.Source))
+                (await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false)).TableData(archive);
             return null;
+        }
         var location = S3ObjectLocation.Parse(archive.Source);
         // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
         int retries = Math.Max(storage.MaxRetries, 10);

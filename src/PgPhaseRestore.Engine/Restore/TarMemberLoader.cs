@@ -40,12 +40,9 @@ internal sealed class TarMemberLoader : IDataItemLoader
             return null;
         }
         var members = await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false);
-        var byId = new Dictionary<int, TarMember>();
-        foreach (var entry in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.DataFile is not null && e.CopyStatement is not null))
-        {
-            byId[entry.DumpId] = members.Find(entry.DataFile!)
-                ?? throw new ArchiveFormatException(archive.Source, 0, $"the tar archive has no member {entry.DataFile} for the data of {entry.Type} {entry.QualifiedName} (dump id {entry.DumpId})");
-        }
+        var byId = members.TableData(archive);
+        foreach (var id in archive.Entries.Where(e => e.CopyStatement is null).Select(e => e.DumpId))
+            byId.Remove(id); // no COPY to send its rows with: pg_restore loads it
         return new TarMemberLoader(members, byId, copy, pgRestore);
     }
 

@@ -20,9 +20,29 @@ public static class RestoreVerifier
     {
         await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
         var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
+        var (checkedObjects, differences) = CheckObjects(archive, catalog);
+        int counted = 0;
+        var notes = new List<string>();
+        if (rowCounts != RowCountMode.None && source is not null)
+            counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
+
+        return new VerificationResult
+        {
+            Target = target.ToString(),
+            Source = source?.ToString() ?? archive.Source,
+            ObjectsChecked = checkedObjects,
+            TablesCounted = counted,
+            RowCounts = source is null ? RowCountMode.None : rowCounts,
+            Differences = differences,
+            Notes = notes,
+        };
+    }
+
+    /// <summary>Each index, constraint, trigger, policy and relation of the archive looked up in the target: how many were checked, and what differs.</summary>
+    private static (int Checked, List<VerificationDifference> Differences) CheckObjects(DumpArchive archive, TargetCatalog catalog)
+    {
         var differences = new List<VerificationDifference>();
         int checkedObjects = 0;
-
         foreach (var e in archive.Entries)
         {
             var difference = e.Type switch
@@ -42,54 +62,46 @@ public static class RestoreVerifier
             if (difference is not null)
                 differences.Add(difference);
         }
+        return (checkedObjects, differences);
+    }
 
+    /// <summary>Each table's rows in the target against the source (exactly, or against its estimate); returns the tables counted.</summary>
+    private static async Task<int> CountRowsAsync(DumpArchive archive, NpgsqlConnection conn, PgConnectionInfo source, RowCountMode rowCounts,
+        List<VerificationDifference> differences, List<string> notes, CancellationToken ct)
+    {
         int counted = 0;
-        var notes = new List<string>();
-        if (rowCounts != RowCountMode.None && source is not null)
+        await using var src = await source.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
+        // Count every row, not the rows a policy lets this role see (an error instead where it cannot bypass them).
+        foreach (var session in new[] { conn, src })
         {
-            await using var src = await source.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
-            // Count every row, not the rows a policy lets this role see (an error instead where it cannot bypass them).
-            foreach (var session in new[] { conn, src })
-            {
-                await using var off = new NpgsqlCommand("SET row_security = off", session);
-                await off.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            foreach (var data in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null))
-            {
-                var table = SqlText.Qualified(data.Schema, data.Name!);
-                long actual, expected;
-                try
-                {
-                    actual = await CountAsync(conn, table, ct).ConfigureAwait(false);
-                    expected = rowCounts == RowCountMode.Exact
-                        ? await CountAsync(src, table, ct).ConfigureAwait(false)
-                        : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
-                }
-                catch (PostgresException ex) when (RowSecurity.Refused(ex))
-                {
-                    notes.Add(RowSecurity.NotCounted(data.QualifiedName));
-                    continue;
-                }
-                counted++;
-                bool matches = rowCounts == RowCountMode.Exact
-                    ? expected == actual
-                    : expected < 0 || Math.Abs(expected - actual) <= Math.Max(1000, expected / 10);
-                if (!matches)
-                    differences.Add(new(DifferenceKind.RowCount, "TABLE", data.Schema, data.Name!,
-                        rowCounts == RowCountMode.Exact ? Plural.Of(expected, "row") : $"about {Plural.Of(expected, "row")}", Plural.Of(actual, "row"), data.DumpId));
-            }
+            await using var off = new NpgsqlCommand("SET row_security = off", session);
+            await off.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-
-        return new VerificationResult
+        foreach (var data in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null))
         {
-            Target = target.ToString(),
-            Source = source?.ToString() ?? archive.Source,
-            ObjectsChecked = checkedObjects,
-            TablesCounted = counted,
-            RowCounts = source is null ? RowCountMode.None : rowCounts,
-            Differences = differences,
-            Notes = notes,
-        };
+            var table = SqlText.Qualified(data.Schema, data.Name!);
+            long actual, expected;
+            try
+            {
+                actual = await CountAsync(conn, table, ct).ConfigureAwait(false);
+                expected = rowCounts == RowCountMode.Exact
+                    ? await CountAsync(src, table, ct).ConfigureAwait(false)
+                    : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (RowSecurity.Refused(ex))
+            {
+                notes.Add(RowSecurity.NotCounted(data.QualifiedName));
+                continue;
+            }
+            counted++;
+            bool matches = rowCounts == RowCountMode.Exact
+                ? expected == actual
+                : expected < 0 || Math.Abs(expected - actual) <= Math.Max(1000, expected / 10);
+            if (!matches)
+                differences.Add(new(DifferenceKind.RowCount, "TABLE", data.Schema, data.Name!,
+                    rowCounts == RowCountMode.Exact ? Plural.Of(expected, "row") : $"about {Plural.Of(expected, "row")}", Plural.Of(actual, "row"), data.DumpId));
+        }
+        return counted;
     }
 
     private static async Task<long> CountAsync(NpgsqlConnection conn, string table, CancellationToken ct)

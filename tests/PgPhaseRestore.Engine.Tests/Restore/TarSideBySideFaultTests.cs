@@ -182,7 +182,8 @@ public sealed class TarSideBySideFaultTests : IClassFixture<RestoreFixture>, IDi
         Assert.Contains($"member {wide.DataFile}", ex.Message);
         Assert.Contains($"from offset {offset}", ex.Message);
         Assert.Contains($"the file ends at {offset + size / 2}", ex.Message);
-        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.wide"));
+        // Refused before anything was created: no target database, not a schema waiting for rows that cannot come.
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
 
         var cliTarget = _f.NewTargetName("tcutcli");
         var run = PgPhaseCli.Run(new Dictionary<string, string?>
