@@ -1,4 +1,5 @@
 using System.Text;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Storage;
@@ -20,10 +21,24 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
     {
         try
         {
-            using var response = await client.GetObjectAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
-            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
-            var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-            return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
+            for (int attempt = 1; ; attempt++)
+            {
+                using var response = await client.GetObjectAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
+                using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+                string text;
+                try
+                {
+                    text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+                }
+                catch (AmazonClientException) when (attempt < 4)
+                {
+                    // The body did not match its checksum: a server whose writes and deletes are not atomic served the
+                    // lock while another run replaced or removed it. Read it again, as a torn record is.
+                    await Task.Delay(250, ct).ConfigureAwait(false);
+                    continue;
+                }
+                return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
+            }
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
