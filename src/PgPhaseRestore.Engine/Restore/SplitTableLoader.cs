@@ -174,7 +174,18 @@ internal sealed class SplitTableLoader
     /// <summary>One session: its own COPY, fed chunk after chunk, committed when the rows run out.</summary>
     private static async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop)
     {
-        var writer = (StreamWriter)await conn.BeginTextImportAsync(copy.TrimEnd(';'), stop.Token).ConfigureAwait(false);
+        StreamWriter writer;
+        try
+        {
+            writer = (StreamWriter)await conn.BeginTextImportAsync(copy.TrimEnd(';'), stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A COPY the server refused (no such table, no permission) stops the rows' reader too, which would
+            // otherwise wait forever for room in the channel no session drains.
+            stop.Cancel();
+            throw;
+        }
         try
         {
             // The rows are already in COPY text format: they go to the server byte for byte, never decoded.

@@ -69,7 +69,7 @@ internal sealed class TarMemberLoader : IDataItemLoader
             }
             return null;
         }
-        catch (Exception ex) when (ex is RestoreException or Npgsql.NpgsqlException or Tools.PgConnectionException or IOException)
+        catch (Exception ex) when (ex is RestoreException or Npgsql.NpgsqlException or Tools.PgConnectionException or IOException or UnauthorizedAccessException)
         {
             return ex.Message;
         }

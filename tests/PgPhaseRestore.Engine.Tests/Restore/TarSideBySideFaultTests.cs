@@ -321,4 +321,29 @@ public sealed class TarSideBySideFaultTests : IClassFixture<RestoreFixture>, IDi
         AssertSucceeded(resumed);
         AssertSameAs(_f.Source, target);
     }
+
+    [Fact]
+    public async Task A_copy_the_server_refuses_fails_its_table_by_name_instead_of_waiting_forever()
+    {
+        // One session per table: the rows' reader fills its two chunks of room fast, and with nobody draining them it
+        // would wait for ever unless the refused COPY stops it.
+        var tar = _dir.File("refused.tar");
+        PgDump.Dump(_f.Cluster, _f.Source, tar, "-Ft");
+        var target = _f.NewTargetName("trefuse");
+        var progress = new CallbackProgress<RestoreProgress>(p =>
+        {
+            if (p.Phase == 2 && p.Activity == "done")
+                _f.Cluster.Execute(target, $"REVOKE INSERT ON app.events FROM {_f.Restorer}");
+        });
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+
+        var results = await RestoreAsync(tar, target, jobs: 4, splitTableSize: 0, progress: progress, ct: limit.Token);
+
+        Assert.False(limit.IsCancellationRequested, "the restore waited until the test's limit");
+        var data = results.Single(r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, data.Status);
+        var error = Assert.Single(data.Errors, e => e.Entry == "TABLE DATA app.events");
+        Assert.Contains("permission denied", error.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events"));
+    }
 }
