@@ -42,7 +42,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
     [Parameter]
     public string? Role { get; set; }
 
-    /// <summary>Parallel jobs for the data phase (local custom or directory archives, and bucket backups whose manifest maps their data blocks).</summary>
+    /// <summary>Parallel jobs for the data phase (local custom, directory and tar archives, and bucket backups whose manifest maps their data blocks).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
