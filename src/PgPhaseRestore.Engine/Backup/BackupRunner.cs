@@ -242,7 +242,7 @@ public sealed class BackupRunner
     {
         var args = BuildArguments(file);
         // The connection string carries no password (that goes through a password file), so this is safe to show.
-        _debug?.Invoke("pg_dump " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)));
+        _debug?.Invoke(ToolProcess.Display("pg_dump", args));
         return args;
     }
 

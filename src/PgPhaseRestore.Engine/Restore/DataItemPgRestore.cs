@@ -13,11 +13,9 @@ internal sealed class DataItemPgRestore(RestorePhase phase, RestoreOptions optio
         var listFile = Path.Combine(workDir, $"data-{entries[0].DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
         var args = PgRestoreArguments.Build(phase, options, listFile, jobs: 1, streamed: input is not null);
-        var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase.Number) };
-        if (PgRestoreArguments.SessionOptions(options) is { } pgOptions)
-            env["PGOPTIONS"] = pgOptions;
+        var env = PgRestoreArguments.Environment(options, phase.Number);
         var output = new PgRestoreOutput();
-        debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (inputDescription is null ? "" : " < " + inputDescription));
+        debug?.Invoke(ToolProcess.Display("pg_restore", args) + (inputDescription is null ? "" : " < " + inputDescription));
         try
         {
             var run = await ToolProcess.RunAsync(pgRestore, args, options.Target, line => OnLine(output, line), ct, env, input).ConfigureAwait(false);

@@ -54,6 +54,15 @@ internal static class PgRestoreArguments
             args.Add("--role=" + options.Role);
     }
 
+    /// <summary>The environment of a phase's pg_restore: its session name (how later runs recognise it) and the session settings.</summary>
+    public static Dictionary<string, string> Environment(RestoreOptions options, int phase)
+    {
+        var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase) };
+        if (SessionOptions(options) is { } pgOptions)
+            env["PGOPTIONS"] = pgOptions;
+        return env;
+    }
+
     /// <summary>PGOPTIONS for the session settings, each value escaped as libpq's options parser expects.</summary>
     public static string? SessionOptions(RestoreOptions options) => options.SessionSettings.Count == 0 ? null :
         string.Join(' ', options.SessionSettings.Select(kv => $"-c {kv.Key}={kv.Value.Replace("\\", "\\\\").Replace(" ", "\\ ")}"));

@@ -351,13 +351,10 @@ public sealed class PhaseRestorer
                     Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s");
                 }, token)
                 : feed.WriteTocAsync;
-        var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(phase.Number) };
-        if (PgRestoreArguments.SessionOptions(_options) is { } pgOptions)
-            env["PGOPTIONS"] = pgOptions;
+        var env = PgRestoreArguments.Environment(_options, phase.Number);
 
         Report(phase, 0, phaseTotal, $"starting pg_restore with {Plural.Of(entries.Count, "entry")}");
-        // The target connection string carries no password (that goes through a password file), so this is safe to show.
-        _debug?.Invoke("pg_restore " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a)) + (feedInput is null ? "" : " < " + phase.Archive.Source));
+        _debug?.Invoke(ToolProcess.Display("pg_restore", args) + (feedInput is null ? "" : " < " + phase.Archive.Source));
         try
         {
             var run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);

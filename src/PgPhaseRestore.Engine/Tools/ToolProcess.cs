@@ -13,6 +13,10 @@ internal sealed record ToolResult(int ExitCode, IReadOnlyList<string> ErrorLines
 /// </summary>
 internal static class ToolProcess
 {
+    /// <summary>A command line for debug output, arguments with spaces quoted. Connection strings here carry no password (that goes through a password file).</summary>
+    public static string Display(string program, IEnumerable<string> arguments) =>
+        program + " " + string.Join(' ', arguments.Select(a => a.Contains(' ') ? $"'{a}'" : a));
+
     public static async Task<ToolResult> RunAsync(
         PgTool tool,
         IReadOnlyList<string> arguments,
