@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'PgPhaseRestore.PowerShell.dll'
+    RootModule           = 'PgPhaseRestore.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0f7c38-8d55-4b0e-9d5e-7c2f3c1b9a61'
     Author               = 'PgPhaseRestore contributors'

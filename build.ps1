@@ -33,6 +33,8 @@ $ErrorActionPreference = 'Stop'
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleDir = Join-Path $out 'PgPhaseRestore'
+# This PowerShell's own executable: as a dotnet tool the process is dotnet itself, and $PSHOME holds pwsh.
+$pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe'), (Get-Process -Id $PID).Path) | Where-Object { Test-Path $_ -PathType Leaf } | Select-Object -First 1
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
@@ -56,21 +58,28 @@ if ('Test' -in $Task -or 'Pester' -in $Task) {
     if (-not (Test-Path (Join-Path $moduleDir 'PgPhaseRestore.psd1'))) {
         throw "No module in $moduleDir to test: ./build.ps1 -Task Build first"
     }
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-        throw 'Pester 5 is required for the module tests: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
+    # The Pester that scripts/setup.sh restored from NuGet (pinned), else one installed for the user.
+    $pesterVersion = ([xml](Get-Content (Join-Path $root 'Directory.Packages.props'))).Project.PropertyGroup.PesterVersion | Where-Object { $_ }
+    $pester = Join-Path $root ".tools/packages/pester/$pesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        $pester = (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0' | Sort-Object Version -Descending | Select-Object -First 1).Path
+        if (-not $pester) { throw "Pester $pesterVersion is missing: run scripts/setup.sh" }
     }
-    # A fresh process, so the module under test is the one just built. The closing line has the form of dotnet
-    # test's summary, so that one count can cover both (.ci/run adds them up).
-    Invoke-Native pwsh @('-NoProfile', '-NonInteractive', '-Command', @"
-Import-Module Pester -MinimumVersion 5.0.0
+    # A fresh process, so the module under test is the one just built. The suite starts its own cluster and s3rver
+    # from the test services built in this configuration. The closing line has the form of dotnet test's summary, so
+    # that one count can cover both (scripts/test.sh adds them up); a skipped test fails the run.
+    $env:PGPHASE_MODULE_PATH = $moduleDir
+    $env:PGPHASE_TEST_CONFIGURATION = $Configuration
+    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', @"
+Import-Module '$pester'
 `$config = New-PesterConfiguration
 `$config.Run.Path = '$(Join-Path $root 'tests/Pester')'
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
-`$env:PGPHASE_MODULE_PATH = '$moduleDir'
 `$result = Invoke-Pester -Configuration `$config
-'Pester - Failed: {0}, Passed: {1}, Skipped: {2}, Total: {3}' -f `$result.FailedCount, `$result.PassedCount, (`$result.SkippedCount + `$result.NotRunCount), `$result.TotalCount
-if (`$result.Result -ne 'Passed') { exit 1 }
+`$skipped = `$result.SkippedCount + `$result.NotRunCount
+'Pester - Failed: {0}, Passed: {1}, Skipped: {2}, Total: {3}' -f `$result.FailedCount, `$result.PassedCount, `$skipped, `$result.TotalCount
+if (`$result.Result -ne 'Passed' -or `$skipped -gt 0 -or `$result.PassedCount -eq 0) { exit 1 }
 "@)
 }
 

@@ -3,7 +3,8 @@
 # PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, clang and zlib for the natively
 # compiled pgphase, Node.js for s3rver (a real S3 peer on
 # loopback), the pinned s3rver from tests/s3rver/package-lock.json, the pinned PostgreSQL 16, 17 and 18 server
-# binaries from tests/pgservers/package-lock.json, and a restored, built solution.
+# binaries from tests/pgservers/package-lock.json, PowerShell and Pester (pinned in Directory.Packages.props) in
+# .tools/ for the module's tests, and a restored, built solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,16 @@ npm ci --prefix tests/s3rver --no-audit --no-fund --loglevel=error
 # The packages' install script links the bundled libraries; the cluster's OS user must read what root installed.
 npm ci --prefix tests/pgservers --no-audit --no-fund --loglevel=error
 chmod -R a+rX tests/pgservers/node_modules
+
+# PowerShell, the module's first host, as a dotnet tool, and Pester as a NuGet package: both from NuGet, pinned.
+pinned() { sed -n "s:.*<$1>\\(.*\\)</$1>.*:\\1:p" Directory.Packages.props; }
+pwsh_version=$(pinned PwshVersion)
+if [ "$(.tools/pwsh/pwsh -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null)" != "$pwsh_version" ]; then
+  rm -rf .tools/pwsh
+  dotnet tool install PowerShell --version "$pwsh_version" --tool-path .tools/pwsh
+fi
+dotnet restore tests/Pester/Packages --packages .tools/packages -v quiet
+
 dotnet restore PgPhaseRestore.PowerShell.sln
 dotnet build PgPhaseRestore.PowerShell.sln --no-restore -v quiet -nologo
-echo "setup: done. Run the tests with: dotnet test PgPhaseRestore.PowerShell.sln"
+echo "setup: done. PowerShell: .tools/pwsh/pwsh. Run the tests with: scripts/test.sh"

@@ -50,7 +50,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     public DumpArchive? Archive { get; set; }
 
     /// <summary>An archive to plan and restore directly: a custom-format file, a directory-format folder or s3://bucket/key.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

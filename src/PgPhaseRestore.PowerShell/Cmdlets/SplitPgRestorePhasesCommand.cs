@@ -17,7 +17,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Split-PgRestorePhases -Path ./nightly.dump -Strategy Standard</code>
 /// <para>pg_restore's own order in the same four-phase shape, for comparison.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = ArchiveSet)]
 [OutputType(typeof(RestorePhase))]
 public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 {
@@ -29,7 +29,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
     public DumpArchive? Archive { get; set; }
 
     /// <summary>Archive location: file, directory-format folder or s3:// URI.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

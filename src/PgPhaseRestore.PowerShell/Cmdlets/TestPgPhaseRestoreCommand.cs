@@ -17,7 +17,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'dbname=app_copy' -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -RowCount Exact</code>
 /// <para>Also compares exact row counts with the source.</para>
 /// </example>
-[Cmdlet(VerbsDiagnostic.Test, "PgPhaseRestore", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "PgPhaseRestore", DefaultParameterSetName = ArchiveSet)]
 [OutputType(typeof(VerificationResult))]
 public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
 {
@@ -29,7 +29,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     public DumpArchive? Archive { get; set; }
 
     /// <summary>The archive the target was restored from: file, folder or s3://bucket/key.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("FullName", "Location", "Uri")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

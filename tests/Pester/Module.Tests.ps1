@@ -1,21 +1,15 @@
-# Pester 5 tests of the built module, run by build.ps1 (-Task Test or Pester) in a fresh pwsh process.
-# Set PGPHASE_TEST_TARGET (a libpq connection string to a server where the current user may create databases)
-# and PGPHASE_TEST_ARCHIVE (a custom-format dump) to run the end-to-end and parallel restores; PGPHASE_TEST_SOURCE
-# (a libpq string naming a server) to run the backup loop into a local folder.
+# The module as PowerShell users load it: its commands, parameters and help, and its loading in fresh processes,
+# runspaces and beside other versions of its dependencies. Run by build.ps1 (-Task Pester) in a fresh pwsh.
 
 BeforeAll {
-    $modulePath = $env:PGPHASE_MODULE_PATH
-    if (-not $modulePath) { $modulePath = Join-Path $PSScriptRoot '../../out/PgPhaseRestore' }
-    # Absolute: runspaces of ForEach-Object -Parallel and child processes import it from their own locations.
-    $script:manifest = (Resolve-Path (Join-Path $modulePath 'PgPhaseRestore.psd1')).Path
-    Import-Module $script:manifest -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $script:Manifest -Force
     $script:cmdlets = @('Get-PgDatabase', 'Backup-PgDatabase', 'Get-PgBackup', 'Copy-PgDatabase',
         'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore', 'Switch-PgDatabase')
-    $script:pwsh = (Get-Process -Id $PID).Path
 
-    # A fresh pwsh: the engine is resolved once per process, so a lifecycle test must start with none loaded.
-    function Invoke-FreshSession([scriptblock] $Script) {
-        & $script:pwsh -NoProfile -NonInteractive -Command $Script -args $script:manifest
+    # A fresh pwsh: each process makes the module's load context once, so a loading test starts with none.
+    function Invoke-FreshSession([scriptblock] $Script, [object[]] $Arguments = @()) {
+        & $script:Pwsh -NoProfile -NonInteractive -Command $Script -args (@($script:Manifest) + $Arguments)
     }
 }
 
@@ -110,19 +104,47 @@ Describe 'Get-PgDumpToc' {
     }
 }
 
-Describe 'Module lifecycle' {
+Describe 'Loading' {
+    It 'imports in a fresh pwsh by path, with every cmdlet and its help' {
+        $out = Invoke-FreshSession {
+            param($manifest)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $manifest
+            (Get-Command -Module PgPhaseRestore).Count
+            (Get-Help Invoke-PgPhaseRestore).Synopsis.Length -gt 0
+        }
+        $LASTEXITCODE | Should -Be 0
+        $out | Should -Be @(9, $true)
+    }
+
+    It 'loads the cmdlets and every dependency into its own load context, and only the loader into the default one' {
+        $out = Invoke-FreshSession {
+            param($manifest)
+            Import-Module $manifest
+            Get-PgDumpToc -Path (Join-Path ([IO.Path]::GetTempPath()) 'pgphase-missing.dump') -ErrorAction SilentlyContinue
+            [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -match '^(PgPhaseRestore|Npgsql|AWSSDK)' } |
+                ForEach-Object { '{0}={1}' -f $_.GetName().Name, [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }
+        }
+        $LASTEXITCODE | Should -Be 0
+        $out | Should -Contain 'PgPhaseRestore.PowerShell.Loader=Default'
+        $out | Should -Contain 'PgPhaseRestore.PowerShell=PgPhaseRestore'
+        $out | Should -Contain 'PgPhaseRestore.Engine=PgPhaseRestore'
+    }
+
     It 'reaches the engine after Remove-Module and Import-Module in one session' {
         $ids = Invoke-FreshSession {
             param($manifest)
             Import-Module $manifest
             Remove-Module PgPhaseRestore
             Import-Module $manifest
+            (Get-Command -Module PgPhaseRestore).Count
             Get-PgDumpToc -Path (Join-Path ([IO.Path]::GetTempPath()) 'pgphase-missing.dump') -ErrorVariable err -ErrorAction SilentlyContinue
             $err | ForEach-Object FullyQualifiedErrorId
         }
         $LASTEXITCODE | Should -Be 0
-        $ids | Should -HaveCount 1
-        $ids[0] | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*'
+        $ids | Should -HaveCount 2
+        $ids[0] | Should -Be 9
+        $ids[1] | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*'
     }
 
     It 'imports in many runspaces at once, each removing it when done' {
@@ -142,75 +164,5 @@ Describe 'Module lifecycle' {
         $LASTEXITCODE | Should -Be 0
         $ids | Should -HaveCount 9
         $ids | ForEach-Object { $_ | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*' }
-    }
-}
-
-Describe 'End to end' -Skip:(-not ($env:PGPHASE_TEST_TARGET -and $env:PGPHASE_TEST_ARCHIVE)) {
-    It 'plans and restores through the pipeline, and -WhatIf changes nothing' {
-        $db = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $target = "$($env:PGPHASE_TEST_TARGET) dbname=$db"
-        Get-PgDumpToc $env:PGPHASE_TEST_ARCHIVE | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection $target -CreateDatabase -WhatIf
-        { Test-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection $target -ErrorAction Stop } | Should -Throw
-
-        $results = Get-PgDumpToc $env:PGPHASE_TEST_ARCHIVE | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection $target -CreateDatabase -NoOwner
-        $results.Status | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
-        (Test-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection $target).IsMatch | Should -BeTrue
-    }
-
-    It 'restores an archive object piped from Get-PgDumpToc into a database named by -TargetDatabase' {
-        $db = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $results = Get-PgDumpToc $env:PGPHASE_TEST_ARCHIVE | Invoke-PgPhaseRestore -TargetConnection $env:PGPHASE_TEST_TARGET -TargetDatabase $db -CreateDatabase -NoOwner
-        $results.Status | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
-        (Test-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection "$($env:PGPHASE_TEST_TARGET) dbname=$db").IsMatch | Should -BeTrue
-    }
-
-    It 'words a failure with the parameters that answer it, in RecommendedAction' {
-        $db = 'pester_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        Invoke-PgPhaseRestore -Path $env:PGPHASE_TEST_ARCHIVE -TargetConnection $env:PGPHASE_TEST_TARGET -TargetDatabase $db -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
-        $err[0].ErrorDetails.RecommendedAction | Should -Match '-CreateDatabase'
-        $err[0].ErrorDetails.Message | Should -Not -Match '--create'
-    }
-
-    It 'restores four databases at once with ForEach-Object -Parallel -ThrottleLimit 4' {
-        $run = [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $outcomes = 1..4 | ForEach-Object -Parallel {
-            Import-Module $using:manifest
-            # Environment variables belong to the process, so every runspace sees them.
-            $target = $env:PGPHASE_TEST_TARGET
-            $archive = $env:PGPHASE_TEST_ARCHIVE
-            $db = "pester_$($using:run)_$_"
-            $phases = Invoke-PgPhaseRestore -Path $archive -TargetConnection $target -TargetDatabase $db -CreateDatabase -NoOwner
-            [pscustomobject]@{
-                Database = $db
-                Status   = @($phases.Status | ForEach-Object ToString)
-                IsMatch  = (Test-PgPhaseRestore -Path $archive -TargetConnection "$target dbname=$db").IsMatch
-            }
-        } -ThrottleLimit 4
-        $outcomes | Should -HaveCount 4
-        ($outcomes.Database | Sort-Object -Unique) | Should -HaveCount 4
-        foreach ($outcome in $outcomes) {
-            $outcome.Status | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded') -Because $outcome.Database
-            $outcome.IsMatch | Should -BeTrue -Because $outcome.Database
-        }
-    }
-}
-
-Describe 'Get-PgBackup' {
-    It 'lists nothing in a folder without manifests' {
-        Get-PgBackup -Path $TestDrive | Should -BeNullOrEmpty
-    }
-}
-
-Describe 'Backup loop' -Skip:(-not $env:PGPHASE_TEST_SOURCE) {
-    It 'backs up each database to its own file, -WhatIf writes nothing, and Get-PgBackup finds them newest first' {
-        $folder = Join-Path $TestDrive 'backups'
-        Get-PgDatabase -ServerConnection $env:PGPHASE_TEST_SOURCE -Name postgres | Backup-PgDatabase -Path "$folder/" -WhatIf
-        Test-Path $folder | Should -BeFalse
-
-        $made = Get-PgDatabase -ServerConnection $env:PGPHASE_TEST_SOURCE -Name postgres | Backup-PgDatabase -Path "$folder/"
-        $made.Database | Should -Be 'postgres'
-        $found = Get-PgBackup -Path $folder
-        $found.Location | Should -Be $made.Location
-        (Get-PgBackup -Path $folder | Get-PgDumpToc).DatabaseName | Should -Be 'postgres'
     }
 }
