@@ -186,7 +186,7 @@ BeforeAll {
         @{ Match = "Get-ChildItem ./dumps/*.dump | ForEach-Object -Parallel {`n"; Check = {
                 Get-Databases '%_restored' | Should -Be @('east_restored', 'west_restored')
                 Get-Rows 'east_restored' | Should -Be $script:sourceRows } }
-        @{ Match = "`$s3 = Get-Credential AKIAEXAMPLE"; Setup = { New-App }; Check = {
+        @{ Match = "`$s3 = Get-Credential AKIAEXAMPLE"; Fresh = $true; Setup = { New-App }; Check = {
                 (Get-BucketBackups "$script:prefix/app").Location | Should -BeLike "*/app/today.dump"
                 Get-Rows "$($script:svc.SourceDatabase)_restored" -Second | Should -Be $script:sourceRows
                 Get-Rows 'app' -Second | Should -Be $script:sourceRows } }
@@ -197,6 +197,27 @@ BeforeAll {
                 Get-Marker 'app' | Should -Be 'fixed'
                 (Get-Databases 'app__before_%').Count | Should -BeGreaterThan 0 } }
     )
+
+    # An example that reads the environment as a process starts (a shared credentials file the AWS SDK looks up once)
+    # runs in a fresh pwsh: the same stubs and variables, the module found by name, a failure as a non-zero exit.
+    function Invoke-FreshExample([string] $Code) {
+        $quote = { param($text) "'" + $text.Replace("'", "''") + "'" }
+        $prelude = @(
+            "`$ErrorActionPreference = 'Stop'"
+            "Set-Location $(& $quote $script:current)"
+            "`$pgCred = [pscredential]::new($(& $quote $script:svc.User), (ConvertTo-SecureString $(& $quote $script:svc.PlainPassword) -AsPlainText -Force))"
+            "`$s3Cred = [pscredential]::new($(& $quote $script:s3Key), (ConvertTo-SecureString $(& $quote $script:svc.S3SecretKey) -AsPlainText -Force))"
+            "function Get-Credential([string] `$UserName) { if (`$UserName -eq `$s3Cred.UserName) { `$s3Cred } else { `$pgCred } }"
+            "function Get-AutomationPSCredential([string] `$Name) { if (`$Name -like 's3-*') { `$s3Cred } else { `$pgCred } }"
+            "function Read-Host([string] `$Prompt, [switch] `$AsSecureString) { `$s3Cred.Password }"
+            "`$cred = `$src = `$dst = `$pgCred; `$accessKey = `$s3Cred.UserName; `$secretKey = `$s3Cred.Password"
+        )
+        $file = Join-Path $script:current 'example.ps1'
+        Set-Content $file (($prelude + $Code) -join "`n")
+        $out = & $script:Pwsh -NoProfile -NonInteractive -File $file 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $out
+    }
 
     # An entry names the examples that hold its text, or (Whole) the one that is exactly its text.
     function Find-Entry([string] $Code) { @($script:table | Where-Object { if ($_.Whole) { $Code -ceq $_.Match } else { $Code.Contains($_.Match) } }) }
@@ -240,7 +261,7 @@ Describe 'Every example runs as written' {
         Copy-Item $script:svc.Archive (Join-Path $script:current 'nightly.dump')
         $null = New-Item -ItemType Directory (Join-Path $script:current 'dumps')
         foreach ($name in 'east', 'west') { Copy-Item $script:svc.Archive (Join-Path $script:current "dumps/$name.dump") }
-        $env:PGPHASE_JOURNAL_DIR = (New-Item -ItemType Directory (Join-Path $script:current 'journals')).FullName
+        Set-TestEnvironment @{ PGPHASE_JOURNAL_DIR = (New-Item -ItemType Directory (Join-Path $script:current 'journals')).FullName }
         $libpq = @{ PGHOST = $script:svc.Host; PGPORT = "$($script:svc.Port)"; PGUSER = $script:svc.User; PGPASSWORD = $script:svc.PlainPassword }
         Push-Location $script:current
         try {
@@ -250,9 +271,15 @@ Describe 'Every example runs as written' {
             $cred = $src = $dst = $script:pgCred
             $accessKey = $script:s3Key
             $secretKey = $script:svc.S3Credential.Password
-            $ErrorActionPreference = 'Stop'
-            $out = & ([scriptblock]::Create((Convert-Example $Code $script:prefix)))
-            $ErrorActionPreference = 'Continue'
+            $mapped = Convert-Example $Code $script:prefix
+            if ($entry.Fresh) {
+                $out = Invoke-FreshExample $mapped
+            }
+            else {
+                $ErrorActionPreference = 'Stop'
+                $out = & ([scriptblock]::Create($mapped))
+                $ErrorActionPreference = 'Continue'
+            }
             & $entry.Check $out
         }
         finally {

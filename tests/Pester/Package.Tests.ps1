@@ -20,10 +20,10 @@ BeforeAll {
             $env:XDG_CACHE_HOME = Join-Path $script:isolatedHome '.cache'
             # pwsh builds its module path afresh from its own defaults under the new home.
             $env:PSModulePath = $null
-            & $script:Pwsh -NoProfile -NonInteractive -Command $Script -args $Arguments
+            & $script:Pwsh -NoProfile -NonInteractive -Command $Script -args $Arguments 2>&1
         }
         finally {
-            foreach ($name in $saved.Keys) { Set-Item "env:$name" $saved[$name] }
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         }
     }
 }
@@ -81,10 +81,15 @@ Describe './build.ps1 -Task Package' {
         $db = New-TestDatabaseName 'installed'
         $s = $script:svc
         $out = Invoke-IsolatedPwsh {
-            param($repository, $server, $user, $password, $archive, $db)
+            param($repository, $name, $server, $user, $password, $archive, $db)
             $ErrorActionPreference = 'Stop'
-            Register-PSResourceRepository -Name PesterLocal -Uri $repository -Trusted
-            Install-PSResource -Name PgPhaseRestore -Repository PesterLocal -Scope CurrentUser -TrustRepository
+            Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+            try {
+                Install-PSResource -Name PgPhaseRestore -Repository $name -Scope CurrentUser -TrustRepository
+            }
+            finally {
+                Unregister-PSResourceRepository -Name $name
+            }
             $module = Get-Module -ListAvailable PgPhaseRestore
             $module.ModuleBase
             Import-Module PgPhaseRestore
@@ -93,7 +98,7 @@ Describe './build.ps1 -Task Package' {
             $results = Invoke-PgPhaseRestore -Path $archive -TargetConnection $server -TargetDatabase $db -TargetCredential $cred -CreateDatabase -NoOwner
             ($results.Status | ForEach-Object ToString) -join ','
             (Test-PgPhaseRestore -Path $archive -TargetConnection "$server dbname=$db" -TargetCredential $cred -RowCount Exact).IsMatch
-        } @($repository, $s.Server, $s.User, $s.PlainPassword, $s.Archive, $db)
+        } @($repository, "PesterLocal-$([guid]::NewGuid().ToString('N').Substring(0, 8))", $s.Server, $s.User, $s.PlainPassword, $s.Archive, $db)
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         $out[0] | Should -BeLike "$script:isolatedHome/*" -Because 'the module is installed under the temp home, nowhere else'
         $out[1] | Should -Be 9
