@@ -9,6 +9,8 @@ BeforeAll {
     $script:svc = Start-TestServices
     $script:out = Split-Path $script:ModuleFolder -Parent
     $script:isolatedHome = (New-Item -ItemType Directory (Join-Path $TestDrive 'home')).FullName
+    # .NET names a user folder only once it exists (else ""; PSResourceGet would then write into the working folder).
+    foreach ($folder in '.local/share', '.config', '.cache') { $null = New-Item -ItemType Directory (Join-Path $script:isolatedHome $folder) }
 
     # A fresh pwsh whose home (and so PSResourceGet's repository list and the CurrentUser module folder) is a temp folder.
     function Invoke-IsolatedPwsh([scriptblock] $Script, [object[]] $Arguments = @()) {
@@ -72,7 +74,9 @@ Describe './build.ps1 -Task Package' {
         $names | Should -Contain 'PgPhaseRestore/en-US/PgPhaseRestore.PowerShell.dll-Help.xml'
         $names | Where-Object { $_ -notlike 'PgPhaseRestore/*' } | Should -BeNullOrEmpty
         $registered = Invoke-IsolatedPwsh { (Get-PSResourceRepository).Name }
+        $registered | Should -Contain 'PSGallery' -Because 'the repository list is read from the temp home'
         $registered | Where-Object { $_ -like 'PgPhaseRestore-build-*' } | Should -BeNullOrEmpty
+        Test-Path (Join-Path $script:isolatedHome '.local/share/PSResourceGet/PSResourceRepository.xml') | Should -BeTrue -Because 'PSResourceGet keeps its list in the temp home, not in the working folder'
     }
 
     It 'installs with Install-PSResource from a folder repository, imports by name in a fresh pwsh, and restores' {
@@ -100,7 +104,8 @@ Describe './build.ps1 -Task Package' {
             (Test-PgPhaseRestore -Path $archive -TargetConnection "$server dbname=$db" -TargetCredential $cred -RowCount Exact).IsMatch
         } @($repository, "PesterLocal-$([guid]::NewGuid().ToString('N').Substring(0, 8))", $s.Server, $s.User, $s.PlainPassword, $s.Archive, $db)
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
-        $out[0] | Should -BeLike "$script:isolatedHome/*" -Because 'the module is installed under the temp home, nowhere else'
+        $script:isolatedHome | Should -Not -BeNullOrEmpty
+        $out[0] | Should -BeLike "$script:isolatedHome/.local/share/powershell/Modules/PgPhaseRestore*" -Because 'the module is installed under the temp home, nowhere else'
         $out[1] | Should -Be 9
         $out[2] | Should -Be 'Succeeded,Succeeded,Succeeded,Succeeded'
         $out[3] | Should -BeTrue
