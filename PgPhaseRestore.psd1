@@ -5,7 +5,7 @@
     Author               = 'PgPhaseRestore contributors'
     CompanyName          = 'PgPhaseRestore contributors'
     Copyright            = 'Copyright PgPhaseRestore contributors. Licensed under the Apache License, Version 2.0.'
-    Description          = 'Per-database logical backup and four-phase restore of PostgreSQL on managed platforms: schema, empty indexes, data, then the rest; from files or S3-compatible storage.'
+    Description          = 'Per-database logical backup and four-phase restore of PostgreSQL on managed platforms: schema, empty indexes, data, then the rest; from files or S3-compatible storage. PowerShell 7.4 or later on Linux, Windows or macOS; Windows PowerShell 5.1 is not supported.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('PgPhaseRestore.format.ps1xml')
@@ -28,7 +28,7 @@
             Tags         = @('PostgreSQL', 'pg_dump', 'pg_restore', 'Backup', 'Restore', 'S3', 'RDS', 'Azure', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://github.com/pgphaserestore/PgPhaseRestore'
-            ReleaseNotes = 'Archive reader, four-phase planner and restore, verification; backups streamed to S3-compatible storage with manifests, restores streamed back, database listing and copy; targeted rollback (restore beside a live database, verify, swap names, undo).'
+            ReleaseNotes = 'Needs PowerShell 7.4 or later (Core edition); Windows PowerShell 5.1 is not supported. Archive reader, four-phase planner and restore, verification; backups streamed to S3-compatible storage with manifests, restores streamed back, database listing and copy; targeted rollback (restore beside a live database, verify, swap names, undo).'
         }
     }
 }

@@ -3,8 +3,11 @@
 .SYNOPSIS
     Builds, tests and packages the PgPhaseRestore module.
 .DESCRIPTION
-    Build    publishes the module into out/PgPhaseRestore (manifest, formats, cmdlet assembly and dependencies)
-             and an Azure Automation import zip out/PgPhaseRestore.zip (a zip holding a folder named after the module).
+    Build    publishes the module into out/PgPhaseRestore (manifest, formats, help, cmdlet assembly and dependencies).
+    Package  packs that folder as users install it (after Build): out/PgPhaseRestore.<version>.nupkg, published with
+             Microsoft.PowerShell.PSResourceGet into a folder repository (out/repository) registered for this build
+             only, and the Azure Automation import zip out/PgPhaseRestore.zip (a zip holding a folder named after the
+             module).
     Test     runs the xunit suites (dotnet test), then the Pester tests in tests/Pester against the built module.
     Demo     runs `pgphase demo` through the built command-line host: a throwaway cluster, a sample database,
              backup, four-phase restores beside plain pg_restore, verification, clean-up.
@@ -16,10 +19,12 @@
     ./build.ps1 -Task Demo -DemoArguments '--rows', '1000000'
 .EXAMPLE
     ./build.ps1 -Task Build, Pester -Configuration Debug
+.EXAMPLE
+    ./build.ps1 -Task Build, Package
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Pester')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Pester')]
     [string[]] $Task = @('Build', 'Test'),
 
     [ValidateSet('Debug', 'Release')]
@@ -46,8 +51,31 @@ if ('Build' -in $Task) {
     # The publish lays out the whole folder (manifest, formats, help, cmdlet assembly, Dependencies/), so
     # `dotnet publish src/PgPhaseRestore.PowerShell -o out/PgPhaseRestore` gives the same result without pwsh.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/PgPhaseRestore.PowerShell'), '-c', $Configuration, '-o', $moduleDir, '--nologo')
-    Compress-Archive -Path $moduleDir -DestinationPath (Join-Path $out 'PgPhaseRestore.zip') -Force
     Write-Host "module: $moduleDir"
+}
+
+if ('Package' -in $Task) {
+    if (-not (Test-Path (Join-Path $moduleDir 'PgPhaseRestore.psd1'))) { throw "No module in $moduleDir to pack: ./build.ps1 -Task Build first" }
+    $null = Test-ModuleManifest (Join-Path $moduleDir 'PgPhaseRestore.psd1') -ErrorAction Stop
+    $repository = Join-Path $out 'repository'
+    if (Test-Path $repository) { Remove-Item $repository -Recurse -Force }
+    $null = New-Item -ItemType Directory $repository
+    # A repository of this build's own, unregistered afterwards: the user's registered repositories stay as they were.
+    $name = "PgPhaseRestore-build-$PID"
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+    try {
+        Publish-PSResource -Path $moduleDir -Repository $name -ErrorAction Stop
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $package = Get-ChildItem $repository -Filter 'PgPhaseRestore.*.nupkg' | Select-Object -First 1
+    if (-not $package) { throw "Publish-PSResource wrote no package into $repository" }
+    Copy-Item $package.FullName $out -Force
+    Compress-Archive -Path $moduleDir -DestinationPath (Join-Path $out 'PgPhaseRestore.zip') -Force
+    Write-Host "package: $(Join-Path $out $package.Name)"
+    Write-Host "Azure Automation: $(Join-Path $out 'PgPhaseRestore.zip')"
 }
 
 if ('Test' -in $Task) {

@@ -14,13 +14,18 @@ if (-not $env:PGPHASE_JOURNAL_DIR) {
     $env:PGPHASE_JOURNAL_DIR = (New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "pgphase-pester-journals-$PID") -Force).FullName
 }
 
-function Start-TestServices {
-    <# Starts the cluster and s3rver; they stop when Stop-TestServices closes the process's standard input. #>
+function Start-TestServices([switch] $Ssl, [switch] $SecondServer) {
+    <#
+    Starts the cluster and s3rver; they stop when Stop-TestServices closes the process's standard input. -Ssl: the
+    cluster accepts TLS too (sslmode=require). -SecondServer: a second cluster with the same user and password.
+    #>
     $configuration = if ($env:PGPHASE_TEST_CONFIGURATION) { $env:PGPHASE_TEST_CONFIGURATION } else { 'Debug' }
     $dll = Join-Path $script:RepoRoot "tests/PgPhaseRestore.TestServices/bin/$configuration/net8.0/PgPhaseRestore.TestServices.dll"
     if (-not (Test-Path $dll)) { throw "The test services are not built ($dll): dotnet build PgPhaseRestore.PowerShell.sln -c $configuration" }
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     $psi.ArgumentList.Add($dll)
+    if ($Ssl) { $psi.ArgumentList.Add('--ssl') }
+    if ($SecondServer) { $psi.ArgumentList.Add('--second-server') }
     $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true
     $psi.UseShellExecute = $false
@@ -47,6 +52,8 @@ function Start-TestServices {
         Bucket           = $s.Bucket
         WorkFolder       = $s.WorkFolder
         PgBinDir         = $s.PgBinDir
+        SecondServer     = if ($s.SecondPort) { "host=$($s.SecondHost) port=$($s.SecondPort) user=$($s.User)" }
+        SecondPort       = $s.SecondPort
     }
 }
 
@@ -67,10 +74,10 @@ function New-TestDatabaseName([string] $Prefix = 'pester') {
     "${Prefix}_$([guid]::NewGuid().ToString('N').Substring(0, 10))"
 }
 
-function Invoke-TestSql($Services, [string] $Database, [string] $Sql) {
-    <# psql as the reference client, its password in its own environment only; returns the unaligned rows. #>
+function Invoke-TestSql($Services, [string] $Database, [string] $Sql, [int] $Port = $Services.Port) {
+    <# psql as the reference client, its password in its own environment only; returns the unaligned rows. -Port: the second server's. #>
     $psi = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $Services.PgBinDir 'psql'))
-    foreach ($a in @('-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', $Services.Host, '-p', "$($Services.Port)", '-U', $Services.User, '-d', $Database, '-c', $Sql)) {
+    foreach ($a in @('-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', $Services.Host, '-p', "$Port", '-U', $Services.User, '-d', $Database, '-c', $Sql)) {
         $psi.ArgumentList.Add($a)
     }
     $psi.Environment['PGPASSWORD'] = $Services.PlainPassword

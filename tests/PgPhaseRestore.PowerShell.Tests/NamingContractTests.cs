@@ -82,6 +82,41 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
     }
 
     /// <summary>
+    /// The cmdlets that read archives take -Path as PowerShell's own cmdlets do: wildcards in -Path, and -LiteralPath
+    /// (-PSPath, -LP) taken as written, bound by property name so that files from Get-ChildItem bind to it. The
+    /// cmdlets that write an archive take their -Path literally, without a -LiteralPath.
+    /// </summary>
+    [Theory]
+    [InlineData("Get-PgDumpToc")]
+    [InlineData("Split-PgRestorePhases")]
+    [InlineData("Invoke-PgPhaseRestore")]
+    [InlineData("Test-PgPhaseRestore")]
+    [InlineData("Get-PgBackup")]
+    public void Archives_read_take_wildcards_in_Path_and_a_LiteralPath(string cmdlet)
+    {
+        var parameters = _m.Parameters(_m.Cmdlets[cmdlet]).ToDictionary(p => p.Name);
+        Assert.NotNull(_m.Attribute(parameters["Path"], "SupportsWildcardsAttribute"));
+        Assert.True(parameters.TryGetValue("LiteralPath", out var literal), $"{cmdlet} has no -LiteralPath");
+        Assert.Null(_m.Attribute(literal!, "SupportsWildcardsAttribute"));
+        Assert.Contains("PSPath", _m.NamesAndAliases(literal!));
+        Assert.Contains("LP", _m.NamesAndAliases(literal!));
+        Assert.All(_m.Attributes(literal!, "ParameterAttribute"), a => Assert.Equal(true, CmdletMetadata.Named(a, "ValueFromPipelineByPropertyName")));
+        // A path and a literal path are never bound together: each has sets of its own.
+        var pathSets = _m.Attributes(parameters["Path"], "ParameterAttribute").Select(a => CmdletMetadata.Named(a, "ParameterSetName") as string).ToHashSet();
+        Assert.DoesNotContain(_m.Attributes(literal!, "ParameterAttribute"), a => pathSets.Contains(CmdletMetadata.Named(a, "ParameterSetName") as string));
+    }
+
+    [Theory]
+    [InlineData("Backup-PgDatabase")]
+    [InlineData("Copy-PgDatabase")]
+    public void Destinations_are_literal_paths(string cmdlet)
+    {
+        var parameters = _m.Parameters(_m.Cmdlets[cmdlet]).ToList();
+        Assert.Null(_m.Attribute(parameters.Single(p => p.Name == "Path"), "SupportsWildcardsAttribute"));
+        Assert.DoesNotContain(parameters, p => p.Name == "LiteralPath");
+    }
+
+    /// <summary>
     /// A name or alias designates one kind of thing across the module: -Source is never an archive on one cmdlet and a
     /// database on another, -Path never a connection.
     /// </summary>
@@ -90,7 +125,7 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
     {
         static string Kind(PropertyInfo p) => p.Name switch
         {
-            "Path" => "an archive location",
+            "Path" or "LiteralPath" => "an archive location",
             _ when p.Name.EndsWith("Connection", StringComparison.Ordinal) => "a database connection",
             _ when p.PropertyType.FullName == "System.Management.Automation.PSCredential" => "a credential",
             // Get-PgDatabase's -Name and the other cmdlets' -Database both name databases.
@@ -124,7 +159,13 @@ public sealed class NamingContractTests : IClassFixture<CmdletMetadata>
     [InlineData("Copy-PgDatabase", "Destination", "Path")]
     [InlineData("Invoke-PgPhaseRestore", "Target", "TargetConnection")]
     [InlineData("Invoke-PgPhaseRestore", "Credential", "TargetCredential")]
-    [InlineData("Invoke-PgPhaseRestore", "FullName", "Path")]
+    // A file's or a backup's own location is a name, never a pattern: it binds to -LiteralPath.
+    [InlineData("Invoke-PgPhaseRestore", "FullName", "LiteralPath")]
+    [InlineData("Invoke-PgPhaseRestore", "Location", "LiteralPath")]
+    [InlineData("Get-PgDumpToc", "Location", "LiteralPath")]
+    [InlineData("Split-PgRestorePhases", "Uri", "LiteralPath")]
+    [InlineData("Get-PgBackup", "FullName", "LiteralPath")]
+    [InlineData("Get-PgBackup", "Prefix", "Path")]
     [InlineData("Test-PgPhaseRestore", "Target", "TargetConnection")]
     [InlineData("Test-PgPhaseRestore", "Source", "SourceConnection")]
     [InlineData("Get-PgDatabase", "Server", "ServerConnection")]

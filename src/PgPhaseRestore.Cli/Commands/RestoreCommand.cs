@@ -35,13 +35,14 @@ internal static class RestoreCommand
         var replace = new Option<bool>("--replace") { Description = "Restore beside the target database, verify against the archive, then swap: the target moves to <name>__before_<UTC time>; with --force its sessions are ended at the swap" };
         var sideDatabase = new Option<string?>("--side-database") { Description = "With --replace: the database to restore into first (default: <name>__pgphase_<UTC time>)" };
         var skipRowCounts = new Option<bool>("--skip-row-counts") { Description = "With --replace: verify without counting each table's rows in the archive" };
+        var useList = new Option<string[]>("--use-list", "-L") { Description = "Restore only the entries this edited list file keeps (from plan --out or toc --list; a line removed or commented out with ';' is not restored), in the plan's order; phases it lists nothing of are not run (repeatable)" };
         var plan = new PlanOptionsBinder();
         var s3 = new S3Options();
         var output = new OutputOptions();
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts, backupName, skipChecks })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts, useList, backupName, skipChecks })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -57,6 +58,13 @@ internal static class RestoreCommand
             var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
                 Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
             var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from);
+            var planned = restorePlan.Phases;
+            if (r.GetValue(useList) is { Length: > 0 } listFiles)
+            {
+                planned = ListedEntries.Read(listFiles).Apply(planned, out var notPlanned);
+                foreach (var entry in notPlanned)
+                    Console.Error.WriteLine($"pgphase: warning: {entry} is listed but left out by the plan, so it is not restored");
+            }
             var options = new RestoreOptions
             {
                 Target = targetInfo,
@@ -87,8 +95,8 @@ internal static class RestoreCommand
                 return await ReplaceRun.RunAsync(new Engine.Replace.ReplaceOptions
                 {
                     Restore = options, SideDatabase = r.GetValue(sideDatabase), Force = r.GetValue(force), SkipRowCounts = r.GetValue(skipRowCounts),
-                }, restorePlan.Phases, progress, log, debug, ct);
-            var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(restorePlan.Phases, ct);
+                }, planned, progress, log, debug, ct);
+            var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(planned, ct);
             foreach (var result in results)
             {
                 Console.WriteLine(result);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PgPhaseRestore.Engine.Archive;
 
 /// <summary>An archive's header and table of contents, read from a file, a directory or an object.</summary>
@@ -43,6 +45,14 @@ public sealed class DumpArchive
 
     /// <summary>The database that was dumped (from the header).</summary>
     public string? DatabaseName => Header.DatabaseName;
+
+    /// <summary>When pg_dump made the archive (from the header); a column of the table view.</summary>
+    [JsonIgnore]
+    public DateTime CreatedAt => Header.CreatedAt;
+
+    /// <summary>How many TOC entries the archive has; a column of the table view.</summary>
+    [JsonIgnore]
+    public int EntryCount => Entries.Count;
 
     /// <summary>The entry with this dump id, or null.</summary>
     public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);

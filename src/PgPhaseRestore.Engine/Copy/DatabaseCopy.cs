@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
@@ -12,6 +13,18 @@ public sealed record CopyResult(BackupManifest Backup, IReadOnlyList<PhaseResult
 {
     /// <summary>Every phase succeeded or had nothing to do.</summary>
     public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);
+
+    /// <summary>The database copied (the backup's); a column of the table view.</summary>
+    [JsonIgnore]
+    public string Database => Backup.Database;
+
+    /// <summary>The database copied into, user@host:port/database; a column of the table view.</summary>
+    [JsonIgnore]
+    public string Target => Phases.Count > 0 ? Phases[0].Target : "";
+
+    /// <summary>Where the backup of the copy is kept; a column of the table view.</summary>
+    [JsonIgnore]
+    public string Location => Backup.Location;
 }
 
 /// <summary>Source to storage to target in one call. The backup stays where it was written, complete with its manifest.</summary>

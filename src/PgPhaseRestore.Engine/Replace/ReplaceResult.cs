@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Swap;
 using PgPhaseRestore.Engine.Verification;
@@ -37,6 +38,10 @@ public sealed class ReplaceResult
 
     /// <summary>What verification found, when it ran.</summary>
     public VerificationResult? Verification { get; init; }
+
+    /// <summary>How many differences the verification found (null when it did not run); a column of the table view.</summary>
+    [JsonIgnore]
+    public int? DifferenceCount => Verification?.Differences.Count;
 
     /// <summary>What the swap did, when it ran.</summary>
     public SwapResult? Swap { get; init; }

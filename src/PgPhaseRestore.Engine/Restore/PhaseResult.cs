@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Storage;
 
@@ -64,6 +65,10 @@ public sealed class PhaseResult
 
     /// <summary>What went wrong (or, after a success, the warnings pg_restore printed).</summary>
     public IReadOnlyList<RestoreError> Errors { get; init; } = [];
+
+    /// <summary>How many errors (or warnings) there are; a column of the table view.</summary>
+    [JsonIgnore]
+    public int ErrorCount => Errors.Count;
 
     /// <summary>Why the phase was skipped or had nothing to do.</summary>
     public string? Note { get; init; }

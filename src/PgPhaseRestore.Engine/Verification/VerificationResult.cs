@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PgPhaseRestore.Engine.Verification;
 
 /// <summary>How the target differs.</summary>
@@ -66,6 +68,10 @@ public sealed class VerificationResult
 
     /// <summary>No difference was found.</summary>
     public bool IsMatch => Differences.Count == 0;
+
+    /// <summary>How many differences were found; a column of the table view.</summary>
+    [JsonIgnore]
+    public int DifferenceCount => Differences.Count;
 
     /// <summary>The verdict on one line.</summary>
     public override string ToString() =>

@@ -16,39 +16,60 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Get-PgBackup -Path ./backups -Database app | Select-Object -First 1 | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection 'host=staging.example.com dbname=app' -TargetCredential $cred -CreateDatabase -NoOwner</code>
 /// <para>Restores the newest local backup of app in four phases.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "PgBackup")]
+/// <example>
+/// <code>Get-PgBackup -Path ./backups -Database 'app_*' -Latest</code>
+/// <para>The newest backup of each database whose name starts with app_ (-Database takes wildcards; so does -Path, for folders).</para>
+/// </example>
+[Cmdlet(VerbsCommon.Get, "PgBackup", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BackupManifest))]
 public sealed class GetPgBackupCommand : PgStorageCmdletBase
 {
-    /// <summary>An s3://bucket/prefix or a local folder; searched recursively for manifests.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("Prefix", "Folder", "FullName")]
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>An s3://bucket/prefix (taken as written) or a local folder (wildcards allowed: each match is searched); searched recursively for manifests.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Alias("Prefix", "Folder")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>Only backups of this database.</summary>
+    /// <summary>A local folder or s3://bucket/prefix taken exactly as written: no character is a wildcard.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
+
+    /// <summary>Only backups of this database; wildcards allowed (app_*).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [SupportsWildcards]
     public string? Database { get; set; }
 
     /// <summary>Only the newest backup of each database.</summary>
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
-    /// <summary>Lists the complete backups under -Path.</summary>
+    /// <summary>Lists the complete backups under -Path (under each folder it names).</summary>
     protected override void ProcessRecord()
     {
-        var location = Locate(Path);
-        try
+        bool literal = ParameterSetName == LiteralPathSet;
+        // A pattern is matched here, as PowerShell matches names; a plain name lets the engine look for it alone.
+        var pattern = Database is not null && WildcardPattern.ContainsWildcardCharacters(Database) ? new WildcardPattern(Database) : null;
+        foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
         {
-            var found = RunEngine(ct => BackupCatalog.ListAsync(location, Database, ct));
-            var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
-            foreach (var backup in result)
-                WriteObject(backup);
-        }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
-        {
-            WriteError(ErrorRecords.From(ex, location));
+            try
+            {
+                var found = RunEngine(ct => BackupCatalog.ListAsync(location, pattern is null ? Database : null, ct))
+                    .Where(b => pattern is null || pattern.IsMatch(b.Database));
+                var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
+                foreach (var backup in result)
+                    WriteObject(backup);
+            }
+            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+            {
+                WriteError(ErrorRecords.From(ex, location));
+            }
         }
     }
 }

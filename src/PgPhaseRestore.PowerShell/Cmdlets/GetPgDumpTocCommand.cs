@@ -22,61 +22,82 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <para>The same lines as pg_restore -l.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "PgDumpToc", DefaultParameterSetName = ArchiveSet)]
-[OutputType(typeof(DumpArchive), ParameterSetName = [ArchiveSet])]
-[OutputType(typeof(TocEntry), ParameterSetName = [EntrySet])]
-[OutputType(typeof(string), ParameterSetName = [ListSet])]
+[OutputType(typeof(DumpArchive), ParameterSetName = [ArchiveSet, LiteralArchiveSet])]
+[OutputType(typeof(TocEntry), ParameterSetName = [EntrySet, LiteralEntrySet])]
+[OutputType(typeof(string), ParameterSetName = [ListSet, LiteralListSet])]
 public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
 {
+    // What is written (the archive, its entries, its list) times how it is named (-Path or -LiteralPath).
     private const string ArchiveSet = "Archive";
     private const string EntrySet = "Entry";
     private const string ListSet = "List";
+    private const string LiteralArchiveSet = "LiteralArchive";
+    private const string LiteralEntrySet = "LiteralEntry";
+    private const string LiteralListSet = "LiteralList";
 
-    /// <summary>Archive locations: paths, directory-format folders or s3:// URIs.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "Location", "Uri")]
+    /// <summary>Archive locations: paths (wildcards allowed), directory-format folders or s3:// URIs (taken as written).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ArchiveSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = EntrySet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ListSet)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
+    /// <summary>Archive locations taken exactly as written: no character is a wildcard. Files from Get-ChildItem and backups from Get-PgBackup bind here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralArchiveSet)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralEntrySet)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralListSet)]
+    [Alias("PSPath", "LP", "FullName", "Location", "Uri")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
     /// <summary>Emit the TOC entries themselves, for filtering with Where-Object.</summary>
     [Parameter(Mandatory = true, ParameterSetName = EntrySet)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralEntrySet)]
     public SwitchParameter ExpandEntries { get; set; }
 
     /// <summary>Emit the lines `pg_restore -l` prints, to diff or to save as a list file.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ListSet)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralListSet)]
     public SwitchParameter List { get; set; }
 
     /// <summary>Reads the table of contents of each -Path; an unreadable one is reported and the next one goes on.</summary>
     protected override void ProcessRecord()
     {
-        foreach (var location in Path)
-        {
-            var resolved = Locate(location);
-            DumpArchive archive;
-            try
-            {
-                WriteVerbose($"Reading the table of contents of {resolved}");
-                archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
-            }
-            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
-            {
-                WriteError(ErrorRecords.From(ex, location));
-                continue;
-            }
+        bool literal = ParameterSetName.StartsWith("Literal", StringComparison.Ordinal);
+        foreach (var given in literal ? LiteralPath : Path)
+            foreach (var resolved in LocateArchives(given, literal))
+                Read(resolved);
+    }
 
-            if (List.IsPresent)
-            {
-                foreach (var line in RestoreList.Format(archive).Split('\n'))
-                    if (line.Length > 0)
-                        WriteObject(line);
-            }
-            else if (ExpandEntries.IsPresent)
-            {
-                WriteObject(archive.Entries, enumerateCollection: true);
-            }
-            else
-            {
-                WriteObject(archive);
-            }
+    /// <summary>Reads one archive and writes it, its entries or its list; an unreadable one is reported.</summary>
+    private void Read(Engine.Storage.ArchiveLocation resolved)
+    {
+        DumpArchive archive;
+        try
+        {
+            WriteVerbose($"Reading the table of contents of {resolved}");
+            archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
+        }
+        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        {
+            WriteError(ErrorRecords.From(ex, resolved.Path));
+            return;
+        }
+
+        if (List.IsPresent)
+        {
+            foreach (var line in RestoreList.Format(archive).Split('\n'))
+                if (line.Length > 0)
+                    WriteObject(line);
+        }
+        else if (ExpandEntries.IsPresent)
+        {
+            WriteObject(archive.Entries, enumerateCollection: true);
+        }
+        else
+        {
+            WriteObject(archive);
         }
     }
 }

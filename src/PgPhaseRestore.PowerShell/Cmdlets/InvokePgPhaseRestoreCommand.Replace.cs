@@ -13,6 +13,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
     /// <summary>
     /// Targeted rollback: restore into a side database beside the target database, verify it against the archive,
     /// and only then swap it in; the target moves to &lt;name&gt;__before_&lt;UTC time&gt;. Any failure leaves the target untouched.
+    /// Replacing a live database asks for confirmation (High impact) unless -Confirm:$false is given, as runbooks do.
     /// </summary>
     [Parameter]
     public SwitchParameter ReplaceDatabase { get; set; }
@@ -45,7 +46,8 @@ public sealed partial class InvokePgPhaseRestoreCommand
             ThrowTerminatingError(ErrorRecords.From(ex, target.Database));
             return;
         }
-        if (!ShouldProcess($"database \"{plan.Database}\" on {plan.Server}", plan.Describe()))
+        // A live database is replaced: asked for at High impact, whatever the cmdlet's Medium for new databases.
+        if (!HighImpact.ShouldProcess(this, $"database \"{plan.Database}\" on {plan.Server}", plan.Describe()))
             return;
 
         var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(

@@ -29,8 +29,12 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <para>Four archives at a time, each into its own new database; every runspace imports the module itself.</para>
 /// </example>
 /// <example>
-/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app' -TargetCredential $cred -NoOwner -ReplaceDatabase -Force</code>
-/// <para>Targeted rollback: restores into app__pgphase_&lt;time&gt; beside app, verifies it against the archive, then swaps it in; the old app becomes app__before_&lt;time&gt;.</para>
+/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app' -TargetCredential $cred -NoOwner -ReplaceDatabase -Force -Confirm:$false</code>
+/// <para>Targeted rollback: restores into app__pgphase_&lt;time&gt; beside app, verifies it against the archive, then swaps it in; the old app becomes app__before_&lt;time&gt;. Replacing a live database asks first (High impact); a runbook, which cannot answer, says -Confirm:$false.</para>
+/// </example>
+/// <example>
+/// <code>Invoke-PgPhaseRestore -Path ./nightly.dump -ListFile ./lists/phase-3-data.list -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred</code>
+/// <para>Runs an edited list: after Split-PgRestorePhases -ListDirectory ./lists wrote the four lists and phases 1 and 2 ran, the data phase without the lines removed from (or commented out in) phase-3-data.list.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Invoke, "PgPhaseRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PhaseSet)]
 [OutputType(typeof(PhaseResult), typeof(Engine.Replace.ReplaceResult))]
@@ -38,6 +42,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
 {
     private const string PhaseSet = "Phase";
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private const string ArchiveSet = "Archive";
     private readonly List<RestorePhase> _phases = [];
 
@@ -49,11 +54,17 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
     public DumpArchive? Archive { get; set; }
 
-    /// <summary>An archive to plan and restore directly: a custom-format file, a directory-format folder or s3://bucket/key.</summary>
+    /// <summary>An archive to plan and restore directly: a custom-format file or a directory-format folder (wildcards allowed: each match is restored in turn), or s3://bucket/key (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [Alias("FullName", "Location", "Uri")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>An archive to plan and restore directly, its path taken exactly as written: no character is a wildcard. Files from Get-ChildItem and backups from Get-PgBackup bind here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName", "Location", "Uri")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>User name and password for the target.</summary>
     [Parameter]
@@ -79,7 +90,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Collects piped phases, or plans and restores an archive or -Path at once.</summary>
+    /// <summary>Collects piped phases, or plans and restores an archive, or each archive -Path names, at once.</summary>
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PhaseSet)
@@ -87,27 +98,31 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             _phases.AddRange(InputObject);
             return;
         }
-        try
+        if (Archive is not null)
         {
-            var target = ResolveTarget();
-            var options = BuildPlanOptions();
-            RestorePlan plan;
-            if (Archive is not null)
+            PlanAndRestore(Archive.Source, (options, target) =>
             {
                 // Auto's default budget is the target's maintenance_work_mem, as for a path.
                 var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, S3, null, target, ct));
-                plan = PhasePlanner.Plan(Archive, complete);
-            }
-            else
-            {
-                var location = Locate(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target));
-            }
-            Restore(plan.Phases, target);
+                return PhasePlanner.Plan(Archive, complete);
+            });
+            return;
+        }
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
+            PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target)));
+    }
+
+    private void PlanAndRestore(string source, Func<PlanOptions, Engine.Tools.PgConnectionInfo, RestorePlan> plan)
+    {
+        try
+        {
+            var target = ResolveTarget();
+            Restore(plan(BuildPlanOptions(), target).Phases, target);
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
+            WriteError(ErrorRecords.From(ex, source));
         }
     }
 
@@ -122,8 +137,9 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             Restore(group.ToList(), target);
     }
 
-    private void Restore(IReadOnlyList<RestorePhase> phases, Engine.Tools.PgConnectionInfo target)
+    private void Restore(IReadOnlyList<RestorePhase> planned, Engine.Tools.PgConnectionInfo target)
     {
+        var phases = Listed(planned);
         if (ReplaceDatabase.IsPresent)
         {
             Replace(phases, target);

@@ -22,48 +22,58 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 {
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private const string ArchiveSet = "Archive";
 
     /// <summary>An archive read by Get-PgDumpToc.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
     public DumpArchive? Archive { get; set; }
 
-    /// <summary>Archive location: file, directory-format folder or s3:// URI.</summary>
+    /// <summary>Archive location: file or directory-format folder (wildcards allowed: each match is planned), or s3:// URI (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [Alias("FullName", "Location", "Uri")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>Archive location taken exactly as written: no character is a wildcard. Files from Get-ChildItem and backups from Get-PgBackup bind here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName", "Location", "Uri")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Write each phase's pg_restore list file into this folder as well.</summary>
     [Parameter]
     public string? ListDirectory { get; set; }
 
-    /// <summary>Plans the archive and writes its four phases.</summary>
+    /// <summary>Plans the archive (each archive -Path names) and writes its four phases.</summary>
     protected override void ProcessRecord()
     {
-        RestorePlan plan;
+        if (Archive is not null)
+        {
+            Plan(Archive.Source, options => PhasePlanner.Plan(Archive, options));
+            return;
+        }
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
+            Plan(location.Path, options => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct)));
+    }
+
+    private void Plan(string source, Func<PlanOptions, RestorePlan> plan)
+    {
+        RestorePlan planned;
         try
         {
-            var options = BuildPlanOptions();
-            if (Archive is not null)
-            {
-                plan = PhasePlanner.Plan(Archive, options);
-            }
-            else
-            {
-                var location = Locate(Path);
-                plan = RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct));
-            }
+            planned = plan(BuildPlanOptions());
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
-            WriteError(ErrorRecords.From(ex, Archive?.Source ?? Path));
+            WriteError(ErrorRecords.From(ex, source));
             return;
         }
 
-        foreach (var excluded in plan.Excluded)
+        foreach (var excluded in planned.Excluded)
             WriteVerbose($"excluded {excluded.Entry}: {excluded.Reason}");
-        foreach (var phase in plan.Phases)
+        foreach (var phase in planned.Phases)
         {
             if (ListDirectory is not null)
                 WriteVerbose($"wrote {phase.WriteListFile(ResolveLocation(ListDirectory))}");

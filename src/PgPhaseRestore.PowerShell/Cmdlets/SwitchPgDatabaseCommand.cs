@@ -12,18 +12,18 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// interrupted swap is finished (or, with -Undo, rolled back) by running the command again.
 /// </summary>
 /// <example>
-/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Replacement app__pgphase_20250101120000 -Force</code>
-/// <para>Ends the sessions on app, then app__pgphase_20250101120000 becomes app and the old app becomes app__before_&lt;time&gt;.</para>
+/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Replacement app__pgphase_20250101120000 -Force -Confirm:$false</code>
+/// <para>Ends the sessions on app, then app__pgphase_20250101120000 becomes app and the old app becomes app__before_&lt;time&gt;. A swap asks first (High impact) unless -Confirm:$false says not to, as a runbook must.</para>
 /// </example>
 /// <example>
 /// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Replacement app_fixed -WhatIf</code>
 /// <para>Shows the renames, what would be carried and the sessions in the way, and changes nothing.</para>
 /// </example>
 /// <example>
-/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Undo</code>
+/// <code>Switch-PgDatabase -ServerConnection 'host=db.example.com' -ServerCredential $cred -Database app -Undo -Confirm:$false</code>
 /// <para>Swaps back: the database the last swap put aside is app again.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Switch, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SwapSet)]
+[Cmdlet(VerbsCommon.Switch, "PgDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SwapSet)]
 [OutputType(typeof(SwapResult))]
 public sealed class SwitchPgDatabaseCommand : PgCmdletBase
 {

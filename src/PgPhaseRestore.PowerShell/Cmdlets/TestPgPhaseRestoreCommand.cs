@@ -22,17 +22,24 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
 {
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private const string ArchiveSet = "Archive";
 
     /// <summary>An archive from Get-PgDumpToc.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ArchiveSet)]
     public DumpArchive? Archive { get; set; }
 
-    /// <summary>The archive the target was restored from: file, folder or s3://bucket/key.</summary>
+    /// <summary>The archive the target was restored from: file or folder (wildcards allowed: the target is checked against each match), or s3://bucket/key (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [Alias("FullName", "Location", "Uri")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>The archive the target was restored from, taken exactly as written: no character is a wildcard. Files from Get-ChildItem and backups from Get-PgBackup bind here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName", "Location", "Uri")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>The restored database as a libpq string or URI. No password here: use -TargetCredential.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -60,17 +67,28 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public RowCountMode RowCount { get; set; } = RowCountMode.Estimate;
 
-    /// <summary>Verifies the target against the archive and writes the result; differences are in its Differences.</summary>
+    /// <summary>Verifies the target against the archive (each archive -Path names) and writes the result; differences are in its Differences.</summary>
     protected override void ProcessRecord()
+    {
+        if (Archive is not null)
+        {
+            Verify(Archive, null);
+            return;
+        }
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
+            Verify(null, location);
+    }
+
+    private void Verify(DumpArchive? given, Engine.Storage.ArchiveLocation? location)
     {
         try
         {
             var target = Connections.From(TargetConnection, TargetCredential);
             var source = SourceConnection is null ? null : Connections.From(SourceConnection, SourceCredential);
-            var location = Archive is null ? Locate(Path) : null;
             var result = RunEngine(async ct =>
             {
-                var archive = Archive ?? await ArchiveReader.ReadAsync(location!, ct).ConfigureAwait(false);
+                var archive = given ?? await ArchiveReader.ReadAsync(location!, ct).ConfigureAwait(false);
                 return await RestoreVerifier.VerifyAsync(archive, target, source, RowCount, ct).ConfigureAwait(false);
             });
             foreach (var note in result.Notes)

@@ -30,7 +30,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
     [Alias("Credential")]
     public PSCredential? SourceCredential { get; set; }
 
-    /// <summary>Where the archive goes: a file, a folder (directory format) or s3://bucket/key. Ending in /, a prefix: &lt;prefix&gt;&lt;database&gt;/&lt;name&gt;.dump.</summary>
+    /// <summary>Where the archive goes: a file, a folder (directory format) or s3://bucket/key, taken literally (a destination that does not exist yet has nothing to match, so * ? [ ] are ordinary characters here). Ending in /, a prefix: &lt;prefix&gt;&lt;database&gt;/&lt;name&gt;.dump.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [Alias("Destination", "To")]
     [ValidateNotNullOrEmpty]

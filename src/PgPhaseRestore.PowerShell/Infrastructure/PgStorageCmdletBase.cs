@@ -67,8 +67,22 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     /// <summary>How this command reaches buckets: the environment, overridden by any storage parameter given.</summary>
     protected S3Settings S3 => _s3 ?? throw new InvalidOperationException("storage settings are resolved in BeginProcessing");
 
-    /// <summary>A path as PowerShell means it, or an s3:// URI, reached with this command's settings.</summary>
-    protected ArchiveLocation Locate(string path) => new(ResolveLocation(path), S3);
+    /// <summary>
+    /// The archives a -Path (wildcards expanded) or a -LiteralPath names, each reached with this command's settings.
+    /// A pattern that matches nothing is reported as an error naming it, and names none.
+    /// </summary>
+    protected IReadOnlyList<ArchiveLocation> LocateArchives(string path, bool literal)
+    {
+        try
+        {
+            return ArchivePaths.Resolve(SessionState, path, literal).Select(p => new ArchiveLocation(p, S3)).ToList();
+        }
+        catch (ItemNotFoundException ex)
+        {
+            WriteError(ArchivePaths.NotFound(ex, path));
+            return [];
+        }
+    }
 
     /// <summary>Resolves the storage settings once, before the first record; conflicting key parameters end the command.</summary>
     protected override void BeginProcessing()

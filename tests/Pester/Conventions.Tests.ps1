@@ -1,0 +1,388 @@
+# PowerShell's conventions on the module's cmdlets, in real PowerShell against a real cluster and s3rver: -Path with
+# wildcards and -LiteralPath, every pipeline into the cmdlets that read archives, confirmation before a live database
+# is renamed or replaced, table columns that are properties, and edited list files that run.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $script:Manifest -Force
+    $script:svc = Start-TestServices
+    $script:server = $script:svc.Server
+    $script:cred = $script:svc.Credential
+    $script:s3 = @{ S3Endpoint = $script:svc.S3Endpoint; S3ForcePathStyle = $true; S3Credential = $script:svc.S3Credential; Region = 'us-east-1' }
+
+    # Archives whose names need -LiteralPath ([1] is a wildcard set) beside ones a pattern finds.
+    $script:dir = (New-Item -ItemType Directory (Join-Path $TestDrive 'archives')).FullName
+    foreach ($name in 'nightly-1.dump', 'nightly-2.dump') { Copy-Item $script:svc.Archive (Join-Path $script:dir $name) }
+    $script:odd = Join-Path $script:dir 'odd[1].dump'
+    Copy-Item -LiteralPath $script:svc.Archive -Destination $script:odd
+
+    # A backup in a folder, for Get-PgBackup's output on the pipeline.
+    $script:backups = Join-Path $TestDrive 'backups'
+    $script:backup = Backup-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path "$script:backups/"
+
+    function New-RestoredDatabase {
+        $db = New-TestDatabaseName
+        $null = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        $db
+    }
+
+    function New-MarkedDatabase([string] $Prefix, [string] $Marker) {
+        $db = New-TestDatabaseName $Prefix
+        Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE $db" | Out-Null
+        Invoke-TestSql $script:svc $db "CREATE TABLE marker (what text); INSERT INTO marker VALUES ('$Marker')" | Out-Null
+        $db
+    }
+
+    # A runspace without a host that can prompt, as a runbook or a scheduled task has: what would ask, fails instead.
+    function Invoke-WithoutPrompt([scriptblock] $Script, [object[]] $Arguments) {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$script:Manifest'").AddStatement().AddScript($Script)
+            foreach ($a in $Arguments) { $null = $ps.AddArgument($a) }
+            $failure = $null
+            $output = try { $ps.Invoke() } catch { $failure = $_.Exception }
+            [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Failure = $failure }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+AfterAll {
+    Stop-TestServices $script:svc
+}
+
+Describe '-Path takes wildcards, -LiteralPath takes names as written' {
+    It 'Get-PgDumpToc -Path reads every archive a pattern matches' {
+        $archives = Get-PgDumpToc -Path (Join-Path $script:dir 'nightly-*.dump')
+        $archives | Should -HaveCount 2
+        @($archives.Source | Sort-Object) | Should -Be @((Join-Path $script:dir 'nightly-1.dump'), (Join-Path $script:dir 'nightly-2.dump'))
+    }
+
+    It 'Split-PgRestorePhases, Test-PgPhaseRestore and Get-PgBackup take each match of a pattern' {
+        Split-PgRestorePhases -Path (Join-Path $script:dir 'nightly-?.dump') | Should -HaveCount 8
+        $db = New-RestoredDatabase
+        $results = Test-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection "$script:server dbname=$db" -TargetCredential $script:cred
+        $results | Should -HaveCount 2
+        $results.IsMatch | Should -Be @($true, $true)
+        (Get-PgBackup -Path (Join-Path $TestDrive 'back*')).Location | Should -Be $script:backup.Location
+    }
+
+    It 'Invoke-PgPhaseRestore -Path restores the archive a pattern matches' {
+        $db = New-TestDatabaseName
+        $results = Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-1.*') -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        $results[0].Source | Should -Be (Join-Path $script:dir 'nightly-1.dump')
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
+    }
+
+    It '<Command>: a pattern that matches nothing is an ObjectNotFound error naming it, and nothing runs' -ForEach @(
+        @{ Command = 'Get-PgDumpToc'; Arguments = @{} }
+        @{ Command = 'Split-PgRestorePhases'; Arguments = @{} }
+        @{ Command = 'Invoke-PgPhaseRestore'; Arguments = @{ TargetDatabase = 'never_made'; CreateDatabase = $true } }
+        @{ Command = 'Test-PgPhaseRestore'; Arguments = @{} }
+        @{ Command = 'Get-PgBackup'; Arguments = @{} }
+    ) {
+        $pattern = Join-Path $TestDrive 'nothing-*.dump'
+        $connection = @{}
+        if ((Get-Command $Command).Parameters.ContainsKey('TargetConnection')) { $connection = @{ TargetConnection = $script:server; TargetCredential = $script:cred } }
+        $err = $null
+        $out = & $Command -Path $pattern @connection @Arguments -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.PathNotFound*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be $pattern
+        $err[0].Exception.Message | Should -BeLike "*$pattern*"
+        Test-DatabaseExists $script:svc 'never_made' | Should -BeFalse
+    }
+
+    It '-LiteralPath (-LP, -PSPath) reads a name with wildcard characters; as -Path the brackets are a pattern' {
+        (Get-PgDumpToc -LiteralPath $script:odd).Source | Should -Be $script:odd
+        (Get-PgDumpToc -LP $script:odd).Source | Should -Be $script:odd
+        (Get-PgDumpToc -PSPath $script:odd).Source | Should -Be $script:odd
+        Split-PgRestorePhases -LiteralPath $script:odd | Should -HaveCount 4
+        # odd[1].dump as a pattern means odd1.dump, which does not exist.
+        $err = $null
+        Get-PgDumpToc -Path $script:odd -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.PathNotFound*'
+    }
+
+    It 'a path without wildcards that does not exist is still the archive that cannot be reached' {
+        $err = $null
+        Get-PgDumpToc -Path (Join-Path $TestDrive 'missing.dump') -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*'
+    }
+
+    It 'takes s3:// URIs literally: * in a key is a character, not a pattern' {
+        $key = "s3://$($script:svc.Bucket)/star*/nightly.dump"
+        $made = Backup-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path $key @script:s3
+        $made.Location | Should -Be $key
+        (Get-PgDumpToc -Path $key @script:s3).Source | Should -Be $key
+        (Get-PgBackup -Path "s3://$($script:svc.Bucket)/star*/" @script:s3).Location | Should -Be $key
+        # The same prefix without the star holds nothing: no expansion happened.
+        Get-PgBackup -Path "s3://$($script:svc.Bucket)/star/" @script:s3 | Should -BeNullOrEmpty
+    }
+
+    It 'Get-PgBackup -Database takes wildcards; a plain name matches only itself' {
+        $source = $script:svc.SourceDatabase
+        (Get-PgBackup -Path $script:backups -Database ($source.Substring(0, 4) + '*')).Location | Should -Be $script:backup.Location
+        (Get-PgBackup -Path $script:backups -Database $source).Location | Should -Be $script:backup.Location
+        Get-PgBackup -Path $script:backups -Database $source.Substring(0, 4) | Should -BeNullOrEmpty
+        Get-PgBackup -Path $script:backups -Database 'other_*' | Should -BeNullOrEmpty
+    }
+
+    It 'Backup-PgDatabase and Copy-PgDatabase say that their -Path is taken literally' {
+        foreach ($command in 'Backup-PgDatabase', 'Copy-PgDatabase') {
+            (Get-Help $command -Parameter Path).Description.Text | Should -BeLike '*taken literally*'
+            (Get-Command $command).Parameters['Path'].Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }) | Should -BeNullOrEmpty
+        }
+        $folder = Join-Path $TestDrive 'literal[1]'
+        $made = Backup-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path "$folder/"
+        $made.Location.StartsWith("$folder/") | Should -BeTrue -Because "$($made.Location) is under $folder, brackets and all"
+        Test-Path -LiteralPath $made.Location | Should -BeTrue
+    }
+}
+
+Describe 'Every pipeline into the cmdlets that read archives' {
+    BeforeAll {
+        $script:restored = New-RestoredDatabase
+        $script:target = "$script:server dbname=$script:restored"
+    }
+
+    It '<Name> binds to Get-PgDumpToc' -ForEach @(
+        @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }
+        @{ Name = 'a file from Get-ChildItem'; Make = { Get-Item -LiteralPath $script:odd } }
+        @{ Name = 'a backup from Get-PgBackup'; Make = { Get-PgBackup -Path $script:backups } }
+    ) {
+        $archive = & $Make | Get-PgDumpToc
+        $archive | Should -HaveCount 1
+        $archive.Entries.Count | Should -BeGreaterThan 10
+    }
+
+    It 'a pattern piped as a string expands, and a file named like a pattern binds literally' {
+        (Join-Path $script:dir 'nightly-*.dump') | Get-PgDumpToc | Should -HaveCount 2
+        Get-ChildItem -LiteralPath $script:dir -Filter 'odd*' | Get-PgDumpToc | ForEach-Object Source | Should -Be $script:odd
+    }
+
+    It '<Name> binds to Split-PgRestorePhases' -ForEach @(
+        @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
+        @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }
+        @{ Name = 'a file from Get-ChildItem'; Make = { Get-Item -LiteralPath $script:odd } }
+        @{ Name = 'a backup from Get-PgBackup'; Make = { Get-PgBackup -Path $script:backups } }
+    ) {
+        $phases = & $Make | Split-PgRestorePhases
+        $phases | Should -HaveCount 4
+        @($phases.Number) | Should -Be @(1, 2, 3, 4)
+    }
+
+    It '<Name> binds to Test-PgPhaseRestore' -ForEach @(
+        @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
+        @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }
+        @{ Name = 'a file from Get-ChildItem'; Make = { Get-Item -LiteralPath $script:odd } }
+        @{ Name = 'a backup from Get-PgBackup'; Make = { Get-PgBackup -Path $script:backups } }
+    ) {
+        $result = & $Make | Test-PgPhaseRestore -TargetConnection $script:target -TargetCredential $script:cred
+        $result | Should -HaveCount 1
+        $result.IsMatch | Should -BeTrue
+    }
+
+    It '<Name> binds to Invoke-PgPhaseRestore and restores the archive' -ForEach @(
+        @{ Name = 'phases from Split-PgRestorePhases'; Make = { Split-PgRestorePhases -LiteralPath $script:odd } }
+        @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
+        @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }
+        @{ Name = 'a file from Get-ChildItem'; Make = { Get-Item -LiteralPath $script:odd } }
+        @{ Name = 'a backup from Get-PgBackup'; Make = { Get-PgBackup -Path $script:backups } }
+    ) {
+        $db = New-TestDatabaseName
+        $results = & $Make | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
+    }
+
+    It 'a folder piped as a string binds to Get-PgBackup, and Get-PgDatabase output to its -Database' {
+        ($script:backups | Get-PgBackup).Location | Should -Be $script:backup.Location
+        (Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase |
+            Get-PgBackup -Path $script:backups).Location | Should -Be $script:backup.Location
+    }
+}
+
+Describe 'Confirmation before a live database is renamed or replaced' {
+    It 'Switch-PgDatabase is High impact; Invoke-PgPhaseRestore stays Medium for restores into new databases' {
+        $impact = { param($name) ((Get-Command $name).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true))[0].ConfirmImpact }
+        & $impact 'Switch-PgDatabase' | Should -Be 'High'
+        & $impact 'Invoke-PgPhaseRestore' | Should -Be 'Medium'
+    }
+
+    It 'Switch-PgDatabase in a runspace that cannot prompt renames nothing without -Confirm:$false, and swaps with it' {
+        $live = New-MarkedDatabase 'live' 'old'
+        $copy = New-MarkedDatabase 'copy' 'new'
+        $swap = { param($server, $cred, $live, $copy) Switch-PgDatabase -ServerConnection $server -ServerCredential $cred -Database $live -Replacement $copy }
+        $asked = Invoke-WithoutPrompt $swap @($script:server, $script:cred, $live, $copy)
+        ($asked.Failure, $asked.Errors) | Where-Object { $_ } | Should -Not -BeNullOrEmpty -Because 'a High-impact change must ask, and a host that cannot prompt fails'
+        "$($asked.Failure) $($asked.Errors)" | Should -Match 'prompt|interact'
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'old'
+        Test-DatabaseExists $script:svc $copy | Should -BeTrue
+
+        $confirmed = Invoke-WithoutPrompt { param($server, $cred, $live, $copy) Switch-PgDatabase -ServerConnection $server -ServerCredential $cred -Database $live -Replacement $copy -Confirm:$false } @($script:server, $script:cred, $live, $copy)
+        $confirmed.Failure | Should -BeNullOrEmpty
+        $confirmed.Errors | Should -BeNullOrEmpty
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'new'
+        $confirmed.Output[0].PreviousDatabase | Should -BeLike "${live}__before_*"
+    }
+
+    It 'Invoke-PgPhaseRestore -ReplaceDatabase asks as High impact: nothing without -Confirm:$false, nothing with -WhatIf, the swap with -Confirm:$false' {
+        $live = New-MarkedDatabase 'repl' 'old'
+        $replace = { param($archive, $server, $cred, $live, $confirm)
+            $extra = if ($confirm) { @{ Confirm = $false } } else { @{} }
+            Invoke-PgPhaseRestore -Path $archive -TargetConnection "$server dbname=$live" -TargetCredential $cred -NoOwner -ReplaceDatabase -SkipRowCount @extra }
+        $asked = Invoke-WithoutPrompt $replace @($script:svc.Archive, $script:server, $script:cred, $live, $false)
+        ($asked.Failure, $asked.Errors) | Where-Object { $_ } | Should -Not -BeNullOrEmpty
+        "$($asked.Failure) $($asked.Errors)" | Should -Match 'prompt|interact'
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'old'
+        Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname LIKE '${live}__%'" | Should -Be '0'
+
+        Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$live" -TargetCredential $script:cred -NoOwner -ReplaceDatabase -WhatIf
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'old'
+
+        $done = Invoke-WithoutPrompt $replace @($script:svc.Archive, $script:server, $script:cred, $live, $true)
+        $done.Failure | Should -BeNullOrEmpty
+        "$($done.Output[-1].Status)" | Should -Be 'Replaced'
+        Invoke-TestSql $script:svc $live "SELECT count(*) FROM pg_tables WHERE tablename = 'marker'" | Should -Be '0'
+        Invoke-TestSql $script:svc $live 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
+    }
+
+    It 'a restore into a new database does not ask, even where nothing can prompt' {
+        $db = New-TestDatabaseName
+        $run = Invoke-WithoutPrompt { param($archive, $server, $cred, $db) Invoke-PgPhaseRestore -Path $archive -TargetConnection $server -TargetDatabase $db -TargetCredential $cred -CreateDatabase -NoOwner } @($script:svc.Archive, $script:server, $script:cred, $db)
+        $run.Failure | Should -BeNullOrEmpty
+        $run.Output | Should -HaveCount 4
+        Test-DatabaseExists $script:svc $db | Should -BeTrue
+    }
+}
+
+Describe 'Table views show properties' {
+    BeforeAll {
+        # One real object of every type the format file has a view for.
+        $archive = Get-PgDumpToc $script:svc.Archive
+        $restoredDb = New-TestDatabaseName
+        $phaseResults = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection $script:server -TargetDatabase $restoredDb -TargetCredential $script:cred -CreateDatabase -NoOwner
+        $live = New-MarkedDatabase 'view' 'old'
+        $copy = New-MarkedDatabase 'viewcopy' 'new'
+        $replaceLive = New-MarkedDatabase 'viewrepl' 'old'
+        $script:samples = @{
+            'PgPhaseRestore.Engine.Archive.DumpArchive'               = $archive
+            'PgPhaseRestore.Engine.Archive.TocEntry'                  = $archive.Entries | Where-Object Type -eq 'TABLE DATA' | Select-Object -First 1
+            'PgPhaseRestore.Engine.Planning.RestorePhase'             = $archive | Split-PgRestorePhases | Where-Object Number -eq 3
+            'PgPhaseRestore.Engine.Restore.PhaseResult'               = $phaseResults | Where-Object Phase -eq 3
+            'PgPhaseRestore.Engine.Verification.VerificationResult'   = $archive | Test-PgPhaseRestore -TargetConnection "$script:server dbname=$restoredDb" -TargetCredential $script:cred
+            'PgPhaseRestore.Engine.Servers.DatabaseInfo'              = Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase
+            'PgPhaseRestore.Engine.Backup.BackupManifest'             = $script:backup
+            'PgPhaseRestore.Engine.Copy.CopyResult'                   = Copy-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path (Join-Path $TestDrive 'copies/') -TargetConnection $script:server -TargetDatabase (New-TestDatabaseName) -TargetCredential $script:cred -CreateDatabase -NoOwner
+            'PgPhaseRestore.Engine.Swap.SwapResult'                   = Switch-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Database $live -Replacement $copy -Confirm:$false
+            'PgPhaseRestore.Engine.Replace.ReplaceResult'             = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$replaceLive" -TargetCredential $script:cred -NoOwner -ReplaceDatabase -SkipRowCount -Confirm:$false
+        }
+
+        $formats = [xml](Get-Content -Raw (Join-Path $script:ModuleFolder 'PgPhaseRestore.format.ps1xml'))
+        $script:views = foreach ($view in $formats.Configuration.ViewDefinitions.View) {
+            $headers = @($view.TableControl.TableHeaders.TableColumnHeader)
+            $items = @($view.TableControl.TableRowEntries.TableRowEntry.TableColumnItems.TableColumnItem)
+            @{
+                Name    = $view.Name
+                Type    = $view.ViewSelectedBy.TypeName
+                Columns = @(for ($i = 0; $i -lt $items.Count; $i++) {
+                        $label = if ($headers[$i].Label) { $headers[$i].Label } else { $items[$i].PropertyName }
+                        [pscustomobject]@{ Label = $label; PropertyName = $items[$i].PropertyName; ScriptBlock = $items[$i].ScriptBlock }
+                    })
+            }
+        }
+    }
+
+    It 'has a real object for every view in the format file' {
+        $script:views | Should -Not -BeNullOrEmpty
+        foreach ($view in $script:views) {
+            $script:samples[$view.Type] | Should -Not -BeNullOrEmpty -Because "the view $($view.Name) needs an object of $($view.Type) to be checked"
+            $script:samples[$view.Type].GetType().FullName | Should -Be $view.Type
+        }
+    }
+
+    It 'every column of every view is a property of its type, shown as it is, and filters with Where-Object' {
+        foreach ($view in $script:views) {
+            $object = $script:samples[$view.Type]
+            $table = $object | Format-Table | Out-String -Width 1000
+            foreach ($column in $view.Columns) {
+                $where = "$($view.Name) column $($column.Label)"
+                $object.PSObject.Properties[$column.Label] | Should -Not -BeNullOrEmpty -Because "$where must be a property"
+                if ($column.PropertyName) {
+                    $column.PropertyName | Should -BeExactly $column.Label -Because "$where must show the property it is named after"
+                }
+                else {
+                    # A script block only formats the column's own property: it reads no other.
+                    $read = [regex]::Matches($column.ScriptBlock, '\$_\.(\w+)') | ForEach-Object { $_.Groups[1].Value } | Select-Object -Unique
+                    $read | Should -Be $column.Label -Because "$where formats $($column.Label) and nothing else"
+                    $object.$($column.Label) -is [System.Collections.ICollection] | Should -BeFalse -Because "$where must not show a count of a collection"
+                }
+                $table | Should -Match "\b$([regex]::Escape($column.Label))\b" -Because "$where is in the table PowerShell shows"
+                $value = $object.$($column.Label)
+                if ($null -ne $value -and $value -isnot [System.Collections.ICollection]) {
+                    @($object | Where-Object $column.Label -eq $value) | Should -HaveCount 1 -Because "Where-Object $($column.Label) -eq '$value' finds the object"
+                }
+            }
+        }
+    }
+
+    It 'filters by the columns the brief of each view shows: a copy by Database, an archive by DatabaseName, a phase by TableCount' {
+        $copy = $script:samples['PgPhaseRestore.Engine.Copy.CopyResult']
+        @($copy | Where-Object Database -eq $script:svc.SourceDatabase) | Should -HaveCount 1
+        $copy.Target | Should -BeLike '*@*'
+        @($script:samples['PgPhaseRestore.Engine.Archive.DumpArchive'] | Where-Object DatabaseName -eq $script:svc.SourceDatabase) | Should -HaveCount 1
+        $phases = Get-PgDumpToc $script:svc.Archive | Split-PgRestorePhases
+        @($phases | Where-Object TableCount -gt 0).Number | Should -Be @(3)
+    }
+}
+
+Describe 'An edited list file runs' {
+    It 'Split-PgRestorePhases -ListDirectory writes the lists; the data phase without one table line loads every table but that one' {
+        $lists = Join-Path $TestDrive 'lists'
+        $null = Split-PgRestorePhases -Path $script:svc.Archive -ListDirectory $lists
+        $files = Get-ChildItem $lists -Filter *.list
+        @($files.Name | Sort-Object) | Should -Be @('phase-1-schema.list', 'phase-2-indexes.list', 'phase-3-data.list', 'phase-4-postdata.list')
+        $data = Join-Path $lists 'phase-3-data.list'
+        $lines = Get-Content $data
+        $booking = @($lines | Where-Object { $_ -match '^\d+; \d+ \d+ TABLE DATA app booking ' })
+        $booking | Should -HaveCount 1
+        $lines | Where-Object { $_ -ne $booking[0] } | Set-Content $data
+
+        $db = New-TestDatabaseName
+        $target = "$script:server dbname=$db"
+        $first = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection $target -TargetCredential $script:cred -CreateDatabase -NoOwner -Phase 1, 2
+        @($first.Phase) | Should -Be @(1, 2)
+        $third = Invoke-PgPhaseRestore -Path $script:svc.Archive -ListFile $data -TargetConnection $target -TargetCredential $script:cred -NoOwner
+        $third | Should -HaveCount 1
+        $third.Phase | Should -Be 3
+        "$($third.Status)" | Should -Be 'Succeeded'
+        $planned = (Get-PgDumpToc $script:svc.Archive | Split-PgRestorePhases | Where-Object Number -eq 3).EntryCount
+        $third.Entries | Should -Be ($planned - 1)
+        # The rest of the lists, by a pattern: the post-data phase over the table left empty.
+        $fourth = Invoke-PgPhaseRestore -Path $script:svc.Archive -ListFile (Join-Path $lists 'phase-4-*.list') -TargetConnection $target -TargetCredential $script:cred -NoOwner
+        "$($fourth.Status)" | Should -Be 'Succeeded'
+
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.booking' | Should -Be '0'
+        Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.booking' | Should -BeGreaterThan 0
+        foreach ($table in 'app.customer', 'app.orders', 'app.order_line', 'app.legacy') {
+            Invoke-TestSql $script:svc $db "SELECT count(*) FROM $table" | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase "SELECT count(*) FROM $table") -Because $table
+        }
+    }
+
+    It 'refuses a list that names an entry the archive does not have, before anything is created' {
+        $list = Join-Path $TestDrive 'foreign.list'
+        Set-Content $list @('; from another archive', '99999; 0 0 TABLE DATA app nowhere owner')
+        $db = New-TestDatabaseName
+        $err = { Invoke-PgPhaseRestore -Path $script:svc.Archive -ListFile $list -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*99999*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Test-DatabaseExists $script:svc $db | Should -BeFalse
+    }
+}
