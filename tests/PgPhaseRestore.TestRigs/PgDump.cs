@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace PgPhaseRestore.TestRigs;
 
 /// <summary>Runs the machine's pg_dump and pg_restore directly, as a reference to compare the engine against.</summary>
@@ -23,6 +25,30 @@ public static class PgDump
 
     public static string List(PostgresCluster cluster, string archive) =>
         ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["-l", archive], Limit).StdOut;
+
+    /// <summary>
+    /// `pg_restore -l` exactly as it writes it, byte for byte, run with TZ set to <paramref name="timeZone"/>: the
+    /// header's creation time is read and printed in that zone.
+    /// </summary>
+    public static byte[] ListBytes(PostgresCluster cluster, string archive, string timeZone)
+    {
+        var psi = new ProcessStartInfo(cluster.ClientTool("pg_restore")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-l");
+        psi.ArgumentList.Add(archive);
+        psi.Environment["TZ"] = timeZone;
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start pg_restore");
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var stdout = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(stdout);
+        if (!p.WaitForExit(Limit))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"pg_restore -l {archive} did not finish within {Limit.TotalSeconds:0} s");
+        }
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"pg_restore -l {archive} exited with {p.ExitCode}: {stderr.Result}");
+        return stdout.ToArray();
+    }
 
     public static string SchemaOnly(PostgresCluster cluster, string database) =>
         ChildProcess.RunChecked(cluster.ClientTool("pg_dump"), ["--schema-only", "-d", database], Limit, cluster.ClientEnvironment()).StdOut;

@@ -12,7 +12,7 @@ internal static class RestoreCommand
     {
         var source = new Argument<string>("source") { Description = "Archive: file, directory-format folder, or s3://bucket/key; a prefix ending in / takes the key a backup wrote there for SRC_DBNAME (BACKUP_NAME, else the newest)" };
         var backupName = new Option<string?>("--name") { Description = "With a prefix: the backup's name, as given to backup (default: BACKUP_NAME, else the newest backup)" };
-        var skipChecks = new Option<bool>("--skip-checks") { Description = "Skip the check of the archive's size against its manifest" };
+        var skipChecks = new Option<bool>("--skip-checks") { Description = "Skip the archive's checks before anything is restored: its size against its manifest, and whether a local archive holds the data restored" };
         var target = ConnectionOptions.Create("--target", "Target database: libpq string or URI (default: DST_PG*/DST_DBNAME, then PG* variables)");
         var phases = OptionValues.Numbers("--phase", "Run only this phase (1 schema, 2 indexes, 3 data, 4 post-data); repeatable", 1, 4);
         var create = new Option<bool>("--create") { Description = "Create the target database if it does not exist (needs CREATEDB)" };

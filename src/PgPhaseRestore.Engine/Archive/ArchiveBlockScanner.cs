@@ -13,6 +13,9 @@ namespace PgPhaseRestore.Engine.Archive;
 /// flag says whether the entry has data), then per entry with data one block: a type byte (1 table data, 3 large
 /// objects), the dump id, then chunks (an Int length and that many bytes) ended by a zero length; a large-object
 /// block holds per object its OID and such chunks, ended by OID 0.
+/// Started at a data block of a local file instead (<see cref="FromDataBlock"/>), it hashes nothing, so whoever
+/// feeds it may seek over what it would only pass by (<see cref="Skippable"/>, <see cref="Skipped"/>): the blocks'
+/// headers and chunk lengths are read, their data never.
 /// </remarks>
 internal sealed class ArchiveBlockScanner
 {
@@ -25,6 +28,8 @@ internal sealed class ArchiveBlockScanner
     private readonly List<ArchiveBlock> _blocks = [];
     private readonly Dictionary<int, long?> _declared = [];
     private readonly HashSet<int> _seen = [];
+    private readonly bool _hashing = true;
+    private bool _inSegment;
     private int _have;
     private long _skipLeft;
     private long _position;
@@ -42,6 +47,50 @@ internal sealed class ArchiveBlockScanner
     {
         _parser = Parse().GetEnumerator();
         _parser.MoveNext();
+    }
+
+    private ArchiveBlockScanner(DumpArchive archive, long at)
+    {
+        (_hashing, _intSize, _offSize) = (false, archive.Header.IntSize, archive.Header.OffsetSize);
+        foreach (var entry in archive.Entries.Where(e => e.DataState is DataState.Offset or DataState.OffsetNotSet))
+            _declared[entry.DumpId] = entry.DataOffset;
+        (_position, _segmentStart, _tocEnd) = (at, at, archive.TocEndOffset);
+        _parser = DataBlocks().GetEnumerator();
+        _parser.MoveNext();
+    }
+
+    /// <summary>
+    /// A scanner of the data blocks of <paramref name="archive"/> (a custom archive whose TOC was read) from byte
+    /// <paramref name="at"/>, where a block starts: the end of the TOC, or an offset the TOC gives.
+    /// </summary>
+    public static ArchiveBlockScanner FromDataBlock(DumpArchive archive, long at) => new(archive, at);
+
+    /// <summary>The blocks seen whole so far, in file order.</summary>
+    public IReadOnlyList<ArchiveBlock> Blocks => _blocks;
+
+    /// <summary>Where the block being read starts and, once its header says, its dump id; null between blocks.</summary>
+    public (long Offset, int? DumpId)? OpenBlock =>
+        _inSegment && _tocEnd >= 0 && !(_parser.Current.Kind == NeedKind.Bytes && _have == 0 && _segmentStart == _position)
+            ? (_segmentStart, _segmentId == NoSegment ? null : _segmentId) : null;
+
+    /// <summary>
+    /// How many of the next bytes the scanner would only pass by (chunk data, a skipped field), and so whoever feeds
+    /// it may seek over; always 0 while it hashes what it sees.
+    /// </summary>
+    public long Skippable => _hashing || _stopped ? 0
+        : _parser.Current.Kind is NeedKind.Skip || (_parser.Current.Kind is NeedKind.Chunks && _have == 0) ? _skipLeft : 0;
+
+    /// <summary>The feeder sought over the next <paramref name="count"/> bytes (at most <see cref="Skippable"/>): they are passed by unseen.</summary>
+    public void Skipped(long count)
+    {
+        if (count <= 0 || _stopped)
+            return;
+        if (count > Skippable)
+            throw new InvalidOperationException($"the scanner can pass over {Skippable} bytes here, not {count}");
+        _position += count;
+        _skipLeft -= count;
+        // A field passed by whole lets the parser go on; a chunk goes on with the next bytes shown.
+        Append([]);
     }
 
     /// <summary>Why there is no map: what was not understood, and where.</summary>
@@ -125,6 +174,10 @@ internal sealed class ArchiveBlockScanner
                 hashFrom = i;
                 CloseSegment();
             }
+            else if (need.Kind == NeedKind.Skip && _skipLeft == 0)
+            {
+                // Sought over by the feeder (Skipped).
+            }
             else if (i == data.Length)
                 break;
             else if (!(need.Kind switch
@@ -196,15 +249,17 @@ internal sealed class ArchiveBlockScanner
     /// <summary>Ends the segment before the current position (the TOC, or the previous block) and starts the next.</summary>
     private void CloseSegment()
     {
-        if (_hash is not null)
+        if (_inSegment)
         {
-            var sha = Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+            var sha = _hash is null ? "" : Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
             if (_tocEnd < 0)
                 (_tocEnd, _tocSha256) = (_position, sha);
             else
                 _blocks.Add(new ArchiveBlock(_segmentId, _segmentStart, _position - _segmentStart, sha));
         }
-        _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (_hashing)
+            _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _inSegment = true;
         _segmentStart = _position;
         _segmentId = NoSegment;
     }
@@ -249,6 +304,12 @@ internal sealed class ArchiveBlockScanner
             foreach (var need in TocEntry(version, n, count))
                 yield return need;
 
+        foreach (var need in DataBlocks())
+            yield return need;
+    }
+
+    private IEnumerable<Need> DataBlocks()
+    {
         while (true)
             foreach (var need in DataBlock())
                 yield return need;

@@ -24,6 +24,9 @@ public sealed class ArchiveHeader
     /// <summary>Creation time as recorded: the dumping machine's local wall-clock time, zone unknown.</summary>
     public required DateTime CreatedAt { get; init; }
 
+    /// <summary>The creation time's fields as stored, for a listing that matches pg_restore's; null for a header not read from an archive.</summary>
+    internal ArchiveCreationTime? CreatedFields { get; init; }
+
     /// <summary>The database that was dumped.</summary>
     public required string? DatabaseName { get; init; }
 

@@ -89,6 +89,7 @@ public static class ArchiveReader
         int offSize = c.OffsetSize = ReadSize(c, "offset size", 8);
         CheckFormat(c, format);
         var (algorithm, level) = ReadCompression(c, version);
+        var created = ReadCreated(c);
         return new ArchiveHeader
         {
             Format = format,
@@ -97,7 +98,8 @@ public static class ArchiveReader
             OffsetSize = offSize,
             Compression = algorithm,
             CompressionLevel = level,
-            CreatedAt = ReadCreated(c),
+            CreatedAt = created.At,
+            CreatedFields = created.Fields,
             DatabaseName = c.ReadString("database name"),
             ServerVersion = c.ReadString("server version"),
             PgDumpVersion = c.ReadString("pg_dump version"),
@@ -158,14 +160,15 @@ public static class ArchiveReader
         return ((CompressionAlgorithm)code, null);
     }
 
-    private static DateTime ReadCreated(ArchiveCursor c)
+    private static (DateTime At, ArchiveCreationTime Fields) ReadCreated(ArchiveCursor c)
     {
         int sec = c.ReadInt32("creation second"), min = c.ReadInt32("creation minute"), hour = c.ReadInt32("creation hour");
         int mday = c.ReadInt32("creation day"), mon = c.ReadInt32("creation month"), year = c.ReadInt32("creation year");
-        c.ReadInt32("creation daylight-saving flag");
+        int isDst = c.ReadInt32("creation daylight-saving flag");
         try
         {
-            return new DateTime(year + 1900, mon + 1, mday, hour, min, Math.Min(sec, 59), DateTimeKind.Unspecified);
+            return (new DateTime(year + 1900, mon + 1, mday, hour, min, Math.Min(sec, 59), DateTimeKind.Unspecified),
+                new ArchiveCreationTime(sec, min, hour, mday, mon, year, isDst));
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -4,8 +4,9 @@ using System.Text;
 namespace PgPhaseRestore.Engine.Archive;
 
 /// <summary>
-/// Writes pg_restore list files: the same entry lines as `pg_restore -l`, in the same order, so the two can be
-/// diffed, and so that any subset can be fed back to `pg_restore -L`.
+/// Writes pg_restore list files: byte for byte what `pg_restore -l` prints on the same machine (header comments,
+/// creation time in the local zone, entry lines in the same order), so the two can be diffed, and so that any
+/// subset can be fed back to `pg_restore -L`.
 /// </summary>
 public static class RestoreList
 {
@@ -43,13 +44,17 @@ public static class RestoreList
         string.Create(CultureInfo.InvariantCulture,
             $"{entry.DumpId}; {entry.TableOid} {entry.Oid} {entry.Type} {Sanitize(entry.Schema, "-")} {Sanitize(entry.Name, "")} {Sanitize(entry.Owner, "")}");
 
-    /// <summary>The header comment block pg_restore prints before the entries.</summary>
-    internal static string FormatHeader(DumpArchive archive)
+    /// <summary>
+    /// The header comment block pg_restore prints before the entries, its creation time read in <paramref name="zone"/>
+    /// as pg_restore reads it in the machine's local zone (<see cref="CreationStamp"/>).
+    /// </summary>
+    internal static string FormatHeader(DumpArchive archive, TimeZoneInfo zone)
     {
         var h = archive.Header;
         var sb = new StringBuilder();
         sb.Append(";\n");
-        sb.Append(CultureInfo.InvariantCulture, $"; Archive created at {h.CreatedAt:yyyy-MM-dd HH:mm:ss}\n");
+        var created = CreationStamp.Format(h.CreatedFields ?? ArchiveCreationTime.FromWallClock(h.CreatedAt), zone);
+        sb.Append(CultureInfo.InvariantCulture, $"; Archive created at {created}\n");
         sb.Append(CultureInfo.InvariantCulture, $";     dbname: {Sanitize(h.DatabaseName, "")}\n");
         sb.Append(CultureInfo.InvariantCulture, $";     TOC Entries: {archive.Entries.Count}\n");
         var compression = h.CompressionLevel is { } level
@@ -68,13 +73,18 @@ public static class RestoreList
         return sb.ToString();
     }
 
-    /// <summary>Every line `pg_restore -l` would print for the whole archive.</summary>
-    public static string Format(DumpArchive archive) => Format(archive, archive.Entries.Where(IsListedByPgRestore));
+    /// <summary>Every line `pg_restore -l` would print for the whole archive, on this machine (its local time zone).</summary>
+    public static string Format(DumpArchive archive) => Format(archive, TimeZoneInfo.Local);
+
+    /// <summary>Every line `pg_restore -l` would print for the whole archive in <paramref name="zone"/>.</summary>
+    internal static string Format(DumpArchive archive, TimeZoneInfo zone) => Format(archive, archive.Entries.Where(IsListedByPgRestore), zone);
 
     /// <summary>A list file of chosen entries, in the order given (pg_restore -L restores in list order).</summary>
-    public static string Format(DumpArchive archive, IEnumerable<TocEntry> entries)
+    public static string Format(DumpArchive archive, IEnumerable<TocEntry> entries) => Format(archive, entries, TimeZoneInfo.Local);
+
+    private static string Format(DumpArchive archive, IEnumerable<TocEntry> entries, TimeZoneInfo zone)
     {
-        var sb = new StringBuilder(FormatHeader(archive));
+        var sb = new StringBuilder(FormatHeader(archive, zone));
         foreach (var entry in entries)
             sb.Append(FormatLine(entry)).Append('\n');
         return sb.ToString();

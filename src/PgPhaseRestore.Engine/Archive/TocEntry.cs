@@ -66,6 +66,9 @@ public sealed class TocEntry
     /// <summary>"schema.name" or just the name, for messages.</summary>
     public string QualifiedName => string.IsNullOrEmpty(Schema) ? Name ?? "" : $"{Schema}.{Name}";
 
+    /// <summary>The entry for messages: "TABLE DATA app.orders (dump id 3412)", or "BLOBS (dump id 3500)" where the tag only repeats the type.</summary>
+    internal string Label => Name == Type && string.IsNullOrEmpty(Schema) ? $"{Type} (dump id {DumpId})" : $"{Type} {QualifiedName} (dump id {DumpId})";
+
     /// <summary>The entry as pg_restore -l names it: dump id, type and qualified name.</summary>
     public override string ToString() => $"{DumpId}; {Type} {QualifiedName}";
 }

@@ -7,14 +7,22 @@ namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
 /// Before anything touches the target: the archive compared with its manifest (a size that differs means a
-/// damaged or replaced backup), a local tar archive's member headers (a cut or damaged one is refused by member
-/// and offset before the schema is created, not when the data phase reaches it) and, for an archive in a bucket,
-/// the feed that streams it into pg_restore.
+/// damaged or replaced backup), the data a local archive holds for the entries restored (a cut custom archive, a
+/// cut tar member, a missing or cut data file of a directory is refused by entry and offset or file before the
+/// schema is created, not when the data phase reaches it) and, for an archive in a bucket, the feed that streams
+/// it into pg_restore.
 /// </summary>
 internal static class ArchiveCheck
 {
-    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IAmazonS3? client, S3Settings storage, bool skipChecks,
-        Action<string>? log, CancellationToken ct)
+    /// <param name="archive">The archive restored.</param>
+    /// <param name="entries">The entries restored: the data checked is theirs.</param>
+    /// <param name="client">The bucket's client for an archive in a bucket, else null.</param>
+    /// <param name="storage">The bucket's settings.</param>
+    /// <param name="skipChecks">Neither the manifest nor the archive's data is checked.</param>
+    /// <param name="log">One line per check.</param>
+    /// <param name="ct">Stops the checks.</param>
+    public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IEnumerable<TocEntry> entries, IAmazonS3? client, S3Settings storage,
+        bool skipChecks, Action<string>? log, CancellationToken ct)
     {
         var manifest = skipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
         if (manifest is not null)
@@ -22,13 +30,16 @@ internal static class ArchiveCheck
             long size = client is not null ? await BucketProbe.SizeAsync(client, S3ObjectLocation.Parse(archive.Source), ct).ConfigureAwait(false)
                 : LocalPaths.Size(archive.Source);
             if (size != manifest.Size)
-                throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}: the backup was damaged or replaced after it was made", PgPhaseErrorKind.DamagedArchive);
+            {
+                var which = client is null && Directory.Exists(archive.Source) ? DirectoryDataCheck.ManifestMismatch(archive.Source, manifest) : null;
+                throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}{(which is null ? "" : $" ({which})")}: the backup was damaged or replaced after it was made", PgPhaseErrorKind.DamagedArchive);
+            }
             log?.Invoke($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
         }
         if (client is null)
         {
-            if (!skipChecks && archive.Format == ArchiveFormat.Tar && File.Exists(archive.Source))
-                (await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false)).TableData(archive);
+            if (!skipChecks)
+                await CheckLocalDataAsync(archive, entries, log, ct).ConfigureAwait(false);
             return null;
         }
         var location = S3ObjectLocation.Parse(archive.Source);
@@ -40,6 +51,24 @@ internal static class ArchiveCheck
             Blocks = map is null ? null : ArchiveBlockReader.FromBucket(client, location, map, retries, log),
             SerialReason = serialReason,
         };
+    }
+
+    /// <summary>Whether a local archive holds the data of the entries restored, each format by its own layout; throws naming what is missing.</summary>
+    private static async Task CheckLocalDataAsync(DumpArchive archive, IEnumerable<TocEntry> entries, Action<string>? log, CancellationToken ct)
+    {
+        switch (archive.Format)
+        {
+            case ArchiveFormat.Tar when File.Exists(archive.Source):
+                (await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false)).TableData(archive);
+                break;
+            case ArchiveFormat.Custom when File.Exists(archive.Source):
+                // A walk of a pipe-written archive's blocks seeks through the whole file: off the caller's thread.
+                await Task.Run(() => CustomBlockCheck.Run(archive, entries, log, ct), ct).ConfigureAwait(false);
+                break;
+            case ArchiveFormat.Directory when Directory.Exists(archive.Source):
+                DirectoryDataCheck.Run(archive, entries);
+                break;
+        }
     }
 
     /// <summary>The manifest's map of the data blocks when it fits the archive as it is now; otherwise why there is none.</summary>

@@ -56,7 +56,8 @@ public sealed class PhaseRestorer
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
         using var client = new ArchiveLocation(archive.Source, _options.Storage).CreateClient();
-        var feed = await ArchiveCheck.RunAsync(archive, client, _options.Storage, _options.SkipChecks, _log, ct).ConfigureAwait(false);
+        var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
+            .ConfigureAwait(false);
 
         if (!_options.Resume)
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);

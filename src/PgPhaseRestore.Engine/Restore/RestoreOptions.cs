@@ -63,7 +63,7 @@ public sealed partial class RestoreOptions
     /// <summary>How to reach an archive in a bucket, as the host resolved it; default: the AWS SDK's own defaults.</summary>
     public S3Settings Storage { get; init; } = new();
 
-    /// <summary>Skip the up-front check of the archive's size against its manifest.</summary>
+    /// <summary>Skip the up-front checks of the archive: its size against its manifest, and whether a local archive holds the data restored.</summary>
     public bool SkipChecks { get; init; }
 
     /// <summary>

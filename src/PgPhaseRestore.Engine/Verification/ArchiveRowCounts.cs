@@ -75,7 +75,7 @@ internal static class ArchiveRowCounts
             if (!location.IsBucket)
                 args.Add(archive.Source);
             using var client = location.CreateClient();
-            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, client, storage, skipChecks: true, null, ct).ConfigureAwait(false);
+            var feed = client is null ? null : await ArchiveCheck.RunAsync(archive, tables, client, storage, skipChecks: true, null, ct).ConfigureAwait(false);
             var run = await ToolProcess.RunAsync(pgRestore, args, null, null, ct,
                 writeStdin: feed is null ? null : (stdin, token) => feed.WriteAllAsync(stdin, null, token),
                 readStdout: counter.ReadAsync).ConfigureAwait(false);

@@ -52,7 +52,7 @@ public sealed class ArchiveVersionTests : IDisposable
         var archive = await ReadAsync(CraftedArchive.Typical(ArchiveVersion.V1_15, CompressionAlgorithm.Zstd));
         Assert.Equal(CompressionAlgorithm.Zstd, archive.Header.Compression);
         Assert.Null(archive.Header.CompressionLevel);
-        Assert.Contains(";     Compression: zstd", RestoreList.FormatHeader(archive));
+        Assert.Contains(";     Compression: zstd", RestoreList.FormatHeader(archive, TimeZoneInfo.Utc));
     }
 
     [Fact]

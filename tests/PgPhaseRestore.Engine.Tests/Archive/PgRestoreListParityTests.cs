@@ -1,3 +1,4 @@
+using System.Text;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
@@ -7,7 +8,7 @@ namespace PgPhaseRestore.Engine.Tests.Archive;
 
 /// <summary>The native reader lists exactly what `pg_restore -l` lists, for every format pg_dump writes.</summary>
 [Collection(ServicesCollection.Name)]
-public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParityTests.Fixture>
+public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParityTests.Fixture>, IDisposable
 {
     public sealed class Fixture(Services services) : IDisposable
     {
@@ -16,8 +17,11 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
     }
 
     private readonly SampleArchives _archives;
+    private readonly TempDir _dir = new("pgphase-list-");
 
     public PgRestoreListParityTests(Fixture fixture) => _archives = fixture.Archives;
+
+    public void Dispose() => _dir.Dispose();
 
     public static TheoryData<string> Formats => new() { "custom", "pipe", "uncompressed", "directory", "tar" };
 
@@ -43,6 +47,93 @@ public sealed class PgRestoreListParityTests : IClassFixture<PgRestoreListParity
 
         Assert.True(expected.Length > 60, $"the sample archive should list many entries, got {expected.Length}");
         Assert.Equal(expected, actual);
+    }
+
+    public static TheoryData<string, string> FormatsInZones
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var format in new[] { "custom", "pipe", "uncompressed", "directory", "tar" })
+                foreach (var zone in new[] { "UTC", "Europe/Berlin" })
+                    data.Add(format, zone);
+            return data;
+        }
+    }
+
+    /// <summary>The whole listing, header comments included, as pg_restore prints it with TZ set to the zone.</summary>
+    private async Task AssertListingEqualsPgRestore(string path, string zone)
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
+        var expected = PgDump.ListBytes(_archives.Cluster, path, zone);
+
+        var actual = Encoding.UTF8.GetBytes(RestoreList.Format(archive, TimeZoneInfo.FindSystemTimeZoneById(zone)));
+
+        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(actual)); // a readable difference first
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(FormatsInZones))]
+    public async Task Listing_equals_pg_restore_l_byte_for_byte_in_the_zone_it_runs_in(string format, string zone)
+    {
+        await AssertListingEqualsPgRestore(PathOf(format), zone);
+
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(PathOf(format)));
+        var created = RestoreList.Format(archive, TimeZoneInfo.FindSystemTimeZoneById(zone)).Split('\n')[1];
+        Assert.Matches(zone == "UTC" ? @"^; Archive created at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$" : @"^; Archive created at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T$", created);
+    }
+
+    /// <summary>
+    /// Creation times pg_restore reads in its own zone with the stored daylight-saving flag ("/1" in summer time,
+    /// "/0" not, "/-1" unknown): in and out of summer time, a flag the zone does not keep at that time, the hour that
+    /// does not exist in spring and the one that exists twice in autumn, a leap second, Berlin's double summer time
+    /// of 1945 (CEMST), and times past 2037, where the zone file's transitions end and its rule takes over.
+    /// </summary>
+    public static TheoryData<string, string> CreationTimes
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            string[] times =
+            [
+                "2026-07-01 12:00:00/0", "2026-07-01 12:00:00/1", "2026-07-01 12:00:00/-1",
+                "2026-11-21 12:15:30/0", "2026-11-21 12:15:30/1",
+                "2026-03-29 02:30:00/0", "2026-03-29 02:30:00/1", "2026-03-29 02:30:00/-1",
+                "2026-03-08 02:30:00/0", "2026-03-08 02:30:00/1",
+                "2026-10-25 02:30:00/0", "2026-10-25 02:30:00/1", "2026-10-25 02:30:00/-1",
+                "2026-11-01 01:30:00/0", "2026-11-01 01:30:00/1",
+                "2016-12-31 23:59:60/0",
+                "1945-06-01 12:00:00/1", "1945-06-01 12:00:00/0",
+                "2040-07-01 12:00:00/1", "2040-07-01 12:00:00/0", "2041-01-01 12:00:00/1",
+            ];
+            foreach (var zone in new[] { "UTC", "Europe/Berlin", "America/New_York" })
+                foreach (var time in times)
+                    data.Add(zone, time);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CreationTimes))]
+    public async Task Creation_time_reads_as_pg_restore_reads_it(string zone, string created)
+    {
+        var parts = created.Split([' ', '-', ':', '/'], StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        // The header's struct tm: second, minute, hour, day, month from 0, year from 1900, daylight-saving flag.
+        int[] fields = [parts[5], parts[4], parts[3], parts[2], parts[1] - 1, parts[0] - 1900, created.EndsWith("/-1", StringComparison.Ordinal) ? -1 : parts[6]];
+        // pg_dump 15 writes archive 1.14: signature, version, sizes and format (11 bytes), the compression Int, then
+        // the seven Ints of the creation time, each a sign byte and four bytes least significant first.
+        var path = _dir.File($"created-{zone.Replace('/', '-')}-{created.Replace(' ', '_').Replace(':', '-').Replace('/', '_')}.dump");
+        var bytes = await File.ReadAllBytesAsync(_archives.CustomFile);
+        for (int i = 0; i < fields.Length; i++)
+        {
+            int at = 16 + 5 * i;
+            bytes[at] = (byte)(fields[i] < 0 ? 1 : 0);
+            BitConverter.TryWriteBytes(bytes.AsSpan(at + 1, 4), Math.Abs(fields[i]));
+        }
+        await File.WriteAllBytesAsync(path, bytes);
+
+        await AssertListingEqualsPgRestore(path, zone);
     }
 
     [Theory]
