@@ -23,6 +23,21 @@ Describe 'Module' {
         $help.Synopsis | Should -Not -BeNullOrEmpty
         $help.Examples.Example | Should -Not -BeNullOrEmpty
     }
+
+    It 'has help as Get-Command binds <_>: one syntax per parameter set, switches without a value, INPUTS and a whole-sentence synopsis' -ForEach @('Get-PgDatabase', 'Backup-PgDatabase', 'Get-PgBackup', 'Copy-PgDatabase', 'Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore', 'Switch-PgDatabase') {
+        $help = Get-Help $_ -Full
+        $sets = @((Get-Command $_).ParameterSets | Sort-Object { -not $_.IsDefault }, Name)
+        $items = @($help.syntax.syntaxItem)
+        $items.Count | Should -Be $sets.Count
+        for ($i = 0; $i -lt $sets.Count; $i++) {
+            $mandatory = @($sets[$i].Parameters | Where-Object IsMandatory | ForEach-Object Name | Sort-Object)
+            @($items[$i].parameter | Where-Object required -EQ 'true' | ForEach-Object name | Sort-Object) | Should -Be $mandatory
+        }
+        ($help.syntax | Out-String -Width 1000) | Should -Not -Match 'SwitchParameter|Nullable'
+        $help.Synopsis | Should -Match '\.$'
+        @($help.inputTypes.inputType.type.name) | Should -Not -BeNullOrEmpty
+        @($help.returnValues.returnValue.type.name | Sort-Object) | Should -Be @((Get-Command $_).OutputType.Name | Sort-Object)
+    }
 }
 
 Describe 'Parameter names' {

@@ -10,9 +10,9 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Copies a database in one command: a backup to -Path (kept, with its manifest), then the four-phase restore of
-/// that backup into -TargetConnection. The restore takes every setting Invoke-PgPhaseRestore takes; the backup every
-/// setting of Backup-PgDatabase.
+/// Copies a database in one command, through a backup that is kept. The source is backed up to -Path (the backup
+/// stays there, with its manifest), then that backup is restored in four phases into -TargetConnection. The restore
+/// takes every setting Invoke-PgPhaseRestore takes; the backup every setting of Backup-PgDatabase.
 /// </summary>
 /// <example>
 /// <code>Copy-PgDatabase -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -Path 's3://backups/moves/' -TargetConnection 'host=new.example.com' -TargetDatabase app -TargetCredential $dst -CreateDatabase -NoOwner</code>

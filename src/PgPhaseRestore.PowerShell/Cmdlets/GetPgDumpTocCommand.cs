@@ -6,8 +6,8 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Reads the header and table of contents of pg_dump archives: custom or tar files, directory-format folders,
-/// or s3://bucket/key objects (only the front of the object is fetched). No pg_restore needed.
+/// Reads the header and table of contents of pg_dump archives, with no pg_restore needed. An archive is a custom or
+/// tar file, a directory-format folder or an s3://bucket/key object, of which only the front is fetched.
 /// </summary>
 /// <example>
 /// <code>Get-PgDumpToc ./nightly.dump</code>

@@ -9,8 +9,9 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Runs restore phases into a target database with pg_restore: all four, or the ones chosen with -Phase, from phase
-/// objects or archives on the pipeline, or straight from an archive path. One result object per phase.
+/// Restores an archive into a target database in four phases with pg_restore. It runs all four phases, or those chosen
+/// with -Phase, from phase objects or archives on the pipeline, or straight from an archive path, and writes one
+/// result object per phase.
 /// </summary>
 /// <example>
 /// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases | Invoke-PgPhaseRestore -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred -CreateDatabase -NoOwner</code>

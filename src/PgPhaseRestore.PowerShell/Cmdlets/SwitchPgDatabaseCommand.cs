@@ -6,7 +6,7 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Puts one database in another's place on the same server: the replacement takes the live name and the live
+/// Puts one database in another's place on the same server. The replacement takes the live name and the live
 /// database moves to &lt;name&gt;__before_&lt;UTC time&gt;, both renames in one transaction, with the live database's
 /// settings, comment, grants and connection limit carried over. -Undo swaps back. Every step is journaled: an
 /// interrupted swap is finished (or, with -Undo, rolled back) by running the command again.

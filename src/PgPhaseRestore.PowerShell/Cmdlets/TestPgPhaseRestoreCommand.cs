@@ -6,8 +6,9 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Checks a restored database against its archive: every index, constraint, trigger and policy exists and is
-/// valid; with -SourceConnection, every table's row count matches the source database. Differences come back as objects.
+/// Checks a restored database against its archive and reports what differs. Every index, constraint, trigger and
+/// policy of the archive must exist and be valid in the target; with -SourceConnection, every table's row count must
+/// also match the source database. The differences come back as objects.
 /// </summary>
 /// <example>
 /// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred</code>
