@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian or Ubuntu machine to build and test PgPhaseRestore:
-# PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, clang and zlib for the natively
+# PostgreSQL server and client (the tests start a throwaway cluster), PgBouncer, tmux, clang and zlib for the natively
 # compiled pgphase, Node.js for s3rver (a real S3 peer on
 # loopback), the pinned s3rver from tests/s3rver/package-lock.json, the pinned PostgreSQL 16, 17 and 18 server
 # binaries from tests/pgservers/package-lock.json, PowerShell and Pester (pinned in Directory.Packages.props) in
@@ -17,6 +17,8 @@ command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || packages+=
 # clang and zlib link pgphase when it is published ahead of time (native AOT; a test does it).
 command -v clang >/dev/null 2>&1 || packages+=(clang)
 [ -e /usr/include/zlib.h ] || packages+=(zlib1g-dev)
+# tmux: a terminal that answers like a real one, where a test presses Ctrl+C during a restore.
+command -v tmux >/dev/null 2>&1 || packages+=(tmux)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -173,6 +173,8 @@ BeforeAll {
                 Get-Marker 'app_fixed' | Should -Be 'new' } }
         @{ Match = "Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential `$cred"; Whole = $true; Setup = { New-Restored 'app_copy' }; Check = {
                 param($out) $out.IsMatch | Should -BeTrue } }
+        @{ Match = "-TargetCredential `$cred -Quiet)) { throw"; Setup = { New-Restored 'app_copy' }; Check = {
+                param($out) $out | Should -BeNullOrEmpty -Because 'a matching target returns $true, and the condition throws nothing' } }
         @{ Match = "-TargetConnection 'dbname=app_copy' -SourceConnection"; Libpq = $true; Setup = { New-App; New-Restored 'app_copy' }; Check = {
                 param($out) $out.IsMatch | Should -BeTrue
                 $out.RowCounts | Should -Be 'Exact' } }

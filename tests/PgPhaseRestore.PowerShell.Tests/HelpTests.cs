@@ -53,13 +53,12 @@ public sealed class HelpTests : IClassFixture<GeneratedHelp>
     public void Mutually_exclusive_mandatory_parameters_never_share_a_syntax_item()
     {
         var split = Items("Split-PgRestorePhases");
-        Assert.Equal(2, split.Count);
-        Assert.Equal(["Path"], split[0].Where(p => p.Mandatory).Select(p => p.Name)); // the default set, first
-        Assert.Equal(["Archive"], split[1].Where(p => p.Mandatory).Select(p => p.Name));
+        // The default set first, then the others by name.
+        Assert.Equal(["Archive", "LiteralPath", "Path"], split.Select(i => string.Join(" ", i.Where(p => p.Mandatory).Select(p => p.Name))));
         var toc = Items("Get-PgDumpToc");
-        Assert.Equal(["Path", "Path ExpandEntries", "Path List"], toc.Select(i => string.Join(" ", i.Where(p => p.Mandatory).Select(p => p.Name))));
+        Assert.Equal(["Path", "Path ExpandEntries", "Path List", "LiteralPath", "ExpandEntries LiteralPath", "List LiteralPath"], toc.Select(i => string.Join(" ", i.Where(p => p.Mandatory).Select(p => p.Name))));
         var invoke = Items("Invoke-PgPhaseRestore");
-        Assert.Equal(["InputObject TargetConnection", "Archive TargetConnection", "Path TargetConnection"],
+        Assert.Equal(["InputObject TargetConnection", "Archive TargetConnection", "LiteralPath TargetConnection", "Path TargetConnection"],
             invoke.Select(i => string.Join(" ", i.Where(p => p.Mandatory).Select(p => p.Name))));
         var swap = Items("Switch-PgDatabase");
         Assert.Contains(swap[0], p => p is { Name: "Replacement", Mandatory: true, Position: "1" });
@@ -149,7 +148,9 @@ public sealed class HelpTests : IClassFixture<GeneratedHelp>
         }
         var split = _help.Commands["Split-PgRestorePhases"].Element(Command + "inputTypes")!.Elements(Command + "inputType").ToList();
         Assert.Equal("PgPhaseRestore.Engine.Archive.DumpArchive", split[0].Element(Dev + "type")!.Value);
-        Assert.Equal("Binds to -Path by property name from a Path, FullName, Location or Uri property of the piped object.", split[1].Element(Maml + "description")!.Value);
+        Assert.Equal("Binds to -Path by value, or by property name from a Path property of the piped object.", split[1].Element(Maml + "description")!.Value);
+        Assert.Equal("Binds to -LiteralPath by property name from a LiteralPath, PSPath, LP, FullName, Location or Uri property of the piped object.",
+            split[2].Element(Maml + "description")!.Value);
         Assert.Equal("PgPhaseRestore.Engine.Planning.RestorePhase",
             _help.Commands["Invoke-PgPhaseRestore"].Element(Command + "inputTypes")!.Elements(Command + "inputType")
                 .Single(i => i.Value.Contains("-InputObject")).Element(Dev + "type")!.Value);
@@ -203,9 +204,10 @@ public sealed class HelpTests : IClassFixture<GeneratedHelp>
     public void Parameters_show_required_position_pipeline_input_default_and_aliases()
     {
         var path = Parameter("Split-PgRestorePhases", "Path");
-        Assert.Equal(("true", "0", "True (ByPropertyName)", "FullName, Location, Uri", "None"), Shown(path));
-        Assert.Equal("Archive location: file, directory-format folder or s3:// URI.", path.Element(Maml + "description")!.Value);
-        Assert.Equal(("true", "0", "True (ByValue, ByPropertyName)", "FullName, Location, Uri", "None"), Shown(Parameter("Get-PgDumpToc", "Path")));
+        Assert.Equal(("true", "0", "True (ByValue, ByPropertyName)", "none", "None"), Shown(path));
+        Assert.Equal(("true", "named", "True (ByPropertyName)", "PSPath, LP, FullName, Location, Uri", "None"), Shown(Parameter("Split-PgRestorePhases", "LiteralPath")));
+        Assert.Equal("Archive location: file or directory-format folder (wildcards allowed: each match is planned), or s3:// URI (taken as written).", path.Element(Maml + "description")!.Value);
+        Assert.Equal(("true", "0", "True (ByValue, ByPropertyName)", "none", "None"), Shown(Parameter("Get-PgDumpToc", "Path")));
         Assert.Equal(("true", "0", "True (ByValue)", "none", "None"), Shown(Parameter("Split-PgRestorePhases", "Archive")));
         // Mandatory in one set, optional in the other: not required to run the cmdlet.
         Assert.Equal(("false", "1", "False", "none", "None"), Shown(Parameter("Switch-PgDatabase", "Replacement")));

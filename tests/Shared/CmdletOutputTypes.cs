@@ -18,6 +18,7 @@ internal static class CmdletOutputTypes
         "PgPhaseRestore.Engine.Servers.DatabaseInfo",
         "PgPhaseRestore.Engine.Swap.SwapResult",
         "PgPhaseRestore.Engine.Verification.VerificationResult",
+        "System.Boolean",
         "System.String",
     ];
 }

@@ -12,16 +12,21 @@ internal static class OutputTypes
         foreach (var attribute in cmdlet.Attributes("OutputTypeAttribute"))
         {
             var sets = (attribute.Named("ParameterSetName") as IEnumerable<System.Reflection.CustomAttributeTypedArgument>)?.Select(a => (string)a.Value!).ToList() ?? [];
-            var when = string.Join(" ", sets.Select(s => When(s, parameters, defaultSet)));
+            var when = sets.Count == 0 ? "" : When(sets, parameters, defaultSet);
             foreach (var type in attribute.ConstructorArguments.SelectMany(a => a.Elements()).OfType<Type>())
                 entries.Add(Maml.TypeEntry("returnValue", TypeNames.Full(type), when));
         }
         return entries.Count > 0 ? entries : [Maml.TypeEntry("returnValue", "None", "")];
     }
 
-    private static string When(string set, IReadOnlyList<CmdletParameter> parameters, string? defaultSet)
+    // A set and its -LiteralPath twin declare one output together: name what they share, the switch both require.
+    private static string When(List<string> sets, IReadOnlyList<CmdletParameter> parameters, string? defaultSet)
     {
-        var own = parameters.Where(p => p.Declarations.Any(d => d.Set == set && d.Mandatory) && p.Declarations.All(d => d.Set == set)).Select(p => "-" + p.Name).ToList();
-        return own.Count > 0 ? $"With {string.Join(" and ", own)}." : set == defaultSet ? "By default." : $"In the {set} parameter set.";
+        if (defaultSet is not null && sets.Contains(defaultSet))
+            return "By default.";
+        var own = parameters
+            .Where(p => sets.All(set => p.Declarations.Any(d => d.Set == set && d.Mandatory)) && p.Declarations.All(d => sets.Contains(d.Set)))
+            .Select(p => "-" + p.Name).ToList();
+        return own.Count > 0 ? $"With {string.Join(" and ", own)}." : $"In the {string.Join(" or ", sets)} parameter set{(sets.Count > 1 ? "s" : "")}.";
     }
 }

@@ -44,7 +44,14 @@ public sealed class PhaseRestorer
     /// Runs the chosen phases in order and returns one result per phase; a phase that fails stops the ones after it
     /// (unless errors do not stop the restore).
     /// </summary>
-    public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct)
+    public Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, CancellationToken ct) =>
+        RunAsync(phases, null, ct);
+
+    /// <summary>
+    /// Runs the chosen phases in order and returns one result per phase, handing each result to
+    /// <paramref name="phaseEnded"/> as soon as its phase ends, so a host can show it while the next phase runs.
+    /// </summary>
+    public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, Action<PhaseResult>? phaseEnded, CancellationToken ct)
     {
         _options.Validate();
         var (archive, selected) = Select(phases);
@@ -68,7 +75,7 @@ public sealed class PhaseRestorer
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
         try
         {
-            return await RunLockedAsync(archive, selected, pgRestore, feed, run.Token).ConfigureAwait(false);
+            return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or PgConnectionException)
         {
@@ -91,7 +98,7 @@ public sealed class PhaseRestorer
     }
 
     private async Task<IReadOnlyList<PhaseResult>> RunLockedAsync(DumpArchive archive, List<RestorePhase> selected, PgTool pgRestore,
-        BucketArchiveFeed? feed, CancellationToken ct)
+        BucketArchiveFeed? feed, Action<PhaseResult>? phaseEnded, CancellationToken ct)
     {
         var target = _options.Target;
         await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString($"pgphase restore (pid {Environment.ProcessId})"));
@@ -114,6 +121,7 @@ public sealed class PhaseRestorer
                     : await ReconcileAsync(phase, journal, conn, ct).ConfigureAwait(false)
                       ?? await RunPhaseAsync(phase, pgRestore, journal, conn, workDir, feed, ct).ConfigureAwait(false);
                 results.Add(result);
+                phaseEnded?.Invoke(result);
                 failed |= result.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped) && _options.StopOnError;
             }
         }

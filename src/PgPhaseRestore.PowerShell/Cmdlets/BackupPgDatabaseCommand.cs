@@ -51,7 +51,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         if (!ShouldProcess($"database {options.Source} to {options.Destination}", action))
             return;
 
-        var progress = new CallbackProgress<BackupProgress>(p => OnPipeline(() => WriteProgress(BackupProgressRecord(p))));
+        var progress = new CallbackProgress<BackupProgress>(p => OnProgress(BackupProgressRecord(p)));
         try
         {
             var manifest = RunEngine(ct => new BackupRunner(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m))).RunAsync(ct));

@@ -138,13 +138,13 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
         if (!ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}"))
             return;
 
-        var backupProgress = new CallbackProgress<BackupProgress>(p => OnPipeline(() => WriteProgress(BackupParameters.ProgressRecord(p))));
-        var restoreProgress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(
+        var backupProgress = new CallbackProgress<BackupProgress>(p => OnProgress(BackupParameters.ProgressRecord(p)));
+        var restoreProgress = new CallbackProgress<RestoreProgress>(p => OnProgress(
             new ProgressRecord(2, $"Restoring into {restore.Target}", $"phase {p.Phase} of 4: {p.PhaseName}")
             {
                 PercentComplete = OverallPercent(p),
                 CurrentOperation = p.Activity,
-            })));
+            }));
         try
         {
             var result = RunEngine(ct => DatabaseCopy.RunAsync(backup, BuildPlanOptions(), restore, backupProgress, restoreProgress,

@@ -50,12 +50,12 @@ public sealed partial class InvokePgPhaseRestoreCommand
         if (!HighImpact.ShouldProcess(this, $"database \"{plan.Database}\" on {plan.Server}", plan.Describe()))
             return;
 
-        var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() => WriteProgress(
+        var progress = new CallbackProgress<RestoreProgress>(p => OnProgress(
             new ProgressRecord(1, $"Replacing \"{plan.Database}\" from {plan.Archive}", $"phase {p.Phase} of 4 into \"{plan.SideDatabase}\": {p.PhaseName}")
             {
                 PercentComplete = OverallPercent(p),
                 CurrentOperation = p.Activity,
-            })));
+            }));
         ReplaceResult result;
         try
         {

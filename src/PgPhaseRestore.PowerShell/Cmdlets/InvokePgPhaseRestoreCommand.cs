@@ -153,42 +153,46 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         // Phases carry no storage settings: an archive in a bucket is reached with this command's.
         var options = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, Force.IsPresent);
 
-        var parent = new ProgressRecord(1, $"Restoring {phases[0].Source}", $"into {target}");
-        var progress = new CallbackProgress<RestoreProgress>(p => OnPipeline(() =>
+        // A new record for every write: the host keeps the records it is given, so one mutated instance would
+        // read back as its last state. The child bar of each phase ends as its phase does.
+        string activity = $"Restoring {phases[0].Source}";
+        var progress = new CallbackProgress<RestoreProgress>(p =>
         {
-            parent.PercentComplete = OverallPercent(p);
-            parent.StatusDescription = $"phase {p.Phase} of 4: {p.PhaseName}";
-            WriteProgress(parent);
-            WriteProgress(new ProgressRecord(2, $"Phase {p.Phase} {p.PhaseName}", p.Activity.Length == 0 ? "working" : p.Activity)
+            OnProgress(new ProgressRecord(1, activity, $"phase {p.Phase} of 4 into {target}: {p.PhaseName}") { PercentComplete = OverallPercent(p) });
+            OnProgress(new ProgressRecord(2, $"Phase {p.Phase} {p.PhaseName}", p.Activity.Length == 0 ? "working" : p.Activity)
             {
                 ParentActivityId = 1,
                 PercentComplete = p.PercentComplete,
                 CurrentOperation = p.Data?.ToString(),
                 SecondsRemaining = p.Data?.Remaining is { } left ? (int)Math.Ceiling(left.TotalSeconds) : -1,
             });
-        }));
+        });
+        // Each result is written as its phase ends, while the next phase runs.
+        void PhaseEnded(PhaseResult result)
+        {
+            OnProgress(new ProgressRecord(2, $"Phase {result.Phase} {result.Name}", "done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
+            OnPipeline(() =>
+            {
+                WriteObject(result);
+                foreach (var error in result.Errors)
+                    WriteError(ErrorRecords.From(error, result));
+            });
+        }
 
-        IReadOnlyList<PhaseResult> results;
         try
         {
             options.Validate();
-            results = RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m))).RunAsync(phases, ct));
+            RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)))
+                .RunAsync(phases, PhaseEnded, ct));
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
-            return;
         }
         finally
         {
-            WriteProgress(new ProgressRecord(1, parent.Activity, "done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        foreach (var result in results)
-        {
-            WriteObject(result);
-            foreach (var error in result.Errors)
-                WriteError(ErrorRecords.From(error, result));
+            WriteProgress(new ProgressRecord(2, "Phase", "done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
 }

@@ -8,7 +8,8 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <summary>
 /// Checks a restored database against its archive and reports what differs. Every index, constraint, trigger and
 /// policy of the archive must exist and be valid in the target; with -SourceConnection, every table's row count must
-/// also match the source database. The differences come back as objects.
+/// also match the source database. The differences come back as objects, and a target that differs also writes an
+/// error, so that a script stops on it; -Quiet returns only $true or $false.
 /// </summary>
 /// <example>
 /// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred</code>
@@ -18,8 +19,12 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'dbname=app_copy' -SourceConnection 'host=prod.example.com dbname=app' -SourceCredential $src -RowCount Exact</code>
 /// <para>Also compares exact row counts with the source.</para>
 /// </example>
+/// <example>
+/// <code>if (-not (Test-PgPhaseRestore -Path ./nightly.dump -TargetConnection 'host=db.example.com dbname=app_copy' -TargetCredential $cred -Quiet)) { throw 'app_copy differs from nightly.dump' }</code>
+/// <para>Only the verdict, as $true or $false, for a condition.</para>
+/// </example>
 [Cmdlet(VerbsDiagnostic.Test, "PgPhaseRestore", DefaultParameterSetName = ArchiveSet)]
-[OutputType(typeof(VerificationResult))]
+[OutputType(typeof(VerificationResult), typeof(bool))]
 public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
 {
     private const string PathSet = "Path";
@@ -68,6 +73,10 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public RowCountMode RowCount { get; set; } = RowCountMode.Estimate;
 
+    /// <summary>Return only $true when the target matches and $false when it does not, with no mismatch error, like Test-Connection -Quiet.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
     /// <summary>Verifies the target against the archive (each archive -Path names) and writes the result; differences are in its Differences.</summary>
     protected override void ProcessRecord()
     {
@@ -94,7 +103,15 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
             });
             foreach (var note in result.Notes)
                 WriteWarning(note);
+            if (Quiet.IsPresent)
+            {
+                WriteObject(result.IsMatch);
+                return;
+            }
             WriteObject(result);
+            // A mismatch is a failure a script must notice ($?, -ErrorAction Stop), with the differences still at hand.
+            if (!result.IsMatch)
+                WriteError(ErrorRecords.From(result));
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {

@@ -23,8 +23,9 @@ public sealed class DatabaseNameCompleter : IArgumentCompleter
     {
         // Bound parameters are keyed by their names, whichever alias the command line used.
         var endpoint = parameterName == "TargetDatabase" ? "Target" : fakeBoundParameters.Contains("ServerConnection") ? "Server" : "Source";
-        var server = fakeBoundParameters[endpoint + "Connection"] as string;
-        var credential = fakeBoundParameters[endpoint + "Credential"] as PSCredential;
+        // Values that came through a pipeline, New-Object or a variable arrive wrapped in a PSObject.
+        var server = Unwrap(fakeBoundParameters[endpoint + "Connection"]) as string;
+        var credential = Unwrap(fakeBoundParameters[endpoint + "Credential"]) as PSCredential;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -38,6 +39,8 @@ public sealed class DatabaseNameCompleter : IArgumentCompleter
             return [];
         }
     }
+
+    private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 
     private static string Quote(string name) => name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-') ? name : $"'{name.Replace("'", "''")}'";
 }

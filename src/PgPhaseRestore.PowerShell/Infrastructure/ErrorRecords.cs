@@ -7,6 +7,7 @@ using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Swap;
 using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
@@ -46,6 +47,9 @@ internal static class ErrorRecords
     /// <summary>A replace ended without swapping the restored database in.</summary>
     public const string ReplaceFailed = "PgPhaseRestore.ReplaceFailed";
 
+    /// <summary>A restored database differs from its archive.</summary>
+    public const string VerificationFailed = "PgPhaseRestore.VerificationFailed";
+
     /// <summary>The command was stopped.</summary>
     public const string Cancelled = "PgPhaseRestore.Cancelled";
 
@@ -60,6 +64,10 @@ internal static class ErrorRecords
     /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
     public static ErrorRecord From(ReplaceResult result) =>
         new(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result);
+
+    /// <summary>The record for a target that differs from its archive: the verdict and the first difference, on one line.</summary>
+    public static ErrorRecord From(VerificationResult result) =>
+        new(new InvalidDataException($"{result}; first: {result.Differences[0]}"), VerificationFailed, ErrorCategory.InvalidResult, result);
 
     /// <summary>
     /// Failures an engine call ends with by design, reported as records; a stop propagates as PowerShell expects,

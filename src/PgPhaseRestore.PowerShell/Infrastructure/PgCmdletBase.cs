@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
@@ -14,7 +13,7 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly object _stopGate = new();
     private bool _disposed;
-    private BlockingCollection<Action>? _pending;
+    private PipelinePump? _pump;
 
     /// <summary>Ctrl+C or a runbook stop: cancels the running engine call, which ends its child processes.</summary>
     protected override void StopProcessing()
@@ -40,72 +39,75 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs an engine call; callbacks queued with <see cref="OnPipeline"/> run here, in order.</summary>
+    /// <summary>
+    /// Runs an engine call off the pipeline thread; work queued with <see cref="OnPipeline"/> and progress from
+    /// <see cref="OnProgress"/> are written here meanwhile. A stop (Ctrl+C, a runbook stop) drops what is queued,
+    /// waits only for the engine to end its child processes, and ends the pipeline.
+    /// </summary>
     protected T RunEngine<T>(Func<CancellationToken, Task<T>> call)
     {
-        using var pending = new BlockingCollection<Action>();
+        var pump = new PipelinePump(WriteProgress);
         // One source per call: a failed write ends this call's engine work without cancelling later records.
         using var thisCall = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        _pending = pending;
+        _pump = pump;
         Task<T>? task = null;
         try
         {
             task = Task.Run(() => call(thisCall.Token));
-            task.ContinueWith(_ => CompleteQuietly(pending), TaskScheduler.Default);
-            foreach (var action in pending.GetConsumingEnumerable())
-                action();
+            task.ContinueWith(_ => pump.Wake(), TaskScheduler.Default);
+            pump.Run(task, _stop.Token);
+            if (_stop.IsCancellationRequested)
+            {
+                WaitQuietly(task);
+                throw new PipelineStoppedException();
+            }
             return task.GetAwaiter().GetResult();
         }
         catch when (task is { IsCompleted: false })
         {
-            // A write on the pipeline failed (stopped pipeline, -ErrorAction Stop): the engine call must not outlive
-            // the cmdlet, its token or its child processes.
+            // A write on the pipeline failed (stopped pipeline, -ErrorAction Stop, Select-Object -First): the engine
+            // call must not outlive the cmdlet, its token or its child processes.
             thisCall.Cancel();
-            try
-            {
-                task.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Its failure is the cancellation just asked for; the pipeline's exception is the one to report.
-            }
+            WaitQuietly(task);
             throw;
         }
         finally
         {
-            _pending = null;
+            _pump = null;
         }
     }
 
-    private static void CompleteQuietly(BlockingCollection<Action> pending)
+    private static void WaitQuietly(Task task)
     {
         try
         {
-            pending.CompleteAdding();
+            task.Wait();
         }
-        catch (ObjectDisposedException)
+        catch (AggregateException)
         {
-            // The call ended on a pipeline failure and has already released the queue.
+            // Its failure is the cancellation just asked for; the pipeline's own exception is the one to report.
         }
     }
 
-    /// <summary>Queues work (WriteProgress, WriteVerbose...) from an engine thread onto the pipeline thread.</summary>
+    /// <summary>Queues work (WriteObject, WriteVerbose...) from an engine thread onto the pipeline thread, in order.</summary>
     protected void OnPipeline(Action action)
     {
-        var pending = _pending;
-        if (pending is null)
-        {
+        var pump = _pump;
+        if (pump is null)
             action();
-            return;
-        }
-        try
-        {
-            pending.Add(action);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
-        {
-            // The engine call has already finished: late messages are dropped rather than written off-thread.
-        }
+        // Once the engine call has ended, a late message is dropped rather than written off-thread.
+        else
+            pump.Post(action);
+    }
+
+    /// <summary>Writes progress from an engine thread: the latest record of each activity, a few times a second.</summary>
+    protected void OnProgress(ProgressRecord record)
+    {
+        var pump = _pump;
+        if (pump is null)
+            WriteProgress(record);
+        else
+            pump.Progress(record);
     }
 
     /// <summary>A filesystem path as PowerShell means it (relative to the current location, ~ expanded); URIs pass through.</summary>
