@@ -78,6 +78,7 @@ Invoke-Case 'BadPassword' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -Ta
 Invoke-Case 'BadPasswordTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres" -TargetCredential $wrong }
 Invoke-Case 'ClosedPort' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "host=127.0.0.1 port=$env:RUNBOOK_CLOSED_PORT dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'MissingPath' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_MISSING -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
+Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
@@ -109,6 +110,7 @@ Write-Output 'not reached'
         RUNBOOK_PATH_STYLE_ENDPOINT = $script:pathStyleEndpoint
         RUNBOOK_ARCHIVE             = $script:svc.Archive
         RUNBOOK_MISSING             = (Join-Path $TestDrive 'no-such-folder/nightly.dump')
+        RUNBOOK_NO_MATCH            = (Join-Path $TestDrive 'nightly-*.dump')
         RUNBOOK_GARBAGE             = $script:garbage
         RUNBOOK_CUT                 = $script:cut
         RUNBOOK_CLOSED_PORT         = "$script:closedPort"
@@ -196,6 +198,10 @@ Describe 'A runbook that catches the module''s errors' {
     It 'an archive path that does not exist: ObjectNotFound naming -Path' {
         $r = Assert-RunbookRecord 'MissingPath' 'ObjectNotFound' '-Path' 'PgPhaseRestore.ArchiveUnreachable'
         $r.Message | Should -Match 'no-such-folder'
+    }
+
+    It 'a -Path pattern that matches nothing: ObjectNotFound naming -Path' {
+        $null = Assert-RunbookRecord 'NoMatch' 'ObjectNotFound' '-Path', '-LiteralPath' 'PgPhaseRestore.PathNotFound'
     }
 
     It 'a file that is not an archive: InvalidData naming -Path' {

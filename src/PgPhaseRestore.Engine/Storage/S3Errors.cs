@@ -146,7 +146,7 @@ internal static class S3Errors
         return unresolved && resolves(endpoint.IdnHost) ? $"{bucket}.{endpoint.IdnHost}" : null;
     }
 
-    private static bool HostResolves(string host)
+    internal static bool HostResolves(string host)
     {
         try
         {
