@@ -22,6 +22,7 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
         ["PgPhaseRestore.Engine.Backup.BackupFailure"] = ["Backup-PgDatabase", "Copy-PgDatabase"],
         ["PgPhaseRestore.Engine.Storage.ArchiveSourceProblem"] = ["Get-PgDumpToc", "Backup-PgDatabase", "Get-PgBackup", "Invoke-PgPhaseRestore"],
         ["System.String"] = ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase"], // a server's SQLSTATE
+        ["System.Type"] = ["Get-PgDumpToc", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore"], // an engine exception without kinds of its own
     };
 
     private List<(Type KindType, object Kind, string Action)> Table()
@@ -38,7 +39,7 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
     {
         var table = Table();
         var engine = _m.Context.LoadFromAssemblyPath(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.Engine.dll"));
-        foreach (var family in Families.Keys.Where(f => f != "System.String"))
+        foreach (var family in Families.Keys.Where(f => !f.StartsWith("System.", StringComparison.Ordinal)))
         {
             var type = engine.GetType(family);
             Assert.NotNull(type);
@@ -51,7 +52,8 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
         Assert.All(table, e => Assert.Contains(e.KindType.FullName!, Families.Keys));
         // The kinds a parameter answers name one, at least.
         foreach (var (family, name) in new[] { ("RestoreFailure", "Ownership"), ("RestoreFailure", "Pooler"), ("RestoreFailure", "TargetMissing"), ("RestoreFailure", "AlreadyRestored"),
-                     ("SwapFailure", "Sessions"), ("BackupFailure", "Exists"), ("ArchiveSourceProblem", "NoCredentials") })
+                     ("SwapFailure", "Sessions"), ("BackupFailure", "Exists"), ("ArchiveSourceProblem", "NoCredentials"),
+                     ("ArchiveSourceProblem", "NotFound"), ("ArchiveSourceProblem", "Unreachable"), ("ArchiveSourceProblem", "BucketHostUnknown") })
         {
             var type = engine.GetTypes().Single(t => t.Name == family);
             var value = Convert.ToInt64(type.GetField(name)!.GetRawConstantValue());

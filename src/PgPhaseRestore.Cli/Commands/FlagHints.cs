@@ -42,6 +42,7 @@ public static class FlagHints
         [ArchiveSourceProblem.NotFound] = "",
         [ArchiveSourceProblem.AccessDenied] = "",
         [ArchiveSourceProblem.Unreachable] = "",
+        [ArchiveSourceProblem.BucketHostUnknown] = "--s3-path-style",
         [ArchiveSourceProblem.NoCredentials] = "--s3-profile",
         [ArchiveSourceProblem.CredentialsRejected] = "",
         [ArchiveSourceProblem.AlreadyExists] = "",

@@ -15,7 +15,7 @@ public static class ServerDatabases
         // Failures are PgConnectionException already: they name the server and say what to do.
         var conn = string.IsNullOrEmpty(server.Database)
             ? await MaintenanceDatabase.OpenAsync(server, "pgphase list", last => new PgConnectionException($"{server.EffectiveUser}@{server.Host}:{server.Port}",
-                $"neither \"postgres\" nor \"template1\" admits {server.EffectiveUser} ({last.MessageText}); name a database the user may connect to (dbname=)", PgPhaseErrors.KindOfSqlState(last.SqlState), last), ct).ConfigureAwait(false)
+                $"neither \"postgres\" nor \"template1\" admits {server.EffectiveUser} ({last.MessageText}); name a database the user may connect to (dbname=)", PgPhaseErrors.KindOfSqlState(last.SqlState), last, server.Origin), ct).ConfigureAwait(false)
             : await server.OpenAsync("pgphase list", ct).ConfigureAwait(false);
 
         await using (conn)

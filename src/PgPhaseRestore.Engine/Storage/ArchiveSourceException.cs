@@ -23,6 +23,12 @@ public enum ArchiveSourceProblem
 
     /// <summary>The endpoint does not accept the credentials: an unknown access key, a secret that does not match it, an expired token.</summary>
     CredentialsRejected,
+
+    /// <summary>
+    /// The bucket's virtual-hosted name (bucket.host of a custom endpoint) is not known to DNS, though the endpoint's host
+    /// is: the server is reached with path-style addressing.
+    /// </summary>
+    BucketHostUnknown,
 }
 
 /// <summary>An archive could not be reached: missing file, missing key, access denied, endpoint down. The message names the location.</summary>
@@ -45,7 +51,7 @@ public sealed class ArchiveSourceException : PgPhaseException
     {
         ArchiveSourceProblem.NotFound => PgPhaseErrorKind.NotFound,
         ArchiveSourceProblem.AccessDenied => PgPhaseErrorKind.Permission,
-        ArchiveSourceProblem.Unreachable => PgPhaseErrorKind.Connection,
+        ArchiveSourceProblem.Unreachable or ArchiveSourceProblem.BucketHostUnknown => PgPhaseErrorKind.Connection,
         ArchiveSourceProblem.NoCredentials or ArchiveSourceProblem.CredentialsRejected => PgPhaseErrorKind.Authentication,
         ArchiveSourceProblem.AlreadyExists => PgPhaseErrorKind.AlreadyExists,
         _ => PgPhaseErrorKind.Failed,

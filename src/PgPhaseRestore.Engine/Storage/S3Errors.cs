@@ -87,8 +87,12 @@ internal static class S3Errors
                 "the shared credentials and config files, container and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
                 "or name a profile (AWS_PROFILE)", ex, ArchiveSourceProblem.NoCredentials);
         if (TransportReason(ex) is { } reason)
-            return new ArchiveSourceException(uri,
-                $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);
+            return BucketHostUnknown(client.Config.ServiceURL, client.Config is AmazonS3Config { ForcePathStyle: true }, location.Bucket, ex, HostResolves) is { } bucketHost
+                ? new ArchiveSourceException(uri,
+                    $"could not {action}: the host name \"{bucketHost}\" is not known here ({reason}), though the endpoint's own host is: " +
+                    "this server is reached with path-style addressing, the bucket in the path rather than in the host name", ex, ArchiveSourceProblem.BucketHostUnknown)
+                : new ArchiveSourceException(uri,
+                    $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);
         if (ex is AmazonServiceException service)
             return Describe(client, location, service, action);
         if (ex is AmazonClientException)
@@ -124,6 +128,34 @@ internal static class S3Errors
             return config.ServiceURL.TrimEnd('/');
         var region = config.RegionEndpoint?.SystemName;
         return region is null ? "AWS S3" : $"https://s3.{region}.amazonaws.com";
+    }
+
+    /// <summary>
+    /// The virtual-hosted name (bucket.host) of a request to a custom endpoint that failed because that name does not
+    /// resolve while the endpoint's own host does: path-style addressing would reach the server. Null otherwise (path
+    /// style already, AWS's own endpoints, another failure, or an endpoint host that is unknown too).
+    /// </summary>
+    internal static string? BucketHostUnknown(string? serviceUrl, bool forcePathStyle, string bucket, Exception ex, Func<string, bool> resolves)
+    {
+        if (forcePathStyle || string.IsNullOrEmpty(serviceUrl) || !Uri.TryCreate(serviceUrl, UriKind.Absolute, out var endpoint)
+            || endpoint.HostNameType != UriHostNameType.Dns)
+            return null;
+        bool unresolved = false;
+        for (var e = ex; e is not null; e = e.InnerException)
+            unresolved |= e is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain };
+        return unresolved && resolves(endpoint.IdnHost) ? $"{bucket}.{endpoint.IdnHost}" : null;
+    }
+
+    internal static bool HostResolves(string host)
+    {
+        try
+        {
+            return Dns.GetHostAddresses(host).Length > 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Why no response came back (connection refused, name not resolved, TLS, timeout), or null when one did.</summary>

@@ -20,7 +20,7 @@ internal static partial class ConnectionFailure
         var (reason, hint) = Classify(info, ex);
         if (IsCertificateFailure(ex) && await CertificateDetailAsync(info, ct).ConfigureAwait(false) is { } detail)
             (reason, hint) = (detail, CertificateHint(info));
-        return new PgConnectionException(info.ToString(), Detail(reason, hint), KindOf(ex), ex);
+        return new PgConnectionException(info.ToString(), Detail(reason, hint), KindOf(ex), ex, info.Origin);
     }
 
     /// <summary>A refusal by the server is of its SQLSTATE's kind; anything else kept the connection from being made.</summary>

@@ -15,10 +15,11 @@ public sealed class PgConnectionException : PgPhaseException
     }
 
     /// <summary>A failure to connect to <paramref name="target"/>, of the given kind.</summary>
-    internal PgConnectionException(string target, string detail, PgPhaseErrorKind kind, Exception inner) : base($"cannot connect to {target}: {detail}", kind, inner)
+    internal PgConnectionException(string target, string detail, PgPhaseErrorKind kind, Exception inner, string? origin = null) : base($"cannot connect to {target}: {detail}", kind, inner)
     {
         Target = target;
         Detail = detail;
+        Origin = origin;
     }
 
     /// <summary>user@host:port/database, when the failure is about one connection.</summary>
@@ -26,6 +27,9 @@ public sealed class PgConnectionException : PgPhaseException
 
     /// <summary>What went wrong and what to do, without the target (for messages that name it their own way).</summary>
     public string Detail { get; }
+
+    /// <summary>The <see cref="PgConnectionInfo.Origin"/> of the connection that failed: what its host calls it, or null.</summary>
+    public string? Origin { get; }
 
     /// <summary>The server's error code when the server refused (28P01, 3D000...), else null.</summary>
     public string? SqlState => (InnerException as PostgresException)?.SqlState;

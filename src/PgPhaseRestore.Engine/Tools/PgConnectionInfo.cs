@@ -156,7 +156,7 @@ public sealed class PgConnectionInfo
     {
         var copy = new PgConnectionInfo
         {
-            Password = Password, PasswordSource = PasswordSource, Service = Service, ServiceFile = ServiceFile,
+            Password = Password, PasswordSource = PasswordSource, Service = Service, ServiceFile = ServiceFile, Origin = Origin,
             _home = _home, _appData = _appData, _passwordVariables = _passwordVariables,
         };
         foreach (var (k, v) in _values)
@@ -182,6 +182,21 @@ public sealed class PgConnectionInfo
             copy._values["user"] = user;
         copy.Password = password;
         copy.PasswordSource = string.IsNullOrEmpty(password) ? null : source;
+        return copy;
+    }
+
+    /// <summary>
+    /// What the host calls this connection (the cmdlet parameter or command option it came from), or null. The engine
+    /// only carries it into the <see cref="PgConnectionException.Origin"/> of a failure to connect, so that each host
+    /// can say which of its own parameters to change; the engine's messages never use it.
+    /// </summary>
+    public string? Origin { get; private set; }
+
+    /// <summary>The same connection, named <paramref name="origin"/> by the host (<see cref="Origin"/>).</summary>
+    public PgConnectionInfo WithOrigin(string? origin)
+    {
+        var copy = Copy();
+        copy.Origin = origin;
         return copy;
     }
 

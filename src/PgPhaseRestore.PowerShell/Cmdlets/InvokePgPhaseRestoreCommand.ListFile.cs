@@ -31,7 +31,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         }
         catch (ItemNotFoundException ex)
         {
-            ThrowTerminatingError(ArchivePaths.NotFound(ex, string.Join(", ", ListFile)));
+            ThrowTerminatingError(ArchivePaths.NotFound(ex, string.Join(", ", ListFile), nameof(ListFile)));
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {

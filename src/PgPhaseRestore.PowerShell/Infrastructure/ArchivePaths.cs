@@ -40,6 +40,16 @@ internal static class ArchivePaths
         return found.Count > 0 ? found : throw new ItemNotFoundException($"No file or folder matches '{path}'.");
     }
 
-    /// <summary>The record for a pattern that matches nothing, with the pattern as its target.</summary>
-    public static ErrorRecord NotFound(ItemNotFoundException ex, string path) => new(ex, PathNotFound, ErrorCategory.ObjectNotFound, path);
+    /// <summary>
+    /// The record for a pattern that matches nothing, with the pattern as its target and a message that names the
+    /// parameter it was given to (-Path unless said otherwise).
+    /// </summary>
+    public static ErrorRecord NotFound(ItemNotFoundException ex, string path, string parameter = "Path")
+    {
+        var action = parameter == "Path" ? "Check -Path, or give the name with -LiteralPath if it holds [, ] or *." : $"Check -{parameter}.";
+        return new(ex, PathNotFound, ErrorCategory.ObjectNotFound, path)
+        {
+            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex.Message, action)) { RecommendedAction = action },
+        };
+    }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
@@ -16,10 +17,37 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// </remarks>
 internal static class Connections
 {
-    /// <summary>The connection <paramref name="conninfo"/> names (PG* variables fill the rest), with the credential's user and password when one is given.</summary>
-    public static PgConnectionInfo From(string? conninfo, PSCredential? credential)
+    /// <summary>
+    /// The connection <paramref name="conninfo"/> names (PG* variables fill the rest), with the credential's user and
+    /// password when one is given. The caller passes its parameters themselves (Connections.From(TargetConnection,
+    /// TargetCredential)): their names become the connection's origin, and a password that is refused is said to come
+    /// from the credential parameter, so that an error names the parameters to change.
+    /// </summary>
+    public static PgConnectionInfo From(string? conninfo, PSCredential? credential,
+        [CallerArgumentExpression(nameof(conninfo))] string connectionParameter = "",
+        [CallerArgumentExpression(nameof(credential))] string credentialParameter = "")
     {
-        var info = PgConnectionInfo.Parse(conninfo);
-        return credential is null ? info : info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password);
+        var info = PgConnectionInfo.Parse(conninfo).WithOrigin(ParameterOf(connectionParameter));
+        return credential is null
+            ? info
+            : ParameterOf(credentialParameter) is { } name
+                ? info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password, "-" + name)
+                : info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password);
+    }
+
+    /// <summary>The connection parameter a connection came from (-TargetConnection), or null when its origin is not one.</summary>
+    public static string? ConnectionParameter(string? origin) => origin is null ? null : "-" + origin;
+
+    /// <summary>The credential parameter beside a connection parameter (-TargetCredential beside -TargetConnection).</summary>
+    public static string? CredentialParameter(string? origin) =>
+        origin is not null && origin.EndsWith(ConnectionSuffix, StringComparison.Ordinal) ? "-" + origin[..^ConnectionSuffix.Length] + "Credential" : null;
+
+    private const string ConnectionSuffix = "Connection";
+
+    // "TargetConnection" or "p.SourceConnection" name a parameter; any other expression names none.
+    private static string? ParameterOf(string expression)
+    {
+        var name = expression[(expression.LastIndexOf('.') + 1)..];
+        return name.Length > 0 && char.IsUpper(name[0]) && name.All(char.IsLetterOrDigit) ? name : null;
     }
 }

@@ -1,0 +1,231 @@
+# The module as an Azure Automation runbook meets it: a script run by pwsh -NonInteractive -File, credentials from
+# variables (never on the command line), $ErrorActionPreference = 'Stop', and try/catch around each call that fails.
+# What a runbook logs of a caught ErrorRecord is its id, its category and its message: each failure must come as one
+# line that names the parameter to change, with no secret, no stack trace and no path of the machine that built the
+# module; nothing the runbook writes, caught or not, may show a secret.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:svc = Start-TestServices
+
+    # A port nothing listens on: bound, then released.
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $script:closedPort = $listener.LocalEndpoint.Port
+    $listener.Stop()
+
+    $script:wrongPassword = "wrong-$([guid]::NewGuid().ToString('N'))"
+    $script:secrets = @($script:svc.PlainPassword, $script:wrongPassword, $script:svc.S3SecretKey)
+
+    # Not an archive: pg_dump's magic, then garbage.
+    $script:garbage = Join-Path $TestDrive 'garbage.dump'
+    [IO.File]::WriteAllBytes($script:garbage, [byte[]](@(0x50, 0x47, 0x44, 0x4D, 0x50) + @(1..4000 | ForEach-Object { Get-Random -Minimum 0 -Maximum 256 })))
+    # A real archive cut short inside its table of contents.
+    $script:cut = Join-Path $TestDrive 'cut.dump'
+    $bytes = [IO.File]::ReadAllBytes($script:svc.Archive)
+    [IO.File]::WriteAllBytes($script:cut, $bytes[0..299])
+
+    # The path-style case: the endpoint's own host name (localhost) resolves; whether bucket.localhost does depends on
+    # the resolver (RFC 6761 resolvers answer every *.localhost). Where it does not, only path style reaches the bucket.
+    $script:pathStyleEndpoint = ([uri]$script:svc.S3Endpoint).GetLeftPart('Authority').Replace(([uri]$script:svc.S3Endpoint).Host, 'localhost')
+    $script:bucketHostResolves = try { [System.Net.Dns]::GetHostAddresses("$($script:svc.Bucket).localhost").Count -gt 0 } catch { $false }
+
+    $runbook = @'
+# A runbook: everything it needs comes from variables (an Automation account's assets, here the environment).
+$ErrorActionPreference = 'Stop'
+Import-Module $env:RUNBOOK_MODULE
+
+function New-Credential([string] $User, [string] $Secret) {
+    [pscredential]::new($User, (ConvertTo-SecureString $Secret -AsPlainText -Force))
+}
+$target = New-Credential $env:RUNBOOK_PG_USER $env:RUNBOOK_PG_PASSWORD
+$wrong = New-Credential $env:RUNBOOK_PG_USER $env:RUNBOOK_PG_WRONG_PASSWORD
+$s3 = New-Credential $env:RUNBOOK_S3_ACCESS_KEY $env:RUNBOOK_S3_SECRET_KEY
+Remove-Item Env:RUNBOOK_PG_PASSWORD, Env:RUNBOOK_PG_WRONG_PASSWORD, Env:RUNBOOK_S3_SECRET_KEY
+
+$server = "host=$env:RUNBOOK_PG_HOST port=$env:RUNBOOK_PG_PORT"
+$database = "runbook_$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+
+function Invoke-Case([string] $Case, [scriptblock] $Call) {
+    $record = $null
+    try {
+        $null = & $Call
+        Write-Output "case ${Case}: no error"
+    }
+    catch {
+        $record = $_
+        # What a runbook's job log shows.
+        Write-Output "case ${Case} failed: $_"
+        Write-Warning "case ${Case}: $($_.CategoryInfo.Category): $($_.ErrorDetails.RecommendedAction)"
+    }
+    'RESULT ' + ([ordered]@{
+        Case                  = $Case
+        Caught                = $null -ne $record
+        FullyQualifiedErrorId = "$($record.FullyQualifiedErrorId)"
+        Category              = "$($record.CategoryInfo.Category)"
+        Message               = "$record"
+        DetailsMessage        = "$($record.ErrorDetails.Message)"
+        ExceptionMessage      = "$($record.Exception.Message)"
+        RecommendedAction     = "$($record.ErrorDetails.RecommendedAction)"
+        HasScriptStackTrace   = -not [string]::IsNullOrEmpty($record.ScriptStackTrace)
+        ExceptionText         = "$($record.Exception)"
+    } | ConvertTo-Json -Compress)
+}
+
+$s3Parameters = @{ S3Endpoint = $env:RUNBOOK_S3_ENDPOINT; S3ForcePathStyle = $true; S3Credential = $s3; Region = 'us-east-1' }
+
+Invoke-Case 'BadPassword' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$database" -TargetCredential $wrong -CreateDatabase -NoOwner }
+Invoke-Case 'BadPasswordTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres" -TargetCredential $wrong }
+Invoke-Case 'ClosedPort' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "host=127.0.0.1 port=$env:RUNBOOK_CLOSED_PORT dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
+Invoke-Case 'MissingPath' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_MISSING -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
+Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
+Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
+Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
+Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
+Invoke-Case 'PathStyle' { Get-PgDumpToc -Path "s3://$env:RUNBOOK_BUCKET/x.dump" -S3Endpoint $env:RUNBOOK_PATH_STYLE_ENDPOINT -S3Credential $s3 -Region 'us-east-1' }
+
+# Uncaught, as a runbook's last error is: the job fails with it.
+Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$database" -TargetCredential $wrong -CreateDatabase -NoOwner
+Write-Output 'not reached'
+'@
+    $script:runbookPath = Join-Path $TestDrive 'runbook.ps1'
+    Set-Content -LiteralPath $script:runbookPath -Value $runbook
+
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+    foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $script:runbookPath)) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $variables = @{
+        RUNBOOK_MODULE              = $script:Manifest
+        RUNBOOK_PG_HOST             = $script:svc.Host
+        RUNBOOK_PG_PORT             = "$($script:svc.Port)"
+        RUNBOOK_PG_USER             = $script:svc.User
+        RUNBOOK_PG_PASSWORD         = $script:svc.PlainPassword
+        RUNBOOK_PG_WRONG_PASSWORD   = $script:wrongPassword
+        RUNBOOK_S3_ENDPOINT         = $script:svc.S3Endpoint
+        RUNBOOK_S3_ACCESS_KEY       = $script:svc.S3Credential.UserName
+        RUNBOOK_S3_SECRET_KEY       = $script:svc.S3SecretKey
+        RUNBOOK_BUCKET              = $script:svc.Bucket
+        RUNBOOK_PATH_STYLE_ENDPOINT = $script:pathStyleEndpoint
+        RUNBOOK_ARCHIVE             = $script:svc.Archive
+        RUNBOOK_MISSING             = (Join-Path $TestDrive 'no-such-folder/nightly.dump')
+        RUNBOOK_NO_MATCH            = (Join-Path $TestDrive 'nightly-*.dump')
+        RUNBOOK_GARBAGE             = $script:garbage
+        RUNBOOK_CUT                 = $script:cut
+        RUNBOOK_CLOSED_PORT         = "$script:closedPort"
+    }
+    foreach ($k in $variables.Keys) { $psi.Environment[$k] = $variables[$k] }
+    # Nothing the runbook needs comes from PG* or AWS_* variables of the test process.
+    foreach ($k in @($psi.Environment.Keys | Where-Object { $_ -like 'PGPASS*' -or $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($k) }
+    $script:commandLine = $psi.ArgumentList -join ' '
+
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit(300000)) { $process.Kill($true); throw 'the runbook did not finish within 5 minutes' }
+    $script:exitCode = $process.ExitCode
+    $script:stdout = $stdout.GetAwaiter().GetResult()
+    $script:stderr = $stderr.GetAwaiter().GetResult()
+    $script:results = @{}
+    foreach ($line in $script:stdout -split "`r?`n" | Where-Object { $_.StartsWith('RESULT ') }) {
+        $r = $line.Substring(7) | ConvertFrom-Json
+        $script:results[$r.Case] = $r
+    }
+
+    function Assert-RunbookRecord([string] $Case, [string] $Category, [string[]] $Parameters, [string] $ErrorId) {
+        $r = $script:results[$Case]
+        $r | Should -Not -BeNullOrEmpty -Because "the runbook reports case $Case (stdout: $script:stdout; stderr: $script:stderr)"
+        $r.Caught | Should -BeTrue -Because "$Case must fail, and fail as an error the runbook can catch"
+        $r.Category | Should -Be $Category -Because "$Case`: $($r.Message)"
+        if ($ErrorId) { $r.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*" }
+        $r.Message | Should -Be $r.DetailsMessage
+        $r.Message | Should -Not -Match '[\r\n]' -Because 'a runbook log line is one line'
+        $r.Message | Should -Not -BeNullOrEmpty
+        foreach ($p in $Parameters) {
+            $r.Message | Should -Match "(?<![\w-])$([regex]::Escape($p))\b" -Because "$Case names the parameter to change: $($r.Message)"
+        }
+        $r.RecommendedAction | Should -Not -BeNullOrEmpty
+        foreach ($field in 'Message', 'RecommendedAction', 'ExceptionMessage') {
+            $text = $r.$field
+            $text | Should -Not -Match '(?m)^\s+at ' -Because "no stack trace in $field"
+            $text | Should -Not -Match '\.cs(:line \d+)?\b' -Because "no source file in $field"
+            $text | Should -Not -Match '(?<![\w-])--[a-z]' -Because "the cmdlets' parameters, not pgphase's options, in $field"
+            $text.Contains($script:RepoRoot) | Should -BeFalse -Because "no build path in $field"
+            foreach ($secret in $script:secrets) { $text.Contains($secret) | Should -BeFalse -Because "no secret in $field" }
+        }
+        $r.HasScriptStackTrace | Should -BeTrue -Because 'the record says where in the runbook it failed'
+        # Exception.ToString() carries the stack trace, as it should; its frames name sources as /_/..., not the build folder.
+        $r.ExceptionText.Contains($script:RepoRoot) | Should -BeFalse -Because 'stack traces carry no build path'
+        foreach ($secret in $script:secrets) { $r.ExceptionText.Contains($secret) | Should -BeFalse }
+        $r
+    }
+}
+
+AfterAll {
+    Stop-TestServices $script:svc
+}
+
+Describe 'A runbook that catches the module''s errors' {
+    It 'gets no secret on its command line' {
+        foreach ($secret in $script:secrets) { $script:commandLine.Contains($secret) | Should -BeFalse }
+    }
+
+    It 'fails with the last, uncaught error and shows no secret in anything it writes' {
+        $script:exitCode | Should -Not -Be 0
+        $script:stdout | Should -Not -Match 'not reached'
+        $script:stderr | Should -Match 'TargetCredential' -Because "the uncaught error is shown (stderr: $script:stderr)"
+        foreach ($secret in $script:secrets) {
+            $script:stdout.Contains($secret) | Should -BeFalse -Because 'no secret in the output'
+            $script:stderr.Contains($secret) | Should -BeFalse -Because 'no secret in the error stream'
+        }
+        $script:stdout.Contains($script:RepoRoot) | Should -BeFalse -Because 'no build path in the output'
+    }
+
+    It 'a wrong password for the target: AuthenticationError naming -TargetCredential (Invoke-PgPhaseRestore)' {
+        $null = Assert-RunbookRecord 'BadPassword' 'AuthenticationError' '-TargetCredential' 'PgPhaseRestore.ConnectionFailed'
+    }
+
+    It 'a wrong password for the target: AuthenticationError naming -TargetCredential (Test-PgPhaseRestore)' {
+        $null = Assert-RunbookRecord 'BadPasswordTest' 'AuthenticationError' '-TargetCredential' 'PgPhaseRestore.ConnectionFailed'
+    }
+
+    It 'a port nothing listens on: ConnectionError naming -TargetConnection' {
+        $r = Assert-RunbookRecord 'ClosedPort' 'ConnectionError' '-TargetConnection' 'PgPhaseRestore.ConnectionFailed'
+        $r.Message | Should -Match "127\.0\.0\.1:$script:closedPort"
+    }
+
+    It 'an archive path that does not exist: ObjectNotFound naming -Path' {
+        $r = Assert-RunbookRecord 'MissingPath' 'ObjectNotFound' '-Path' 'PgPhaseRestore.ArchiveUnreachable'
+        $r.Message | Should -Match 'no-such-folder'
+    }
+
+    It 'a -Path pattern that matches nothing: ObjectNotFound naming -Path' {
+        $null = Assert-RunbookRecord 'NoMatch' 'ObjectNotFound' '-Path', '-LiteralPath' 'PgPhaseRestore.PathNotFound'
+    }
+
+    It 'a file that is not an archive: InvalidData naming -Path' {
+        $null = Assert-RunbookRecord 'Garbage' 'InvalidData' '-Path' 'PgPhaseRestore.ArchiveInvalid'
+    }
+
+    It 'an archive cut short: InvalidData naming -Path' {
+        $null = Assert-RunbookRecord 'Cut' 'InvalidData' '-Path' 'PgPhaseRestore.ArchiveInvalid'
+    }
+
+    It 'a bucket that does not exist: ObjectNotFound naming -Path and -S3Endpoint' {
+        $r = Assert-RunbookRecord 'MissingBucket' 'ObjectNotFound' '-Path', '-S3Endpoint' 'PgPhaseRestore.ArchiveUnreachable'
+        $r.Message | Should -Match 'no-such-bucket-runbook'
+    }
+
+    It 'a custom endpoint reached by virtual-hosted names that do not resolve: the error says to add -S3ForcePathStyle' {
+        $r = $script:results['PathStyle']
+        if ($script:bucketHostResolves) {
+            # This resolver answers bucket.localhost: the request reaches the server, and no hint about path style is due.
+            if ($r.Caught) { $r.Message | Should -Not -Match 'S3ForcePathStyle' }
+        }
+        else {
+            $r = Assert-RunbookRecord 'PathStyle' 'ConnectionError' '-S3ForcePathStyle' 'PgPhaseRestore.ArchiveUnreachable'
+            $r.Message | Should -Match ([regex]::Escape("$($script:svc.Bucket).localhost"))
+        }
+    }
+}
