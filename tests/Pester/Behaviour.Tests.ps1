@@ -46,10 +46,10 @@ CREATE INDEX big_b ON big (b);
     }
 
     function Get-RestoreProcesses([string] $Database) {
-        <# pg_restore processes still working for this target, found by the target's name on their command lines. #>
+        <# pg_restore processes still working for this target or on the test's archive, found by their command lines. #>
         Get-ChildItem /proc -Directory | Where-Object Name -match '^\d+$' | ForEach-Object {
             $cmdline = try { [IO.File]::ReadAllText("/proc/$($_.Name)/cmdline") } catch { '' }
-            if ($cmdline -like '*pg_restore*' -and $cmdline -like "*$Database*") { [int]$_.Name }
+            if ($cmdline -like '*pg_restore*' -and ($cmdline -like "*$Database*" -or $cmdline -like "*$script:bigArchive*")) { [int]$_.Name }
         }
     }
 
