@@ -17,6 +17,7 @@ public static class IndexSizing
     // Row counts from the catalog are estimates (reltuples): counted a tenth larger, and never fewer than this more.
     private const double RowMargin = 1.1;
     private const long RowSlack = 1000;
+    private const double StatsMargin = 1.2;
 
     /// <summary>
     /// Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.
@@ -54,7 +55,8 @@ public static class IndexSizing
     /// <summary>
     /// Estimates from the catalog's row estimate and the index's size on disk: the bytes per row bound each tuple
     /// (a leaf holds the tuple, its line pointer and free space), unless equal keys were deduplicated (PostgreSQL
-    /// 13 on), so the tuple is never taken smaller than its fixed-width key columns make it.
+    /// 13 on), so the tuple is never taken smaller than its columns' average widths in the statistics, or than its
+    /// fixed-width key columns make it.
     /// </summary>
     internal static Dictionary<string, IndexSortEstimate> FromCatalog(DumpArchive archive, IEnumerable<TableStats> tables, IEnumerable<IndexStats> indexes, SizeBasis basis)
     {
@@ -68,7 +70,9 @@ public static class IndexSizing
                 continue;
             long counted = (long)Math.Ceiling(rows * RowMargin) + RowSlack;
             double perRow = rows > 0 ? (double)index.Bytes / rows : 0;
-            double tuple = Math.Max(perRow, shapes.GetValueOrDefault(key)?.SmallestTuple() ?? 0);
+            // The statistics' widths are of a sample: a fifth more, each value with room for its alignment.
+            double fromStats = index.KeyBytes is { } width ? SortMemory.TupleHeader + width * StatsMargin + 4 * (shapes.GetValueOrDefault(key)?.Parts.Count ?? 1) : 0;
+            double tuple = Math.Max(Math.Max(perRow, fromStats), shapes.GetValueOrDefault(key)?.SmallestTuple() ?? 0);
             var how = string.Create(CultureInfo.InvariantCulture, $"{rows:N0} rows estimated, index {SizeText.Format(index.Bytes)} on disk, about {tuple:F0} bytes a tuple");
             estimates[key] = new IndexSortEstimate(counted, SortMemory.Total(counted * SortMemory.PerAverageTuple(tuple)), basis, how);
         }
