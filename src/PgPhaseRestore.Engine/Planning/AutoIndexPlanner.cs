@@ -31,7 +31,9 @@ internal static class AutoIndexPlanner
             }
             if (options.IndexEstimates?.GetValueOrDefault($"{e.Schema}.{IndexName(e, c.Table)}") is not { } estimate)
             {
-                Early($"no size information ({options.NoEstimateReason ?? "no manifest, no source connection"})");
+                Early(options.IndexEstimates is null
+                    ? $"no size information ({options.NoEstimateReason ?? "no manifest, no source connection"})"
+                    : "no size information for this index (its table's rows or its key could not be sized)");
                 continue;
             }
             if (estimate.SortBytes > budget)
