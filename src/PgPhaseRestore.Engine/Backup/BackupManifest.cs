@@ -147,7 +147,8 @@ public sealed record TableStats(string Schema, string Name, string Kind, long To
 /// <param name="Bytes">Its size.</param>
 /// <param name="IsUnique">Whether it is unique.</param>
 /// <param name="IsPrimary">Whether it backs the primary key.</param>
-public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary);
+/// <param name="KeyBytes">The average width of its columns' values from the source's statistics, when every column had them.</param>
+public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary, double? KeyBytes = null);
 
 /// <summary>One file of a directory-format archive.</summary>
 /// <param name="Name">The file's name in the folder.</param>

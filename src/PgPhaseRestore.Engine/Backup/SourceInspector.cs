@@ -55,7 +55,14 @@ internal static class SourceInspector
 
         var indexes = new List<IndexStats>();
         await using (var cmd = new NpgsqlCommand("""
-            SELECT n.nspname, t.relname, c.relname, pg_relation_size(c.oid), i.indisunique, i.indisprimary
+            SELECT n.nspname, t.relname, c.relname, pg_relation_size(c.oid), i.indisunique, i.indisprimary,
+                   -- Per index column, its average width from the statistics (an expression's are kept under the index); null when one has none.
+                   (SELECT sum(s.avg_width) + CASE WHEN bool_and(s.avg_width IS NOT NULL) THEN 0 END
+                    FROM generate_subscripts(i.indkey, 1) k
+                    LEFT JOIN pg_attribute a ON a.attrelid = CASE WHEN i.indkey[k] = 0 THEN i.indexrelid ELSE i.indrelid END
+                                            AND a.attnum = CASE WHEN i.indkey[k] = 0 THEN k + 1 ELSE i.indkey[k] END
+                    LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.attname = a.attname
+                                        AND s.tablename = CASE WHEN i.indkey[k] = 0 THEN c.relname ELSE t.relname END)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
             ORDER BY 1, 2, 3
@@ -63,7 +70,7 @@ internal static class SourceInspector
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5)));
+                indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : Convert.ToDouble(r.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
         }
         return new SourceFacts(version, versionNum, user, dbSize, tables, indexes);
     }

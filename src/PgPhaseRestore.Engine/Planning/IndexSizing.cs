@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
@@ -7,35 +8,75 @@ using PgPhaseRestore.Engine.Tools;
 namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
-/// What the Auto strategy needs to decide: the source's index sizes (from the backup's manifest, else from a
-/// source connection) and the memory budget (given, else the target's maintenance_work_mem).
+/// What the Auto strategy needs to decide: an estimate of each index's sort (from the backup's manifest, else a
+/// source connection, else a scan of a local archive's rows) and the memory budget (given, else the target's
+/// maintenance_work_mem).
 /// </summary>
 public static class IndexSizing
 {
+    // Row counts from the catalog are estimates (reltuples): counted a tenth larger, and never fewer than this more.
+    private const double RowMargin = 1.1;
+    private const long RowSlack = 1000;
+    private const double StatsMargin = 1.2;
+
     /// <summary>
     /// Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.
-    /// <paramref name="storage"/> reaches the manifest beside an archive in a bucket.
+    /// <paramref name="storage"/> reaches the manifest beside an archive in a bucket; <paramref name="log"/> says how long a scan took.
     /// </summary>
     public static async Task<PlanOptions> CompleteAsync(DumpArchive archive, PlanOptions options, S3Settings storage, PgConnectionInfo? source,
-        PgConnectionInfo? target, CancellationToken ct)
+        PgConnectionInfo? target, CancellationToken ct, Action<string>? log = null)
     {
         if (options.Strategy != RestoreStrategy.Auto)
             return options;
-        var sizes = options.IndexSizes;
-        var from = options.IndexSizeSource;
-        if (sizes is null)
+        var estimates = options.IndexEstimates;
+        var gap = options.NoEstimateReason;
+        if (estimates is null)
         {
             using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
             var manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
             if (manifest is not null && manifest.Indexes.Count > 0)
-                (sizes, from) = (manifest.Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes), "the backup's manifest");
+                estimates = FromCatalog(archive, manifest.Tables, manifest.Indexes, SizeBasis.Manifest);
             else if (source is not null)
-                (sizes, from) = ((await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes), $"the source {source}");
+            {
+                var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+                estimates = FromCatalog(archive, facts.Tables, facts.Indexes, SizeBasis.Source);
+            }
+            else if (ArchiveTableData.Unreadable(archive) is { } why)
+                gap = $"no manifest, no source connection, and {why}; the data is not downloaded to size it";
+            else
+                estimates = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
         }
         long? budget = options.MemoryBudget;
         if (budget is null && target is not null)
             budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
-        return options with { MemoryBudget = budget, IndexSizes = sizes, IndexSizeSource = from };
+        return options with { MemoryBudget = budget, IndexEstimates = estimates, NoEstimateReason = gap };
+    }
+
+    /// <summary>
+    /// Estimates from the catalog's row estimate and the index's size on disk: the bytes per row bound each tuple
+    /// (a leaf holds the tuple, its line pointer and free space), unless equal keys were deduplicated (PostgreSQL
+    /// 13 on), so the tuple is never taken smaller than its columns' average widths in the statistics, or than its
+    /// fixed-width key columns make it.
+    /// </summary>
+    internal static Dictionary<string, IndexSortEstimate> FromCatalog(DumpArchive archive, IEnumerable<TableStats> tables, IEnumerable<IndexStats> indexes, SizeBasis basis)
+    {
+        var rowsOf = tables.Where(t => t.RowEstimate is not null).ToDictionary(t => $"{t.Schema}.{t.Name}", t => t.RowEstimate!.Value);
+        var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => $"{c.Index.Schema}.{AutoIndexPlanner.IndexName(c.Index, c.Table)}", c => IndexKeyShape.Of(c.Index, c.Table));
+        var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
+        foreach (var index in indexes)
+        {
+            var key = $"{index.Schema}.{index.Name}";
+            if (!rowsOf.TryGetValue($"{index.Schema}.{index.Table}", out long rows))
+                continue;
+            long counted = (long)Math.Ceiling(rows * RowMargin) + RowSlack;
+            double perRow = rows > 0 ? (double)index.Bytes / rows : 0;
+            // The statistics' widths are of a sample: a fifth more, each value with room for its alignment.
+            double fromStats = index.KeyBytes is { } width ? SortMemory.TupleHeader + width * StatsMargin + 4 * (shapes.GetValueOrDefault(key)?.Parts.Count ?? 1) : 0;
+            double tuple = Math.Max(Math.Max(perRow, fromStats), shapes.GetValueOrDefault(key)?.SmallestTuple() ?? 0);
+            var how = string.Create(CultureInfo.InvariantCulture, $"{rows:N0} rows estimated, index {SizeText.Format(index.Bytes)} on disk, about {tuple:F0} bytes a tuple");
+            estimates[key] = new IndexSortEstimate(counted, SortMemory.Total(counted * SortMemory.PerAverageTuple(tuple)), basis, how);
+        }
+        return estimates;
     }
 
     /// <summary>The target server's maintenance_work_mem in bytes (read from a maintenance database: the target may not exist yet).</summary>

@@ -41,9 +41,12 @@ public sealed record PlanOptions
     /// </summary>
     public long? MemoryBudget { get; init; }
 
-    /// <summary>Auto: on-disk size of each index at the source, by "schema.index" (from a backup manifest or the source database).</summary>
-    public IReadOnlyDictionary<string, long>? IndexSizes { get; init; }
+    /// <summary>
+    /// Auto: each index's sort estimate, by "schema.index" (from a backup manifest, the source database or a scan
+    /// of the archive: see <see cref="IndexSizing.CompleteAsync"/>). An index without one is built early.
+    /// </summary>
+    public IReadOnlyDictionary<string, IndexSortEstimate>? IndexEstimates { get; init; }
 
-    /// <summary>Auto: where <see cref="IndexSizes"/> came from, for the plan's reasons.</summary>
-    public string? IndexSizeSource { get; init; }
+    /// <summary>Auto: why there are no estimates, for the plan's reasons.</summary>
+    public string? NoEstimateReason { get; init; }
 }

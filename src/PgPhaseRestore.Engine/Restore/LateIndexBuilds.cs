@@ -129,7 +129,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             var list = Path.Combine(_workDir, $"late-{entry.DumpId}.list");
             await File.WriteAllTextAsync(list, RestoreList.Format(_archive, [entry]), _stop.Token).ConfigureAwait(false);
             var args = PgRestoreArguments.ForEntry(_options, list, _feed is null ? _archive.Source : null);
-            long kb = Math.Max(1024, share / 1024);
+            // The share is the sort's whole estimate (tuples, slots, fixed allocations): rounded up, never down.
+            long kb = Math.Max(1024, (share + 1023) / 1024);
             var settings = PgRestoreArguments.SessionOptions(_options);
             var env = new Dictionary<string, string>
             {

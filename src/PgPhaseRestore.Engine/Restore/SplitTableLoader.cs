@@ -47,7 +47,36 @@ internal sealed class SplitTableLoader
         var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(archive, [table]), ct).ConfigureAwait(false);
         string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
-        return await LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
+        // The feed's verdict on the block (its SHA-256) comes before pg_restore can see the block's end: once given,
+        // whatever else then fails (pg_restore's input cut short, a session's COPY) follows from it, and it is what
+        // the user is told, whichever failure surfaces first.
+        RestoreException? damage = null;
+        var feed = input is null ? null : new Func<Stream, CancellationToken, Task>(async (stdin, token) =>
+        {
+            try
+            {
+                await input(stdin, token).ConfigureAwait(false);
+            }
+            catch (RestoreException ex)
+            {
+                damage = ex;
+                throw;
+            }
+        });
+        try
+        {
+            return await LoadFromPgRestoreAsync(table, args, sessions, progress, feed, ct).ConfigureAwait(false);
+        }
+        catch (Exception) when (damage is not null)
+        {
+            ExceptionDispatchInfo.Throw(damage);
+            throw;
+        }
+    }
+
+    private Task<long> LoadFromPgRestoreAsync(TocEntry table, string[] args, int sessions, Action<Progress>? progress,
+        Func<Stream, CancellationToken, Task>? input, CancellationToken ct) =>
+        LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
         {
             string? problem = null;
             var run = await ToolProcess.RunAsync(_pgRestore, args, null,
@@ -56,8 +85,7 @@ internal sealed class SplitTableLoader
                 readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
                 throw new RestoreException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}");
-        }, ct).ConfigureAwait(false);
-    }
+        }, ct);
 
     /// <summary>
     /// Loads the table from its rows as pg_dump stored them (COPY text up to the "\." line, as in a tar archive's

@@ -80,14 +80,25 @@ internal static class ToolProcess
         {
             stdinTask = Task.Run(async () =>
             {
+                var stdin = process.StandardInput.BaseStream;
                 try
                 {
-                    await using var stdin = process.StandardInput.BaseStream;
                     await writeStdin(stdin, cancellationToken).ConfigureAwait(false);
                 }
                 catch (IOException) when (process.HasExited || process.WaitForExit(30_000))
                 {
                     // The tool stopped reading (it finished, failed or was killed); its exit code tells why.
+                }
+                finally
+                {
+                    // Closing a pipe the tool no longer reads fails; that must not replace the writer's own failure.
+                    try
+                    {
+                        await stdin.DisposeAsync().ConfigureAwait(false);
+                    }
+                    catch (IOException)
+                    {
+                    }
                 }
             }, CancellationToken.None);
         }

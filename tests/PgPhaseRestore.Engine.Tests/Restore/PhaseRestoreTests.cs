@@ -198,14 +198,14 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var archive = await _f.ReadArchiveAsync();
         var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
             .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
-        var sizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
-        var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40 })
+        var sizes = (await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto }, new S3Settings(), source, null, default)).IndexEstimates;
+        var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = 1L << 40 })
             .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
         Assert.Contains(candidates, d => d.Entry.Name == "events_payload");
         Assert.DoesNotContain(candidates, d => d.Entry.Definition!.Contains("gist", StringComparison.Ordinal));
         // All: every candidate fits at once. Part: the biggest sort is over the budget and stays early.
         long budget = budgetFitsAll ? candidates.Sum(d => d.SortBytes!.Value) : candidates[^1].SortBytes!.Value - 1;
-        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = budget, IndexSizeSource = "the source" });
+        var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = budget });
         var late = plan.IndexDecisions.Where(d => d.Late).ToList();
         Assert.Equal(candidates.Count(d => d.SortBytes <= budget), late.Count);
         Assert.Equal(late.Select(d => d.Entry.DumpId).Order(), plan[PhaseKind.Data].LateBuilds.Select(d => d.Entry.DumpId).Order());
@@ -243,12 +243,12 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     public async Task Auto_keeps_an_index_early_when_its_tables_data_is_not_restored()
     {
         var archive = await _f.ReadArchiveAsync();
-        var sizes = archive.Entries.Where(e => e.Type == "INDEX").ToDictionary(e => $"{e.Schema}.{e.Name}", _ => 1024L);
-        var all = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40 });
+        var sizes = archive.Entries.Where(e => e.Type == "INDEX").ToDictionary(e => $"{e.Schema}.{e.Name}", _ => new IndexSortEstimate(1, 1024, SizeBasis.Source, "given"));
+        var all = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = 1L << 40 });
         Assert.Contains(all.IndexDecisions, d => d.Late && d.Entry.Name == "events_payload");
 
         // Without data, a late build would wait for a table that never loads: the planner keeps it early.
-        var schemaOnly = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = sizes, MemoryBudget = 1L << 40, ExcludeTypes = ["TABLE DATA"] });
+        var schemaOnly = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = 1L << 40, ExcludeTypes = ["TABLE DATA"] });
         Assert.DoesNotContain(schemaOnly.IndexDecisions, d => d.Late);
         Assert.Contains(schemaOnly.IndexDecisions, d => d.Entry.Name == "events_payload" && d.Reason == "its table's data is not restored by this plan");
         Assert.Contains(schemaOnly[PhaseKind.Indexes].Entries, e => e.Name == "events_payload");

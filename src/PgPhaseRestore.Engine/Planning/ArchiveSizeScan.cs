@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
+
+namespace PgPhaseRestore.Engine.Planning;
+
+/// <summary>
+/// Auto's estimates from the archive itself, for a plain pg_dump file with no manifest and no source: one pass
+/// over the rows of each table that has btree indexes (decompressed, written nowhere) counts its rows and sizes
+/// each index's tuples from the COPY text of its key columns, typed by the TOC's CREATE TABLE.
+/// </summary>
+internal static class ArchiveSizeScan
+{
+    /// <summary>Per "schema.index", its estimate; the indexes whose table or definition could not be read are absent.</summary>
+    public static async Task<Dictionary<string, IndexSortEstimate>> EstimateAsync(DumpArchive archive, Action<string>? log, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var byData = new Dictionary<int, List<(string Key, IndexKeyShape Shape)>>();
+        foreach (var (index, table, data) in AutoIndexPlanner.Candidates(archive))
+        {
+            if (IndexKeyShape.Of(index, table) is { } shape)
+                (byData.TryGetValue(data.DumpId, out var list) ? list : byData[data.DumpId] = []).Add(($"{index.Schema}.{AutoIndexPlanner.IndexName(index, table)}", shape));
+        }
+        var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
+        long bytes = 0;
+        await ArchiveTableData.ForEachAsync(archive, byData.Keys.ToHashSet(), (entry, text) =>
+        {
+            var indexes = byData[entry.DumpId];
+            if (CopyColumns(entry.CopyStatement) is not { } columns)
+                return;
+            var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = text.Read(buffer)) > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                meter.Feed(buffer.AsSpan(0, n));
+            }
+            bytes += meter.Bytes;
+            var how = string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
+            for (int i = 0; i < indexes.Count; i++)
+                estimates[indexes[i].Key] = new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how);
+        }, ct).ConfigureAwait(false);
+        log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");
+        return estimates;
+    }
+
+    /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
+    internal static List<string>? CopyColumns(string? copy)
+    {
+        int open = copy?.IndexOf(" (", StringComparison.Ordinal) ?? -1;
+        int close = copy?.LastIndexOf(") FROM stdin", StringComparison.Ordinal) ?? -1;
+        if (open < 0 || close < open)
+            return null;
+        var names = new List<string>();
+        foreach (var item in IndexKeyShape.SplitTopLevel(copy![(open + 2)..close]))
+        {
+            if (IndexKeyShape.LeadingIdentifier(item) is not { } id)
+                return null;
+            names.Add(id.Name);
+        }
+        return names;
+    }
+}

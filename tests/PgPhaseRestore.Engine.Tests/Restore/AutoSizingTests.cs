@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>Auto's sort estimates from a manifest, a source and a scan of the archive, against the sorts PostgreSQL really runs.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
+{
+    // An estimate is never below the memory the sort used, and at most this many times it (full indexes; a partial
+    // one sorts only its rows and is counted as if it held all).
+    private const double ScanFactor = 2.5;
+    private const double CatalogFactor = 3.0;
+
+    private readonly AutoSizingFixture _f;
+
+    public AutoSizingTests(AutoSizingFixture fixture) => _f = fixture;
+
+    private async Task<(DumpArchive Archive, PlanOptions Options)> SizedAsync(string basis)
+    {
+        var path = basis switch { "manifest" => _f.BackupPath, "scan-piped" => _f.PipedPath, "scan-directory" => _f.DirectoryPath, _ => _f.CustomPath };
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
+        var options = await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto }, new S3Settings(),
+            basis == "source" ? _f.SourceConnection : null, null, default);
+        return (archive, options);
+    }
+
+    [Theory]
+    [InlineData("scan-custom")]
+    [InlineData("scan-piped")]
+    [InlineData("scan-directory")]
+    [InlineData("source")]
+    [InlineData("manifest")]
+    public async Task Each_estimate_holds_its_sort_in_memory_within_the_stated_factor(string basis)
+    {
+        var (archive, options) = await SizedAsync(basis);
+        var plan = PhasePlanner.Plan(archive, options with { MemoryBudget = 1L << 40 });
+        var expected = basis.StartsWith("scan", StringComparison.Ordinal) ? SizeBasis.ArchiveScan : basis == "source" ? SizeBasis.Source : SizeBasis.Manifest;
+        var sized = plan.IndexDecisions.Where(d => d.Entry.Schema == "sz").ToList();
+        Assert.Equal(9, sized.Count);
+        Assert.All(sized, d => Assert.True(d.Late && d.Estimate?.Basis == expected, d.ToString()));
+        Assert.All(sized, d => Assert.Contains($"({d.Estimate!.BasisText}: ", d.ToString(), StringComparison.Ordinal));
+
+        var report = new List<string>();
+        foreach (var d in sized)
+        {
+            var name = d.Entry.Type == "CONSTRAINT" ? d.Entry.Name!.Split(' ')[^1] : d.Entry.Name!;
+            long usedKb = SortKbUsed(name, d.Estimate!.SortBytes);
+            double ratio = d.Estimate.SortBytes / 1024.0 / usedKb;
+            report.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: estimate {d.Estimate.SortBytes / 1024} kB, used {usedKb} kB, x{ratio:F2}"));
+            Assert.True(ratio >= 1, string.Join("\n", report));
+            if (name != "wide_k_partial")
+                Assert.True(ratio <= (expected == SizeBasis.ArchiveScan ? ScanFactor : CatalogFactor), string.Join("\n", report));
+        }
+    }
+
+    /// <summary>
+    /// Builds a copy of the source's index <paramref name="name"/> with maintenance_work_mem at the estimate and
+    /// trace_sort on, rolled back; the largest in-memory sort's kB, failing when any sort went to disk.
+    /// </summary>
+    private long SortKbUsed(string name, long maintenanceWorkMem)
+    {
+        using var conn = _f.Cluster.Open(_f.Source);
+        var notices = new List<string>();
+        conn.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+        using var tx = conn.BeginTransaction();
+        var definition = new NpgsqlCommand($"SELECT pg_get_indexdef('sz.{name}'::regclass)", conn, tx).ExecuteScalar() as string;
+        var copy = Regex.Replace(definition!, @"INDEX \S+ ON", "INDEX sizing_probe ON");
+        new NpgsqlCommand($"SET LOCAL maintenance_work_mem = '{(maintenanceWorkMem + 1023) / 1024}kB'; SET LOCAL max_parallel_maintenance_workers = 0; " +
+                          $"SET LOCAL trace_sort = on; SET LOCAL client_min_messages = log; {copy}", conn, tx).ExecuteNonQuery();
+        tx.Rollback();
+        Assert.DoesNotContain(notices, n => n.Contains("external sort", StringComparison.Ordinal) || n.Contains("switching to external", StringComparison.Ordinal));
+        var used = notices.Select(n => InternalSort().Match(n)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(used.Count > 0, string.Join("\n", notices));
+        return used.Max();
+    }
+
+    [Theory]
+    [InlineData("manifest")]
+    [InlineData("source")]
+    [InlineData("scan-piped")]
+    [InlineData("scan-directory")]
+    public async Task Auto_with_a_fitting_budget_builds_every_btree_late_writes_no_temp_file_and_equals_the_source(string basis)
+    {
+        var (archive, options) = await SizedAsync(basis);
+        var all = PhasePlanner.Plan(archive, options with { MemoryBudget = 1L << 40 }).IndexDecisions.Where(d => d.Late).ToList();
+        // Fits every build, though with two jobs they run side by side, each with its own share.
+        long budget = all.Sum(d => d.SortBytes!.Value);
+        var plan = PhasePlanner.Plan(archive, options with { MemoryBudget = budget });
+        Assert.Equal(all.Count, plan.IndexDecisions.Count(d => d.Late));
+        Assert.True(all.Count >= 8, string.Join("\n", plan.IndexDecisions));
+
+        var target = $"autosz_{Guid.NewGuid():N}"[..20];
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = 2,
+            JournalPath = Path.Combine(_f.JournalDir, target + ".json"),
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        long temp = _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
+        Assert.True(temp == 0, $"{temp} temp bytes written by the restore\n{string.Join("\n", log.Where(l => l.StartsWith("building", StringComparison.Ordinal)))}");
+        Assert.Equal(all.Count, log.Count(l => l.StartsWith("building ", StringComparison.Ordinal)));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+        _f.Cluster.DropDatabase(target);
+    }
+
+    [GeneratedRegex(@"internal sort (?:of worker -?\d+ )?ended, (\d+) KB used")]
+    private static partial Regex InternalSort();
+}
