@@ -49,8 +49,10 @@ public static partial class RestoreBenchmark
             var tarArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(tar));
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
             var source = Connection(cluster, db);
-            var indexSizes = (await PgPhaseRestore.Engine.Backup.SourceInspector.InspectAsync(source, default)).Indexes.ToDictionary(i => $"{i.Schema}.{i.Name}", i => i.Bytes);
-            var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = 1L << 40 })
+            // Each index's sort sized from the source, as `--sizes-from` does.
+            var indexSizes = (await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 40 },
+                new S3Settings(), source, null, default)).IndexEstimates;
+            var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = 1L << 40 })
                 .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
             long all = candidates.Sum(d => d.SortBytes!.Value);
             long half = candidates.Take((candidates.Count + 1) / 2).Sum(d => d.SortBytes!.Value);
@@ -62,13 +64,13 @@ public static partial class RestoreBenchmark
             foreach (int jobs in new[] { 1, 2, 4 })
                 measured.Add(($"PreCreate -j {jobs}", await MeasureAsync(cluster, archive, new PlanOptions(), jobs, $"pre{jobs}")));
             measured.Add(($"Auto all -j 2", await MeasureAsync(cluster, archive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = all }, 2, "autoall")));
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = all }, 2, "autoall")));
             measured.Add(($"Auto half -j 2", await MeasureAsync(cluster, archive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = half }, 2, "autohalf")));
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = half }, 2, "autohalf")));
             measured.Add(("plain pg_restore, tar", MeasurePlain(cluster, tar)));
             measured.Add(("PreCreate -j 2, tar", await MeasureAsync(cluster, tarArchive, new PlanOptions(), 2, "tarpre2")));
             measured.Add(("Auto all -j 2, tar", await MeasureAsync(cluster, tarArchive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexSizes = indexSizes, MemoryBudget = all }, 2, "tarautoall")));
+                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = all }, 2, "tarautoall")));
 
             var plain = measured[0].M;
             Console.WriteLine();
