@@ -11,17 +11,20 @@ using PgPhaseRestore.TestRigs;
 namespace PgPhaseRestore.Bench;
 
 /// <summary>
-/// A database whose indexes outweigh its table, restored side by side in one run: plain pg_restore (what operators
-/// use instead), the four-phase PreCreate with 1, 2 and 4 jobs, and Auto with a budget that fits every late index
-/// build and one that fits about half; then the same database as a tar archive (plain pg_restore, PreCreate and
-/// Auto with 2 jobs). Prints total time, temp bytes written, longest statement and the ratio of each to plain
-/// pg_restore of the custom archive.
+/// A database whose indexes outweigh its table, restored side by side in one run at equal jobs: for each archive a
+/// user may hold (plain pg_dump custom, directory and tar files, and a pgphase backup with its manifest), plain
+/// pg_restore -j N (what operators use instead; tar cannot run parallel) beside pgphase restore --jobs N with
+/// PreCreate, Auto at its default budget (the target's maintenance_work_mem) and Auto with a budget that fits every
+/// late build. Auto sizes each sort from the manifest, or from a scan of a plain archive. Prints total time, temp
+/// bytes written, the longest statement and each ratio to pg_restore -j N of the same archive.
 /// </summary>
 public static partial class RestoreBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
         int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
+        int jobs = int.Parse(BenchArgs.Option(args, "--jobs") ?? "2", CultureInfo.InvariantCulture);
+        long fits = 2L << 30;
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
@@ -40,44 +43,44 @@ public static partial class RestoreBenchmark
         var dir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
         try
         {
-            var dump = Path.Combine(dir, "source.dump");
-            PgDump.Dump(cluster, db, dump, "-Fc", "-Z0");
-            var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
-            // A tar archive: pg_restore reads it front to back in one process, -j refused; pgphase copies each table from its member.
-            var tar = Path.Combine(dir, "source.tar");
-            PgDump.Dump(cluster, db, tar, "-Ft");
-            var tarArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(tar));
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
-            var source = Connection(cluster, db);
-            // Each index's sort sized from the source, as `--sizes-from` does.
-            var indexSizes = (await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 40 },
-                new S3Settings(), source, null, default)).IndexEstimates;
-            var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = 1L << 40 })
-                .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
-            long all = candidates.Sum(d => d.SortBytes!.Value);
-            long half = candidates.Take((candidates.Count + 1) / 2).Sum(d => d.SortBytes!.Value);
-
-            var measured = new List<(string Name, Measurement M)>
+            var archives = new List<(string Name, string Path, bool Parallel)>();
+            foreach (var (name, format) in new[] { ("custom", "-Fc"), ("directory", "-Fd"), ("tar", "-Ft") })
             {
-                ("plain pg_restore", MeasurePlain(cluster, dump)),
-            };
-            foreach (int jobs in new[] { 1, 2, 4 })
-                measured.Add(($"PreCreate -j {jobs}", await MeasureAsync(cluster, archive, new PlanOptions(), jobs, $"pre{jobs}")));
-            measured.Add(($"Auto all -j 2", await MeasureAsync(cluster, archive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = all }, 2, "autoall")));
-            measured.Add(($"Auto half -j 2", await MeasureAsync(cluster, archive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = half }, 2, "autohalf")));
-            measured.Add(("plain pg_restore, tar", MeasurePlain(cluster, tar)));
-            measured.Add(("PreCreate -j 2, tar", await MeasureAsync(cluster, tarArchive, new PlanOptions(), 2, "tarpre2")));
-            measured.Add(("Auto all -j 2, tar", await MeasureAsync(cluster, tarArchive,
-                new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = indexSizes, MemoryBudget = all }, 2, "tarautoall")));
+                var path = System.IO.Path.Combine(dir, "source." + name);
+                PgDump.Dump(cluster, db, path, format);
+                archives.Add(($"pg_dump {format}", path, format != "-Ft"));
+            }
+            var backup = await new PgPhaseRestore.Engine.Backup.BackupRunner(new PgPhaseRestore.Engine.Backup.BackupOptions
+            {
+                Source = Connection(cluster, db), Destination = System.IO.Path.Combine(dir, "backups") + "/",
+            }).RunAsync(default);
+            archives.Add(("pgphase backup", backup.Location, true));
 
-            var plain = measured[0].M;
+            var table = new List<(string Archive, string Variant, Measurement M, Measurement Baseline)>();
+            var server = Connection(cluster, "postgres");
+            foreach (var (name, path, parallel) in archives)
+            {
+                var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
+                int plainJobs = parallel ? jobs : 1;
+                var baseline = MeasurePlain(cluster, path, plainJobs);
+                table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
+                table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre"), baseline));
+                foreach (long? budget in new long?[] { null, fits })
+                {
+                    // Sizes as a restore finds them: the manifest beside a backup, or a scan of a plain archive.
+                    var options = await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget },
+                        new S3Settings(), null, server, default);
+                    var label = $"Auto --jobs {jobs}, {(budget is null ? "default" : SizeText.Format(budget.Value))} budget";
+                    table.Add((name, label, await MeasureAsync(cluster, archive, options, jobs, "auto"), baseline));
+                }
+            }
+
             Console.WriteLine();
-            Console.WriteLine($"Auto budgets: all {SizeText.Format(all)} ({candidates.Count} late builds), half {SizeText.Format(half)}");
-            Console.WriteLine($"{"variant",-22} {"total s",8} {"vs plain",9} {"temp MB",9} {"longest s",10}  longest statement");
-            foreach (var (name, m) in measured)
-                Console.WriteLine($"{name,-22} {m.Total.TotalSeconds,8:F1} {m.Total / plain.Total,8:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
+            Console.WriteLine($"{rows:N0} rows, {sizes}; {jobs} jobs; ratios to pg_restore of the same archive");
+            Console.WriteLine($"{"archive",-15} {"variant",-34} {"total s",8} {"ratio",7} {"temp MB",9} {"longest s",10}  longest statement");
+            foreach (var (name, variant, m, baseline) in table)
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Total.TotalSeconds,8:F1} {m.Total / baseline.Total,6:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
             return 0;
         }
         finally
@@ -92,15 +95,16 @@ public static partial class RestoreBenchmark
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
 
     /// <summary>What operators run without this tool: createdb, then one pg_restore of the whole archive.</summary>
-    private static Measurement MeasurePlain(PostgresCluster cluster, string dump)
+    private static Measurement MeasurePlain(PostgresCluster cluster, string dump, int jobs)
     {
         const string target = "bench_plain";
         cluster.DropDatabase(target);
         cluster.Execute("postgres", $"CREATE DATABASE {target}");
         long logStart = new FileInfo(cluster.LogFile!).Length;
-        Console.WriteLine("restoring with plain pg_restore...");
+        Console.WriteLine($"restoring {dump} with plain pg_restore -j {jobs}...");
         var clock = Stopwatch.StartNew();
-        ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "-d", target, dump], TimeSpan.FromHours(2), cluster.ClientEnvironment());
+        ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "-j", jobs.ToString(CultureInfo.InvariantCulture), "-d", target, dump],
+            TimeSpan.FromHours(2), cluster.ClientEnvironment());
         clock.Stop();
         return Finish(cluster, target, logStart, clock.Elapsed);
     }
