@@ -177,6 +177,15 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         @($phases.Number) | Should -Be @(1, 2, 3, 4)
     }
 
+    It 'plans an archive piped from Get-PgDumpToc as -Path plans it: Auto, the default, sizes the indexes from the archive' {
+        function Get-PlanShape($phases) { $phases | ForEach-Object { "$($_.Number):$($_.EntryCount):$(@($_.LateBuilds | ForEach-Object { $_.Entry.Name }) -join ',')" } }
+        $piped = Get-PgDumpToc $script:svc.Archive | Split-PgRestorePhases
+        $byPath = Split-PgRestorePhases -Path $script:svc.Archive
+        $piped[0].Strategy.ToString() | Should -Be 'Auto'
+        @($piped.LateBuilds).Count | Should -BeGreaterThan 0 -Because 'the kitchen-sink''s small indexes fit the default budget once the archive is scanned'
+        Get-PlanShape $piped | Should -Be (Get-PlanShape $byPath)
+    }
+
     It '<Name> binds to Test-PgPhaseRestore' -ForEach @(
         @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
         @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }

@@ -15,7 +15,17 @@ public static class ArchivePlanning
         PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
     {
         var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
-        var complete = await IndexSizing.CompleteAsync(archive, options, location.S3, sizesFrom, target, ct).ConfigureAwait(false);
+        return await PlanAsync(archive, options, location.S3, ct, target, sizesFrom).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Plans an archive already read (piped from Get-PgDumpToc, say) exactly as one read from its location:
+    /// <paramref name="storage"/> reaches a manifest beside it in a bucket.
+    /// </summary>
+    public static async Task<RestorePlan> PlanAsync(DumpArchive archive, PlanOptions options, S3Settings storage, CancellationToken ct,
+        PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
+    {
+        var complete = await IndexSizing.CompleteAsync(archive, options, storage, sizesFrom, target, ct).ConfigureAwait(false);
         return PhasePlanner.Plan(archive, complete);
     }
 }

@@ -101,12 +101,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         }
         if (Archive is not null)
         {
-            PlanAndRestore(Archive.Source, (options, target) =>
-            {
-                // Auto's default budget is the target's maintenance_work_mem, as for a path.
-                var complete = RunEngine(ct => IndexSizing.CompleteAsync(Archive, options, S3, null, target, ct));
-                return PhasePlanner.Plan(Archive, complete);
-            });
+            // Auto's default budget is the target's maintenance_work_mem, as for a path.
+            PlanAndRestore(Archive.Source, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, target)));
             return;
         }
         bool literal = ParameterSetName == LiteralPathSet;

@@ -50,7 +50,8 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
     {
         if (Archive is not null)
         {
-            Plan(Archive.Source, options => PhasePlanner.Plan(Archive, options));
+            // Planned as -Path plans it: Auto sizes the indexes from the manifest or a scan of the archive.
+            Plan(Archive.Source, options => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct)));
             return;
         }
         bool literal = ParameterSetName == LiteralPathSet;
