@@ -12,7 +12,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// source connection, else a scan of a local archive's rows) and the memory budget (given, else the target's
 /// maintenance_work_mem).
 /// </summary>
-public static class IndexSizing
+internal static class IndexSizing
 {
     // Row counts from the catalog are estimates (reltuples): counted a tenth larger, and never fewer than this more.
     private const double RowMargin = 1.1;

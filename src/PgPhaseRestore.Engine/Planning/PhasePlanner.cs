@@ -8,7 +8,7 @@ namespace PgPhaseRestore.Engine.Planning;
 /// attachment follows both indexes it links). Within a phase, entries keep pg_dump's order, which is already a
 /// dependency order. The result is validated before it is returned.
 /// </summary>
-public static class PhasePlanner
+internal static class PhasePlanner
 {
     /// <summary>
     /// Splits the archive into the four phases with the strategy and filters of <paramref name="options"/> (default:
