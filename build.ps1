@@ -96,6 +96,8 @@ if ('Test' -in $Task -or 'Pester' -in $Task) {
     # A fresh process, so the module under test is the one just built. The suite starts its own cluster and s3rver
     # from the test services built in this configuration. The closing line has the form of dotnet test's summary, so
     # that one count can cover both (scripts/test.sh adds them up); a skipped test fails the run.
+    # dotnet test builds only the test projects; the services the suite starts are built here.
+    Invoke-Native dotnet @('build', (Join-Path $root 'tests/PgPhaseRestore.TestServices'), '-c', $Configuration, '--nologo', '-v', 'quiet')
     $env:PGPHASE_MODULE_PATH = $moduleDir
     $env:PGPHASE_TEST_CONFIGURATION = $Configuration
     Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-Command', @"

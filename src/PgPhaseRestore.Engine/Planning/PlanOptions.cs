@@ -3,8 +3,8 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>How to split an archive: the strategy and the filters operators need.</summary>
 public sealed record PlanOptions
 {
-    /// <summary>Auto (the default: each btree index early or late, as its sort fits the budget), PreCreate (indexes before the data) or Standard (pg_restore's order).</summary>
-    public RestoreStrategy Strategy { get; init; } = RestoreStrategy.Auto;
+    /// <summary>PreCreate (indexes before the data), Auto (each btree index early or late) or Standard (pg_restore's order).</summary>
+    public RestoreStrategy Strategy { get; init; } = RestoreStrategy.PreCreate;
 
     /// <summary>
     /// Only these schemas, each with everything in it (empty: all, unless <see cref="IncludeTables"/> selects).

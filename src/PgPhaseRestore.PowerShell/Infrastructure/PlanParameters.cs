@@ -10,9 +10,9 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// </summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
-    /// <summary>Auto (default: each btree index early, or right after its table's data when its sort fits -MemoryBudget), PreCreate (indexes exist before the data arrives) or Standard (pg_restore's order).</summary>
+    /// <summary>PreCreate (default: indexes exist before the data arrives), Auto (each btree index early, or after its table's data when its sort fits -MemoryBudget) or Standard (pg_restore's order).</summary>
     [Parameter]
-    public RestoreStrategy Strategy { get; set; } = RestoreStrategy.Auto;
+    public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
 
     /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when Invoke-PgPhaseRestore plans against a target, 64 MB otherwise).</summary>
     [Parameter]
