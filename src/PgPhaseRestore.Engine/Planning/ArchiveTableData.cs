@@ -36,15 +36,17 @@ internal static class ArchiveTableData
                 foreach (var entry in archive.Entries.Where(e => wanted.Contains(e.DumpId) && e.DataFile is not null))
                 {
                     ct.ThrowIfCancellationRequested();
-                    var plain = Path.Combine(archive.Source, entry.DataFile!);
-                    if (File.Exists(plain))
+                    if (DirectoryDataFile.Find(archive.Source, entry.DataFile!) is not { } found)
+                        continue;
+                    var path = Path.Combine(archive.Source, found);
+                    if (found == entry.DataFile)
                     {
-                        using var file = File.OpenRead(plain);
+                        using var file = File.OpenRead(path);
                         read(entry, file);
                     }
-                    else if (File.Exists(plain + ".gz"))
+                    else if (found == entry.DataFile + ".gz")
                     {
-                        using var gz = new GZipStream(File.OpenRead(plain + ".gz"), CompressionMode.Decompress);
+                        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
                         read(entry, gz);
                     }
                 }

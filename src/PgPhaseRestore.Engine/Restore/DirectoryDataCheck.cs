@@ -64,8 +64,7 @@ internal static class DirectoryDataCheck
     /// </summary>
     private static void CheckFile(DumpArchive archive, TocEntry entry, string name)
     {
-        var found = new[] { "", ".gz", ".lz4", ".zst" }.Select(suffix => name + suffix)
-            .FirstOrDefault(candidate => File.Exists(Path.Combine(archive.Source, candidate)));
+        var found = DirectoryDataFile.Find(archive.Source, name);
         if (found is null)
             throw Missing(archive, entry, name + Suffix(archive.Header.Compression));
         var path = Path.Combine(archive.Source, found);

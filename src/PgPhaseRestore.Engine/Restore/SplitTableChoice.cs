@@ -44,9 +44,8 @@ internal static class SplitTableChoice
         {
             foreach (var e in archive.Entries.Where(e => e.DataFile is not null))
             {
-                var file = new[] { "", ".gz", ".lz4", ".zst" }.Select(suffix => Path.Combine(archive.Source, e.DataFile! + suffix)).FirstOrDefault(File.Exists);
-                if (file is not null)
-                    sizes[e.DumpId] = new FileInfo(file).Length;
+                if (DirectoryDataFile.Find(archive.Source, e.DataFile!) is { } file)
+                    sizes[e.DumpId] = new FileInfo(Path.Combine(archive.Source, file)).Length;
             }
         }
         return sizes;

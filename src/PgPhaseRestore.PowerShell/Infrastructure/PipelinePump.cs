@@ -24,16 +24,15 @@ internal sealed class PipelinePump
     /// <param name="writeProgress">The cmdlet's WriteProgress.</param>
     public PipelinePump(Action<ProgressRecord> writeProgress) => _writeProgress = writeProgress;
 
-    /// <summary>Queues work for the pipeline thread; false once the call has ended (the work is dropped).</summary>
-    public bool Post(Action action)
+    /// <summary>Queues work for the pipeline thread; once the call has ended, the work is dropped.</summary>
+    public void Post(Action action)
     {
         lock (_gate)
         {
             if (_closed)
-                return false;
+                return;
             _ordered.Enqueue(action);
             Monitor.PulseAll(_gate);
-            return true;
         }
     }
 
