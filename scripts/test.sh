@@ -22,8 +22,11 @@ status=${PIPESTATUS[0]}
 pester=${PIPESTATUS[0]}
 set -e
 if [ "$status" -eq 0 ]; then status=$pester; fi
-# The failures again at the end, where a truncated log still shows them.
-grep -E '^\s+Failed [A-Za-z]|\[-\] ' "$log" | sed 's/\x1b\[[0-9;]*m//g' | sed 's/^/failed: /' || true
+# The failures again at the end, with the first lines of each message, where a truncated log still shows them.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^[ \t]+Failed [A-Za-z]|\[-\] / { print "failed: " $0; left = 6; next }
+  left > 0 && /^[ \t]+(Stack Trace:|at )/ { left = 0 }
+  left > 0 { print "failed:   " $0; left-- }' || true
 # One closing line for the whole run, summed over the test assemblies and the Pester suite.
 awk '/((Passed|Failed)!|^Pester) +- +Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"

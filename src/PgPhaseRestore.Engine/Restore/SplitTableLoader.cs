@@ -145,9 +145,11 @@ internal sealed class SplitTableLoader
             }
             // A session that failed (its backend ended, say) cancelled the reading of the rows: its failure is the one
             // to report, never the cancellation it caused, which would pass for a stop nobody asked for.
+            // Task.WhenAll surfaces the first writer in list order, which may be one the stop cancelled mid-write
+            // (Npgsql wraps that cancellation), so the first failure not caused by the stop is looked for among all.
             var reported = ex;
-            if (ex is OperationCanceledException && !ct.IsCancellationRequested &&
-                writers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException) is { } failure)
+            if (CausedByStop(ex) && !ct.IsCancellationRequested &&
+                writers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => !CausedByStop(e)) is { } failure)
                 reported = failure;
             // Npgsql says "Exception while writing to stream" when a session's connection ends: the cause is inside.
             if (reported is NpgsqlException { InnerException: { } cause } and not PostgresException)
@@ -161,6 +163,14 @@ internal sealed class SplitTableLoader
             foreach (var conn in connections)
                 await conn.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static bool CausedByStop(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is OperationCanceledException)
+                return true;
+        return false;
     }
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
