@@ -215,7 +215,7 @@ public sealed class HelpTests : IClassFixture<GeneratedHelp>
         Assert.Equal("Custom", Default("Backup-PgDatabase", "Format"));
         Assert.Equal("8388608", Default("Backup-PgDatabase", "PartSize")); // new MultipartOptions().InitialPartSize
         Assert.Equal("5368709120", Default("Copy-PgDatabase", "MaxPartSize"));
-        Assert.Equal("PreCreate", Default("Invoke-PgPhaseRestore", "Strategy"));
+        Assert.Equal("Auto", Default("Invoke-PgPhaseRestore", "Strategy"));
         Assert.Equal("Estimate", Default("Test-PgPhaseRestore", "RowCount"));
         Assert.Equal("33554432", Default("Copy-PgDatabase", "SplitTableSize"));
         Assert.Equal("None", Default("Invoke-PgPhaseRestore", "MemoryBudget"));

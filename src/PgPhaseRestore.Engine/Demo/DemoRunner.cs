@@ -124,8 +124,8 @@ public sealed class DemoRunner
             var plain = await PlainRestoreAsync(cluster, dump, ct).ConfigureAwait(false);
             var phased = new List<DemoRestore>
             {
-                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "PreCreate, 1 job", "demo_precreate", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false),
-                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "Auto, 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "Auto (default), 2 jobs", "demo_auto", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false),
+                await PhasedRestoreAsync(cluster, source, new ArchiveLocation(dump), "PreCreate, 2 jobs", "demo_precreate", RestoreStrategy.PreCreate, 2, work, ct).ConfigureAwait(false),
             };
 
             string? leftOut = _options.SkipBucket ? "left out on request" : null;
@@ -138,7 +138,7 @@ public sealed class DemoRunner
                     await client.PutBucketAsync(Bucket, ct).ConfigureAwait(false);
                 var key = $"s3://{Bucket}/{SourceDatabase}.dump";
                 await new BackupRunner(new BackupOptions { Source = source, Destination = key, Storage = storage }, null, _log, _debug).RunAsync(ct).ConfigureAwait(false);
-                phased.Add(await PhasedRestoreAsync(cluster, source, new ArchiveLocation(key, storage), "PreCreate from s3rver", "demo_bucket", RestoreStrategy.PreCreate, 1, work, ct).ConfigureAwait(false));
+                phased.Add(await PhasedRestoreAsync(cluster, source, new ArchiveLocation(key, storage), "Auto from s3rver, 2 jobs", "demo_bucket", RestoreStrategy.Auto, 2, work, ct).ConfigureAwait(false));
             }
             else
             {

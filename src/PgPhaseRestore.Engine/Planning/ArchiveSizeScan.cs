@@ -12,8 +12,12 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 internal static class ArchiveSizeScan
 {
-    /// <summary>Per "schema.index", its estimate; the indexes whose table or definition could not be read are absent.</summary>
-    public static async Task<Dictionary<string, IndexSortEstimate>> EstimateAsync(DumpArchive archive, Action<string>? log, CancellationToken ct)
+    /// <summary>
+    /// Per "schema.index", its estimate; the indexes whose table or definition could not be read are absent. A
+    /// damaged or cut archive ends the scan (Problem says where): the tables read whole keep their estimates, and the
+    /// restore's own checks refuse the archive with the object and the offset.
+    /// </summary>
+    public static async Task<(Dictionary<string, IndexSortEstimate> Estimates, string? Problem)> EstimateAsync(DumpArchive archive, Action<string>? log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var byData = new Dictionary<int, List<(string Key, IndexKeyShape Shape)>>();
@@ -24,8 +28,23 @@ internal static class ArchiveSizeScan
         }
         var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
         long bytes = 0;
-        await ArchiveTableData.ForEachAsync(archive, byData.Keys.ToHashSet(), (entry, text) =>
+        string? problem = null;
+        TocEntry? reading = null;
+        try
         {
+            await ScanAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArchiveFormatException or InvalidDataException or EndOfStreamException)
+        {
+            problem = $"the scan of the archive's data stopped{(reading is null ? "" : $" in {reading.Label}")}: {ex.Message}";
+            log?.Invoke($"{archive.Source}: {problem}");
+        }
+        log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");
+        return (estimates, problem);
+
+        Task ScanAsync() => ArchiveTableData.ForEachAsync(archive, byData.Keys.ToHashSet(), (entry, text) =>
+        {
+            reading = entry;
             var indexes = byData[entry.DumpId];
             if (CopyColumns(entry.CopyStatement) is not { } columns)
                 return;
@@ -41,9 +60,8 @@ internal static class ArchiveSizeScan
             var how = string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
                 estimates[indexes[i].Key] = new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how);
-        }, ct).ConfigureAwait(false);
-        log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");
-        return estimates;
+            reading = null;
+        }, ct);
     }
 
     /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>

@@ -33,7 +33,7 @@ internal static class AutoIndexPlanner
             {
                 Early(options.IndexEstimates is null
                     ? $"no size information ({options.NoEstimateReason ?? "no manifest, no source connection"})"
-                    : "no size information for this index (its table's rows or its key could not be sized)");
+                    : $"no size information for this index ({options.NoEstimateReason ?? "its table's rows or its key could not be sized"})");
                 continue;
             }
             if (estimate.SortBytes > budget)

@@ -44,7 +44,7 @@ internal static class IndexSizing
             else if (ArchiveTableData.Unreadable(archive) is { } why)
                 gap = $"no manifest, no source connection, and {why}; the data is not downloaded to size it";
             else
-                estimates = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+                (estimates, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
         }
         long? budget = options.MemoryBudget;
         if (budget is null && target is not null)

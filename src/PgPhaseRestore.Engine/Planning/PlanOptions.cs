@@ -3,8 +3,11 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <summary>How to split an archive: the strategy and the filters operators need.</summary>
 public sealed record PlanOptions
 {
-    /// <summary>PreCreate (indexes before the data), Auto (each btree index early or late) or Standard (pg_restore's order).</summary>
-    public RestoreStrategy Strategy { get; init; } = RestoreStrategy.PreCreate;
+    /// <summary>The strategy every host defaults to: Auto, which never lets an index build spill to temp files.</summary>
+    public const RestoreStrategy DefaultStrategy = RestoreStrategy.Auto;
+
+    /// <summary>Auto (default: each btree index early or late), PreCreate (indexes before the data) or Standard (pg_restore's order).</summary>
+    public RestoreStrategy Strategy { get; init; } = DefaultStrategy;
 
     /// <summary>
     /// Only these schemas, each with everything in it (empty: all, unless <see cref="IncludeTables"/> selects).

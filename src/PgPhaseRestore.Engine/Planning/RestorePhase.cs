@@ -55,11 +55,14 @@ public sealed class RestorePhase
     /// <summary>The pg_restore list file of this phase.</summary>
     public string ToListFile() => RestoreList.Format(Archive, Entries);
 
+    /// <summary>The list file's name, the same whether planned or kept by a restore: e.g. phase-2-indexes.list.</summary>
+    internal string ListFileName => $"phase-{Number}-{Name.ToLowerInvariant()}.list";
+
     /// <summary>Writes the list file; the name says archive and phase, e.g. phase-2-indexes.list.</summary>
     public string WriteListFile(string directory)
     {
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"phase-{Number}-{Name.ToLowerInvariant()}.list");
+        var path = Path.Combine(directory, ListFileName);
         File.WriteAllText(path, ToListFile());
         return path;
     }

@@ -25,6 +25,8 @@ internal sealed class BucketArchiveFeed
     private readonly BackupManifest? _manifest;
     private readonly int _retries;
     private readonly Action<string>? _log;
+    private readonly SemaphoreSlim _tocGate = new(1, 1);
+    private byte[]? _toc;
 
     public BucketArchiveFeed(IAmazonS3 client, S3ObjectLocation location, DumpArchive archive, BackupManifest? manifest, int retries, Action<string>? log)
     {
@@ -50,14 +52,35 @@ internal sealed class BucketArchiveFeed
 
     public async Task WriteTocAsync(Stream stdin, CancellationToken ct)
     {
-        // Only the request is mapped: a write to stdin fails when pg_restore stops reading, and its exit code says why.
-        using var response = await S3Errors.CallAsync(_client, _location, "read the archive's table of contents", () => _client.GetObjectAsync(new GetObjectRequest
+        var toc = await TocAsync(ct).ConfigureAwait(false);
+        // A write to stdin fails when pg_restore stops reading, and its exit code says why.
+        await stdin.WriteAsync(toc, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The table of contents, read once (resuming with the feed's retries, like the data) and kept: each later phase
+    /// and each late index build, which may start while the server restarts, is fed from memory.
+    /// </summary>
+    private async Task<byte[]> TocAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _toc) is { } toc)
+            return toc;
+        await _tocGate.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            BucketName = _location.Bucket,
-            Key = _location.Key,
-            ByteRange = new ByteRange(0, _archive.TocEndOffset - 1),
-        }, ct), ct).ConfigureAwait(false);
-        await response.ResponseStream.CopyToAsync(stdin, ct).ConfigureAwait(false);
+            if (_toc is null)
+            {
+                await using var source = new S3ResumableReadStream(_client, _location, _retries, _log, 0, _archive.TocEndOffset);
+                using var bytes = new MemoryStream(checked((int)_archive.TocEndOffset));
+                await source.CopyToAsync(bytes, ct).ConfigureAwait(false);
+                Volatile.Write(ref _toc, bytes.ToArray());
+            }
+            return _toc!;
+        }
+        finally
+        {
+            _tocGate.Release();
+        }
     }
 
     public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct)

@@ -186,6 +186,9 @@ public sealed class PhaseRestorer
         journal.StartPhase(phase.Number);
         if (entries.Count == 0)
         {
+            // Kept lists are one per phase even when a phase has nothing left (Auto may move every index late).
+            if (_options.ListDirectory is not null)
+                await File.WriteAllTextAsync(PhaseListFile(workDir, phase), RestoreList.Format(phase.Archive, []), ct).ConfigureAwait(false);
             journal.CompletePhase(phase.Number);
             Report(phase, 0, 0, "nothing to do");
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
@@ -333,11 +336,13 @@ public sealed class PhaseRestorer
         }
     }
 
+    private static string PhaseListFile(string workDir, RestorePhase phase) => Path.Combine(workDir, phase.ListFileName);
+
     /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
     private async Task<(ToolResult Run, PhaseOutputTracker Tracker)> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
         PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
     {
-        var listFile = Path.Combine(workDir, $"phase-{phase.Number}-{phase.Name.ToLowerInvariant()}.list");
+        var listFile = PhaseListFile(workDir, phase);
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
         bool streamed = feed is not null;
         if (streamed && phase.Kind == PhaseKind.Data)

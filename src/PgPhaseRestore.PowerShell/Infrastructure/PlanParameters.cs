@@ -10,9 +10,9 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// </summary>
 public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 {
-    /// <summary>PreCreate (default: indexes exist before the data arrives), Auto (each btree index early, or after its table's data when its sort fits -MemoryBudget) or Standard (pg_restore's order).</summary>
+    /// <summary>Auto (default: each btree index built early, or after its table's data when its sort fits -MemoryBudget, so no build spills to temp files), PreCreate (every index exists before the data arrives) or Standard (pg_restore's order).</summary>
     [Parameter]
-    public RestoreStrategy Strategy { get; set; } = RestoreStrategy.PreCreate;
+    public RestoreStrategy Strategy { get; set; } = PlanOptions.DefaultStrategy;
 
     /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when Invoke-PgPhaseRestore plans against a target, 64 MB otherwise).</summary>
     [Parameter]

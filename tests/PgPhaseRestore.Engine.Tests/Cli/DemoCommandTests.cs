@@ -27,7 +27,7 @@ public sealed partial class DemoCommandTests : IDisposable
 
         Assert.Matches(@"restore\s+Schema\s+Indexes\s+Data\s+PostData\s+total", r.StdOut);
         Assert.Matches(@"(?m)^plain pg_restore\s+-\s+-\s+-\s+-\s+\d+\.\d\d s\s+1\.00x$", r.StdOut);
-        foreach (var variant in new[] { "PreCreate, 1 job", "Auto, 2 jobs", "PreCreate from s3rver" })
+        foreach (var variant in new[] { "Auto (default), 2 jobs", "PreCreate, 2 jobs", "Auto from s3rver, 2 jobs" })
             Assert.Matches($@"(?m)^{Regex.Escape(variant)}\s+(\d+\.\d\d s\s+){{5}}\d+\.\d\dx$", r.StdOut);
         foreach (var database in new[] { "demo_precreate", "demo_auto", "demo_bucket" })
             Assert.Matches($@"(?m)^{database}: .* objects and 2 tables match .*/demo_source$", r.StdOut);
@@ -53,7 +53,7 @@ public sealed partial class DemoCommandTests : IDisposable
             ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], Environment())
             : PgPhaseCli.Start(Environment(), demo);
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist.
-        Assert.True(run.WaitForStdErr("(PreCreate from s3rver) into demo_bucket", TimeSpan.FromMinutes(5)), run.StdErrSoFar);
+        Assert.True(run.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromMinutes(5)), run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
         var pid = run.Process.Id.ToString();
         ChildProcess.RunChecked("kill", ["-" + signal, "--", processGroup ? "-" + pid : pid], TimeSpan.FromSeconds(10));
@@ -72,7 +72,7 @@ public sealed partial class DemoCommandTests : IDisposable
         string killedErr;
         using (var killed = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000"))
         {
-            Assert.True(killed.WaitForStdErr("(PreCreate from s3rver) into demo_bucket", TimeSpan.FromMinutes(5)), killed.StdErrSoFar);
+            Assert.True(killed.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromMinutes(5)), killed.StdErrSoFar);
             ChildProcess.RunChecked("kill", ["-KILL", killed.Process.Id.ToString()], TimeSpan.FromSeconds(10));
             killed.Wait(TimeSpan.FromSeconds(30));
             killed.Process.WaitForExit();

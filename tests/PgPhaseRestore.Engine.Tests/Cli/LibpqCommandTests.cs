@@ -122,9 +122,10 @@ public sealed class LibpqCommandTests
         var r = PgPhaseCli.Run(env, "restore", _f.DumpPath, "--create", "--no-owner", "--target", Target(_f.Ca.CaFile));
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
         Assert.Equal(500, Items(database));
-        // Every session on the target, pg_restore's for each phase included, was encrypted.
+        // Every session on the target, pg_restore's for each phase included, was encrypted. Auto builds the one
+        // index after its table's data (a phase 3 session), so phase 2 has nothing to run.
         var sessions = _f.PgPhaseSessions(database);
-        foreach (var phase in new[] { 1, 2, 3, 4 })
+        foreach (var phase in new[] { 1, 3, 4 })
             Assert.Contains(sessions, l => l.Contains($"application_name=pgphase phase {phase} "));
         Assert.All(sessions, l => Assert.Contains("SSL enabled", l));
 

@@ -29,7 +29,7 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
     {
         var r = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path);
         Assert.True(r.ExitCode == 0, r.StdErr);
-        Assert.Contains("PreCreate plan", r.StdOut);
+        Assert.Contains("Auto plan", r.StdOut); // the default strategy
         // The numbers add up: every TOC entry is in one phase, excluded, or applied by pg_restore itself.
         int Count(string label) => int.Parse(System.Text.RegularExpressions.Regex.Match(r.StdOut, label + @"\s+(\d+) entr").Groups[1].Value);
         int total = int.Parse(System.Text.RegularExpressions.Regex.Match(r.StdOut, @"plan, (\d+) TOC entries").Groups[1].Value);
