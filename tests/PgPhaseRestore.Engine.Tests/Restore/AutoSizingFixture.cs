@@ -9,7 +9,7 @@ namespace PgPhaseRestore.Engine.Tests.Restore;
 /// A source whose index sorts are big enough that a build given too little maintenance_work_mem spills: int, text
 /// (short and past the 126-byte short-varlena limit), nullable multi-column, expression, partial and INCLUDE
 /// indexes, and a table of few distinct keys (deduplicated on disk); dumped as pg_dump custom (with offsets and
-/// through a pipe) and directory files, and backed up by pgphase (with a manifest).
+/// through a pipe), directory and tar files, and backed up by pgphase (with a manifest).
 /// </summary>
 public sealed class AutoSizingFixture : IDisposable
 {
@@ -43,6 +43,8 @@ public sealed class AutoSizingFixture : IDisposable
         PgDump.DumpThroughPipe(Cluster, Source, PipedPath);
         DirectoryPath = _dir.File("plain.dir");
         PgDump.Dump(Cluster, Source, DirectoryPath, "-Fd");
+        TarPath = _dir.File("plain.tar");
+        PgDump.Dump(Cluster, Source, TarPath, "-Ft");
         BackupPath = new BackupRunner(new BackupOptions { Source = SourceConnection, Destination = _dir.File("backups") + "/", BackupName = "sized" })
             .RunAsync(CancellationToken.None).GetAwaiter().GetResult().Location;
         JournalDir = _dir.File("journals");
@@ -53,6 +55,7 @@ public sealed class AutoSizingFixture : IDisposable
     public string CustomPath { get; }
     public string PipedPath { get; }
     public string DirectoryPath { get; }
+    public string TarPath { get; }
     public string BackupPath { get; }
     public string JournalDir { get; }
 

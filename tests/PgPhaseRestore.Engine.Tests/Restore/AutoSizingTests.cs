@@ -25,7 +25,10 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
 
     private async Task<(DumpArchive Archive, PlanOptions Options)> SizedAsync(string basis)
     {
-        var path = basis switch { "manifest" => _f.BackupPath, "scan-piped" => _f.PipedPath, "scan-directory" => _f.DirectoryPath, _ => _f.CustomPath };
+        var path = basis switch
+        {
+            "manifest" => _f.BackupPath, "scan-piped" => _f.PipedPath, "scan-directory" => _f.DirectoryPath, "scan-tar" => _f.TarPath, _ => _f.CustomPath,
+        };
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
         var options = await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto }, new S3Settings(),
             basis == "source" ? _f.SourceConnection : null, null, default);
@@ -36,6 +39,7 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     [InlineData("scan-custom")]
     [InlineData("scan-piped")]
     [InlineData("scan-directory")]
+    [InlineData("scan-tar")]
     [InlineData("source")]
     [InlineData("manifest")]
     public async Task Each_estimate_holds_its_sort_in_memory_within_the_stated_factor(string basis)
@@ -87,6 +91,7 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     [InlineData("source")]
     [InlineData("scan-piped")]
     [InlineData("scan-directory")]
+    [InlineData("scan-tar")]
     public async Task Auto_with_a_fitting_budget_builds_every_btree_late_writes_no_temp_file_and_equals_the_source(string basis)
     {
         var (archive, options) = await SizedAsync(basis);
@@ -109,6 +114,58 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
         long temp = _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
         Assert.True(temp == 0, $"{temp} temp bytes written by the restore\n{string.Join("\n", log.Where(l => l.StartsWith("building", StringComparison.Ordinal)))}");
         Assert.Equal(all.Count, log.Count(l => l.StartsWith("building ", StringComparison.Ordinal)));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+        _f.Cluster.DropDatabase(target);
+    }
+
+    /// <summary>
+    /// With room for the largest sort and a half, late builds overlap (the tables' builds become ready together), and
+    /// each starts only while the shares already running leave room for its own: at every start, the shares of the
+    /// builds running add up to at most the budget. No sort spills, and the target equals the source.
+    /// </summary>
+    [Fact]
+    public async Task Late_builds_side_by_side_never_take_more_than_the_budget_together()
+    {
+        var (archive, options) = await SizedAsync("manifest");
+        var all = PhasePlanner.Plan(archive, options with { MemoryBudget = 1L << 40 }).IndexDecisions.Where(d => d.Late).ToList();
+        long largest = all.Max(d => d.SortBytes!.Value);
+        long budget = largest + largest / 2;
+        var plan = PhasePlanner.Plan(archive, options with { MemoryBudget = budget });
+        var late = plan.IndexDecisions.Where(d => d.Late).ToDictionary(d => d.Entry.QualifiedName, d => d.SortBytes!.Value);
+        Assert.Equal(all.Count, late.Count);
+        Assert.True(late.Values.Sum() > budget, "every build fits at once: the test would prove nothing");
+
+        var target = $"autobud_{Guid.NewGuid():N}"[..20];
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = 2,
+            JournalPath = Path.Combine(_f.JournalDir, target + ".json"),
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+
+        // A build is logged as started before its pg_restore runs and as built before its share is given back.
+        var running = new Dictionary<string, long>();
+        int most = 0;
+        var events = log.Where(l => l.StartsWith("building ", StringComparison.Ordinal) || l.StartsWith("built ", StringComparison.Ordinal)).ToList();
+        foreach (var line in events)
+        {
+            if (line.StartsWith("building ", StringComparison.Ordinal))
+            {
+                var name = late.Keys.Single(k => line.Contains($" {k} after its table's data", StringComparison.Ordinal));
+                running.Add(name, late[name]);
+                most = Math.Max(most, running.Count);
+                Assert.True(running.Values.Sum() <= budget, $"{string.Join(", ", running.Keys)} ran at once, {running.Values.Sum()} bytes over a {budget}-byte budget\n{string.Join("\n", events)}");
+            }
+            else
+            {
+                Assert.True(running.Remove(late.Keys.Single(k => line.StartsWith($"built {k} in ", StringComparison.Ordinal))), line);
+            }
+        }
+        Assert.Equal(late.Count, events.Count / 2);
+        Assert.True(most >= 2, $"no two builds ran side by side\n{string.Join("\n", events)}");
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'"));
         Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
         _f.Cluster.DropDatabase(target);
     }

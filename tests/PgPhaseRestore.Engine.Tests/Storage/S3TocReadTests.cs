@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.TestRigs;
@@ -93,6 +94,24 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
         Assert.True(source.BytesTransferred > 0);
         Assert.True(source.BytesTransferred < _f.ObjectSize / 100,
             $"transferred {source.BytesTransferred} bytes of a {_f.ObjectSize}-byte object");
+    }
+
+    /// <summary>
+    /// Auto on a plain pg_dump file in a bucket, with no manifest beside it and no source: nothing is downloaded to size
+    /// the indexes, so each btree index is built early, and the plan says why, index by index.
+    /// </summary>
+    [Fact]
+    public async Task Auto_plans_a_bucket_archive_without_a_manifest_with_every_index_early_and_says_why()
+    {
+        var location = new ArchiveLocation($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings());
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 40 }, default);
+
+        Assert.Equal(RestoreStrategy.Auto, plan.Strategy);
+        Assert.NotEmpty(plan.IndexDecisions);
+        Assert.DoesNotContain(plan.IndexDecisions, d => d.Late);
+        Assert.All(plan.IndexDecisions.Where(d => d.Reason.StartsWith("no size information", StringComparison.Ordinal)), d =>
+            Assert.Equal("no size information (no manifest, no source connection, and the archive is not a local file or directory; the data is not downloaded to size it)", d.Reason));
+        Assert.Contains(plan.IndexDecisions, d => d.Reason.StartsWith("no size information", StringComparison.Ordinal) && d.Entry.Type == "INDEX");
     }
 
     [Fact]
