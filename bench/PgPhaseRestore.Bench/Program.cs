@@ -22,12 +22,13 @@ static int Usage()
               throwaway cluster unless --archive is given), in process and as whole processes (`pgphase toc
               --list`: the published EXE, default `dotnet pgphase.dll`). Prints the medians and their ratios.
 
-          restore [--rows N] [--jobs N]
+          restore [--rows N] [--jobs N] [--formats custom,directory,tar,backup]
               A table whose indexes outweigh it (N rows, default 2,000,000; seven indexes, one unique on random
               keys), dumped by pg_dump as custom, directory and tar archives and backed up by pgphase; each
               restored at equal jobs (default 2) by plain pg_restore -j N, PreCreate, Auto at the target's
               maintenance_work_mem and Auto with a budget that fits every late build: total time, temp bytes
-              written, longest statement, and each one's ratio to pg_restore of the same archive.
+              written, longest statement, and each one's ratio to pg_restore of the same archive. Every
+              target is checked equal to the source (schema, row counts and contents) before it is dropped.
 
           s3 [--rows N]
               Backup into s3rver (streamed multipart upload) vs pg_dump to a local file, and the four-phase

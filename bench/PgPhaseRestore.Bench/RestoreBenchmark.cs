@@ -24,6 +24,7 @@ public static partial class RestoreBenchmark
     {
         int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
         int jobs = int.Parse(BenchArgs.Option(args, "--jobs") ?? "2", CultureInfo.InvariantCulture);
+        var formats = (BenchArgs.Option(args, "--formats") ?? "custom,directory,tar,backup").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         long fits = 2L << 30;
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
@@ -45,34 +46,35 @@ public static partial class RestoreBenchmark
         {
             cluster.Execute("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0; SELECT pg_reload_conf();");
             var archives = new List<(string Name, string Path, bool Parallel)>();
-            foreach (var (name, format) in new[] { ("custom", "-Fc"), ("directory", "-Fd"), ("tar", "-Ft") })
+            foreach (var (name, format) in new[] { ("custom", "-Fc"), ("directory", "-Fd"), ("tar", "-Ft") }.Where(f => formats.Contains(f.Item1)))
             {
                 var path = System.IO.Path.Combine(dir, "source." + name);
                 PgDump.Dump(cluster, db, path, format);
                 archives.Add(($"pg_dump {format}", path, format != "-Ft"));
             }
-            var backup = await new PgPhaseRestore.Engine.Backup.BackupRunner(new PgPhaseRestore.Engine.Backup.BackupOptions
+            if (formats.Contains("backup"))
             {
-                Source = Connection(cluster, db), Destination = System.IO.Path.Combine(dir, "backups") + "/",
-            }).RunAsync(default);
-            archives.Add(("pgphase backup", backup.Location, true));
+                var backup = await new PgPhaseRestore.Engine.Backup.BackupRunner(new PgPhaseRestore.Engine.Backup.BackupOptions
+                {
+                    Source = Connection(cluster, db), Destination = System.IO.Path.Combine(dir, "backups") + "/",
+                }).RunAsync(default);
+                archives.Add(("pgphase backup", backup.Location, true));
+            }
+            var fingerprint = Contents(cluster, db);
 
             var table = new List<(string Archive, string Variant, Measurement M, Measurement Baseline)>();
-            var server = Connection(cluster, "postgres");
             foreach (var (name, path, parallel) in archives)
             {
                 var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
                 int plainJobs = parallel ? jobs : 1;
-                var baseline = MeasurePlain(cluster, path, plainJobs);
+                var baseline = MeasurePlain(cluster, path, plainJobs, fingerprint);
                 table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
-                table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre"), baseline));
+                table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint), baseline));
+                // Auto sizes as a restore does, inside the timing: the manifest beside a backup, or a scan of a plain archive.
                 foreach (long? budget in new long?[] { null, fits })
                 {
-                    // Sizes as a restore finds them: the manifest beside a backup, or a scan of a plain archive.
-                    var options = await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget },
-                        new S3Settings(), null, server, default);
                     var label = $"Auto --jobs {jobs}, {(budget is null ? "default" : SizeText.Format(budget.Value))} budget";
-                    table.Add((name, label, await MeasureAsync(cluster, archive, options, jobs, "auto"), baseline));
+                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint), baseline));
                 }
             }
 
@@ -95,7 +97,7 @@ public static partial class RestoreBenchmark
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
 
     /// <summary>What operators run without this tool: createdb, then one pg_restore of the whole archive.</summary>
-    private static Measurement MeasurePlain(PostgresCluster cluster, string dump, int jobs)
+    private static Measurement MeasurePlain(PostgresCluster cluster, string dump, int jobs, string fingerprint)
     {
         const string target = "bench_plain";
         cluster.DropDatabase(target);
@@ -106,30 +108,42 @@ public static partial class RestoreBenchmark
         ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "-j", jobs.ToString(CultureInfo.InvariantCulture), "-d", target, dump],
             TimeSpan.FromHours(2), cluster.ClientEnvironment());
         clock.Stop();
-        return Finish(cluster, target, logStart, clock.Elapsed);
+        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint);
     }
 
-    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name)
+    /// <summary>pgphase restore as its hosts run it: one planning call (with Auto's sizing) and the four phases, timed together.</summary>
+    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name, string fingerprint)
     {
         var target = $"bench_{name}";
         cluster.DropDatabase(target);
-        var plan = PhasePlanner.Plan(archive, planOptions);
         long logStart = new FileInfo(cluster.LogFile!).Length;
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
+        var options = new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal, Jobs = jobs };
         var clock = Stopwatch.StartNew();
-        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal, Jobs = jobs })
-            .RunAsync(plan.Phases, default);
+        var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target);
+        var results = await new PhaseRestorer(options).RunAsync(plan.Phases, default);
         clock.Stop();
         File.Delete(journal);
         if (results.Any(r => r.Status != PhaseStatus.Succeeded))
             throw new InvalidOperationException($"{name} restore failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");
-        return Finish(cluster, target, logStart, clock.Elapsed);
+        if (plan.IndexDecisions.Count > 0)
+            Console.WriteLine($"  {plan.IndexDecisions.Count(d => d.Late)} of {plan.IndexDecisions.Count} index builds late");
+        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint);
     }
 
-    private static Measurement Finish(PostgresCluster cluster, string target, long logStart, TimeSpan elapsed)
+    /// <summary>Every table's rows and every index's definition: what a restore must reproduce.</summary>
+    private static string Contents(PostgresCluster cluster, string database) =>
+        string.Join("\n", DatabaseContents.Fingerprint(cluster, database)) + "\n" +
+        cluster.Scalar<string>(database, "SELECT string_agg(indexdef, E'\\n' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = 'public'");
+
+    /// <summary>Temp bytes and the longest statement of a restore, then proof that its target equals the source.</summary>
+    private static Measurement Finish(PostgresCluster cluster, string target, long logStart, TimeSpan elapsed, string fingerprint)
     {
+        // Read before the comparison, whose own sorts write temp files.
         long temp = cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
+        if (Contents(cluster, target) != fingerprint)
+            throw new InvalidOperationException($"{target} differs from the source after its restore");
         var (longest, statement) = Longest(cluster.LogFile!, logStart, target);
         cluster.DropDatabase(target);
         return new Measurement(elapsed, temp, longest, statement);
