@@ -10,8 +10,9 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>
 /// Runs the Auto strategy's late index builds during the data phase: each as soon as its table has committed,
 /// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
-/// builds always write temp files). Builds run side by side while their shares add up to at most the budget;
-/// one whose share alone exceeds it never gets here (the planner kept it early).
+/// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
+/// shares add up to at most the budget; the largest ready build that fits goes first, so the longest sorts do not
+/// trail at the end. One whose share alone exceeds the budget never gets here (the planner kept it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -25,11 +26,13 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly Action<string>? _log;
     private readonly Action<string>? _debug;
     private readonly Dictionary<int, List<IndexDecision>> _byTable;
-    private readonly Queue<IndexDecision> _ready = new();
+    private readonly List<IndexDecision> _ready = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop;
     private readonly object _gate = new();
+    private readonly int _concurrency;
     private long _inUse;
+    private int _active;
     private Exception? _failure;
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
@@ -41,6 +44,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         _journal = journal;
         _workDir = workDir;
         _budget = budget;
+        _concurrency = Math.Max(1, options.Jobs);
         _feed = feed;
         _log = log;
         _debug = debug;
@@ -65,8 +69,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             if (!_byTable.Remove(tableDataId, out var builds))
                 return;
-            foreach (var b in builds)
-                _ready.Enqueue(b);
+            _ready.AddRange(builds);
             Pump();
         }
     }
@@ -77,8 +80,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         lock (_gate)
         {
             foreach (var builds in _byTable.Values)
-                foreach (var b in builds)
-                    _ready.Enqueue(b);
+                _ready.AddRange(builds);
             _byTable.Clear();
             Pump();
         }
@@ -104,18 +106,23 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             throw _failure;
     }
 
-    // Called under the gate: start what fits. The first ready build always starts when nothing runs, so one
-    // build larger than what is left never waits for ever.
+    // Called under the gate: start what fits, largest first. When nothing runs the largest ready build starts
+    // whatever its share, so one build larger than what is left never waits for ever.
     private void Pump()
     {
-        while (_ready.Count > 0 && _failure is null)
+        _ready.Sort((a, b) => (b.SortBytes ?? 0).CompareTo(a.SortBytes ?? 0));
+        for (int i = 0; i < _ready.Count && _failure is null && _active < _concurrency;)
         {
-            var next = _ready.Peek();
+            var next = _ready[i];
             long share = next.SortBytes ?? 0;
             if (_inUse > 0 && _inUse + share > _budget)
-                return;
-            _ready.Dequeue();
+            {
+                i++;
+                continue;
+            }
+            _ready.RemoveAt(i);
             _inUse += share;
+            _active++;
             _running.Add(Task.Run(() => BuildAsync(next, share)));
         }
     }
@@ -165,6 +172,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             lock (_gate)
             {
                 _inUse -= share;
+                _active--;
                 Pump();
             }
         }
