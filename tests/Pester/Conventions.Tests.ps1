@@ -186,6 +186,18 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Get-PlanShape $piped | Should -Be (Get-PlanShape $byPath)
     }
 
+    It 'plans with Auto by default and says, with -Verbose, where each index is built and why' {
+        $verbose = @(Split-PgRestorePhases -Path $script:svc.Archive -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $phases = Split-PgRestorePhases -Path $script:svc.Archive
+        $phases[0].Strategy.ToString() | Should -Be 'Auto'
+        $late = @($phases[2].LateBuilds)
+        $late.Count | Should -BeGreaterThan 0
+        foreach ($build in $late) {
+            $verbose | Should -Contain "late  $($build.Entry.Type) $($build.Entry.QualifiedName): $($build.Reason)"
+        }
+        @($verbose | Where-Object { $_ -like 'early *' }).Count | Should -BeGreaterThan 0 -Because 'the kitchen sink has indexes that are not btree or are partitioned'
+    }
+
     It '<Name> binds to Test-PgPhaseRestore' -ForEach @(
         @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
         @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }

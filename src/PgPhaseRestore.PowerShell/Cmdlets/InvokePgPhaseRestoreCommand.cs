@@ -115,7 +115,10 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         try
         {
             var target = ResolveTarget();
-            Restore(plan(BuildPlanOptions(), target).Phases, target);
+            var planned = plan(BuildPlanOptions(), target);
+            foreach (var decision in planned.IndexDecisions)
+                WriteVerbose(decision.ToString());
+            Restore(planned.Phases, target);
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))
         {

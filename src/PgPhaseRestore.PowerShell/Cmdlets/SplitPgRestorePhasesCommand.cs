@@ -74,6 +74,9 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 
         foreach (var excluded in planned.Excluded)
             WriteVerbose($"excluded {excluded.Entry}: {excluded.Reason}");
+        // Auto: each index early or late, its estimate and why, as `pgphase plan` prints them.
+        foreach (var decision in planned.IndexDecisions)
+            WriteVerbose(decision.ToString());
         foreach (var phase in planned.Phases)
         {
             if (ListDirectory is not null)
