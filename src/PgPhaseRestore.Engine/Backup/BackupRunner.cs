@@ -84,7 +84,7 @@ public sealed class BackupRunner
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 
         var storage = _options.Storage;
-        using var client = toBucket ? S3ClientFactory.Create(storage) : null;
+        using var client = toBucket ? S3ClientFactory.Create(storage, location.ToString()!) : null;
         if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
             Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
 

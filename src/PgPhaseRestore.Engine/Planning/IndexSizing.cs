@@ -32,25 +32,58 @@ internal static class IndexSizing
         var gap = options.NoEstimateReason;
         if (estimates is null)
         {
-            using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
-            var manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
+            BackupManifest? manifest = null;
+            try
+            {
+                using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
+                manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
+            }
+            catch (ArchiveSourceException ex) when (S3ObjectLocation.IsS3Uri(archive.Source))
+            {
+                // Sizes are an optimisation: a plan without them builds every index early, and says why. Whatever
+                // cannot reach the bucket fails the restore itself, with its own error.
+                gap = $"the manifest beside it could not be read ({ex.Message})";
+            }
+            Dictionary<string, IndexSortEstimate>? found = null;
             if (manifest is not null && manifest.Indexes.Count > 0)
-                estimates = FromCatalog(archive, manifest.Tables, manifest.Indexes, SizeBasis.Manifest);
+                found = FromCatalog(archive, manifest.Tables, manifest.Indexes, SizeBasis.Manifest);
             else if (source is not null)
             {
                 var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
-                estimates = FromCatalog(archive, facts.Tables, facts.Indexes, SizeBasis.Source);
+                found = FromCatalog(archive, facts.Tables, facts.Indexes, SizeBasis.Source);
             }
-            else if (ArchiveTableData.Unreadable(archive) is { } why)
-                gap = $"no manifest, no source connection, and {why}; the data is not downloaded to size it";
-            else
-                (estimates, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+            var unreadable = ArchiveTableData.Unreadable(archive);
+            if (found is null && gap is null && unreadable is not null)
+                gap = $"no manifest, no source connection, and {unreadable}; the data is not downloaded to size it";
+            else if (found is null && gap is null)
+                (found, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+            else if (found is not null && Unsized(archive, found) is > 0 and var missing)
+            {
+                // Tables the catalog has no row estimate for (never analyzed): a local archive's scan sizes their
+                // indexes; otherwise they are built early, and the plan says why.
+                if (unreadable is null)
+                {
+                    var (scanned, problem) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+                    foreach (var (key, estimate) in scanned)
+                        found.TryAdd(key, estimate);
+                    gap = problem;
+                }
+                else
+                {
+                    gap = $"the {(manifest is not null ? "backup's manifest" : "source's catalog")} has no row estimate for the tables of {Plural.Of(missing, "index")} (never analyzed), and {unreadable}";
+                }
+            }
+            estimates = found;
         }
         long? budget = options.MemoryBudget;
         if (budget is null && target is not null)
             budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
         return options with { MemoryBudget = budget, IndexEstimates = estimates, NoEstimateReason = gap };
     }
+
+    /// <summary>How many of the indexes Auto could build late have no estimate.</summary>
+    private static int Unsized(DumpArchive archive, Dictionary<string, IndexSortEstimate> estimates) =>
+        AutoIndexPlanner.Candidates(archive).Count(c => !estimates.ContainsKey($"{c.Index.Schema}.{AutoIndexPlanner.IndexName(c.Index, c.Table)}"));
 
     /// <summary>
     /// Estimates from the catalog's row estimate and the index's size on disk: the bytes per row bound each tuple

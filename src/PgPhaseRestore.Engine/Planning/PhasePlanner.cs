@@ -68,7 +68,7 @@ internal static class PhasePlanner
         }).ToList();
 
         var planned = decisions.Where(d => phaseOf.ContainsKey(d.Entry.DumpId)).ToList();
-        var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned);
+        var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned, options.Strategy == RestoreStrategy.Auto ? options.NoEstimateReason : null);
         plan.Validate();
         return plan;
     }

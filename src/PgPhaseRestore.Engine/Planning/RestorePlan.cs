@@ -6,8 +6,9 @@ namespace PgPhaseRestore.Engine.Planning;
 public sealed class RestorePlan
 {
     internal RestorePlan(DumpArchive archive, RestoreStrategy strategy, IReadOnlyList<RestorePhase> phases, IReadOnlyList<ExcludedEntry> excluded,
-        IReadOnlyList<IndexDecision>? indexDecisions = null)
+        IReadOnlyList<IndexDecision>? indexDecisions = null, string? sizingGap = null)
     {
+        SizingGap = sizingGap;
         Archive = archive;
         Strategy = strategy;
         Phases = phases;
@@ -17,6 +18,12 @@ public sealed class RestorePlan
 
     /// <summary>Auto: for every index-building entry, early or late and why (empty for the other strategies).</summary>
     public IReadOnlyList<IndexDecision> IndexDecisions { get; }
+
+    /// <summary>
+    /// Auto: why some or all indexes have no size, so are built early (no manifest in a bucket, a manifest that could
+    /// not be read, data this scan cannot read...), or null when every index could be sized.
+    /// </summary>
+    public string? SizingGap { get; }
 
     /// <summary>The archive the plan splits.</summary>
     public DumpArchive Archive { get; }

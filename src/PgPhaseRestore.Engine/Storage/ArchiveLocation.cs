@@ -34,7 +34,7 @@ public sealed class ArchiveLocation
     internal ArchiveLocation At(string path) => new(path, S3);
 
     /// <summary>A client for the bucket, or null for a local path. The caller disposes it.</summary>
-    internal IAmazonS3? CreateClient() => IsBucket ? S3ClientFactory.Create(S3) : null;
+    internal IAmazonS3? CreateClient() => IsBucket ? S3ClientFactory.Create(S3, Path) : null;
 
     /// <summary>The path or URI, never the settings.</summary>
     public override string ToString() => Path;

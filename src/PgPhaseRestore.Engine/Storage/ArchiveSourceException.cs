@@ -29,6 +29,9 @@ public enum ArchiveSourceProblem
     /// is: the server is reached with path-style addressing.
     /// </summary>
     BucketHostUnknown,
+
+    /// <summary>Neither a region nor an endpoint says where the bucket is (no setting, no AWS_REGION, no profile region).</summary>
+    NoRegion,
 }
 
 /// <summary>An archive could not be reached: missing file, missing key, access denied, endpoint down. The message names the location.</summary>
@@ -54,6 +57,7 @@ public sealed class ArchiveSourceException : PgPhaseException
         ArchiveSourceProblem.Unreachable or ArchiveSourceProblem.BucketHostUnknown => PgPhaseErrorKind.Connection,
         ArchiveSourceProblem.NoCredentials or ArchiveSourceProblem.CredentialsRejected => PgPhaseErrorKind.Authentication,
         ArchiveSourceProblem.AlreadyExists => PgPhaseErrorKind.AlreadyExists,
+        ArchiveSourceProblem.NoRegion => PgPhaseErrorKind.InvalidInput,
         _ => PgPhaseErrorKind.Failed,
     };
 }

@@ -9,6 +9,22 @@ namespace PgPhaseRestore.Engine.Storage;
 /// <summary>Builds an S3 client from settings, applying the compatibility rules for non-AWS servers.</summary>
 internal static class S3ClientFactory
 {
+    /// <summary>A client for the bucket of <paramref name="location"/>, named in the error when the settings cannot make one.</summary>
+    public static IAmazonS3 Create(S3Settings settings, string location)
+    {
+        try
+        {
+            return Create(settings);
+        }
+        catch (AmazonClientException ex) when (ex.Message.Contains("RegionEndpoint", StringComparison.Ordinal))
+        {
+            // The SDK's own words ("No RegionEndpoint or ServiceURL configured") name neither the bucket nor a setting.
+            throw new ArchiveSourceException(location,
+                "no region and no S3 endpoint say where the bucket is (none was given, and neither AWS_REGION nor a profile names a region)",
+                ex, ArchiveSourceProblem.NoRegion);
+        }
+    }
+
     public static IAmazonS3 Create(S3Settings settings)
     {
         var config = new AmazonS3Config

@@ -118,6 +118,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             var planned = plan(BuildPlanOptions(), target);
             foreach (var decision in planned.IndexDecisions)
                 WriteVerbose(decision.ToString());
+            if (planned.SizingGap is { } gap)
+                WriteWarning(SizingWarning(source, gap));
             Restore(planned.Phases, target);
         }
         catch (Exception ex) when (ErrorRecords.IsExpected(ex))

@@ -77,6 +77,8 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
         // Auto: each index early or late, its estimate and why, as `pgphase plan` prints them.
         foreach (var decision in planned.IndexDecisions)
             WriteVerbose(decision.ToString());
+        if (planned.SizingGap is { } gap)
+            WriteWarning(SizingWarning(source, gap));
         foreach (var phase in planned.Phases)
         {
             if (ListDirectory is not null)

@@ -49,6 +49,15 @@ public abstract class PgPlanCmdletBase : PgStorageCmdletBase
     [Parameter]
     public string[] ExcludeType { get; set; } = [];
 
+    /// <summary>
+    /// The warning for an Auto plan with indexes it could not size: they are built early, which is safe but slower.
+    /// The manifest beside an archive in a bucket is read with this command's own -S3* parameters.
+    /// </summary>
+    protected static string SizingWarning(string source, string gap) =>
+        $"{source}: Auto has no size for some indexes, so builds them before the data: {gap}." +
+        (gap.StartsWith("the manifest beside it could not be read", StringComparison.Ordinal)
+            ? " Give this command the bucket's -S3Endpoint, -S3Credential or -ProfileName, as the commands that read the archive take them." : "");
+
     /// <summary>The plan options: strategy, budget and what is restored (or copied).</summary>
     protected PlanOptions BuildPlanOptions() => new()
     {

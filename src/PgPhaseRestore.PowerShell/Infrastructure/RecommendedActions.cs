@@ -58,6 +58,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(ArchiveSourceProblem.CredentialsRejected, "Check the keys in -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
 [Recommends(ArchiveSourceProblem.AlreadyExists, "")]
 [Recommends(ArchiveSourceProblem.BucketHostUnknown, "Add -S3ForcePathStyle.")]
+[Recommends(ArchiveSourceProblem.NoRegion, "Give -Region, or -S3Endpoint for an S3-compatible server.")]
 [Recommends(typeof(ArchiveFormatException), "Check that -Path (or -LiteralPath) names a whole pg_dump archive in custom, directory or tar format.")]
 [Recommends("3D000", "Name an existing database, or let Invoke-PgPhaseRestore create it with -CreateDatabase.")]
 [Recommends("53300", "Use fewer -Jobs, end idle sessions, or raise max_connections.")]

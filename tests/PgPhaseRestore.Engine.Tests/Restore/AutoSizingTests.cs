@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
@@ -116,6 +117,31 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
         Assert.Equal(all.Count, log.Count(l => l.StartsWith("building ", StringComparison.Ordinal)));
         Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
         _f.Cluster.DropDatabase(target);
+    }
+
+    /// <summary>
+    /// A backup of a database never analyzed has no row estimates in its manifest: a local archive is then scanned
+    /// for the indexes the manifest cannot size, and each estimate says so.
+    /// </summary>
+    [Fact]
+    public async Task A_manifest_without_row_estimates_is_completed_by_a_scan_of_the_local_archive()
+    {
+        var db = _f.Cluster.CreateDatabase("unanalyzed");
+        _f.Cluster.Execute(db, """
+            CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL) WITH (autovacuum_enabled = false);
+            CREATE INDEX t_name ON t (name);
+            INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g;
+            """); // indexes built on the empty table: no row estimate either
+        var dir = Path.Combine(_f.JournalDir, "..", "unanalyzed-" + Guid.NewGuid().ToString("N")[..8]) + "/";
+        var backup = await new BackupRunner(new BackupOptions { Source = _f.Connection(db), Destination = dir }).RunAsync(default);
+        Assert.All(backup.Tables, t => Assert.Null(t.RowEstimate));
+
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(backup.Location), new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, default);
+
+        Assert.Null(plan.SizingGap);
+        Assert.Equal(2, plan.IndexDecisions.Count);
+        Assert.All(plan.IndexDecisions, d => Assert.True(d.Late && d.Estimate!.Basis == SizeBasis.ArchiveScan && d.Estimate.Rows == 20000, d.ToString()));
+        _f.Cluster.DropDatabase(db);
     }
 
     /// <summary>
