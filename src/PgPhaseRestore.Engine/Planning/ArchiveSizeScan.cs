@@ -17,7 +17,15 @@ internal static class ArchiveSizeScan
     /// damaged or cut archive ends the scan (Problem says where): the tables read whole keep their estimates, and the
     /// restore's own checks refuse the archive with the object and the offset.
     /// </summary>
-    public static async Task<(Dictionary<string, IndexSortEstimate> Estimates, string? Problem)> EstimateAsync(DumpArchive archive, Action<string>? log, CancellationToken ct)
+    /// <param name="archive">A local archive whose data this scan reads (<see cref="ArchiveTableData.Unreadable"/> is null).</param>
+    /// <param name="log">Says what was sized, and how long it took.</param>
+    /// <param name="ct">Stops the scan.</param>
+    /// <param name="stopAbove">
+    /// The budget the plan will decide with, when known: a table's rows are read only until each of its indexes'
+    /// sorts is past it (those indexes are built early whatever the rest holds), and its estimates say "at least".
+    /// </param>
+    public static async Task<(Dictionary<string, IndexSortEstimate> Estimates, string? Problem)> EstimateAsync(DumpArchive archive, long? stopAbove,
+        Action<string>? log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var byData = new Dictionary<int, List<(string Key, IndexKeyShape Shape)>>();
@@ -51,15 +59,19 @@ internal static class ArchiveSizeScan
             var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
             var buffer = new byte[1 << 16];
             int n;
-            while ((n = text.Read(buffer)) > 0)
+            bool over = false;
+            while (!over && (n = text.Read(buffer)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
                 meter.Feed(buffer.AsSpan(0, n));
+                over = stopAbove is { } budget && meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
             }
             bytes += meter.Bytes;
-            var how = string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
+            var how = over
+                ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
+                : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
-                estimates[indexes[i].Key] = new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how);
+                estimates[indexes[i].Key] = new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over };
             reading = null;
         }, ct);
     }

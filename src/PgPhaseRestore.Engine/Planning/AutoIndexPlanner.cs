@@ -36,6 +36,12 @@ internal static class AutoIndexPlanner
                     : $"no size information for this index ({options.NoEstimateReason ?? "its table's rows or its key could not be sized"})");
                 continue;
             }
+            if (estimate.AtLeast && estimate.SortBytes <= budget)
+            {
+                // Sized for a smaller budget than this plan's: what the rest of the rows need is unknown.
+                Early($"sort needs {estimate}, which was sized only up to a smaller budget than this {SizeText.Format(budget)} one: plan again to size it");
+                continue;
+            }
             if (estimate.SortBytes > budget)
             {
                 decisions.Add(new IndexDecision(e, false, estimate.SortBytes, $"sort needs {estimate}, over the {SizeText.Format(budget)} budget", null) { Estimate = estimate });

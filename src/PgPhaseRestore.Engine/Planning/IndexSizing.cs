@@ -30,6 +30,9 @@ internal static class IndexSizing
             return options;
         var estimates = options.IndexEstimates;
         var gap = options.NoEstimateReason;
+        long? budget = options.MemoryBudget;
+        if (budget is null && target is not null)
+            budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
         if (estimates is null)
         {
             BackupManifest? manifest = null;
@@ -56,14 +59,14 @@ internal static class IndexSizing
             if (found is null && gap is null && unreadable is not null)
                 gap = $"no manifest, no source connection, and {unreadable}; the data is not downloaded to size it";
             else if (found is null && gap is null)
-                (found, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+                (found, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct), ct).ConfigureAwait(false);
             else if (found is not null && Unsized(archive, found) is > 0 and var missing)
             {
                 // Tables the catalog has no row estimate for (never analyzed): a local archive's scan sizes their
                 // indexes; otherwise they are built early, and the plan says why.
                 if (unreadable is null)
                 {
-                    var (scanned, problem) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, log, ct), ct).ConfigureAwait(false);
+                    var (scanned, problem) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct), ct).ConfigureAwait(false);
                     foreach (var (key, estimate) in scanned)
                         found.TryAdd(key, estimate);
                     gap = problem;
@@ -75,9 +78,6 @@ internal static class IndexSizing
             }
             estimates = found;
         }
-        long? budget = options.MemoryBudget;
-        if (budget is null && target is not null)
-            budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
         return options with { MemoryBudget = budget, IndexEstimates = estimates, NoEstimateReason = gap };
     }
 

@@ -12,9 +12,15 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <param name="How">How the estimate was made, for the plan.</param>
 public sealed record IndexSortEstimate(long Rows, long SortBytes, SizeBasis Basis, string How)
 {
-    /// <summary>"about 42 MB for 300,000 rows (archive scan: ...)".</summary>
+    /// <summary>
+    /// The scan stopped once the sort was past the budget it was sizing for: the sort needs at least this much, from
+    /// the first <see cref="Rows"/> rows. Good for deciding "early" under that budget, never for a larger one.
+    /// </summary>
+    public bool AtLeast { get; init; }
+
+    /// <summary>"about 42 MB for 300,000 rows (archive scan: ...)", or "at least 80 MB ..." for a scan stopped early.</summary>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"about {SizeText.Format(SortBytes)} for {Rows:N0} rows ({BasisText}: {How})");
+        string.Create(CultureInfo.InvariantCulture, $"{(AtLeast ? "at least" : "about")} {SizeText.Format(SortBytes)} for {(AtLeast ? "its first " : "")}{Rows:N0} rows ({BasisText}: {How})");
 
     /// <summary>The basis as the plan names it.</summary>
     public string BasisText => Basis switch

@@ -120,6 +120,28 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     }
 
     /// <summary>
+    /// With a budget the sorts cannot fit, the scan reads a table's rows only until each of its indexes is past the
+    /// budget: those indexes are built early whatever the rest holds, and their estimates say "at least". The same
+    /// estimates never let a later, larger budget build late on a sort they did not size.
+    /// </summary>
+    [Fact]
+    public async Task A_scan_for_a_small_budget_stops_once_every_index_of_a_table_is_past_it()
+    {
+        const long budget = 4L << 20;
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_f.CustomPath));
+        var options = await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, new S3Settings(), null, null, default);
+        var plan = PhasePlanner.Plan(archive, options);
+
+        var sized = plan.IndexDecisions.Where(d => d.Entry.Schema == "sz").ToList();
+        Assert.Equal(9, sized.Count);
+        Assert.All(sized, d => Assert.True(!d.Late && d.Estimate is { AtLeast: true } e && e.SortBytes > budget && d.Reason.StartsWith("sort needs at least ", StringComparison.Ordinal), d.ToString()));
+        Assert.All(sized.Where(d => d.Entry.QualifiedName.StartsWith("sz.wide", StringComparison.Ordinal)), d => Assert.InRange(d.Estimate!.Rows, 1, 199_999));
+
+        var larger = PhasePlanner.Plan(archive, options with { MemoryBudget = 1L << 40 });
+        Assert.All(larger.IndexDecisions.Where(d => d.Entry.Schema == "sz"), d => Assert.True(!d.Late && d.Reason.Contains("sized only up to a smaller budget", StringComparison.Ordinal), d.ToString()));
+    }
+
+    /// <summary>
     /// A backup of a database never analyzed has no row estimates in its manifest: a local archive is then scanned
     /// for the indexes the manifest cannot size, and each estimate says so.
     /// </summary>
