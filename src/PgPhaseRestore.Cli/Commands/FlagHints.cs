@@ -44,6 +44,7 @@ public static class FlagHints
         [ArchiveSourceProblem.Unreachable] = "",
         [ArchiveSourceProblem.BucketHostUnknown] = "--s3-path-style",
         [ArchiveSourceProblem.NoCredentials] = "--s3-profile",
+        [ArchiveSourceProblem.NoRegion] = "--s3-region, or --s3-endpoint",
         [ArchiveSourceProblem.CredentialsRejected] = "",
         [ArchiveSourceProblem.AlreadyExists] = "",
     };
