@@ -1,66 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace PgPhaseRestore.Engine.Backup;
-
-/// <summary>How long a backup lock takes to settle, how often it is refreshed, and when it counts as abandoned.</summary>
-internal sealed class BackupLockTiming
-{
-    /// <summary>
-    /// Wait between writing the lock and reading it back. Two runs that both found no lock both write it; the
-    /// read-back after this pause shows each which write came last, so only that run goes on.
-    /// </summary>
-    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>How often the holder rewrites its heartbeat.</summary>
-    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>A lock whose heartbeat is older than this is abandoned and may be taken over.</summary>
-    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(3);
-}
-
-/// <summary>What a backup lock says about the run that holds it.</summary>
-internal sealed record BackupLockHolder
-{
-    public required string RunId { get; init; }
-    public required string Host { get; init; }
-    public required int Pid { get; init; }
-
-    /// <summary>When the holder's process started: tells a live process from a later one that reuses its pid.</summary>
-    public DateTimeOffset? ProcessStarted { get; init; }
-
-    public required DateTimeOffset Started { get; init; }
-    public required DateTimeOffset Heartbeat { get; init; }
-    public string? Location { get; init; }
-
-    public override string ToString() => $"run {RunId} on host {Host}, pid {Pid}, started {Started.UtcDateTime:u}";
-}
-
-/// <summary>One lock record as stored: its text, and what the store knows of its version and age.</summary>
-internal sealed record LockRecord(string Text, string? ETag, DateTimeOffset? LastModified);
-
-/// <summary>Where a lock lives: an object beside the key, or a file beside the local path.</summary>
-internal interface ILockStore
-{
-    /// <summary>The lock's own location, for messages.</summary>
-    string Name { get; }
-
-    Task<LockRecord?> ReadAsync(CancellationToken ct);
-
-    /// <summary>Writes the lock where there is none; false when the store could tell that one exists.</summary>
-    Task<bool> CreateAsync(string text, CancellationToken ct);
-
-    /// <summary>Replaces the lock read with <paramref name="etag"/>; false when the store could tell it changed since.</summary>
-    Task<bool> ReplaceAsync(string text, string? etag, CancellationToken ct);
-
-    /// <summary>
-    /// Right after <see cref="CreateAsync"/> succeeded: whether a second create of this run's own lock is refused,
-    /// which proves the store decides creation races at the write, so no read-back pause is needed.
-    /// </summary>
-    Task<bool> RefusesSecondCreateAsync(string text, CancellationToken ct);
-
-    Task DeleteAsync(CancellationToken ct);
-}
 
 /// <summary>
 /// Makes one run the only writer of a backup location. The lock is written, read back after a pause, and

@@ -8,56 +8,6 @@ using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.Engine.Demo;
 
-/// <summary>What the demo builds and compares.</summary>
-public sealed class DemoOptions
-{
-    /// <summary>Rows of the sample orders table unless asked otherwise.</summary>
-    public const int DefaultRows = 300_000;
-
-    /// <summary>Rows of the sample orders table.</summary>
-    public int Rows { get; init; } = DefaultRows;
-
-    /// <summary>Leave out the round trip through a local s3rver even when node and the launcher are there.</summary>
-    public bool SkipBucket { get; init; }
-}
-
-/// <summary>One restore of the demo's backup: how long it took, its phases (none for plain pg_restore) and what verification found.</summary>
-/// <param name="Name">How it restored: plain pg_restore, or the strategy and jobs.</param>
-/// <param name="Database">The database it restored into.</param>
-/// <param name="Total">How long it took.</param>
-/// <param name="Phases">The phase results (none for plain pg_restore).</param>
-/// <param name="Verification">What verification against the source found, when it ran.</param>
-public sealed record DemoRestore(string Name, string Database, TimeSpan Total, IReadOnlyList<PhaseResult> Phases, VerificationResult? Verification)
-{
-    /// <summary>Every phase succeeded and verification found the restored database equal to the source.</summary>
-    public bool Succeeded => Phases.All(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped) && Verification?.IsMatch != false;
-}
-
-/// <summary>The demo's outcome: the source, plain pg_restore, and each four-phase restore with its verification.</summary>
-public sealed class DemoReport
-{
-    /// <summary>Rows of the sample orders table.</summary>
-    public required int Rows { get; init; }
-
-    /// <summary>Bytes the sample's tables take on the source.</summary>
-    public required long TableBytes { get; init; }
-
-    /// <summary>Bytes the sample's indexes take on the source.</summary>
-    public required long IndexBytes { get; init; }
-
-    /// <summary>The plain pg_restore the four-phase restores are compared with.</summary>
-    public required DemoRestore Plain { get; init; }
-
-    /// <summary>The four-phase restores: from the file with each strategy, and from s3rver when it ran.</summary>
-    public required IReadOnlyList<DemoRestore> Phased { get; init; }
-
-    /// <summary>Why the bucket round trip was left out (null when it ran).</summary>
-    public string? BucketLeftOut { get; init; }
-
-    /// <summary>Every four-phase restore succeeded and verified against the source with exact row counts.</summary>
-    public bool Passed => Phased.Count > 0 && Phased.All(r => r.Succeeded && r.Verification is not null);
-}
-
 /// <summary>
 /// A first run that needs nothing but the PostgreSQL server binaries: a throwaway cluster, a sample database whose
 /// indexes outweigh its tables, a backup to a local file (and through a local s3rver into a bucket when node and the

@@ -2,19 +2,6 @@ using System.Diagnostics;
 
 namespace PgPhaseRestore.Engine.Storage;
 
-/// <summary>Whether to speak the subset of S3 that non-AWS servers accept (no aws-chunked payloads, checksums only when required).</summary>
-public enum S3Compatibility
-{
-    /// <summary>On for any endpoint that is not amazonaws.com.</summary>
-    Auto,
-
-    /// <summary>AWS itself: aws-chunked payloads and flexible checksums.</summary>
-    Aws,
-
-    /// <summary>Only what S3-compatible servers accept: no aws-chunked payloads, checksums only when required.</summary>
-    Generic,
-}
-
 /// <summary>
 /// How to reach a bucket, resolved once by a host and then only read. Credentials left empty fall back to the AWS
 /// SDK's default chain (environment, profile, instance role); the engine itself never reads the environment for them.

@@ -1,0 +1,11 @@
+namespace PgPhaseRestore.Engine.Backup;
+
+/// <summary>An index of the source at backup time.</summary>
+/// <param name="Schema">The index's schema.</param>
+/// <param name="Table">The table it is on.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Bytes">Its size.</param>
+/// <param name="IsUnique">Whether it is unique.</param>
+/// <param name="IsPrimary">Whether it backs the primary key.</param>
+/// <param name="KeyBytes">The average width of its columns' values from the source's statistics, when every column had them.</param>
+public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary, double? KeyBytes = null);

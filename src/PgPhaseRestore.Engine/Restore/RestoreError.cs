@@ -1,0 +1,11 @@
+namespace PgPhaseRestore.Engine.Restore;
+
+/// <summary>A failure pg_restore reported, with the TOC entry it was working on.</summary>
+/// <param name="DumpId">The TOC entry pg_restore was working on, when it said.</param>
+/// <param name="Entry">That entry as pg_restore names it: type and name.</param>
+/// <param name="Message">What went wrong, in pg_restore's words (connection failures rewritten to say what to do).</param>
+public sealed record RestoreError(int? DumpId, string? Entry, string Message)
+{
+    /// <summary>The message, with the TOC entry it concerns when known.</summary>
+    public override string ToString() => DumpId is null ? Message : $"TOC entry {DumpId} ({Entry}): {Message}";
+}
