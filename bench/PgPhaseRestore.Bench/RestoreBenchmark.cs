@@ -5,7 +5,7 @@ using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Bench;

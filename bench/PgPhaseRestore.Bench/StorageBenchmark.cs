@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Bench;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Swap;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Cli.Commands;
 

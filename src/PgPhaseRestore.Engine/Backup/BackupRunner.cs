@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Amazon.S3;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Backup;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.Engine.Demo;

@@ -1,5 +1,5 @@
 using System.Text;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Demo;
 

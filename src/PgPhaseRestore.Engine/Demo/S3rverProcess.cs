@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Demo;
 

@@ -1,6 +1,5 @@
 using Npgsql;
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Demo;
 

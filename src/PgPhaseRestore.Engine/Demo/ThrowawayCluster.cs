@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Demo;
 

@@ -1,6 +1,6 @@
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Planning;
 

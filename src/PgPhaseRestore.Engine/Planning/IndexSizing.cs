@@ -3,7 +3,7 @@ using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Planning;
 

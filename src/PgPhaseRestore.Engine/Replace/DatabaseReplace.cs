@@ -192,7 +192,7 @@ public static class DatabaseReplace
     /// The archive's own checks (every index, constraint, trigger and policy present and valid, views populated)
     /// on the entries the plan restored, and each table's row count against the archive.
     /// </summary>
-    private static async Task<VerificationResult> VerifyAsync(DumpArchive archive, IReadOnlyList<RestorePhase> phases, Tools.PgConnectionInfo side,
+    private static async Task<VerificationResult> VerifyAsync(DumpArchive archive, IReadOnlyList<RestorePhase> phases, Connections.PgConnectionInfo side,
         ReplaceOptions options, CancellationToken ct)
     {
         var restored = new DumpArchive(archive.Source, archive.Header, phases.SelectMany(p => p.Entries).ToList(), archive.TocEndOffset);

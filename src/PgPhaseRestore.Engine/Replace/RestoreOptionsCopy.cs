@@ -1,6 +1,6 @@
 using System.Reflection;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Replace;
 

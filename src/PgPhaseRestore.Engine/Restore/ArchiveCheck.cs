@@ -1,6 +1,7 @@
 using Amazon.S3;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Restore.DataLoad;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Restore;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Amazon.S3;
-using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Restore.DataLoad;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Restore;

@@ -3,7 +3,7 @@ using System.Globalization;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Restore;
 

@@ -1,7 +1,6 @@
 using Npgsql;
-using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Restore;
 

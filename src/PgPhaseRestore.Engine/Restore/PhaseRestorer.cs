@@ -4,7 +4,9 @@ using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
+using PgPhaseRestore.Engine.Restore.DataLoad;
 
 namespace PgPhaseRestore.Engine.Restore;
 

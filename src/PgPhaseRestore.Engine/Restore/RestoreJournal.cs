@@ -41,7 +41,7 @@ internal sealed class RestoreJournal
     /// the exact address and name keeps "a b\"c" and "a_b_c" apart; the identity inside tells a dropped and
     /// recreated database from the one the journal was written for.
     /// </summary>
-    public static string DefaultPath(Tools.PgConnectionInfo target)
+    public static string DefaultPath(Connections.PgConnectionInfo target)
     {
         var exact = $"{target.Host ?? "localhost"}\n{target.Port}\n{target.Database}";
         var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(exact)))[..16].ToLowerInvariant();

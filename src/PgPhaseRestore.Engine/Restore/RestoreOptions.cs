@@ -1,5 +1,5 @@
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Restore;
 

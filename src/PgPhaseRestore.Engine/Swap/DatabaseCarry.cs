@@ -1,6 +1,6 @@
 using System.Text;
 using Npgsql;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Swap;
 

@@ -1,5 +1,5 @@
 using Npgsql;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Swap;
 

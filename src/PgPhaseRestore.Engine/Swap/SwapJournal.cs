@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Swap;
 

@@ -1,4 +1,4 @@
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Swap;
 

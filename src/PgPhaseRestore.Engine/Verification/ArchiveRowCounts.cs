@@ -1,9 +1,10 @@
 using System.Text;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Verification;
 

@@ -1,6 +1,6 @@
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Verification;
 

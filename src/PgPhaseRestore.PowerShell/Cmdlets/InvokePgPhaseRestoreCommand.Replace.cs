@@ -27,7 +27,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
     [Parameter]
     public SwitchParameter SkipRowCount { get; set; }
 
-    private void Replace(IReadOnlyList<RestorePhase> phases, Engine.Tools.PgConnectionInfo target)
+    private void Replace(IReadOnlyList<RestorePhase> phases, Engine.Connections.PgConnectionInfo target)
     {
         var options = new ReplaceOptions
         {

@@ -110,7 +110,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target)));
     }
 
-    private void PlanAndRestore(string source, Func<PlanOptions, Engine.Tools.PgConnectionInfo, RestorePlan> plan)
+    private void PlanAndRestore(string source, Func<PlanOptions, Engine.Connections.PgConnectionInfo, RestorePlan> plan)
     {
         try
         {
@@ -139,7 +139,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             Restore(group.ToList(), target);
     }
 
-    private void Restore(IReadOnlyList<RestorePhase> planned, Engine.Tools.PgConnectionInfo target)
+    private void Restore(IReadOnlyList<RestorePhase> planned, Engine.Connections.PgConnectionInfo target)
     {
         var phases = Listed(planned);
         if (ReplaceDatabase.IsPresent)

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 

@@ -2,11 +2,11 @@ using System.Management.Automation;
 using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Replace;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Swap;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.PowerShell.Completers;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;

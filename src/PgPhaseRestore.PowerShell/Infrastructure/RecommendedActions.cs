@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Swap;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Backup;

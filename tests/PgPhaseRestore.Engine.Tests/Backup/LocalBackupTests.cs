@@ -1,10 +1,11 @@
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
-using PgPhaseRestore.TestRigs;
 using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Backup;
 

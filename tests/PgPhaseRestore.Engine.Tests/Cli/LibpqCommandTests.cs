@@ -1,5 +1,4 @@
-using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tests.Tools;
+using PgPhaseRestore.Engine.Tests.Connections;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Cli;

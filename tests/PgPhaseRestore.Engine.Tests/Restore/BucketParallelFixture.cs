@@ -5,7 +5,6 @@ using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Backup;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;

@@ -2,12 +2,12 @@ using System.Buffers.Binary;
 using System.Globalization;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Cli;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;

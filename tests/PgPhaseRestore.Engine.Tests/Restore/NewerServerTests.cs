@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.TestRigs;
 using Xunit.Abstractions;
-using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
 

@@ -1,7 +1,7 @@
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
 

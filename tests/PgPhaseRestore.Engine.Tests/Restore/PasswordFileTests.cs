@@ -1,4 +1,5 @@
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Tests.Restore;
 

@@ -1,10 +1,12 @@
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Archive;
 using System.Text.RegularExpressions;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Restore.DataLoad;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.Engine.Verification;
 using PgPhaseRestore.TestRigs;
 

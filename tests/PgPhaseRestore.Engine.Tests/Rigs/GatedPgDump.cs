@@ -1,4 +1,4 @@
-using PgPhaseRestore.Engine.Tools;
+using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Tests.Rigs;
 

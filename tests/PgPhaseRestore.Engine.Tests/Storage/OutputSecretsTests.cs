@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Copy;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Replace;
@@ -13,10 +14,9 @@ using PgPhaseRestore.Engine.Servers;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Tests.Cli;
 using PgPhaseRestore.Engine.Tests.Rigs;
-using PgPhaseRestore.Engine.Tools;
 using PgPhaseRestore.Engine.Verification;
-using PgPhaseRestore.Tests.Shared;
 using PgPhaseRestore.TestRigs;
+using PgPhaseRestore.Tests.Shared;
 
 namespace PgPhaseRestore.Engine.Tests.Storage;
 

@@ -1,8 +1,8 @@
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Swap;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.Engine.Verification;
-using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Tests.Swap;
 
@@ -23,7 +23,7 @@ public sealed class ArchiveRowCountsTests : IClassFixture<SwapFixture>
         Assert.Equal(tables.Count, counts.Count);
         foreach (var t in tables)
         {
-            var expected = _f.Cluster.Scalar<long>(_f.Source, $"SELECT count(*) FROM ONLY {PgPhaseRestore.Engine.Tools.SqlText.Qualified(t.Schema, t.Name!)}");
+            var expected = _f.Cluster.Scalar<long>(_f.Source, $"SELECT count(*) FROM ONLY {PgPhaseRestore.Engine.Connections.SqlText.Qualified(t.Schema, t.Name!)}");
             Assert.True(expected == counts[t.DumpId], $"{t.QualifiedName}: {counts[t.DumpId]} rows in the archive, {expected} in the source");
         }
         // Names with semicolons and spaces are matched, not guessed by position.

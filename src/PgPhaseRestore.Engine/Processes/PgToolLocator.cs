@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace PgPhaseRestore.Engine.Processes;
+
+/// <summary>A located client program and its major version.</summary>
+internal sealed record PgTool(string Name, string Path, int MajorVersion, string VersionText);
+
+/// <summary>Finds pg_dump and pg_restore: an explicit path, then PATH, then /usr/lib/postgresql/*/bin; newest first.</summary>
+internal static partial class PgToolLocator
+{
+    public static IReadOnlyList<PgTool> FindAll(string name, string? explicitPath = null)
+    {
+        var candidates = new List<string>();
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            var path = Directory.Exists(explicitPath) ? System.IO.Path.Combine(explicitPath, name) : explicitPath;
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"{name} was not found at {path}");
+            // A path given on purpose that is not the tool gets the reason, not "none was found".
+            var probe = Probe(name, path);
+            return probe.Tool is { } tool ? [tool] : throw new InvalidOperationException($"{path} is not {name}: {probe.Problem}");
+        }
+        else
+        {
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                candidates.Add(System.IO.Path.Combine(dir, name));
+            foreach (var root in new[] { "/usr/lib/postgresql", "/usr/pgsql" })
+            {
+                if (Directory.Exists(root))
+                    candidates.AddRange(Directory.GetDirectories(root).Select(d => System.IO.Path.Combine(d, "bin", name)));
+            }
+            candidates.AddRange(Directory.Exists("/usr") ? Directory.GetDirectories("/usr", "pgsql-*").Select(d => System.IO.Path.Combine(d, "bin", name)) : []);
+        }
+
+        var found = new List<PgTool>();
+        var seen = new HashSet<string>();
+        foreach (var path in candidates.Where(File.Exists))
+        {
+            var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
+            if (!seen.Add(real))
+                continue;
+            if (Probe(name, path).Tool is { } tool)
+                found.Add(tool);
+        }
+        return found.OrderByDescending(t => t.MajorVersion).ToList();
+    }
+
+    /// <summary>The newest tool of at least the given major version, or a clear error saying what was found.</summary>
+    public static PgTool Find(string name, int minimumMajor, string why, string? explicitPath = null)
+    {
+        var all = FindAll(name, explicitPath);
+        var fit = all.FirstOrDefault(t => t.MajorVersion >= minimumMajor);
+        if (fit is not null)
+            return fit;
+        var seen = all.Count == 0 ? "none was found on PATH or in /usr/lib/postgresql/*/bin" :
+            "found only " + string.Join(", ", all.Select(t => $"{t.MajorVersion} at {t.Path}"));
+        throw new InvalidOperationException($"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path");
+    }
+
+    /// <summary>Runs `path --version`: the tool, or what is wrong with the file as that tool.</summary>
+    private static (PgTool? Tool, string Problem) Probe(string name, string path)
+    {
+        var run = $"`{path} --version`";
+        Process? p;
+        try
+        {
+            var psi = new ProcessStartInfo(path, "--version")
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            };
+            ChildEnvironment.Apply(psi);
+            p = Process.Start(psi);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (null, $"it cannot be run ({ex.Message})");
+        }
+        if (p is null)
+            return (null, $"{run} did not start");
+        using (p)
+        {
+            // Something that is not the tool may wait for input or never exit: give it no stdin and a deadline.
+            p.StandardInput.Close();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(10_000))
+            {
+                try
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                return (null, $"{run} did not finish within 10 seconds");
+            }
+            p.WaitForExit();
+            var text = stdout.Result.Trim();
+            var errors = stderr.Result.Trim();
+            var m = VersionPattern().Match(text);
+            if (m.Success && m.Groups[1].Value == name)
+                return (new PgTool(name, path, int.Parse(m.Groups[2].Value), text), "");
+            if (m.Success)
+                return (null, $"{run} printed \"{FirstLine(text)}\": that is {m.Groups[1].Value}");
+            var said = text.Length > 0 ? $"printed \"{FirstLine(text)}\""
+                : errors.Length > 0 ? $"printed nothing but \"{FirstLine(errors)}\" on stderr" : "printed nothing";
+            var exited = p.ExitCode == 0 ? "" : $" and exited with code {p.ExitCode}";
+            return (null, $"{run} {said}{exited}, not \"{name} (PostgreSQL) N\"");
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        int nl = text.IndexOf('\n');
+        var line = (nl < 0 ? text : text[..nl]).Trim();
+        return line.Length > 120 ? line[..120] + "..." : line;
+    }
+
+    /// <summary>The pg_restore major version that can read an archive version (pg_restore refuses newer ones).</summary>
+    public static int PgRestoreMajorFor(Archive.ArchiveVersion version) => version.Minor switch
+    {
+        >= 16 => 17,
+        15 => 16,
+        14 => 12,
+        _ => 9,
+    };
+
+    [GeneratedRegex(@"^(\S+)\s+\(PostgreSQL\)\s+(\d+)", RegexOptions.Multiline)]
+    private static partial Regex VersionPattern();
+}

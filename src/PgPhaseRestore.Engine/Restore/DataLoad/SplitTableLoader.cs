@@ -1,0 +1,338 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using Npgsql;
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Processes;
+
+namespace PgPhaseRestore.Engine.Restore.DataLoad;
+
+/// <summary>
+/// Loads one big table over several connections at once. With its indexes already in place, the cost of a load
+/// is index maintenance in the backend, so one COPY keeps one core busy however many the server has; splitting
+/// the rows over N sessions spreads that work over N backends.
+/// </summary>
+/// <remarks>
+/// pg_restore decodes the table's data block (any format, any compression) and prints it as a COPY script on
+/// stdout; the rows (one line each in COPY text format, where newlines inside values are escaped) are cut at line
+/// boundaries into chunks, and each chunk goes to whichever session is free. Every session commits on its own,
+/// so the table counts as loaded only when all of them have; if any fails, the others are cancelled, and a
+/// resume empties the table and loads it again.
+/// </remarks>
+internal sealed class SplitTableLoader
+{
+    private const int ChunkSize = 512 * 1024;
+
+    private readonly RestoreOptions _options;
+    private readonly PgTool _pgRestore;
+    private readonly Action<string>? _debug;
+
+    public SplitTableLoader(RestoreOptions options, PgTool pgRestore, Action<string>? debug)
+    {
+        _options = options;
+        _pgRestore = pgRestore;
+        _debug = debug;
+    }
+
+    /// <summary>Rows and bytes sent so far, for progress.</summary>
+    public sealed record Progress(long Rows, long Bytes);
+
+    /// <summary>
+    /// Loads the table; returns the number of rows. Throws when any session or pg_restore fails. With
+    /// <paramref name="input"/>, pg_restore reads the archive from standard input (the TOC and the table's block).
+    /// </summary>
+    public async Task<long> LoadAsync(TocEntry table, DumpArchive archive, int sessions, string workDir, Action<Progress>? progress, CancellationToken ct,
+        Func<Stream, CancellationToken, Task>? input = null)
+    {
+        var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
+        await File.WriteAllTextAsync(listFile, RestoreList.Format(archive, [table]), ct).ConfigureAwait(false);
+        string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
+        // The feed's verdict on the block (its SHA-256) comes before pg_restore can see the block's end: once given,
+        // whatever else then fails (pg_restore's input cut short, a session's COPY) follows from it, and it is what
+        // the user is told, whichever failure surfaces first.
+        RestoreException? damage = null;
+        var feed = input is null ? null : new Func<Stream, CancellationToken, Task>(async (stdin, token) =>
+        {
+            try
+            {
+                await input(stdin, token).ConfigureAwait(false);
+            }
+            catch (RestoreException ex)
+            {
+                damage = ex;
+                throw;
+            }
+        });
+        try
+        {
+            return await LoadFromPgRestoreAsync(table, args, sessions, progress, feed, ct).ConfigureAwait(false);
+        }
+        catch (Exception) when (damage is not null)
+        {
+            ExceptionDispatchInfo.Throw(damage);
+            throw;
+        }
+    }
+
+    private Task<long> LoadFromPgRestoreAsync(TocEntry table, string[] args, int sessions, Action<Progress>? progress,
+        Func<Stream, CancellationToken, Task>? input, CancellationToken ct) =>
+        LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
+        {
+            string? problem = null;
+            var run = await ToolProcess.RunAsync(_pgRestore, args, null,
+                line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop,
+                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
+                readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+                throw new RestoreException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}");
+        }, ct);
+
+    /// <summary>
+    /// Loads the table from its rows as pg_dump stored them (COPY text up to the "\." line, as in a tar archive's
+    /// member), read from <paramref name="rows"/> (<paramref name="source"/> names it); returns the number of rows.
+    /// </summary>
+    public Task<long> LoadRowsAsync(TocEntry table, Func<Stream> rows, string source, int sessions, Action<Progress>? progress, CancellationToken ct) =>
+        LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
+        {
+            await using var stream = rows();
+            await SplitAsync(stream, chunks, table, rowsOnly: true, source, report, stop).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>
+    /// Opens the sessions, runs <paramref name="produce"/> to cut the rows into chunks for them, and waits until every
+    /// session committed. Any failure cancels the rest, and no session commits a partial COPY.
+    /// </summary>
+    private async Task<long> LoadCoreAsync(TocEntry table, int sessions, Action<Progress>? progress,
+        Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, CancellationToken ct)
+    {
+        var copy = table.CopyStatement?.Trim() ?? throw new RestoreException($"{table}: the archive holds no COPY statement for this table");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(sessions * 2) { SingleWriter = true });
+        var writers = new List<Task>();
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            for (int i = 0; i < sessions; i++)
+                connections.Add(await OpenAsync(stop.Token).ConfigureAwait(false));
+            foreach (var conn in connections)
+                writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop), CancellationToken.None));
+
+            long rows = 0;
+            try
+            {
+                await produce(chunks.Writer, (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); }, stop.Token).ConfigureAwait(false);
+                chunks.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                chunks.Writer.TryComplete(ex);
+                throw;
+            }
+            await Task.WhenAll(writers).ConfigureAwait(false);
+            return rows;
+        }
+        catch (Exception ex)
+        {
+            stop.Cancel();
+            chunks.Writer.TryComplete();
+            try
+            {
+                await Task.WhenAll(writers).ConfigureAwait(false);
+            }
+            catch (Exception) when (writers.Any(w => w.IsFaulted || w.IsCanceled))
+            {
+                // The first failure is the one reported; the others were cancelled because of it.
+            }
+            // A session that failed (its backend ended, say) cancelled the reading of the rows: its failure is the one
+            // to report, never the cancellation it caused, which would pass for a stop nobody asked for.
+            // Task.WhenAll surfaces the first writer in list order, which may be one the stop cancelled mid-write
+            // (Npgsql wraps that cancellation), so the first failure not caused by the stop is looked for among all.
+            var reported = ex;
+            if (CausedByStop(ex) && !ct.IsCancellationRequested &&
+                writers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => !CausedByStop(e)) is { } failure)
+                reported = failure;
+            // Npgsql says "Exception while writing to stream" when a session's connection ends: the cause is inside.
+            if (reported is NpgsqlException { InnerException: { } cause } and not PostgresException)
+                throw new RestoreException($"{table}: a session loading its rows failed: {reported.Message} ({cause.Message})", reported);
+            if (!ReferenceEquals(reported, ex))
+                ExceptionDispatchInfo.Throw(reported);
+            throw;
+        }
+        finally
+        {
+            foreach (var conn in connections)
+                await conn.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool CausedByStop(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is OperationCanceledException)
+                return true;
+        return false;
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        var conn = new NpgsqlConnection(_options.Target.ToNpgsqlConnectionString(StaleSessions.ApplicationName(3), ownApplicationName: true));
+        try
+        {
+            await _options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
+            // The session pg_restore itself would have (no timeouts, empty search_path, row security off), then the user's settings.
+            foreach (var (name, value) in PgRestoreSession.Concat(_options.SessionSettings))
+            {
+                await using var set = new NpgsqlCommand("SELECT set_config($1, $2, false)", conn) { Parameters = { new() { Value = name }, new() { Value = value } } };
+                await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            if (!string.IsNullOrEmpty(_options.Role))
+            {
+                await using var role = new NpgsqlCommand($"SET ROLE {SqlText.Ident(_options.Role)}", conn);
+                await role.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            return conn;
+        }
+        catch
+        {
+            // Stopped (another table failed) or refused while being set up: closed here, or it stays open as a session
+            // of this run that a resume in the same process would wait for as stale.
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static readonly KeyValuePair<string, string>[] PgRestoreSession =
+    [
+        new("statement_timeout", "0"), new("lock_timeout", "0"), new("idle_in_transaction_session_timeout", "0"),
+        new("search_path", ""), new("row_security", "off"), new("check_function_bodies", "false"), new("xmloption", "content"),
+    ];
+
+    private readonly record struct Chunk(byte[] Buffer, int Length);
+
+    /// <summary>One session: its own COPY, fed chunk after chunk, committed when the rows run out.</summary>
+    private static async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop)
+    {
+        StreamWriter writer;
+        try
+        {
+            writer = (StreamWriter)await conn.BeginTextImportAsync(copy.TrimEnd(';'), stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A COPY the server refused (no such table, no permission) stops the rows' reader too, which would
+            // otherwise wait forever for room in the channel no session drains.
+            stop.Cancel();
+            throw;
+        }
+        try
+        {
+            // The rows are already in COPY text format: they go to the server byte for byte, never decoded.
+            var raw = writer.BaseStream;
+            await foreach (var chunk in chunks.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await raw.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                }
+            }
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            stop.Cancel();
+            try
+            {
+                // Cancelled, not committed: a partial COPY must not become rows.
+                await ((NpgsqlCopyTextWriter)writer).CancelAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or OperationCanceledException)
+            {
+            }
+            throw;
+        }
+    }
+
+    private static bool IsCopyLine(ReadOnlySpan<byte> line) => line.StartsWith("COPY "u8) && line.TrimEnd("\r\n"u8).EndsWith(" FROM stdin;"u8);
+
+    private static bool IsEndOfData(ReadOnlySpan<byte> line) => line.SequenceEqual("\\.\n"u8);
+
+    /// <summary>
+    /// Reads pg_restore's script, skipping to the table's COPY line (or, <paramref name="rowsOnly"/>, rows from the
+    /// start), then cuts the rows into chunks of whole lines until the "\." that ends them. Reports rows and bytes
+    /// as it goes.
+    /// </summary>
+    private static async Task SplitAsync(Stream script, ChannelWriter<Chunk> chunks, TocEntry table, bool rowsOnly, string source,
+        Action<long, long> progress, CancellationToken ct)
+    {
+        var input = new byte[ChunkSize];
+        int filled = 0;
+        bool inData = rowsOnly, ended = false;
+        long rows = 0, bytes = 0;
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize + 64 * 1024);
+        int chunkLength = 0;
+        try
+        {
+            while (!ended)
+            {
+                if (filled == input.Length)
+                    Array.Resize(ref input, input.Length * 2); // a single row longer than the buffer
+                int read = await script.ReadAsync(input.AsMemory(filled), ct).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                filled += read;
+                int start = 0;
+                while (!ended)
+                {
+                    int nl = Array.IndexOf(input, (byte)'\n', start, filled - start);
+                    if (nl < 0)
+                        break;
+                    int length = nl - start + 1;
+                    if (!inData)
+                        inData = IsCopyLine(input.AsSpan(start, length));
+                    else if (IsEndOfData(input.AsSpan(start, length)))
+                        ended = true;
+                    else
+                    {
+                        if (chunkLength + length > chunk.Length)
+                        {
+                            await chunks.WriteAsync(new Chunk(chunk, chunkLength), ct).ConfigureAwait(false);
+                            progress(rows, bytes);
+                            chunk = ArrayPool<byte>.Shared.Rent(Math.Max(ChunkSize + 64 * 1024, length));
+                            chunkLength = 0;
+                        }
+                        Buffer.BlockCopy(input, start, chunk, chunkLength, length);
+                        chunkLength += length;
+                        rows++;
+                        bytes += length;
+                    }
+                    start = nl + 1;
+                }
+                Buffer.BlockCopy(input, start, input, 0, filled - start);
+                filled -= start;
+            }
+            if (!ended)
+                throw new RestoreException($"{table}: {source} ended before the end of the table's rows (no \\. line after {rows} rows)");
+            if (chunkLength > 0)
+                await chunks.WriteAsync(new Chunk(chunk, chunkLength), ct).ConfigureAwait(false);
+            else
+                ArrayPool<byte>.Shared.Return(chunk);
+            chunk = null!;
+            progress(rows, bytes);
+            // Drain what follows the rows (comments), so pg_restore exits normally.
+            while (await script.ReadAsync(input, ct).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch
+        {
+            if (chunk is not null)
+                ArrayPool<byte>.Shared.Return(chunk);
+            throw;
+        }
+    }
+}
