@@ -190,7 +190,7 @@ internal static partial class ConnectionFailure
     private static string SocketHint(PgConnectionInfo info)
     {
         var dirs = info.Endpoints.Where(e => e.IsSocket).Select(e => e.DefaultSocket && info.Get("host") is null
-            ? $"{string.Join(" or ", PgConnectionInfo.DefaultSocketDirectories)} (libpq's defaults)" : e.Host).Distinct();
+            ? $"{string.Join(" or ", PgEndpoint.DefaultSocketDirectories)} (libpq's defaults)" : e.Host).Distinct();
         return $"no socket .s.PGSQL.{info.Port} in {string.Join(", ", dirs)}: is the server running on this machine, on that port? " +
                "For a server elsewhere give host= (or PGHOST)";
     }

@@ -12,6 +12,29 @@ internal sealed record PassFileLookup(string Path, string? Password, string Outc
 /// </summary>
 internal static class PgPassFile
 {
+    /// <summary>The password file libpq would read: passfile= or PGPASSFILE, else ~/.pgpass (%APPDATA%\postgresql\pgpass.conf on Windows).</summary>
+    public static string? PathFor(PgConnectionInfo info) =>
+        info.Get("passfile") is { Length: > 0 } given ? given
+        : OperatingSystem.IsWindows() ? (info.AppData is null ? null : Path.Combine(info.AppData, "postgresql", "pgpass.conf"))
+        : info.Home is null ? null : Path.Combine(info.Home, ".pgpass");
+
+    /// <summary>The password file's answer for the first server that has a line, or the last refusal (null without a file to read).</summary>
+    public static PassFileLookup? LookUpPassFile(this PgConnectionInfo info)
+    {
+        if (PathFor(info) is not { } path)
+            return null;
+        PassFileLookup? last = null;
+        foreach (var e in info.Endpoints)
+        {
+            // libpq looks a socket up by its directory, and as "localhost" when it is the default one.
+            string[] names = e.IsSocket && e.DefaultSocket ? [e.Host, "localhost"] : [e.Host];
+            last = Find(path, names, e.Port, info.EffectiveDatabase, info.EffectiveUser);
+            if (last.Password is not null)
+                return last;
+        }
+        return last;
+    }
+
     public static PassFileLookup Find(string path, IReadOnlyList<string> hosts, string port, string database, string user)
     {
         if (Directory.Exists(path))

@@ -1,4 +1,5 @@
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
 
 namespace PgPhaseRestore.Engine.Restore;
