@@ -1,4 +1,3 @@
-using Amazon.S3;
 using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Storage;
 
@@ -23,8 +22,8 @@ public static class BackupCatalog
         if (string.IsNullOrWhiteSpace(database))
             throw new ArgumentException($"{path} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)");
         if (!string.IsNullOrWhiteSpace(backupName))
-            return location.At(BackupRunner.ResolveDestination(path, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow));
-        var prefix = location.At(BackupRunner.ResolveDestination(path, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1]);
+            return location.At(BackupNaming.ResolveDestination(path, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow));
+        var prefix = location.At(BackupNaming.ResolveDestination(path, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1]);
         var found = await ListAsync(prefix, database, ct).ConfigureAwait(false);
         return found.Count > 0 ? location.At(found[0].Location) : throw new ArgumentException($"no complete backup of \"{database}\" under {prefix}");
     }

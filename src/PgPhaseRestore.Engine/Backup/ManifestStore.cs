@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Amazon.S3;
 using Amazon.S3.Model;
 using PgPhaseRestore.Engine.Storage;

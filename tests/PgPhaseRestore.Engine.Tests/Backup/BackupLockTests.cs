@@ -157,7 +157,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         var manifest = await ManifestStore.TryLoadAsync(location, client, CancellationToken.None);
         Assert.NotNull(manifest);
         Assert.Equal(ManifestStore.Serialize(winner), ManifestStore.Serialize(manifest!));
-        Assert.Null(await TextAsync(client, location + BackupRunner.LockSuffix));
+        Assert.Null(await TextAsync(client, location + BackupNaming.LockSuffix));
         Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
         await RestoreAndCompareAsync(location);
     }
@@ -174,14 +174,14 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         foreach (var (holder, why) in stale)
         {
             var location = NewKey("stale");
-            await PutTextAsync(client, location + BackupRunner.LockSuffix, BackupLock.Serialize(holder));
+            await PutTextAsync(client, location + BackupNaming.LockSuffix, BackupLock.Serialize(holder));
             var log = new List<string>();
 
             var manifest = await new BackupRunner(Options(location), log: m => { lock (log) log.Add(m); }).RunAsync(CancellationToken.None);
 
-            Assert.Contains(log, l => l.Contains($"took over the lock {location}{BackupRunner.LockSuffix} from run {holder.RunId}", StringComparison.Ordinal) && l.Contains(why, StringComparison.Ordinal));
+            Assert.Contains(log, l => l.Contains($"took over the lock {location}{BackupNaming.LockSuffix} from run {holder.RunId}", StringComparison.Ordinal) && l.Contains(why, StringComparison.Ordinal));
             Assert.Equal(manifest.Sha256, Sha256(await DownloadAsync(client, S3ObjectLocation.Parse(location))));
-            Assert.Null(await TextAsync(client, location + BackupRunner.LockSuffix));
+            Assert.Null(await TextAsync(client, location + BackupNaming.LockSuffix));
         }
     }
 
@@ -193,7 +193,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         var existing = await new BackupRunner(Options(location)).RunAsync(CancellationToken.None);
         var existingManifest = await TextAsync(client, BackupManifest.ManifestLocationFor(location));
         var lockText = BackupLock.Serialize(LiveHolder());
-        await PutTextAsync(client, location + BackupRunner.LockSuffix, lockText);
+        await PutTextAsync(client, location + BackupNaming.LockSuffix, lockText);
         var holder = BackupLock.Parse(new LockRecord(lockText, null, null))!;
 
         var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(location, force: true)).RunAsync(CancellationToken.None));
@@ -201,7 +201,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         Assert.StartsWith(
             $"{location}: another backup is writing here (run {holder.RunId} on host {RunIdentity.Host}, pid {Environment.ProcessId}, started {holder.Started.UtcDateTime:u}, last heartbeat ",
             ex.Message);
-        Assert.Equal(lockText, await TextAsync(client, location + BackupRunner.LockSuffix));
+        Assert.Equal(lockText, await TextAsync(client, location + BackupNaming.LockSuffix));
         Assert.Equal(existingManifest, await TextAsync(client, BackupManifest.ManifestLocationFor(location)));
         Assert.Equal(existing.Sha256, Sha256(await DownloadAsync(client, S3ObjectLocation.Parse(location))));
         Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
@@ -260,7 +260,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         {
             if (p.Bytes > 0 && Interlocked.Exchange(ref taken, 1) == 0)
             {
-                PutTextAsync(client, location + BackupRunner.LockSuffix, intruder).GetAwaiter().GetResult();
+                PutTextAsync(client, location + BackupNaming.LockSuffix, intruder).GetAwaiter().GetResult();
                 Thread.Sleep(1500);
             }
         }));
@@ -273,7 +273,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         Assert.Contains("took over the lock", ex.Message);
         Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location), CancellationToken.None));
         Assert.Null(await TextAsync(client, BackupManifest.ManifestLocationFor(location)));
-        Assert.Equal(intruder, await TextAsync(client, location + BackupRunner.LockSuffix));
+        Assert.Equal(intruder, await TextAsync(client, location + BackupNaming.LockSuffix));
         Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
     }
 
@@ -281,7 +281,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
     public async Task The_holder_refreshes_its_heartbeat_and_removes_only_its_own_lock()
     {
         using var client = _f.S3.Client();
-        var lockUri = NewKey("heartbeat") + BackupRunner.LockSuffix;
+        var lockUri = NewKey("heartbeat") + BackupNaming.LockSuffix;
         var store = new S3LockStore(client, S3ObjectLocation.Parse(lockUri), null);
         var timing = new BackupLockTiming { Settle = TimeSpan.FromMilliseconds(200), Heartbeat = TimeSpan.FromMilliseconds(200) };
 
@@ -350,7 +350,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         Assert.True(File.Exists(elsewhere), "a partial of another host's run was removed without taking over its lock");
         Assert.Contains(log, l => l.StartsWith($"{location}: removed {Path.GetFileName(deadFile)}, left by an earlier run", StringComparison.Ordinal));
         Assert.Equal(manifest.Sha256, Sha256(await File.ReadAllBytesAsync(location)));
-        Assert.False(File.Exists(location + BackupRunner.LockSuffix));
+        Assert.False(File.Exists(location + BackupNaming.LockSuffix));
     }
 
     public void Dispose() => _dir.Dispose();

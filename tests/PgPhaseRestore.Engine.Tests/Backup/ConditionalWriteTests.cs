@@ -88,7 +88,7 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
         var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None));
         Assert.Contains("already exists", refused.Message);
         // The refused run removed its lock on the way out.
-        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location + BackupRunner.LockSuffix), CancellationToken.None));
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location + BackupNaming.LockSuffix), CancellationToken.None));
 
         _f.Cluster.Execute(_f.Source, "UPDATE t SET v = v || 'x' WHERE id < 100");
         var second = await new BackupRunner(Options(_f.Conditional, location, force: true)).RunAsync(CancellationToken.None);
@@ -141,7 +141,7 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
     public async Task The_lock_object_is_created_only_where_none_is_and_replaced_only_as_it_was_read()
     {
         using var client = _f.Conditional.Client();
-        var store = new S3LockStore(client, new S3ObjectLocation(_f.Conditional.CreateBucket("lk"), "a.dump" + BackupRunner.LockSuffix), null);
+        var store = new S3LockStore(client, new S3ObjectLocation(_f.Conditional.CreateBucket("lk"), "a.dump" + BackupNaming.LockSuffix), null);
 
         Assert.True(await store.CreateAsync("one", CancellationToken.None));
         Assert.False(await store.CreateAsync("two", CancellationToken.None));

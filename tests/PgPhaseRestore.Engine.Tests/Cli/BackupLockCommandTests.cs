@@ -111,7 +111,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         var at = S3ObjectLocation.Parse(location);
         using (var response = await client.GetObjectAsync(at.Bucket, at.Key))
             Assert.Equal(manifest.Sha256, Convert.ToHexString(await SHA256.HashDataAsync(response.ResponseStream)).ToLowerInvariant());
-        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, at with { Key = at.Key + BackupRunner.LockSuffix }, CancellationToken.None));
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, at with { Key = at.Key + BackupNaming.LockSuffix }, CancellationToken.None));
         Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
 
         var target = _f.Cluster.CreateDatabase("lockcli_r");
@@ -190,7 +190,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         var at = S3ObjectLocation.Parse(location);
         using var client = _f.S3.Client();
         var before = _f.S3.PendingUploads(_f.Bucket).ToHashSet();
-        var lockAt = at with { Key = at.Key + BackupRunner.LockSuffix };
+        var lockAt = at with { Key = at.Key + BackupNaming.LockSuffix };
         KillMidRun(location,
             () => BucketProbe.DescribeIfExistsAsync(client, lockAt, CancellationToken.None).GetAwaiter().GetResult() is not null,
             () => _f.S3.PendingUploads(_f.Bucket).Any(id => !before.Contains(id)));
@@ -200,12 +200,12 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
         var next = PgPhaseCli.Run(Environment(), "backup", "--to", location, "--compress", "0");
 
         Assert.True(next.ExitCode == 0, next.StdErr);
-        Assert.Contains($"{location}: took over the lock {location}{BackupRunner.LockSuffix} from run ", next.StdErr);
+        Assert.Contains($"{location}: took over the lock {location}{BackupNaming.LockSuffix} from run ", next.StdErr);
         Assert.Contains("no longer runs on this host", next.StdErr);
         Assert.Contains($"{location}: aborted the incomplete upload {left} started ", next.StdErr);
         Assert.DoesNotContain(left, _f.S3.PendingUploads(_f.Bucket));
         Assert.NotNull(await ManifestStore.TryLoadAsync(location, client, CancellationToken.None));
-        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, at with { Key = at.Key + BackupRunner.LockSuffix }, CancellationToken.None));
+        Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, at with { Key = at.Key + BackupNaming.LockSuffix }, CancellationToken.None));
     }
 
     [Theory]
@@ -215,9 +215,9 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
     {
         var location = _dir.File($"killed{pgphaseAlone}/app.dump");
         string[] Partials() => Directory.Exists(Path.GetDirectoryName(location)) ? Directory.GetFiles(Path.GetDirectoryName(location)!, "*.pgphase-partial") : [];
-        KillMidRun(location, () => File.Exists(location + BackupRunner.LockSuffix), () => Partials().Length > 0, pgphaseAlone);
+        KillMidRun(location, () => File.Exists(location + BackupNaming.LockSuffix), () => Partials().Length > 0, pgphaseAlone);
         var partial = Path.GetFileName(Assert.Single(Partials()));
-        Assert.True(File.Exists(location + BackupRunner.LockSuffix));
+        Assert.True(File.Exists(location + BackupNaming.LockSuffix));
 
         var next = PgPhaseCli.Run(Environment(), "backup", "--to", location);
 

@@ -135,7 +135,7 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
         try
         {
             var location = $"s3://{_f.Bucket}/midway/{Guid.NewGuid():N}.dump";
-            var lockAt = S3ObjectLocation.Parse(location + BackupRunner.LockSuffix);
+            var lockAt = S3ObjectLocation.Parse(location + BackupNaming.LockSuffix);
             using var client = s3.Client();
             using var dir = new TempDir();
             var pgDump = new GatedPgDump(dir);
