@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
 using PgPhaseRestore.Cli.Commands;
+using PgPhaseRestore.Demo;
 
 namespace PgPhaseRestore.Cli;
 
@@ -20,6 +21,8 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Cancel);
+        // The fault tests hold a run at a named point; without their variable this does nothing.
+        TestSeam.Install();
         // No arguments at all: the overview of the commands, still a failure for a script that lost its arguments.
         if (args.Length == 0)
         {

@@ -70,7 +70,7 @@ public sealed class PublicApiTests : IClassFixture<PublicApiSurface>
             .Where(a => a.AttributeType.FullName == "System.Runtime.CompilerServices.InternalsVisibleToAttribute")
             .Select(a => (string)a.ConstructorArguments[0].Value!)
             .ToList();
-        Assert.Equal(["PgPhaseRestore.Engine.Tests", "PgPhaseRestore.TestRigs"], friends.Order());
+        Assert.Equal(["PgPhaseRestore.Demo", "PgPhaseRestore.Engine.Tests", "PgPhaseRestore.TestRigs"], friends.Order());
     }
 
     private static readonly string[] Header =

@@ -1,4 +1,4 @@
-using PgPhaseRestore.Engine.Demo;
+using PgPhaseRestore.Demo;
 
 namespace PgPhaseRestore.TestRigs;
 

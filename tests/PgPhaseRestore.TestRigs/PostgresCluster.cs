@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Npgsql;
-using PgPhaseRestore.Engine.Demo;
+using PgPhaseRestore.Demo;
 
 namespace PgPhaseRestore.TestRigs;
 

@@ -1,6 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using PgPhaseRestore.Engine.Demo;
+using PgPhaseRestore.Demo;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.TestRigs;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using PgPhaseRestore.Engine.Demo;
+using PgPhaseRestore.Demo;
 using PgPhaseRestore.Engine.Restore;
 
 namespace PgPhaseRestore.Cli.Commands;

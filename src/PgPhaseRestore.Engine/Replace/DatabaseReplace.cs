@@ -158,7 +158,7 @@ public static class DatabaseReplace
             };
         }
 
-        await TestSeam.PauseAsync("before-verify", ct).ConfigureAwait(false);
+        await PausePoint.ReachedAsync("before-verify", ct).ConfigureAwait(false);
         log?.Invoke($"verifying \"{side}\" against {archive.Source}");
         var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
         foreach (var note in verification.Notes)

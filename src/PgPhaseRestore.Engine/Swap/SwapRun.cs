@@ -151,7 +151,7 @@ internal static class SwapRun
                     await SwapCatalog.ExecuteAsync(conn, $"ALTER DATABASE {SqlText.Ident(r.From)} RENAME TO {SqlText.Ident(r.To)}", ct, tx).ConfigureAwait(false);
                     step($"renaming \"{r.From}\" to \"{r.To}\"");
                     if (i + 1 < renames.Count)
-                        await TestSeam.PauseAsync("between-renames", ct).ConfigureAwait(false);
+                        await PausePoint.ReachedAsync("between-renames", ct).ConfigureAwait(false);
                 }
                 await tx.CommitAsync(ct).ConfigureAwait(false);
             }

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using PgPhaseRestore.Engine.Demo;
+using PgPhaseRestore.Demo;
 using PgPhaseRestore.Engine.Tests.Rigs;
 using PgPhaseRestore.TestRigs;
 

@@ -1,4 +1,4 @@
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>The demo's outcome: the source, plain pg_restore, and each four-phase restore with its verification.</summary>
 public sealed class DemoReport

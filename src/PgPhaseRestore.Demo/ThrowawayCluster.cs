@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Processes;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>How to start a <see cref="ThrowawayCluster"/>.</summary>
 internal sealed class ThrowawayClusterOptions

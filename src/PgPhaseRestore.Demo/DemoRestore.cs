@@ -1,7 +1,7 @@
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Verification;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>One restore of the demo's backup: how long it took, its phases (none for plain pg_restore) and what verification found.</summary>
 /// <param name="Name">How it restored: plain pg_restore, or the strategy and jobs.</param>

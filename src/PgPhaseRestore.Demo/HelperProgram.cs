@@ -1,7 +1,7 @@
 using System.Text;
 using PgPhaseRestore.Engine.Processes;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>
 /// Runs a helper program (initdb, pg_ctl, runuser, chown...) to completion through <see cref="ToolProcess"/>, so it

@@ -1,7 +1,7 @@
 using Npgsql;
 using PgPhaseRestore.Engine.Connections;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>
 /// The demo's source: a narrow orders table whose indexes outweigh it (five btree indexes beside its primary key,

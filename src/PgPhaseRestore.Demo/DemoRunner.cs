@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using PgPhaseRestore.Engine;
+using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
@@ -7,7 +9,7 @@ using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
 using PgPhaseRestore.Engine.Verification;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>
 /// A first run that needs nothing but the PostgreSQL server binaries: a throwaway cluster, a sample database whose
@@ -145,7 +147,7 @@ public sealed class DemoRunner
         const string database = "demo_plain";
         var target = cluster.Connection(database);
         await SampleDatabase.CreateEmptyAsync(target, database, ct).ConfigureAwait(false);
-        var archive = await Archive.ArchiveReader.ReadAsync(new ArchiveLocation(dump), ct).ConfigureAwait(false);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump), ct).ConfigureAwait(false);
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version), $"archive {dump}");
         _log?.Invoke($"restoring with plain pg_restore into {database}...");
         var clock = Stopwatch.StartNew();

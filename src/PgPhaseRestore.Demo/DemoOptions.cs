@@ -1,4 +1,4 @@
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>What the demo builds and compares.</summary>
 public sealed class DemoOptions

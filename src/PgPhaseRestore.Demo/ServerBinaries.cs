@@ -1,4 +1,4 @@
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>Finds a PostgreSQL server installation (initdb and pg_ctl): PGPHASE_PG_BINDIR, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.</summary>
 internal static class ServerBinaries

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>Loopback ports for local throwaway servers.</summary>
 internal static class LoopbackPort

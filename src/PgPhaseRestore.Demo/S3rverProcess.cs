@@ -3,7 +3,7 @@ using System.Text;
 using PgPhaseRestore.Engine.Processes;
 using PgPhaseRestore.Engine.Storage;
 
-namespace PgPhaseRestore.Engine.Demo;
+namespace PgPhaseRestore.Demo;
 
 /// <summary>
 /// s3rver (a Node S3 server) on a loopback port, storing into a folder, started through the launcher in
