@@ -6,8 +6,9 @@ using System.Runtime.InteropServices;
 namespace PgPhaseRestore.PowerShell.Tests;
 
 /// <summary>
-/// The engine's public surface as text, one line per type and per visible member (public or protected), and the
-/// engine types each host assembly references, read from the built assemblies without running them.
+/// The engine's public types and the documentation ids of their visible members (public or protected), and the
+/// engine types each host assembly references, read from the built assemblies without running them. The surface
+/// itself is declared in PublicAPI.Shipped.txt and checked by the public API analyzer at build time.
 /// </summary>
 public sealed class PublicApiSurface : IDisposable
 {
@@ -31,27 +32,10 @@ public sealed class PublicApiSurface : IDisposable
     public MetadataLoadContext Context { get; }
     public Assembly Engine { get; }
 
-    /// <summary>The baseline of the surface, kept beside the engine's project.</summary>
-    public string ShippedFile => Path.Combine(RepoRoot, "src", "PgPhaseRestore.Engine", "PublicAPI.Shipped.txt");
-
     /// <summary>Public types no host references, each with the reason it is public all the same.</summary>
     public string OnPurposeFile => Path.Combine(RepoRoot, "src", "PgPhaseRestore.Engine", "PublicAPI.OnPurpose.txt");
 
     public IEnumerable<Type> PublicTypes() => Engine.GetTypes().Where(t => t.IsVisible);
-
-    /// <summary>Every public type and visible member, sorted, in a C#-like notation.</summary>
-    public IReadOnlyList<string> Lines()
-    {
-        var lines = new List<string>();
-        foreach (var t in PublicTypes())
-        {
-            var name = Render(t);
-            lines.Add($"{name}: {Describe(t)}");
-            foreach (var m in t.GetMembers(Declared).Where(IsVisible).Select(Member).Where(m => m is not null))
-                lines.Add($"{name}: {m}");
-        }
-        return lines.Order(StringComparer.Ordinal).ToList();
-    }
 
     /// <summary>
     /// The documentation id (as the compiler writes it in the XML doc file) of every public type and visible member the
@@ -140,104 +124,6 @@ public sealed class PublicApiSurface : IDisposable
         EventInfo e => e.AddMethod is { } add && (add.IsPublic || add.IsFamily),
         _ => false, // nested types are listed as types of their own
     };
-
-    private static string Describe(Type t)
-    {
-        if (t.IsEnum)
-            return "enum";
-        if (t.IsInterface)
-            return "interface";
-        if (t.BaseType?.FullName == "System.MulticastDelegate")
-            return "delegate";
-        var kind = t.IsValueType ? "struct" : t.GetMethod("<Clone>$") is not null ? "record" : "class";
-        var modifiers = t.IsAbstract && t.IsSealed ? "static " : t.IsAbstract ? "abstract " : t.IsSealed && !t.IsValueType ? "sealed " : "";
-        var baseType = t.BaseType is { FullName: not ("System.Object" or "System.ValueType") } b ? " : " + Render(b) : "";
-        return modifiers + kind + baseType;
-    }
-
-    private static string? Member(MemberInfo m) => m switch
-    {
-        ConstructorInfo c => $"{Access(c)}{(c.IsStatic ? "static " : "")}.ctor({Parameters(c)})",
-        MethodInfo method when method.IsSpecialName && !method.Name.StartsWith("op_", StringComparison.Ordinal) => null, // accessors
-        MethodInfo method => $"{Access(method)}{Modifiers(method)}{Render(method.ReturnType)} {method.Name}{Generic(method)}({Parameters(method)})",
-        PropertyInfo p => $"{(p.CustomAttributes.Any(a => a.AttributeType.Name == "RequiredMemberAttribute") ? "required " : "")}{Render(p.PropertyType)} " +
-                          $"{(p.GetIndexParameters().Length > 0 ? $"this[{Parameters(p.GetIndexParameters())}]" : p.Name)} {{ {Accessors(p)} }}",
-        FieldInfo f when f.DeclaringType!.IsEnum => f.IsSpecialName ? null : $"{f.Name} = {f.GetRawConstantValue()}",
-        FieldInfo f => $"{Access(f)}{(f.IsLiteral ? "const " : f.IsStatic ? "static " : "")}{(f.IsInitOnly ? "readonly " : "")}{Render(f.FieldType)} {f.Name}" +
-                       (f.IsLiteral ? $" = {Literal(f.GetRawConstantValue())}" : ""),
-        EventInfo e => $"event {Render(e.EventHandlerType!)} {e.Name}",
-        _ => null,
-    };
-
-    private static string Access(MethodBase m) => m.IsPublic ? "" : "protected ";
-    private static string Access(FieldInfo f) => f.IsPublic ? "" : "protected ";
-
-    // A virtual method with a slot of its own is new here; without one it overrides (final: an interface's, or sealed).
-    private static string Modifiers(MethodInfo m) =>
-        (m.IsStatic ? "static " : "") + (m.IsAbstract ? "abstract " : !m.IsVirtual ? "" :
-            (m.Attributes & MethodAttributes.NewSlot) != 0 ? (m.IsFinal ? "" : "virtual ") : m.IsFinal ? "sealed override " : "override ");
-
-    private static string Generic(MethodInfo m) => m.IsGenericMethodDefinition ? "<" + string.Join(", ", m.GetGenericArguments().Select(a => a.Name)) + ">" : "";
-
-    private static string Accessors(PropertyInfo p)
-    {
-        var parts = new List<string>();
-        if (p.GetMethod is { } get && (get.IsPublic || get.IsFamily))
-            parts.Add((get.IsPublic ? "" : "protected ") + "get;");
-        if (p.SetMethod is { } set && (set.IsPublic || set.IsFamily))
-        {
-            bool init = set.ReturnParameter.GetRequiredCustomModifiers().Any(t => t.Name == "IsExternalInit");
-            parts.Add((set.IsPublic ? "" : "protected ") + (init ? "init;" : "set;"));
-        }
-        return string.Join(' ', parts);
-    }
-
-    private static string Parameters(MethodBase m) => Parameters(m.GetParameters());
-
-    private static string Parameters(ParameterInfo[] parameters) => string.Join(", ", parameters.Select(p =>
-    {
-        var type = p.ParameterType.IsByRef ? (p.IsOut ? "out " : p.IsIn ? "in " : "ref ") + Render(p.ParameterType.GetElementType()!) : Render(p.ParameterType);
-        // A struct's default (a CancellationToken's, say) is stored as null.
-        var value = p.RawDefaultValue is null && p.ParameterType.IsValueType && Nullable.GetUnderlyingType(p.ParameterType) is null ? "default" : Literal(p.RawDefaultValue);
-        return $"{type} {p.Name}" + (p.HasDefaultValue ? " = " + value : "");
-    }));
-
-    private static string Literal(object? value) => value switch
-    {
-        null => "null",
-        string s => $"\"{s}\"",
-        bool b => b ? "true" : "false",
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-    };
-
-    private static readonly Dictionary<string, string> Keywords = new()
-    {
-        ["System.Void"] = "void", ["System.Object"] = "object", ["System.String"] = "string", ["System.Boolean"] = "bool",
-        ["System.Byte"] = "byte", ["System.SByte"] = "sbyte", ["System.Char"] = "char", ["System.Int16"] = "short", ["System.UInt16"] = "ushort",
-        ["System.Int32"] = "int", ["System.UInt32"] = "uint", ["System.Int64"] = "long", ["System.UInt64"] = "ulong",
-        ["System.Single"] = "float", ["System.Double"] = "double", ["System.Decimal"] = "decimal",
-    };
-
-    /// <summary>A type as C# would write it, namespaces included.</summary>
-    public static string Render(Type t)
-    {
-        if (t.IsGenericParameter)
-            return t.Name;
-        if (t.IsArray)
-            return Render(t.GetElementType()!) + "[" + new string(',', t.GetArrayRank() - 1) + "]";
-        if (t.IsByRef || t.IsPointer)
-            return Render(t.GetElementType()!) + (t.IsPointer ? "*" : "");
-        if (t.IsGenericType && t.GetGenericTypeDefinition().FullName == "System.Nullable`1")
-            return Render(t.GetGenericArguments()[0]) + "?";
-        if (t.FullName is { } full && Keywords.TryGetValue(full, out var keyword))
-            return keyword;
-        var name = t.Name.Split('`')[0];
-        var outer = t.IsNested ? Render(t.DeclaringType!.IsGenericTypeDefinition ? t.DeclaringType : t.DeclaringType) + "." : t.Namespace is { Length: > 0 } ns ? ns + "." : "";
-        if (!t.IsGenericType)
-            return outer + name;
-        var args = t.GetGenericArguments().Skip(t.IsNested ? t.DeclaringType!.GetGenericArguments().Length : 0).ToList();
-        return args.Count == 0 ? outer + name : $"{outer}{name}<{string.Join(", ", args.Select(Render))}>";
-    }
 
     private static string NewestBuild(string bin, string file) =>
         Directory.GetDirectories(bin, "net8.0", SearchOption.AllDirectories)
