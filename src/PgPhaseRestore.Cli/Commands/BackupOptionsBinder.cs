@@ -27,7 +27,8 @@ internal sealed class BackupOptionsBinder
     public Option<string?> PartSize { get; } = new("--part-size", "--s3-chunk-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
     public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = "Largest part size: caps memory at parts-in-flight x this (default 5GiB)" };
     public Option<int> MaxParts { get; } = OptionValues.Count("--max-parts", null, "The server's part limit (default 10000; Scaleway: 1000)", 1, MultipartOptions.S3MaxParts);
-    public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, "Parts held in memory and uploading at once (default 4)", 1, 4);
+    public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, $"Parts held in memory and uploading at once (default {MultipartOptions.DefaultPartsInFlight})", 1,
+        MultipartOptions.DefaultPartsInFlight);
     public Option<string?> PgDump { get; } = new("--pg-dump") { Description = "pg_dump to use: file or bin folder (default: one at least as new as the server)" };
 
     /// <summary>

@@ -144,7 +144,8 @@ public static class DatabaseReplace
         log?.Invoke(plan.ResumesSide
             ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
             : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
-        var restore = RestoreOptionsCopy.For(options.Restore, sideTarget, plan.ResumesSide);
+        // Every option of the caller reaches the side restore, aimed at the side database, which it may create.
+        var restore = options.Restore with { Target = sideTarget, CreateDatabase = true, Resume = plan.ResumesSide || options.Restore.Resume };
         var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
         var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
         if (failed is not null)

@@ -1,6 +1,6 @@
 namespace PgPhaseRestore.Engine.Restore;
 
-public sealed partial class RestoreOptions
+public sealed partial record RestoreOptions
 {
     /// <summary>
     /// Refuses options that could only fail later, once the target database has been created or changed: hosts

@@ -4,7 +4,7 @@ using PgPhaseRestore.Engine.Storage;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>Where and how to run the phases of a plan.</summary>
-public sealed partial class RestoreOptions
+public sealed partial record RestoreOptions
 {
     /// <summary>The target database (its dbname names the database to restore into).</summary>
     public required PgConnectionInfo Target { get; init; }

@@ -26,11 +26,14 @@ public sealed class MultipartOptions
     /// <summary>The server's part limit: 10,000 on AWS; some providers allow fewer (Scaleway: 1,000).</summary>
     public int MaxParts { get; init; } = S3MaxParts;
 
-    /// <summary>Parts held in memory at once: the one being filled plus those uploading.</summary>
-    public int PartsInFlight { get; init; } = 4;
+    /// <summary>Parts held in memory at once unless a host says otherwise; every host's default.</summary>
+    public const int DefaultPartsInFlight = 4;
 
-    /// <summary>Attempts per part beyond the first, with exponential backoff.</summary>
-    public int Retries { get; init; } = 5;
+    /// <summary>Parts held in memory at once: the one being filled plus those uploading.</summary>
+    public int PartsInFlight { get; init; } = DefaultPartsInFlight;
+
+    /// <summary>Attempts per part beyond the first, with exponential backoff (by default the S3 requests' own, <see cref="S3Settings.DefaultMaxRetries"/>).</summary>
+    public int Retries { get; init; } = S3Settings.DefaultMaxRetries;
 
     internal void Validate()
     {

@@ -37,8 +37,11 @@ public sealed record S3Settings
     /// <summary>Which protocol subset to speak (default: by endpoint).</summary>
     public S3Compatibility Compatibility { get; init; } = S3Compatibility.Auto;
 
+    /// <summary>Retries of a failed request unless S3_MAX_RETRIES or a host says otherwise.</summary>
+    public const int DefaultMaxRetries = 5;
+
     /// <summary>Retries of a failed request before giving up.</summary>
-    public int MaxRetries { get; init; } = 5;
+    public int MaxRetries { get; init; } = DefaultMaxRetries;
 
     /// <summary>True when requests must avoid aws-chunked encoding and optional checksums.</summary>
     internal bool UseGenericProtocol => Compatibility switch

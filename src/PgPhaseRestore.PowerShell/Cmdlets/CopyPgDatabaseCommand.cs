@@ -113,7 +113,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     /// <inheritdoc cref="PgBackupCmdletBase.PartsInFlight"/>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int PartsInFlight { get; set; } = 4;
+    public int PartsInFlight { get; set; } = MultipartOptions.DefaultPartsInFlight;
 
     /// <summary>Replace an existing complete backup at -Path; never one that another run is still writing.</summary>
     [Parameter]

@@ -103,7 +103,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
     /// <summary>Parts held in memory and uploading at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int PartsInFlight { get; set; } = 4;
+    public int PartsInFlight { get; set; } = MultipartOptions.DefaultPartsInFlight;
 
     /// <summary>The backup settings of this command.</summary>
     private protected BackupOptions BuildBackupOptions(bool force) => BackupParameters.ToOptions(this, S3, ResolveLocation, force);
