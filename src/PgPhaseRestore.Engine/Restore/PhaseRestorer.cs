@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Planning;
@@ -190,197 +189,21 @@ public sealed class PhaseRestorer
         {
             // Kept lists are one per phase even when a phase has nothing left (Auto may move every index late).
             if (_options.ListDirectory is not null)
-                await File.WriteAllTextAsync(PhaseListFile(workDir, phase), RestoreList.Format(phase.Archive, []), ct).ConfigureAwait(false);
+                await File.WriteAllTextAsync(PhaseLoad.ListFile(workDir, phase), RestoreList.Format(phase.Archive, []), ct).ConfigureAwait(false);
             journal.CompletePhase(phase.Number);
             Report(phase, 0, 0, "nothing to do");
             return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, 0, [], phase.EntryCount == 0 ? "no entries" : "all entries completed earlier");
         }
 
-        // From a bucket whose manifest maps the data blocks, a local file written through a pipe (mapped by reading it
-        // once) or a local tar archive, tables load side by side, each from its own data; otherwise one stream, or
-        // pg_restore -j on a seekable file.
-        var splitLoader = new SplitTableLoader(_options, pgRestore, _debug);
-        var loader = phase.Kind != PhaseKind.Data || _options.Jobs < 2 ? null : await SideBySideLoaderAsync(phase, pgRestore, workDir, feed, splitLoader, ct).ConfigureAwait(false);
-        bool streamed = feed is not null && loader is null;
-        int jobs = loader is not null ? _options.Jobs : PgRestoreArguments.JobsFor(phase, _options, streamed);
-        // Each entry's data as stored: what the meter counts and what decides which tables split.
-        var sizes = phase.Kind == PhaseKind.Data ? loader?.Sizes ?? SplitTableChoice.DataSizes(phase.Archive) : null;
-        _meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
-        var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
-        var split = sizes is null ? [] : SplitTableChoice.Choose(phase.Archive, entries, _options, jobs, streamed, sizes);
-        var rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
-        await using var late = phase.LateBuilds.Count == 0 ? null
-            : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, pgRestore, phase.Archive, journal, workDir, feed, _log, _debug, ct);
-        // Tables committed by an earlier run: their late builds can start at once.
-        foreach (var b in phase.LateBuilds.Where(b => journal.IsTableDone(b.TableDataId!.Value)))
-            late!.TableLoaded(b.TableDataId!.Value);
-        void Committed(int dumpId)
-        {
-            _meter?.Committed(dumpId);
-            late?.TableLoaded(dumpId);
-        }
-        Action<int> committed = Committed;
-
-        var loaded = rest.Count == 0 ? new Loaded(null, 0, [])
-            : loader is not null
-                ? await LoadSideBySideAsync(phase, rest, entries.Count, journal, loader, jobs, committed, ct).ConfigureAwait(false)
-                : await LoadWithPgRestoreAsync(phase, rest, entries.Count, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+        var load = await PhaseLoad.PrepareAsync(phase, entries, _options, pgRestore, journal, workDir, feed, Report, _log, _debug, ct).ConfigureAwait(false);
+        _meter = load.Meter;
+        var loaded = await load.RunAsync(ct).ConfigureAwait(false);
         if (loaded.Errors is { } errors)
             return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, loaded.Tables);
 
-        var (splitError, splitLoaded) = await LoadSplitAsync(phase, split, entries.Count, journal, workDir, jobs, splitLoader, loader, committed, ct).ConfigureAwait(false);
-        int tablesLoaded = loaded.Tables + splitLoaded;
-        if (splitError is null && late is not null)
-            splitError = await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false);
-        if (splitError is not null)
-            return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, [splitError], null, tablesLoaded);
-
         journal.CompletePhase(phase.Number);
         Report(phase, entries.Count, entries.Count, "done");
-        return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, loaded.Warnings, null, tablesLoaded);
-    }
-
-    /// <summary>What loading a phase's entries did: the errors when it failed (else null), tables committed, warnings.</summary>
-    private sealed record Loaded(IReadOnlyList<RestoreError>? Errors, int Tables, IReadOnlyList<RestoreError> Warnings);
-
-    /// <summary>The entries through one pg_restore (with -j for a seekable archive), from a file, a folder or one stream.</summary>
-    private async Task<Loaded> LoadWithPgRestoreAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
-        string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
-    {
-        var (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
-        if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
-        {
-            // The rows came from bytes that do not match the backup: a resume must load them again.
-            journal.ForgetTables(tracker.Recorded);
-            return new Loaded([new RestoreError(null, null, damaged)], 0, []);
-        }
-        if (run.ExitCode != 0)
-        {
-            var errors = tracker.Errors.Count > 0 ? tracker.Errors
-                : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
-            return new Loaded(errors, tracker.TablesLoaded, []);
-        }
-        tracker.Succeeded();
-        foreach (var e in rest)
-            _meter?.Committed(e.DumpId);
-        return new Loaded(null, tracker.TablesLoaded, tracker.Errors);
-    }
-
-    /// <summary>What loads a data phase's tables side by side, or null when its archive is read by pg_restore alone.</summary>
-    private async Task<IDataItemLoader?> SideBySideLoaderAsync(RestorePhase phase, PgTool pgRestore, string workDir, BucketArchiveFeed? feed,
-        SplitTableLoader splitLoader, CancellationToken ct)
-    {
-        var pgRestoreItems = new DataItemPgRestore(phase, _options, pgRestore, workDir, _log, _debug);
-        var blocks = feed is not null ? feed.Blocks : await LocalBlockMap.MapAsync(phase.Archive, _log, ct).ConfigureAwait(false);
-        if (blocks is not null)
-            return new BlockFedLoader(blocks, phase.Archive, workDir, pgRestoreItems);
-        return feed is null ? await TarMemberLoader.TryCreateAsync(phase.Archive, splitLoader, pgRestoreItems, _log, ct).ConfigureAwait(false) : null;
-    }
-
-    /// <summary>The entries loaded side by side, each table from its own data, several at once.</summary>
-    private async Task<Loaded> LoadSideBySideAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, RestoreJournal journal, IDataItemLoader loader,
-        int jobs, Action<int>? committed, CancellationToken ct)
-    {
-        var loads = new ParallelDataLoads(phase, _options, journal, loader, (done, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
-        var outcome = await loads.RunAsync(rest, jobs, ct).ConfigureAwait(false);
-        return new Loaded(outcome.Errors.Count > 0 ? outcome.Errors : null, outcome.TablesLoaded, []);
-    }
-
-    /// <summary>
-    /// The biggest tables last, each over every session: the long pole of the phase, split. Returns the first
-    /// failure (naming its table) and the tables loaded.
-    /// </summary>
-    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, RestoreJournal journal,
-        string workDir, int jobs, SplitTableLoader splitLoader, IDataItemLoader? loader, Action<int>? committed, CancellationToken ct)
-    {
-        for (int i = 0; i < split.Count; i++)
-        {
-            var (table, index) = (split[i], i);
-            var tableClock = Stopwatch.StartNew();
-            Log($"loading {table.QualifiedName} over {Plural.Of(jobs, "session")}");
-            if (loader is not null)
-                _debug?.Invoke($"{table.QualifiedName} for {jobs} sessions: {loader.Describe(table)}");
-            try
-            {
-                Action<SplitTableLoader.Progress> progress = p => Report(phase, phaseTotal - split.Count + index, phaseTotal,
-                    string.Create(CultureInfo.InvariantCulture, $"loading table {table.QualifiedName} over {Plural.Of(jobs, "session")}: {p.Rows:N0} {Plural.Noun(p.Rows, "row")}, {SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / Math.Max(0.001, tableClock.Elapsed.TotalSeconds)))}/s"));
-                long rows = loader is not null
-                    ? await loader.LoadSplitAsync(splitLoader, table, jobs, progress, ct).ConfigureAwait(false)
-                    : await splitLoader.LoadAsync(table, phase.Archive, jobs, workDir, progress, ct).ConfigureAwait(false);
-                Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
-            }
-            catch (Exception ex) when (ex is RestoreException or NpgsqlException or PgConnectionException or ArchiveSourceException
-                                           or IOException or UnauthorizedAccessException)
-            {
-                return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
-            }
-            journal.CompleteTable(table.DumpId);
-            committed?.Invoke(table.DumpId);
-        }
-        return (null, split.Count);
-    }
-
-    /// <summary>Every table of the phase has committed: the late builds still waiting start, and are waited for.</summary>
-    private async Task<RestoreError?> FinishLateBuildsAsync(RestorePhase phase, LateIndexBuilds late, int phaseTotal)
-    {
-        // Whether or not a table's finish was seen in pg_restore's output, every table has committed by now.
-        late.AllTablesLoaded();
-        if (late.Pending > 0)
-            Report(phase, phaseTotal - late.Pending, phaseTotal, $"waiting for {Plural.Of(late.Pending, "index build")} after the data");
-        try
-        {
-            await late.WhenDoneAsync().ConfigureAwait(false);
-            return null;
-        }
-        catch (RestoreException ex)
-        {
-            return new RestoreError(null, null, ex.Message);
-        }
-    }
-
-    private static string PhaseListFile(string workDir, RestorePhase phase) => Path.Combine(workDir, phase.ListFileName);
-
-    /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
-    private async Task<(ToolResult Run, PhaseOutputTracker Tracker)> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
-        PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
-    {
-        var listFile = PhaseListFile(workDir, phase);
-        await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
-        bool streamed = feed is not null;
-        if (streamed && phase.Kind == PhaseKind.Data)
-        {
-            var note = $"phase {phase.Number} streams {phase.Archive.Source} through one pg_restore: {(_options.Jobs > 1 ? feed!.SerialReason : "one job")}";
-            if (_options.Jobs > 1)
-                Log(note);
-            else
-                _debug?.Invoke(note);
-        }
-        var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
-        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
-
-        // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
-        Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
-            : phase.Kind == PhaseKind.Data || !feed.TocSuffices
-                ? (stdin, token) => feed.WriteAllAsync(stdin, (done, total, rate) =>
-                {
-                    _meter?.Streamed(done, total);
-                    Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s");
-                }, token)
-                : feed.WriteTocAsync;
-        var env = PgRestoreArguments.Environment(_options, phase.Number);
-
-        Report(phase, 0, phaseTotal, $"starting pg_restore with {Plural.Of(entries.Count, "entry")}");
-        _debug?.Invoke(ToolProcess.Display("pg_restore", args) + (feedInput is null ? "" : " < " + phase.Archive.Source));
-        try
-        {
-            var run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
-            return (run, tracker);
-        }
-        catch (OperationCanceledException)
-        {
-            Log($"phase {phase.Number} stopped: pg_restore was ended; the journal keeps the tables that committed");
-            throw;
-        }
+        return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, loaded.Warnings, null, loaded.Tables);
     }
 
     /// <summary>
