@@ -24,9 +24,9 @@ internal sealed class BackupOptionsBinder
     public Option<int?> LockWait { get; } = OptionValues.OptionalCount("--lock-wait-timeout", "Seconds to wait for a table lock before failing", 0);
     public Option<bool> Force { get; } = new("--force") { Description = "Replace an existing complete backup at the destination (never one another run is still writing)" };
     public Option<bool> SkipChecks { get; } = new("--skip-checks") { Description = "Skip the up-front reachability checks" };
-    public Option<string?> PartSize { get; } = new("--part-size", "--s3-chunk-size") { Description = "First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then 8MiB)" };
-    public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = "Largest part size: caps memory at parts-in-flight x this (default 5GiB)" };
-    public Option<int> MaxParts { get; } = OptionValues.Count("--max-parts", null, "The server's part limit (default 10000; Scaleway: 1000)", 1, MultipartOptions.S3MaxParts);
+    public Option<string?> PartSize { get; } = new("--part-size", "--s3-chunk-size") { Description = $"First multipart part size, e.g. 8MiB; parts grow from there (default: S3_CHUNK_SIZE, then {SizeText.Format(MultipartOptions.DefaultInitialPartSize)})" };
+    public Option<string?> MaxPartSize { get; } = new("--max-part-size") { Description = $"Largest part size: caps memory at parts-in-flight x this (default {SizeText.Format(MultipartOptions.S3MaxPartSize)})" };
+    public Option<int> MaxParts { get; } = OptionValues.Count("--max-parts", null, $"The server's part limit (default {MultipartOptions.S3MaxParts}; Scaleway: 1000)", 1, MultipartOptions.S3MaxParts);
     public Option<int> PartsInFlight { get; } = OptionValues.Count("--parts-in-flight", null, $"Parts held in memory and uploading at once (default {MultipartOptions.DefaultPartsInFlight})", 1,
         MultipartOptions.DefaultPartsInFlight);
     public Option<string?> PgDump { get; } = new("--pg-dump") { Description = "pg_dump to use: file or bin folder (default: one at least as new as the server)" };
@@ -71,7 +71,7 @@ internal sealed class BackupOptionsBinder
         var maxPart = r.GetValue(MaxPartSize);
         var multipart = new MultipartOptions
         {
-            InitialPartSize = partSize is null ? new MultipartOptions().InitialPartSize : SizeText.Parse(partSize),
+            InitialPartSize = partSize is null ? MultipartOptions.DefaultInitialPartSize : SizeText.Parse(partSize),
             MaxPartSize = maxPart is null ? MultipartOptions.S3MaxPartSize : SizeText.Parse(maxPart),
             MaxParts = r.GetValue(MaxParts),
             PartsInFlight = r.GetValue(PartsInFlight),

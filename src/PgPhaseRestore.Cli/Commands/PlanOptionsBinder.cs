@@ -7,7 +7,7 @@ namespace PgPhaseRestore.Cli.Commands;
 internal sealed class PlanOptionsBinder
 {
     public Option<RestoreStrategy> Strategy { get; } = OptionValues.Choice("--strategy", null, "Auto (default: each btree index early, or after its table's data when its sort fits --memory-budget, so no build spills to temp files), PreCreate (no index built over a populated table) or Standard (pg_restore's order)", PlanOptions.DefaultStrategy);
-    public Option<string?> MemoryBudget { get; } = new("--memory-budget") { Description = "Auto: memory late index builds may use at once, e.g. 1GB (default: the target's maintenance_work_mem; 64MB when only planning)" };
+    public Option<string?> MemoryBudget { get; } = new("--memory-budget") { Description = $"Auto: memory late index builds may use at once, e.g. 1GB (default: the target's maintenance_work_mem; {PgPhaseRestore.Engine.Storage.SizeText.Format(PlanOptions.DefaultMemoryBudget)} when only planning)" };
     public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only this schema, with everything in it (repeatable; with --table, both)" };
     public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema and what depends on it (repeatable)" };
     public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table, view or sequence (name or schema.name) with its data, indexes, constraints, owned sequences and its schema (repeatable)" };

@@ -15,7 +15,7 @@ internal sealed class S3Options
     public Option<bool> PathStyle { get; } = new("--s3-path-style") { Description = "Path-style addressing, for MinIO, Ceph and the like (default: AWS_S3_FORCE_PATH_STYLE)" };
     public Option<bool> NoVerifySsl { get; } = new("--s3-no-verify-ssl") { Description = "Accept any TLS certificate (default: AWS_NO_VERIFY_SSL)" };
     public Option<string?> Profile { get; } = new("--s3-profile") { Description = "AWS shared-credentials profile (default: AWS_PROFILE)" };
-    public Option<int?> MaxRetries { get; } = OptionValues.OptionalCount("--s3-max-retries", "Retries of a failed S3 request before giving up (default: S3_MAX_RETRIES, then 5)", 0);
+    public Option<int?> MaxRetries { get; } = OptionValues.OptionalCount("--s3-max-retries", $"Retries of a failed S3 request before giving up (default: S3_MAX_RETRIES, then {S3Settings.DefaultMaxRetries})", 0);
     public Option<S3Compatibility> Compatibility { get; } = OptionValues.Choice("--s3-compatibility", null, "Auto (generic protocol for non-AWS endpoints), Aws or Generic (no aws-chunked payloads, checksums only when required)", S3Compatibility.Auto);
 
     public void AddTo(Command command)
@@ -41,7 +41,8 @@ internal sealed class S3Options
             SkipCertificateCheck = environment.SkipCertificateCheck || result.GetValue(NoVerifySsl),
             Profile = result.GetValue(Profile) ?? environment.Profile,
             Compatibility = result.GetValue(Compatibility),
-            MaxRetries = retries >= 0 ? retries : throw new ArgumentException($"--s3-max-retries {retries}: expected 0 or more"),
+            // The option's parser refuses a negative count and S3Settings.FromEnvironment ignores one.
+            MaxRetries = retries,
         };
     }
 

@@ -45,6 +45,9 @@ public sealed partial class BackupOptions
     /// <summary>Parallel pg_dump jobs (directory format only).</summary>
     public int Jobs { get; init; } = 1;
 
+    /// <summary>The most pg_dump jobs a host offers: past that, sessions only contend for the source.</summary>
+    public const int MaxJobs = 64;
+
     /// <summary>Replace an existing complete backup at the destination (never one that another live run is writing).</summary>
     public bool Force { get; init; }
 

@@ -11,12 +11,10 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 internal static class AutoIndexPlanner
 {
-    /// <summary>PostgreSQL's default maintenance_work_mem: the budget when planning without a target.</summary>
-    public const long DefaultBudget = 64L * 1024 * 1024;
 
     public static List<IndexDecision> Decide(DumpArchive archive, PlanOptions options)
     {
-        long budget = options.MemoryBudget ?? DefaultBudget;
+        long budget = options.MemoryBudget ?? PlanOptions.DefaultMemoryBudget;
         var candidates = Candidates(archive).ToDictionary(c => c.Index.DumpId);
         var decisions = new List<IndexDecision>();
         foreach (var e in archive.Entries.Where(EntryRules.BuildsIndex))

@@ -64,7 +64,7 @@ internal static class PhasePlanner
             if (kind == PhaseKind.Data)
                 entries = entries.OrderBy(e => late.Contains(e.DumpId) ? 2 : e.Type == "STATISTICS DATA" ? 1 : 0);
             var lateBuilds = kind == PhaseKind.Data ? decisions.Where(d => d.Late && phaseOf.ContainsKey(d.Entry.DumpId)).ToList() : [];
-            return new RestorePhase(archive, kind, options.Strategy, entries.ToList(), lateBuilds, options.MemoryBudget ?? AutoIndexPlanner.DefaultBudget);
+            return new RestorePhase(archive, kind, options.Strategy, entries.ToList(), lateBuilds, options.MemoryBudget ?? PlanOptions.DefaultMemoryBudget);
         }).ToList();
 
         var planned = decisions.Where(d => phaseOf.ContainsKey(d.Entry.DumpId)).ToList();

@@ -44,6 +44,12 @@ public sealed record PlanOptions
     /// </summary>
     public long? MemoryBudget { get; init; }
 
+    /// <summary>PostgreSQL's default maintenance_work_mem (64 MiB): the budget when planning without a target.</summary>
+    public const long DefaultMemoryBudget = 64L * 1024 * 1024;
+
+    /// <summary>The smallest memory budget a host accepts (1 MiB): below it no sort fits, and every index is built early.</summary>
+    public const long MinMemoryBudget = 1024 * 1024;
+
     /// <summary>
     /// Auto: each index's sort estimate, by "schema.index" (from a backup manifest, the source database or a scan
     /// of the archive: see <see cref="IndexSizing.CompleteAsync"/>). An index without one is built early.

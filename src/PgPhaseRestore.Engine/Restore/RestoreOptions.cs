@@ -39,6 +39,9 @@ public sealed partial record RestoreOptions
     /// </summary>
     public int Jobs { get; init; } = 1;
 
+    /// <summary>The most jobs a host offers: past that, sessions only contend for the target.</summary>
+    public const int MaxJobs = 64;
+
     /// <summary>
     /// With parallel jobs, a table whose data in the archive is at least this many bytes (as stored, compressed)
     /// loads over all the jobs' sessions at once instead of one; 0 never splits.

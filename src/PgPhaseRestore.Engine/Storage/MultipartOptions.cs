@@ -17,8 +17,11 @@ public sealed class MultipartOptions
     /// <summary>The most parts S3 accepts in one upload.</summary>
     public const int S3MaxParts = 10_000;
 
+    /// <summary>Size of the first parts unless a host says otherwise (S3_CHUNK_SIZE for the command line); every host's default.</summary>
+    public const long DefaultInitialPartSize = 8L * 1024 * 1024;
+
     /// <summary>Size of the first parts (at least 5 MiB, the S3 minimum).</summary>
-    public long InitialPartSize { get; init; } = 8L * 1024 * 1024;
+    public long InitialPartSize { get; init; } = DefaultInitialPartSize;
 
     /// <summary>Parts never grow beyond this; lower it to cap memory (at the cost of the largest object).</summary>
     public long MaxPartSize { get; init; } = S3MaxPartSize;
@@ -28,6 +31,9 @@ public sealed class MultipartOptions
 
     /// <summary>Parts held in memory at once unless a host says otherwise; every host's default.</summary>
     public const int DefaultPartsInFlight = 4;
+
+    /// <summary>The most parts in flight a host offers: more adds memory, not speed.</summary>
+    public const int MaxPartsInFlight = 64;
 
     /// <summary>Parts held in memory at once: the one being filled plus those uploading.</summary>
     public int PartsInFlight { get; init; } = DefaultPartsInFlight;

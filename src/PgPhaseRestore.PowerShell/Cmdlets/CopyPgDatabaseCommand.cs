@@ -72,7 +72,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
 
     /// <inheritdoc cref="PgBackupCmdletBase.DumpJobs"/>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, BackupOptions.MaxJobs)]
     public int DumpJobs { get; set; } = 1;
 
     /// <inheritdoc cref="PgBackupCmdletBase.Compression"/>
@@ -98,7 +98,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     /// <inheritdoc cref="PgBackupCmdletBase.PartSize"/>
     [Parameter]
     [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
-    public long PartSize { get; set; } = new MultipartOptions().InitialPartSize;
+    public long PartSize { get; set; } = MultipartOptions.DefaultInitialPartSize;
 
     /// <inheritdoc cref="PgBackupCmdletBase.MaxPartSize"/>
     [Parameter]
@@ -112,7 +112,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
 
     /// <inheritdoc cref="PgBackupCmdletBase.PartsInFlight"/>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, MultipartOptions.MaxPartsInFlight)]
     public int PartsInFlight { get; set; } = MultipartOptions.DefaultPartsInFlight;
 
     /// <summary>Replace an existing complete backup at -Path; never one that another run is still writing.</summary>

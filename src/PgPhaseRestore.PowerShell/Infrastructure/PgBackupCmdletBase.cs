@@ -46,7 +46,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
 
     /// <summary>Parallel pg_dump jobs (directory format).</summary>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, BackupOptions.MaxJobs)]
     public int DumpJobs { get; set; } = 1;
 
     /// <summary>pg_dump -Z: 0-9, or method[:detail] with pg_dump 16 or later.</summary>
@@ -88,7 +88,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
     /// <summary>First multipart part size (at least 5MB); parts double every tenth of -MaxParts.</summary>
     [Parameter]
     [ValidateRange(MultipartOptions.MinPartSize, MultipartOptions.S3MaxPartSize)]
-    public long PartSize { get; set; } = new MultipartOptions().InitialPartSize;
+    public long PartSize { get; set; } = MultipartOptions.DefaultInitialPartSize;
 
     /// <summary>Largest part: memory stays within -PartsInFlight x this.</summary>
     [Parameter]
@@ -102,7 +102,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
 
     /// <summary>Parts held in memory and uploading at once.</summary>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, MultipartOptions.MaxPartsInFlight)]
     public int PartsInFlight { get; set; } = MultipartOptions.DefaultPartsInFlight;
 
     /// <summary>The backup settings of this command.</summary>

@@ -44,7 +44,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
 
     /// <summary>Parallel jobs for the data phase (local custom, directory and tar archives, and bucket backups whose manifest maps their data blocks).</summary>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, RestoreOptions.MaxJobs)]
     public int Jobs { get; set; } = 1;
 
     /// <summary>With -Jobs, a table whose data in the archive is at least this many bytes loads over all the jobs' sessions at once (default 32 MB; 0 never).</summary>

@@ -16,7 +16,7 @@ public abstract class PgPlanCmdletBase : PgStorageCmdletBase
 
     /// <summary>Auto: bytes of memory late index builds may use at once (default: the target's maintenance_work_mem when Invoke-PgPhaseRestore plans against a target, 64 MB otherwise).</summary>
     [Parameter]
-    [ValidateRange(1048576, long.MaxValue)]
+    [ValidateRange(PlanOptions.MinMemoryBudget, long.MaxValue)]
     public long? MemoryBudget { get; set; }
 
     /// <summary>Leave out grants and default privileges.</summary>
