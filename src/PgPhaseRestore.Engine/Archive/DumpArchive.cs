@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.Engine.Archive;
 
@@ -24,6 +25,12 @@ public sealed class DumpArchive
 
     /// <summary>Where the archive was read from: a path or an s3:// URI. Binds as -Path downstream.</summary>
     public string Source { get; }
+
+    /// <summary>
+    /// How to reach the archive again with the settings the host resolved: the one place the engine turns an
+    /// archive back into a location, so every later read goes where the first one did.
+    /// </summary>
+    internal ArchiveLocation LocationWith(S3Settings storage) => new(Source, storage);
 
     /// <summary>Header and entries, every field, as indented JSON with enums by name.</summary>
     public string ToJson() => Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Named);

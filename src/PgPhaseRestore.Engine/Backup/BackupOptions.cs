@@ -45,6 +45,9 @@ public sealed partial class BackupOptions
     /// <summary>Parallel pg_dump jobs (directory format only).</summary>
     public int Jobs { get; init; } = 1;
 
+    /// <summary>A backup this run wrote at <paramref name="path"/>, reached as the destination is: the one place a written backup becomes a location.</summary>
+    internal ArchiveLocation At(string path) => new(path, Storage);
+
     /// <summary>The most pg_dump jobs a host offers: past that, sessions only contend for the source.</summary>
     public const int MaxJobs = 64;
 

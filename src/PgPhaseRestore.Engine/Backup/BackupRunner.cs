@@ -90,7 +90,7 @@ public sealed class BackupRunner
         await EnsureFreeAsync(location, store, ct).ConfigureAwait(false);
         var stored = await store.DumpAsync(dump, held, ct).ConfigureAwait(false);
 
-        var archive = await ReadBackAsync(location, database, _options.Storage, ct).ConfigureAwait(false);
+        var archive = await ReadBackAsync(location, database, _options, ct).ConfigureAwait(false);
         var manifest = ManifestBuilder.Build(dump, _options.Source, database, location, started, facts, stored, archive);
         await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
         await ManifestStore.SaveAsync(manifest, store.Client, ct).ConfigureAwait(false);
@@ -99,12 +99,12 @@ public sealed class BackupRunner
     }
 
     /// <summary>The TOC read back from what was stored: the backup is checked, not trusted.</summary>
-    private static async Task<DumpArchive> ReadBackAsync(string location, string database, S3Settings storage, CancellationToken ct)
+    private static async Task<DumpArchive> ReadBackAsync(string location, string database, BackupOptions options, CancellationToken ct)
     {
         DumpArchive archive;
         try
         {
-            archive = await ArchiveReader.ReadAsync(new ArchiveLocation(location, storage), ct).ConfigureAwait(false);
+            archive = await ArchiveReader.ReadAsync(options.At(location), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArchiveFormatException or ArchiveSourceException)
         {

@@ -38,7 +38,7 @@ internal static class IndexSizing
             BackupManifest? manifest = null;
             try
             {
-                using var client = new ArchiveLocation(archive.Source, storage).CreateClient();
+                using var client = archive.LocationWith(storage).CreateClient();
                 manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
             }
             catch (ArchiveSourceException ex) when (S3ObjectLocation.IsS3Uri(archive.Source))

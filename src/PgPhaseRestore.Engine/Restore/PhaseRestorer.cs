@@ -63,7 +63,7 @@ public sealed class PhaseRestorer
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
 
-        using var client = new ArchiveLocation(archive.Source, _options.Storage).CreateClient();
+        using var client = archive.LocationWith(_options.Storage).CreateClient();
         var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
             .ConfigureAwait(false);
 

@@ -72,7 +72,7 @@ internal static class ArchiveRowCounts
             var list = Path.Combine(dir, "data.list");
             await File.WriteAllTextAsync(list, RestoreList.Format(archive, tables), ct).ConfigureAwait(false);
             var args = new List<string> { "--data-only", "-L", list, "-f", "-" };
-            var location = new ArchiveLocation(archive.Source, storage);
+            var location = archive.LocationWith(storage);
             if (!location.IsBucket)
                 args.Add(archive.Source);
             using var client = location.CreateClient();
