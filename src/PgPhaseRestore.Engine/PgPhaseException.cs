@@ -1,19 +1,54 @@
+using Npgsql;
+
 namespace PgPhaseRestore.Engine;
 
 /// <summary>
-/// The base of every failure the engine raises itself: a one-line message that names what failed and says what to
-/// do, and the <see cref="Kind"/> hosts map to error categories and exit codes. Only the engine derives from it.
+/// Every failure the engine reports: a one-line message that names what failed and says what to do, and one
+/// <see cref="Code"/> for what went wrong, from which the <see cref="Kind"/> hosts map to categories and exit codes
+/// follows. Whatever else an engine call ends with (but a cancellation) is a bug in the engine.
 /// </summary>
-public abstract class PgPhaseException : Exception
+public sealed class PgPhaseException : Exception
 {
-    /// <summary>A failure of the given kind.</summary>
-    private protected PgPhaseException(string message, PgPhaseErrorKind kind, Exception? inner = null) : base(message, inner) => Kind = kind;
+    /// <summary>A failure with the given code.</summary>
+    internal PgPhaseException(string message, PgPhaseErrorCode code, Exception? inner = null) : base(message, inner) => Code = code;
 
-    /// <summary>A failure caused by <paramref name="inner"/>, of its kind (<see cref="PgPhaseErrorKind.Failed"/> when it has none).</summary>
-    private protected PgPhaseException(string message, Exception? inner) : this(message, PgPhaseErrors.KindOf(inner) ?? PgPhaseErrorKind.Failed, inner)
-    {
-    }
+    /// <summary>What went wrong.</summary>
+    public PgPhaseErrorCode Code { get; }
 
-    /// <summary>What went wrong, for hosts that map failures to categories or exit codes.</summary>
-    public PgPhaseErrorKind Kind { get; }
+    /// <summary>What went wrong, in the terms hosts map to categories and exit codes: a function of <see cref="Code"/>.</summary>
+    public PgPhaseErrorKind Kind => PgPhaseErrors.KindOf(Code);
+
+    /// <summary>The server's error code when a server refused (28P01, 3D000...), else null.</summary>
+    public string? SqlState => (InnerException as PostgresException)?.SqlState;
+
+    /// <summary>For a connection that could not be opened: what its host calls it (<see cref="Connections.PgConnectionInfo.Origin"/>), or null.</summary>
+    public string? Origin { get; private init; }
+
+    /// <summary>For an input that is not a readable archive: the byte offset where the problem was found, when known (the message says it too).</summary>
+    internal long? Offset { get; private init; }
+
+    /// <summary>For a connection that could not be opened: user@host:port/database.</summary>
+    internal string? Target { get; private init; }
+
+    /// <summary>For a connection that could not be opened: what went wrong and what to do, without the target.</summary>
+    internal string? Detail { get; private init; }
+
+    /// <summary>
+    /// A failure caused by <paramref name="inner"/>: the engine's own keeps its code, another takes the general code
+    /// of its kind, and <paramref name="fallback"/> stands where neither says more than that it failed.
+    /// </summary>
+    internal static PgPhaseException Wrap(string message, Exception? inner, PgPhaseErrorCode fallback) =>
+        new(message, PgPhaseErrors.CodeOf(inner) is { } code && code != PgPhaseErrorCode.Failed ? code : fallback, inner);
+
+    /// <summary>An archive, folder or bucket out of reach; the message names the location.</summary>
+    internal static PgPhaseException Storage(string location, string problem, Exception? inner = null, PgPhaseErrorCode code = PgPhaseErrorCode.ArchiveUnreadable) =>
+        new($"{location}: {problem}", code, inner);
+
+    /// <summary>Not a readable pg_dump archive: the message names the source and, when known, the byte offset.</summary>
+    internal static PgPhaseException Format(string source, long? offset, string problem, Exception? inner = null) =>
+        new(offset is { } at ? $"{source}: {problem} (at byte offset {at})" : $"{source}: {problem}", PgPhaseErrorCode.NotAnArchive, inner) { Offset = offset };
+
+    /// <summary>A connection to <paramref name="target"/> that could not be opened, of the given kind.</summary>
+    internal static PgPhaseException Connection(string target, string detail, PgPhaseErrorKind kind, Exception inner, string? origin = null) =>
+        new($"cannot connect to {target}: {detail}", PgPhaseErrors.ConnectionCode(kind), inner) { Target = target, Detail = detail, Origin = origin };
 }

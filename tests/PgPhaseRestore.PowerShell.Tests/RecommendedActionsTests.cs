@@ -14,16 +14,29 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
 
     public RecommendedActionsTests(CmdletMetadata metadata) => _m = metadata;
 
-    /// <summary>Each family of failure kinds, and the cmdlets that can fail that way.</summary>
-    private static readonly Dictionary<string, string[]> Families = new()
-    {
-        ["PgPhaseRestore.Engine.Restore.RestoreFailure"] = ["Invoke-PgPhaseRestore", "Copy-PgDatabase"],
-        ["PgPhaseRestore.Engine.Swap.SwapFailure"] = ["Switch-PgDatabase", "Invoke-PgPhaseRestore"],
-        ["PgPhaseRestore.Engine.Backup.BackupFailure"] = ["Backup-PgDatabase", "Copy-PgDatabase"],
-        ["PgPhaseRestore.Engine.Storage.ArchiveSourceProblem"] = ["Get-PgDumpToc", "Backup-PgDatabase", "Get-PgBackup", "Invoke-PgPhaseRestore"],
-        ["System.String"] = ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase"], // a server's SQLSTATE
-        ["System.Type"] = ["Get-PgDumpToc", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore"], // an engine exception without kinds of its own
-    };
+    private const string Codes = "PgPhaseRestore.Engine.PgPhaseErrorCode";
+
+    /// <summary>
+    /// Each range of codes (see PgPhaseErrorCode: a range ends where the next begins), and the cmdlets that can fail
+    /// that way; a server's SQLSTATE is keyed by its text.
+    /// </summary>
+    private static readonly (long From, string[] Cmdlets)[] Ranges =
+    [
+        (0, ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase", "Get-PgDumpToc", "Switch-PgDatabase"]), // general
+        (100, ["Invoke-PgPhaseRestore", "Copy-PgDatabase"]), // a restore
+        (200, ["Switch-PgDatabase", "Invoke-PgPhaseRestore"]), // a swap, undo or replace
+        (300, ["Backup-PgDatabase", "Copy-PgDatabase"]), // a backup
+        (400, ["Get-PgDumpToc", "Backup-PgDatabase", "Get-PgBackup", "Invoke-PgPhaseRestore"]), // an archive's storage
+        (500, ["Get-PgDumpToc", "Invoke-PgPhaseRestore", "Test-PgPhaseRestore"]), // an archive's contents
+        (600, ["Invoke-PgPhaseRestore", "Split-PgRestorePhases"]), // a plan
+        (700, ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase"]), // a connection
+    ];
+
+    private static readonly string[] SqlStateCmdlets = ["Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase"];
+
+    private static string[] CmdletsFor(Type kindType, object kind) => kindType.FullName == "System.String"
+        ? SqlStateCmdlets
+        : Ranges.Last(r => r.From <= Convert.ToInt64(kind)).Cmdlets;
 
     private List<(Type KindType, object Kind, string Action)> Table()
     {
@@ -39,23 +52,18 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
     {
         var table = Table();
         var engine = _m.Context.LoadFromAssemblyPath(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.Engine.dll"));
-        foreach (var family in Families.Keys.Where(f => !f.StartsWith("System.", StringComparison.Ordinal)))
+        var type = engine.GetType(Codes);
+        Assert.NotNull(type);
+        foreach (var field in type!.GetFields(BindingFlags.Public | BindingFlags.Static))
         {
-            var type = engine.GetType(family);
-            Assert.NotNull(type);
-            foreach (var field in type!.GetFields(BindingFlags.Public | BindingFlags.Static))
-            {
-                var value = Convert.ToInt64(field.GetRawConstantValue());
-                Assert.True(table.Count(e => e.KindType.FullName == family && Convert.ToInt64(e.Kind) == value) == 1, $"{type.Name}.{field.Name} has no single entry (\"\" when no parameter helps)");
-            }
+            var value = Convert.ToInt64(field.GetRawConstantValue());
+            Assert.True(table.Count(e => e.KindType.FullName == Codes && Convert.ToInt64(e.Kind) == value) == 1, $"{type.Name}.{field.Name} has no single entry (\"\" when no parameter helps)");
         }
-        Assert.All(table, e => Assert.Contains(e.KindType.FullName!, Families.Keys));
-        // The kinds a parameter answers name one, at least.
-        foreach (var (family, name) in new[] { ("RestoreFailure", "Ownership"), ("RestoreFailure", "Pooler"), ("RestoreFailure", "TargetMissing"), ("RestoreFailure", "AlreadyRestored"),
-                     ("SwapFailure", "Sessions"), ("BackupFailure", "Exists"), ("ArchiveSourceProblem", "NoCredentials"),
-                     ("ArchiveSourceProblem", "NotFound"), ("ArchiveSourceProblem", "Unreachable"), ("ArchiveSourceProblem", "BucketHostUnknown") })
+        Assert.All(table, e => Assert.Contains(e.KindType.FullName!, new[] { Codes, "System.String" }));
+        // The codes a parameter answers name one, at least.
+        foreach (var name in new[] { "Ownership", "Pooler", "TargetMissing", "AlreadyRestored", "SwapSessions", "BackupExists", "ArchiveNoCredentials",
+                     "ArchiveNotFound", "ArchiveUnreachable", "ArchiveBucketHostUnknown" })
         {
-            var type = engine.GetTypes().Single(t => t.Name == family);
             var value = Convert.ToInt64(type.GetField(name)!.GetRawConstantValue());
             Assert.NotEmpty(Parameters(table.Single(e => e.KindType == type && Convert.ToInt64(e.Kind) == value).Action));
         }
@@ -66,7 +74,7 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
     {
         foreach (var (kindType, kind, action) in Table())
         {
-            var cmdlets = Families[kindType.FullName!];
+            var cmdlets = CmdletsFor(kindType, kind);
             var names = cmdlets.SelectMany(c => _m.Parameters(_m.Cmdlets[c])).SelectMany(_m.NamesAndAliases).ToHashSet(StringComparer.Ordinal);
             foreach (var parameter in Parameters(action))
                 Assert.True(names.Contains(parameter), $"{kindType.Name} {kind}: -{parameter} is a parameter of none of {string.Join(", ", cmdlets)}");

@@ -1,3 +1,4 @@
+using PgPhaseRestore.Engine;
 using System.CommandLine;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Storage;
@@ -52,7 +53,7 @@ internal sealed class BackupOptionsBinder
             {
                 BackupOptions.CheckDestination(r.GetValueOrDefault<string>() ?? "");
             }
-            catch (ArgumentException ex)
+            catch (PgPhaseException ex)
             {
                 r.AddError($"{option.Name} {ex.Message}");
             }

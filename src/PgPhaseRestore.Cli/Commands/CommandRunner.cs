@@ -1,12 +1,18 @@
 using PgPhaseRestore.Engine;
-using PgPhaseRestore.Engine.Restore;
 
 namespace PgPhaseRestore.Cli.Commands;
 
-/// <summary>Turns the engine's expected failures into one line on stderr and an exit code for their kind.</summary>
+/// <summary>
+/// Turns the engine's failures into one line on stderr and an exit code for their kind. Only the engine's own
+/// failures, pgphase's own refusals of its input and a stop count as expected: anything else is a bug, said to be one.
+/// </summary>
 internal static class CommandRunner
 {
     public const int Failed = 1;
+
+    /// <summary>A bug in PgPhaseRestore (sysexits' EX_SOFTWARE): never the user's input, never an ordinary failure.</summary>
+    public const int Bug = 70;
+
     public const int Cancelled = 130;
 
     public static async Task<int> RunAsync(Func<Task<int>> action)
@@ -15,23 +21,32 @@ internal static class CommandRunner
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (PgPhaseErrors.KindOf(ex) is { } kind)
+        catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync(kind == PgPhaseErrorKind.Cancelled ? "pgphase: cancelled" : $"pgphase: {Describe(ex)}{FlagHints.For(ex)}").ConfigureAwait(false);
-            return ExitCode(kind);
+            var (line, code) = Report(ex);
+            await Console.Error.WriteLineAsync(line).ConfigureAwait(false);
+            return code;
         }
     }
 
-    /// <summary>The one place kinds become exit codes: 130 for a stop on request (as a shell reports SIGINT), 1 for any failure.</summary>
-    private static int ExitCode(PgPhaseErrorKind kind) => kind == PgPhaseErrorKind.Cancelled ? Cancelled : Failed;
+    /// <summary>The line on stderr and the exit code for a command that ended with <paramref name="ex"/>.</summary>
+    internal static (string Line, int ExitCode) Report(Exception ex) => ex switch
+    {
+        OperationCanceledException or PgPhaseException { Kind: PgPhaseErrorKind.Cancelled } => ("pgphase: cancelled", Cancelled),
+        // The one place kinds become exit codes: 1 for any failure.
+        PgPhaseException own => ($"pgphase: {Describe(own)}{FlagHints.For(ex)}", Failed),
+        UsageException => ($"pgphase: {OneLine(ex.Message)}", Failed),
+        _ => ($"pgphase: this is a bug in PgPhaseRestore, not a problem with what was asked: {ex.GetType().FullName}: {OneLine(ex.Message).TrimEnd('.')}. " +
+              "Please report it with this message.", Bug),
+    };
 
     // The engine names the object and endpoint for every storage call it makes; a raw SDK or transport error is a
     // call it missed, kept to one line instead of a stack trace.
-    private static string Describe(Exception ex) =>
-        ex is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException
+    private static string Describe(PgPhaseException ex) =>
+        ex.InnerException is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or System.Net.Http.HttpRequestException
+            or System.Net.Sockets.SocketException && ex.Message == ex.InnerException.Message
             ? $"S3 request failed: {OneLine(ex.Message)}"
             : OneLine(ex.Message);
-
 
     private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

@@ -1,8 +1,4 @@
-using PgPhaseRestore.Engine.Backup;
-using PgPhaseRestore.Engine.Connections;
-using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Swap;
+using PgPhaseRestore.Engine;
 
 namespace PgPhaseRestore.Cli.Commands;
 
@@ -13,40 +9,60 @@ namespace PgPhaseRestore.Cli.Commands;
 /// </summary>
 public static class FlagHints
 {
-    /// <summary>Every failure kind the engine reports, with the options that answer it ("" where none does).</summary>
-    public static readonly IReadOnlyDictionary<Enum, string> ByKind = new Dictionary<Enum, string>
+    /// <summary>Every failure code the engine reports, with the options that answer it ("" where none does).</summary>
+    public static readonly IReadOnlyDictionary<PgPhaseErrorCode, string> ByKind = new Dictionary<PgPhaseErrorCode, string>
     {
-        [RestoreFailure.General] = "",
-        [RestoreFailure.Busy] = "",
-        [RestoreFailure.Pooler] = "--allow-pooler",
-        [RestoreFailure.LockLost] = "--resume",
-        [RestoreFailure.StaleSessions] = "--stop-stale-sessions",
-        [RestoreFailure.PartialPhase] = "--resume",
-        [RestoreFailure.Ownership] = "--no-owner",
-        [RestoreFailure.TargetMissing] = "--create",
-        [RestoreFailure.TargetNotEmpty] = "--allow-non-empty",
-        [RestoreFailure.AlreadyRestored] = "--resume, or --force",
-        [RestoreFailure.Interrupted] = "--resume",
-        [RestoreFailure.OtherArchive] = "without --resume",
-        [RestoreFailure.TablesHoldRows] = "--resume, or --force",
-        [SwapFailure.State] = "",
-        [SwapFailure.NotFound] = "",
-        [SwapFailure.Permission] = "",
-        [SwapFailure.Sessions] = "--force",
-        [SwapFailure.Busy] = "",
-        [SwapFailure.Unendable] = "",
-        [SwapFailure.NothingToReplace] = "--create, without --replace",
-        [BackupFailure.General] = "",
-        [BackupFailure.Exists] = "--force",
-        [ArchiveSourceProblem.Other] = "",
-        [ArchiveSourceProblem.NotFound] = "",
-        [ArchiveSourceProblem.AccessDenied] = "",
-        [ArchiveSourceProblem.Unreachable] = "",
-        [ArchiveSourceProblem.BucketHostUnknown] = "--s3-path-style",
-        [ArchiveSourceProblem.NoCredentials] = "--s3-profile",
-        [ArchiveSourceProblem.NoRegion] = "--s3-region, or --s3-endpoint",
-        [ArchiveSourceProblem.CredentialsRejected] = "",
-        [ArchiveSourceProblem.AlreadyExists] = "",
+        [PgPhaseErrorCode.Failed] = "",
+        [PgPhaseErrorCode.InvalidInput] = "",
+        [PgPhaseErrorCode.Connection] = "",
+        [PgPhaseErrorCode.Authentication] = "",
+        [PgPhaseErrorCode.Permission] = "",
+        [PgPhaseErrorCode.NotFound] = "",
+        [PgPhaseErrorCode.DamagedArchive] = "",
+        [PgPhaseErrorCode.AlreadyExists] = "",
+        [PgPhaseErrorCode.Conflict] = "",
+        [PgPhaseErrorCode.Busy] = "",
+        [PgPhaseErrorCode.Cancelled] = "",
+        [PgPhaseErrorCode.RestoreFailed] = "",
+        [PgPhaseErrorCode.RestoreBusy] = "",
+        [PgPhaseErrorCode.Pooler] = "--allow-pooler",
+        [PgPhaseErrorCode.LockLost] = "--resume",
+        [PgPhaseErrorCode.StaleSessions] = "--stop-stale-sessions",
+        [PgPhaseErrorCode.PartialPhase] = "--resume",
+        [PgPhaseErrorCode.Ownership] = "--no-owner",
+        [PgPhaseErrorCode.TargetMissing] = "--create",
+        [PgPhaseErrorCode.TargetNotEmpty] = "--allow-non-empty",
+        [PgPhaseErrorCode.AlreadyRestored] = "--resume, or --force",
+        [PgPhaseErrorCode.Interrupted] = "--resume",
+        [PgPhaseErrorCode.OtherArchive] = "without --resume",
+        [PgPhaseErrorCode.TablesHoldRows] = "--resume, or --force",
+        [PgPhaseErrorCode.SwapState] = "",
+        [PgPhaseErrorCode.SwapDatabaseMissing] = "",
+        [PgPhaseErrorCode.SwapNotPermitted] = "",
+        [PgPhaseErrorCode.SwapSessions] = "--force",
+        [PgPhaseErrorCode.SwapBusy] = "",
+        [PgPhaseErrorCode.SwapSessionsUnendable] = "",
+        [PgPhaseErrorCode.NothingToReplace] = "--create, without --replace",
+        [PgPhaseErrorCode.BackupFailed] = "",
+        [PgPhaseErrorCode.BackupExists] = "--force",
+        [PgPhaseErrorCode.ArchiveUnreadable] = "",
+        [PgPhaseErrorCode.ArchiveNotFound] = "",
+        [PgPhaseErrorCode.ArchiveAccessDenied] = "",
+        [PgPhaseErrorCode.ArchiveUnreachable] = "",
+        [PgPhaseErrorCode.ArchiveBucketHostUnknown] = "--s3-path-style",
+        [PgPhaseErrorCode.ArchiveNoCredentials] = "--s3-profile",
+        [PgPhaseErrorCode.ArchiveNoRegion] = "--s3-region, or --s3-endpoint",
+        [PgPhaseErrorCode.ArchiveCredentialsRejected] = "",
+        [PgPhaseErrorCode.ArchiveAlreadyExists] = "",
+        [PgPhaseErrorCode.NotAnArchive] = "",
+        [PgPhaseErrorCode.PlanInvalid] = "",
+        // A connection that could not be opened is answered by the server's SQLSTATE (BySqlState).
+        [PgPhaseErrorCode.ServerUnreachable] = "",
+        [PgPhaseErrorCode.LoginFailed] = "",
+        [PgPhaseErrorCode.ConnectNotPermitted] = "",
+        [PgPhaseErrorCode.ConnectNotFound] = "",
+        [PgPhaseErrorCode.ServerBusy] = "",
+        [PgPhaseErrorCode.ConnectFailed] = "",
     };
 
     /// <summary>Connection failures the server names by SQLSTATE, with the options that answer them.</summary>
@@ -61,11 +77,8 @@ public static class FlagHints
     {
         var hint = ex switch
         {
-            RestoreException r => ByKind[r.Failure],
-            SwapException s => ByKind[s.Failure],
-            BackupException b => ByKind[b.Failure],
-            ArchiveSourceException a => ByKind[a.Problem],
-            PgConnectionException { SqlState: { } state } => BySqlState.GetValueOrDefault(state, ""),
+            PgPhaseException { Code: >= PgPhaseErrorCode.ServerUnreachable, SqlState: { } state } => BySqlState.GetValueOrDefault(state, ""),
+            PgPhaseException { Code: < PgPhaseErrorCode.ServerUnreachable } own => ByKind[own.Code],
             _ => "",
         };
         return hint.Length == 0 ? "" : $" ({hint})";

@@ -115,7 +115,7 @@ internal static class RestoreCommand
         {
             int eq = pair.IndexOf('=');
             if (eq <= 0)
-                throw new ArgumentException($"--set {pair}: expected name=value");
+                throw new UsageException($"--set {pair}: expected name=value");
             result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
         }
         return result;

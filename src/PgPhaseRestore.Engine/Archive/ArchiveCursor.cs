@@ -53,8 +53,8 @@ internal sealed class ArchiveCursor
     public void AtEntry(int index, int count, int dumpId = 0, string? type = null, string? tag = null) =>
         _entry = (index, count, dumpId, type, tag);
 
-    public ArchiveFormatException Error(string problem, long? at = null) =>
-        new(_source, at ?? FileOffset, $"{problem} while reading {Context}");
+    public PgPhaseException Error(string problem, long? at = null) =>
+        PgPhaseException.Format(_source, at ?? FileOffset, $"{problem} while reading {Context}");
 
     public void ReadExactly(Span<byte> buffer, string field) => ReadExactly(buffer, field, null);
 

@@ -18,10 +18,17 @@ public static class ArchiveReader
     /// <summary>As <see cref="ReadAsync(ArchiveLocation, CancellationToken)"/>, telling <paramref name="debug"/> how many bytes the TOC took to read.</summary>
     public static async Task<DumpArchive> ReadAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken = default)
     {
-        using var source = ArchiveSources.Open(location);
-        var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
-        debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
-        return archive;
+        try
+        {
+            using var source = ArchiveSources.Open(location);
+            var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+            debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
+            return archive;
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        {
+            throw own;
+        }
     }
 
     internal static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)
@@ -57,10 +64,10 @@ public static class ArchiveReader
         }
 
         if (got == 0)
-            throw new ArchiveFormatException(name, 0, "not a pg_dump archive: the file is empty");
+            throw PgPhaseException.Format(name, 0, "not a pg_dump archive: the file is empty");
         if (got < Magic.Length)
-            throw new ArchiveFormatException(name, got, $"not a pg_dump archive: the file holds only {got} bytes");
-        throw new ArchiveFormatException(name, 0,
+            throw PgPhaseException.Format(name, got, $"not a pg_dump archive: the file holds only {got} bytes");
+        throw PgPhaseException.Format(name, 0,
             "not a pg_dump archive: no \"PGDMP\" signature and no tar header for toc.dat (plain SQL dumps are read by psql, not pg_restore)");
     }
 
@@ -285,10 +292,10 @@ public static class ArchiveReader
         if (!TarHeader.ClaimsToc(block))
             return null;
         if (!TarHeader.IsUstar(block))
-            throw new ArchiveFormatException(source, 257, $"damaged tar header: the first member is named toc.dat but the ustar signature reads \"{TarHeader.Printable(block, 257, 5)}\"");
+            throw PgPhaseException.Format(source, 257, $"damaged tar header: the first member is named toc.dat but the ustar signature reads \"{TarHeader.Printable(block, 257, 5)}\"");
         var header = TarHeader.Parse(block, 0, source);
         if (header.Name != "toc.dat")
-            throw new ArchiveFormatException(source, 0, $"not a pg_dump tar archive: its first member is \"{TarHeader.Printable(block, 0, 100)}\", not toc.dat");
+            throw PgPhaseException.Format(source, 0, $"not a pg_dump tar archive: its first member is \"{TarHeader.Printable(block, 0, 100)}\", not toc.dat");
         return header.Size;
     }
 

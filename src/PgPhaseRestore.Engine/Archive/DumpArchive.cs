@@ -19,7 +19,7 @@ public sealed class DumpArchive
         {
             // pg_dump never writes a dump id twice; a duplicate means a damaged TOC.
             if (!_byId.TryAdd(entry.DumpId, entry))
-                throw new ArchiveFormatException(source, null, $"dump id {entry.DumpId} appears twice in the TOC");
+                throw PgPhaseException.Format(source, null, $"dump id {entry.DumpId} appears twice in the TOC");
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed record TarHeader(string Name, long Size)
     {
         var name = NameOf(block);
         if (!IsUstar(block))
-            throw new ArchiveFormatException(source, at + 257, $"damaged tar header for \"{Printable(block, 0, 100)}\": the ustar signature reads \"{Printable(block, 257, 5)}\"");
+            throw PgPhaseException.Format(source, at + 257, $"damaged tar header for \"{Printable(block, 0, 100)}\": the ustar signature reads \"{Printable(block, 257, 5)}\"");
         long? stored = ReadNumber(block, 148, 8);
         long computed = 0;
         for (int i = 0; i < BlockSize; i++)
@@ -30,11 +30,11 @@ internal sealed record TarHeader(string Name, long Size)
         if (stored != computed)
         {
             var said = stored is { } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"\"{Printable(block, 148, 8)}\"";
-            throw new ArchiveFormatException(source, at + 148, $"damaged tar header for \"{Printable(block, 0, 100)}\": checksum {said} does not match the header's bytes ({computed})");
+            throw PgPhaseException.Format(source, at + 148, $"damaged tar header for \"{Printable(block, 0, 100)}\": checksum {said} does not match the header's bytes ({computed})");
         }
         return ReadNumber(block, 124, 12) is { } size and >= 0
             ? new TarHeader(name, size)
-            : throw new ArchiveFormatException(source, at + 124, $"damaged tar header for {name}: size field \"{Printable(block, 124, 12)}\" is not a number");
+            : throw PgPhaseException.Format(source, at + 124, $"damaged tar header for {name}: size field \"{Printable(block, 124, 12)}\" is not a number");
     }
 
     /// <summary>Where the next header starts after a member of <paramref name="size"/> bytes whose header is at <paramref name="at"/>.</summary>

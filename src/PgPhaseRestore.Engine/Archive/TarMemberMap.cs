@@ -42,11 +42,11 @@ internal sealed class TarMemberMap
             if (got == 0 || (got == TarHeader.BlockSize && TarHeader.IsEnd(block)))
                 break;
             if (got < TarHeader.BlockSize)
-                throw new ArchiveFormatException(path, at, $"the tar archive is truncated: a member header needs {TarHeader.BlockSize} bytes, only {got} remain");
+                throw PgPhaseException.Format(path, at, $"the tar archive is truncated: a member header needs {TarHeader.BlockSize} bytes, only {got} remain");
             var header = TarHeader.Parse(block, at, path);
             long data = at + TarHeader.BlockSize;
             if (data + header.Size > length)
-                throw new ArchiveFormatException(path, at + 124, $"the tar archive is truncated: member {header.Name} holds {header.Size} bytes from offset {data}, but the file ends at {length}");
+                throw PgPhaseException.Format(path, at + 124, $"the tar archive is truncated: member {header.Name} holds {header.Size} bytes from offset {data}, but the file ends at {length}");
             members[header.Name] = new TarMember(header.Name, data, header.Size);
             at = TarHeader.Next(at, header.Size);
         }
@@ -60,7 +60,7 @@ internal sealed class TarMemberMap
         foreach (var entry in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.DataFile is not null))
         {
             byId[entry.DumpId] = Find(entry.DataFile!)
-                ?? throw new ArchiveFormatException(Path, 0, $"the tar archive has no member {entry.DataFile} for the data of {entry.Type} {entry.QualifiedName} (dump id {entry.DumpId})");
+                ?? throw PgPhaseException.Format(Path, 0, $"the tar archive has no member {entry.DataFile} for the data of {entry.Type} {entry.QualifiedName} (dump id {entry.DumpId})");
         }
         return byId;
     }

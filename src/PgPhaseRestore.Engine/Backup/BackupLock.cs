@@ -91,7 +91,7 @@ internal sealed class BackupLock : IAsyncDisposable
         await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
         var after = await ReadWholeAsync(ct).ConfigureAwait(false);
         if (after is null)
-            throw new BackupException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorKind.Busy);
+            throw new PgPhaseException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorCode.Busy);
         var current = Parse(after);
         if (current?.RunId != _mine.RunId)
             throw Held(current, after);
@@ -101,13 +101,13 @@ internal sealed class BackupLock : IAsyncDisposable
     public async Task VerifyAsync(string beforeStep, CancellationToken ct)
     {
         if (IsLost)
-            throw new BackupException(LostMessage, PgPhaseErrorKind.Busy);
+            throw new PgPhaseException(LostMessage, PgPhaseErrorCode.Busy);
         var record = await _store.ReadAsync(ct).ConfigureAwait(false);
         var holder = record is null ? null : Parse(record);
         if (holder?.RunId == _mine.RunId)
             return;
         var who = record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock";
-        throw new BackupException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone", PgPhaseErrorKind.Busy);
+        throw new PgPhaseException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone", PgPhaseErrorCode.Busy);
     }
 
     private async Task HeartbeatAsync(CancellationToken stop)
@@ -201,23 +201,23 @@ internal sealed class BackupLock : IAsyncDisposable
         }
     }
 
-    private async Task<BackupException> HeldNowAsync(CancellationToken ct)
+    private async Task<PgPhaseException> HeldNowAsync(CancellationToken ct)
     {
         var record = await ReadWholeAsync(ct).ConfigureAwait(false);
         return record is null
-            ? new BackupException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again", PgPhaseErrorKind.Busy)
+            ? new PgPhaseException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again", PgPhaseErrorCode.Busy)
             : Held(Parse(record), record);
     }
 
-    private BackupException Held(BackupLockHolder? holder, LockRecord record)
+    private PgPhaseException Held(BackupLockHolder? holder, LockRecord record)
     {
         var now = DateTimeOffset.UtcNow;
         var heartbeat = holder is null
             ? record.LastModified is { } m ? $"lock written {Age(now - m)} ago" : "lock age unknown"
             : $"last heartbeat {Age(now - holder.Heartbeat)} ago";
-        return new BackupException(
+        return new PgPhaseException(
             $"{_target}: another backup is writing here ({Describe(holder)}, {heartbeat}); this backup did not start and changed nothing. " +
-            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old", PgPhaseErrorKind.Busy);
+            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old", PgPhaseErrorCode.Busy);
     }
 
     private static string Describe(BackupLockHolder? holder) => holder?.ToString() ?? "a run whose lock cannot be read";

@@ -12,7 +12,7 @@ internal static class BackupNaming
     public static string ResolveDestination(string destination, string database, string? backupName, BackupFormat format, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(destination))
-            throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");
+            throw new PgPhaseException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)", PgPhaseErrorCode.InvalidInput);
         if (!destination.EndsWith('/') && !destination.EndsWith(Path.DirectorySeparatorChar))
             return destination;
         var name = string.IsNullOrWhiteSpace(backupName) ? now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) : backupName;

@@ -8,9 +8,9 @@ public sealed partial class BackupOptions
     public void Validate()
     {
         if (Jobs < 1)
-            throw new ArgumentException($"dump jobs must be 1 or more, not {Jobs}");
+            throw new PgPhaseException($"dump jobs must be 1 or more, not {Jobs}", PgPhaseErrorCode.InvalidInput);
         if (LockWaitTimeout is { } wait && wait < TimeSpan.Zero)
-            throw new ArgumentException($"lock wait timeout cannot be negative ({wait.TotalSeconds} s)");
+            throw new PgPhaseException($"lock wait timeout cannot be negative ({wait.TotalSeconds} s)", PgPhaseErrorCode.InvalidInput);
         CheckDestination(Destination);
     }
 
@@ -21,11 +21,11 @@ public sealed partial class BackupOptions
     public static void CheckDestination(string destination)
     {
         if (string.IsNullOrWhiteSpace(destination))
-            throw new ArgumentException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)");
+            throw new PgPhaseException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)", PgPhaseErrorCode.InvalidInput);
         if (!S3ObjectLocation.IsS3Uri(destination))
             return;
         var (bucket, key) = S3ObjectLocation.ParsePrefix(destination);
         if (key.Length == 0 && !destination.EndsWith('/'))
-            throw new ArgumentException($"{destination}: names a bucket but no key; give s3://{bucket}/name.dump, or s3://{bucket}/ for one key per database");
+            throw new PgPhaseException($"{destination}: names a bucket but no key; give s3://{bucket}/name.dump, or s3://{bucket}/ for one key per database", PgPhaseErrorCode.InvalidInput);
     }
 }

@@ -51,11 +51,11 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
             var run = await dump.RunAsync(null, ct,
                 readStdout: (stdout, token) => upload.UploadFromAsync(new ObservedReadStream(stdout, scanner.Append), partProgress, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new BackupException($"pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}");
+                throw new PgPhaseException($"pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}", PgPhaseErrorCode.BackupFailed);
             await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
             // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
             if (!options.Force && await BucketProbe.DescribeIfExistsAsync(_client, target, ct).ConfigureAwait(false) is { } appeared)
-                throw new BackupException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is", PgPhaseErrorKind.AlreadyExists);
+                throw new PgPhaseException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is", PgPhaseErrorCode.AlreadyExists);
             await upload.CompleteAsync(onlyIfAbsent: !options.Force, log, ct).ConfigureAwait(false);
             completed = true;
             dump.Debug($"upload {upload.UploadId} completed: {Plural.Of(upload.PartCount, "part")}, {Plural.Of(upload.Size, "byte")} verified by the server's size");
@@ -69,7 +69,7 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
             if (ex is OperationCanceledException)
                 throw;
             var text = Message(ex);
-            throw new BackupException($"{(text.StartsWith(target.ToString(), StringComparison.Ordinal) ? text : $"{target}: {text}")}; {outcome}", ex);
+            throw PgPhaseException.Wrap($"{(text.StartsWith(target.ToString(), StringComparison.Ordinal) ? text : $"{target}: {text}")}; {outcome}", ex, PgPhaseErrorCode.BackupFailed);
         }
     }
 

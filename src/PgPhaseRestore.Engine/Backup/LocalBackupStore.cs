@@ -55,7 +55,7 @@ internal sealed class LocalBackupStore(string location, bool force, Action<strin
         {
             var run = await dump.RunAsync(partial, ct).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new BackupException($"{location}: pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}; nothing was written");
+                throw new PgPhaseException($"{location}: pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}; nothing was written", PgPhaseErrorCode.BackupFailed);
             var (size, sha, files) = await ArchiveDigest.HashAsync(partial, ct).ConfigureAwait(false);
             dump.Report(location, size, clock, "stored");
             await held.VerifyAsync("publishing the backup", ct).ConfigureAwait(false);
@@ -103,7 +103,7 @@ internal sealed class LocalBackupStore(string location, bool force, Action<strin
         }
         catch (IOException ex) when (!force && (File.Exists(location) || Directory.Exists(location)))
         {
-            throw new BackupException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", PgPhaseErrorKind.AlreadyExists, ex);
+            throw new PgPhaseException($"{location}: another backup was published there while this one ran; it was left as it is and this one discarded (force to replace)", PgPhaseErrorCode.AlreadyExists, ex);
         }
     }
 

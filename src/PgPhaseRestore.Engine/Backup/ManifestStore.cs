@@ -20,12 +20,12 @@ internal static class ManifestStore
         {
             var manifest = Serialization.EngineJson.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
             if (manifest.ManifestVersion > BackupManifest.CurrentVersion)
-                throw new BackupException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})", PgPhaseErrorKind.InvalidInput);
+                throw new PgPhaseException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})", PgPhaseErrorCode.InvalidInput);
             return manifest;
         }
         catch (JsonException ex)
         {
-            throw new BackupException($"{origin}: not a readable backup manifest ({ex.Message})", PgPhaseErrorKind.DamagedArchive, ex);
+            throw new PgPhaseException($"{origin}: not a readable backup manifest ({ex.Message})", PgPhaseErrorCode.DamagedArchive, ex);
         }
     }
 
@@ -111,8 +111,8 @@ internal static class ManifestStore
         }
     }
 
-    private static BackupException AlreadyThere(string manifestLocation) =>
-        new($"{manifestLocation}: another manifest was written there while this backup ran; it was left as it is and this backup's manifest was not written");
+    private static PgPhaseException AlreadyThere(string manifestLocation) =>
+        new($"{manifestLocation}: another manifest was written there while this backup ran; it was left as it is and this backup's manifest was not written", PgPhaseErrorCode.BackupFailed);
 
     public static async Task DeleteAsync(string archiveLocation, IAmazonS3? client, CancellationToken ct)
     {

@@ -21,9 +21,9 @@ internal static class SourceInspector
         {
             await source.OpenAsync(conn, ct).ConfigureAwait(false);
         }
-        catch (PgConnectionException ex)
+        catch (PgPhaseException ex) when (PgPhaseErrors.IsConnect(ex.Code))
         {
-            throw new BackupException($"cannot connect to the source {ex.Target}: {ex.Detail}", ex);
+            throw PgPhaseException.Wrap($"cannot connect to the source {ex.Target}: {ex.Detail}", ex, PgPhaseErrorCode.BackupFailed);
         }
 
         string version = "", user = "";

@@ -15,12 +15,12 @@ internal static partial class ConnectionFailure
         ex is NpgsqlException or TimeoutException or IOException or SocketException or AuthenticationException
         || (ex is OperationCanceledException && !ct.IsCancellationRequested);
 
-    public static async Task<PgConnectionException> DescribeAsync(PgConnectionInfo info, Exception ex, CancellationToken ct)
+    public static async Task<PgPhaseException> DescribeAsync(PgConnectionInfo info, Exception ex, CancellationToken ct)
     {
         var (reason, hint) = Classify(info, ex);
         if (IsCertificateFailure(ex) && await CertificateDetailAsync(info, ct).ConfigureAwait(false) is { } detail)
             (reason, hint) = (detail, CertificateHint(info));
-        return new PgConnectionException(info.ToString(), Detail(reason, hint), KindOf(ex), ex, info.Origin);
+        return PgPhaseException.Connection(info.ToString(), Detail(reason, hint), KindOf(ex), ex, info.Origin);
     }
 
     /// <summary>A refusal by the server is of its SQLSTATE's kind; anything else kept the connection from being made.</summary>
@@ -220,7 +220,7 @@ internal static partial class ConnectionFailure
         {
             return await CertificateProbe.ExamineAsync(info, info.RootCertificateFile, info.SslMode == "verify-full", ct).ConfigureAwait(false);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or PgPhaseException { Code: PgPhaseErrorCode.InvalidInput })
         {
             return null;
         }

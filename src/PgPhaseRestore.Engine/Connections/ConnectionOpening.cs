@@ -2,10 +2,10 @@ using Npgsql;
 
 namespace PgPhaseRestore.Engine.Connections;
 
-/// <summary>Opening the engine's own connections: a failure says where it tried and what to do (<see cref="PgConnectionException"/>).</summary>
+/// <summary>Opening the engine's own connections: a failure says where it tried and what to do (<see cref="PgPhaseException"/>).</summary>
 internal static class ConnectionOpening
 {
-    /// <summary>Opens an Npgsql connection; a failure says where it tried and what to do (<see cref="PgConnectionException"/>).</summary>
+    /// <summary>Opens an Npgsql connection; a failure says where it tried and what to do (<see cref="PgPhaseException"/>).</summary>
     public static async Task<NpgsqlConnection> OpenAsync(this PgConnectionInfo info, string applicationName, CancellationToken ct)
     {
         var conn = new NpgsqlConnection(info.ToNpgsqlConnectionString(applicationName));
@@ -21,7 +21,7 @@ internal static class ConnectionOpening
         }
     }
 
-    /// <summary>Opens a connection made from this one's connection string, describing a failure as <see cref="PgConnectionException"/>.</summary>
+    /// <summary>Opens a connection made from this one's connection string, describing a failure as <see cref="PgPhaseException"/>.</summary>
     public static async Task OpenAsync(this PgConnectionInfo info, NpgsqlConnection conn, CancellationToken ct)
     {
         try

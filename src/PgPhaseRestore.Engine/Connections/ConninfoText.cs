@@ -105,12 +105,12 @@ internal static class ConninfoText
         {
             int close = item.IndexOf(']');
             if (close < 0)
-                throw new ArgumentException($"{shown}: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)");
+                throw new PgPhaseException($"{shown}: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)", PgPhaseErrorCode.InvalidInput);
             var host = item[1..close];
             if (close + 1 == item.Length)
                 return (host, "");
             if (item[close + 1] != ':')
-                throw new ArgumentException($"{shown}: \"{item[(close + 1)..]}\" after the host \"[{host}]\" is not \":port\"");
+                throw new PgPhaseException($"{shown}: \"{item[(close + 1)..]}\" after the host \"[{host}]\" is not \":port\"", PgPhaseErrorCode.InvalidInput);
             return (host, item[(close + 2)..]);
         }
         int c = item.LastIndexOf(':');
@@ -136,7 +136,7 @@ internal static class ConninfoText
         for (int i = text.IndexOf('%'); i >= 0; i = text.IndexOf('%', i + 1))
         {
             if (i + 2 >= text.Length || !char.IsAsciiHexDigit(text[i + 1]) || !char.IsAsciiHexDigit(text[i + 2]))
-                throw new ArgumentException($"{shown}: \"{text[i..Math.Min(text.Length, i + 3)]}\" is not a percent-encoded character (%XX)");
+                throw new PgPhaseException($"{shown}: \"{text[i..Math.Min(text.Length, i + 3)]}\" is not a percent-encoded character (%XX)", PgPhaseErrorCode.InvalidInput);
         }
         return Uri.UnescapeDataString(text);
     }
@@ -155,7 +155,7 @@ internal static class ConninfoText
             if (item.Length > 5 || !item.All(char.IsAsciiDigit) || int.Parse(item, CultureInfo.InvariantCulture) is < 1 or > 65535)
             {
                 var which = item == value ? "" : $" (\"{item}\")";
-                throw new ArgumentException($"{where}: port \"{value}\"{which} is not a port number from 1 to 65535");
+                throw new PgPhaseException($"{where}: port \"{value}\"{which} is not a port number from 1 to 65535", PgPhaseErrorCode.InvalidInput);
             }
         }
         return value;
@@ -172,7 +172,7 @@ internal static class ConninfoText
                 break;
             int eq = conninfo.IndexOf('=', i);
             if (eq < 0)
-                throw new ArgumentException($"connection string: \"{conninfo[i..]}\" is missing \"=\"");
+                throw new PgPhaseException($"connection string: \"{conninfo[i..]}\" is missing \"=\"", PgPhaseErrorCode.InvalidInput);
             var key = conninfo[i..eq].Trim();
             i = eq + 1;
             while (i < conninfo.Length && char.IsWhiteSpace(conninfo[i]))
@@ -188,7 +188,7 @@ internal static class ConninfoText
                     value.Append(conninfo[i++]);
                 }
                 if (i >= conninfo.Length)
-                    throw new ArgumentException($"connection string: unterminated quoted value for \"{key}\"");
+                    throw new PgPhaseException($"connection string: unterminated quoted value for \"{key}\"", PgPhaseErrorCode.InvalidInput);
                 i++;
             }
             else
@@ -209,7 +209,7 @@ internal static class ConninfoText
         if (key == "database")
             key = "dbname";
         if (!IsKeyword(key))
-            throw new ArgumentException($"{where}: unknown keyword \"{key}\"");
+            throw new PgPhaseException($"{where}: unknown keyword \"{key}\"", PgPhaseErrorCode.InvalidInput);
         values[key] = key == "port" ? CheckPort(value, where) : value;
     }
 }

@@ -10,7 +10,7 @@ internal static class MaintenanceDatabase
     /// <summary>
     /// Opens the first candidate that exists and admits the user. When none does, <paramref name="unreachable"/>
     /// builds the error from the last refusal; other failures (a wrong password, no server) are not retried and
-    /// are described as <see cref="PgConnectionException"/>.
+    /// are described as <see cref="PgPhaseException"/>.
     /// </summary>
     public static async Task<NpgsqlConnection> OpenAsync(PgConnectionInfo server, string applicationName,
         Func<PostgresException, Exception> unreachable, CancellationToken ct)
@@ -22,7 +22,7 @@ internal static class MaintenanceDatabase
             {
                 return await server.WithDatabase(db).OpenAsync(applicationName, ct).ConfigureAwait(false);
             }
-            catch (PgConnectionException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } refusal)
+            catch (PgPhaseException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege } refusal)
             {
                 last = refusal; // no such database, or no CONNECT on it: try the next one
             }

@@ -131,7 +131,7 @@ public sealed class PgConnectionInfo
         {
             var k = key == "database" ? "dbname" : key;
             if (!ConninfoText.IsKeyword(k))
-                throw new ArgumentException($"{where}: unknown keyword \"{key}\"");
+                throw new PgPhaseException($"{where}: unknown keyword \"{key}\"", PgPhaseErrorCode.InvalidInput);
             if (k == "password")
             {
                 if (Password is null)
@@ -180,7 +180,7 @@ public sealed class PgConnectionInfo
 
     /// <summary>
     /// What the host calls this connection (the cmdlet parameter or command option it came from), or null. The engine
-    /// only carries it into the <see cref="PgConnectionException.Origin"/> of a failure to connect, so that each host
+    /// only carries it into the <see cref="PgPhaseException.Origin"/> of a failure to connect, so that each host
     /// can say which of its own parameters to change; the engine's messages never use it.
     /// </summary>
     public string? Origin { get; private set; }
@@ -203,7 +203,7 @@ public sealed class PgConnectionInfo
     internal int ConnectTimeout =>
         Get("connect_timeout") is not { } text ? 30
         : int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int t) ? t <= 0 ? 0 : Math.Max(2, t)
-        : throw new ArgumentException($"{OriginOf("connect_timeout")}: connect_timeout \"{text}\" is not a number of seconds");
+        : throw new PgPhaseException($"{OriginOf("connect_timeout")}: connect_timeout \"{text}\" is not a number of seconds", PgPhaseErrorCode.InvalidInput);
 
     /// <summary>The root certificate libpq checks the server against: sslrootcert, else ~/.postgresql/root.crt when it exists.</summary>
     internal string? RootCertificateFile => SslSettings.RootCertificateFile(this);
@@ -216,7 +216,7 @@ public sealed class PgConnectionInfo
         {
             where = string.Join(',', Endpoints.Select(e => e.ToString()));
         }
-        catch (ArgumentException)
+        catch (PgPhaseException)
         {
             where = $"{Get("host")}:{Get("port")}";
         }

@@ -15,11 +15,11 @@ internal sealed record PgEndpoint(string Host, string Port, bool IsSocket, bool 
         var hosts = Items(host);
         var addrs = Items(hostaddr);
         if (hosts.Count > 1 && addrs.Count > 1 && hosts.Count != addrs.Count)
-            throw new ArgumentException($"connection string: {addrs.Count} hostaddr items do not pair with {hosts.Count} hosts");
+            throw new PgPhaseException($"connection string: {addrs.Count} hostaddr items do not pair with {hosts.Count} hosts", PgPhaseErrorCode.InvalidInput);
         int count = Math.Max(1, Math.Max(hosts.Count, addrs.Count)); // no host at all is one empty host
         var ports = Items(port);
         if (ports.Count > 1 && ports.Count != count)
-            throw new ArgumentException($"connection string: {ports.Count} ports do not pair with {count} hosts (give one port for all, or one per host)");
+            throw new PgPhaseException($"connection string: {ports.Count} ports do not pair with {count} hosts (give one port for all, or one per host)", PgPhaseErrorCode.InvalidInput);
         var result = new List<PgEndpoint>(count);
         for (int i = 0; i < count; i++)
         {

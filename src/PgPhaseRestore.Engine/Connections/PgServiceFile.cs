@@ -32,7 +32,7 @@ internal static class PgServiceFile
             if (Section(file, service) is { } values)
                 return (values, file);
         }
-        throw new ArgumentException($"service \"{service}\": no [{service}] section in {string.Join(" or ", searched)}");
+        throw new PgPhaseException($"service \"{service}\": no [{service}] section in {string.Join(" or ", searched)}", PgPhaseErrorCode.InvalidInput);
     }
 
     private static List<KeyValuePair<string, string>>? Section(string file, string service)
@@ -59,10 +59,10 @@ internal static class PgServiceFile
                 continue;
             int eq = line.IndexOf('=');
             if (eq <= 0)
-                throw new ArgumentException($"{file}, line {number}: not keyword=value"); // the line itself may hold a secret
+                throw new PgPhaseException($"{file}, line {number}: not keyword=value", PgPhaseErrorCode.InvalidInput); // the line itself may hold a secret
             var key = line[..eq].Trim();
             if (key == "service")
-                throw new ArgumentException($"{file}, line {number}: a service cannot name another service");
+                throw new PgPhaseException($"{file}, line {number}: a service cannot name another service", PgPhaseErrorCode.InvalidInput);
             found!.Add(new(key, line[(eq + 1)..].Trim()));
         }
         return found;

@@ -20,11 +20,11 @@ internal static class SslSettings
         var root = info.RootCertificateFile;
         bool verify = mode is "verify-ca" or "verify-full";
         if (verify && root is null)
-            throw new ArgumentException(
+            throw new PgPhaseException(
                 $"cannot connect to {info}: sslmode={mode} checks the server's certificate against a root certificate, and none was given: " +
-                "give sslrootcert=<file> with the certificate authority of the server (managed platforms publish theirs), or sslrootcert=system for the system's trusted roots");
+                "give sslrootcert=<file> with the certificate authority of the server (managed platforms publish theirs), or sslrootcert=system for the system's trusted roots", PgPhaseErrorCode.InvalidInput);
         if (verify && root != "system" && !File.Exists(root))
-            throw new ArgumentException($"cannot connect to {info}: the root certificate file \"{root}\" (sslrootcert) does not exist");
+            throw new PgPhaseException($"cannot connect to {info}: the root certificate file \"{root}\" (sslrootcert) does not exist", PgPhaseErrorCode.InvalidInput);
         b.SslMode = mode switch
         {
             "disable" => Npgsql.SslMode.Disable,
@@ -34,7 +34,7 @@ internal static class SslSettings
             "require" => root is not null && root != "system" && File.Exists(root) ? Npgsql.SslMode.VerifyCA : Npgsql.SslMode.Require,
             "verify-ca" => Npgsql.SslMode.VerifyCA,
             "verify-full" => Npgsql.SslMode.VerifyFull,
-            _ => throw new ArgumentException($"{info.OriginOf("sslmode")}: sslmode \"{mode}\" is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+            _ => throw new PgPhaseException($"{info.OriginOf("sslmode")}: sslmode \"{mode}\" is not one of disable, allow, prefer, require, verify-ca, verify-full", PgPhaseErrorCode.InvalidInput),
         };
         if (root is not null && root != "system" && File.Exists(root))
             b.RootCertificate = root;
@@ -47,10 +47,10 @@ internal static class SslSettings
             return;
         var key = info.Get("sslkey") ?? (info.Home is null ? Path.ChangeExtension(cert, ".key") : Path.Combine(info.Home, ".postgresql", "postgresql.key"));
         if (!File.Exists(key))
-            throw new ArgumentException($"cannot connect to {info}: the client certificate \"{cert}\" has no private key file \"{key}\" (sslkey)");
+            throw new PgPhaseException($"cannot connect to {info}: the client certificate \"{cert}\" has no private key file \"{key}\" (sslkey)", PgPhaseErrorCode.InvalidInput);
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(key) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute |
                                                                          UnixFileMode.GroupWrite | UnixFileMode.GroupExecute)) != 0)
-            throw new ArgumentException($"cannot connect to {info}: the private key file \"{key}\" may be read by others; libpq refuses it too (chmod 0600 it)");
+            throw new PgPhaseException($"cannot connect to {info}: the private key file \"{key}\" may be read by others; libpq refuses it too (chmod 0600 it)", PgPhaseErrorCode.InvalidInput);
         b.SslCertificate = cert;
         b.SslKey = key;
     }

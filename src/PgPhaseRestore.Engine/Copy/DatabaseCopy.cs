@@ -16,18 +16,25 @@ public static class DatabaseCopy
     public static async Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
         IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
-        // A restore option that cannot work is refused now, not after the whole backup has been made.
-        backup.Validate();
-        restore.Validate();
-        if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
-            throw new ArgumentException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's");
-        // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
-        if (!backup.SkipChecks)
-            await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
-        var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
-        // Auto's default budget is the target's maintenance_work_mem, as for a restore.
-        var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target).ConfigureAwait(false);
-        var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
-        return new CopyResult(manifest, results);
+        try
+        {
+            // A restore option that cannot work is refused now, not after the whole backup has been made.
+            backup.Validate();
+            restore.Validate();
+            if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
+                throw new PgPhaseException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's", PgPhaseErrorCode.InvalidInput);
+            // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
+            if (!backup.SkipChecks)
+                await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
+            var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
+            // Auto's default budget is the target's maintenance_work_mem, as for a restore.
+            var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target).ConfigureAwait(false);
+            var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
+            return new CopyResult(manifest, results);
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        {
+            throw own;
+        }
     }
 }

@@ -14,8 +14,15 @@ public static class ArchivePlanning
     public static async Task<RestorePlan> PlanAsync(ArchiveLocation location, PlanOptions options, CancellationToken ct,
         PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
     {
-        var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
-        return await PlanAsync(archive, options, location.S3, ct, target, sizesFrom).ConfigureAwait(false);
+        try
+        {
+            var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
+            return await PlanAsync(archive, options, location.S3, ct, target, sizesFrom).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        {
+            throw own;
+        }
     }
 
     /// <summary>
@@ -25,7 +32,14 @@ public static class ArchivePlanning
     public static async Task<RestorePlan> PlanAsync(DumpArchive archive, PlanOptions options, S3Settings storage, CancellationToken ct,
         PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
     {
-        var complete = await IndexSizing.CompleteAsync(archive, options, storage, sizesFrom, target, ct).ConfigureAwait(false);
-        return PhasePlanner.Plan(archive, complete);
+        try
+        {
+            var complete = await IndexSizing.CompleteAsync(archive, options, storage, sizesFrom, target, ct).ConfigureAwait(false);
+            return PhasePlanner.Plan(archive, complete);
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        {
+            throw own;
+        }
     }
 }

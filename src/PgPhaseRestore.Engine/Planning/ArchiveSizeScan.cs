@@ -42,7 +42,7 @@ internal static class ArchiveSizeScan
         {
             await ScanAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ArchiveFormatException or InvalidDataException or EndOfStreamException)
+        catch (Exception ex) when (ex is PgPhaseException { Code: PgPhaseErrorCode.NotAnArchive } or InvalidDataException or EndOfStreamException)
         {
             problem = $"the scan of the archive's data stopped{(reading is null ? "" : $" in {reading.Label}")}: {ex.Message}";
             log?.Invoke($"{archive.Source}: {problem}");

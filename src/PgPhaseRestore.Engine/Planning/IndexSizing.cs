@@ -41,7 +41,7 @@ internal static class IndexSizing
                 using var client = archive.LocationWith(storage).CreateClient();
                 manifest = await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
             }
-            catch (ArchiveSourceException ex) when (S3ObjectLocation.IsS3Uri(archive.Source))
+            catch (PgPhaseException ex) when (PgPhaseErrors.IsStorage(ex.Code) && S3ObjectLocation.IsS3Uri(archive.Source))
             {
                 // Sizes are an optimisation: a plan without them builds every index early, and says why. Whatever
                 // cannot reach the bucket fails the restore itself, with its own error.
@@ -116,7 +116,7 @@ internal static class IndexSizing
     internal static async Task<long> MaintenanceWorkMemAsync(PgConnectionInfo target, CancellationToken ct)
     {
         await using var conn = await MaintenanceDatabase.OpenAsync(target, "pgphase plan", last =>
-            new PlanException($"could not read maintenance_work_mem on {target}: {last.MessageText}", last), ct).ConfigureAwait(false);
+            PgPhaseException.Wrap($"could not read maintenance_work_mem on {target}: {last.MessageText}", last, PgPhaseErrorCode.Failed), ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("SELECT setting::bigint * 1024 FROM pg_settings WHERE name = 'maintenance_work_mem'", conn);
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }

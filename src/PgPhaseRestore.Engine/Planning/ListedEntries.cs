@@ -23,11 +23,11 @@ public sealed class ListedEntries
     public IReadOnlyList<string> Files { get; }
 
     /// <summary>Reads list files; an entry listed in any of them is kept.</summary>
-    /// <exception cref="PlanException">A file cannot be read, or a line is neither a comment nor an entry.</exception>
+    /// <exception cref="PgPhaseException">A file cannot be read, or a line is neither a comment nor an entry.</exception>
     public static ListedEntries Read(IReadOnlyList<string> files)
     {
         if (files.Count == 0)
-            throw new ArgumentException("no list file given");
+            throw new PgPhaseException("no list file given", PgPhaseErrorCode.InvalidInput);
         var ids = new HashSet<int>();
         foreach (var file in files)
         {
@@ -38,7 +38,7 @@ public sealed class ListedEntries
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new PlanException($"list file {file} cannot be read: {ex.Message}", ex);
+                throw PgPhaseException.Wrap($"list file {file} cannot be read: {ex.Message}", ex, PgPhaseErrorCode.Failed);
             }
             for (int i = 0; i < lines.Length; i++)
                 if (ParseLine(lines[i], file, i + 1) is { } id)
@@ -56,7 +56,7 @@ public sealed class ListedEntries
         int end = text.IndexOf(';', StringComparison.Ordinal);
         if (end > 0 && int.TryParse(text.AsSpan(0, end).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             return id;
-        throw new PlanException($"{file} line {number}: \"{line}\" is neither a comment (;) nor an entry (dumpId; ...)");
+        throw new PgPhaseException($"{file} line {number}: \"{line}\" is neither a comment (;) nor an entry (dumpId; ...)", PgPhaseErrorCode.PlanInvalid);
     }
 
     /// <summary>
@@ -64,20 +64,20 @@ public sealed class ListedEntries
     /// must be in the archive; one that the plan leaves out (a filter, or what it depends on) stays out, and is
     /// returned in <paramref name="notPlanned"/>.
     /// </summary>
-    /// <exception cref="PlanException">An entry listed that the archive does not have (a list of another archive), or nothing left to run.</exception>
+    /// <exception cref="PgPhaseException">An entry listed that the archive does not have (a list of another archive), or nothing left to run.</exception>
     public IReadOnlyList<RestorePhase> Apply(IReadOnlyList<RestorePhase> phases, out IReadOnlyList<TocEntry> notPlanned)
     {
         if (phases.Count == 0)
-            throw new ArgumentException("no phases to restrict");
+            throw new PgPhaseException("no phases to restrict", PgPhaseErrorCode.InvalidInput);
         var archive = phases[0].Archive;
         var missing = _ids.Where(id => archive.FindByDumpId(id) is null).Order().ToList();
         if (missing.Count > 0)
-            throw new PlanException($"{string.Join(", ", Files)}: {archive.Source} has no entry {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}: is the list from another archive?");
+            throw new PgPhaseException($"{string.Join(", ", Files)}: {archive.Source} has no entry {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}: is the list from another archive?", PgPhaseErrorCode.PlanInvalid);
 
         var planned = phases.SelectMany(p => p.Entries).Select(e => e.DumpId).ToHashSet();
         notPlanned = _ids.Where(id => !planned.Contains(id)).Order().Select(id => archive.FindByDumpId(id)!).ToList();
         var kept = phases.Select(Restrict).Where(p => p.EntryCount > 0).ToList();
-        return kept.Count > 0 ? kept : throw new PlanException($"{string.Join(", ", Files)}: no entry listed is in the phases given");
+        return kept.Count > 0 ? kept : throw new PgPhaseException($"{string.Join(", ", Files)}: no entry listed is in the phases given", PgPhaseErrorCode.PlanInvalid);
     }
 
     private RestorePhase Restrict(RestorePhase phase)

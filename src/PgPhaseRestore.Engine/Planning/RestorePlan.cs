@@ -54,20 +54,20 @@ public sealed class RestorePlan
             {
                 var e = phase.Entries[i];
                 if (!where.TryAdd(e.DumpId, (phase.Number, i)))
-                    throw new PlanException($"{Archive.Source}: entry {e} is in phase {where[e.DumpId].Phase} and again in phase {phase.Number}");
+                    throw new PgPhaseException($"{Archive.Source}: entry {e} is in phase {where[e.DumpId].Phase} and again in phase {phase.Number}", PgPhaseErrorCode.PlanInvalid);
             }
         }
         foreach (var x in Excluded)
         {
             if (where.ContainsKey(x.Entry.DumpId))
-                throw new PlanException($"{Archive.Source}: entry {x.Entry} is both excluded ({x.Reason}) and in phase {where[x.Entry.DumpId].Phase}");
+                throw new PgPhaseException($"{Archive.Source}: entry {x.Entry} is both excluded ({x.Reason}) and in phase {where[x.Entry.DumpId].Phase}", PgPhaseErrorCode.PlanInvalid);
         }
 
         var excludedIds = Excluded.Select(x => x.Entry.DumpId).ToHashSet();
         foreach (var e in Archive.Entries)
         {
             if (!e.IsSpecial && !where.ContainsKey(e.DumpId) && !excludedIds.Contains(e.DumpId))
-                throw new PlanException($"{Archive.Source}: entry {e} is in no phase and was not excluded: it would be silently dropped");
+                throw new PgPhaseException($"{Archive.Source}: entry {e} is in no phase and was not excluded: it would be silently dropped", PgPhaseErrorCode.PlanInvalid);
         }
 
         foreach (var phase in Phases)
@@ -80,8 +80,8 @@ public sealed class RestorePlan
                     if (!where.TryGetValue(dep, out var d))
                         continue; // not restored by this plan: special, excluded, or absent from the TOC
                     if (d.Phase > phase.Number || (d.Phase == phase.Number && d.Position > i))
-                        throw new PlanException(
-                            $"{Archive.Source}: entry {e} (phase {phase.Number}) would run before {Archive.FindByDumpId(dep)} (phase {d.Phase}) that it depends on");
+                        throw new PgPhaseException(
+                            $"{Archive.Source}: entry {e} (phase {phase.Number}) would run before {Archive.FindByDumpId(dep)} (phase {d.Phase}) that it depends on", PgPhaseErrorCode.PlanInvalid);
                 }
             }
         }

@@ -16,10 +16,10 @@ internal static partial class PgToolLocator
         {
             var path = Directory.Exists(explicitPath) ? System.IO.Path.Combine(explicitPath, name) : explicitPath;
             if (!File.Exists(path))
-                throw new InvalidOperationException($"{name} was not found at {path}");
+                throw new PgPhaseException($"{name} was not found at {path}", PgPhaseErrorCode.Failed);
             // A path given on purpose that is not the tool gets the reason, not "none was found".
             var probe = Probe(name, path);
-            return probe.Tool is { } tool ? [tool] : throw new InvalidOperationException($"{path} is not {name}: {probe.Problem}");
+            return probe.Tool is { } tool ? [tool] : throw new PgPhaseException($"{path} is not {name}: {probe.Problem}", PgPhaseErrorCode.Failed);
         }
         else
         {
@@ -55,7 +55,7 @@ internal static partial class PgToolLocator
             return fit;
         var seen = all.Count == 0 ? "none was found on PATH or in /usr/lib/postgresql/*/bin" :
             "found only " + string.Join(", ", all.Select(t => $"{t.MajorVersion} at {t.Path}"));
-        throw new InvalidOperationException($"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path");
+        throw new PgPhaseException($"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path", PgPhaseErrorCode.Failed);
     }
 
     /// <summary>Runs `path --version`: the tool, or what is wrong with the file as that tool.</summary>

@@ -19,36 +19,43 @@ public static class DatabaseReplace
     /// </summary>
     public static async Task<ReplacePlan> PlanAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct)
     {
-        var archive = ArchiveOf(phases);
-        var target = options.Restore.Target;
-        var live = DatabaseNames.Checked(target.Database ?? throw new ArgumentException("the target connection names no database (dbname): name the live database to replace"), "live database");
-        if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
-            throw new ArgumentException("a replace restores every phase into the side database; leave out the phase selection");
-        var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);
-        var journal = SwapJournal.Load(journalPath);
-        var fingerprint = ArchiveFingerprint.Compute(archive);
-        var server = $"{target.Host ?? "localhost"}:{target.Port}";
-        if (journal.Pending is { } pending)
+        try
+        {
+            var archive = ArchiveOf(phases);
+            var target = options.Restore.Target;
+            var live = DatabaseNames.Checked(target.Database ?? throw new PgPhaseException("the target connection names no database (dbname): name the live database to replace", PgPhaseErrorCode.InvalidInput), "live database");
+            if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
+                throw new PgPhaseException("a replace restores every phase into the side database; leave out the phase selection", PgPhaseErrorCode.InvalidInput);
+            var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);
+            var journal = SwapJournal.Load(journalPath);
+            var fingerprint = ArchiveFingerprint.Compute(archive);
+            var server = $"{target.Host ?? "localhost"}:{target.Port}";
+            if (journal.Pending is { } pending)
+                return new ReplacePlan
+                {
+                    Server = server, Database = live, SideDatabase = pending.Incoming.Name, Archive = archive.Source, JournalPath = journalPath,
+                    Options = options, Fingerprint = fingerprint, Force = options.Force,
+                    PendingSwap = $"{pending.Kind.ToString().ToLowerInvariant()} with \"{pending.Incoming.Name}\", stopped at step {pending.Step} (journal {journalPath})",
+                };
+
+            await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
+            var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
+                ?? throw new PgPhaseException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
+                    PgPhaseErrorCode.NothingToReplace);
+            // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
+            await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
+            var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
+            var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
             return new ReplacePlan
             {
-                Server = server, Database = live, SideDatabase = pending.Incoming.Name, Archive = archive.Source, JournalPath = journalPath,
-                Options = options, Fingerprint = fingerprint, Force = options.Force,
-                PendingSwap = $"{pending.Kind.ToString().ToLowerInvariant()} with \"{pending.Incoming.Name}\", stopped at step {pending.Step} (journal {journalPath})",
+                Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
+                Sessions = sessions, Force = options.Force, Options = options, Fingerprint = fingerprint,
             };
-
-        await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
-        var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
-            ?? throw new SwapException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
-                SwapFailure.NothingToReplace);
-        // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
-        await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
-        var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
-        var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
-        return new ReplacePlan
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
         {
-            Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
-            Sessions = sessions, Force = options.Force, Options = options, Fingerprint = fingerprint,
-        };
+            throw own;
+        }
     }
 
     /// <summary>The side database: the one named, the one an interrupted run of the same archive left, or a new name.</summary>
@@ -60,7 +67,7 @@ public static class DatabaseReplace
         if (options.SideDatabase is { } named)
         {
             if (named == live)
-                throw new ArgumentException($"the side database cannot be \"{live}\" itself");
+                throw new PgPhaseException($"the side database cannot be \"{live}\" itself", PgPhaseErrorCode.InvalidInput);
             return (DatabaseNames.Checked(named, "side database"), named == earlier);
         }
         if (earlier is not null && await SwapCatalog.ByNameAsync(conn, earlier, ct).ConfigureAwait(false) is not null)
@@ -83,8 +90,8 @@ public static class DatabaseReplace
         var finished = await DatabaseSwap.RunAsync(new SwapOptions { Server = plan.Options.Restore.Target, Database = live, Force = plan.Options.Force, JournalPath = plan.JournalPath }, log, ct)
             .ConfigureAwait(false);
         if (pending.Origin != plan.Fingerprint)
-            throw new SwapException($"an interrupted swap of \"{live}\" was finished first: {finished}. Run the replace again to put {archive.Source} in its place",
-                SwapFailure.State);
+            throw new PgPhaseException($"an interrupted swap of \"{live}\" was finished first: {finished}. Run the replace again to put {archive.Source} in its place",
+                PgPhaseErrorCode.SwapState);
         SetStage(SwapJournal.Load(plan.JournalPath), archive, plan.Fingerprint, finished.ReplacementName, ReplaceStage.Replaced);
         return new ReplaceResult
         {
@@ -98,12 +105,12 @@ public static class DatabaseReplace
     {
         var live = plan.Database;
         if (plan.Sessions.Count > 0 && !plan.Options.Force)
-            throw new SwapException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
-                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", SwapFailure.Sessions);
+            throw new PgPhaseException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
+                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", PgPhaseErrorCode.SwapSessions);
         var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
         if (unendable.Count > 0)
-            throw new SwapException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", SwapFailure.Unendable);
+            throw new PgPhaseException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them; nothing was restored", PgPhaseErrorCode.SwapSessionsUnendable);
     }
 
     /// <summary>The verified side database takes the live name; a failed swap says where the verified copy is kept.</summary>
@@ -118,10 +125,10 @@ public static class DatabaseReplace
             }, ct).ConfigureAwait(false);
             return await DatabaseSwap.RunAsync(swapPlan, log, ct).ConfigureAwait(false);
         }
-        catch (SwapException ex)
+        catch (PgPhaseException ex) when (PgPhaseErrors.IsSwap(ex.Code))
         {
-            throw new SwapException($"{ex.Message}. The restored and verified database is kept as \"{plan.SideDatabase}\": run the replace again (it swaps that one in) " +
-                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Failure, ex);
+            throw new PgPhaseException($"{ex.Message}. The restored and verified database is kept as \"{plan.SideDatabase}\": run the replace again (it swaps that one in) " +
+                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Code, ex);
         }
     }
 
@@ -129,64 +136,71 @@ public static class DatabaseReplace
     public static async Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
         Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
-        var options = plan.Options;
-        var target = options.Restore.Target;
-        var live = plan.Database;
-        var archive = ArchiveOf(phases);
-        var journal = SwapJournal.Load(plan.JournalPath);
-        if (journal.Pending is { } pending)
-            return await FinishPendingAsync(plan, pending, archive, log, ct).ConfigureAwait(false);
-        CheckSessions(plan);
-
-        var side = plan.SideDatabase;
-        var sideTarget = target.WithDatabase(side);
-        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Restoring);
-        log?.Invoke(plan.ResumesSide
-            ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
-            : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
-        // Every option of the caller reaches the side restore, aimed at the side database, which it may create.
-        var restore = options.Restore with { Target = sideTarget, CreateDatabase = true, Resume = plan.ResumesSide || options.Restore.Resume };
-        var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
-        var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
-        if (failed is not null)
+        try
         {
-            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.RestoreFailed);
+            var options = plan.Options;
+            var target = options.Restore.Target;
+            var live = plan.Database;
+            var archive = ArchiveOf(phases);
+            var journal = SwapJournal.Load(plan.JournalPath);
+            if (journal.Pending is { } pending)
+                return await FinishPendingAsync(plan, pending, archive, log, ct).ConfigureAwait(false);
+            CheckSessions(plan);
+
+            var side = plan.SideDatabase;
+            var sideTarget = target.WithDatabase(side);
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Restoring);
+            log?.Invoke(plan.ResumesSide
+                ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
+                : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
+            // Every option of the caller reaches the side restore, aimed at the side database, which it may create.
+            var restore = options.Restore with { Target = sideTarget, CreateDatabase = true, Resume = plan.ResumesSide || options.Restore.Resume };
+            var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
+            var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
+            if (failed is not null)
+            {
+                SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.RestoreFailed);
+                return new ReplaceResult
+                {
+                    Database = live, SideDatabase = side, Status = ReplaceStatus.RestoreFailed, Phases = results,
+                    Message = $"the restore into \"{side}\" failed at phase {failed.Phase} {failed.Name} ({failed.Errors.FirstOrDefault()?.ToString() ?? failed.Status.ToString()}); " +
+                              $"\"{live}\" was not touched. \"{side}\" is kept: run the replace again to continue it, or drop it",
+                };
+            }
+
+            await PausePoint.ReachedAsync("before-verify", ct).ConfigureAwait(false);
+            log?.Invoke($"verifying \"{side}\" against {archive.Source}");
+            var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
+            foreach (var note in verification.Notes)
+                log?.Invoke("verification note: " + note);
+            if (!verification.IsMatch)
+            {
+                SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.VerificationFailed);
+                var shown = string.Join("; ", verification.Differences.Take(5)) + (verification.Differences.Count > 5 ? "; ..." : "");
+                return new ReplaceResult
+                {
+                    Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
+                    Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
+                              $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
+                };
+            }
+            log?.Invoke($"verified: {verification}");
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
+
+            var swap = await SwapInAsync(plan, log, ct).ConfigureAwait(false);
+            journal = SwapJournal.Load(plan.JournalPath);
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
             return new ReplaceResult
             {
-                Database = live, SideDatabase = side, Status = ReplaceStatus.RestoreFailed, Phases = results,
-                Message = $"the restore into \"{side}\" failed at phase {failed.Phase} {failed.Name} ({failed.Errors.FirstOrDefault()?.ToString() ?? failed.Status.ToString()}); " +
-                          $"\"{live}\" was not touched. \"{side}\" is kept: run the replace again to continue it, or drop it",
+                Database = live, SideDatabase = side, Status = ReplaceStatus.Replaced, PreviousDatabase = swap.PreviousDatabase,
+                Phases = results, Verification = verification, Swap = swap,
+                Message = $"\"{live}\" now holds {archive.Source} (restored as \"{side}\" and verified); the previous \"{live}\" is \"{swap.PreviousDatabase}\"",
             };
         }
-
-        await PausePoint.ReachedAsync("before-verify", ct).ConfigureAwait(false);
-        log?.Invoke($"verifying \"{side}\" against {archive.Source}");
-        var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
-        foreach (var note in verification.Notes)
-            log?.Invoke("verification note: " + note);
-        if (!verification.IsMatch)
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
         {
-            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.VerificationFailed);
-            var shown = string.Join("; ", verification.Differences.Take(5)) + (verification.Differences.Count > 5 ? "; ..." : "");
-            return new ReplaceResult
-            {
-                Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
-                Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
-                          $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
-            };
+            throw own;
         }
-        log?.Invoke($"verified: {verification}");
-        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
-
-        var swap = await SwapInAsync(plan, log, ct).ConfigureAwait(false);
-        journal = SwapJournal.Load(plan.JournalPath);
-        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
-        return new ReplaceResult
-        {
-            Database = live, SideDatabase = side, Status = ReplaceStatus.Replaced, PreviousDatabase = swap.PreviousDatabase,
-            Phases = results, Verification = verification, Swap = swap,
-            Message = $"\"{live}\" now holds {archive.Source} (restored as \"{side}\" and verified); the previous \"{live}\" is \"{swap.PreviousDatabase}\"",
-        };
     }
 
     /// <summary>
@@ -223,10 +237,10 @@ public static class DatabaseReplace
     private static DumpArchive ArchiveOf(IReadOnlyList<RestorePhase> phases)
     {
         if (phases.Count == 0)
-            throw new ArgumentException("no phases to run");
+            throw new PgPhaseException("no phases to run", PgPhaseErrorCode.InvalidInput);
         var archive = phases[0].Archive;
         if (phases.Any(p => p.Archive.Source != archive.Source))
-            throw new ArgumentException("the phases come from different archives; replace from one archive at a time");
+            throw new PgPhaseException("the phases come from different archives; replace from one archive at a time", PgPhaseErrorCode.InvalidInput);
         return archive;
     }
 

@@ -33,7 +33,7 @@ internal static class ArchiveCheck
             if (size != manifest.Size)
             {
                 var which = client is null && Directory.Exists(archive.Source) ? DirectoryDataCheck.ManifestMismatch(archive.Source, manifest) : null;
-                throw new RestoreException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}{(which is null ? "" : $" ({which})")}: the backup was damaged or replaced after it was made", PgPhaseErrorKind.DamagedArchive);
+                throw new PgPhaseException($"{archive.Source} is {size} bytes but its manifest says {manifest.Size}{(which is null ? "" : $" ({which})")}: the backup was damaged or replaced after it was made", PgPhaseErrorCode.DamagedArchive);
             }
             log?.Invoke($"{archive.Source}: backup of \"{manifest.Database}\" from {manifest.Server} made {manifest.CompletedAt:u}, {SizeText.Format(manifest.Size)} as its manifest says");
         }

@@ -36,7 +36,7 @@ internal static class CustomBlockCheck
             ? WalkFromToc(file, length, archive, needed, log, ct)
             : CheckOffsets(file, length, archive, needed, log, ct);
         if (cut is not null)
-            throw new ArchiveFormatException(archive.Source, length, $"the archive is cut short: {cut}");
+            throw PgPhaseException.Format(archive.Source, length, $"the archive is cut short: {cut}");
         log?.Invoke($"{archive.Source}: the data of {Plural.Of(needed.Count, "entry")} lies within the file (checked in {clock.Elapsed.TotalSeconds:F1} s)");
     }
 

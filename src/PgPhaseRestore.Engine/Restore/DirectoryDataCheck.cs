@@ -99,9 +99,9 @@ internal static class DirectoryDataCheck
         _ => "",
     };
 
-    private static ArchiveFormatException Missing(DumpArchive archive, TocEntry entry, string file) =>
-        new(archive.Source, null, $"the data file {file} of {entry.Label} is missing");
+    private static PgPhaseException Missing(DumpArchive archive, TocEntry entry, string file) =>
+        PgPhaseException.Format(archive.Source, null, $"the data file {file} of {entry.Label} is missing");
 
-    private static ArchiveFormatException Cut(DumpArchive archive, TocEntry entry, string file, long length, string why) =>
-        new(Path.Combine(archive.Source, file), length, $"the data file of {entry.Label} is cut short: {why}");
+    private static PgPhaseException Cut(DumpArchive archive, TocEntry entry, string file, long length, string why) =>
+        PgPhaseException.Format(Path.Combine(archive.Source, file), length, $"the data file of {entry.Label} is cut short: {why}");
 }

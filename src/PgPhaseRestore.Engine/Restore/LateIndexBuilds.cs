@@ -156,8 +156,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                         errors.Add(line);
             }, _stop.Token, env, input).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new RestoreException($"TOC entry {entry.DumpId} ({entry.Type} {entry.QualifiedName}), built after its table's data: " +
-                                           (errors.Count > 0 ? string.Join(" | ", errors) : $"pg_restore exited with code {run.ExitCode}"));
+                throw new PgPhaseException($"TOC entry {entry.DumpId} ({entry.Type} {entry.QualifiedName}), built after its table's data: " +
+                                           (errors.Count > 0 ? string.Join(" | ", errors) : $"pg_restore exited with code {run.ExitCode}"), PgPhaseErrorCode.RestoreFailed);
             _journal.CompleteTable(entry.DumpId);
             _log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"built {entry.QualifiedName} in {clock.Elapsed.TotalSeconds:F1} s"));
         }

@@ -20,7 +20,7 @@ internal static class OwnershipCheck
         if (owners.Length == 0)
             return;
         await using var conn = await MaintenanceDatabase.OpenAsync(target, "pgphase restore", last =>
-            new RestoreException($"could not connect to a maintenance database (postgres or template1) as {target} to check object owners: {last.MessageText}", last), ct).ConfigureAwait(false);
+            PgPhaseException.Wrap($"could not connect to a maintenance database (postgres or template1) as {target} to check object owners: {last.MessageText}", last, PgPhaseErrorCode.RestoreFailed), ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("""
             SELECT o, r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER'),
                    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_user
@@ -51,9 +51,9 @@ internal static class OwnershipCheck
             problems.Add($"owner role{(missing.Count == 1 ? "" : "s")} {Names(missing)} do{(missing.Count == 1 ? "es" : "")} not exist on {target.Host ?? "the server"}");
         if (foreign.Count > 0)
             problems.Add($"{user} is not a superuser and not a member of {Names(foreign)}, so it cannot give objects to {(foreign.Count == 1 ? "that role" : "those roles")}");
-        throw new RestoreException(
+        throw new PgPhaseException(
             $"the archive keeps ownership, but {string.Join("; and ", problems)}. Restore without ownership (the restoring user then owns everything), " +
-            $"or create the roles and grant them to {user}; nothing was created", RestoreFailure.Ownership);
+            $"or create the roles and grant them to {user}; nothing was created", PgPhaseErrorCode.Ownership);
     }
 
     private static string Names(List<string> roles) =>

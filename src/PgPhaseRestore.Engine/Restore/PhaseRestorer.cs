@@ -54,47 +54,54 @@ public sealed class PhaseRestorer
     /// </summary>
     public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, Action<PhaseResult>? phaseEnded, CancellationToken ct)
     {
-        _options.Validate();
-        var (archive, selected) = Select(phases);
-        var target = _options.Target;
-        if (string.IsNullOrEmpty(target.Database))
-            throw new ArgumentException("the target connection names no database (dbname)");
-        var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
-            $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
-        Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
-
-        using var client = archive.LocationWith(_options.Storage).CreateClient();
-        var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
-            .ConfigureAwait(false);
-
-        if (!_options.Resume)
-            await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
-        if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
-            Log($"created database \"{target.Database}\"");
-
-        await using var guard = await RestoreLock.AcquireAsync(target, _options.AllowPooler, _options.LockCheckInterval, _log, ct).ConfigureAwait(false);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
         try
         {
-            return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
+            _options.Validate();
+            var (archive, selected) = Select(phases);
+            var target = _options.Target;
+            if (string.IsNullOrEmpty(target.Database))
+                throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+            var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
+                $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
+            Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
+
+            using var client = archive.LocationWith(_options.Storage).CreateClient();
+            var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
+                .ConfigureAwait(false);
+
+            if (!_options.Resume)
+                await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
+            if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
+                Log($"created database \"{target.Database}\"");
+
+            await using var guard = await RestoreLock.AcquireAsync(target, _options.AllowPooler, _options.LockCheckInterval, _log, ct).ConfigureAwait(false);
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
+            try
+            {
+                return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && (ex is OperationCanceledException or NpgsqlException || ex is PgPhaseException p && PgPhaseErrors.IsConnect(p.Code)))
+            {
+                throw new PgPhaseException(guard.LossReason!, PgPhaseErrorCode.LockLost);
+            }
         }
-        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or PgConnectionException)
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
         {
-            throw new RestoreException(guard.LossReason!, RestoreFailure.LockLost);
+            throw own;
         }
     }
 
     private (DumpArchive Archive, List<RestorePhase> Selected) Select(IReadOnlyList<RestorePhase> phases)
     {
         if (phases.Count == 0)
-            throw new ArgumentException("no phases to run");
+            throw new PgPhaseException("no phases to run", PgPhaseErrorCode.InvalidInput);
         var archive = phases[0].Archive;
         if (phases.Any(p => !ReferenceEquals(p.Archive, archive) && p.Archive.Source != archive.Source))
-            throw new ArgumentException("the phases come from different archives; restore one archive at a time");
+            throw new PgPhaseException("the phases come from different archives; restore one archive at a time", PgPhaseErrorCode.InvalidInput);
         var wanted = _options.Phases.Count == 0 ? phases.Select(p => p.Number).ToHashSet() : _options.Phases.ToHashSet();
         var unknown = wanted.Where(n => phases.All(p => p.Number != n)).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"phase {string.Join(", ", unknown)} is not among the phases given ({string.Join(", ", phases.Select(p => p.Number))})");
+            throw new PgPhaseException($"phase {string.Join(", ", unknown)} is not among the phases given ({string.Join(", ", phases.Select(p => p.Number))})", PgPhaseErrorCode.InvalidInput);
         return (archive, phases.Where(p => wanted.Contains(p.Number)).OrderBy(p => p.Number).ToList());
     }
 
@@ -169,8 +176,8 @@ public sealed class PhaseRestorer
         var why = _options.StopOnError
             ? "it runs as one transaction, so pgphase does not leave it half done: something else changed the database"
             : "it ran without a single transaction (continue on error), so an earlier run may have stopped half way";
-        throw new RestoreException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}. " +
-                                   "Restore into a new database, or remove what is there and resume", RestoreFailure.PartialPhase);
+        throw new PgPhaseException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}. " +
+                                   "Restore into a new database, or remove what is there and resume", PgPhaseErrorCode.PartialPhase);
     }
 
     private PhaseResult Skipped(RestorePhase phase, string note) =>
@@ -236,9 +243,9 @@ public sealed class PhaseRestorer
             Log($"phase {phase.Number} runs again as forced: {Plural.Of(loaded.Count, "table")} that held rows {(loaded.Count == 1 ? "was" : "were")} emptied first");
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
-            throw new RestoreException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
+            throw new PgPhaseException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
                                        $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them",
-                                       RestoreFailure.TablesHoldRows);
+                                       PgPhaseErrorCode.TablesHoldRows);
         return entries;
     }
 

@@ -8,4 +8,7 @@ public sealed record RestoreError(int? DumpId, string? Entry, string Message)
 {
     /// <summary>The message, with the TOC entry it concerns when known.</summary>
     public override string ToString() => DumpId is null ? Message : $"TOC entry {DumpId} ({Entry}): {Message}";
+
+    /// <summary>The failure as the engine's exception, for hosts that report a failed phase as an error of their own.</summary>
+    public PgPhaseException ToException() => new(ToString(), PgPhaseErrorCode.RestoreFailed);
 }

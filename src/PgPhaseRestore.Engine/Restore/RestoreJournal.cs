@@ -62,7 +62,7 @@ internal sealed class RestoreJournal
         }
         catch (JsonException ex)
         {
-            throw new RestoreException($"restore journal {path} is damaged ({ex.Message}); delete it to start over", ex);
+            throw PgPhaseException.Wrap($"restore journal {path} is damaged ({ex.Message}); delete it to start over", ex, PgPhaseErrorCode.RestoreFailed);
         }
     }
 

@@ -54,11 +54,11 @@ internal sealed class RestoreLock : IAsyncDisposable
             if (await TransactionPoolerProbe.IsTransactionPooledAsync(conn, connectionString, ct).ConfigureAwait(false))
             {
                 if (!allowPooler)
-                    throw new RestoreException(
+                    throw new PgPhaseException(
                         $"{target} is reached through a connection pooler in transaction mode (server sessions change between transactions): " +
                         "the restore lock cannot hold there and a second restore could run at the same time. Connect to the server's own port " +
                         "(not the pooler's), or allow the pooler explicitly to go on without the lock",
-                        RestoreFailure.Pooler);
+                        PgPhaseErrorCode.Pooler);
                 log?.Invoke($"{target} is reached through a transaction-mode pooler: going on without the restore lock, as asked; nothing stops a second restore into \"{target.Database}\"");
                 await conn.DisposeAsync().ConfigureAwait(false);
                 return new RestoreLock(null, 0, checkEvery, target.Database!);
@@ -68,8 +68,8 @@ internal sealed class RestoreLock : IAsyncDisposable
             await using (var mine = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND classid = {LockClass} AND objid = {LockObject} AND granted)", conn))
             {
                 if ((bool)(await mine.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
-                    throw new RestoreException($"target database \"{target.Database}\" is already being restored through this same server session (a pooler handed it over); one restore at a time per database",
-                        RestoreFailure.Busy);
+                    throw new PgPhaseException($"target database \"{target.Database}\" is already being restored through this same server session (a pooler handed it over); one restore at a time per database",
+                        PgPhaseErrorCode.RestoreBusy);
             }
             await using (var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LockClass}, {LockObject}), pg_backend_pid()", conn))
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
@@ -79,8 +79,8 @@ internal sealed class RestoreLock : IAsyncDisposable
                     return new RestoreLock(conn, r.GetInt32(1), checkEvery, target.Database!);
             }
             var holder = await DescribeHolderAsync(conn, ct).ConfigureAwait(false);
-            throw new RestoreException($"target database \"{target.Database}\" is already being restored ({holder}); one restore at a time per database",
-                RestoreFailure.Busy);
+            throw new PgPhaseException($"target database \"{target.Database}\" is already being restored ({holder}); one restore at a time per database",
+                PgPhaseErrorCode.RestoreBusy);
         }
         catch
         {

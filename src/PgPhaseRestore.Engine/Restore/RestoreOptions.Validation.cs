@@ -9,10 +9,10 @@ public sealed partial record RestoreOptions
     public void Validate()
     {
         if (Jobs < 1)
-            throw new ArgumentException($"jobs must be 1 or more, not {Jobs}");
+            throw new PgPhaseException($"jobs must be 1 or more, not {Jobs}", PgPhaseErrorCode.InvalidInput);
         var unknown = Phases.Where(p => p is < 1 or > 4).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"phase {string.Join(", ", unknown)} does not exist; the phases are 1 schema, 2 indexes, 3 data, 4 post-data");
+            throw new PgPhaseException($"phase {string.Join(", ", unknown)} does not exist; the phases are 1 schema, 2 indexes, 3 data, 4 post-data", PgPhaseErrorCode.InvalidInput);
         if (ListDirectory is { } lists)
             CheckFolder(lists, "list folder");
     }
@@ -21,8 +21,8 @@ public sealed partial record RestoreOptions
     internal static void CheckFolder(string path, string what)
     {
         if (File.Exists(path))
-            throw new ArgumentException($"{what} {path} is a file, not a folder");
+            throw new PgPhaseException($"{what} {path} is a file, not a folder", PgPhaseErrorCode.InvalidInput);
         if (!Directory.Exists(path))
-            throw new ArgumentException($"{what} {path} does not exist");
+            throw new PgPhaseException($"{what} {path} does not exist", PgPhaseErrorCode.InvalidInput);
     }
 }

@@ -9,7 +9,7 @@ internal static class TargetDatabase
     /// <summary>Creates the target database when it does not exist and <paramref name="create"/> says so; true when it was created.</summary>
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
-        var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
+        var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
         if (await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false))
             return false;
@@ -24,7 +24,7 @@ internal static class TargetDatabase
     /// </summary>
     internal static async Task CheckAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
-        var name = target.Database ?? throw new ArgumentException("the target connection names no database (dbname)");
+        var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
         await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false);
     }
@@ -35,12 +35,12 @@ internal static class TargetDatabase
         if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
             return true;
         return create ? false
-            : throw new RestoreException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it, or ask for it to be created", RestoreFailure.TargetMissing);
+            : throw new PgPhaseException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it, or ask for it to be created", PgPhaseErrorCode.TargetMissing);
     }
 
     private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct) =>
         MaintenanceDatabase.OpenAsync(target, "pgphase", last =>
-            new RestoreException($"could not connect to a maintenance database (postgres or template1) on {target.Host}:{target.Port}: {last.Message}", last), ct);
+            PgPhaseException.Wrap($"could not connect to a maintenance database (postgres or template1) on {target.Host}:{target.Port}: {last.Message}", last, PgPhaseErrorCode.RestoreFailed), ct);
 
     /// <summary>A description of what the database already holds, or null when it holds nothing of the user's.</summary>
     public static async Task<string?> DescribeContentsAsync(NpgsqlConnection conn, CancellationToken ct)

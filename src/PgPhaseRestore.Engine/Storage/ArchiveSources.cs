@@ -6,7 +6,7 @@ internal static class ArchiveSources
     public static IArchiveSource Open(ArchiveLocation location)
     {
         if (string.IsNullOrWhiteSpace(location.Path))
-            throw new ArgumentException("an archive location is required: a file, a directory-format folder or s3://bucket/key");
+            throw new PgPhaseException("an archive location is required: a file, a directory-format folder or s3://bucket/key", PgPhaseErrorCode.InvalidInput);
         if (location.IsBucket)
             return OpenObject(location);
         return Directory.Exists(location.Path) ? new DirectorySource(location.Path) : new LocalFileSource(location.Path);

@@ -15,7 +15,7 @@ internal static class BucketProbe
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
-            throw new ArchiveSourceException(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex, ArchiveSourceProblem.NotFound);
+            throw PgPhaseException.Storage(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex, PgPhaseErrorCode.ArchiveNotFound);
         }
         catch (Exception ex) when (S3Errors.Map(client, location, ex, "reach the bucket", ct) is { } mapped)
         {

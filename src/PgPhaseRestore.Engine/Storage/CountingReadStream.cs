@@ -20,7 +20,7 @@ internal sealed class CountingReadStream(Stream inner, CountingCounter counter) 
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ArchiveSourceException(description, "permission denied", ex, ArchiveSourceProblem.AccessDenied);
+            throw PgPhaseException.Storage(description, "permission denied", ex, PgPhaseErrorCode.ArchiveAccessDenied);
         }
     }
 

@@ -10,10 +10,10 @@ internal sealed class DirectorySource : IArchiveSource
         Location = path;
         FullPath = Path.GetFullPath(path);
         if (!Directory.Exists(FullPath))
-            throw new ArchiveSourceException(path, "no such directory", kind: ArchiveSourceProblem.NotFound);
+            throw PgPhaseException.Storage(path, "no such directory", code: PgPhaseErrorCode.ArchiveNotFound);
         TocPath = System.IO.Path.Combine(FullPath, "toc.dat");
         if (!File.Exists(TocPath))
-            throw new ArchiveSourceException(path, "directory has no toc.dat, so it is not a pg_dump directory-format archive");
+            throw PgPhaseException.Storage(path, "directory has no toc.dat, so it is not a pg_dump directory-format archive");
     }
 
     public string Location { get; }

@@ -10,9 +10,9 @@ internal sealed class LocalFileSource : IArchiveSource
         Location = path;
         FullPath = Path.GetFullPath(path);
         if (Directory.Exists(FullPath))
-            throw new ArchiveSourceException(path, "is a directory; read it as a directory-format archive");
+            throw PgPhaseException.Storage(path, "is a directory; read it as a directory-format archive");
         if (!File.Exists(FullPath))
-            throw new ArchiveSourceException(path, "no such file", kind: ArchiveSourceProblem.NotFound);
+            throw PgPhaseException.Storage(path, "no such file", code: PgPhaseErrorCode.ArchiveNotFound);
     }
 
     public string Location { get; }

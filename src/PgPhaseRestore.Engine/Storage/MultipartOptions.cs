@@ -44,17 +44,17 @@ public sealed class MultipartOptions
     internal void Validate()
     {
         if (InitialPartSize < MinPartSize)
-            throw new ArgumentException($"part size {SizeText.Format(InitialPartSize)} is below the S3 minimum of 5 MiB");
+            throw new PgPhaseException($"part size {SizeText.Format(InitialPartSize)} is below the S3 minimum of 5 MiB", PgPhaseErrorCode.InvalidInput);
         if (MaxPartSize < InitialPartSize)
-            throw new ArgumentException($"maximum part size {SizeText.Format(MaxPartSize)} is below the initial part size {SizeText.Format(InitialPartSize)}");
+            throw new PgPhaseException($"maximum part size {SizeText.Format(MaxPartSize)} is below the initial part size {SizeText.Format(InitialPartSize)}", PgPhaseErrorCode.InvalidInput);
         if (MaxPartSize > S3MaxPartSize)
-            throw new ArgumentException($"maximum part size {SizeText.Format(MaxPartSize)} is above the S3 limit of 5 GiB");
+            throw new PgPhaseException($"maximum part size {SizeText.Format(MaxPartSize)} is above the S3 limit of 5 GiB", PgPhaseErrorCode.InvalidInput);
         if (MaxParts is < 1 or > S3MaxParts)
-            throw new ArgumentException($"maximum part count {MaxParts} must be between 1 and {S3MaxParts}");
+            throw new PgPhaseException($"maximum part count {MaxParts} must be between 1 and {S3MaxParts}", PgPhaseErrorCode.InvalidInput);
         if (PartsInFlight < 1)
-            throw new ArgumentException("at least one part must be allowed in flight");
+            throw new PgPhaseException("at least one part must be allowed in flight", PgPhaseErrorCode.InvalidInput);
         if (Retries < 0)
-            throw new ArgumentException("retries cannot be negative");
+            throw new PgPhaseException("retries cannot be negative", PgPhaseErrorCode.InvalidInput);
     }
 
     /// <summary>Size of part <paramref name="partNumber"/> (1-based).</summary>

@@ -19,9 +19,9 @@ internal static class S3ClientFactory
         catch (AmazonClientException ex) when (ex.Message.Contains("RegionEndpoint", StringComparison.Ordinal))
         {
             // The SDK's own words ("No RegionEndpoint or ServiceURL configured") name neither the bucket nor a setting.
-            throw new ArchiveSourceException(location,
+            throw PgPhaseException.Storage(location,
                 "no region and no S3 endpoint say where the bucket is (none was given, and neither AWS_REGION nor a profile names a region)",
-                ex, ArchiveSourceProblem.NoRegion);
+                ex, PgPhaseErrorCode.ArchiveNoRegion);
         }
     }
 
@@ -61,7 +61,7 @@ internal static class S3ClientFactory
     {
         var candidate = url.Contains("://", StringComparison.Ordinal) ? url : "https://" + url;
         if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
-            throw new ArgumentException($"S3 endpoint \"{url}\" is not a URL such as https://minio.example.com:9000");
+            throw new PgPhaseException($"S3 endpoint \"{url}\" is not a URL such as https://minio.example.com:9000", PgPhaseErrorCode.InvalidInput);
     }
 
     private static AWSCredentials? ResolveCredentials(S3Settings settings)
@@ -69,7 +69,7 @@ internal static class S3ClientFactory
         if (!string.IsNullOrEmpty(settings.AccessKeyId))
         {
             if (string.IsNullOrEmpty(settings.SecretAccessKey))
-                throw new ArgumentException($"S3 access key {settings.AccessKeyId} was given without its secret key");
+                throw new PgPhaseException($"S3 access key {settings.AccessKeyId} was given without its secret key", PgPhaseErrorCode.InvalidInput);
             return string.IsNullOrEmpty(settings.SessionToken)
                 ? new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey)
                 : new SessionAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey, settings.SessionToken);
@@ -79,7 +79,7 @@ internal static class S3ClientFactory
         {
             var chain = new CredentialProfileStoreChain();
             if (!chain.TryGetAWSCredentials(settings.Profile, out var profileCredentials))
-                throw new ArgumentException($"AWS profile \"{settings.Profile}\" was not found in the shared credentials or config file");
+                throw new PgPhaseException($"AWS profile \"{settings.Profile}\" was not found in the shared credentials or config file", PgPhaseErrorCode.InvalidInput);
             return profileCredentials;
         }
 

@@ -8,16 +8,16 @@ namespace PgPhaseRestore.Engine.Storage;
 
 /// <summary>
 /// Turns every failure of an S3 call (service errors, an endpoint that does not answer, missing credentials)
-/// into one <see cref="ArchiveSourceException"/> whose one-line message names the object, the endpoint and
+/// into one <see cref="PgPhaseException"/> whose one-line message names the object, the endpoint and
 /// what to do. Service errors are told apart by their error code, then by their HTTP status; messages quote
 /// neither keys nor secrets.
 /// </summary>
 internal static class S3Errors
 {
-    public static ArchiveSourceException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read the object") =>
+    public static PgPhaseException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read the object") =>
         Describe(null, location, ex, action);
 
-    private static ArchiveSourceException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonServiceException ex, string action)
+    private static PgPhaseException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonServiceException ex, string action)
     {
         var problem = ProblemOf(ex);
         var text = ex.ErrorCode switch
@@ -27,35 +27,35 @@ internal static class S3Errors
             "AccessDenied" or "AllAccessDisabled" => $"access denied: the credentials in use may not {action}",
             "SignatureDoesNotMatch" => "access denied: the secret key does not match the access key (SignatureDoesNotMatch)",
             "InvalidAccessKeyId" => "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)",
-            _ when problem == ArchiveSourceProblem.NotFound => "no such object",
-            _ when problem is ArchiveSourceProblem.AccessDenied or ArchiveSourceProblem.CredentialsRejected => $"access denied ({ex.ErrorCode})",
+            _ when problem == PgPhaseErrorCode.ArchiveNotFound => "no such object",
+            _ when problem is PgPhaseErrorCode.ArchiveAccessDenied or PgPhaseErrorCode.ArchiveCredentialsRejected => $"access denied ({ex.ErrorCode})",
             _ => $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, ex)}",
         };
-        return new ArchiveSourceException(location.ToString(), text, ex, problem);
+        return PgPhaseException.Storage(location.ToString(), text, ex, problem);
     }
 
     /// <summary>What a service error means for the object: by its error code, then by its HTTP status.</summary>
-    private static ArchiveSourceProblem ProblemOf(AmazonServiceException ex) => ex.ErrorCode switch
+    private static PgPhaseErrorCode ProblemOf(AmazonServiceException ex) => ex.ErrorCode switch
     {
-        "NoSuchKey" or "NoSuchBucket" or "NoSuchUpload" => ArchiveSourceProblem.NotFound,
-        "AccessDenied" or "AllAccessDisabled" => ArchiveSourceProblem.AccessDenied,
-        "SignatureDoesNotMatch" or "InvalidAccessKeyId" or "InvalidToken" or "ExpiredToken" => ArchiveSourceProblem.CredentialsRejected,
+        "NoSuchKey" or "NoSuchBucket" or "NoSuchUpload" => PgPhaseErrorCode.ArchiveNotFound,
+        "AccessDenied" or "AllAccessDisabled" => PgPhaseErrorCode.ArchiveAccessDenied,
+        "SignatureDoesNotMatch" or "InvalidAccessKeyId" or "InvalidToken" or "ExpiredToken" => PgPhaseErrorCode.ArchiveCredentialsRejected,
         _ => ex.StatusCode switch
         {
-            HttpStatusCode.NotFound => ArchiveSourceProblem.NotFound,
-            HttpStatusCode.Forbidden => ArchiveSourceProblem.AccessDenied,
-            HttpStatusCode.Unauthorized => ArchiveSourceProblem.CredentialsRejected,
-            _ when ConditionalWrites.IsRefused(ex) => ArchiveSourceProblem.AlreadyExists,
-            _ => ArchiveSourceProblem.Other,
+            HttpStatusCode.NotFound => PgPhaseErrorCode.ArchiveNotFound,
+            HttpStatusCode.Forbidden => PgPhaseErrorCode.ArchiveAccessDenied,
+            HttpStatusCode.Unauthorized => PgPhaseErrorCode.ArchiveCredentialsRejected,
+            _ when ConditionalWrites.IsRefused(ex) => PgPhaseErrorCode.ArchiveAlreadyExists,
+            _ => PgPhaseErrorCode.ArchiveUnreadable,
         },
     };
 
     /// <summary>The kind of a service error that reached a host without being described (a call the engine did not wrap).</summary>
     public static PgPhaseErrorKind KindOf(AmazonServiceException ex) =>
-        IsTransient(ex) ? PgPhaseErrorKind.Busy : ArchiveSourceException.KindOf(ProblemOf(ex));
+        IsTransient(ex) ? PgPhaseErrorKind.Busy : PgPhaseErrors.KindOf(ProblemOf(ex));
 
     /// <summary>No such key or bucket: by error code or, from servers that send no body (HEAD), by status.</summary>
-    public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == ArchiveSourceProblem.NotFound;
+    public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == PgPhaseErrorCode.ArchiveNotFound;
 
     /// <summary>A failure worth retrying: the server was busy or failed, or the transfer broke.</summary>
     public static bool IsTransient(Exception ex) => ex switch
@@ -74,29 +74,29 @@ internal static class S3Errors
     /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
     /// the caller's own cancellation or not a failure of storage (those propagate unchanged).
     /// </summary>
-    public static ArchiveSourceException? Map(IAmazonS3 client, S3ObjectLocation location, Exception ex, string action, CancellationToken ct)
+    public static PgPhaseException? Map(IAmazonS3 client, S3ObjectLocation location, Exception ex, string action, CancellationToken ct)
     {
         if (ex is OperationCanceledException && ct.IsCancellationRequested)
             return null;
-        if (ex is ArchiveSourceException)
+        if (ex is PgPhaseException)
             return null;
         var uri = location.ToString();
         if (IsMissingCredentials(ex))
-            return new ArchiveSourceException(uri,
+            return PgPhaseException.Storage(uri,
                 $"no S3 credentials to {action} at {Endpoint(client)}: the AWS default chain found none (environment variables, web identity, " +
                 "the shared credentials and config files, container and instance metadata); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
-                "or name a profile (AWS_PROFILE)", ex, ArchiveSourceProblem.NoCredentials);
+                "or name a profile (AWS_PROFILE)", ex, PgPhaseErrorCode.ArchiveNoCredentials);
         if (TransportReason(ex) is { } reason)
             return BucketHostUnknown(client.Config.ServiceURL, client.Config is AmazonS3Config { ForcePathStyle: true }, location.Bucket, ex, HostResolves) is { } bucketHost
-                ? new ArchiveSourceException(uri,
+                ? PgPhaseException.Storage(uri,
                     $"could not {action}: the host name \"{bucketHost}\" is not known here ({reason}), though the endpoint's own host is: " +
-                    "this server is reached with path-style addressing, the bucket in the path rather than in the host name", ex, ArchiveSourceProblem.BucketHostUnknown)
-                : new ArchiveSourceException(uri,
-                    $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, ArchiveSourceProblem.Unreachable);
+                    "this server is reached with path-style addressing, the bucket in the path rather than in the host name", ex, PgPhaseErrorCode.ArchiveBucketHostUnknown)
+                : PgPhaseException.Storage(uri,
+                    $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, PgPhaseErrorCode.ArchiveUnreachable);
         if (ex is AmazonServiceException service)
             return Describe(client, location, service, action);
         if (ex is AmazonClientException)
-            return new ArchiveSourceException(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
+            return PgPhaseException.Storage(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
         return null;
     }
 

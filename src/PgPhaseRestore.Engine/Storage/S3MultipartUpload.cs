@@ -292,9 +292,9 @@ internal sealed class S3MultipartUpload
             // A retried completion of this very upload is refused the same way: its ETag tells the two apart.
             var existing = await S3Errors.CallAsync(_client, Location, "read the object", () => _client.GetObjectMetadataAsync(Location.Bucket, Location.Key, ct), ct).ConfigureAwait(false);
             if (!string.Equals(existing.ETag?.Trim('"'), ExpectedETag, StringComparison.OrdinalIgnoreCase))
-                throw new ArchiveSourceException(Location.ToString(),
+                throw PgPhaseException.Storage(Location.ToString(),
                     $"the server refused to complete the upload ({ex.ErrorCode}): an object of {SizeText.Format(existing.ContentLength)} was written at this key by someone else while this upload ran, and was left as it is",
-                    ex, ArchiveSourceProblem.AlreadyExists);
+                    ex, PgPhaseErrorCode.ArchiveAlreadyExists);
         }
         catch (Exception ex) when (S3Errors.Map(_client, Location, ex, "complete the upload", ct) is { } mapped)
         {

@@ -12,7 +12,7 @@ internal sealed record S3ObjectLocation(string Bucket, string Key)
     {
         var (bucket, key) = ParsePrefix(uri);
         if (key.Length == 0)
-            throw new ArgumentException($"{uri}: names a bucket but no object; expected s3://{bucket}/path/name.dump");
+            throw new PgPhaseException($"{uri}: names a bucket but no object; expected s3://{bucket}/path/name.dump", PgPhaseErrorCode.InvalidInput);
         return new S3ObjectLocation(bucket, key);
     }
 
@@ -20,18 +20,18 @@ internal sealed record S3ObjectLocation(string Bucket, string Key)
     public static (string Bucket, string Prefix) ParsePrefix(string uri)
     {
         if (!IsS3Uri(uri))
-            throw new ArgumentException($"{uri}: not an s3:// URI");
+            throw new PgPhaseException($"{uri}: not an s3:// URI", PgPhaseErrorCode.InvalidInput);
         var rest = uri[Scheme.Length..];
         int slash = rest.IndexOf('/');
         var bucket = slash < 0 ? rest : rest[..slash];
         var key = slash < 0 ? "" : rest[(slash + 1)..];
         if (bucket.Length == 0)
-            throw new ArgumentException($"{uri}: no bucket name after \"s3://\"; expected s3://bucket/path/name.dump");
+            throw new PgPhaseException($"{uri}: no bucket name after \"s3://\"; expected s3://bucket/path/name.dump", PgPhaseErrorCode.InvalidInput);
         // Letters, digits, dots, hyphens (and underscores, which older buckets and some servers allow): anything
         // else is a typo that would otherwise surface as a signature or DNS error from the SDK.
         var bad = bucket.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));
         if (bad != default)
-            throw new ArgumentException($"{uri}: bucket name \"{bucket}\" cannot contain \"{bad}\"");
+            throw new PgPhaseException($"{uri}: bucket name \"{bucket}\" cannot contain \"{bad}\"", PgPhaseErrorCode.InvalidInput);
         return (bucket, key);
     }
 

@@ -63,7 +63,7 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
             }
             catch (AmazonS3Exception ex) when (ex.ErrorCode == "PreconditionFailed" || ex.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
             {
-                throw new ArchiveSourceException(_location.ToString(), $"the object was replaced while being read (at byte {_start + _position}); start again", ex);
+                throw PgPhaseException.Storage(_location.ToString(), $"the object was replaced while being read (at byte {_start + _position}); start again", ex);
             }
             catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_start + _position}", ct) is { } mapped)
             {
@@ -86,7 +86,7 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
             if (!_ranged)
                 _length = response.ContentLength;
             else if (response.ContentLength != _length)
-                throw new ArchiveSourceException(_location.ToString(), $"asked for {_length} bytes from byte {_start}, the server sent {response.ContentLength}; the object is shorter than expected");
+                throw PgPhaseException.Storage(_location.ToString(), $"asked for {_length} bytes from byte {_start}, the server sent {response.ContentLength}; the object is shorter than expected");
         }
         _response = response;
         _body = response.ResponseStream;

@@ -13,7 +13,7 @@ public static class SizeText
         while (i < s.Length && (char.IsDigit(s[i]) || s[i] == '.'))
             i++;
         if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
-            throw new ArgumentException($"\"{text}\" is not a size: expected a number with an optional unit, as 8MiB or 512MB");
+            throw new PgPhaseException($"\"{text}\" is not a size: expected a number with an optional unit, as 8MiB or 512MB", PgPhaseErrorCode.InvalidInput);
         long unit = s[i..].Trim().ToUpperInvariant() switch
         {
             "" or "B" => 1,
@@ -21,7 +21,7 @@ public static class SizeText
             "M" or "MB" or "MIB" => 1L << 20,
             "G" or "GB" or "GIB" => 1L << 30,
             "T" or "TB" or "TIB" => 1L << 40,
-            var u => throw new ArgumentException($"\"{text}\": unknown size unit \"{u}\" (use B, KB, MB, GB or TB)"),
+            var u => throw new PgPhaseException($"\"{text}\": unknown size unit \"{u}\" (use B, KB, MB, GB or TB)", PgPhaseErrorCode.InvalidInput),
         };
         return checked((long)(number * unit));
     }

@@ -26,9 +26,9 @@ internal static class DatabaseNames
     public static string Checked(string name, string what)
     {
         if (name.Length == 0)
-            throw new ArgumentException($"the {what} name is empty");
+            throw new PgPhaseException($"the {what} name is empty", PgPhaseErrorCode.InvalidInput);
         if (Encoding.UTF8.GetByteCount(name) > MaxBytes)
-            throw new ArgumentException($"\"{name}\" is longer than PostgreSQL's {MaxBytes}-byte limit for names; give the {what} name explicitly");
+            throw new PgPhaseException($"\"{name}\" is longer than PostgreSQL's {MaxBytes}-byte limit for names; give the {what} name explicitly", PgPhaseErrorCode.InvalidInput);
         return name;
     }
 }

@@ -15,15 +15,15 @@ namespace PgPhaseRestore.Engine.Swap;
 public static class DatabaseSwap
 {
     /// <summary>Plans the swap, undo or rollback and runs it.</summary>
-    public static async Task<SwapResult> RunAsync(SwapOptions options, Action<string>? log, CancellationToken ct) =>
-        await RunAsync(await PlanAsync(options, ct).ConfigureAwait(false), log, ct).ConfigureAwait(false);
+    public static Task<SwapResult> RunAsync(SwapOptions options, Action<string>? log, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(async () => await SwapRun.RunAsync(await SwapPlanner.PlanAsync(options, ct).ConfigureAwait(false), log, ct).ConfigureAwait(false));
 
     /// <summary>Reads the catalog and the journal and says what the operation would do; changes nothing.</summary>
-    public static Task<SwapPlan> PlanAsync(SwapOptions options, CancellationToken ct) => SwapPlanner.PlanAsync(options, ct);
+    public static Task<SwapPlan> PlanAsync(SwapOptions options, CancellationToken ct) => PgPhaseErrors.AtBoundaryAsync(() => SwapPlanner.PlanAsync(options, ct));
 
     /// <summary>
     /// Runs a plan: blocks and ends sessions as allowed, carries settings, and renames in one transaction, recording
     /// each step.
     /// </summary>
-    public static Task<SwapResult> RunAsync(SwapPlan plan, Action<string>? log, CancellationToken ct) => SwapRun.RunAsync(plan, log, ct);
+    public static Task<SwapResult> RunAsync(SwapPlan plan, Action<string>? log, CancellationToken ct) => PgPhaseErrors.AtBoundaryAsync(() => SwapRun.RunAsync(plan, log, ct));
 }

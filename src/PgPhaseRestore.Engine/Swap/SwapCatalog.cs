@@ -23,8 +23,8 @@ internal static class SwapCatalog
 
     public static Task<NpgsqlConnection> OpenAsync(PgConnectionInfo server, CancellationToken ct) =>
         MaintenanceDatabase.OpenAsync(server, $"pgphase swap (pid {Environment.ProcessId})", last =>
-            new SwapException($"could not connect to a maintenance database (postgres or template1) on {server.Host ?? "localhost"}:{server.Port}: {last.MessageText}; " +
-                              "a swap renames databases from a session that is connected to neither", SwapFailure.Permission, last), ct);
+            new PgPhaseException($"could not connect to a maintenance database (postgres or template1) on {server.Host ?? "localhost"}:{server.Port}: {last.MessageText}; " +
+                              "a swap renames databases from a session that is connected to neither", PgPhaseErrorCode.SwapNotPermitted, last), ct);
 
     public static async Task<DatabaseState?> ByNameAsync(NpgsqlConnection conn, string name, CancellationToken ct) =>
         (await QueryAsync(conn, DatabaseColumns + " WHERE d.datname = $1", name, ct).ConfigureAwait(false)).FirstOrDefault();
@@ -68,7 +68,7 @@ internal static class SwapCatalog
         foreach (var db in databases.Where(d => !d.OwnedByMe))
             problems.Add($"\"{db.Name}\" belongs to \"{db.Owner}\", and \"{me}\" is neither that role nor a member of it");
         if (problems.Count > 0)
-            throw new SwapException($"cannot rename: {string.Join("; ", problems)}", SwapFailure.Permission);
+            throw new PgPhaseException($"cannot rename: {string.Join("; ", problems)}", PgPhaseErrorCode.SwapNotPermitted);
     }
 
     /// <summary>Everyone connected to these databases but this session, and their prepared transactions (which also block a rename).</summary>

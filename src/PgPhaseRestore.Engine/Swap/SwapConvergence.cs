@@ -12,8 +12,8 @@ internal static class SwapConvergence
     public static async Task<(DatabaseState Incoming, DatabaseState? Outgoing)> CurrentAsync(NpgsqlConnection conn, SwapRecord record, CancellationToken ct)
     {
         var incoming = await SwapCatalog.ByOidAsync(conn, record.Incoming.Oid, ct).ConfigureAwait(false)
-            ?? throw new SwapException($"the database that was to take the name \"{record.Incoming.Target}\" (\"{record.Incoming.Name}\", OID {record.Incoming.Oid}) no longer exists" +
-                                       (record.Kind == SwapKind.Swap ? "; undo the swap to give the live database its connection settings back" : ""), SwapFailure.NotFound);
+            ?? throw new PgPhaseException($"the database that was to take the name \"{record.Incoming.Target}\" (\"{record.Incoming.Name}\", OID {record.Incoming.Oid}) no longer exists" +
+                                       (record.Kind == SwapKind.Swap ? "; undo the swap to give the live database its connection settings back" : ""), PgPhaseErrorCode.SwapDatabaseMissing);
         var outgoing = record.Outgoing is null ? null : await SwapCatalog.ByOidAsync(conn, record.Outgoing.Oid, ct).ConfigureAwait(false);
         return (incoming, outgoing);
     }
@@ -36,14 +36,14 @@ internal static class SwapConvergence
         foreach (var (_, rename) in moves)
         {
             if (await SwapCatalog.ByNameAsync(conn, rename.To, ct).ConfigureAwait(false) is { } holder && !ours.Contains(holder.Oid))
-                throw new SwapException($"cannot rename \"{rename.From}\" to \"{rename.To}\": another database (OID {holder.Oid}) has that name now; " +
-                                        "move it away, then run again", SwapFailure.State);
+                throw new PgPhaseException($"cannot rename \"{rename.From}\" to \"{rename.To}\": another database (OID {holder.Oid}) has that name now; " +
+                                        "move it away, then run again", PgPhaseErrorCode.SwapState);
         }
         // The database giving up a name is renamed before the one taking it.
         if (moves.Count == 2 && moves[0].Rename.To == moves[1].Rename.From)
         {
             if (moves[1].Rename.To == moves[0].Rename.From)
-                throw new SwapException($"\"{moves[0].Rename.From}\" and \"{moves[1].Rename.From}\" would trade names directly, which a swap never asks for; rename one of them by hand", SwapFailure.State);
+                throw new PgPhaseException($"\"{moves[0].Rename.From}\" and \"{moves[1].Rename.From}\" would trade names directly, which a swap never asks for; rename one of them by hand", PgPhaseErrorCode.SwapState);
             moves.Reverse();
         }
         return moves.Select(m => m.Rename).ToList();

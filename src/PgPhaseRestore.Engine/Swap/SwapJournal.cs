@@ -54,7 +54,7 @@ internal sealed class SwapJournal
         }
         catch (JsonException ex)
         {
-            throw new SwapException($"swap journal {path} is damaged ({ex.Message}); the databases' names in pg_database are what counts: move the file away and run again", SwapFailure.State, ex);
+            throw new PgPhaseException($"swap journal {path} is damaged ({ex.Message}); the databases' names in pg_database are what counts: move the file away and run again", PgPhaseErrorCode.SwapState, ex);
         }
     }
 

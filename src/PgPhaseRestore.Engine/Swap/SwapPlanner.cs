@@ -88,11 +88,11 @@ internal static class SwapPlanner
 
     private static async Task<SwapRecord> PlanSwapAsync(NpgsqlConnection conn, SwapOptions options, string live, List<string> notes, CancellationToken ct)
     {
-        var name = options.Replacement ?? throw new ArgumentException($"name the database that is to take the name \"{live}\"");
+        var name = options.Replacement ?? throw new PgPhaseException($"name the database that is to take the name \"{live}\"", PgPhaseErrorCode.InvalidInput);
         if (name == live)
-            throw new ArgumentException($"\"{live}\" cannot be swapped with itself");
+            throw new PgPhaseException($"\"{live}\" cannot be swapped with itself", PgPhaseErrorCode.InvalidInput);
         var incoming = await SwapCatalog.ByNameAsync(conn, name, ct).ConfigureAwait(false)
-            ?? throw new SwapException($"the replacement database \"{name}\" does not exist", SwapFailure.NotFound);
+            ?? throw new PgPhaseException($"the replacement database \"{name}\" does not exist", PgPhaseErrorCode.SwapDatabaseMissing);
         var outgoing = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false);
         RefuseTemplate(incoming);
         if (outgoing is null)
@@ -123,11 +123,11 @@ internal static class SwapPlanner
         DatabaseState back;
         if (options.Replacement is { } named)
             back = await SwapCatalog.ByNameAsync(conn, named, ct).ConfigureAwait(false)
-                ?? throw new SwapException($"the database to bring back, \"{named}\", does not exist", SwapFailure.NotFound);
+                ?? throw new PgPhaseException($"the database to bring back, \"{named}\", does not exist", PgPhaseErrorCode.SwapDatabaseMissing);
         else if (last?.Outgoing is { } aside)
         {
             back = await SwapCatalog.ByOidAsync(conn, aside.Oid, ct).ConfigureAwait(false)
-                ?? throw new SwapException($"the database the last {last.Kind.ToString().ToLowerInvariant()} of \"{live}\" put aside (\"{aside.Target}\", OID {aside.Oid}) no longer exists", SwapFailure.NotFound);
+                ?? throw new PgPhaseException($"the database the last {last.Kind.ToString().ToLowerInvariant()} of \"{live}\" put aside (\"{aside.Target}\", OID {aside.Oid}) no longer exists", PgPhaseErrorCode.SwapDatabaseMissing);
             if (current is not null && current.Oid != last.Incoming.Oid)
                 notes.Add($"\"{live}\" (OID {current.Oid}) is not the database the last {last.Kind.ToString().ToLowerInvariant()} put in place (OID {last.Incoming.Oid}); it is moved aside all the same");
         }
@@ -137,13 +137,13 @@ internal static class SwapPlanner
             back = candidates.Count switch
             {
                 1 => candidates[0],
-                0 => throw new SwapException($"nothing to undo: no journal of an earlier swap of \"{live}\" ({journal.Path}) and no database named {DatabaseNames.BeforePrefix(live)}*", SwapFailure.NotFound),
-                _ => throw new SwapException($"no journal of an earlier swap of \"{live}\" ({journal.Path}) and several databases it could have put aside " +
-                                            $"({string.Join(", ", candidates.Select(c => $"\"{c.Name}\""))}): name the one to bring back", SwapFailure.State),
+                0 => throw new PgPhaseException($"nothing to undo: no journal of an earlier swap of \"{live}\" ({journal.Path}) and no database named {DatabaseNames.BeforePrefix(live)}*", PgPhaseErrorCode.SwapDatabaseMissing),
+                _ => throw new PgPhaseException($"no journal of an earlier swap of \"{live}\" ({journal.Path}) and several databases it could have put aside " +
+                                            $"({string.Join(", ", candidates.Select(c => $"\"{c.Name}\""))}): name the one to bring back", PgPhaseErrorCode.SwapState),
             };
         }
         if (back.Name == live)
-            throw new SwapException($"\"{live}\" already is the database to bring back: nothing to undo", SwapFailure.State);
+            throw new PgPhaseException($"\"{live}\" already is the database to bring back: nothing to undo", PgPhaseErrorCode.SwapState);
         RefuseTemplate(back);
         string? asideName = null;
         if (current is not null)
@@ -192,7 +192,7 @@ internal static class SwapPlanner
     private static void RefuseTemplate(DatabaseState db)
     {
         if (db.IsTemplate)
-            throw new SwapException($"\"{db.Name}\" is a template database; templates are not swapped", SwapFailure.State);
+            throw new PgPhaseException($"\"{db.Name}\" is a template database; templates are not swapped", PgPhaseErrorCode.SwapState);
     }
 
     /// <summary>
@@ -219,7 +219,7 @@ internal static class SwapPlanner
         {
             DatabaseNames.Checked(requested, "aside");
             if (await SwapCatalog.ByNameAsync(conn, requested, ct).ConfigureAwait(false) is not null)
-                throw new SwapException($"a database named \"{requested}\" already exists; choose another name to move the live database to", SwapFailure.State);
+                throw new PgPhaseException($"a database named \"{requested}\" already exists; choose another name to move the live database to", PgPhaseErrorCode.SwapState);
             return requested;
         }
         var name = generated;

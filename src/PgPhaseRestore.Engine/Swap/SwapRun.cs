@@ -31,7 +31,7 @@ internal static class SwapRun
 
         await using var conn = await SwapCatalog.OpenAsync(plan.Connection, ct).ConfigureAwait(false);
         if (!await SwapCatalog.TryLockAsync(conn, live, ct).ConfigureAwait(false))
-            throw new SwapException($"another swap of \"{live}\" is running on {plan.Server}", SwapFailure.Busy);
+            throw new PgPhaseException($"another swap of \"{live}\" is running on {plan.Server}", PgPhaseErrorCode.SwapBusy);
         foreach (var note in plan.Notes)
             log?.Invoke("note: " + note);
 
@@ -79,8 +79,8 @@ internal static class SwapRun
         Save();
 
         if (plan.Deferred is not null)
-            throw new SwapException($"an interrupted {record.Kind.ToString().ToLowerInvariant()} of \"{live}\" was finished first ({journal.Path}): " +
-                                    $"\"{live}\" is the database that was \"{record.Incoming.Name}\". {char.ToUpperInvariant(plan.Deferred[0])}{plan.Deferred[1..]}", SwapFailure.State);
+            throw new PgPhaseException($"an interrupted {record.Kind.ToString().ToLowerInvariant()} of \"{live}\" was finished first ({journal.Path}): " +
+                                    $"\"{live}\" is the database that was \"{record.Incoming.Name}\". {char.ToUpperInvariant(plan.Deferred[0])}{plan.Deferred[1..]}", PgPhaseErrorCode.SwapState);
         return Result(plan, record, final, ended, carry, steps);
     }
 
@@ -159,8 +159,8 @@ internal static class SwapRun
             {
                 await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                 var sessions = await SwapCatalog.SessionsAsync(conn, renames.Select(r => r.From).ToList(), ct).ConfigureAwait(false);
-                throw new SwapException($"{ex.MessageText} ({ex.Detail}){(sessions.Count == 0 ? "" : ": " + string.Join("; ", sessions))}; nothing was renamed",
-                    SwapFailure.Sessions, ex);
+                throw new PgPhaseException($"{ex.MessageText} ({ex.Detail}){(sessions.Count == 0 ? "" : ": " + string.Join("; ", sessions))}; nothing was renamed",
+                    PgPhaseErrorCode.SwapSessions, ex);
             }
         }
         step($"committed: {string.Join(", then ", renames)}");

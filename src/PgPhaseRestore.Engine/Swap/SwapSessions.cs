@@ -16,8 +16,8 @@ internal static class SwapSessions
         if (!plan.Force)
         {
             if (sessions.Count > 0)
-                throw new SwapException($"{Count(sessions)} connected to {Names(renamed)}, which PostgreSQL does not rename while anyone is connected: " +
-                                        $"{string.Join("; ", sessions)}. End them, or force the swap to block new connections and end them", SwapFailure.Sessions);
+                throw new PgPhaseException($"{Count(sessions)} connected to {Names(renamed)}, which PostgreSQL does not rename while anyone is connected: " +
+                                        $"{string.Join("; ", sessions)}. End them, or force the swap to block new connections and end them", PgPhaseErrorCode.SwapSessions);
             return;
         }
         RefuseUnendable(sessions, renamed);
@@ -37,7 +37,7 @@ internal static class SwapSessions
             step($"ended session {s}");
         }
         if (refused.Count > 0)
-            throw new SwapException($"may not end {string.Join("; ", refused)}", SwapFailure.Permission);
+            throw new PgPhaseException($"may not end {string.Join("; ", refused)}", PgPhaseErrorCode.SwapNotPermitted);
         var deadline = DateTime.UtcNow + plan.SessionEndWait;
         while (sessions.Count > 0 && DateTime.UtcNow < deadline)
         {
@@ -45,16 +45,16 @@ internal static class SwapSessions
             sessions = await SwapCatalog.SessionsAsync(conn, renamed, ct).ConfigureAwait(false);
         }
         if (sessions.Count > 0)
-            throw new SwapException($"{Count(sessions)} still connected to {Names(renamed)} {plan.SessionEndWait.TotalSeconds:0} s after being ended: {string.Join("; ", sessions)}",
-                SwapFailure.Sessions);
+            throw new PgPhaseException($"{Count(sessions)} still connected to {Names(renamed)} {plan.SessionEndWait.TotalSeconds:0} s after being ended: {string.Join("; ", sessions)}",
+                PgPhaseErrorCode.SwapSessions);
     }
 
     private static void RefuseUnendable(List<SessionInfo> sessions, List<string> renamed)
     {
         var unendable = sessions.Where(s => !s.CanEnd).ToList();
         if (unendable.Count > 0)
-            throw new SwapException($"{Count(unendable)} on {Names(renamed)} that this role may not end (another role's, a superuser's, or a prepared transaction): " +
-                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them", SwapFailure.Unendable);
+            throw new PgPhaseException($"{Count(unendable)} on {Names(renamed)} that this role may not end (another role's, a superuser's, or a prepared transaction): " +
+                                    $"{string.Join("; ", unendable)}. Ask their owner or an administrator to end them", PgPhaseErrorCode.SwapSessionsUnendable);
     }
 
     private static string Count(List<SessionInfo> s) => Plural.Of(s.Count, "session");

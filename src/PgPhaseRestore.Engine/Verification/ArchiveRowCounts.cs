@@ -81,9 +81,9 @@ internal static class ArchiveRowCounts
                 writeStdin: feed is null ? null : (stdin, token) => feed.WriteAllAsync(stdin, null, token),
                 readStdout: counter.ReadAsync).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new RestoreException($"pg_restore could not read the table data of {archive.Source} to count its rows (exit {run.ExitCode}): {string.Join(" | ", run.ErrorLines.TakeLast(5))}");
+                throw new PgPhaseException($"pg_restore could not read the table data of {archive.Source} to count its rows (exit {run.ExitCode}): {string.Join(" | ", run.ErrorLines.TakeLast(5))}", PgPhaseErrorCode.RestoreFailed);
             if (feed?.IntegrityProblem is { } damaged)
-                throw new RestoreException(damaged, PgPhaseErrorKind.DamagedArchive);
+                throw new PgPhaseException(damaged, PgPhaseErrorCode.DamagedArchive);
             return counter.Counts;
         }
         finally

@@ -18,24 +18,31 @@ public static class RestoreVerifier
     public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
         RowCountMode rowCounts, CancellationToken ct)
     {
-        await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
-        var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
-        var (checkedObjects, differences) = CheckObjects(archive, catalog);
-        int counted = 0;
-        var notes = new List<string>();
-        if (rowCounts != RowCountMode.None && source is not null)
-            counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
-
-        return new VerificationResult
+        try
         {
-            Target = target.ToString(),
-            Source = source?.ToString() ?? archive.Source,
-            ObjectsChecked = checkedObjects,
-            TablesCounted = counted,
-            RowCounts = source is null ? RowCountMode.None : rowCounts,
-            Differences = differences,
-            Notes = notes,
-        };
+            await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
+            var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
+            var (checkedObjects, differences) = CheckObjects(archive, catalog);
+            int counted = 0;
+            var notes = new List<string>();
+            if (rowCounts != RowCountMode.None && source is not null)
+                counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
+
+            return new VerificationResult
+            {
+                Target = target.ToString(),
+                Source = source?.ToString() ?? archive.Source,
+                ObjectsChecked = checkedObjects,
+                TablesCounted = counted,
+                RowCounts = source is null ? RowCountMode.None : rowCounts,
+                Differences = differences,
+                Notes = notes,
+            };
+        }
+        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        {
+            throw own;
+        }
     }
 
     /// <summary>Each index, constraint, trigger, policy and relation of the archive looked up in the target: how many were checked, and what differs.</summary>

@@ -41,9 +41,9 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         {
             options = BuildBackupOptions(Force.IsPresent);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or PgPhaseException)
         {
-            WriteError(ErrorRecords.From(ex, SourceConnection));
+            WriteError(ErrorRecords.FromInput(ex, SourceConnection));
             return;
         }
         var database = options.Source.Database ?? "(no database)";
@@ -57,7 +57,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
             var manifest = RunEngine(ct => new BackupRunner(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m))).RunAsync(ct));
             WriteObject(manifest);
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, database));
         }

@@ -130,9 +130,9 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
             // The copy keeps the source database's name unless -TargetDatabase or the target string names another.
             restore = BuildRestoreOptions(ResolveTarget(backup.Source.Database));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or PgPhaseException)
         {
-            WriteError(ErrorRecords.From(ex, SourceConnection));
+            WriteError(ErrorRecords.FromInput(ex, SourceConnection));
             return;
         }
         if (!ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}"))
@@ -154,7 +154,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
                 foreach (var error in phase.Errors)
                     WriteError(ErrorRecords.From(error, phase));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, backup.Source.Database));
         }

@@ -66,7 +66,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
                 foreach (var backup in result)
                     WriteObject(backup);
             }
-            catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+            catch (Exception ex) when (ErrorRecords.IsReported(ex))
             {
                 WriteError(ErrorRecords.From(ex, location));
             }

@@ -58,7 +58,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
             foreach (var db in RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct)))
                 WriteObject(db);
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, server.ToString()));
         }

@@ -79,7 +79,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
             WriteVerbose($"Reading the table of contents of {resolved}");
             archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, resolved.Path));
             return;

@@ -33,7 +33,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             ThrowTerminatingError(ArchivePaths.NotFound(ex, string.Join(", ", ListFile), nameof(ListFile)));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, string.Join(", ", ListFile)));
         }
@@ -51,7 +51,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
                 WriteWarning($"{entry} is listed but left out by the plan, so it is not restored");
             return kept;
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, string.Join(", ", _listed.Files)));
             return [];

@@ -41,7 +41,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             plan = RunEngine(ct => DatabaseReplace.PlanAsync(options, phases, ct));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.Database));
             return;
@@ -61,7 +61,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             result = RunEngine(ct => DatabaseReplace.RunAsync(plan, phases, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, plan.Database));
             return;

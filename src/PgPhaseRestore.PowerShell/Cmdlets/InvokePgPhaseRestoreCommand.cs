@@ -122,7 +122,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
                 WriteWarning(SizingWarning(source, gap));
             Restore(planned.Phases, target);
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, source));
         }
@@ -186,7 +186,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)))
                 .RunAsync(phases, PhaseEnded, ct));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
         }

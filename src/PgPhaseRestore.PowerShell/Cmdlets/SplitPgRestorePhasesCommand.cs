@@ -66,7 +66,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
         {
             planned = plan(BuildPlanOptions());
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, source));
             return;

@@ -102,7 +102,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
                 WriteWarning($"not carried: {refused}");
             WriteObject(result);
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, Database));
         }

@@ -113,7 +113,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
             if (!result.IsMatch)
                 WriteError(ErrorRecords.From(result));
         }
-        catch (Exception ex) when (ErrorRecords.IsExpected(ex))
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, TargetConnection));
         }

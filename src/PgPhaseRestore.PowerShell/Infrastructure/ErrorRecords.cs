@@ -1,12 +1,7 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine;
-using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Backup;
-using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Replace;
 using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Swap;
 using PgPhaseRestore.Engine.Verification;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
@@ -53,13 +48,35 @@ internal static class ErrorRecords
     /// <summary>The command was stopped.</summary>
     public const string Cancelled = "PgPhaseRestore.Cancelled";
 
-    /// <summary>The record for a failure of an engine call.</summary>
-    public static ErrorRecord From(Exception ex, object? target) =>
-        RecommendedActions.Apply(new ErrorRecord(ex, IdOf(ex), CategoryOf(PgPhaseErrors.KindOf(ex)), target), ex);
+    /// <summary>A failure that is not the engine's own: a bug in PgPhaseRestore, never an ordinary failure of the input.</summary>
+    public const string Bug = "PgPhaseRestore.Bug";
+
+    /// <summary>
+    /// The record for a failure of an engine call: the engine's own with the ErrorId and category of its code, and
+    /// anything else as a bug (<see cref="Bug"/>), saying so.
+    /// </summary>
+    public static ErrorRecord From(Exception ex, object? target) => ex switch
+    {
+        PgPhaseException or OperationCanceledException => RecommendedActions.Apply(new ErrorRecord(ex, IdOf(ex), CategoryOf(PgPhaseErrors.KindOf(ex)), target), ex),
+        _ => new ErrorRecord(ex, Bug, CategoryOf(null), target) { ErrorDetails = new ErrorDetails(BugMessage(ex)) },
+    };
+
+    /// <summary>
+    /// The record for parameters refused before the operation starts: by the engine as it reads them, or by the
+    /// cmdlet itself (an <see cref="ArgumentException"/> of its own, as for S3 keys given twice).
+    /// </summary>
+    public static ErrorRecord FromInput(Exception ex, object? target) => ex is ArgumentException
+        ? new(ex, InvalidArgument, ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) }
+        : From(ex, target);
+
+    /// <summary>One line that says a failure is a bug, what it was, and to report it; never a stack trace.</summary>
+    internal static string BugMessage(Exception ex) =>
+        $"This is a bug in PgPhaseRestore, not a problem with what was asked: {ex.GetType().FullName}: " +
+        $"{ex.Message.Split('\n', 2)[0].TrimEnd('\r', ' ', '.')}. Please report it with this message.";
 
     /// <summary>The record for a phase that finished with errors (the phase result is the target).</summary>
     public static ErrorRecord From(RestoreError error, object phase) =>
-        new(new RestoreException(error.ToString()), PhaseFailed, CategoryOf(PgPhaseErrorKind.Failed), phase);
+        new(error.ToException(), PhaseFailed, CategoryOf(PgPhaseErrorKind.Failed), phase);
 
     /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
     public static ErrorRecord From(ReplaceResult result) =>
@@ -69,11 +86,14 @@ internal static class ErrorRecords
     public static ErrorRecord From(VerificationResult result) =>
         new(new InvalidDataException($"{result}; first: {result.Differences[0]}"), VerificationFailed, ErrorCategory.InvalidResult, result);
 
+    /// <summary>The engine's own failures, reported as records; a stop propagates as PowerShell expects.</summary>
+    public static bool IsExpected(Exception ex) => ex is PgPhaseException { Kind: not PgPhaseErrorKind.Cancelled };
+
     /// <summary>
-    /// Failures an engine call ends with by design, reported as records; a stop propagates as PowerShell expects,
-    /// and anything else is a bug that must not pass for an ordinary failure.
+    /// What a cmdlet reports as a record rather than letting through: everything but a stop, the engine's own
+    /// failures as such and anything else as a bug (<see cref="From(Exception, object?)"/>).
     /// </summary>
-    public static bool IsExpected(Exception ex) => PgPhaseErrors.KindOf(ex) is { } kind && kind != PgPhaseErrorKind.Cancelled;
+    public static bool IsReported(Exception ex) => ex is not (OperationCanceledException or PipelineStoppedException);
 
     /// <summary>The category of each kind of failure.</summary>
     public static ErrorCategory CategoryOf(PgPhaseErrorKind? kind) => kind switch
@@ -95,14 +115,24 @@ internal static class ErrorRecords
 
     private static string IdOf(Exception ex) => ex switch
     {
-        ArchiveFormatException => ArchiveInvalid,
-        ArchiveSourceException => ArchiveUnreachable,
-        ArgumentException => InvalidArgument,
-        BackupException => BackupFailed,
-        RestoreException => RestoreFailed,
-        SwapException => SwapRefused,
-        PgConnectionException or System.Data.Common.DbException => ConnectionFailed,
+        PgPhaseException own => IdOf(own),
         OperationCanceledException => Cancelled,
+        _ => Bug,
+    };
+
+    /// <summary>The ErrorId of each code, by the range it is in (see <see cref="PgPhaseErrorCode"/>).</summary>
+    private static string IdOf(PgPhaseException ex) => ex.Code switch
+    {
+        PgPhaseErrorCode.InvalidInput => InvalidArgument,
+        PgPhaseErrorCode.Cancelled => Cancelled,
+        // A server's own error, as the engine classified it.
+        < PgPhaseErrorCode.RestoreFailed when ex.InnerException is System.Data.Common.DbException => ConnectionFailed,
+        >= PgPhaseErrorCode.RestoreFailed and < PgPhaseErrorCode.SwapState => RestoreFailed,
+        >= PgPhaseErrorCode.SwapState and < PgPhaseErrorCode.BackupFailed => SwapRefused,
+        >= PgPhaseErrorCode.BackupFailed and < PgPhaseErrorCode.ArchiveUnreadable => BackupFailed,
+        >= PgPhaseErrorCode.ArchiveUnreadable and < PgPhaseErrorCode.NotAnArchive => ArchiveUnreachable,
+        PgPhaseErrorCode.NotAnArchive => ArchiveInvalid,
+        >= PgPhaseErrorCode.ServerUnreachable => ConnectionFailed,
         _ => OperationFailed,
     };
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Storage;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
@@ -91,9 +92,9 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
         {
             _s3 = ResolveS3Settings();
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or PgPhaseException)
         {
-            ThrowTerminatingError(ErrorRecords.From(ex, null));
+            ThrowTerminatingError(ErrorRecords.FromInput(ex, null));
         }
     }
 

@@ -2,16 +2,10 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine;
-using PgPhaseRestore.Engine.Archive;
-using PgPhaseRestore.Engine.Backup;
-using PgPhaseRestore.Engine.Connections;
-using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Swap;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
-/// <summary>One engine failure kind (or a server's SQLSTATE), and what to do about it in the cmdlets' parameters.</summary>
+/// <summary>One engine failure code (or a server's SQLSTATE), and what to do about it in the cmdlets' parameters.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
 internal sealed class RecommendsAttribute(object kind, string action) : Attribute
 {
@@ -28,38 +22,57 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 /// connection that fails is named by the parameters it came from (<see cref="Connections.From"/>), whichever
 /// cmdlet and side (source, target, server) it was.
 /// </summary>
-[Recommends(RestoreFailure.General, "")]
-[Recommends(RestoreFailure.Busy, "")]
-[Recommends(RestoreFailure.Pooler, "Connect to the server's own port, or add -AllowPooler to go on without the one-restore-at-a-time lock.")]
-[Recommends(RestoreFailure.LockLost, "Run the restore again with -Resume.")]
-[Recommends(RestoreFailure.StaleSessions, "Wait for them to end, or add -StopStaleSessions.")]
-[Recommends(RestoreFailure.PartialPhase, "Restore into a new database, or remove what is there and run again with -Resume.")]
-[Recommends(RestoreFailure.Ownership, "Add -NoOwner (the restoring user then owns everything), or create the roles and grant them to the restoring user.")]
-[Recommends(RestoreFailure.TargetMissing, "Add -CreateDatabase, or create the database first.")]
-[Recommends(RestoreFailure.TargetNotEmpty, "Restore into an empty database, or add -AllowNonEmptyTarget.")]
-[Recommends(RestoreFailure.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
-[Recommends(RestoreFailure.Interrupted, "Run again with -Resume.")]
-[Recommends(RestoreFailure.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]
-[Recommends(RestoreFailure.TablesHoldRows, "Add -Resume to continue, or -Force to empty those tables and load them again.")]
-[Recommends(SwapFailure.State, "")]
-[Recommends(SwapFailure.NotFound, "")]
-[Recommends(SwapFailure.Permission, "")]
-[Recommends(SwapFailure.Sessions, "End them, or add -Force to block new connections and end them.")]
-[Recommends(SwapFailure.Busy, "")]
-[Recommends(SwapFailure.Unendable, "")]
-[Recommends(SwapFailure.NothingToReplace, "Restore it as a new database: -CreateDatabase, without -ReplaceDatabase.")]
-[Recommends(BackupFailure.General, "")]
-[Recommends(BackupFailure.Exists, "Choose another -BackupName or -Path, or add -Force to replace it.")]
-[Recommends(ArchiveSourceProblem.Other, "")]
-[Recommends(ArchiveSourceProblem.NotFound, "Check -Path (or -LiteralPath), and for an s3:// URI -S3Endpoint.")]
-[Recommends(ArchiveSourceProblem.AccessDenied, "Use keys that may do it: -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
-[Recommends(ArchiveSourceProblem.Unreachable, "Check -S3Endpoint.")]
-[Recommends(ArchiveSourceProblem.NoCredentials, "Pass -S3Credential (the access key as user name), -AccessKey and -SecretKey, or -ProfileName.")]
-[Recommends(ArchiveSourceProblem.CredentialsRejected, "Check the keys in -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
-[Recommends(ArchiveSourceProblem.AlreadyExists, "")]
-[Recommends(ArchiveSourceProblem.BucketHostUnknown, "Add -S3ForcePathStyle.")]
-[Recommends(ArchiveSourceProblem.NoRegion, "Give -Region, or -S3Endpoint for an S3-compatible server.")]
-[Recommends(typeof(ArchiveFormatException), "Check that -Path (or -LiteralPath) names a whole pg_dump archive in custom, directory or tar format.")]
+[Recommends(PgPhaseErrorCode.Failed, "")]
+[Recommends(PgPhaseErrorCode.InvalidInput, "")]
+[Recommends(PgPhaseErrorCode.Connection, "")]
+[Recommends(PgPhaseErrorCode.Authentication, "")]
+[Recommends(PgPhaseErrorCode.Permission, "")]
+[Recommends(PgPhaseErrorCode.NotFound, "")]
+[Recommends(PgPhaseErrorCode.DamagedArchive, "")]
+[Recommends(PgPhaseErrorCode.AlreadyExists, "")]
+[Recommends(PgPhaseErrorCode.Conflict, "")]
+[Recommends(PgPhaseErrorCode.Busy, "")]
+[Recommends(PgPhaseErrorCode.Cancelled, "")]
+[Recommends(PgPhaseErrorCode.RestoreFailed, "")]
+[Recommends(PgPhaseErrorCode.RestoreBusy, "")]
+[Recommends(PgPhaseErrorCode.Pooler, "Connect to the server's own port, or add -AllowPooler to go on without the one-restore-at-a-time lock.")]
+[Recommends(PgPhaseErrorCode.LockLost, "Run the restore again with -Resume.")]
+[Recommends(PgPhaseErrorCode.StaleSessions, "Wait for them to end, or add -StopStaleSessions.")]
+[Recommends(PgPhaseErrorCode.PartialPhase, "Restore into a new database, or remove what is there and run again with -Resume.")]
+[Recommends(PgPhaseErrorCode.Ownership, "Add -NoOwner (the restoring user then owns everything), or create the roles and grant them to the restoring user.")]
+[Recommends(PgPhaseErrorCode.TargetMissing, "Add -CreateDatabase, or create the database first.")]
+[Recommends(PgPhaseErrorCode.TargetNotEmpty, "Restore into an empty database, or add -AllowNonEmptyTarget.")]
+[Recommends(PgPhaseErrorCode.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
+[Recommends(PgPhaseErrorCode.Interrupted, "Run again with -Resume.")]
+[Recommends(PgPhaseErrorCode.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]
+[Recommends(PgPhaseErrorCode.TablesHoldRows, "Add -Resume to continue, or -Force to empty those tables and load them again.")]
+[Recommends(PgPhaseErrorCode.SwapState, "")]
+[Recommends(PgPhaseErrorCode.SwapDatabaseMissing, "")]
+[Recommends(PgPhaseErrorCode.SwapNotPermitted, "")]
+[Recommends(PgPhaseErrorCode.SwapSessions, "End them, or add -Force to block new connections and end them.")]
+[Recommends(PgPhaseErrorCode.SwapBusy, "")]
+[Recommends(PgPhaseErrorCode.SwapSessionsUnendable, "")]
+[Recommends(PgPhaseErrorCode.NothingToReplace, "Restore it as a new database: -CreateDatabase, without -ReplaceDatabase.")]
+[Recommends(PgPhaseErrorCode.BackupFailed, "")]
+[Recommends(PgPhaseErrorCode.BackupExists, "Choose another -BackupName or -Path, or add -Force to replace it.")]
+[Recommends(PgPhaseErrorCode.ArchiveUnreadable, "")]
+[Recommends(PgPhaseErrorCode.ArchiveNotFound, "Check -Path (or -LiteralPath), and for an s3:// URI -S3Endpoint.")]
+[Recommends(PgPhaseErrorCode.ArchiveAccessDenied, "Use keys that may do it: -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
+[Recommends(PgPhaseErrorCode.ArchiveUnreachable, "Check -S3Endpoint.")]
+[Recommends(PgPhaseErrorCode.ArchiveNoCredentials, "Pass -S3Credential (the access key as user name), -AccessKey and -SecretKey, or -ProfileName.")]
+[Recommends(PgPhaseErrorCode.ArchiveCredentialsRejected, "Check the keys in -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
+[Recommends(PgPhaseErrorCode.ArchiveAlreadyExists, "")]
+[Recommends(PgPhaseErrorCode.ArchiveBucketHostUnknown, "Add -S3ForcePathStyle.")]
+[Recommends(PgPhaseErrorCode.ArchiveNoRegion, "Give -Region, or -S3Endpoint for an S3-compatible server.")]
+[Recommends(PgPhaseErrorCode.NotAnArchive, "Check that -Path (or -LiteralPath) names a whole pg_dump archive in custom, directory or tar format.")]
+[Recommends(PgPhaseErrorCode.PlanInvalid, "")]
+// A connection that could not be opened: by the server's SQLSTATE, else by the parameters it came from (ForConnection).
+[Recommends(PgPhaseErrorCode.ServerUnreachable, "")]
+[Recommends(PgPhaseErrorCode.LoginFailed, "")]
+[Recommends(PgPhaseErrorCode.ConnectNotPermitted, "")]
+[Recommends(PgPhaseErrorCode.ConnectNotFound, "")]
+[Recommends(PgPhaseErrorCode.ServerBusy, "")]
+[Recommends(PgPhaseErrorCode.ConnectFailed, "")]
 [Recommends("3D000", "Name an existing database, or let Invoke-PgPhaseRestore create it with -CreateDatabase.")]
 [Recommends("53300", "Use fewer -Jobs, end idle sessions, or raise max_connections.")]
 internal static partial class RecommendedActions
@@ -70,28 +83,23 @@ internal static partial class RecommendedActions
     /// <summary>What to do about <paramref name="ex"/> in parameters, or null when no parameter helps.</summary>
     public static string? For(Exception ex)
     {
-        object? kind = ex switch
-        {
-            RestoreException r => r.Failure,
-            SwapException s => s.Failure,
-            BackupException b => b.Failure,
-            ArchiveSourceException a => a.Problem,
-            ArchiveFormatException => typeof(ArchiveFormatException),
-            PgConnectionException { SqlState: { } state } => state,
-            _ => null,
-        };
+        if (ex is not PgPhaseException own)
+            return null;
+        // A connection that could not be opened is answered by the server's SQLSTATE, else by where it came from.
+        bool connecting = own.Code >= PgPhaseErrorCode.ServerUnreachable;
+        object? kind = connecting ? own.SqlState : own.Code;
         if (kind is not null && Table.TryGetValue(kind, out var action) && action.Length > 0)
             return action;
-        return ex is PgConnectionException connection ? ForConnection(connection) : null;
+        return connecting ? ForConnection(own) : null;
     }
 
     /// <summary>What to change when a connection could not be made: the parameters it came from.</summary>
-    private static string? ForConnection(PgConnectionException ex)
+    private static string? ForConnection(PgPhaseException ex)
     {
         if (Connections.ConnectionParameter(ex.Origin) is not { } connection)
             return null;
         var credential = Connections.CredentialParameter(ex.Origin);
-        return PgPhaseErrors.KindOf(ex) switch
+        return ex.Kind switch
         {
             PgPhaseErrorKind.Authentication => credential is null
                 ? $"Check the user and password of {connection}."

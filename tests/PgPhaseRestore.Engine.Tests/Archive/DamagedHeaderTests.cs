@@ -13,11 +13,11 @@ public sealed class DamagedHeaderTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
-    private async Task<ArchiveFormatException> RefusedAsync(byte[] bytes, string name)
+    private async Task<PgPhaseException> RefusedAsync(byte[] bytes, string name)
     {
         var path = _dir.File(name);
         await File.WriteAllBytesAsync(path, bytes);
-        return await Assert.ThrowsAsync<ArchiveFormatException>(() => ArchiveReader.ReadAsync(new ArchiveLocation(path)));
+        return await Assert.ThrowsAsync<PgPhaseException>(() => ArchiveReader.ReadAsync(new ArchiveLocation(path)));
     }
 
     // ---- tar: toc.dat's header as pg_dump writes it (pg_backup_tar.c, tarCreateHeader) ----

@@ -143,7 +143,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
 
         var won = Assert.Single(runs, t => t.IsCompletedSuccessfully);
         var lost = Assert.Single(runs, t => t.IsFaulted);
-        var refusal = Assert.IsType<BackupException>(lost.Exception!.InnerException);
+        var refusal = Assert.IsType<PgPhaseException>(lost.Exception!.InnerException);
         Assert.StartsWith($"{location}: another backup is writing here (run ", refusal.Message);
         Assert.Contains($"on host {RunIdentity.Host}, pid {Environment.ProcessId}", refusal.Message);
         Assert.Contains("this backup did not start and changed nothing", refusal.Message);
@@ -196,7 +196,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
         await PutTextAsync(client, location + BackupNaming.LockSuffix, lockText);
         var holder = BackupLock.Parse(new LockRecord(lockText, null, null))!;
 
-        var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(location, force: true)).RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(Options(location, force: true)).RunAsync(CancellationToken.None));
 
         Assert.StartsWith(
             $"{location}: another backup is writing here (run {holder.RunId} on host {RunIdentity.Host}, pid {Environment.ProcessId}, started {holder.Started.UtcDateTime:u}, last heartbeat ",
@@ -265,7 +265,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
             }
         }));
 
-        var ex = await Assert.ThrowsAsync<BackupException>(() => runner.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => runner.RunAsync(CancellationToken.None));
 
         Assert.Equal(1, taken);
         Assert.StartsWith($"{location}: ", ex.Message);
@@ -316,7 +316,7 @@ public sealed class BackupLockTests : IClassFixture<BackupLockTests.Fixture>, ID
 
         var won = Assert.Single(runs, t => t.IsCompletedSuccessfully);
         var lost = Assert.Single(runs, t => t.IsFaulted);
-        var refusal = Assert.IsType<BackupException>(lost.Exception!.InnerException);
+        var refusal = Assert.IsType<PgPhaseException>(lost.Exception!.InnerException);
         Assert.StartsWith($"{location}: another backup is writing here (run ", refusal.Message);
         var winner = await won;
         Assert.Equal(winner.Sha256, Sha256(await File.ReadAllBytesAsync(location)));

@@ -132,7 +132,7 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         await client.PutObjectAsync(new PutObjectRequest { BucketName = copy.Bucket, Key = copy.Key, InputStream = new MemoryStream(bytes[..^10]), UseChunkEncoding = false });
         var other = _f.Cluster.CreateDatabase("short");
         _f.Cluster.DropDatabase(other);
-        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(copy.ToString(), other));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(copy.ToString(), other));
         Assert.Contains("manifest says", ex.Message);
     }
 
@@ -144,7 +144,7 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         _f.Cluster.Execute(small, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100);");
         var first = await new BackupRunner(_f.Options(small, location)).RunAsync(CancellationToken.None);
 
-        var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(_f.Options(small, location)).RunAsync(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(_f.Options(small, location)).RunAsync(CancellationToken.None));
         Assert.Contains(location, refused.Message);
         Assert.Contains("already exists", refused.Message);
 
@@ -176,7 +176,7 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
                 killed = ProcessTable.Kill("pg_dump", $"dbname={_f.Source}");
         }));
 
-        var ex = await Assert.ThrowsAsync<BackupException>(() => runner.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => runner.RunAsync(CancellationToken.None));
 
         Assert.True(killed > 0, "pg_dump was not found running");
         Assert.Contains("pg_dump failed", ex.Message);

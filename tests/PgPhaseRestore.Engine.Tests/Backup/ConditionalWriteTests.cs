@@ -85,7 +85,7 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
 
         var first = await new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None);
         Assert.Equal(first.Sha256, await Sha256Async(client, S3ObjectLocation.Parse(location)));
-        var refused = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(Options(_f.Conditional, location)).RunAsync(CancellationToken.None));
         Assert.Contains("already exists", refused.Message);
         // The refused run removed its lock on the way out.
         Assert.Null(await BucketProbe.DescribeIfExistsAsync(client, S3ObjectLocation.Parse(location + BackupNaming.LockSuffix), CancellationToken.None));
@@ -107,9 +107,9 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
         await upload.UploadFromAsync(new MemoryStream(RandomNumberGenerator.GetBytes(6 * 1024 * 1024)), null, CancellationToken.None);
         await PutAsync(client, at, "written by someone else");
 
-        var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => upload.CompleteAsync(onlyIfAbsent: true, null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => upload.CompleteAsync(onlyIfAbsent: true, null, CancellationToken.None));
 
-        Assert.Equal(ArchiveSourceProblem.AlreadyExists, ex.Problem);
+        Assert.Equal(PgPhaseErrorCode.ArchiveAlreadyExists, ex.Code);
         Assert.StartsWith($"{at}: the server refused to complete the upload (PreconditionFailed): an object of 23 B was written at this key by someone else", ex.Message);
         Assert.Null(await upload.AbortAsync());
         using var response = await client.GetObjectAsync(at.Bucket, at.Key);
@@ -128,7 +128,7 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
             await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
             var other = new BackupManifest { Location = location, Database = "app", Sha256 = "bb", Size = 2 };
 
-            var ex = await Assert.ThrowsAsync<BackupException>(() => ManifestStore.SaveAsync(other, client, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ManifestStore.SaveAsync(other, client, CancellationToken.None));
 
             Assert.StartsWith($"{BackupManifest.ManifestLocationFor(location)}: another manifest was written there", ex.Message);
             Assert.Equal("aa", (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);

@@ -88,7 +88,7 @@ public sealed class LocalBackupTests : IDisposable
     {
         var db = SmallDatabase();
         var location = _dir.File("failed.dump");
-        var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(new BackupOptions
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
         {
             Source = Connection(db), Destination = location, Tables = ["no_such_table"],
         }).RunAsync(CancellationToken.None));
@@ -103,7 +103,7 @@ public sealed class LocalBackupTests : IDisposable
     {
         var password = "Secret-" + Guid.NewGuid().ToString("N");
         var source = PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname=postgres user=nobody_here", _ => null).WithCredentials("nobody_here", password);
-        var ex = await Assert.ThrowsAsync<BackupException>(() => new BackupRunner(new BackupOptions { Source = source, Destination = _dir.File("x.dump") }).RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = source, Destination = _dir.File("x.dump") }).RunAsync(CancellationToken.None));
         Assert.Contains("cannot connect to the source nobody_here@", ex.Message);
         Assert.DoesNotContain(password, ex.ToString());
     }
@@ -111,7 +111,7 @@ public sealed class LocalBackupTests : IDisposable
     [Fact]
     public void A_pg_dump_older_than_the_server_is_refused_with_what_was_found()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => PgToolLocator.Find("pg_dump", 99, "the source server x (PostgreSQL 99.0)"));
+        var ex = Assert.Throws<PgPhaseException>(() => PgToolLocator.Find("pg_dump", 99, "the source server x (PostgreSQL 99.0)"));
         Assert.Contains("needs pg_dump 99 or later", ex.Message);
         Assert.Contains("found only 15", ex.Message);
     }

@@ -4,10 +4,6 @@ using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using PgPhaseRestore.Cli;
 using PgPhaseRestore.Cli.Commands;
-using PgPhaseRestore.Engine.Backup;
-using PgPhaseRestore.Engine.Restore;
-using PgPhaseRestore.Engine.Storage;
-using PgPhaseRestore.Engine.Swap;
 
 namespace PgPhaseRestore.Engine.Tests.Cli;
 
@@ -20,38 +16,42 @@ public sealed partial class FlagHintsTests
 {
     private static readonly RootCommand Root = Program.BuildRoot();
 
-    /// <summary>The commands each family of failures can come from, with the arguments they need to parse.</summary>
-    private static readonly Dictionary<Type, string[][]> Commands = new()
-    {
-        [typeof(RestoreFailure)] = [["restore", "x.dump"]],
-        [typeof(SwapFailure)] = [["swap", "app", "app_new"], ["restore", "x.dump", "--replace"]],
-        [typeof(BackupFailure)] = [["backup", "--to", "x.dump"], ["copy", "--to", "x/"]],
-        [typeof(ArchiveSourceProblem)] = [["toc", "s3://b/x.dump"], ["backup", "--to", "s3://b/x.dump"]],
-    };
+    /// <summary>
+    /// The commands each range of codes (see <see cref="PgPhaseErrorCode"/>) can come from, with the arguments they
+    /// need to parse; the first code of the next range ends a range.
+    /// </summary>
+    private static readonly (PgPhaseErrorCode From, PgPhaseErrorCode To, string[][] Commands)[] Commands =
+    [
+        (PgPhaseErrorCode.Failed, PgPhaseErrorCode.RestoreFailed, [["restore", "x.dump"], ["backup", "--to", "x.dump"], ["toc", "x.dump"]]),
+        (PgPhaseErrorCode.RestoreFailed, PgPhaseErrorCode.SwapState, [["restore", "x.dump"]]),
+        (PgPhaseErrorCode.SwapState, PgPhaseErrorCode.BackupFailed, [["swap", "app", "app_new"], ["restore", "x.dump", "--replace"]]),
+        (PgPhaseErrorCode.BackupFailed, PgPhaseErrorCode.ArchiveUnreadable, [["backup", "--to", "x.dump"], ["copy", "--to", "x/"]]),
+        (PgPhaseErrorCode.ArchiveUnreadable, PgPhaseErrorCode.NotAnArchive, [["toc", "s3://b/x.dump"], ["backup", "--to", "s3://b/x.dump"]]),
+        (PgPhaseErrorCode.NotAnArchive, PgPhaseErrorCode.ServerUnreachable, [["toc", "x.dump"], ["restore", "x.dump"]]),
+        (PgPhaseErrorCode.ServerUnreachable, (PgPhaseErrorCode)int.MaxValue, [["restore", "x.dump"]]),
+    ];
 
     [Fact]
     public void Every_failure_kind_has_a_hint_naming_options_its_commands_take()
     {
-        foreach (var (kinds, commands) in Commands)
+        foreach (var kind in Enum.GetValues<PgPhaseErrorCode>())
         {
-            foreach (Enum kind in Enum.GetValues(kinds))
-            {
-                Assert.True(FlagHints.ByKind.TryGetValue(kind, out var hint), $"{kinds.Name}.{kind} has no entry (\"\" when no option helps)");
-                foreach (var option in Options(hint!))
-                    Assert.True(commands.Any(c => Parses(c, option)), $"{kinds.Name}.{kind}: {option} is not an option of {string.Join(" or ", commands.Select(c => c[0]))}");
-            }
+            var commands = Commands.Single(r => kind >= r.From && kind < r.To).Commands;
+            Assert.True(FlagHints.ByKind.TryGetValue(kind, out var hint), $"{kind} has no entry (\"\" when no option helps)");
+            foreach (var option in Options(hint!))
+                Assert.True(commands.Any(c => Parses(c, option)), $"{kind}: {option} is not an option of {string.Join(" or ", commands.Select(c => c[0]))}");
         }
         // The kinds a flag answers, at least, name one.
-        foreach (var kind in new Enum[] { RestoreFailure.Ownership, RestoreFailure.Pooler, RestoreFailure.StaleSessions, RestoreFailure.TargetMissing,
-                     RestoreFailure.AlreadyRestored, SwapFailure.Sessions, BackupFailure.Exists, ArchiveSourceProblem.NoCredentials })
+        foreach (var kind in new[] { PgPhaseErrorCode.Ownership, PgPhaseErrorCode.Pooler, PgPhaseErrorCode.StaleSessions, PgPhaseErrorCode.TargetMissing,
+                     PgPhaseErrorCode.AlreadyRestored, PgPhaseErrorCode.SwapSessions, PgPhaseErrorCode.BackupExists, PgPhaseErrorCode.ArchiveNoCredentials })
             Assert.NotEmpty(Options(FlagHints.ByKind[kind]));
         foreach (var (state, hint) in FlagHints.BySqlState)
         {
             Assert.NotEmpty(Options(hint));
             Assert.All(Options(hint), option => Assert.True(Parses(["restore", "x.dump"], option), $"SQLSTATE {state}: {option}"));
         }
-        Assert.Equal(" (--no-owner)", FlagHints.For(new RestoreException("m", RestoreFailure.Ownership)));
-        Assert.Equal("", FlagHints.For(new RestoreException("m")));
+        Assert.Equal(" (--no-owner)", FlagHints.For(new PgPhaseException("m", PgPhaseErrorCode.Ownership)));
+        Assert.Equal("", FlagHints.For(new PgPhaseException("m", PgPhaseErrorCode.RestoreFailed)));
     }
 
     [Fact]

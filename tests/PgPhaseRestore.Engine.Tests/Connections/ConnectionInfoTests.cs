@@ -6,7 +6,7 @@ namespace PgPhaseRestore.Engine.Tests.Connections;
 public sealed class ConnectionInfoTests
 {
     private static string Refused(string conninfo, Func<string, string?>? getenv = null) =>
-        Assert.Throws<ArgumentException>(() => PgConnectionInfo.Parse(conninfo, getenv ?? (_ => null))).Message;
+        Assert.Throws<PgPhaseException>(() => PgConnectionInfo.Parse(conninfo, getenv ?? (_ => null))).Message;
 
     [Theory]
     [InlineData("host=db port=abc", "abc")]
@@ -97,7 +97,7 @@ public sealed class ConnectionInfoTests
     public void Ports_that_do_not_pair_with_the_hosts_are_refused()
     {
         var info = PgConnectionInfo.Parse("host=a,b,c port=1,2 dbname=app", _ => null);
-        var ex = Assert.Throws<ArgumentException>(() => info.ToNpgsqlConnectionString());
+        var ex = Assert.Throws<PgPhaseException>(() => info.ToNpgsqlConnectionString());
         Assert.Equal("connection string: 2 ports do not pair with 3 hosts (give one port for all, or one per host)", ex.Message);
     }
 

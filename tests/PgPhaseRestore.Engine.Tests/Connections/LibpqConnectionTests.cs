@@ -31,8 +31,8 @@ public sealed class LibpqConnectionTests
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private static async Task<PgConnectionException> RefusedAsync(PgConnectionInfo info) =>
-        await Assert.ThrowsAsync<PgConnectionException>(() => ScalarAsync<int>(info, "SELECT 1"));
+    private static async Task<PgPhaseException> RefusedAsync(PgConnectionInfo info) =>
+        await Assert.ThrowsAsync<PgPhaseException>(() => ScalarAsync<int>(info, "SELECT 1"));
 
     /// <summary>psql run as the engine runs pg_restore and pg_dump: conninfo and environment from the connection.</summary>
     private async Task<(int Exit, string Out, IReadOnlyList<string> Errors)> PsqlAsync(PgConnectionInfo info, string sql,
@@ -225,7 +225,7 @@ public sealed class LibpqConnectionTests
     [Fact]
     public void An_unknown_service_names_the_files_searched()
     {
-        var ex = Assert.Throws<ArgumentException>(() => LocalServerFixture.Parse("service=nowhere",
+        var ex = Assert.Throws<PgPhaseException>(() => LocalServerFixture.Parse("service=nowhere",
             new Dictionary<string, string> { ["HOME"] = "/nonexistent", ["PGSYSCONFDIR"] = "/nonexistent/etc" }));
         Assert.Equal("service \"nowhere\": no [nowhere] section in /nonexistent/.pg_service.conf or /nonexistent/etc/pg_service.conf", ex.Message);
     }
@@ -289,7 +289,7 @@ public sealed class LibpqConnectionTests
         using var home = _f.NewFolder();
         var info = LocalServerFixture.Parse($"host=localhost port={Port} dbname=postgres user={LocalServerFixture.AppUser} sslmode=verify-full",
             new Dictionary<string, string> { ["HOME"] = home.Path, ["PGPASSWORD"] = _f.AppPassword });
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ScalarAsync<int>(info, "SELECT 1"));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ScalarAsync<int>(info, "SELECT 1"));
         Assert.StartsWith($"cannot connect to app_user@localhost:{Port}/postgres: sslmode=verify-full checks the server's certificate against a root certificate, and none was given: give sslrootcert=", ex.Message);
     }
 

@@ -11,8 +11,8 @@ using PgPhaseRestore.Engine.Swap;
 namespace PgPhaseRestore.Engine.Tests.Errors;
 
 /// <summary>
-/// One exception base with a kind: every exception the engine declares derives from it, and what reaches a host
-/// from .NET, Npgsql or the AWS SDK gets its kind from its type, SQLSTATE or HTTP status and error code.
+/// One exception with one code, its kind following from the code: the engine declares no other, and what reaches a
+/// host from .NET, Npgsql or the AWS SDK gets its code from its type, SQLSTATE or HTTP status and error code.
 /// </summary>
 public sealed class PgPhaseErrorsTests
 {
@@ -20,13 +20,13 @@ public sealed class PgPhaseErrorsTests
     public void Every_exception_the_engine_declares_is_a_PgPhaseException()
     {
         var own = typeof(PgPhaseException).Assembly.GetTypes()
-            .Where(t => typeof(Exception).IsAssignableFrom(t) && t != typeof(PgPhaseException))
+            .Where(t => typeof(Exception).IsAssignableFrom(t))
             // Signals inside a call chain that expects its own types: raised inside the AWS SDK's credential resolution
-            // (reported as ArchiveSourceException), and a part stored with other bytes, retried as a transfer error.
+            // (reported as PgPhaseException), and a part stored with other bytes, retried as a transfer error.
             .Where(t => t != typeof(DefaultChainCredentials.NotFoundException) && t.FullName != "PgPhaseRestore.Engine.Storage.S3MultipartUpload+PartDigestMismatchException")
             .ToList();
         Assert.NotEmpty(own);
-        Assert.All(own, t => Assert.True(t.IsSubclassOf(typeof(PgPhaseException)), $"{t.FullName} does not derive from PgPhaseException"));
+        Assert.All(own, t => Assert.True(t == typeof(PgPhaseException), $"{t.FullName} is not PgPhaseException"));
     }
 
     [Theory]
@@ -78,18 +78,30 @@ public sealed class PgPhaseErrorsTests
     }
 
     [Fact]
+    public void At_the_public_boundary_expected_failures_become_the_engines_own_and_bugs_pass_unchanged()
+    {
+        var broken = new NpgsqlException("connection broken");
+        Assert.True(PgPhaseErrors.Translates(broken, out var own));
+        Assert.Equal((PgPhaseErrorCode.Connection, "connection broken"), (own.Code, own.Message));
+        Assert.Same(broken, own.InnerException);
+        Assert.False(PgPhaseErrors.Translates(new NullReferenceException(), out _));
+        Assert.False(PgPhaseErrors.Translates(new OperationCanceledException(), out _));
+        Assert.False(PgPhaseErrors.Translates(new PgPhaseException("m", PgPhaseErrorCode.Busy), out _));
+    }
+
+    [Fact]
     public void Engine_exceptions_carry_the_kind_of_what_they_say()
     {
-        Assert.Equal(PgPhaseErrorKind.DamagedArchive, new ArchiveFormatException("a.dump", 0, "not an archive").Kind);
-        Assert.Equal(PgPhaseErrorKind.NotFound, new ArchiveSourceException("a.dump", "no such file", kind: ArchiveSourceProblem.NotFound).Kind);
-        Assert.Equal(PgPhaseErrorKind.Authentication, new ArchiveSourceException("s3://b/k", "no credentials", kind: ArchiveSourceProblem.NoCredentials).Kind);
-        Assert.Equal(PgPhaseErrorKind.Busy, new RestoreException("busy", RestoreFailure.Busy).Kind);
-        Assert.Equal(PgPhaseErrorKind.Permission, new RestoreException("owners", RestoreFailure.Ownership).Kind);
-        Assert.Equal(PgPhaseErrorKind.Busy, new SwapException("sessions", SwapFailure.Sessions).Kind);
-        Assert.Equal(PgPhaseErrorKind.InvalidInput, new PlanException("entry in two phases").Kind);
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, PgPhaseException.Format("a.dump", 0, "not an archive").Kind);
+        Assert.Equal(PgPhaseErrorKind.NotFound, PgPhaseException.Storage("a.dump", "no such file", code: PgPhaseErrorCode.ArchiveNotFound).Kind);
+        Assert.Equal(PgPhaseErrorKind.Authentication, PgPhaseException.Storage("s3://b/k", "no credentials", code: PgPhaseErrorCode.ArchiveNoCredentials).Kind);
+        Assert.Equal(PgPhaseErrorKind.Busy, new PgPhaseException("busy", PgPhaseErrorCode.RestoreBusy).Kind);
+        Assert.Equal(PgPhaseErrorKind.Permission, new PgPhaseException("owners", PgPhaseErrorCode.Ownership).Kind);
+        Assert.Equal(PgPhaseErrorKind.Busy, new PgPhaseException("sessions", PgPhaseErrorCode.SwapSessions).Kind);
+        Assert.Equal(PgPhaseErrorKind.InvalidInput, new PgPhaseException("entry in two phases", PgPhaseErrorCode.PlanInvalid).Kind);
         // A wrapper takes the kind of what it wraps.
         var refused = new PostgresException("permission denied", "ERROR", "ERROR", PostgresErrorCodes.InsufficientPrivilege);
-        Assert.Equal(PgPhaseErrorKind.Permission, new BackupException("could not read the source", refused).Kind);
-        Assert.Equal(PgPhaseErrorKind.Failed, new BackupException("pg_dump failed").Kind);
+        Assert.Equal(PgPhaseErrorKind.Permission, PgPhaseException.Wrap("could not read the source", refused, PgPhaseErrorCode.BackupFailed).Kind);
+        Assert.Equal(PgPhaseErrorKind.Failed, new PgPhaseException("pg_dump failed", PgPhaseErrorCode.BackupFailed).Kind);
     }
 }

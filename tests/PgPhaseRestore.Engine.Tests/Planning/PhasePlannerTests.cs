@@ -290,9 +290,9 @@ public sealed class PhasePlannerTests
         ], []);
 
         Make([tEntry], [iEntry]).Validate();
-        Assert.Contains("would be silently dropped", Assert.Throws<PlanException>(() => Make([tEntry], []).Validate()).Message);
-        Assert.Contains("and again in phase 2", Assert.Throws<PlanException>(() => Make([tEntry], [tEntry, iEntry]).Validate()).Message);
-        Assert.Contains("would run before", Assert.Throws<PlanException>(() => Make([iEntry], [tEntry]).Validate()).Message);
+        Assert.Contains("would be silently dropped", Assert.Throws<PgPhaseException>(() => Make([tEntry], []).Validate()).Message);
+        Assert.Contains("and again in phase 2", Assert.Throws<PgPhaseException>(() => Make([tEntry], [tEntry, iEntry]).Validate()).Message);
+        Assert.Contains("would run before", Assert.Throws<PgPhaseException>(() => Make([iEntry], [tEntry]).Validate()).Message);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class PgToolLocatorTests : IDisposable
     private readonly TempDir _dir = new();
 
     private static string Refused(string name, string path) =>
-        Assert.Throws<InvalidOperationException>(() => PgToolLocator.Find(name, 9, "the test", path)).Message;
+        Assert.Throws<PgPhaseException>(() => PgToolLocator.Find(name, 9, "the test", path)).Message;
 
     private string Script(string name, string body, bool executable = true)
     {

@@ -109,7 +109,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Cut(path, length);
 
         var target = _f.NewTargetName("cutc");
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => RestoreAsync(path, target, jobs));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(path, target, jobs));
 
         Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
         Assert.Equal(path, ex.Source);
@@ -130,7 +130,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         var target = _f.NewTargetName("cutb");
         _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
 
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => RestoreAsync(path, target, jobs, createDatabase: false));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(path, target, jobs, createDatabase: false));
 
         Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
         Assert.Contains($"{path}: the archive is cut short: the data of TABLE DATA app.events (dump id {events.DumpId}) ", ex.Message);
@@ -152,7 +152,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Cut(path, length);
 
         var target = _f.NewTargetName("cutl");
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => RestoreAsync(path, target, jobs));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(path, target, jobs));
 
         Assert.Contains($"the data of BLOBS (dump id {last.DumpId}) starts at byte {N(last.DataOffset!.Value)} and runs past the end of the file at byte {N(length)}", ex.Message);
         Assert.DoesNotContain("more entr", ex.Message);
@@ -203,7 +203,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         File.Delete(Path.Combine(dir, $"{events.DumpId}.dat.gz"));
 
         var target = _f.NewTargetName("cutd");
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => RestoreAsync(dir, target, jobs));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(dir, target, jobs));
 
         Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
         Assert.Equal($"{dir}: the data file {events.DumpId}.dat.gz of TABLE DATA app.events (dump id {events.DumpId}) is missing", ex.Message);
@@ -225,7 +225,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Cut(data, length);
 
         var target = _f.NewTargetName("cutf");
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => RestoreAsync(dir, target, jobs: 4));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(dir, target, jobs: 4));
 
         Assert.Equal(data, ex.Source);
         Assert.StartsWith($"{data}: the data file of TABLE DATA app.events (dump id {events.DumpId}) is cut short: ", ex.Message);
@@ -248,7 +248,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Cut(data, size / 2);
 
         var target = _f.NewTargetName("cutm");
-        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(folder, target, jobs: 4));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(folder, target, jobs: 4));
 
         Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
         Assert.Contains($"({events.DumpId}.dat.gz is {size / 2} bytes but its manifest says {size})", ex.Message);

@@ -11,7 +11,7 @@ public sealed class OptionsValidationTests : IDisposable
     private readonly TempDir _dir = new();
     private static readonly PgConnectionInfo Db = PgConnectionInfo.Parse("host=db dbname=app", _ => null);
 
-    private static string Refused(Action validate) => Assert.Throws<ArgumentException>(validate).Message;
+    private static string Refused(Action validate) => Assert.Throws<PgPhaseException>(validate).Message;
 
     [Theory]
     [InlineData(0)]

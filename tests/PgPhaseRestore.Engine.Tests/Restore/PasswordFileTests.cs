@@ -62,7 +62,7 @@ public sealed class PasswordFileTests
     [Fact]
     public void Unknown_keywords_are_rejected_by_name()
     {
-        var ex = Assert.Throws<ArgumentException>(() => PgConnectionInfo.Parse("host=h colour=blue", _ => null));
+        var ex = Assert.Throws<PgPhaseException>(() => PgConnectionInfo.Parse("host=h colour=blue", _ => null));
         Assert.Equal("connection string: unknown keyword \"colour\"", ex.Message);
     }
 }

@@ -288,7 +288,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.NotEmpty(journal.CompletedTables);
 
         // Running the data phase again from the top is refused: it would duplicate rows.
-        var refused = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        var refused = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target));
         Assert.Contains("was interrupted", refused.Message);
 
         var resumed = await RestoreAsync(target, resume: true);
@@ -391,7 +391,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var target = _f.NewTargetName("full");
         _f.Cluster.Execute("postgres", $"CREATE DATABASE {target} OWNER {_f.Restorer}");
         _f.Cluster.Execute(target, "CREATE TABLE leftover (id int)");
-        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target));
         Assert.Equal($"target database \"{target}\" is not empty (1 relation); restore into an empty database, or allow a non-empty target explicitly", ex.Message);
     }
 
@@ -404,7 +404,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         using (var cmd = new Npgsql.NpgsqlCommand("SET application_name = 'nightly restore'; SELECT pg_advisory_lock(x'70677068'::int, 1)", holder))
             cmd.ExecuteNonQuery();
         var started = DateTime.UtcNow;
-        var ex = await Assert.ThrowsAsync<RestoreException>(() => RestoreAsync(target));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
         Assert.Matches($"^target database \"{target}\" is already being restored \\(backend pid \\d+, user postgres, application \"nightly restore\"\\); one restore at a time per database$", ex.Message);
     }

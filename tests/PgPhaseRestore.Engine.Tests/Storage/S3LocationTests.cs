@@ -15,7 +15,7 @@ public sealed class S3LocationTests
     [InlineData("s3://bucket:9000/a.dump", "s3://bucket:9000/a.dump: bucket name \"bucket:9000\" cannot contain \":\"")]
     public void An_archive_location_without_a_usable_bucket_or_key(string uri, string message)
     {
-        var ex = Assert.Throws<ArgumentException>(() => ArchiveSources.Open(new ArchiveLocation(uri, new S3Settings())));
+        var ex = Assert.Throws<PgPhaseException>(() => ArchiveSources.Open(new ArchiveLocation(uri, new S3Settings())));
         Assert.Equal(message, ex.Message);
     }
 
@@ -24,7 +24,7 @@ public sealed class S3LocationTests
     [InlineData("s3:///nightly/")]
     public async Task A_listing_without_a_bucket(string uri)
     {
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => BackupCatalog.ListAsync(new ArchiveLocation(uri, new S3Settings()), null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => BackupCatalog.ListAsync(new ArchiveLocation(uri, new S3Settings()), null, CancellationToken.None));
         Assert.StartsWith($"{uri}: no bucket name after \"s3://\"", ex.Message);
     }
 
@@ -34,7 +34,7 @@ public sealed class S3LocationTests
     [InlineData("https://exa mple.com")]
     public void A_malformed_endpoint_is_named(string endpoint)
     {
-        var ex = Assert.Throws<ArgumentException>(() => ArchiveSources.Open(new ArchiveLocation("s3://bucket/a.dump", new S3Settings { EndpointUrl = endpoint })));
+        var ex = Assert.Throws<PgPhaseException>(() => ArchiveSources.Open(new ArchiveLocation("s3://bucket/a.dump", new S3Settings { EndpointUrl = endpoint })));
         Assert.Equal($"S3 endpoint \"{endpoint}\" is not a URL such as https://minio.example.com:9000", ex.Message);
     }
 

@@ -118,7 +118,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     public async Task Missing_key_names_bucket_and_key()
     {
         using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/nightly/missing.dump", _f.S3.Settings()));
-        var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ArchiveReader.ReadAsync(source));
         Assert.Equal($"s3://{_f.Bucket}/nightly/missing.dump: no such object: bucket \"{_f.Bucket}\" has no key \"nightly/missing.dump\"", ex.Message);
     }
 
@@ -126,7 +126,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     public async Task Missing_bucket_is_named()
     {
         using var source = ArchiveSources.Open(new ArchiveLocation("s3://no-such-bucket-here/x.dump", _f.S3.Settings()));
-        var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ArchiveReader.ReadAsync(source));
         Assert.Equal("s3://no-such-bucket-here/x.dump: no such bucket \"no-such-bucket-here\"", ex.Message);
     }
 
@@ -135,7 +135,7 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
     {
         const string wrongSecret = "not-the-secret-0123456789";
         using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/{_f.Key}", _f.S3.Settings(wrongSecret, "NOBODY")));
-        var ex = await Assert.ThrowsAsync<ArchiveSourceException>(() => ArchiveReader.ReadAsync(source));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ArchiveReader.ReadAsync(source));
         Assert.StartsWith($"s3://{_f.Bucket}/{_f.Key}: access denied", ex.Message);
         Assert.DoesNotContain(wrongSecret, ex.ToString());
     }
@@ -149,14 +149,14 @@ public sealed class S3TocReadTests : IClassFixture<S3TocReadTests.Fixture>
                 BucketName = _f.Bucket, Key = "notes.txt", ContentBody = "just some text", UseChunkEncoding = false,
             });
         using var source = ArchiveSources.Open(new ArchiveLocation($"s3://{_f.Bucket}/notes.txt", _f.S3.Settings()));
-        var ex = await Assert.ThrowsAsync<ArchiveFormatException>(() => ArchiveReader.ReadAsync(source));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => ArchiveReader.ReadAsync(source));
         Assert.StartsWith($"s3://{_f.Bucket}/notes.txt: not a pg_dump archive", ex.Message);
     }
 
     [Fact]
     public void Malformed_uri_is_explained()
     {
-        var ex = Assert.Throws<ArgumentException>(() => ArchiveSources.Open(new ArchiveLocation("s3://just-a-bucket", _f.S3.Settings())));
+        var ex = Assert.Throws<PgPhaseException>(() => ArchiveSources.Open(new ArchiveLocation("s3://just-a-bucket", _f.S3.Settings())));
         Assert.Equal("s3://just-a-bucket: names a bucket but no object; expected s3://just-a-bucket/path/name.dump", ex.Message);
     }
 }

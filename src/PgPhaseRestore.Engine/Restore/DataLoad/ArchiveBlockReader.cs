@@ -98,8 +98,8 @@ internal sealed class ArchiveBlockReader
             await source.ReadExactlyAsync(toc, ct).ConfigureAwait(false);
         var digest = Convert.ToHexString(SHA256.HashData(toc)).ToLowerInvariant();
         if (!string.Equals(digest, _map.TocSha256, StringComparison.OrdinalIgnoreCase))
-            throw new RestoreException($"{Location}: the header and TOC (bytes 0-{TocEnd - 1}) have SHA-256 {digest} but its map says {_map.TocSha256}; " +
-                                       "the archive changed or was damaged after the backup");
+            throw new PgPhaseException($"{Location}: the header and TOC (bytes 0-{TocEnd - 1}) have SHA-256 {digest} but its map says {_map.TocSha256}; " +
+                                       "the archive changed or was damaged after the backup", PgPhaseErrorCode.RestoreFailed);
         return toc;
     }
 }

@@ -174,7 +174,7 @@ internal sealed class PhaseLoad
                     : await splitLoader.LoadAsync(table, phase.Archive, jobs, workDir, progress, ct).ConfigureAwait(false);
                 Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
-            catch (Exception ex) when (ex is RestoreException or NpgsqlException or PgConnectionException or ArchiveSourceException
+            catch (Exception ex) when (ex is PgPhaseException or NpgsqlException
                                            or IOException or UnauthorizedAccessException)
             {
                 return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
@@ -197,7 +197,7 @@ internal sealed class PhaseLoad
             await late.WhenDoneAsync().ConfigureAwait(false);
             return null;
         }
-        catch (RestoreException ex)
+        catch (PgPhaseException ex)
         {
             return new RestoreError(null, null, ex.Message);
         }

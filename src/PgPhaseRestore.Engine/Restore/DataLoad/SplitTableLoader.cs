@@ -51,14 +51,14 @@ internal sealed class SplitTableLoader
         // The feed's verdict on the block (its SHA-256) comes before pg_restore can see the block's end: once given,
         // whatever else then fails (pg_restore's input cut short, a session's COPY) follows from it, and it is what
         // the user is told, whichever failure surfaces first.
-        RestoreException? damage = null;
+        PgPhaseException? damage = null;
         var feed = input is null ? null : new Func<Stream, CancellationToken, Task>(async (stdin, token) =>
         {
             try
             {
                 await input(stdin, token).ConfigureAwait(false);
             }
-            catch (RestoreException ex)
+            catch (PgPhaseException ex)
             {
                 damage = ex;
                 throw;
@@ -85,7 +85,7 @@ internal sealed class SplitTableLoader
                 new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
                 readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new RestoreException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}");
+                throw new PgPhaseException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}", PgPhaseErrorCode.RestoreFailed);
         }, ct);
 
     /// <summary>
@@ -106,7 +106,7 @@ internal sealed class SplitTableLoader
     private async Task<long> LoadCoreAsync(TocEntry table, int sessions, Action<Progress>? progress,
         Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, CancellationToken ct)
     {
-        var copy = table.CopyStatement?.Trim() ?? throw new RestoreException($"{table}: the archive holds no COPY statement for this table");
+        var copy = table.CopyStatement?.Trim() ?? throw new PgPhaseException($"{table}: the archive holds no COPY statement for this table", PgPhaseErrorCode.RestoreFailed);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(sessions * 2) { SingleWriter = true });
         var writers = new List<Task>();
@@ -154,7 +154,7 @@ internal sealed class SplitTableLoader
                 reported = failure;
             // Npgsql says "Exception while writing to stream" when a session's connection ends: the cause is inside.
             if (reported is NpgsqlException { InnerException: { } cause } and not PostgresException)
-                throw new RestoreException($"{table}: a session loading its rows failed: {reported.Message} ({cause.Message})", reported);
+                throw PgPhaseException.Wrap($"{table}: a session loading its rows failed: {reported.Message} ({cause.Message})", reported, PgPhaseErrorCode.RestoreFailed);
             if (!ReferenceEquals(reported, ex))
                 ExceptionDispatchInfo.Throw(reported);
             throw;
@@ -316,7 +316,7 @@ internal sealed class SplitTableLoader
                 filled -= start;
             }
             if (!ended)
-                throw new RestoreException($"{table}: {source} ended before the end of the table's rows (no \\. line after {rows} rows)");
+                throw new PgPhaseException($"{table}: {source} ended before the end of the table's rows (no \\. line after {rows} rows)", PgPhaseErrorCode.RestoreFailed);
             if (chunkLength > 0)
                 await chunks.WriteAsync(new Chunk(chunk, chunkLength), ct).ConfigureAwait(false);
             else

@@ -69,7 +69,7 @@ internal sealed class TarMemberLoader : IDataItemLoader
             }
             return null;
         }
-        catch (Exception ex) when (ex is RestoreException or Npgsql.NpgsqlException or Connections.PgConnectionException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is PgPhaseException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
             return ex.Message;
         }
