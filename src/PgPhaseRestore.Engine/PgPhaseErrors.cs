@@ -127,6 +127,12 @@ public static class PgPhaseErrors
         _ => PgPhaseErrorKind.Failed,
     };
 
+    /// <summary>
+    /// Whether the code is one a restore step raises: a restore's own, or a general one (a step that wraps a cause
+    /// takes the cause's general code).
+    /// </summary>
+    internal static bool IsRestore(PgPhaseErrorCode code) => code < PgPhaseErrorCode.SwapState;
+
     /// <summary>Whether the code is one of an archive's storage (an archive, folder or bucket out of reach).</summary>
     internal static bool IsStorage(PgPhaseErrorCode code) => code is >= PgPhaseErrorCode.ArchiveUnreadable and <= PgPhaseErrorCode.ArchiveNoRegion;
 

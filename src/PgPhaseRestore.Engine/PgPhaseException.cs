@@ -24,6 +24,9 @@ public sealed class PgPhaseException : Exception
     /// <summary>For a connection that could not be opened: what its host calls it (<see cref="Connections.PgConnectionInfo.Origin"/>), or null.</summary>
     public string? Origin { get; private init; }
 
+    /// <summary>For an input that is not a readable archive: its path or URI (the message starts with it).</summary>
+    internal string? ArchivePath { get; private init; }
+
     /// <summary>For an input that is not a readable archive: the byte offset where the problem was found, when known (the message says it too).</summary>
     internal long? Offset { get; private init; }
 
@@ -46,7 +49,7 @@ public sealed class PgPhaseException : Exception
 
     /// <summary>Not a readable pg_dump archive: the message names the source and, when known, the byte offset.</summary>
     internal static PgPhaseException Format(string source, long? offset, string problem, Exception? inner = null) =>
-        new(offset is { } at ? $"{source}: {problem} (at byte offset {at})" : $"{source}: {problem}", PgPhaseErrorCode.NotAnArchive, inner) { Offset = offset };
+        new(offset is { } at ? $"{source}: {problem} (at byte offset {at})" : $"{source}: {problem}", PgPhaseErrorCode.NotAnArchive, inner) { ArchivePath = source, Offset = offset };
 
     /// <summary>A connection to <paramref name="target"/> that could not be opened, of the given kind.</summary>
     internal static PgPhaseException Connection(string target, string detail, PgPhaseErrorKind kind, Exception inner, string? origin = null) =>

@@ -113,7 +113,7 @@ public sealed class BackupRunner
         {
             archive = await ArchiveReader.ReadAsync(options.At(location), ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PgPhaseException)
+        catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.NotAnArchive || PgPhaseErrors.IsStorage(ex.Code))
         {
             throw PgPhaseException.Wrap($"{location} was stored but its table of contents cannot be read back ({ex.Message}); no manifest was written, so it does not count as a backup", ex, PgPhaseErrorCode.BackupFailed);
         }

@@ -52,7 +52,8 @@ internal static class SwapRecovery
                 step($"stopped: {failure.Message}; run again (or undo) to finish");
             save();
         }
-        catch (Exception ex) when (ex is NpgsqlException or PgPhaseException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsSwap(p.Code) || PgPhaseErrors.IsConnect(p.Code))
+                                   || ex is NpgsqlException or IOException or TimeoutException)
         {
             log?.Invoke($"could not restore the connection settings after the failure ({ex.Message}); run the swap again, or undo it, to finish");
         }

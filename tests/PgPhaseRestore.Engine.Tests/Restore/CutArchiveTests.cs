@@ -112,7 +112,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(path, target, jobs));
 
         Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
-        Assert.Equal(path, ex.Source);
+        Assert.Equal(path, ex.ArchivePath);
         Assert.Equal(length, ex.Offset);
         Assert.StartsWith($"{path}: the archive is cut short: the data of TABLE DATA app.events (dump id {events.DumpId}) " +
                           $"starts at byte {N(start)} and runs past the end of the file at byte {N(length)}", ex.Message);
@@ -227,7 +227,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         var target = _f.NewTargetName("cutf");
         var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(dir, target, jobs: 4));
 
-        Assert.Equal(data, ex.Source);
+        Assert.Equal(data, ex.ArchivePath);
         Assert.StartsWith($"{data}: the data file of TABLE DATA app.events (dump id {events.DumpId}) is cut short: ", ex.Message);
         Assert.EndsWith($"(at byte offset {length})", ex.Message);
         Assert.False(DatabaseExists(target));

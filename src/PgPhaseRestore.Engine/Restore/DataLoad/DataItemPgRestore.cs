@@ -24,7 +24,7 @@ internal sealed class DataItemPgRestore(RestorePhase phase, RestoreOptions optio
             var said = output.Errors.Count > 0 ? string.Join(" | ", output.Errors.Select(e => e.Message)) : string.Join(" | ", run.ErrorLines.TakeLast(5));
             return $"pg_restore exited with code {run.ExitCode}: {said}";
         }
-        catch (Exception ex) when (ex is PgPhaseException)
+        catch (PgPhaseException ex) when (PgPhaseErrors.IsRestore(ex.Code) || PgPhaseErrors.IsStorage(ex.Code))
         {
             return ex.Message;
         }

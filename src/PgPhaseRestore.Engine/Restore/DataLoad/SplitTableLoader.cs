@@ -58,7 +58,7 @@ internal sealed class SplitTableLoader
             {
                 await input(stdin, token).ConfigureAwait(false);
             }
-            catch (PgPhaseException ex)
+            catch (PgPhaseException ex) when (PgPhaseErrors.IsRestore(ex.Code))
             {
                 damage = ex;
                 throw;

@@ -69,7 +69,8 @@ internal sealed class TarMemberLoader : IDataItemLoader
             }
             return null;
         }
-        catch (Exception ex) when (ex is PgPhaseException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code))
+                                   || ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
             return ex.Message;
         }
