@@ -90,10 +90,11 @@ internal static class ErrorRecords
     public static bool IsExpected(Exception ex) => ex is PgPhaseException { Kind: not PgPhaseErrorKind.Cancelled };
 
     /// <summary>
-    /// What a cmdlet reports as a record rather than letting through: everything but a stop, the engine's own
-    /// failures as such and anything else as a bug (<see cref="From(Exception, object?)"/>).
+    /// What a cmdlet reports as a record rather than letting through: the engine's own failures as such and anything
+    /// else as a bug (<see cref="From(Exception, object?)"/>). A stop and PowerShell's own flow (a pipeline stopped,
+    /// -ErrorAction Stop on a record written inside the call, a terminating error) pass through as PowerShell expects.
     /// </summary>
-    public static bool IsReported(Exception ex) => ex is not (OperationCanceledException or PipelineStoppedException);
+    public static bool IsReported(Exception ex) => ex is not (OperationCanceledException or RuntimeException);
 
     /// <summary>The category of each kind of failure.</summary>
     public static ErrorCategory CategoryOf(PgPhaseErrorKind? kind) => kind switch
