@@ -57,10 +57,7 @@ public sealed partial class DemoCommandTests : IDisposable
             : PgPhaseCli.Start(environment, demo);
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist. Its first pg_restore
         // waits at the gate, which never opens, so the signal always comes mid-restore however slow the machine is.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!File.Exists(entered) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
-            Thread.Sleep(50);
-        Assert.True(File.Exists(entered), run.StdErrSoFar);
+        WaitAtGate(run, entered);
         Assert.Contains("(Auto from s3rver, 2 jobs) into demo_bucket", run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
         var pid = run.Process.Id.ToString();
@@ -78,9 +75,13 @@ public sealed partial class DemoCommandTests : IDisposable
     {
         var before = DemoFolders();
         string killedErr;
-        using (var killed = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000"))
+        var (path, entered) = GatedBucketPgRestore();
+        var environment = Environment();
+        environment["PATH"] = path;
+        using (var killed = PgPhaseCli.Start(environment, "demo", "--rows", "20000"))
         {
-            Assert.True(killed.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromMinutes(5)), killed.StdErrSoFar);
+            WaitAtGate(killed, entered);
+            Assert.False(killed.HasExited, killed.StdErrSoFar);
             ChildProcess.RunChecked("kill", ["-KILL", killed.Process.Id.ToString()], TimeSpan.FromSeconds(10));
             killed.Wait(TimeSpan.FromSeconds(30));
             killed.Process.WaitForExit();
@@ -120,6 +121,14 @@ public sealed partial class DemoCommandTests : IDisposable
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _gates.Add(dir);
         return ($"{dir}:{System.Environment.GetEnvironmentVariable("PATH")}", entered);
+    }
+
+    private static void WaitAtGate(ChildProcess.Running run, string entered)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(entered) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
+            Thread.Sleep(50);
+        Assert.True(File.Exists(entered), run.StdErrSoFar);
     }
 
     /// <summary>The work folder, the cluster's folder, the processes that ran in them and the journal folder are all gone or empty.</summary>
