@@ -25,6 +25,9 @@ public static partial class RestoreBenchmark
         int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "2000000", CultureInfo.InvariantCulture);
         int jobs = int.Parse(BenchArgs.Option(args, "--jobs") ?? "2", CultureInfo.InvariantCulture);
         var formats = (BenchArgs.Option(args, "--formats") ?? "custom,directory,tar,backup").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // plain, precreate, auto (the default budget), auto-fit (a budget every late build fits in).
+        var variants = (BenchArgs.Option(args, "--variants") ?? "plain,precreate,auto,auto-fit").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        bool trace = args.Contains("--trace");
         long fits = 2L << 30;
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
@@ -62,19 +65,21 @@ public static partial class RestoreBenchmark
             }
             var fingerprint = Contents(cluster, db);
 
-            var table = new List<(string Archive, string Variant, Measurement M, Measurement Baseline)>();
+            var table = new List<(string Archive, string Variant, Measurement M, Measurement? Baseline)>();
             foreach (var (name, path, parallel) in archives)
             {
                 var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
                 int plainJobs = parallel ? jobs : 1;
-                var baseline = MeasurePlain(cluster, path, plainJobs, fingerprint);
-                table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
-                table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint), baseline));
+                var baseline = variants.Contains("plain") ? MeasurePlain(cluster, path, plainJobs, fingerprint) : null;
+                if (baseline is not null)
+                    table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
+                if (variants.Contains("precreate"))
+                    table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint, trace), baseline));
                 // Auto sizes as a restore does, inside the timing: the manifest beside a backup, or a scan of a plain archive.
-                foreach (long? budget in new long?[] { null, fits })
+                foreach (var (variant, budget) in new[] { ("auto", (long?)null), ("auto-fit", fits) }.Where(v => variants.Contains(v.Item1)))
                 {
                     var label = $"Auto --jobs {jobs}, {(budget is null ? "default" : SizeText.Format(budget.Value))} budget";
-                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint), baseline));
+                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint, trace), baseline));
                 }
             }
 
@@ -82,7 +87,14 @@ public static partial class RestoreBenchmark
             Console.WriteLine($"{rows:N0} rows, {sizes}; {jobs} jobs; ratios to pg_restore of the same archive");
             Console.WriteLine($"{"archive",-15} {"variant",-34} {"total s",8} {"ratio",7} {"temp MB",9} {"longest s",10}  longest statement");
             foreach (var (name, variant, m, baseline) in table)
-                Console.WriteLine($"{name,-15} {variant,-34} {m.Total.TotalSeconds,8:F1} {m.Total / baseline.Total,6:F2}x {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
+            {
+                var ratio = baseline is null ? "" : $"{m.Total / baseline.Total:F2}x";
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Total.TotalSeconds,8:F1} {ratio,7} {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
+            }
+            // Where pgphase's time went: planning (with Auto's sizing) and each phase, the data phase including late builds.
+            Console.WriteLine();
+            foreach (var (name, variant, m, _) in table.Where(t => t.M.Breakdown.Length > 0))
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Breakdown}");
             return 0;
         }
         finally
@@ -91,7 +103,7 @@ public static partial class RestoreBenchmark
         }
     }
 
-    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement);
+    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "");
 
     private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
@@ -112,7 +124,7 @@ public static partial class RestoreBenchmark
     }
 
     /// <summary>pgphase restore as its hosts run it: one planning call (with Auto's sizing) and the four phases, timed together.</summary>
-    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name, string fingerprint)
+    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name, string fingerprint, bool trace)
     {
         var target = $"bench_{name}";
         cluster.DropDatabase(target);
@@ -123,15 +135,19 @@ public static partial class RestoreBenchmark
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
         var options = new RestoreOptions { Target = Connection(cluster, target), JournalPath = journal, Jobs = jobs };
         var clock = Stopwatch.StartNew();
+        Action<string>? log = trace ? line => Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F2} s  {line}") : null;
         var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target);
-        var results = await new PhaseRestorer(options).RunAsync(plan.Phases, default);
+        var planned = clock.Elapsed;
+        var results = await new PhaseRestorer(options, log: log).RunAsync(plan.Phases, default);
         clock.Stop();
         File.Delete(journal);
         if (results.Any(r => r.Status != PhaseStatus.Succeeded))
             throw new InvalidOperationException($"{name} restore failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");
         if (plan.IndexDecisions.Count > 0)
             Console.WriteLine($"  {plan.IndexDecisions.Count(d => d.Late)} of {plan.IndexDecisions.Count} index builds late");
-        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint);
+        var breakdown = string.Create(CultureInfo.InvariantCulture, $"plan {planned.TotalSeconds:F1} s") +
+            string.Concat(results.Select(r => string.Create(CultureInfo.InvariantCulture, $", phase {r.Phase} {r.Duration.TotalSeconds:F1} s")));
+        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint) with { Breakdown = breakdown };
     }
 
     /// <summary>Every table's rows and every index's definition: what a restore must reproduce.</summary>

@@ -20,6 +20,9 @@ internal sealed class BackupLock : IAsyncDisposable
     private readonly Action<string>? _log;
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stop = new();
+    // One store call of this run at a time: on a server whose writes are not atomic, a read-back racing this run's own
+    // heartbeat write sees a new body under the old checksum, and fails however often it is retried.
+    private readonly SemaphoreSlim _io = new(1, 1);
     private BackupLockHolder _mine;
     private Task? _heartbeat;
     private string? _lostReason;
@@ -102,7 +105,16 @@ internal sealed class BackupLock : IAsyncDisposable
     {
         if (IsLost)
             throw new PgPhaseException(LostMessage, PgPhaseErrorCode.Busy);
-        var record = await _store.ReadAsync(ct).ConfigureAwait(false);
+        LockRecord? record;
+        await _io.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            record = await _store.ReadAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _io.Release();
+        }
         var holder = record is null ? null : Parse(record);
         if (holder?.RunId == _mine.RunId)
             return;
@@ -117,20 +129,16 @@ internal sealed class BackupLock : IAsyncDisposable
             try
             {
                 await Task.Delay(_timing.Heartbeat, stop).ConfigureAwait(false);
-                var record = await _store.ReadAsync(stop).ConfigureAwait(false);
-                var holder = record is null ? null : Parse(record);
-                if (holder?.RunId != _mine.RunId)
+                await _io.WaitAsync(stop).ConfigureAwait(false);
+                try
                 {
-                    LoseTo(record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock");
-                    return;
+                    if (!await RefreshAsync(stop).ConfigureAwait(false))
+                        return;
                 }
-                var refreshed = _mine with { Heartbeat = DateTimeOffset.UtcNow };
-                if (!await _store.ReplaceAsync(Serialize(refreshed), record!.ETag, stop).ConfigureAwait(false))
+                finally
                 {
-                    LoseTo("another run replaced the lock");
-                    return;
+                    _io.Release();
                 }
-                _mine = refreshed;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -142,6 +150,26 @@ internal sealed class BackupLock : IAsyncDisposable
                 _log?.Invoke($"{_target}: could not refresh the heartbeat of {_store.Name} ({ex.Message.Split('\n', 2)[0]}); trying again in {_timing.Heartbeat.TotalSeconds:0} s");
             }
         }
+    }
+
+    /// <summary>One heartbeat: false when the lock turned out to be another run's (the run is then lost).</summary>
+    private async Task<bool> RefreshAsync(CancellationToken stop)
+    {
+        var record = await _store.ReadAsync(stop).ConfigureAwait(false);
+        var holder = record is null ? null : Parse(record);
+        if (holder?.RunId != _mine.RunId)
+        {
+            LoseTo(record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock");
+            return false;
+        }
+        var refreshed = _mine with { Heartbeat = DateTimeOffset.UtcNow };
+        if (!await _store.ReplaceAsync(Serialize(refreshed), record!.ETag, stop).ConfigureAwait(false))
+        {
+            LoseTo("another run replaced the lock");
+            return false;
+        }
+        _mine = refreshed;
+        return true;
     }
 
     private void LoseTo(string reason)
@@ -170,6 +198,7 @@ internal sealed class BackupLock : IAsyncDisposable
         }
         _stop.Dispose();
         _lost.Dispose();
+        _io.Dispose();
     }
 
     /// <summary>Why a lock no longer protects a live run, or null while it does.</summary>

@@ -8,6 +8,7 @@ internal sealed class CopyRowMeter
 {
     private readonly (int[] Fields, ColumnType? Type)[][] _indexes;
     private readonly long[] _tupleMemory;
+    private readonly int _lastField;
     private readonly List<int> _fieldLengths = [];
     private byte[] _carry = new byte[4096];
     private int _carried;
@@ -26,6 +27,7 @@ internal sealed class CopyRowMeter
             return fields.Contains(-1) ? (all, null) : (fields, p.Type);
         }).ToArray()).ToArray();
         _tupleMemory = new long[shapes.Count];
+        _lastField = _indexes.SelectMany(i => i).SelectMany(p => p.Fields).DefaultIfEmpty(0).Max();
     }
 
     public long Rows { get; private set; }
@@ -78,14 +80,15 @@ internal sealed class CopyRowMeter
         }
         Rows++;
         _fieldLengths.Clear();
-        int start = 0;
-        for (int i = 0; i <= line.Length; i++)
+        // Only the fields up to the last one an index reads are cut out; a vectorized search finds each tab.
+        while (_fieldLengths.Count <= _lastField)
         {
-            if (i < line.Length && line[i] != (byte)'\t')
-                continue;
-            var field = line[start..i];
+            int tab = line.IndexOf((byte)'\t');
+            var field = tab < 0 ? line : line[..tab];
             _fieldLengths.Add(field.SequenceEqual("\\N"u8) ? -1 : field.Length);
-            start = i + 1;
+            if (tab < 0)
+                break;
+            line = line[(tab + 1)..];
         }
         for (int x = 0; x < _indexes.Length; x++)
         {

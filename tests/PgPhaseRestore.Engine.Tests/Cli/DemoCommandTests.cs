@@ -12,6 +12,7 @@ namespace PgPhaseRestore.Engine.Tests.Cli;
 public sealed partial class DemoCommandTests : IDisposable
 {
     private readonly TempDir _journals = new("pgphase-test-demo-journals-");
+    private readonly List<string> _gates = [];
 
     /// <summary>Journals of these runs go to a folder of the test's own, never the home folder.</summary>
     private Dictionary<string, string?> Environment() => new() { ["PGPHASE_JOURNAL_DIR"] = _journals.Path };
@@ -46,14 +47,18 @@ public sealed partial class DemoCommandTests : IDisposable
     public void A_signal_while_restoring_exits_130_and_removes_everything(string signal, bool processGroup)
     {
         var before = DemoFolders();
-        // Enough rows that the bucket restore outlasts a test runner slowed by the rest of the suite.
-        string[] demo = ["demo", "--rows", "150000"];
+        var (path, entered) = GatedBucketPgRestore();
+        var environment = Environment();
+        environment["PATH"] = path;
+        string[] demo = ["demo", "--rows", "20000"];
         // setsid execs in place: the demo leads a process group of its own, apart from the test run's.
         using var run = processGroup
-            ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], Environment())
-            : PgPhaseCli.Start(Environment(), demo);
-        // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist.
-        Assert.True(run.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromMinutes(5)), run.StdErrSoFar);
+            ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], environment)
+            : PgPhaseCli.Start(environment, demo);
+        // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist. Its first pg_restore
+        // waits at the gate, which never opens, so the signal always comes mid-restore however slow the machine is.
+        WaitAtGate(run, entered);
+        Assert.Contains("(Auto from s3rver, 2 jobs) into demo_bucket", run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
         var pid = run.Process.Id.ToString();
         ChildProcess.RunChecked("kill", ["-" + signal, "--", processGroup ? "-" + pid : pid], TimeSpan.FromSeconds(10));
@@ -70,9 +75,13 @@ public sealed partial class DemoCommandTests : IDisposable
     {
         var before = DemoFolders();
         string killedErr;
-        using (var killed = PgPhaseCli.Start(Environment(), "demo", "--rows", "20000"))
+        var (path, entered) = GatedBucketPgRestore();
+        var environment = Environment();
+        environment["PATH"] = path;
+        using (var killed = PgPhaseCli.Start(environment, "demo", "--rows", "20000"))
         {
-            Assert.True(killed.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromMinutes(5)), killed.StdErrSoFar);
+            WaitAtGate(killed, entered);
+            Assert.False(killed.HasExited, killed.StdErrSoFar);
             ChildProcess.RunChecked("kill", ["-KILL", killed.Process.Id.ToString()], TimeSpan.FromSeconds(10));
             killed.Wait(TimeSpan.FromSeconds(30));
             killed.Process.WaitForExit();
@@ -92,6 +101,34 @@ public sealed partial class DemoCommandTests : IDisposable
         Assert.True(left.Count == 0, "still running: " + string.Join("; ", left));
         Assert.False(Directory.Exists(work), $"{work} is left");
         Assert.Empty(DemoFolders().Except(before));
+    }
+
+    /// <summary>
+    /// A folder to put first on PATH whose pg_restore runs the real one, except for a restore fed on standard input (a
+    /// bucket's, which names no archive file): that one marks the file <c>entered</c> and then waits.
+    /// </summary>
+    private (string Path, string Entered) GatedBucketPgRestore()
+    {
+        var dir = _journals.Path + "-gate";
+        Directory.CreateDirectory(dir);
+        var entered = Path.Combine(dir, "entered");
+        var real = Engine.Processes.PgToolLocator.Find("pg_restore", 9, "the test").Path;
+        var script = Path.Combine(dir, "pg_restore");
+        File.WriteAllText(script,
+            $"#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --version|*.dump) exec '{real}' \"$@\";; esac; done\n" +
+            // Gives up after 5 minutes, so a run whose stop failed to end its children leaves no process behind for long.
+            $"touch '{entered}'\ni=0; while [ $i -lt 6000 ]; do sleep 0.05; i=$((i+1)); done\nexit 1\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _gates.Add(dir);
+        return ($"{dir}:{System.Environment.GetEnvironmentVariable("PATH")}", entered);
+    }
+
+    private static void WaitAtGate(ChildProcess.Running run, string entered)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(entered) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
+            Thread.Sleep(50);
+        Assert.True(File.Exists(entered), run.StdErrSoFar);
     }
 
     /// <summary>The work folder, the cluster's folder, the processes that ran in them and the journal folder are all gone or empty.</summary>
@@ -154,5 +191,10 @@ public sealed partial class DemoCommandTests : IDisposable
     [GeneratedRegex(@"data directory (\S+)")]
     private static partial Regex DataDirectory();
 
-    public void Dispose() => _journals.Dispose();
+    public void Dispose()
+    {
+        _journals.Dispose();
+        foreach (var gate in _gates)
+            Directory.Delete(gate, recursive: true);
+    }
 }

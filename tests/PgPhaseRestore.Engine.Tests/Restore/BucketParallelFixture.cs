@@ -42,13 +42,14 @@ public sealed class BucketParallelFixture(Services services) : BucketSourceFixtu
     /// <summary>Restores the archive at <paramref name="location"/> into <paramref name="target"/> with the engine, as the cluster's superuser.</summary>
     public async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string location, string target, RestoreStrategy strategy = RestoreStrategy.PreCreate,
         int jobs = 4, long splitTableSize = 0, int[]? phases = null, bool resume = false, Action<string>? log = null, Action<string>? debug = null,
-        IProgress<RestoreProgress>? progress = null, CancellationToken ct = default)
+        IProgress<RestoreProgress>? progress = null, S3Settings? storage = null, CancellationToken ct = default)
     {
-        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, S3.Settings()), new PlanOptions { Strategy = strategy, MemoryBudget = 256L * 1024 * 1024 }, ct);
+        storage ??= S3.Settings();
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, storage), new PlanOptions { Strategy = strategy, MemoryBudget = 256L * 1024 * 1024 }, ct);
         var options = new RestoreOptions
         {
             Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = JournalPath(target),
-            Jobs = jobs, SplitTableSize = splitTableSize, Phases = phases ?? [], Resume = resume, Storage = S3.Settings(),
+            Jobs = jobs, SplitTableSize = splitTableSize, Phases = phases ?? [], Resume = resume, Storage = storage,
         };
         return await new PhaseRestorer(options, progress, log, debug).RunAsync(plan.Phases, ct);
     }

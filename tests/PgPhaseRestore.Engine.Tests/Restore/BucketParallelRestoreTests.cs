@@ -303,27 +303,12 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
 
         var target = NewTarget("parres");
         var log = new List<string>();
-        int restarted = 0;
-        Task? restart = null;
-        var progress = new CallbackProgress<RestoreProgress>(p =>
-        {
-            // Shortly after the table's block starts streaming, while most of it is still to come, the server goes away.
-            if (p.Phase == 3 && p.Activity.StartsWith("loading table public.big", StringComparison.Ordinal) && Interlocked.Exchange(ref restarted, 1) == 0)
-            {
-                restart = Task.Run(() =>
-                {
-                    Thread.Sleep(200);
-                    _f.S3.Stop();
-                    Thread.Sleep(1500);
-                    _f.S3.Start();
-                });
-            }
-        });
+        // The server goes away 5 MB into the block, wherever the restore's clock stands, and stays away 1.5 s.
+        using var proxy = new CuttingProxy(new Uri(_f.S3.Endpoint).Port, cutAfter: 5 << 20, downFor: TimeSpan.FromSeconds(1.5));
 
-        var results = await _f.RestoreAsync(backup.Location, target, jobs: 2, log: Into(log), progress: progress);
+        var results = await _f.RestoreAsync(backup.Location, target, jobs: 2, log: Into(log), storage: _f.S3.Settings() with { EndpointUrl = proxy.Endpoint });
 
-        await restart!;
-        Assert.Equal(1, restarted);
+        Assert.True(proxy.CutAt > 0, "the block's read was never cut");
         AssertSucceeded(results);
         Assert.Contains(log, l => l.Contains("read interrupted at byte", StringComparison.Ordinal));
         AssertSameAs(source, target);
