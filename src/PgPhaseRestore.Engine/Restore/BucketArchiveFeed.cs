@@ -16,9 +16,6 @@ namespace PgPhaseRestore.Engine.Restore;
 /// </summary>
 internal sealed class BucketArchiveFeed
 {
-    /// <summary>After pg_restore stops reading, at most this much more is read just to finish the checksum.</summary>
-    private const long MaxDrainForChecksum = 64L * 1024 * 1024;
-
     private readonly IAmazonS3 _client;
     private readonly S3ObjectLocation _location;
     private readonly DumpArchive _archive;
@@ -109,7 +106,7 @@ internal sealed class BucketArchiveFeed
                 {
                     // pg_restore has read all it needs (or failed; its exit code says which).
                     readerGone = true;
-                    if (source.Length - total > MaxDrainForChecksum)
+                    if (source.Length - total > VerifiedBlockCopy.MaxDrainForChecksum)
                         break;
                 }
             }

@@ -13,8 +13,8 @@ internal static class VerifiedBlockCopy
 {
     private const int PieceSize = 256 * 1024;
 
-    /// <summary>After pg_restore stops reading, at most this much more is read just to tell whether the block was damaged.</summary>
-    private const long MaxDrainForChecksum = 64L * 1024 * 1024;
+    /// <summary>After pg_restore stops reading, at most this much more is read just to tell whether the block (or object) was damaged.</summary>
+    internal const long MaxDrainForChecksum = 64L * 1024 * 1024;
 
     /// <summary>
     /// Copies the block; false when pg_restore stopped reading (its exit code says why). Throws when the bytes
