@@ -51,10 +51,11 @@ public sealed partial class DemoCommandTests : IDisposable
         var environment = Environment();
         environment["PATH"] = path;
         string[] demo = ["demo", "--rows", "20000"];
-        // setsid execs in place: the demo leads a process group of its own, apart from the test run's.
-        using var run = processGroup
-            ? ChildProcess.Start("setsid", ["dotnet", PgPhaseCli.Dll, .. demo], environment)
-            : PgPhaseCli.Start(environment, demo);
+        // setsid and env exec in place. setsid: the demo leads a process group of its own, apart from the test run's.
+        // env --default-signal=INT: a test run started in the background by a shell without job control has SIGINT
+        // ignored, which children inherit and .NET then leaves ignored, as an interactive user's Ctrl+C never is.
+        string[] command = ["env", "--default-signal=INT", "dotnet", PgPhaseCli.Dll, .. demo];
+        using var run = processGroup ? ChildProcess.Start("setsid", command, environment) : ChildProcess.Start(command[0], command[1..], environment);
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist. Its first pg_restore
         // waits at the gate, which never opens, so the signal always comes mid-restore however slow the machine is.
         WaitAtGate(run, entered);
