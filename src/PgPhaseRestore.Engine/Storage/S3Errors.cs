@@ -57,18 +57,27 @@ internal static class S3Errors
     /// <summary>No such key or bucket: by error code or, from servers that send no body (HEAD), by status.</summary>
     public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == PgPhaseErrorCode.ArchiveNotFound;
 
-    /// <summary>A failure worth retrying: the server was busy or failed, or the transfer broke.</summary>
-    public static bool IsTransient(Exception ex) => ex switch
+    /// <summary>
+    /// A failure worth retrying: the server was busy or failed, or the transfer broke. A broken transfer reaches here
+    /// in many shapes (an IOException, an HttpRequestException, a bare SocketException such as "Transport endpoint is
+    /// not connected" from a reset socket, or any of them inside the SDK's own exceptions), so the whole chain of
+    /// causes is searched. The engine's own errors are verdicts, never retried.
+    /// </summary>
+    public static bool IsTransient(Exception ex)
     {
-        AmazonServiceException s => s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
-                                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
-                                        or HttpStatusCode.TooManyRequests
-                                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
-                                    || s.InnerException is IOException or HttpRequestException,
-        IOException or HttpRequestException or TimeoutException => true,
-        TaskCanceledException => true,
-        _ => false,
-    };
+        if (ex is PgPhaseException)
+            return false;
+        if (ex is AmazonServiceException { StatusCode: not 0 } s)
+            return s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
+                       or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
+                       or HttpStatusCode.TooManyRequests
+                   || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
+                   || s.InnerException is IOException or HttpRequestException or SocketException;
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is IOException or HttpRequestException or SocketException or TimeoutException or TaskCanceledException)
+                return true;
+        return ex is AmazonServiceException { ErrorCode: "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest" };
+    }
 
     /// <summary>
     /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
