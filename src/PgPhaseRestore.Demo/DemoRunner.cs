@@ -38,7 +38,7 @@ public sealed class DemoRunner
     public DemoRunner(DemoOptions options, IProgress<RestoreProgress>? progress = null, Action<string>? log = null, Action<string>? debug = null)
     {
         if (options.Rows < 1)
-            throw new ArgumentException($"rows: {options.Rows} is not a positive number");
+            throw new DemoException($"rows: {options.Rows} is not a positive number");
         _options = options;
         _progress = progress;
         _log = log;
@@ -134,7 +134,7 @@ public sealed class DemoRunner
             _log?.Invoke($"s3rver on {s3.Endpoint}");
             return (s3, null);
         }
-        catch (InvalidOperationException ex)
+        catch (DemoException ex)
         {
             s3.Dispose();
             return (null, $"s3rver did not start: {ex.Message}");
@@ -154,7 +154,7 @@ public sealed class DemoRunner
         var run = await ToolProcess.RunAsync(pgRestore, ["--no-owner", "--dbname", target.ToLibpqString(), dump], target, _debug, ct).ConfigureAwait(false);
         clock.Stop();
         if (run.ExitCode != 0)
-            throw new InvalidOperationException($"plain pg_restore into {database} exited with {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}");
+            throw new DemoException($"plain pg_restore into {database} exited with {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}");
         return new DemoRestore("plain pg_restore", database, clock.Elapsed, [], null);
     }
 

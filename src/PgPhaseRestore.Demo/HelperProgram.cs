@@ -20,7 +20,7 @@ internal static class HelperProgram
     }
 
     public static string Require(string name) =>
-        Find(name) ?? throw new InvalidOperationException($"{name} was not found on PATH or in /usr/sbin, /usr/bin, /sbin, /bin");
+        Find(name) ?? throw new DemoException($"{name} was not found on PATH or in /usr/sbin, /usr/bin, /sbin, /bin");
 
     /// <summary>Runs the program; its exit code and output (stdout and stderr together, for messages).</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
@@ -40,7 +40,7 @@ internal static class HelperProgram
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"{Describe(program, arguments)} did not finish within {timeout.TotalSeconds:0} s");
+            throw new DemoException($"{Describe(program, arguments)} did not finish within {timeout.TotalSeconds:0} s");
         }
     }
 
@@ -49,7 +49,7 @@ internal static class HelperProgram
     {
         var (code, output) = await RunAsync(program, arguments, timeout, ct).ConfigureAwait(false);
         if (code != 0)
-            throw new InvalidOperationException($"{Describe(program, arguments)} exited with {code}: {output}");
+            throw new DemoException($"{Describe(program, arguments)} exited with {code}: {output}");
         return output;
     }
 

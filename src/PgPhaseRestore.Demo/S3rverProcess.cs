@@ -110,11 +110,11 @@ internal sealed class S3rverProcess : IDisposable
         while (!LoopbackPort.Accepts(Port))
         {
             if (p.HasExited)
-                throw new InvalidOperationException($"s3rver exited with {p.ExitCode} before listening on port {Port}: {stderr}");
+                throw new DemoException($"s3rver exited with {p.ExitCode} before listening on port {Port}: {stderr}");
             if (DateTime.UtcNow > deadline)
             {
                 Stop();
-                throw new InvalidOperationException($"s3rver did not listen on port {Port} within 30 s: {stderr}");
+                throw new DemoException($"s3rver did not listen on port {Port} within 30 s: {stderr}");
             }
             Thread.Sleep(100);
         }

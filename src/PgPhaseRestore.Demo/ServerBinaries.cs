@@ -18,7 +18,7 @@ internal static class ServerBinaries
                 if (code == 0)
                     candidates.Add(output.Trim());
             }
-            catch (InvalidOperationException)
+            catch (DemoException)
             {
                 // A pg_config that hangs or fails says nothing; the folders below still may.
             }
@@ -30,7 +30,7 @@ internal static class ServerBinaries
                 .Where(x => x.Ok).OrderByDescending(x => x.Version).Select(x => Path.Combine(x.Dir, "bin")));
         }
         return candidates.FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")))
-               ?? throw new InvalidOperationException(
+               ?? throw new DemoException(
                    $"PostgreSQL server binaries (initdb, pg_ctl) were not found in {Variable}, `pg_config --bindir` or /usr/lib/postgresql/*/bin: " +
                    "install them (apt-get install postgresql) or set " + Variable + " to the folder that holds them");
     }

@@ -90,7 +90,7 @@ internal sealed class ThrowawayCluster : IDisposable
             cluster.Dispose();
             if (ex is OperationCanceledException)
                 throw;
-            throw new InvalidOperationException($"the throwaway PostgreSQL cluster did not start: {ex.Message}\n{log}".TrimEnd(), ex);
+            throw new DemoException($"the throwaway PostgreSQL cluster did not start: {ex.Message}\n{log}".TrimEnd(), ex);
         }
     }
 
@@ -143,7 +143,7 @@ internal sealed class ThrowawayCluster : IDisposable
     {
         var installation = Path.GetDirectoryName(Path.GetFullPath(binDir).TrimEnd('/'))!;
         if (!Directory.Exists(Path.Combine(installation, "lib")) || !Directory.Exists(Path.Combine(installation, "share")))
-            throw new InvalidOperationException(
+            throw new DemoException(
                 $"the OS user {OsUser} cannot run {Path.Combine(binDir, "postgres")}: make the folders above it readable and searchable by that user");
         // cp keeps the library symlinks the packages' install script created.
         await HelperProgram.RunCheckedAsync(HelperProgram.Require("cp"), ["-a", installation, destination], TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
@@ -171,7 +171,7 @@ internal sealed class ThrowawayCluster : IDisposable
         var users = File.Exists("/etc/passwd") ? File.ReadAllLines("/etc/passwd").Select(l => l.Split(':')[0]).ToHashSet() : [];
         if (users.Contains("postgres"))
             return "postgres";
-        throw new InvalidOperationException(
+        throw new DemoException(
             "this runs as root, and PostgreSQL refuses to: install the postgresql package (it creates the \"postgres\" OS user) or run as an unprivileged user");
     }
 

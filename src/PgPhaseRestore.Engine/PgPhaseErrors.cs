@@ -45,7 +45,6 @@ public static class PgPhaseErrors
         null => null,
         PgPhaseException own => own.Code,
         OperationCanceledException => PgPhaseErrorCode.Cancelled,
-        ArgumentException => PgPhaseErrorCode.InvalidInput,
         PostgresException pg => General(KindOfSqlState(pg.SqlState)),
         // No answer from the server, or the connection broke mid-operation.
         NpgsqlException or TimeoutException or SocketException or HttpRequestException => PgPhaseErrorCode.Connection,
@@ -53,7 +52,10 @@ public static class PgPhaseErrors
         AmazonClientException => PgPhaseErrorCode.Connection,
         FileNotFoundException or DirectoryNotFoundException => PgPhaseErrorCode.NotFound,
         UnauthorizedAccessException => PgPhaseErrorCode.Permission,
-        IOException or InvalidOperationException => PgPhaseErrorCode.Failed,
+        // A file system's own failure (disk full, a device error) is the machine's, not a bug.
+        IOException => PgPhaseErrorCode.Failed,
+        // ArgumentException and InvalidOperationException are not here: the engine refuses bad input and bad states
+        // with its own exception, so either one reaching a host is the engine calling something wrongly.
         _ => null,
     };
 

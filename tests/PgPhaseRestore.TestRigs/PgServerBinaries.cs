@@ -11,7 +11,7 @@ public static class PgServerBinaries
         {
             return ServerBinaries.LocateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch (InvalidOperationException ex)
+        catch (DemoException ex)
         {
             throw new InvalidOperationException($"{ex.Message}, or set PGPHASE_TEST_CONNECTION to a server's superuser connection string", ex);
         }

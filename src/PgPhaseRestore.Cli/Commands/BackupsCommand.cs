@@ -23,7 +23,7 @@ internal static class BackupsCommand
             if (r.GetValue(latest))
             {
                 if (found.Count == 0)
-                    throw new InvalidOperationException($"no complete backup under {r.GetValue(location)}");
+                    throw new NothingFoundException($"no complete backup under {r.GetValue(location)}");
                 foreach (var newest in found.GroupBy(b => b.Database).Select(g => g.First()))
                     Console.WriteLine(newest.Location);
                 return 0;

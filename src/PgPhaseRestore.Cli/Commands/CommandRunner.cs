@@ -4,7 +4,7 @@ namespace PgPhaseRestore.Cli.Commands;
 
 /// <summary>
 /// Turns the engine's failures into one line on stderr and an exit code for their kind. Only the engine's own
-/// failures, pgphase's own refusals of its input and a stop count as expected: anything else is a bug, said to be one.
+/// failures, pgphase's own refusals of its input, a demo this machine cannot run and a stop count as expected: anything else is a bug, said to be one.
 /// </summary>
 internal static class CommandRunner
 {
@@ -35,7 +35,7 @@ internal static class CommandRunner
         OperationCanceledException or PgPhaseException { Kind: PgPhaseErrorKind.Cancelled } => ("pgphase: cancelled", Cancelled),
         // The one place kinds become exit codes: 1 for any failure.
         PgPhaseException own => ($"pgphase: {Describe(own)}{FlagHints.For(ex)}", Failed),
-        UsageException => ($"pgphase: {OneLine(ex.Message)}", Failed),
+        UsageException or NothingFoundException or Demo.DemoException => ($"pgphase: {OneLine(ex.Message)}", Failed),
         _ => ($"pgphase: this is a bug in PgPhaseRestore, not a problem with what was asked: {ex.GetType().FullName}: {OneLine(ex.Message).TrimEnd('.')}. " +
               "Please report it with this message.", Bug),
     };

@@ -32,4 +32,15 @@ public sealed class CommandRunnerTests
         Assert.Equal(("pgphase: owners differ (--no-owner)", 1), Report(new PgPhaseException("owners differ", PgPhaseErrorCode.Ownership)));
         Assert.Equal(("pgphase: cancelled", 130), Report(new OperationCanceledException()));
     }
+
+    [Fact]
+    public void A_demo_this_machine_cannot_run_is_not_a_bug_but_an_invalid_operation_is()
+    {
+        // What the demo throws when initdb, pg_ctl or s3rver is missing or fails; its constructor is the demo's own.
+        var cannotRun = (Exception)Activator.CreateInstance(typeof(Demo.DemoException), BindingFlags.NonPublic | BindingFlags.Instance, null,
+            ["initdb was not found on PATH or in /usr/sbin, /usr/bin, /sbin, /bin", null], null)!;
+        Assert.Equal(("pgphase: initdb was not found on PATH or in /usr/sbin, /usr/bin, /sbin, /bin", 1), Report(cannotRun));
+        Assert.Equal(70, Report(new InvalidOperationException("Collection was modified")).ExitCode);
+        Assert.Equal(70, Report(new ArgumentOutOfRangeException("count")).ExitCode);
+    }
 }

@@ -62,6 +62,9 @@ public sealed class NativeCliTests : IDisposable
         var backups = Run("backups", $"s3://{bucket}/nightly/");
         Assert.True(backups.ExitCode == 0, backups.StdErr);
         Assert.Contains(location, backups.StdOut);
+        // Nothing under a prefix is the user's answer, said as one line with exit 1, not a bug (exit 70).
+        var none = Run("backups", $"s3://{bucket}/nothing-here/", "--latest");
+        Assert.Equal((1, $"pgphase: no complete backup under s3://{bucket}/nothing-here/"), (none.ExitCode, none.StdErr.Trim()));
 
         var target = source + "_copy";
         var restore = Run("restore", location, "--target", $"dbname={target}", "--create", "--jobs", "2", "--strategy", "Auto");

@@ -69,11 +69,15 @@ public sealed class PgPhaseErrorsTests
     {
         Assert.Equal(PgPhaseErrorKind.Cancelled, PgPhaseErrors.KindOf(new OperationCanceledException()));
         Assert.Equal(PgPhaseErrorKind.Cancelled, PgPhaseErrors.KindOf(new TaskCanceledException()));
-        Assert.Equal(PgPhaseErrorKind.InvalidInput, PgPhaseErrors.KindOf(new ArgumentException("x")));
         Assert.Equal(PgPhaseErrorKind.Connection, PgPhaseErrors.KindOf(new NpgsqlException("x")));
         Assert.Equal(PgPhaseErrorKind.NotFound, PgPhaseErrors.KindOf(new DirectoryNotFoundException("x")));
         Assert.Equal(PgPhaseErrorKind.Failed, PgPhaseErrors.KindOf(new IOException("x")));
         Assert.Null(PgPhaseErrors.KindOf(new NullReferenceException()));
+        // The engine refuses bad input with its own exception; .NET's argument and state exceptions reaching a host
+        // mean the engine called something wrongly.
+        Assert.Null(PgPhaseErrors.KindOf(new ArgumentException("x")));
+        Assert.Null(PgPhaseErrors.KindOf(new ArgumentOutOfRangeException("x")));
+        Assert.Null(PgPhaseErrors.KindOf(new InvalidOperationException("x")));
         Assert.Null(PgPhaseErrors.KindOf(null));
     }
 
