@@ -9,7 +9,7 @@ namespace PgPhaseRestore.Engine;
 /// <summary>
 /// The codes and kinds of failures. The engine's own exceptions carry their code; what comes through from .NET,
 /// Npgsql or the AWS SDK is classified by type, SQLSTATE and HTTP status, never by its text, and turned into a
-/// <see cref="PgPhaseException"/> where a public engine call returns to its host (<see cref="Translates"/>).
+/// <see cref="PgPhaseException"/> where a public engine call returns to its host (<see cref="AtBoundaryAsync{T}"/>).
 /// </summary>
 public static class PgPhaseErrors
 {
@@ -60,7 +60,7 @@ public static class PgPhaseErrors
     };
 
     /// <summary>
-    /// The one translation at the engine's public boundary, in a public operation's catch filter: true, with the
+    /// The one translation at the engine's public boundary, the catch filter of <see cref="AtBoundaryAsync{T}"/>: true, with the
     /// <see cref="PgPhaseException"/> of its code and the original inside, for a failure from .NET, Npgsql or the AWS
     /// SDK that the engine expects; false for the engine's own, a stop on request and a bug, which pass unchanged.
     /// </summary>
@@ -73,7 +73,10 @@ public static class PgPhaseErrors
         return true;
     }
 
-    /// <summary>A public operation that only hands on another: <see cref="Translates"/> applied to what it ends with.</summary>
+    /// <summary>
+    /// Where a public operation returns to its host: it runs <paramref name="operation"/> (its body, or the call it
+    /// hands on) and applies <see cref="Translates"/> to what that ends with.
+    /// </summary>
     internal static async Task<T> AtBoundaryAsync<T>(Func<Task<T>> operation)
     {
         try

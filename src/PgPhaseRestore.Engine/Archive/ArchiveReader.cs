@@ -16,19 +16,15 @@ public static class ArchiveReader
         ReadAsync(location, null, cancellationToken);
 
     /// <summary>As <see cref="ReadAsync(ArchiveLocation, CancellationToken)"/>, telling <paramref name="debug"/> how many bytes the TOC took to read.</summary>
-    public static async Task<DumpArchive> ReadAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken = default)
+    public static Task<DumpArchive> ReadAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken = default) =>
+        PgPhaseErrors.AtBoundaryAsync(() => ReadCoreAsync(location, debug, cancellationToken));
+
+    private static async Task<DumpArchive> ReadCoreAsync(ArchiveLocation location, Action<string>? debug, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var source = ArchiveSources.Open(location);
-            var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
-            debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
-            return archive;
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
-        {
-            throw own;
-        }
+        using var source = ArchiveSources.Open(location);
+        var archive = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        debug?.Invoke($"{location}: {source.BytesTransferred} bytes read for a TOC of {archive.Entries.Count} entries");
+        return archive;
     }
 
     internal static async Task<DumpArchive> ReadAsync(IArchiveSource source, CancellationToken cancellationToken = default)

@@ -14,73 +14,65 @@ public static class BackupCatalog
     /// a slash), the key a backup of <paramref name="database"/> named <paramref name="backupName"/> was written to
     /// (the same rule as the backup's), else the newest complete backup of that database there.
     /// </summary>
-    public static async Task<ArchiveLocation> ResolveAsync(ArchiveLocation location, string? database, string? backupName, CancellationToken ct)
+    public static Task<ArchiveLocation> ResolveAsync(ArchiveLocation location, string? database, string? backupName, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => ResolveCoreAsync(location, database, backupName, ct));
+
+    private static async Task<ArchiveLocation> ResolveCoreAsync(ArchiveLocation location, string? database, string? backupName, CancellationToken ct)
     {
-        try
-        {
-            var path = location.Path;
-            if (!path.EndsWith('/') && !path.EndsWith(Path.DirectorySeparatorChar))
-                return location;
-            if (string.IsNullOrWhiteSpace(database))
-                throw new PgPhaseException($"{path} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)", PgPhaseErrorCode.InvalidInput);
-            if (!string.IsNullOrWhiteSpace(backupName))
-                return location.At(BackupNaming.ResolveDestination(path, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow));
-            var prefix = location.At(BackupNaming.ResolveDestination(path, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1]);
-            var found = await ListAsync(prefix, database, ct).ConfigureAwait(false);
-            return found.Count > 0 ? location.At(found[0].Location) : throw new PgPhaseException($"no complete backup of \"{database}\" under {prefix}", PgPhaseErrorCode.InvalidInput);
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
-        {
-            throw own;
-        }
+        var path = location.Path;
+        if (!path.EndsWith('/') && !path.EndsWith(Path.DirectorySeparatorChar))
+            return location;
+        if (string.IsNullOrWhiteSpace(database))
+            throw new PgPhaseException($"{path} is a prefix: name the database whose backup to restore (SRC_DBNAME, or the archive's full key)", PgPhaseErrorCode.InvalidInput);
+        if (!string.IsNullOrWhiteSpace(backupName))
+            return location.At(BackupNaming.ResolveDestination(path, database, backupName, BackupFormat.Custom, DateTimeOffset.UtcNow));
+        var prefix = location.At(BackupNaming.ResolveDestination(path, database, "x", BackupFormat.Directory, DateTimeOffset.UtcNow)[..^1]);
+        var found = await ListAsync(prefix, database, ct).ConfigureAwait(false);
+        return found.Count > 0 ? location.At(found[0].Location) : throw new PgPhaseException($"no complete backup of \"{database}\" under {prefix}", PgPhaseErrorCode.InvalidInput);
     }
 
     /// <summary>The complete backups under a bucket prefix or a folder (searched recursively), of one database or all, newest first.</summary>
-    public static async Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, CancellationToken ct)
+    public static Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => ListCoreAsync(location, database, ct));
+
+    private static async Task<IReadOnlyList<BackupManifest>> ListCoreAsync(ArchiveLocation location, string? database, CancellationToken ct)
     {
-        try
+        var found = new List<BackupManifest>();
+        if (location.IsBucket)
         {
-            var found = new List<BackupManifest>();
-            if (location.IsBucket)
+            var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location.Path);
+            using var client = location.CreateClient()!;
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+            ListObjectsV2Response page;
+            do
             {
-                var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location.Path);
-                using var client = location.CreateClient()!;
-                var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
-                ListObjectsV2Response page;
-                do
+                page = await S3Errors.CallAsync(client, new S3ObjectLocation(bucket, prefix), "list the backups",
+                    () => client.ListObjectsV2Async(request, ct), ct).ConfigureAwait(false);
+                foreach (var obj in page.S3Objects ?? [])
                 {
-                    page = await S3Errors.CallAsync(client, new S3ObjectLocation(bucket, prefix), "list the backups",
-                        () => client.ListObjectsV2Async(request, ct), ct).ConfigureAwait(false);
-                    foreach (var obj in page.S3Objects ?? [])
-                    {
-                        if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))
-                            continue;
-                        var archive = new S3ObjectLocation(bucket, obj.Key[..^BackupManifest.Suffix.Length]).ToString();
-                        if (await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false) is { } manifest)
-                            found.Add(manifest);
-                    }
-                    request.ContinuationToken = page.NextContinuationToken;
-                } while (page.IsTruncated == true);
-            }
-            else
-            {
-                if (!Directory.Exists(location.Path))
-                    throw new DirectoryNotFoundException($"{location}: no such folder");
-                foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
-                {
-                    var archive = file[..^BackupManifest.Suffix.Length];
-                    if (await ManifestStore.TryLoadAsync(archive, null, ct).ConfigureAwait(false) is { } manifest)
+                    if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))
+                        continue;
+                    var archive = new S3ObjectLocation(bucket, obj.Key[..^BackupManifest.Suffix.Length]).ToString();
+                    if (await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false) is { } manifest)
                         found.Add(manifest);
                 }
-            }
-            return found
-                .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
-                .OrderByDescending(m => m.CompletedAt)
-                .ToList();
+                request.ContinuationToken = page.NextContinuationToken;
+            } while (page.IsTruncated == true);
         }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        else
         {
-            throw own;
+            if (!Directory.Exists(location.Path))
+                throw new DirectoryNotFoundException($"{location}: no such folder");
+            foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
+            {
+                var archive = file[..^BackupManifest.Suffix.Length];
+                if (await ManifestStore.TryLoadAsync(archive, null, ct).ConfigureAwait(false) is { } manifest)
+                    found.Add(manifest);
+            }
         }
+        return found
+            .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
+            .OrderByDescending(m => m.CompletedAt)
+            .ToList();
     }
 }

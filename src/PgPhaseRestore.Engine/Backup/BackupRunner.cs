@@ -35,58 +35,54 @@ public sealed class BackupRunner
     }
 
     /// <summary>Dumps, stores, verifies and writes the manifest; returns it. A failure leaves nothing visible behind.</summary>
-    public async Task<BackupManifest> RunAsync(CancellationToken ct)
+    public Task<BackupManifest> RunAsync(CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => RunCoreAsync(ct));
+
+    private async Task<BackupManifest> RunCoreAsync(CancellationToken ct)
     {
+        var source = _options.Source;
+        var database = source.Database;
+        if (string.IsNullOrEmpty(database))
+            throw new PgPhaseException("the source connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+        bool toBucket = S3ObjectLocation.IsS3Uri(_options.Destination);
+        if (toBucket && _options.Format == BackupFormat.Directory)
+            throw new PgPhaseException("directory-format backups are local only; a bucket receives one custom-format object", PgPhaseErrorCode.InvalidInput);
+        if (_options.Jobs > 1 && _options.Format != BackupFormat.Directory)
+            throw new PgPhaseException("parallel pg_dump jobs need the directory format", PgPhaseErrorCode.InvalidInput);
+        if (_options.Compression is { } z && !IsCompression(z))
+            throw new PgPhaseException($"compression \"{z}\": expected a level 0-9 or method[:detail] (gzip, lz4, zstd, none)", PgPhaseErrorCode.InvalidInput);
+        if (toBucket)
+            _options.Multipart.Validate();
+
+        var started = DateTimeOffset.UtcNow;
+        var location = BackupNaming.ResolveDestination(_options.Destination, database, _options.BackupName, _options.Format, started);
+        if (!toBucket)
+            location = Path.GetFullPath(location);
+
+        var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
+        IReadOnlyList<string> rowsLeftOut = [];
+        if (CopySelection is not null)
+            rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables);
+        var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
+        Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
+
+        using IBackupStore store = toBucket ? new BucketBackupStore(_options, location, _log) : new LocalBackupStore(location, _options.Force, _log);
+        if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
+            Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
+
+        var lockStore = await store.PrepareAsync(ct).ConfigureAwait(false);
+        await using var held = await BackupLock.AcquireAsync(lockStore, location, _options.Lock, _log, ct).ConfigureAwait(false);
+        _debug?.Invoke($"lock {lockStore.Name} taken by run {held.RunId}");
+        // A run that finds the lock taken from it stops at once: its pg_dump is killed and its upload aborted.
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, held.Lost);
         try
         {
-            var source = _options.Source;
-            var database = source.Database;
-            if (string.IsNullOrEmpty(database))
-                throw new PgPhaseException("the source connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
-            bool toBucket = S3ObjectLocation.IsS3Uri(_options.Destination);
-            if (toBucket && _options.Format == BackupFormat.Directory)
-                throw new PgPhaseException("directory-format backups are local only; a bucket receives one custom-format object", PgPhaseErrorCode.InvalidInput);
-            if (_options.Jobs > 1 && _options.Format != BackupFormat.Directory)
-                throw new PgPhaseException("parallel pg_dump jobs need the directory format", PgPhaseErrorCode.InvalidInput);
-            if (_options.Compression is { } z && !IsCompression(z))
-                throw new PgPhaseException($"compression \"{z}\": expected a level 0-9 or method[:detail] (gzip, lz4, zstd, none)", PgPhaseErrorCode.InvalidInput);
-            if (toBucket)
-                _options.Multipart.Validate();
-
-            var started = DateTimeOffset.UtcNow;
-            var location = BackupNaming.ResolveDestination(_options.Destination, database, _options.BackupName, _options.Format, started);
-            if (!toBucket)
-                location = Path.GetFullPath(location);
-
-            var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
-            IReadOnlyList<string> rowsLeftOut = [];
-            if (CopySelection is not null)
-                rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables);
-            var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
-            Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
-
-            using IBackupStore store = toBucket ? new BucketBackupStore(_options, location, _log) : new LocalBackupStore(location, _options.Force, _log);
-            if (toBucket && facts.DatabaseSize > _options.Multipart.MaxObjectSize)
-                Log($"warning: the database ({SizeText.Format(facts.DatabaseSize)}) is larger than the {SizeText.Format(_options.Multipart.MaxObjectSize)} these part settings can upload; an uncompressed dump may not fit");
-
-            var lockStore = await store.PrepareAsync(ct).ConfigureAwait(false);
-            await using var held = await BackupLock.AcquireAsync(lockStore, location, _options.Lock, _log, ct).ConfigureAwait(false);
-            _debug?.Invoke($"lock {lockStore.Name} taken by run {held.RunId}");
-            // A run that finds the lock taken from it stops at once: its pg_dump is killed and its upload aborted.
-            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, held.Lost);
-            try
-            {
-                var dump = new BackupDump(_options, pgDump, rowsLeftOut, CopySelection is not null && Copy.CopyDump.LeavesOutLargeObjects(CopySelection), _progress, _log, _debug);
-                return await RunLockedAsync(dump, database, location, started, facts, store, held, run.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
-            {
-                throw new PgPhaseException(held.LostMessage, PgPhaseErrorCode.Busy);
-            }
+            var dump = new BackupDump(_options, pgDump, rowsLeftOut, CopySelection is not null && Copy.CopyDump.LeavesOutLargeObjects(CopySelection), _progress, _log, _debug);
+            return await RunLockedAsync(dump, database, location, started, facts, store, held, run.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
         {
-            throw own;
+            throw new PgPhaseException(held.LostMessage, PgPhaseErrorCode.Busy);
         }
     }
 

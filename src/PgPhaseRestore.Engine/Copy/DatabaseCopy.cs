@@ -13,28 +13,25 @@ public static class DatabaseCopy
     /// of <paramref name="plan"/>: the restore applies it, and the dump leaves out only the rows and large objects it
     /// does not copy (<see cref="CopyDump"/>). <paramref name="backup"/> therefore carries no pg_dump selection of its own.
     /// </summary>
-    public static async Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
+    public static Task<CopyResult> RunAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
+        IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => RunCoreAsync(backup, plan, restore, backupProgress, restoreProgress, log, debug, ct));
+
+    private static async Task<CopyResult> RunCoreAsync(BackupOptions backup, PlanOptions plan, RestoreOptions restore,
         IProgress<BackupProgress>? backupProgress, IProgress<RestoreProgress>? restoreProgress, Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
-        try
-        {
-            // A restore option that cannot work is refused now, not after the whole backup has been made.
-            backup.Validate();
-            restore.Validate();
-            if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
-                throw new PgPhaseException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's", PgPhaseErrorCode.InvalidInput);
-            // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
-            if (!backup.SkipChecks)
-                await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
-            var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
-            // Auto's default budget is the target's maintenance_work_mem, as for a restore.
-            var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target).ConfigureAwait(false);
-            var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
-            return new CopyResult(manifest, results);
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
-        {
-            throw own;
-        }
+        // A restore option that cannot work is refused now, not after the whole backup has been made.
+        backup.Validate();
+        restore.Validate();
+        if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
+            throw new PgPhaseException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's", PgPhaseErrorCode.InvalidInput);
+        // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
+        if (!backup.SkipChecks)
+            await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
+        var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
+        // Auto's default budget is the target's maintenance_work_mem, as for a restore.
+        var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target).ConfigureAwait(false);
+        var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
+        return new CopyResult(manifest, results);
     }
 }

@@ -11,35 +11,29 @@ public static class ArchivePlanning
     /// Plans the archive at <paramref name="location"/>. For Auto, index sizes come from the backup's manifest or
     /// <paramref name="sizesFrom"/>, and the memory budget, when not given, from <paramref name="target"/>.
     /// </summary>
-    public static async Task<RestorePlan> PlanAsync(ArchiveLocation location, PlanOptions options, CancellationToken ct,
-        PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
+    public static Task<RestorePlan> PlanAsync(ArchiveLocation location, PlanOptions options, CancellationToken ct,
+        PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null) =>
+        PgPhaseErrors.AtBoundaryAsync(() => PlanCoreAsync(location, options, ct, target, sizesFrom));
+
+    private static async Task<RestorePlan> PlanCoreAsync(ArchiveLocation location, PlanOptions options, CancellationToken ct,
+        PgConnectionInfo? target, PgConnectionInfo? sizesFrom)
     {
-        try
-        {
-            var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
-            return await PlanAsync(archive, options, location.S3, ct, target, sizesFrom).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
-        {
-            throw own;
-        }
+        var archive = await ArchiveReader.ReadAsync(location, ct).ConfigureAwait(false);
+        return await PlanAsync(archive, options, location.S3, ct, target, sizesFrom).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Plans an archive already read (piped from Get-PgDumpToc, say) exactly as one read from its location:
     /// <paramref name="storage"/> reaches a manifest beside it in a bucket.
     /// </summary>
-    public static async Task<RestorePlan> PlanAsync(DumpArchive archive, PlanOptions options, S3Settings storage, CancellationToken ct,
-        PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null)
+    public static Task<RestorePlan> PlanAsync(DumpArchive archive, PlanOptions options, S3Settings storage, CancellationToken ct,
+        PgConnectionInfo? target = null, PgConnectionInfo? sizesFrom = null) =>
+        PgPhaseErrors.AtBoundaryAsync(() => PlanCoreAsync(archive, options, storage, ct, target, sizesFrom));
+
+    private static async Task<RestorePlan> PlanCoreAsync(DumpArchive archive, PlanOptions options, S3Settings storage, CancellationToken ct,
+        PgConnectionInfo? target, PgConnectionInfo? sizesFrom)
     {
-        try
-        {
-            var complete = await IndexSizing.CompleteAsync(archive, options, storage, sizesFrom, target, ct).ConfigureAwait(false);
-            return PhasePlanner.Plan(archive, complete);
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
-        {
-            throw own;
-        }
+        var complete = await IndexSizing.CompleteAsync(archive, options, storage, sizesFrom, target, ct).ConfigureAwait(false);
+        return PhasePlanner.Plan(archive, complete);
     }
 }

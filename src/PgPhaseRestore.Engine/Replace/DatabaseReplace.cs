@@ -17,45 +17,41 @@ public static class DatabaseReplace
     /// Reads the catalog and the journals and says what a replace of the target with these phases would do; changes
     /// nothing.
     /// </summary>
-    public static async Task<ReplacePlan> PlanAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct)
-    {
-        try
-        {
-            var archive = ArchiveOf(phases);
-            var target = options.Restore.Target;
-            var live = DatabaseNames.Checked(target.Database ?? throw new PgPhaseException("the target connection names no database (dbname): name the live database to replace", PgPhaseErrorCode.InvalidInput), "live database");
-            if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
-                throw new PgPhaseException("a replace restores every phase into the side database; leave out the phase selection", PgPhaseErrorCode.InvalidInput);
-            var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);
-            var journal = SwapJournal.Load(journalPath);
-            var fingerprint = ArchiveFingerprint.Compute(archive);
-            var server = $"{target.Host ?? "localhost"}:{target.Port}";
-            if (journal.Pending is { } pending)
-                return new ReplacePlan
-                {
-                    Server = server, Database = live, SideDatabase = pending.Incoming.Name, Archive = archive.Source, JournalPath = journalPath,
-                    Options = options, Fingerprint = fingerprint, Force = options.Force,
-                    PendingSwap = $"{pending.Kind.ToString().ToLowerInvariant()} with \"{pending.Incoming.Name}\", stopped at step {pending.Step} (journal {journalPath})",
-                };
+    public static Task<ReplacePlan> PlanAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => PlanCoreAsync(options, phases, ct));
 
-            await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
-            var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
-                ?? throw new PgPhaseException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
-                    PgPhaseErrorCode.NothingToReplace);
-            // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
-            await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
-            var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
-            var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
+    private static async Task<ReplacePlan> PlanCoreAsync(ReplaceOptions options, IReadOnlyList<RestorePhase> phases, CancellationToken ct)
+    {
+        var archive = ArchiveOf(phases);
+        var target = options.Restore.Target;
+        var live = DatabaseNames.Checked(target.Database ?? throw new PgPhaseException("the target connection names no database (dbname): name the live database to replace", PgPhaseErrorCode.InvalidInput), "live database");
+        if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
+            throw new PgPhaseException("a replace restores every phase into the side database; leave out the phase selection", PgPhaseErrorCode.InvalidInput);
+        var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);
+        var journal = SwapJournal.Load(journalPath);
+        var fingerprint = ArchiveFingerprint.Compute(archive);
+        var server = $"{target.Host ?? "localhost"}:{target.Port}";
+        if (journal.Pending is { } pending)
             return new ReplacePlan
             {
-                Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
-                Sessions = sessions, Force = options.Force, Options = options, Fingerprint = fingerprint,
+                Server = server, Database = live, SideDatabase = pending.Incoming.Name, Archive = archive.Source, JournalPath = journalPath,
+                Options = options, Fingerprint = fingerprint, Force = options.Force,
+                PendingSwap = $"{pending.Kind.ToString().ToLowerInvariant()} with \"{pending.Incoming.Name}\", stopped at step {pending.Step} (journal {journalPath})",
             };
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+
+        await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
+        var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
+            ?? throw new PgPhaseException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
+                PgPhaseErrorCode.NothingToReplace);
+        // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
+        await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
+        var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
+        var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
+        return new ReplacePlan
         {
-            throw own;
-        }
+            Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
+            Sessions = sessions, Force = options.Force, Options = options, Fingerprint = fingerprint,
+        };
     }
 
     /// <summary>The side database: the one named, the one an interrupted run of the same archive left, or a new name.</summary>
@@ -133,74 +129,71 @@ public static class DatabaseReplace
     }
 
     /// <summary>Restores into the side database, verifies it against the archive and, only when it matches, swaps it in.</summary>
-    public static async Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
+    public static Task<ReplaceResult> RunAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
+        Action<string>? log, Action<string>? debug, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => RunCoreAsync(plan, phases, progress, log, debug, ct));
+
+    private static async Task<ReplaceResult> RunCoreAsync(ReplacePlan plan, IReadOnlyList<RestorePhase> phases, IProgress<RestoreProgress>? progress,
         Action<string>? log, Action<string>? debug, CancellationToken ct)
     {
-        try
+        var options = plan.Options;
+        var target = options.Restore.Target;
+        var live = plan.Database;
+        var archive = ArchiveOf(phases);
+        var journal = SwapJournal.Load(plan.JournalPath);
+        if (journal.Pending is { } pending)
+            return await FinishPendingAsync(plan, pending, archive, log, ct).ConfigureAwait(false);
+        CheckSessions(plan);
+
+        var side = plan.SideDatabase;
+        var sideTarget = target.WithDatabase(side);
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Restoring);
+        log?.Invoke(plan.ResumesSide
+            ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
+            : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
+        // Every option of the caller reaches the side restore, aimed at the side database, which it may create.
+        var restore = options.Restore with { Target = sideTarget, CreateDatabase = true, Resume = plan.ResumesSide || options.Restore.Resume };
+        var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
+        var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
+        if (failed is not null)
         {
-            var options = plan.Options;
-            var target = options.Restore.Target;
-            var live = plan.Database;
-            var archive = ArchiveOf(phases);
-            var journal = SwapJournal.Load(plan.JournalPath);
-            if (journal.Pending is { } pending)
-                return await FinishPendingAsync(plan, pending, archive, log, ct).ConfigureAwait(false);
-            CheckSessions(plan);
-
-            var side = plan.SideDatabase;
-            var sideTarget = target.WithDatabase(side);
-            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Restoring);
-            log?.Invoke(plan.ResumesSide
-                ? $"continuing the restore of {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified"
-                : $"restoring {archive.Source} into \"{side}\"; \"{live}\" is not touched until it is verified");
-            // Every option of the caller reaches the side restore, aimed at the side database, which it may create.
-            var restore = options.Restore with { Target = sideTarget, CreateDatabase = true, Resume = plan.ResumesSide || options.Restore.Resume };
-            var results = await new PhaseRestorer(restore, progress, log, debug).RunAsync(phases, ct).ConfigureAwait(false);
-            var failed = results.FirstOrDefault(r => r.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped));
-            if (failed is not null)
-            {
-                SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.RestoreFailed);
-                return new ReplaceResult
-                {
-                    Database = live, SideDatabase = side, Status = ReplaceStatus.RestoreFailed, Phases = results,
-                    Message = $"the restore into \"{side}\" failed at phase {failed.Phase} {failed.Name} ({failed.Errors.FirstOrDefault()?.ToString() ?? failed.Status.ToString()}); " +
-                              $"\"{live}\" was not touched. \"{side}\" is kept: run the replace again to continue it, or drop it",
-                };
-            }
-
-            await PausePoint.ReachedAsync("before-verify", ct).ConfigureAwait(false);
-            log?.Invoke($"verifying \"{side}\" against {archive.Source}");
-            var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
-            foreach (var note in verification.Notes)
-                log?.Invoke("verification note: " + note);
-            if (!verification.IsMatch)
-            {
-                SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.VerificationFailed);
-                var shown = string.Join("; ", verification.Differences.Take(5)) + (verification.Differences.Count > 5 ? "; ..." : "");
-                return new ReplaceResult
-                {
-                    Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
-                    Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
-                              $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
-                };
-            }
-            log?.Invoke($"verified: {verification}");
-            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
-
-            var swap = await SwapInAsync(plan, log, ct).ConfigureAwait(false);
-            journal = SwapJournal.Load(plan.JournalPath);
-            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.RestoreFailed);
             return new ReplaceResult
             {
-                Database = live, SideDatabase = side, Status = ReplaceStatus.Replaced, PreviousDatabase = swap.PreviousDatabase,
-                Phases = results, Verification = verification, Swap = swap,
-                Message = $"\"{live}\" now holds {archive.Source} (restored as \"{side}\" and verified); the previous \"{live}\" is \"{swap.PreviousDatabase}\"",
+                Database = live, SideDatabase = side, Status = ReplaceStatus.RestoreFailed, Phases = results,
+                Message = $"the restore into \"{side}\" failed at phase {failed.Phase} {failed.Name} ({failed.Errors.FirstOrDefault()?.ToString() ?? failed.Status.ToString()}); " +
+                          $"\"{live}\" was not touched. \"{side}\" is kept: run the replace again to continue it, or drop it",
             };
         }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+
+        await PausePoint.ReachedAsync("before-verify", ct).ConfigureAwait(false);
+        log?.Invoke($"verifying \"{side}\" against {archive.Source}");
+        var verification = await VerifyAsync(archive, phases, sideTarget, options, ct).ConfigureAwait(false);
+        foreach (var note in verification.Notes)
+            log?.Invoke("verification note: " + note);
+        if (!verification.IsMatch)
         {
-            throw own;
+            SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.VerificationFailed);
+            var shown = string.Join("; ", verification.Differences.Take(5)) + (verification.Differences.Count > 5 ? "; ..." : "");
+            return new ReplaceResult
+            {
+                Database = live, SideDatabase = side, Status = ReplaceStatus.VerificationFailed, Phases = results, Verification = verification,
+                Message = $"verification of \"{side}\" against {archive.Source} failed with {Plural.Of(verification.Differences.Count, "difference")} " +
+                          $"({shown}); \"{live}\" was not touched; the restored database is kept as \"{side}\"",
+            };
         }
+        log?.Invoke($"verified: {verification}");
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Verified);
+
+        var swap = await SwapInAsync(plan, log, ct).ConfigureAwait(false);
+        journal = SwapJournal.Load(plan.JournalPath);
+        SetStage(journal, archive, plan.Fingerprint, side, ReplaceStage.Replaced);
+        return new ReplaceResult
+        {
+            Database = live, SideDatabase = side, Status = ReplaceStatus.Replaced, PreviousDatabase = swap.PreviousDatabase,
+            Phases = results, Verification = verification, Swap = swap,
+            Message = $"\"{live}\" now holds {archive.Source} (restored as \"{side}\" and verified); the previous \"{live}\" is \"{swap.PreviousDatabase}\"",
+        };
     }
 
     /// <summary>

@@ -52,42 +52,38 @@ public sealed class PhaseRestorer
     /// Runs the chosen phases in order and returns one result per phase, handing each result to
     /// <paramref name="phaseEnded"/> as soon as its phase ends, so a host can show it while the next phase runs.
     /// </summary>
-    public async Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, Action<PhaseResult>? phaseEnded, CancellationToken ct)
+    public Task<IReadOnlyList<PhaseResult>> RunAsync(IReadOnlyList<RestorePhase> phases, Action<PhaseResult>? phaseEnded, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => RunCoreAsync(phases, phaseEnded, ct));
+
+    private async Task<IReadOnlyList<PhaseResult>> RunCoreAsync(IReadOnlyList<RestorePhase> phases, Action<PhaseResult>? phaseEnded, CancellationToken ct)
     {
+        _options.Validate();
+        var (archive, selected) = Select(phases);
+        var target = _options.Target;
+        if (string.IsNullOrEmpty(target.Database))
+            throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+        var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
+            $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
+        Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
+
+        using var client = archive.LocationWith(_options.Storage).CreateClient();
+        var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
+            .ConfigureAwait(false);
+
+        if (!_options.Resume)
+            await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
+        if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
+            Log($"created database \"{target.Database}\"");
+
+        await using var guard = await RestoreLock.AcquireAsync(target, _options.AllowPooler, _options.LockCheckInterval, _log, ct).ConfigureAwait(false);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
         try
         {
-            _options.Validate();
-            var (archive, selected) = Select(phases);
-            var target = _options.Target;
-            if (string.IsNullOrEmpty(target.Database))
-                throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
-            var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
-                $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
-            Log($"using {pgRestore.VersionText} at {pgRestore.Path}");
-
-            using var client = archive.LocationWith(_options.Storage).CreateClient();
-            var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
-                .ConfigureAwait(false);
-
-            if (!_options.Resume)
-                await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
-            if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
-                Log($"created database \"{target.Database}\"");
-
-            await using var guard = await RestoreLock.AcquireAsync(target, _options.AllowPooler, _options.LockCheckInterval, _log, ct).ConfigureAwait(false);
-            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
-            try
-            {
-                return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && (ex is OperationCanceledException or NpgsqlException || ex is PgPhaseException p && PgPhaseErrors.IsConnect(p.Code)))
-            {
-                throw new PgPhaseException(guard.LossReason!, PgPhaseErrorCode.LockLost);
-            }
+            return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && (ex is OperationCanceledException or NpgsqlException || ex is PgPhaseException p && PgPhaseErrors.IsConnect(p.Code)))
         {
-            throw own;
+            throw new PgPhaseException(guard.LossReason!, PgPhaseErrorCode.LockLost);
         }
     }
 

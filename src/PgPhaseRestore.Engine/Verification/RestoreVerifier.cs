@@ -15,34 +15,31 @@ public static class RestoreVerifier
     /// Checks <paramref name="target"/> against the archive: every index, constraint, trigger and policy present and valid,
     /// and with <paramref name="source"/>, each table's rows counted as <paramref name="rowCounts"/> says.
     /// </summary>
-    public static async Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
+    public static Task<VerificationResult> VerifyAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
+        RowCountMode rowCounts, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => VerifyCoreAsync(archive, target, source, rowCounts, ct));
+
+    private static async Task<VerificationResult> VerifyCoreAsync(DumpArchive archive, PgConnectionInfo target, PgConnectionInfo? source,
         RowCountMode rowCounts, CancellationToken ct)
     {
-        try
-        {
-            await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
-            var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
-            var (checkedObjects, differences) = CheckObjects(archive, catalog);
-            int counted = 0;
-            var notes = new List<string>();
-            if (rowCounts != RowCountMode.None && source is not null)
-                counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
+        await using var conn = await target.OpenAsync("pgphase verify", ct).ConfigureAwait(false);
+        var catalog = await TargetCatalog.ReadAsync(conn, ct).ConfigureAwait(false);
+        var (checkedObjects, differences) = CheckObjects(archive, catalog);
+        int counted = 0;
+        var notes = new List<string>();
+        if (rowCounts != RowCountMode.None && source is not null)
+            counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
 
-            return new VerificationResult
-            {
-                Target = target.ToString(),
-                Source = source?.ToString() ?? archive.Source,
-                ObjectsChecked = checkedObjects,
-                TablesCounted = counted,
-                RowCounts = source is null ? RowCountMode.None : rowCounts,
-                Differences = differences,
-                Notes = notes,
-            };
-        }
-        catch (Exception ex) when (PgPhaseErrors.Translates(ex, out var own))
+        return new VerificationResult
         {
-            throw own;
-        }
+            Target = target.ToString(),
+            Source = source?.ToString() ?? archive.Source,
+            ObjectsChecked = checkedObjects,
+            TablesCounted = counted,
+            RowCounts = source is null ? RowCountMode.None : rowCounts,
+            Differences = differences,
+            Notes = notes,
+        };
     }
 
     /// <summary>Each index, constraint, trigger, policy and relation of the archive looked up in the target: how many were checked, and what differs.</summary>
