@@ -9,6 +9,7 @@ return name switch
     "restore" => await RestoreBenchmark.RunAsync(rest),
     "s3" => await StorageBenchmark.RunAsync(rest),
     "backup" => await BackupBenchmark.RunAsync(rest),
+    "builds" => BuildsBenchmark.Run(rest),
     _ => Usage(),
 };
 
@@ -29,6 +30,12 @@ static int Usage()
               maintenance_work_mem and Auto with a budget that fits every late build: total time, temp bytes
               written, longest statement, and each one's ratio to pg_restore of the same archive. Every
               target is checked equal to the source (schema, row counts and contents) before it is dropped.
+
+          builds [--rows N] [--jobs N]
+              The restore benchmark's seven index builds on its table (default 3,000,000 rows) under three
+              settings: the sort wholly in memory in one process (Auto's late build: no temp byte), the server's
+              maintenance_work_mem and parallel workers (what pg_restore builds with), and that memory in one
+              process. Seconds per build one at a time, all seven over N sessions (default 2), temp MB.
 
           s3 [--rows N]
               Backup into s3rver (streamed multipart upload) vs pg_dump to a local file, and the four-phase

@@ -33,15 +33,7 @@ public static partial class RestoreBenchmark
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
         MeasurementsTable.Create(cluster, db, rows);
-        cluster.Execute(db, """
-            CREATE UNIQUE INDEX measurements_token ON measurements (token);
-            CREATE INDEX measurements_device_at ON measurements (device, at);
-            CREATE INDEX measurements_at ON measurements (at);
-            CREATE INDEX measurements_label ON measurements (label, reading);
-            CREATE INDEX measurements_reading ON measurements (reading);
-            CREATE INDEX measurements_label_device ON measurements (label, device);
-            ANALYZE measurements;
-            """);
+        cluster.Execute(db, string.Join(";\n", MeasurementsTable.Indexes) + ";\nANALYZE measurements;");
         var sizes = cluster.Scalar<string>(db, "SELECT pg_size_pretty(pg_table_size('measurements')) || ' heap, ' || pg_size_pretty(pg_indexes_size('measurements')) || ' indexes'");
         Console.WriteLine($"source: {sizes}");
         var dir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
