@@ -61,7 +61,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
     /// </summary>
     private (ChildProcess.Result Result, int Pid)[] Race(string destination)
     {
-        var pgDump = new GatedPgDump(_dir);
+        var pgDump = new GatedPgTool(_dir.Path, "pg_dump");
         var runs = Enumerable.Range(0, 2)
             .Select(_ => PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet", "--pg-dump", pgDump.Path))
             .ToList();
@@ -143,7 +143,7 @@ public sealed class BackupLockCommandTests : IClassFixture<BackupLockCommandTest
     /// </summary>
     private void KillMidRun(string destination, Func<bool> lockTaken, Func<bool> dumpWaiting, bool pgphaseAlone = false)
     {
-        var pgDump = new GatedPgDump(_dir);
+        var pgDump = new GatedPgTool(_dir.Path, "pg_dump");
         using var run = PgPhaseCli.Start(Environment(), "backup", "--to", destination, "--compress", "0", "--part-size", "5MiB", "--quiet", "--pg-dump", pgDump.Path);
         void WaitFor(Func<bool> condition, string what)
         {

@@ -47,9 +47,9 @@ public sealed partial class DemoCommandTests : IDisposable
     public void A_signal_while_restoring_exits_130_and_removes_everything(string signal, bool processGroup)
     {
         var before = DemoFolders();
-        var (path, entered) = GatedBucketPgRestore();
+        var pgRestore = GatedBucketPgRestore();
         var environment = Environment();
-        environment["PATH"] = path;
+        environment["PATH"] = pgRestore.SearchPath;
         string[] demo = ["demo", "--rows", "20000"];
         // setsid and env exec in place. setsid: the demo leads a process group of its own, apart from the test run's.
         // env --default-signal=INT: a test run started in the background by a shell without job control has SIGINT
@@ -58,7 +58,7 @@ public sealed partial class DemoCommandTests : IDisposable
         using var run = processGroup ? ChildProcess.Start("setsid", command, environment) : ChildProcess.Start(command[0], command[1..], environment);
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist. Its first pg_restore
         // waits at the gate, which never opens, so the signal always comes mid-restore however slow the machine is.
-        WaitAtGate(run, entered);
+        WaitAtGate(run, pgRestore);
         Assert.Contains("(Auto from s3rver, 2 jobs) into demo_bucket", run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
         var pid = run.Process.Id.ToString();
@@ -76,12 +76,12 @@ public sealed partial class DemoCommandTests : IDisposable
     {
         var before = DemoFolders();
         string killedErr;
-        var (path, entered) = GatedBucketPgRestore();
+        var pgRestore = GatedBucketPgRestore();
         var environment = Environment();
-        environment["PATH"] = path;
+        environment["PATH"] = pgRestore.SearchPath;
         using (var killed = PgPhaseCli.Start(environment, "demo", "--rows", "20000"))
         {
-            WaitAtGate(killed, entered);
+            WaitAtGate(killed, pgRestore);
             Assert.False(killed.HasExited, killed.StdErrSoFar);
             ChildProcess.RunChecked("kill", ["-KILL", killed.Process.Id.ToString()], TimeSpan.FromSeconds(10));
             killed.Wait(TimeSpan.FromSeconds(30));
@@ -105,31 +105,25 @@ public sealed partial class DemoCommandTests : IDisposable
     }
 
     /// <summary>
-    /// A folder to put first on PATH whose pg_restore runs the real one, except for a restore fed on standard input (a
-    /// bucket's, which names no archive file): that one marks the file <c>entered</c> and then waits.
+    /// A pg_restore to find first on PATH that runs the real one, except for a restore fed on standard input (a
+    /// bucket's, which names no archive file): that one marks <see cref="GatedPgTool.Entered"/> and then waits at a
+    /// gate that never opens. It gives up after 5 minutes, so a run whose stop failed to end its children leaves no
+    /// process behind for long.
     /// </summary>
-    private (string Path, string Entered) GatedBucketPgRestore()
+    private GatedPgTool GatedBucketPgRestore()
     {
         var dir = _journals.Path + "-gate";
-        Directory.CreateDirectory(dir);
-        var entered = Path.Combine(dir, "entered");
-        var real = Engine.Processes.PgToolLocator.Find("pg_restore", 9, "the test").Path;
-        var script = Path.Combine(dir, "pg_restore");
-        File.WriteAllText(script,
-            $"#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --version|*.dump) exec '{real}' \"$@\";; esac; done\n" +
-            // Gives up after 5 minutes, so a run whose stop failed to end its children leaves no process behind for long.
-            $"touch '{entered}'\ni=0; while [ $i -lt 6000 ]; do sleep 0.05; i=$((i+1)); done\nexit 1\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var pgRestore = new GatedPgTool(dir, "pg_restore", "--version|*.dump", TimeSpan.FromMinutes(5));
         _gates.Add(dir);
-        return ($"{dir}:{System.Environment.GetEnvironmentVariable("PATH")}", entered);
+        return pgRestore;
     }
 
-    private static void WaitAtGate(ChildProcess.Running run, string entered)
+    private static void WaitAtGate(ChildProcess.Running run, GatedPgTool pgRestore)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!File.Exists(entered) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
+        while (!File.Exists(pgRestore.Entered) && !run.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
             Thread.Sleep(50);
-        Assert.True(File.Exists(entered), run.StdErrSoFar);
+        Assert.True(File.Exists(pgRestore.Entered), run.StdErrSoFar);
     }
 
     /// <summary>The work folder, the cluster's folder, the processes that ran in them and the journal folder are all gone or empty.</summary>

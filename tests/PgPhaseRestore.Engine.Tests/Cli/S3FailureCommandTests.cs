@@ -138,7 +138,7 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
             var lockAt = S3ObjectLocation.Parse(location + BackupNaming.LockSuffix);
             using var client = s3.Client();
             using var dir = new TempDir();
-            var pgDump = new GatedPgDump(dir);
+            var pgDump = new GatedPgTool(dir.Path, "pg_dump");
             using var run = PgPhaseCli.Start(Environment(s3.Endpoint), "backup", "--to", location, "--quiet", "--pg-dump", pgDump.Path);
             var clock = Stopwatch.StartNew();
             void WaitFor(Func<bool> condition)
