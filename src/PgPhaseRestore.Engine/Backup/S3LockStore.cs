@@ -23,32 +23,42 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
         {
             for (int attempt = 1; ; attempt++)
             {
-                using var response = await client.GetObjectAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
-                using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
-                string text;
                 try
                 {
-                    text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+                    using var response = await client.GetObjectAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
+                    using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+                    var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+                    return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
                 }
-                catch (AmazonClientException) when (attempt < 4)
+                catch (Exception ex) when (attempt < 4 && !ct.IsCancellationRequested && IsTorn(ex))
                 {
-                    // The body did not match its checksum: a server whose writes and deletes are not atomic served the
-                    // lock while another run replaced or removed it. Read it again, as a torn record is.
+                    // A server whose writes and deletes are not atomic served the lock while another run replaced or
+                    // removed it. Read it again, as a torn record is.
                     await Task.Delay(250, ct).ConfigureAwait(false);
-                    continue;
                 }
-                return new LockRecord(text, response.ETag, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
             }
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw PgPhaseException.Storage(location.ToString(), $"could not read the backup lock: the server's answer was malformed four times in a row ({ex.Message.Split('\n', 2)[0]})", ex);
+        }
         catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the backup lock", ct) is { } mapped)
         {
             throw mapped;
         }
     }
+
+    /// <summary>
+    /// What a read caught mid-write looks like, measured against s3rver: a body that fails its checksum (the SDK's
+    /// client exception), a body shorter than the length its headers promised (an IOException), or headers from one
+    /// version beside another's, which the SDK fails to parse (ArgumentOutOfRangeException from its hex decoding).
+    /// </summary>
+    private static bool IsTorn(Exception ex) =>
+        ex is AmazonClientException or ArgumentOutOfRangeException || S3Errors.IsTransient(ex);
 
     public Task<bool> CreateAsync(string text, CancellationToken ct) => PutAsync(text, r => r.IfNoneMatch = "*", ct);
 
