@@ -34,6 +34,7 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
                 {
                     // A server whose writes and deletes are not atomic served the lock while another run replaced or
                     // removed it. Read it again, as a torn record is.
+                    log?.Invoke($"{location}: the lock was read mid-write ({ex.Message.Split('\n', 2)[0]}); reading it again");
                     await Task.Delay(250, ct).ConfigureAwait(false);
                 }
             }
@@ -42,9 +43,9 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
         {
             return null;
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (ArgumentOutOfRangeException ex) when (!ct.IsCancellationRequested)
         {
-            throw PgPhaseException.Storage(location.ToString(), $"could not read the backup lock: the server's answer was malformed four times in a row ({ex.Message.Split('\n', 2)[0]})", ex);
+            throw PgPhaseException.Storage(location.ToString(), $"could not read the backup lock: the server's answer could not be decoded, as when it is caught mid-write, on the last of 4 tries ({ex.Message.Split('\n', 2)[0]})", ex);
         }
         catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the backup lock", ct) is { } mapped)
         {
@@ -53,12 +54,18 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
     }
 
     /// <summary>
-    /// What a read caught mid-write looks like, measured against s3rver: a body that fails its checksum (the SDK's
-    /// client exception), a body shorter than the length its headers promised (an IOException), or headers from one
-    /// version beside another's, which the SDK fails to parse (ArgumentOutOfRangeException from its hex decoding).
+    /// What a read caught mid-write looks like, measured against s3rver: a body shorter than the length its headers
+    /// promised (an IOException while reading it), a body that fails its checksum (the SDK's client exception, with no
+    /// transport failure or missing credentials behind it), or headers from one version beside another's body, which
+    /// the SDK fails to decode (ArgumentOutOfRangeException). A server that cannot be reached is left to the SDK's own
+    /// retries, and every answer the server gives (denied, no such bucket) is final.
     /// </summary>
-    private static bool IsTorn(Exception ex) =>
-        ex is AmazonClientException or ArgumentOutOfRangeException || S3Errors.IsTransient(ex);
+    private static bool IsTorn(Exception ex) => ex switch
+    {
+        ArgumentOutOfRangeException or IOException => true,
+        AmazonClientException => S3Errors.TransportReason(ex) is null && !S3Errors.IsMissingCredentials(ex),
+        _ => false,
+    };
 
     public Task<bool> CreateAsync(string text, CancellationToken ct) => PutAsync(text, r => r.IfNoneMatch = "*", ct);
 

@@ -9,6 +9,9 @@ namespace PgPhaseRestore.Engine.Connections;
 /// </summary>
 internal static class NpgsqlSettings
 {
+    /// <summary>The longest connect timeout Npgsql accepts, in seconds.</summary>
+    private const int MaxConnectTimeout = 1024;
+
     /// <summary>
     /// An Npgsql connection string for the same server, settings and password libpq would use.
     /// <paramref name="applicationName"/> is the engine's name for the session, used when the connection gives none.
@@ -25,9 +28,10 @@ internal static class NpgsqlSettings
             Username = info.EffectiveUser,
             ApplicationName = ownApplicationName ? applicationName : info.Get("application_name") ?? applicationName,
             Pooling = false,
-            Timeout = info.ConnectTimeout,
             CommandTimeout = 0,
         };
+        // libpq takes any connect_timeout, Npgsql none over 1024 s: the engine's own connections wait at most that.
+        Set(info, "connect_timeout", () => b.Timeout = Math.Min(info.ConnectTimeout, MaxConnectTimeout));
         if (endpoints.Count == 1)
         {
             b.Host = endpoints[0].Host;
@@ -53,15 +57,15 @@ internal static class NpgsqlSettings
         if (info.Get("options") is { Length: > 0 } options)
             b.Options = options;
         if (info.Get("target_session_attrs") is { Length: > 0 } attrs)
-            b["Target Session Attributes"] = attrs;
+            Set(info, "target_session_attrs", () => b["Target Session Attributes"] = attrs);
         if (info.Get("load_balance_hosts") is { } balance)
             b.LoadBalanceHosts = balance == "random";
         if (info.Get("channel_binding") is { Length: > 0 } binding)
-            b["Channel Binding"] = binding;
+            Set(info, "channel_binding", () => b["Channel Binding"] = binding);
         if (info.Get("require_auth") is { Length: > 0 } auth)
-            b["Require Auth"] = auth;
+            Set(info, "require_auth", () => b["Require Auth"] = auth);
         if (info.Get("gssencmode") is { Length: > 0 } gss)
-            b["GSS Encryption Mode"] = gss;
+            Set(info, "gssencmode", () => b["GSS Encryption Mode"] = gss);
         if (info.Get("krbsrvname") is { Length: > 0 } krb)
             b.KerberosServiceName = krb;
         if (info.Get("client_encoding") is { Length: > 0 } encoding)
@@ -71,10 +75,29 @@ internal static class NpgsqlSettings
         else if (info.Get("keepalives_idle") is { } idle && int.TryParse(idle, out int idleSeconds))
         {
             b.TcpKeepAlive = true;
-            b.TcpKeepAliveTime = idleSeconds;
+            Set(info, "keepalives_idle", () => b.TcpKeepAliveTime = idleSeconds);
             if (info.Get("keepalives_interval") is { } interval && int.TryParse(interval, out int intervalSeconds))
-                b.TcpKeepAliveInterval = intervalSeconds;
+                Set(info, "keepalives_interval", () => b.TcpKeepAliveInterval = intervalSeconds);
         }
         return b.ConnectionString;
+    }
+
+    /// <summary>
+    /// Hands one keyword's value to Npgsql, which refuses some that libpq would pass to the server or reject later
+    /// (connect_timeout over 1024 s, a negative keepalive, an unknown channel_binding): the refusal names the
+    /// keyword, its value and where it came from, as the user's input rather than a bug.
+    /// </summary>
+    internal static void Set(PgConnectionInfo info, string key, Action set)
+    {
+        try
+        {
+            set();
+        }
+        catch (ArgumentException ex)
+        {
+            var reason = ex.Message.Split('\n', 2)[0].Split(" (Parameter", 2)[0].TrimEnd('.');
+            throw new PgPhaseException($"{info.OriginOf(key) ?? "the connection"}: {key} \"{info.Get(key) ?? ""}\" is not accepted: {reason}",
+                PgPhaseErrorCode.InvalidInput, ex);
+        }
     }
 }

@@ -39,7 +39,7 @@ internal static class SslSettings
         if (root is not null && root != "system" && File.Exists(root))
             b.RootCertificate = root;
         if (info.Get("sslnegotiation") is { Length: > 0 } negotiation)
-            b["SSL Negotiation"] = negotiation;
+            NpgsqlSettings.Set(info, "sslnegotiation", () => b["SSL Negotiation"] = negotiation);
 
         // libpq sends a client certificate only when its file exists (given, or ~/.postgresql/postgresql.crt).
         var cert = info.Get("sslcert") ?? (info.Home is null ? null : Path.Combine(info.Home, ".postgresql", "postgresql.crt"));

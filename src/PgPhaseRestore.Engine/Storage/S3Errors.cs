@@ -73,10 +73,23 @@ internal static class S3Errors
                        or HttpStatusCode.TooManyRequests
                    || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
                    || s.InnerException is IOException or HttpRequestException or SocketException;
+        bool broken = false;
         for (var e = ex; e is not null; e = e.InnerException)
-            if (e is IOException or HttpRequestException or SocketException or TimeoutException or TaskCanceledException)
-                return true;
-        return ex is AmazonServiceException { ErrorCode: "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest" };
+        {
+            switch (e)
+            {
+                // A verdict of the engine's, a certificate or TLS refusal, a name that does not resolve: asking again
+                // gives the same answer, only later.
+                case PgPhaseException or AuthenticationException:
+                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError }:
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData }:
+                    return false;
+                case IOException or HttpRequestException or SocketException or TimeoutException or TaskCanceledException:
+                    broken = true;
+                    break;
+            }
+        }
+        return broken || ex is AmazonServiceException { ErrorCode: "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest" };
     }
 
     /// <summary>
@@ -192,7 +205,7 @@ internal static class S3Errors
         return found;
     }
 
-    private static bool IsMissingCredentials(Exception ex)
+    internal static bool IsMissingCredentials(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
             if (e is DefaultChainCredentials.NotFoundException)

@@ -34,8 +34,10 @@ public sealed class DatabaseNameCompleter : IArgumentCompleter
             var names = ServerDatabases.ListAsync(connection, filter, timeout.Token).GetAwaiter().GetResult();
             return names.Select(d => new CompletionResult(Quote(d.Name), d.Name, CompletionResultType.ParameterValue, d.ToString())).ToList();
         }
-        catch (Exception ex) when (PgPhaseErrors.KindOf(ex) is not null)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Tab completion offers what it can and never fails the line being typed: whatever went wrong (a server
+            // out of reach, a connection string half typed) shows when the command itself runs.
             return [];
         }
     }

@@ -369,6 +369,10 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
             (["backup", "--to", to, "--source", "port=abc"], "conninfo"), (["backup", "--to", to, "--lock-wait-timeout", "soon"], "value"),
             (["databases", "--server", "colour=blue"], "conninfo"), (["databases", "--server", "postgres://host:port/"], "conninfo"),
             (["copy", "--to", to, "--target", "port=abc"], "conninfo"),
+            // Values libpq's grammar lets through and Npgsql refuses when the engine opens its own connection.
+            (["databases", "--server", $"host=127.0.0.1 port={port} dbname=x channel_binding=requir"], "setting channel_binding"),
+            (["databases", "--server", $"host=127.0.0.1 port={port} dbname=x gssencmode=sometimes"], "setting gssencmode"),
+            (["verify", dump, "--target", $"host=127.0.0.1 port={port} dbname=x keepalives_idle=-1"], "setting keepalives_idle"),
             (["demo", "--rows", "0"], "value"),
             (["restor", dump], "command"),
         });
@@ -421,6 +425,11 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
                     var named = args.Contains(missing) ? missing : missingDir;
                     if (line is null || !line.Contains(named, StringComparison.Ordinal))
                         problems.Add($"does not name {named}");
+                    break;
+                case var setting when setting.StartsWith("setting ", StringComparison.Ordinal):
+                    var keyword = setting["setting ".Length..];
+                    if (line is null || !line.Contains($"{keyword} \"", StringComparison.Ordinal) || !line.Contains("is not accepted", StringComparison.Ordinal))
+                        problems.Add($"does not name {keyword} and its value");
                     break;
                 case "unreachable":
                     if (line is null || !line.Contains($"127.0.0.1:{port}", StringComparison.Ordinal))

@@ -102,6 +102,18 @@ public sealed class ConnectionInfoTests
     }
 
     [Fact]
+    public void A_connect_timeout_longer_than_npgsql_takes_waits_as_long_as_it_can_and_a_value_it_refuses_is_named()
+    {
+        var patient = PgConnectionInfo.Parse("host=a dbname=app connect_timeout=3600", _ => null);
+        Assert.Equal(1024, new Npgsql.NpgsqlConnectionStringBuilder(patient.ToNpgsqlConnectionString()).Timeout);
+
+        var refused = PgConnectionInfo.Parse("host=a dbname=app keepalives_idle=-1", _ => null);
+        var ex = Assert.Throws<PgPhaseException>(() => refused.ToNpgsqlConnectionString());
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+        Assert.StartsWith("the connection string: keepalives_idle \"-1\" is not accepted: ", ex.Message);
+    }
+
+    [Fact]
     public void Without_a_database_the_user_name_is_the_database_as_in_libpq()
     {
         Assert.Equal("alice@db:5432/alice", PgConnectionInfo.Parse("host=db user=alice", _ => null).ToString());

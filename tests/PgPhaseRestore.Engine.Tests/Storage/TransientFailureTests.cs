@@ -37,7 +37,25 @@ public sealed class TransientFailureTests
         { "a replaced object", new AmazonS3Exception("At least one of the pre-conditions you specified did not hold", ErrorType.Sender, "PreconditionFailed", "r", HttpStatusCode.PreconditionFailed) },
         { "the engine's own verdict over a socket error", PgPhaseException.Storage("s3://b/k", "the object is shorter than expected", new SocketException((int)SocketError.NotConnected)) },
         { "an unrelated bug", new NullReferenceException() },
+        { "a certificate refused", new HttpRequestException("The SSL connection could not be established", new System.Security.Authentication.AuthenticationException("The remote certificate is invalid")) },
+        { "a TLS failure the SDK wraps", new AmazonClientException("request failed", new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established")) },
+        { "a name that does not resolve", new HttpRequestException(HttpRequestError.NameResolutionError, "Name or service not known (bucket.example.invalid:443)", Unresolved()) },
+        { "a bare unresolved name", Unresolved() },
     };
+
+    /// <summary>This machine's resolver's own answer for a name that never resolves (RFC 6761).</summary>
+    private static SocketException Unresolved()
+    {
+        try
+        {
+            Dns.GetHostAddresses("my-bucket.pgphase-test.invalid");
+        }
+        catch (SocketException ex)
+        {
+            return ex;
+        }
+        throw new InvalidOperationException("a name under .invalid resolved");
+    }
 
     [Theory]
     [MemberData(nameof(Final))]
