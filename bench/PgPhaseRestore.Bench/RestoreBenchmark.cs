@@ -87,6 +87,10 @@ public static partial class RestoreBenchmark
             Console.WriteLine();
             foreach (var (name, variant, m, _) in table.Where(t => t.M.Breakdown.Length > 0))
                 Console.WriteLine($"{name,-15} {variant,-34} {m.Breakdown}");
+            // The server's own account (its statement log): loading and building, summed over sessions.
+            Console.WriteLine();
+            foreach (var (name, variant, m, _) in table)
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Statements}");
             return 0;
         }
         finally
@@ -95,7 +99,7 @@ public static partial class RestoreBenchmark
         }
     }
 
-    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "");
+    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "", string Statements = "");
 
     private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
@@ -126,6 +130,8 @@ public static partial class RestoreBenchmark
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
         var options = new RestoreOptions { Target = Connection(cluster, target), JournalPath = journal, Jobs = jobs };
+        if (Environment.GetEnvironmentVariable("PGPHASE_BENCH_SPLIT") is { } split)
+            options = options with { SplitTableSize = long.Parse(split, CultureInfo.InvariantCulture) };
         var clock = Stopwatch.StartNew();
         Action<string>? log = trace ? line => Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F2} s  {line}") : null;
         var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target);
@@ -154,30 +160,36 @@ public static partial class RestoreBenchmark
         long temp = cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
         if (Contents(cluster, target) != fingerprint)
             throw new InvalidOperationException($"{target} differs from the source after its restore");
-        var (longest, statement) = Longest(cluster.LogFile!, logStart, target);
+        var (longest, statement, statements) = Longest(cluster.LogFile!, logStart, target);
         cluster.DropDatabase(target);
-        return new Measurement(elapsed, temp, longest, statement);
+        return new Measurement(elapsed, temp, longest, statement, Statements: statements);
     }
 
-    private static (double Ms, string Statement) Longest(string log, long from, string database)
+    private static (double Ms, string Statement, string Statements) Longest(string log, long from, string database)
     {
         using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         stream.Seek(from, SeekOrigin.Begin);
         var text = new StreamReader(stream).ReadToEnd();
-        double best = 0;
+        double best = 0, copy = 0, builds = 0;
+        int buildCount = 0;
         string statement = "";
         foreach (Match m in Duration().Matches(text))
         {
             if (m.Groups[1].Value != database)
                 continue;
             double ms = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            var sql = m.Groups[3].Value;
+            if (sql.StartsWith("COPY ", StringComparison.Ordinal))
+                copy += ms;
+            if (sql.Contains("CREATE INDEX", StringComparison.Ordinal) || sql.Contains("CREATE UNIQUE INDEX", StringComparison.Ordinal) || sql.Contains("ADD CONSTRAINT", StringComparison.Ordinal))
+                (builds, buildCount) = (builds + ms, buildCount + 1);
             if (ms > best)
             {
                 best = ms;
-                statement = m.Groups[3].Value.Length > 60 ? m.Groups[3].Value[..60] + "..." : m.Groups[3].Value;
+                statement = sql.Length > 60 ? sql[..60] + "..." : sql;
             }
         }
-        return (best, statement);
+        return (best, statement, string.Create(CultureInfo.InvariantCulture, $"COPY {copy / 1000:F1} s; {buildCount} index and constraint statements {builds / 1000:F1} s"));
     }
 
     [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  statement: (.*)$", RegexOptions.Multiline)]

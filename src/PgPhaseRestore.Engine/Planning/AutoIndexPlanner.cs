@@ -75,7 +75,8 @@ internal static class AutoIndexPlanner
         return "not a btree index: only sorted builds are moved after the data";
     }
 
-    private static TocEntry? TableOf(DumpArchive archive, TocEntry e) => e.Dependencies.Select(archive.FindByDumpId).FirstOrDefault(t => t?.Type == "TABLE");
+    /// <summary>The table an index-building entry builds on, from its dependencies.</summary>
+    internal static TocEntry? TableOf(DumpArchive archive, TocEntry e) => e.Dependencies.Select(archive.FindByDumpId).FirstOrDefault(t => t?.Type == "TABLE");
 
     private static Dictionary<int, TocEntry> DataOfTable(DumpArchive archive) => archive.Entries.Where(e => e.Type == "TABLE DATA")
         .SelectMany(d => d.Dependencies.Select(dep => (Table: dep, Data: d))).GroupBy(x => x.Table).ToDictionary(g => g.Key, g => g.First().Data);

@@ -66,7 +66,7 @@ internal sealed class PhaseLoad
         // Each entry's data as stored: what the meter counts and what decides which tables split.
         var sizes = phase.Kind == PhaseKind.Data ? loader?.Sizes ?? SplitTableChoice.DataSizes(phase.Archive) : null;
         var lateIds = phase.LateBuilds.Select(b => b.Entry.DumpId).ToHashSet();
-        var split = sizes is null ? [] : SplitTableChoice.Choose(phase.Archive, entries, options, jobs, streamed, sizes);
+        var split = sizes is null ? [] : SplitTableChoice.Choose(phase.Archive, entries, options, jobs, streamed, sizes, phase.LateBuilds);
         load._loader = loader;
         load._jobs = jobs;
         load._meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
