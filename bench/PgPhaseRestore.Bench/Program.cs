@@ -23,7 +23,7 @@ static int Usage()
               throwaway cluster unless --archive is given), in process and as whole processes (`pgphase toc
               --list`: the published EXE, default `dotnet pgphase.dll`). Prints the medians and their ratios.
 
-          restore [--rows N] [--jobs N] [--formats custom,directory,tar,backup]
+          restore [--rows N] [--jobs N] [--formats custom,directory,tar,backup] [--variants ...] [--split-table-size BYTES] [--trace]
               A table whose indexes outweigh it (N rows, default 2,000,000; seven indexes, one unique on random
               keys), dumped by pg_dump as custom, directory and tar archives and backed up by pgphase; each
               restored at equal jobs (default 2) by plain pg_restore -j N, PreCreate, Auto at the target's

@@ -28,6 +28,7 @@ public static partial class RestoreBenchmark
         // plain, precreate, auto (the default budget), auto-fit (a budget every late build fits in).
         var variants = (BenchArgs.Option(args, "--variants") ?? "plain,precreate,auto,auto-fit").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         bool trace = args.Contains("--trace");
+        long? split = BenchArgs.Option(args, "--split-table-size") is { } given ? long.Parse(given, CultureInfo.InvariantCulture) : null;
         long fits = 2L << 30;
         using var cluster = new PostgresCluster();
         var db = cluster.CreateDatabase("benchsrc");
@@ -66,12 +67,12 @@ public static partial class RestoreBenchmark
                 if (baseline is not null)
                     table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
                 if (variants.Contains("precreate"))
-                    table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint, trace), baseline));
+                    table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint, trace, split), baseline));
                 // Auto sizes as a restore does, inside the timing: the manifest beside a backup, or a scan of a plain archive.
                 foreach (var (variant, budget) in new[] { ("auto", (long?)null), ("auto-fit", fits) }.Where(v => variants.Contains(v.Item1)))
                 {
                     var label = $"Auto --jobs {jobs}, {(budget is null ? "default" : SizeText.Format(budget.Value))} budget";
-                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint, trace), baseline));
+                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint, trace, split), baseline));
                 }
             }
 
@@ -120,7 +121,8 @@ public static partial class RestoreBenchmark
     }
 
     /// <summary>pgphase restore as its hosts run it: one planning call (with Auto's sizing) and the four phases, timed together.</summary>
-    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name, string fingerprint, bool trace)
+    private static async Task<Measurement> MeasureAsync(PostgresCluster cluster, DumpArchive archive, PlanOptions planOptions, int jobs, string name, string fingerprint, bool trace,
+        long? splitTableSize)
     {
         var target = $"bench_{name}";
         cluster.DropDatabase(target);
@@ -130,8 +132,8 @@ public static partial class RestoreBenchmark
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
         var options = new RestoreOptions { Target = Connection(cluster, target), JournalPath = journal, Jobs = jobs };
-        if (Environment.GetEnvironmentVariable("PGPHASE_BENCH_SPLIT") is { } split)
-            options = options with { SplitTableSize = long.Parse(split, CultureInfo.InvariantCulture) };
+        if (splitTableSize is { } split)
+            options = options with { SplitTableSize = split };
         var clock = Stopwatch.StartNew();
         Action<string>? log = trace ? line => Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F2} s  {line}") : null;
         var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target);
