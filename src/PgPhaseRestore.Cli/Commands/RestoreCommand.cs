@@ -29,7 +29,7 @@ internal static class RestoreCommand
         // Checked while parsing: a missing folder would otherwise fail only after the target was created.
         var lists = new Option<string?>("--keep-lists") { Description = "Keep the list files in this existing folder" }.ExistingFolder();
         var stopStale = new Option<bool>("--stop-stale-sessions") { Description = "Stop the sessions a killed earlier run left working on the target, instead of waiting for them to end" };
-        var splitSize = new Option<string?>("--split-table-size") { Description = "With --jobs, a table whose data is at least this size (as stored, e.g. 32MB, the default; 0 never) loads over all the jobs' sessions at once" };
+        var splitSize = new Option<string?>("--split-table-size") { Description = "With --jobs, a table whose data is at least this size (as stored, e.g. 32MB, the default; 0 never) loads over all the jobs' sessions at once, unless Auto builds every index of it after its data" };
         var allowPooler = new Option<bool>("--allow-pooler") { Description = "Go on through a transaction-mode pooler (PgBouncer...), without the one-restore-at-a-time lock" };
         var sizesFrom = ConnectionOptions.Create("--sizes-from", "Auto: read index sizes from this source database when the archive has no manifest (libpq string or URI)");
         var replace = new Option<bool>("--replace") { Description = "Restore beside the target database, verify against the archive, then swap: the target moves to <name>__before_<UTC time>; with --force its sessions are ended at the swap" };

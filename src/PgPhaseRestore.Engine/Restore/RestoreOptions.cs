@@ -44,7 +44,8 @@ public sealed partial record RestoreOptions
 
     /// <summary>
     /// With parallel jobs, a table whose data in the archive is at least this many bytes (as stored, compressed)
-    /// loads over all the jobs' sessions at once instead of one; 0 never splits.
+    /// loads over all the jobs' sessions at once instead of one; 0 never splits. A table whose every index Auto builds
+    /// after its data loads in one session: nothing is maintained while it loads.
     /// </summary>
     public long SplitTableSize { get; init; } = DefaultSplitTableSize;
 

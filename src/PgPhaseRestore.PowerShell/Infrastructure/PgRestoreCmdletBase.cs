@@ -47,7 +47,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
     [ValidateRange(1, RestoreOptions.MaxJobs)]
     public int Jobs { get; set; } = 1;
 
-    /// <summary>With -Jobs, a table whose data in the archive is at least this many bytes loads over all the jobs' sessions at once (default 32 MB; 0 never).</summary>
+    /// <summary>With -Jobs, a table whose data in the archive is at least this many bytes loads over all the jobs' sessions at once (default 32 MB; 0 never), unless Auto builds every index of it after its data.</summary>
     [Parameter]
     [ValidateRange(0, long.MaxValue)]
     public long SplitTableSize { get; set; } = RestoreOptions.DefaultSplitTableSize;
