@@ -69,6 +69,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             if (!_byTable.Remove(tableDataId, out var builds))
                 return;
+            _log?.Invoke($"{_archive.FindByDumpId(tableDataId)?.QualifiedName ?? $"table data {tableDataId}"} committed: " +
+                         $"{Plural.Of(builds.Count, "late index build")} may start");
             _ready.AddRange(builds);
             Pump();
         }

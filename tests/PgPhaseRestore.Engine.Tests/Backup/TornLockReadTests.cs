@@ -30,7 +30,8 @@ public sealed class TornLockReadTests
         written[first] = true;
         Assert.True(await store.CreateAsync(first, CancellationToken.None));
 
-        // Until three reads have been caught mid-write (how often depends on the machine), for 30 s at most.
+        // Until three reads have been caught mid-write (how often depends on the machine), twenty versions written and
+        // twenty read, for 30 s at most.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var writer = Task.Run(async () =>
         {
@@ -47,7 +48,7 @@ public sealed class TornLockReadTests
         int reads = 0;
         try
         {
-            while (!stop.IsCancellationRequested && torn.Count < 3)
+            while (!stop.IsCancellationRequested && (torn.Count < 3 || written.Count < 20 || reads < 20))
             {
                 try
                 {
@@ -68,7 +69,7 @@ public sealed class TornLockReadTests
             await writer;
         }
 
-        Assert.True(written.Count > 10 && reads > 10, $"{written.Count} writes and {reads} reads: the race was not run");
+        Assert.True(written.Count >= 20 && reads >= 20, $"{written.Count} writes and {reads} reads: the race was not run");
         Assert.True(failures.Count == 0, $"{failures.Count} of {reads + failures.Count} reads failed ({torn.Count} torn reads were read again):\n" +
                                          string.Join("\n\n", failures.Take(3)));
         Assert.True(!torn.IsEmpty, "no read was caught mid-write: the race did not happen, so the test proved nothing");
