@@ -65,13 +65,11 @@ internal static class S3Errors
     /// </summary>
     public static bool IsTransient(Exception ex)
     {
-        if (ex is PgPhaseException)
-            return false;
         if (ex is AmazonServiceException { StatusCode: not 0 } s)
             return s.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError
                        or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout
                        or HttpStatusCode.TooManyRequests
-                   || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest"
+                   || IsBusyCode(s.ErrorCode)
                    || s.InnerException is IOException or HttpRequestException or SocketException;
         bool broken = false;
         for (var e = ex; e is not null; e = e.InnerException)
@@ -89,8 +87,11 @@ internal static class S3Errors
                     break;
             }
         }
-        return broken || ex is AmazonServiceException { ErrorCode: "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest" };
+        return broken || ex is AmazonServiceException service && IsBusyCode(service.ErrorCode);
     }
+
+    /// <summary>Error codes that say the server was busy or failed, or the body arrived damaged: asking again may succeed.</summary>
+    private static bool IsBusyCode(string? code) => code is "SlowDown" or "RequestTimeout" or "InternalError" or "BadDigest";
 
     /// <summary>
     /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
