@@ -10,6 +10,10 @@ public static class BenchArgs
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
+    /// <summary>Every value given after <paramref name="name"/>, in order (an option that may be repeated).</summary>
+    public static List<string> All(string[] args, string name) =>
+        args.Select((a, i) => (a, i)).Where(p => p.a == name && p.i + 1 < args.Length).Select(p => args[p.i + 1]).ToList();
+
     public static double Median(IReadOnlyCollection<double> values)
     {
         var sorted = values.Order().ToList();

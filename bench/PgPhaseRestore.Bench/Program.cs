@@ -23,13 +23,16 @@ static int Usage()
               throwaway cluster unless --archive is given), in process and as whole processes (`pgphase toc
               --list`: the published EXE, default `dotnet pgphase.dll`). Prints the medians and their ratios.
 
-          restore [--rows N] [--jobs N] [--formats custom,directory,tar,backup] [--variants ...] [--split-table-size BYTES] [--trace]
+          restore [--rows N] [--jobs N] [--formats custom,directory,tar,backup] [--variants ...] [--split-table-size BYTES] [--repeat N] [--server NAME=VALUE]... [--trace]
               A table whose indexes outweigh it (N rows, default 2,000,000; seven indexes, one unique on random
               keys), dumped by pg_dump as custom, directory and tar archives and backed up by pgphase; each
               restored at equal jobs (default 2) by plain pg_restore -j N, PreCreate, Auto at the target's
               maintenance_work_mem and Auto with a budget that fits every late build: total time, temp bytes
               written, longest statement, and each one's ratio to pg_restore of the same archive. Every
               target is checked equal to the source (schema, row counts and contents) before it is dropped.
+              --repeat N runs every variant N times in turn and reports each one's median run, with every
+              run's time; each run starts after a checkpoint, with autovacuum idle. --server sets a server
+              setting of the throwaway cluster (shared_buffers=1GB, as a managed instance of this size has).
 
           builds [--rows N] [--jobs N]
               The restore benchmark's seven index builds on its table (default 3,000,000 rows) under three

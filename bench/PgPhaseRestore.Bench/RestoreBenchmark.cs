@@ -16,7 +16,9 @@ namespace PgPhaseRestore.Bench;
 /// pg_restore -j N (what operators use instead; tar cannot run parallel) beside pgphase restore --jobs N with
 /// PreCreate, Auto at its default budget (the target's maintenance_work_mem) and Auto with a budget that fits every
 /// late build. Auto sizes each sort from the manifest, or from a scan of a plain archive. Prints total time, temp
-/// bytes written, the longest statement and each ratio to pg_restore -j N of the same archive.
+/// bytes written, the longest statement and each ratio to pg_restore -j N of the same archive. With --repeat N every
+/// variant runs N times, in turn with the others, and the median run is the one reported. Before each timed run the
+/// server is checkpointed and autovacuum left to finish, so no run pays for the writes of the one before it.
 /// </summary>
 public static partial class RestoreBenchmark
 {
@@ -29,12 +31,17 @@ public static partial class RestoreBenchmark
         var variants = (BenchArgs.Option(args, "--variants") ?? "plain,precreate,auto,auto-fit").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         bool trace = args.Contains("--trace");
         long? split = BenchArgs.Option(args, "--split-table-size") is { } given ? long.Parse(given, CultureInfo.InvariantCulture) : null;
+        int repeat = int.Parse(BenchArgs.Option(args, "--repeat") ?? "1", CultureInfo.InvariantCulture);
         long fits = 2L << 30;
-        using var cluster = new PostgresCluster();
+        // Server settings as a managed instance of this size would have them (shared_buffers=1GB, say): printed with the results.
+        var server = BenchArgs.All(args, "--server").Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+        using var cluster = PostgresCluster.Start(new PostgresClusterOptions { Settings = server });
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
         MeasurementsTable.Create(cluster, db, rows);
-        cluster.Execute(db, string.Join(";\n", MeasurementsTable.Indexes) + ";\nANALYZE measurements;");
+        cluster.Execute(db, string.Join(";\n", MeasurementsTable.Indexes));
+        // Frozen and analyzed now: autovacuum has nothing left to do on the source while restores are timed.
+        cluster.Execute(db, "VACUUM (FREEZE, ANALYZE) measurements");
         var sizes = cluster.Scalar<string>(db, "SELECT pg_size_pretty(pg_table_size('measurements')) || ' heap, ' || pg_size_pretty(pg_indexes_size('measurements')) || ' indexes'");
         Console.WriteLine($"source: {sizes}");
         var dir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
@@ -58,40 +65,60 @@ public static partial class RestoreBenchmark
             }
             var fingerprint = Contents(cluster, db);
 
-            var table = new List<(string Archive, string Variant, Measurement M, Measurement? Baseline)>();
+            var table = new List<(string Archive, string Variant, List<Measurement> Runs, List<Measurement>? Baseline)>();
             foreach (var (name, path, parallel) in archives)
             {
                 var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(path));
                 int plainJobs = parallel ? jobs : 1;
-                var baseline = variants.Contains("plain") ? MeasurePlain(cluster, path, plainJobs, fingerprint) : null;
-                if (baseline is not null)
-                    table.Add((name, $"pg_restore -j {plainJobs}", baseline, baseline));
-                if (variants.Contains("precreate"))
-                    table.Add((name, $"PreCreate --jobs {jobs}", await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint, trace, split), baseline));
                 // Auto sizes as a restore does, inside the timing: the manifest beside a backup, or a scan of a plain archive.
+                var runs = new List<(string Label, Func<Task<Measurement>> Measure)>();
+                if (variants.Contains("plain"))
+                    runs.Add(($"pg_restore -j {plainJobs}", () => Task.FromResult(MeasurePlain(cluster, path, plainJobs, fingerprint))));
+                if (variants.Contains("precreate"))
+                    runs.Add(($"PreCreate --jobs {jobs}", () => MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate }, jobs, "pre", fingerprint, trace, split)));
                 foreach (var (variant, budget) in new[] { ("auto", (long?)null), ("auto-fit", fits) }.Where(v => variants.Contains(v.Item1)))
                 {
                     var label = $"Auto --jobs {jobs}, {(budget is null ? "default" : SizeText.Format(budget.Value))} budget";
-                    table.Add((name, label, await MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint, trace, split), baseline));
+                    runs.Add((label, () => MeasureAsync(cluster, archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = budget }, jobs, "auto", fingerprint, trace, split)));
                 }
+                var measured = runs.Select(_ => new List<Measurement>()).ToList();
+                for (int r = 0; r < repeat; r++)
+                {
+                    for (int v = 0; v < runs.Count; v++)
+                    {
+                        Quiesce(cluster);
+                        measured[v].Add(await runs[v].Measure());
+                    }
+                }
+                var baseline = variants.Contains("plain") ? measured[0] : null;
+                table.AddRange(runs.Select((run, v) => (name, run.Label, measured[v], baseline)));
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{rows:N0} rows, {sizes}; {jobs} jobs; ratios to pg_restore of the same archive");
+            Console.WriteLine($"server: {cluster.Scalar<string>("postgres", "SELECT version()")!.Split(" on ")[0]}, shared_buffers {cluster.Scalar<string>("postgres", "SHOW shared_buffers")}, maintenance_work_mem {cluster.Scalar<string>("postgres", "SHOW maintenance_work_mem")}" + string.Concat(server.Select(kv => $", {kv.Key}={kv.Value}")));
+            Console.WriteLine($"{rows:N0} rows, {sizes}; {jobs} jobs; ratios to pg_restore of the same archive" + (repeat > 1 ? $"; medians of {repeat} runs" : ""));
             Console.WriteLine($"{"archive",-15} {"variant",-34} {"total s",8} {"ratio",7} {"temp MB",9} {"longest s",10}  longest statement");
-            foreach (var (name, variant, m, baseline) in table)
+            foreach (var (name, variant, runs, baseline) in table)
             {
-                var ratio = baseline is null ? "" : $"{m.Total / baseline.Total:F2}x";
-                Console.WriteLine($"{name,-15} {variant,-34} {m.Total.TotalSeconds,8:F1} {ratio,7} {m.TempBytes / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
+                var m = MedianRun(runs);
+                var ratio = baseline is null ? "" : $"{m.Total / MedianRun(baseline).Total:F2}x";
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Total.TotalSeconds,8:F1} {ratio,7} {runs.Max(r => r.TempBytes) / 1048576.0,9:F1} {m.LongestMs / 1000,10:F1}  {m.LongestStatement}");
             }
-            // Where pgphase's time went: planning (with Auto's sizing) and each phase, the data phase including late builds.
+            if (repeat > 1)
+            {
+                // Every run, in the order it ran: how far apart runs of one variant are on this machine.
+                Console.WriteLine();
+                foreach (var (name, variant, runs, _) in table)
+                    Console.WriteLine($"{name,-15} {variant,-34} runs {string.Join(", ", runs.Select(r => r.Total.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)))} s");
+            }
+            // Where pgphase's time went (in the median run): planning (with Auto's sizing) and each phase, the data phase including late builds.
             Console.WriteLine();
-            foreach (var (name, variant, m, _) in table.Where(t => t.M.Breakdown.Length > 0))
-                Console.WriteLine($"{name,-15} {variant,-34} {m.Breakdown}");
+            foreach (var (name, variant, runs, _) in table.Where(t => t.Runs[0].Breakdown.Length > 0))
+                Console.WriteLine($"{name,-15} {variant,-34} {MedianRun(runs).Breakdown}");
             // The server's own account (its statement log): loading and building, summed over sessions.
             Console.WriteLine();
-            foreach (var (name, variant, m, _) in table)
-                Console.WriteLine($"{name,-15} {variant,-34} {m.Statements}");
+            foreach (var (name, variant, runs, _) in table)
+                Console.WriteLine($"{name,-15} {variant,-34} {MedianRun(runs).Statements}");
             return 0;
         }
         finally
@@ -101,6 +128,21 @@ public static partial class RestoreBenchmark
     }
 
     private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "", string Statements = "");
+
+    /// <summary>The run whose total is the median (the lower middle of an even count): its details are reported with it.</summary>
+    private static Measurement MedianRun(List<Measurement> runs) => runs.OrderBy(r => r.Total).ElementAt((runs.Count - 1) / 2);
+
+    /// <summary>
+    /// Outside the clock: the dirty buffers of the last run written out, and autovacuum done with its tables, so the
+    /// next run shares the machine with nothing the runs before it left behind.
+    /// </summary>
+    private static void Quiesce(PostgresCluster cluster)
+    {
+        cluster.Execute("postgres", "CHECKPOINT");
+        var until = Stopwatch.StartNew();
+        while (cluster.Scalar<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") > 0 && until.Elapsed < TimeSpan.FromMinutes(2))
+            Thread.Sleep(200);
+    }
 
     private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
         PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
@@ -191,9 +233,14 @@ public static partial class RestoreBenchmark
                 statement = sql.Length > 60 ? sql[..60] + "..." : sql;
             }
         }
-        return (best, statement, string.Create(CultureInfo.InvariantCulture, $"COPY {copy / 1000:F1} s; {buildCount} index and constraint statements {builds / 1000:F1} s"));
+        // An index build that waits for autovacuum's lock on its table cancels it after deadlock_timeout: time lost.
+        int cancelled = AutovacuumCancelled().Matches(text).Count(m => m.Groups[1].Value.StartsWith(database + ".", StringComparison.Ordinal));
+        return (best, statement, string.Create(CultureInfo.InvariantCulture, $"COPY {copy / 1000:F1} s; {buildCount} index and constraint statements {builds / 1000:F1} s; autovacuum cancelled {cancelled} times"));
     }
 
     [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  statement: (.*)$", RegexOptions.Multiline)]
     private static partial Regex Duration();
+
+    [GeneratedRegex(@"CONTEXT:  automatic (?:vacuum|analyze) of table ""([^""]+)""")]
+    private static partial Regex AutovacuumCancelled();
 }

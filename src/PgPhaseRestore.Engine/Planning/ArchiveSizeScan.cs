@@ -7,7 +7,7 @@ namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
 /// Auto's estimates from the archive itself, for a plain pg_dump file with no manifest and no source: one pass
-/// over the rows of each table that has btree indexes (decompressed, written nowhere) counts its rows and sizes
+/// over the rows of each table that has btree indexes (decompressed on one thread while measured on another, written nowhere) counts its rows and sizes
 /// each index's tuples from the COPY text of its key columns, typed by the TOC's CREATE TABLE.
 /// </summary>
 internal static class ArchiveSizeScan
@@ -57,15 +57,13 @@ internal static class ArchiveSizeScan
             if (CopyColumns(entry.CopyStatement) is not { } columns)
                 return;
             var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
-            var buffer = new byte[1 << 16];
-            int n;
             bool over = false;
-            while (!over && (n = text.Read(buffer)) > 0)
+            ReadAhead.Pump(text, data =>
             {
-                ct.ThrowIfCancellationRequested();
-                meter.Feed(buffer.AsSpan(0, n));
+                meter.Feed(data);
                 over = stopAbove is { } budget && meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
-            }
+                return !over;
+            }, ct);
             bytes += meter.Bytes;
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"

@@ -142,6 +142,37 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     }
 
     /// <summary>
+    /// A custom archive cut inside a table's data: the scan names the table where it stopped, read on another
+    /// thread or not, and the tables read whole before it keep their estimates.
+    /// </summary>
+    [Fact]
+    public async Task A_scan_of_a_cut_archive_says_in_which_table_it_stopped()
+    {
+        var cut = Path.Combine(Path.GetDirectoryName(_f.CustomPath)!, "cut.dump");
+        var whole = await File.ReadAllBytesAsync(_f.CustomPath);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_f.CustomPath));
+        var (all, none) = await ArchiveSizeScan.EstimateAsync(archive, null, null, default);
+        Assert.Null(none);
+        // Halfway through the data blocks, after the TOC.
+        await File.WriteAllBytesAsync(cut, whole[..(int)(archive.TocEndOffset + (whole.Length - archive.TocEndOffset) / 2)]);
+        try
+        {
+            var cutArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(cut));
+            var log = new List<string>();
+            var (some, problem) = await ArchiveSizeScan.EstimateAsync(cutArchive, null, log.Add, default);
+            Assert.NotNull(problem);
+            Assert.Matches("^the scan of the archive's data stopped in TABLE DATA sz\\.\\w+ ", problem);
+            Assert.Contains(log, l => l.Contains(problem, StringComparison.Ordinal));
+            Assert.True(some.Count < all.Count, $"{some.Count} of {all.Count} sized");
+            Assert.All(some, e => Assert.Equal(all[e.Key].SortBytes, e.Value.SortBytes));
+        }
+        finally
+        {
+            File.Delete(cut);
+        }
+    }
+
+    /// <summary>
     /// A backup of a database never analyzed has no row estimates in its manifest: a local archive is then scanned
     /// for the indexes the manifest cannot size, and each estimate says so.
     /// </summary>
