@@ -28,6 +28,21 @@ Describe 'Four-phase restore through the pipeline' {
         Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
     }
 
+    It 'Split-PgRestorePhases -Verbose says when Auto sizes a plain archive from its data, and how long that took' {
+        $records = Split-PgRestorePhases $script:archive -MemoryBudget 1GB -Verbose 4>&1
+        $verbose = @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $phases = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $phases | Should -HaveCount 4
+        $start = [array]::IndexOf($verbose, ($verbose | Where-Object { $_ -like "${script:archive}: sizing * of * from the archive's data: one pass over their rows*" } | Select-Object -First 1))
+        $end = [array]::IndexOf($verbose, ($verbose | Where-Object { $_ -match '^.*: sized (\d+) ind(ex|exes) from .* of table data in [\d.]+ s$' } | Select-Object -First 1))
+        $start | Should -BeGreaterOrEqual 0 -Because ($verbose -join "`n")
+        $end | Should -BeGreaterThan $start
+        # Each estimate the scan made is one of the plan's decisions that follow, said to come from the archive scan.
+        [int]$sized = [regex]::Match($verbose[$end], 'sized (\d+) ind').Groups[1].Value
+        $sized | Should -BeGreaterThan 0
+        @($verbose[($end + 1)..($verbose.Count - 1)] | Where-Object { $_ -like '*(archive scan: *' }) | Should -HaveCount $sized
+    }
+
     It 'restores an archive piped from Get-PgDumpToc, a path string and a file, each planned on the way' {
         foreach ($input in @((Get-PgDumpToc $script:archive), $script:archive, (Get-Item $script:archive))) {
             $db = New-TestDatabaseName

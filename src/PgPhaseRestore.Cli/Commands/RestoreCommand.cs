@@ -57,7 +57,8 @@ internal static class RestoreCommand
             // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
             var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
                 Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
-            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from);
+            var (log, debug, quiet) = output.Read(r);
+            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from, log);
             var planned = restorePlan.Phases;
             if (r.GetValue(useList) is { Length: > 0 } listFiles)
             {
@@ -89,7 +90,6 @@ internal static class RestoreCommand
                 SkipChecks = r.GetValue(skipChecks),
             };
             options.Validate();
-            var (log, debug, quiet) = output.Read(r);
             var progress = quiet ? null : new ConsoleRestoreProgress();
             if (r.GetValue(replace))
                 return await ReplaceRun.RunAsync(new Engine.Replace.ReplaceOptions

@@ -102,12 +102,12 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         if (Archive is not null)
         {
             // Auto's default budget is the target's maintenance_work_mem, as for a path.
-            PlanAndRestore(Archive.Source, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, target)));
+            PlanAndRestore(Archive.Source, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, target, log: m => OnPipeline(() => WriteVerbose(m)))));
             return;
         }
         bool literal = ParameterSetName == LiteralPathSet;
         foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
-            PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target)));
+            PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target, log: m => OnPipeline(() => WriteVerbose(m)))));
     }
 
     private void PlanAndRestore(string source, Func<PlanOptions, Engine.Connections.PgConnectionInfo, RestorePlan> plan)

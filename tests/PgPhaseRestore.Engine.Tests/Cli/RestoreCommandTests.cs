@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Tests.Restore;
 using PgPhaseRestore.Engine.Tests.Rigs;
@@ -80,6 +81,9 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
         Assert.Contains("Phase 4 PostData: Succeeded", r.StdOut);
         Assert.Contains("phase 3 Data:", r.StdErr);
+        // Auto, the default, sizes the plain archive's indexes from its data, and says so before and after the pass.
+        Assert.Matches($"{Regex.Escape(_f.DumpPath)}: sizing \\d+ ind\\w+ of \\d+ tables? from the archive's data: one pass over their rows", r.StdErr);
+        Assert.Matches($"{Regex.Escape(_f.DumpPath)}: sized \\d+ ind\\w+ from .+ of table data in [\\d.]+ s", r.StdErr);
         Assert.DoesNotContain(_f.RestorerPassword, r.StdOut + r.StdErr);
 
         var v = PgPhaseCli.Run(Environment(target), "verify", _f.DumpPath, "--exact");
