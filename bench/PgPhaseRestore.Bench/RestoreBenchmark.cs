@@ -31,10 +31,12 @@ public static partial class RestoreBenchmark
         var variants = (BenchArgs.Option(args, "--variants") ?? "plain,precreate,auto,auto-fit").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         bool trace = args.Contains("--trace");
         long? split = BenchArgs.Option(args, "--split-table-size") is { } given ? long.Parse(given, CultureInfo.InvariantCulture) : null;
-        int repeat = int.Parse(BenchArgs.Option(args, "--repeat") ?? "1", CultureInfo.InvariantCulture);
+        int repeat = Math.Max(1, int.Parse(BenchArgs.Option(args, "--repeat") ?? "1", CultureInfo.InvariantCulture));
         long fits = 2L << 30;
         // Server settings as a managed instance of this size would have them (shared_buffers=1GB, say): printed with the results.
-        var server = BenchArgs.All(args, "--server").Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+        var server = new Dictionary<string, string>();
+        foreach (var kv in BenchArgs.All(args, "--server").Select(kv => kv.Split('=', 2)))
+            server[kv[0]] = kv.Length > 1 ? kv[1] : "";
         using var cluster = PostgresCluster.Start(new PostgresClusterOptions { Settings = server });
         var db = cluster.CreateDatabase("benchsrc");
         Console.WriteLine($"generating {rows:N0} rows with 7 indexes (one unique on random keys)...");
@@ -97,6 +99,7 @@ public static partial class RestoreBenchmark
             Console.WriteLine();
             Console.WriteLine($"server: {cluster.Scalar<string>("postgres", "SELECT version()")!.Split(" on ")[0]}, shared_buffers {cluster.Scalar<string>("postgres", "SHOW shared_buffers")}, maintenance_work_mem {cluster.Scalar<string>("postgres", "SHOW maintenance_work_mem")}" + string.Concat(server.Select(kv => $", {kv.Key}={kv.Value}")));
             Console.WriteLine($"{rows:N0} rows, {sizes}; {jobs} jobs; ratios to pg_restore of the same archive" + (repeat > 1 ? $"; medians of {repeat} runs" : ""));
+            // Temp bytes are the most any run wrote: one spill is enough to matter.
             Console.WriteLine($"{"archive",-15} {"variant",-34} {"total s",8} {"ratio",7} {"temp MB",9} {"longest s",10}  longest statement");
             foreach (var (name, variant, runs, baseline) in table)
             {
@@ -138,10 +141,10 @@ public static partial class RestoreBenchmark
     /// </summary>
     private static void Quiesce(PostgresCluster cluster)
     {
-        cluster.Execute("postgres", "CHECKPOINT");
         var until = Stopwatch.StartNew();
         while (cluster.Scalar<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") > 0 && until.Elapsed < TimeSpan.FromMinutes(2))
             Thread.Sleep(200);
+        cluster.Execute("postgres", "CHECKPOINT");
     }
 
     private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
@@ -178,7 +181,7 @@ public static partial class RestoreBenchmark
             options = options with { SplitTableSize = split };
         var clock = Stopwatch.StartNew();
         Action<string>? log = trace ? line => Console.Error.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F2} s  {line}") : null;
-        var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target);
+        var plan = await ArchivePlanning.PlanAsync(archive, planOptions, new S3Settings(), default, options.Target, log: log);
         var planned = clock.Elapsed;
         var results = await new PhaseRestorer(options, log: log).RunAsync(plan.Phases, default);
         clock.Stop();
@@ -234,13 +237,15 @@ public static partial class RestoreBenchmark
             }
         }
         // An index build that waits for autovacuum's lock on its table cancels it after deadlock_timeout: time lost.
-        int cancelled = AutovacuumCancelled().Matches(text).Count(m => m.Groups[1].Value.StartsWith(database + ".", StringComparison.Ordinal));
+        int cancelled = AutovacuumCancelled().Matches(text).Count(m => m.Groups[2].Value.StartsWith(database + ".", StringComparison.Ordinal));
         return (best, statement, string.Create(CultureInfo.InvariantCulture, $"COPY {copy / 1000:F1} s; {buildCount} index and constraint statements {builds / 1000:F1} s; autovacuum cancelled {cancelled} times"));
     }
 
     [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  statement: (.*)$", RegexOptions.Multiline)]
     private static partial Regex Duration();
 
-    [GeneratedRegex(@"CONTEXT:  automatic (?:vacuum|analyze) of table ""([^""]+)""")]
+    // The ERROR line, then its CONTEXT: "automatic vacuum of table ..." at once, or on a tab-indented line after
+    // "while scanning block N of relation ..." when a vacuum was cancelled mid-scan.
+    [GeneratedRegex(@"ERROR:  canceling autovacuum task\n(\S+ \S+ \S+ \[\d+\] \S* \S* )?CONTEXT:  (?:[^\n]*\n\t)?automatic (?:vacuum|analyze) of table ""([^""]+)""")]
     private static partial Regex AutovacuumCancelled();
 }

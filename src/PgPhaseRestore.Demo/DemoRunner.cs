@@ -162,7 +162,7 @@ public sealed class DemoRunner
         string name, string database, RestoreStrategy strategy, int jobs, string work, CancellationToken ct)
     {
         var target = cluster.Connection(database);
-        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, ct, target).ConfigureAwait(false);
+        var plan = await ArchivePlanning.PlanAsync(location, new PlanOptions { Strategy = strategy }, ct, target, log: _log).ConfigureAwait(false);
         if (strategy == RestoreStrategy.Auto)
             _log?.Invoke($"Auto builds {plan.IndexDecisions.Count(d => d.Late)} of {Plural.Of(plan.IndexDecisions.Count, "index")} late, right after their table's data");
         _log?.Invoke($"restoring in four phases ({name}) into {database}...");

@@ -23,7 +23,8 @@ internal static class PlanCommand
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
-            var result = await ArchivePlanning.PlanAsync(s3.Location(r, r.GetValue(source)!), plan.Read(r), ct, sizesFrom: from);
+            // What sizing reads, and how long it took, goes to stderr: stdout stays the plan.
+            var result = await ArchivePlanning.PlanAsync(s3.Location(r, r.GetValue(source)!), plan.Read(r), ct, sizesFrom: from, log: m => Console.Error.WriteLine(m));
             var dir = r.GetValue(outDir);
             Console.WriteLine($"{result.Archive.Source}: {result.Strategy} plan, {Plural.Of(result.Archive.Entries.Count, "TOC entry")}");
             foreach (var phase in result.Phases)

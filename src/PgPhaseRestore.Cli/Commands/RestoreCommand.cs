@@ -54,18 +54,6 @@ internal static class RestoreCommand
             var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
             var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
             var storage = s3.Read(r);
-            // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
-            var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
-                Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
-            var (log, debug, quiet) = output.Read(r);
-            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from, log);
-            var planned = restorePlan.Phases;
-            if (r.GetValue(useList) is { Length: > 0 } listFiles)
-            {
-                planned = ListedEntries.Read(listFiles).Apply(planned, out var notPlanned);
-                foreach (var entry in notPlanned)
-                    Console.Error.WriteLine($"pgphase: warning: {entry} is listed but left out by the plan, so it is not restored");
-            }
             var options = new RestoreOptions
             {
                 Target = targetInfo,
@@ -89,7 +77,21 @@ internal static class RestoreCommand
                 Storage = storage,
                 SkipChecks = r.GetValue(skipChecks),
             };
+            // Options are refused before the archive is read and planned: planning may scan all of its data.
             options.Validate();
+            var listed = r.GetValue(useList) is { Length: > 0 } listFiles ? ListedEntries.Read(listFiles) : null;
+            var (log, debug, quiet) = output.Read(r);
+            // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
+            var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
+                Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
+            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from, log);
+            var planned = restorePlan.Phases;
+            if (listed is not null)
+            {
+                planned = listed.Apply(planned, out var notPlanned);
+                foreach (var entry in notPlanned)
+                    Console.Error.WriteLine($"pgphase: warning: {entry} is listed but left out by the plan, so it is not restored");
+            }
             var progress = quiet ? null : new ConsoleRestoreProgress();
             if (r.GetValue(replace))
                 return await ReplaceRun.RunAsync(new Engine.Replace.ReplaceOptions

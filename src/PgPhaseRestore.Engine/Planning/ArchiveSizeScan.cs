@@ -35,9 +35,11 @@ internal static class ArchiveSizeScan
                 (byData.TryGetValue(data.DumpId, out var list) ? list : byData[data.DumpId] = []).Add(($"{index.Schema}.{AutoIndexPlanner.IndexName(index, table)}", shape));
         }
         var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
+        if (byData.Count == 0)
+            return (estimates, null);
         // Said before the pass starts: on a big archive it is a long, silent read otherwise.
         log?.Invoke($"{archive.Source}: sizing {Plural.Of(byData.Values.Sum(l => l.Count), "index")} of {Plural.Of(byData.Count, "table")} from the archive's data:" +
-            " one pass over their rows, decompressed in memory, nothing written");
+            " one pass over their rows in memory, nothing written");
         long bytes = 0;
         string? problem = null;
         TocEntry? reading = null;

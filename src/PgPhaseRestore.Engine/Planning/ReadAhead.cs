@@ -17,42 +17,31 @@ internal static class ReadAhead
 
     /// <summary>
     /// Hands <paramref name="consume"/> the bytes of <paramref name="source"/> in order until the stream ends or
-    /// <paramref name="consume"/> returns false; a failure to read is thrown here, as if read on this thread.
+    /// <paramref name="consume"/> returns false. A failure to read is thrown here, as itself, after every byte read
+    /// before it was consumed. When this returns or throws, the stream is no longer being read.
     /// </summary>
     public static void Pump(Stream source, Consumer consume, CancellationToken ct)
     {
         var filled = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(BuffersAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reader = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                {
-                    var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                    int n = Fill(source, buffer, stop.Token);
-                    if (n == 0)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        break;
-                    }
-                    await filled.Writer.WriteAsync((buffer, n), stop.Token).ConfigureAwait(false);
-                }
-                filled.Writer.Complete();
-            }
-            catch (Exception ex)
-            {
-                filled.Writer.Complete(ex);
-            }
-        }, CancellationToken.None);
+        var reader = Task.Run(() => ReadAsync(source, filled.Writer, stop.Token), CancellationToken.None);
         try
         {
-            while (WaitToRead(filled.Reader))
+            // WaitToReadAsync throws the reader's own failure, not a wrapper of it.
+            while (filled.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
             {
                 while (filled.Reader.TryRead(out var item))
                 {
-                    bool more = consume(item.Buffer.AsSpan(0, item.Count));
-                    ArrayPool<byte>.Shared.Return(item.Buffer);
+                    bool more;
+                    try
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        more = consume(item.Buffer.AsSpan(0, item.Count));
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(item.Buffer);
+                    }
                     if (!more)
                         return;
                 }
@@ -60,40 +49,60 @@ internal static class ReadAhead
         }
         finally
         {
-            // The reader stops before the stream it reads is disposed by the caller.
+            // The reader stops before the caller disposes of the stream or moves its file on.
             stop.Cancel();
-            try { reader.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+            reader.GetAwaiter().GetResult();
             while (filled.Reader.TryRead(out var left))
                 ArrayPool<byte>.Shared.Return(left.Buffer);
         }
-        ct.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Waits for the next buffer; a read failure surfaces as itself, not wrapped.</summary>
-    private static bool WaitToRead(ChannelReader<(byte[], int)> reader)
+    /// <summary>Fills buffers and queues them until the stream ends, fails or the pump stops; never throws.</summary>
+    private static async Task ReadAsync(Stream source, ChannelWriter<(byte[] Buffer, int Count)> filled, CancellationToken stop)
     {
+        Exception? failure = null;
+        while (failure is null)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            int n = Fill(source, buffer, stop, out failure);
+            if (n == 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                break;
+            }
+            try
+            {
+                // The bytes read before a failure are handed over first: the consumer sees all there was.
+                await filled.WriteAsync((buffer, n), stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                failure = ex;
+            }
+        }
+        filled.TryComplete(failure);
+    }
+
+    /// <summary>Fills the buffer as far as the stream goes, so each hand-over carries a full megabyte; a failure stops it.</summary>
+    private static int Fill(Stream source, byte[] buffer, CancellationToken stop, out Exception? failure)
+    {
+        failure = null;
+        int total = 0;
         try
         {
-            return reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+            while (total < BufferSize)
+            {
+                stop.ThrowIfCancellationRequested();
+                int n = source.Read(buffer, total, BufferSize - total);
+                if (n == 0)
+                    break;
+                total += n;
+            }
         }
-        catch (ChannelClosedException ex) when (ex.InnerException is not null)
+        catch (Exception ex)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
-            throw;
-        }
-    }
-
-    /// <summary>Fills the buffer as far as the stream goes, so each hand-over carries a full megabyte.</summary>
-    private static int Fill(Stream source, byte[] buffer, CancellationToken ct)
-    {
-        int total = 0;
-        while (total < BufferSize)
-        {
-            ct.ThrowIfCancellationRequested();
-            int n = source.Read(buffer, total, BufferSize - total);
-            if (n == 0)
-                break;
-            total += n;
+            failure = ex;
         }
         return total;
     }

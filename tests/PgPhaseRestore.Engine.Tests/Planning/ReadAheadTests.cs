@@ -23,24 +23,27 @@ public sealed class ReadAheadTests
         using var source = new ChoppyStream(data);
         int chunks = 0;
         ReadAhead.Pump(source, _ => ++chunks < 2, default);
+        // No read is under way once the pump has returned, and none starts after it.
+        Assert.Equal(0, source.ReadsUnderWay);
         long readWhenReturned = source.Position;
-        source.Closed = true;
-        Thread.Sleep(200);
+        Thread.Sleep(100);
+        Assert.Equal(readWhenReturned, source.Position);
         Assert.Equal(2, chunks);
-        Assert.Equal(0, source.ReadsAfterClose);
         // Read ahead by a few buffers at most, never to the end.
         Assert.InRange(readWhenReturned, 2 << 20, 8 << 20);
     }
 
     [Fact]
-    public void A_read_failure_is_thrown_as_itself_after_the_bytes_before_it()
+    public void A_read_failure_is_thrown_as_itself_after_every_byte_read_before_it()
     {
+        const int failAt = (2 << 20) + 12_345;
         var data = new byte[3 << 20];
-        using var source = new ChoppyStream(data) { FailAt = 2 << 20 };
-        long received = 0;
-        var ex = Assert.Throws<InvalidDataException>(() => ReadAhead.Pump(source, chunk => { received += chunk.Length; return true; }, default));
-        Assert.Equal("damaged at 2097152", ex.Message);
-        Assert.Equal(2L << 20, received);
+        new Random(11).NextBytes(data);
+        using var source = new ChoppyStream(data) { FailAt = failAt };
+        var received = new MemoryStream();
+        var ex = Assert.Throws<InvalidDataException>(() => ReadAhead.Pump(source, chunk => { received.Write(chunk); return true; }, default));
+        Assert.Equal($"damaged at {failAt}", ex.Message);
+        Assert.Equal(data[..failAt], received.ToArray());
     }
 
     [Fact]
@@ -48,36 +51,45 @@ public sealed class ReadAheadTests
     {
         using var cts = new CancellationTokenSource();
         using var source = new ChoppyStream(new byte[64 << 20]);
-        Assert.ThrowsAny<OperationCanceledException>(() => ReadAhead.Pump(source, _ => { cts.Cancel(); return true; }, cts.Token));
+        int chunks = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => ReadAhead.Pump(source, _ => { chunks++; cts.Cancel(); return true; }, cts.Token));
+        // The buffer being consumed was the last: nothing queued behind it is measured after the cancellation.
+        Assert.Equal(1, chunks);
+        Assert.Equal(0, source.ReadsUnderWay);
         Assert.True(source.Position < 64 << 20);
     }
 
-    /// <summary>Reads in uneven pieces, can fail at an offset, and counts reads made after it was closed.</summary>
+    /// <summary>Reads in uneven pieces, can fail at an offset, and counts the reads under way.</summary>
     private sealed class ChoppyStream(byte[] data) : Stream
     {
         private long _position;
         private int _turn;
-        private int _closed;
-        private int _readsAfterClose;
+        private int _underWay;
 
         public long? FailAt { get; init; }
 
-        public bool Closed { get => Volatile.Read(ref _closed) != 0; set => Volatile.Write(ref _closed, value ? 1 : 0); }
-
-        public int ReadsAfterClose => Volatile.Read(ref _readsAfterClose);
+        public int ReadsUnderWay => Volatile.Read(ref _underWay);
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            if (Closed)
-                Interlocked.Increment(ref _readsAfterClose);
-            if (FailAt is { } at && _position >= at)
-                throw new InvalidDataException($"damaged at {at}");
-            int piece = (int)Math.Min(Math.Min(count, 1 + (_turn++ * 7919 % 300_000)), data.Length - _position);
-            if (FailAt is { } stop)
-                piece = (int)Math.Min(piece, stop - _position);
-            data.AsSpan((int)_position, piece).CopyTo(buffer.AsSpan(offset));
-            _position += piece;
-            return piece;
+            Interlocked.Increment(ref _underWay);
+            try
+            {
+                // A read takes a moment, so one still running when the pump returns would be seen.
+                Thread.SpinWait(2000);
+                if (FailAt is { } at && _position >= at)
+                    throw new InvalidDataException($"damaged at {at}");
+                int piece = (int)Math.Min(Math.Min(count, 1 + (_turn++ * 7919 % 300_000)), data.Length - _position);
+                if (FailAt is { } stop)
+                    piece = (int)Math.Min(piece, stop - _position);
+                data.AsSpan((int)_position, piece).CopyTo(buffer.AsSpan(offset));
+                Interlocked.Add(ref _position, piece);
+                return piece;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _underWay);
+            }
         }
 
         public override bool CanRead => true;
