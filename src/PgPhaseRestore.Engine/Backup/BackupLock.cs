@@ -23,6 +23,7 @@ internal sealed class BackupLock : IAsyncDisposable
     // One store call of this run at a time: on a server whose writes are not atomic, a read-back racing this run's own
     // heartbeat write sees a new body under the old checksum, and fails however often it is retried.
     private readonly SemaphoreSlim _io = new(1, 1);
+    private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(30);
     private BackupLockHolder _mine;
     private Task? _heartbeat;
     private string? _lostReason;
@@ -132,7 +133,10 @@ internal sealed class BackupLock : IAsyncDisposable
                 await _io.WaitAsync(stop).ConfigureAwait(false);
                 try
                 {
-                    if (!await RefreshAsync(stop).ConfigureAwait(false))
+                    // A refresh once begun is finished, never abandoned: a PUT the client gives up on may still land
+                    // after the lock's removal and bring it back. Only a hung request is given up, after a while.
+                    using var hung = new CancellationTokenSource(RefreshTimeout);
+                    if (!await RefreshAsync(hung.Token).ConfigureAwait(false))
                         return;
                 }
                 finally

@@ -43,6 +43,15 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
         {
             return null;
         }
+        catch (AmazonClientException ex) when (!ct.IsCancellationRequested && IsChecksumMismatch(ex))
+        {
+            // Still failing its checksum after every try: not a read mid-write but an object two concurrent writes
+            // left torn, one's body under the other's headers, on a server whose writes are not atomic. The body is
+            // one run's whole record, and the lock is that run's: read it as a range, which the SDK does not check
+            // against the headers, with no version to replace it conditionally.
+            log?.Invoke($"{location}: the lock fails its checksum on every read; reading its body as it is");
+            return await ReadBodyAsync(ct).ConfigureAwait(false);
+        }
         catch (ArgumentOutOfRangeException ex) when (!ct.IsCancellationRequested)
         {
             throw PgPhaseException.Storage(location.ToString(), $"could not read the backup lock: the server's answer could not be decoded, as when it is caught mid-write, on the last of 4 tries ({ex.Message.Split('\n', 2)[0]})", ex);
@@ -52,6 +61,32 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
             throw mapped;
         }
     }
+
+    private static bool IsChecksumMismatch(AmazonClientException ex) =>
+        ex.Message.StartsWith("Expected hash not equal to calculated hash", StringComparison.Ordinal);
+
+    /// <summary>The lock's body as a range read (a lock is a few hundred bytes), without its version.</summary>
+    private async Task<LockRecord?> ReadBodyAsync(CancellationToken ct)
+    {
+        try
+        {
+            var request = new GetObjectRequest { BucketName = location.Bucket, Key = location.Key, ByteRange = new ByteRange(0, MaxLockBytes - 1) };
+            using var response = await client.GetObjectAsync(request, ct).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            return new LockRecord(text, null, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
+        }
+        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        {
+            return null;
+        }
+        catch (Exception ex) when (S3Errors.Map(client, location, ex, "read the backup lock", ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private const long MaxLockBytes = 1 << 20;
 
     /// <summary>
     /// What a read caught mid-write looks like, measured against s3rver: a body shorter than the length its headers
