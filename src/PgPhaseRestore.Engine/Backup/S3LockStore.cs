@@ -45,10 +45,10 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
         }
         catch (AmazonClientException ex) when (!ct.IsCancellationRequested && IsChecksumMismatch(ex))
         {
-            // Still failing its checksum after every try: not a read mid-write but an object two concurrent writes
-            // left torn, one's body under the other's headers, on a server whose writes are not atomic. The body is
-            // one run's whole record, and the lock is that run's: read it as a range, which the SDK does not check
-            // against the headers, with no version to replace it conditionally.
+            // Still failing its checksum after every try: not a read mid-write but an object that two concurrent
+            // writes left torn, on a server whose writes are not atomic. Its body is read as a range, which the SDK
+            // does not check against the headers, with no version to replace it conditionally: one run's whole record
+            // makes the lock that run's, and bytes of both are unreadable, so only the lock's age can tell.
             log?.Invoke($"{location}: the lock fails its checksum on every read; reading its body as it is");
             return await ReadBodyAsync(ct).ConfigureAwait(false);
         }
