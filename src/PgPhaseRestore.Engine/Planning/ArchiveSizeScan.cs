@@ -7,8 +7,9 @@ namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
 /// Auto's estimates from the archive itself, for a plain pg_dump file with no manifest and no source: one pass
-/// over the rows of each table that has btree indexes (decompressed on one thread while measured on another, written nowhere) counts its rows and sizes
-/// each index's tuples from the COPY text of its key columns, typed by the TOC's CREATE TABLE.
+/// over the rows of each table that has btree indexes (decompressed on one thread while measured on another,
+/// written nowhere) counts its rows and sizes each index's tuples from the COPY text of its key columns, typed by
+/// the TOC's CREATE TABLE.
 /// </summary>
 internal static class ArchiveSizeScan
 {
