@@ -54,7 +54,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         var progress = new CallbackProgress<BackupProgress>(p => OnProgress(BackupProgressRecord(p)));
         try
         {
-            var manifest = RunEngine(ct => new BackupRunner(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m))).RunAsync(ct));
+            var manifest = RunEngine(ct => new BackupRunner(options, progress, VerboseFromEngine, DebugFromEngine).RunAsync(ct));
             WriteObject(manifest);
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))

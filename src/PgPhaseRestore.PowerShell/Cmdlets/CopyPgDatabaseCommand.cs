@@ -148,7 +148,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
         try
         {
             var result = RunEngine(ct => DatabaseCopy.RunAsync(backup, BuildPlanOptions(), restore, backupProgress, restoreProgress,
-                m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
+                VerboseFromEngine, DebugFromEngine, ct));
             WriteObject(result);
             foreach (var phase in result.Phases)
                 foreach (var error in phase.Errors)

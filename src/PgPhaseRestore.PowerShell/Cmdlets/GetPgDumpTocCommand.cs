@@ -77,7 +77,7 @@ public sealed class GetPgDumpTocCommand : PgStorageCmdletBase
         try
         {
             WriteVerbose($"Reading the table of contents of {resolved}");
-            archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, m => OnPipeline(() => WriteDebug(m)), ct));
+            archive = RunEngine(ct => ArchiveReader.ReadAsync(resolved, DebugFromEngine, ct));
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {

@@ -59,7 +59,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         ReplaceResult result;
         try
         {
-            result = RunEngine(ct => DatabaseReplace.RunAsync(plan, phases, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)), ct));
+            result = RunEngine(ct => DatabaseReplace.RunAsync(plan, phases, progress, VerboseFromEngine, DebugFromEngine, ct));
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {

@@ -102,12 +102,12 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         if (Archive is not null)
         {
             // Auto's default budget is the target's maintenance_work_mem, as for a path.
-            PlanAndRestore(Archive.Source, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, target, log: m => OnPipeline(() => WriteVerbose(m)))));
+            PlanAndRestore(Archive.Source, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, target, log: VerboseFromEngine)));
             return;
         }
         bool literal = ParameterSetName == LiteralPathSet;
         foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
-            PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target, log: m => OnPipeline(() => WriteVerbose(m)))));
+            PlanAndRestore(location.Path, (options, target) => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, target, log: VerboseFromEngine)));
     }
 
     private void PlanAndRestore(string source, Func<PlanOptions, Engine.Connections.PgConnectionInfo, RestorePlan> plan)
@@ -183,7 +183,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         try
         {
             options.Validate();
-            RunEngine(ct => new PhaseRestorer(options, progress, m => OnPipeline(() => WriteVerbose(m)), m => OnPipeline(() => WriteDebug(m)))
+            RunEngine(ct => new PhaseRestorer(options, progress, VerboseFromEngine, DebugFromEngine)
                 .RunAsync(phases, PhaseEnded, ct));
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))

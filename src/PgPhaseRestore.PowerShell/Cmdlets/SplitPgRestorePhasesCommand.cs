@@ -51,12 +51,12 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
         if (Archive is not null)
         {
             // Planned as -Path plans it: Auto sizes the indexes from the manifest or a scan of the archive.
-            Plan(Archive.Source, options => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, log: m => OnPipeline(() => WriteVerbose(m)))));
+            Plan(Archive.Source, options => RunEngine(ct => ArchivePlanning.PlanAsync(Archive, options, S3, ct, log: VerboseFromEngine)));
             return;
         }
         bool literal = ParameterSetName == LiteralPathSet;
         foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
-            Plan(location.Path, options => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, log: m => OnPipeline(() => WriteVerbose(m)))));
+            Plan(location.Path, options => RunEngine(ct => ArchivePlanning.PlanAsync(location, options, ct, log: VerboseFromEngine)));
     }
 
     private void Plan(string source, Func<PlanOptions, RestorePlan> plan)

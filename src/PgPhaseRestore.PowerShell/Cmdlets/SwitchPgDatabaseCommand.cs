@@ -97,7 +97,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
                 WriteWarning(note);
             if (!ShouldProcess($"database \"{Database}\" on {plan.Server}", plan.Describe()))
                 return;
-            var result = RunEngine(ct => DatabaseSwap.RunAsync(plan, m => OnPipeline(() => WriteVerbose(m)), ct));
+            var result = RunEngine(ct => DatabaseSwap.RunAsync(plan, VerboseFromEngine, ct));
             foreach (var refused in result.NotCarried)
                 WriteWarning($"not carried: {refused}");
             WriteObject(result);

@@ -100,6 +100,12 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
             pump.Post(action);
     }
 
+    /// <summary>An engine's log line as a verbose record, written on the pipeline thread: the engine's log callback.</summary>
+    private protected void VerboseFromEngine(string message) => OnPipeline(() => WriteVerbose(message));
+
+    /// <summary>An engine's tool output as a debug record, written on the pipeline thread: the engine's debug callback.</summary>
+    private protected void DebugFromEngine(string message) => OnPipeline(() => WriteDebug(message));
+
     /// <summary>Writes progress from an engine thread: the latest record of each activity, a few times a second.</summary>
     protected void OnProgress(ProgressRecord record)
     {
