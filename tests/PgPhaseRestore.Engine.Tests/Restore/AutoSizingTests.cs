@@ -93,6 +93,7 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     [InlineData("scan-piped")]
     [InlineData("scan-directory")]
     [InlineData("scan-tar")]
+    [InlineData("scan-custom")]
     public async Task Auto_with_a_fitting_budget_builds_every_btree_late_writes_no_temp_file_and_equals_the_source(string basis)
     {
         var (archive, options) = await SizedAsync(basis);
@@ -116,6 +117,11 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
         Assert.True(temp == 0, $"{temp} temp bytes written by the restore\n{string.Join("\n", log.Where(l => l.StartsWith("building", StringComparison.Ordinal)))}");
         Assert.Equal(all.Count, log.Count(l => l.StartsWith("building ", StringComparison.Ordinal)));
         Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+        // A table loaded bare, in one session, from any kind of archive, is written frozen.
+        _f.Cluster.Execute(target, "CREATE EXTENSION pg_visibility");
+        long pages = _f.Cluster.Scalar<long>(target, "SELECT pg_relation_size('sz.wide') / current_setting('block_size')::bigint");
+        long frozen = _f.Cluster.Scalar<long>(target, "SELECT all_frozen FROM pg_visibility_map_summary('sz.wide')");
+        Assert.True(pages > 100 && frozen == pages, $"{frozen} of sz.wide's {pages} pages are all-frozen after the restore");
         _f.Cluster.DropDatabase(target);
     }
 

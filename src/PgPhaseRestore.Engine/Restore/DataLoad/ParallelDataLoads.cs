@@ -19,17 +19,25 @@ internal sealed class ParallelDataLoads
     private readonly Action<int, string> _report;
     private readonly Action<string>? _log;
     private readonly Action<int>? _committed;
+    private readonly IReadOnlySet<int> _oneSession;
+    private readonly SplitTableLoader? _sessions;
+    private readonly Action<string>? _debug;
     private readonly List<RestoreError> _errors = [];
     private int _itemsDone;
     private int _tablesLoaded;
 
     /// <summary>
     /// <paramref name="report"/> gets the entries done so far and what happens; <paramref name="committed"/> each
-    /// table's dump id once its rows are committed and journaled.
+    /// table's dump id once its rows are committed and journaled. The tables in <paramref name="oneSession"/> load
+    /// through one session of <paramref name="sessions"/>, which may write them frozen (<see cref="FrozenLoad"/>).
     /// </summary>
     public ParallelDataLoads(RestorePhase phase, RestoreOptions options, RestoreJournal journal, IDataItemLoader loader,
-        Action<int, string> report, Action<string>? log, Action<int>? committed)
+        Action<int, string> report, Action<string>? log, Action<int>? committed, IReadOnlySet<int>? oneSession = null, SplitTableLoader? sessions = null,
+        Action<string>? debug = null)
     {
+        _debug = debug;
+        _oneSession = sessions is null ? new HashSet<int>() : oneSession ?? new HashSet<int>();
+        _sessions = sessions;
         _phase = phase;
         _options = options;
         _journal = journal;
@@ -185,8 +193,35 @@ internal sealed class ParallelDataLoads
     {
         long size = item.Entries.Sum(e => _loader.Sizes.GetValueOrDefault(e.DumpId));
         _report(Volatile.Read(ref _itemsDone), $"loading {item.Name} ({SizeText.Format(size)})");
+        if (item.Tables is [var table] && _oneSession.Contains(table.DumpId))
+            return await LoadInOneSessionAsync(item, table, ct).ConfigureAwait(false);
         var failure = await _loader.LoadAsync(item.Entries, item.Tables, Throttled(item, size), ct).ConfigureAwait(false);
         return failure is null ? null : Failure(item, failure);
+    }
+
+    /// <summary>A table whose rows go through one session of this process, not straight from pg_restore to the server.</summary>
+    private async Task<RestoreError?> LoadInOneSessionAsync(Item item, TocEntry table, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        _debug?.Invoke($"{table.QualifiedName} for one session: {_loader.Describe(table)}");
+        try
+        {
+            await _loader.LoadSplitAsync(_sessions!, table, 1, p =>
+            {
+                if (clock.Elapsed - last < TimeSpan.FromSeconds(1))
+                    return;
+                last = clock.Elapsed;
+                _report(Volatile.Read(ref _itemsDone), $"loading {item.Name}: {p.Rows:N0} {Plural.Noun(p.Rows, "row")}, " +
+                                                       $"{SizeText.Format(p.Bytes)} at {SizeText.Format((long)(p.Bytes / clock.Elapsed.TotalSeconds))}/s");
+            }, ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code) || PgPhaseErrors.IsStorage(p.Code))
+                                   || ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            return Failure(item, ex.Message);
+        }
     }
 
     private static RestoreError Failure(Item item, string message) => item.Tables is [var table]

@@ -31,6 +31,7 @@ internal sealed class PhaseLoad
     private int _jobs;
     private List<TocEntry> _split = [];
     private List<TocEntry> _rest = [];
+    private HashSet<int> _oneSession = [];
     private DataMeter? _meter;
 
     private PhaseLoad(RestorePhase phase, List<TocEntry> entries, RestoreOptions options, PgTool pgRestore, RestoreJournal journal, string workDir,
@@ -72,7 +73,27 @@ internal sealed class PhaseLoad
         load._meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
         load._split = split;
         load._rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
+        load._oneSession = sizes is null || loader is TarMemberLoader || (loader is null && (jobs < 2 || !ArchiveFileLoader.Reads(phase.Archive))) ? []
+            : OneSessionTables(phase, load._rest, sizes);
+        // pg_restore -j would load every table itself: the tables go side by side instead, some through a session here.
+        if (loader is null && load._oneSession.Count > 0)
+            load._loader = new ArchiveFileLoader(phase.Archive, workDir, new DataItemPgRestore(phase, options, pgRestore, workDir, log, debug));
         return load;
+    }
+
+    /// <summary>
+    /// The tables of a custom archive loaded bare (every index built after the rows) that go through one session of
+    /// this process instead of straight from pg_restore, so they can be written frozen (<see cref="FrozenLoad"/>),
+    /// which spares their late builds a rewrite of the heap. Small tables stay in pg_restore's shares of many.
+    /// </summary>
+    private static HashSet<int> OneSessionTables(RestorePhase phase, List<TocEntry> rest, IReadOnlyDictionary<int, long> sizes)
+    {
+        if (!SplitTableChoice.IsUtf8(phase.Archive))
+            return [];
+        var bare = SplitTableChoice.BareWhileLoading(phase.Archive, phase.LateBuilds);
+        return rest.Where(e => e.Type == "TABLE DATA" && e.CopyStatement is not null && bare.Contains(e.DumpId)
+                               && sizes.GetValueOrDefault(e.DumpId) >= ParallelDataLoads.SmallTableBytes)
+            .Select(e => e.DumpId).ToHashSet();
     }
 
     /// <summary>Loads the entries: all of them, or up to the first failure.</summary>
@@ -146,7 +167,8 @@ internal sealed class PhaseLoad
     private async Task<Loaded> LoadSideBySideAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, RestoreJournal journal, IDataItemLoader loader,
         int jobs, Action<int>? committed, CancellationToken ct)
     {
-        var loads = new ParallelDataLoads(phase, _options, journal, loader, (done, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
+        var loads = new ParallelDataLoads(phase, _options, journal, loader, (done, activity) => Report(phase, done, phaseTotal, activity), _log, committed,
+            _oneSession, _splitLoader, _debug);
         var outcome = await loads.RunAsync(rest, jobs, ct).ConfigureAwait(false);
         return new Loaded(outcome.Errors.Count > 0 ? outcome.Errors : null, outcome.TablesLoaded, []);
     }

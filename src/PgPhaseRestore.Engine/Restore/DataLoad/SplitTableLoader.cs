@@ -115,8 +115,9 @@ internal sealed class SplitTableLoader
         {
             for (int i = 0; i < sessions; i++)
                 connections.Add(await OpenAsync(stop.Token).ConfigureAwait(false));
+            // One session may write the rows frozen (FrozenLoad); several cannot, as only one transaction may empty the table.
             foreach (var conn in connections)
-                writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop), CancellationToken.None));
+                writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop, frozenIn: sessions == 1 ? table : null), CancellationToken.None));
 
             long rows = 0;
             try
@@ -210,12 +211,24 @@ internal sealed class SplitTableLoader
 
     private readonly record struct Chunk(byte[] Buffer, int Length);
 
-    /// <summary>One session: its own COPY, fed chunk after chunk, committed when the rows run out.</summary>
-    private static async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop)
+    /// <summary>
+    /// One session: its own COPY, fed chunk after chunk, committed when the rows run out. With
+    /// <paramref name="frozenIn"/>, the session is the table's only one, and writes the rows frozen when that loses nothing.
+    /// </summary>
+    private async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop, TocEntry? frozenIn)
     {
+        NpgsqlTransaction? transaction = null;
         StreamWriter writer;
         try
         {
+            if (frozenIn is not null && FrozenLoad.TargetOf(copy) is { } target)
+            {
+                transaction = await conn.BeginTransactionAsync(stop.Token).ConfigureAwait(false);
+                var notFrozen = await FrozenLoad.PrepareAsync(conn, target, stop.Token).ConfigureAwait(false);
+                _debug?.Invoke(notFrozen is null ? $"{frozenIn.QualifiedName}: emptied and loaded frozen in one transaction"
+                    : $"{frozenIn.QualifiedName}: loaded with a plain COPY, not frozen: {notFrozen}");
+                copy = notFrozen is null ? FrozenLoad.Frozen(copy) : copy;
+            }
             writer = (StreamWriter)await conn.BeginTextImportAsync(copy.TrimEnd(';'), stop.Token).ConfigureAwait(false);
         }
         catch
@@ -223,6 +236,7 @@ internal sealed class SplitTableLoader
             // A COPY the server refused (no such table, no permission) stops the rows' reader too, which would
             // otherwise wait forever for room in the channel no session drains.
             stop.Cancel();
+            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
             throw;
         }
         try
@@ -241,6 +255,8 @@ internal sealed class SplitTableLoader
                 }
             }
             await writer.DisposeAsync().ConfigureAwait(false);
+            if (transaction is not null)
+                await transaction.CommitAsync(stop.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -254,6 +270,24 @@ internal sealed class SplitTableLoader
             {
             }
             throw;
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Rolls back a transaction that did not commit; a connection already broken has nothing left to roll back.</summary>
+    private static async Task DisposeQuietlyAsync(NpgsqlTransaction? transaction)
+    {
+        if (transaction is null)
+            return;
+        try
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or OperationCanceledException)
+        {
         }
     }
 
