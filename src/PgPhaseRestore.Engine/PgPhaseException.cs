@@ -43,6 +43,13 @@ public sealed class PgPhaseException : Exception
     internal static PgPhaseException Wrap(string message, Exception? inner, PgPhaseErrorCode fallback) =>
         new(message, PgPhaseErrors.CodeOf(inner) is { } code && code != PgPhaseErrorCode.Failed ? code : fallback, inner);
 
+    /// <summary>
+    /// The same failure said in a host's terms (the parameter or option it came from, say), with the same code; the
+    /// original is its inner exception. <paramref name="origin"/>, when given, is what the host calls the input.
+    /// </summary>
+    public static PgPhaseException Restated(string message, PgPhaseException original, string? origin = null) =>
+        new(message, original.Code, original) { Origin = origin ?? original.Origin, ArchivePath = original.ArchivePath, Offset = original.Offset, Target = original.Target, Detail = original.Detail };
+
     /// <summary>An archive, folder or bucket out of reach; the message names the location.</summary>
     internal static PgPhaseException Storage(string location, string problem, Exception? inner = null, PgPhaseErrorCode code = PgPhaseErrorCode.ArchiveUnreadable) =>
         new($"{location}: {problem}", code, inner);

@@ -331,7 +331,10 @@ Describe 'Table views show properties' {
     It 'every column of every view is a property of its type, shown as it is, and filters with Where-Object' {
         foreach ($view in $script:views) {
             $object = $script:samples[$view.Type]
+            $errorsBefore = $Error.Count
             $table = $object | Format-Table | Out-String -Width 1000
+            # A column whose script block fails shows blank and leaves its error in $Error, which runbooks check.
+            $Error.Count | Should -Be $errorsBefore -Because "formatting $($view.Name) adds no error ($($Error | Select-Object -First 1))"
             foreach ($column in $view.Columns) {
                 $where = "$($view.Name) column $($column.Label)"
                 $object.PSObject.Properties[$column.Label] | Should -Not -BeNullOrEmpty -Because "$where must be a property"
@@ -351,6 +354,12 @@ Describe 'Table views show properties' {
                 }
             }
         }
+    }
+
+    It 'shows sizes with their unit' {
+        $database = $script:samples['PgPhaseRestore.Engine.Servers.DatabaseInfo']
+        ($database | Format-Table | Out-String -Width 1000) | Should -Match '\d (KiB|MiB|GiB)\b'
+        ($script:samples['PgPhaseRestore.Engine.Backup.BackupManifest'] | Format-Table | Out-String -Width 1000) | Should -Match '\d (B|KiB|MiB|GiB)\b'
     }
 
     It 'filters by the columns the brief of each view shows: a copy by Database, an archive by DatabaseName, a phase by TableCount' {

@@ -69,6 +69,9 @@ function Invoke-Case([string] $Case, [scriptblock] $Call) {
         RecommendedAction     = "$($record.ErrorDetails.RecommendedAction)"
         HasScriptStackTrace   = -not [string]::IsNullOrEmpty($record.ScriptStackTrace)
         ExceptionText         = "$($record.Exception)"
+        TargetObject          = "$($record.TargetObject)"
+        # What a job's error stream keeps of the record, and what Export-Clixml writes (encoded: it names the module's folder).
+        Serialized            = if ($record) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([System.Management.Automation.PSSerializer]::Serialize($record, 3))) } else { '' }
     } | ConvertTo-Json -Compress)
 }
 
@@ -82,6 +85,11 @@ Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
+# Passwords inside the connection strings themselves, as some scripts still pass them.
+$inString = $wrong.GetNetworkCredential().Password
+Invoke-Case 'PasswordInStringTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" }
+Invoke-Case 'PasswordInBadString' { Backup-PgDatabase -SourceConnection "$server dbname=postgres password=$inString nosuchkeyword=1" -Path "$env:RUNBOOK_MISSING.d/" }
+Invoke-Case 'PasswordInBadUri' { Backup-PgDatabase -SourceConnection "postgresql://$($env:RUNBOOK_PG_USER):$inString@127.0.0.1:notaport/postgres" -Path "$env:RUNBOOK_MISSING.d/" }
 Invoke-Case 'PathStyle' { Get-PgDumpToc -Path "s3://$env:RUNBOOK_BUCKET/x.dump" -S3Endpoint $env:RUNBOOK_PATH_STYLE_ENDPOINT -S3Credential $s3 -Region 'us-east-1' }
 
 # Uncaught, as a runbook's last error is: the job fails with it.
@@ -180,6 +188,26 @@ Describe 'A runbook that catches the module''s errors' {
             $script:stderr.Contains($secret) | Should -BeFalse -Because 'no secret in the error stream'
         }
         $script:stdout.Contains($script:RepoRoot) | Should -BeFalse -Because 'no build path in the output'
+    }
+
+    It 'shows no secret in any record''s target object, nor in the record as a job or Export-Clixml keeps it' {
+        $script:results.Count | Should -BeGreaterThan 10
+        foreach ($r in $script:results.Values) {
+            foreach ($secret in $script:secrets) {
+                $r.TargetObject.Contains($secret) | Should -BeFalse -Because "case $($r.Case): $($r.TargetObject)"
+                [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($r.Serialized)).Contains($secret) | Should -BeFalse -Because "case $($r.Case) serialised"
+            }
+        }
+    }
+
+    It 'a password inside a connection string: the record shows where, never the password' {
+        $r = Assert-RunbookRecord 'PasswordInStringTest' 'AuthenticationError' '-TargetCredential' 'PgPhaseRestore.ConnectionFailed'
+        $r.Message | Should -Match 'the password came from the connection string'
+        $r.TargetObject | Should -Be "$($script:svc.User)@$($script:svc.Host):$($script:svc.Port)/postgres"
+        $r = Assert-RunbookRecord 'PasswordInBadString' 'InvalidArgument' '-SourceConnection'
+        $r.Message | Should -Match 'nosuchkeyword'
+        $r = Assert-RunbookRecord 'PasswordInBadUri' 'InvalidArgument' '-SourceConnection'
+        $r.TargetObject | Should -Be 'the -SourceConnection value'
     }
 
     It 'a wrong password for the target: AuthenticationError naming -TargetCredential (Invoke-PgPhaseRestore)' {

@@ -43,7 +43,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         }
         catch (Exception ex) when (ex is ArgumentException or PgPhaseException)
         {
-            WriteError(ErrorRecords.FromInput(ex, SourceConnection));
+            WriteError(ErrorRecords.FromInput(ex, Connections.Shown(SourceConnection)));
             return;
         }
         var database = options.Source.Database ?? "(no database)";

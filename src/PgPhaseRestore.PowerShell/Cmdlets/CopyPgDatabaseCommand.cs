@@ -132,7 +132,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
         }
         catch (Exception ex) when (ex is ArgumentException or PgPhaseException)
         {
-            WriteError(ErrorRecords.FromInput(ex, SourceConnection));
+            WriteError(ErrorRecords.FromInput(ex, Connections.Shown(SourceConnection)));
             return;
         }
         if (!ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}"))

@@ -115,7 +115,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
-            WriteError(ErrorRecords.From(ex, TargetConnection));
+            WriteError(ErrorRecords.From(ex, Connections.Shown(TargetConnection)));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
@@ -27,12 +28,39 @@ internal static class Connections
         [CallerArgumentExpression(nameof(conninfo))] string connectionParameter = "",
         [CallerArgumentExpression(nameof(credential))] string credentialParameter = "")
     {
-        var info = PgConnectionInfo.Parse(conninfo).WithOrigin(ParameterOf(connectionParameter));
+        PgConnectionInfo info;
+        try
+        {
+            info = PgConnectionInfo.Parse(conninfo).WithOrigin(ParameterOf(connectionParameter));
+        }
+        catch (PgPhaseException ex) when (ex.Kind == PgPhaseErrorKind.InvalidInput && ParameterOf(connectionParameter) is { } parameter)
+        {
+            // "connection string: unknown keyword ..." says which string only when there is one: here there are two or three.
+            const string Generic = "connection string: ";
+            var said = ex.Message.StartsWith(Generic, StringComparison.Ordinal) ? ex.Message[Generic.Length..] : ex.Message;
+            throw PgPhaseException.Restated($"-{parameter}: {said}", ex, parameter);
+        }
         return credential is null
             ? info
             : ParameterOf(credentialParameter) is { } name
                 ? info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password, "-" + name)
                 : info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password);
+    }
+
+    /// <summary>
+    /// A connection string as an error's target object, which PowerShell shows and serialises: user@host:port/database
+    /// when it can be read, else the parameter's name. Never the string itself, which may hold a password.
+    /// </summary>
+    public static string Shown(string? conninfo, [CallerArgumentExpression(nameof(conninfo))] string connectionParameter = "")
+    {
+        try
+        {
+            return PgConnectionInfo.Parse(conninfo).ToString();
+        }
+        catch (Exception ex) when (ex is PgPhaseException or ArgumentException or FormatException)
+        {
+            return $"the -{ParameterOf(connectionParameter) ?? "Connection"} value";
+        }
     }
 
     /// <summary>The connection parameter a connection came from (-TargetConnection), or null when its origin is not one.</summary>

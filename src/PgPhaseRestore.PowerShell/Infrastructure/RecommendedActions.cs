@@ -90,6 +90,8 @@ internal static partial class RecommendedActions
         object? kind = connecting ? own.SqlState : own.Code;
         if (kind is not null && Table.TryGetValue(kind, out var action) && action.Length > 0)
             return action;
+        if (!connecting && own.Kind == PgPhaseErrorKind.InvalidInput && Connections.ConnectionParameter(own.Origin) is { } parameter)
+            return $"Correct {parameter}.";
         return connecting ? ForConnection(own) : null;
     }
 
