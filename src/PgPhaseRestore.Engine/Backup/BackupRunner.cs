@@ -90,8 +90,15 @@ public sealed class BackupRunner
         IBackupStore store, BackupLock held, CancellationToken ct)
     {
         await store.CleanUpAsync(held.TakenOverFrom, ct).ConfigureAwait(false);
-        await EnsureFreeAsync(location, store, ct).ConfigureAwait(false);
-        var stored = await store.DumpAsync(dump, held, ct).ConfigureAwait(false);
+        bool replacing = await EnsureFreeAsync(location, store, ct).ConfigureAwait(false);
+        var stored = await store.DumpAsync(dump, held, async token =>
+        {
+            if (!replacing)
+                return;
+            // Only now, with the new dump complete: a run that fails or is stopped before this leaves the old backup listed.
+            await ManifestStore.DeleteAsync(location, store.Client, token).ConfigureAwait(false);
+            Log($"the new dump of {database} is complete: the old backup's manifest at {location} is removed, and the new backup replaces it");
+        }, ct).ConfigureAwait(false);
 
         var archive = await ReadBackAsync(location, database, _options, ct).ConfigureAwait(false);
         var manifest = ManifestBuilder.Build(dump, _options.Source, database, location, started, facts, stored, archive);
@@ -118,16 +125,20 @@ public sealed class BackupRunner
         return archive;
     }
 
-    /// <summary>Refuses to replace a backup unless forced; when forced, its manifest goes first, so the old backup stops counting before it changes.</summary>
-    private async Task EnsureFreeAsync(string location, IBackupStore store, CancellationToken ct)
+    /// <summary>
+    /// Refuses to replace a backup unless forced; returns whether one is replaced. Its manifest is removed only once the
+    /// new dump is complete, just before the new object takes its place, so the old backup stops counting before it
+    /// changes, and not before: until then it stays listed and restorable.
+    /// </summary>
+    private async Task<bool> EnsureFreeAsync(string location, IBackupStore store, CancellationToken ct)
     {
         var existing = await store.DescribeExistingAsync(ct).ConfigureAwait(false);
         if (existing is null)
-            return;
+            return false;
         if (!_options.Force)
             throw new PgPhaseException($"{location} already exists ({existing}); choose another name, or force to replace it", PgPhaseErrorCode.BackupExists);
-        Log($"replacing the existing backup at {location}");
-        await ManifestStore.DeleteAsync(location, store.Client, ct).ConfigureAwait(false);
+        Log($"replacing the existing backup at {location} once the new dump is complete; until then it stays as it is");
+        return true;
     }
 
     private static bool IsCompression(string z) =>

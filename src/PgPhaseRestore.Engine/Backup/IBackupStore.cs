@@ -21,6 +21,9 @@ internal interface IBackupStore : IDisposable
     /// <summary>What already stands at the location (the backup or its manifest), in words; null when it is free.</summary>
     Task<string?> DescribeExistingAsync(CancellationToken ct);
 
-    /// <summary>Runs pg_dump into the storage and makes the result visible, checking the lock first; a failure leaves nothing visible.</summary>
-    Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, CancellationToken ct);
+    /// <summary>
+    /// Runs pg_dump into the storage and makes the result visible, checking the lock first; a failure leaves nothing
+    /// visible. <paramref name="beforePublish"/> runs once the dump is complete, just before it takes the location.
+    /// </summary>
+    Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
+using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
@@ -157,6 +158,16 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         Assert.NotEqual(first.Sha256, second.Sha256);
         using var client = _f.S3.Client();
         Assert.Equal(second.Sha256, (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))!.Sha256);
+
+        // A forced run that fails leaves the backup it would have replaced listed, with its object.
+        var failed = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
+        {
+            Source = options.Source, Destination = location, Storage = options.Storage, Multipart = options.Multipart, Force = true, Tables = ["no_such_table"],
+        }).RunAsync(CancellationToken.None));
+        Assert.Contains("no matching tables were found", failed.Message);
+        Assert.Equal(second.Sha256, (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))?.Sha256);
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(location, options.Storage));
+        Assert.Equal(small, archive.DatabaseName);
     }
 
     [Fact]

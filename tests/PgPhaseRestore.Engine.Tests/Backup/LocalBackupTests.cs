@@ -99,6 +99,40 @@ public sealed class LocalBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_forced_backup_that_fails_or_is_stopped_leaves_the_old_backup_listed_and_whole()
+    {
+        var db = SmallDatabase();
+        var location = _dir.File("kept.dump");
+        var first = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None);
+
+        var failed = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
+        {
+            Source = Connection(db), Destination = location, Force = true, Tables = ["no_such_table"],
+        }).RunAsync(CancellationToken.None));
+        Assert.Contains("no matching tables were found", failed.Message);
+        await AssertStillThereAsync();
+
+        // Stopped once pg_dump writes: the dump was never complete, so the old backup never stopped counting.
+        using var stop = new CancellationTokenSource();
+        var stopped = new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Force = true, Compression = "0" },
+            new CallbackProgress<BackupProgress>(p => { if (p.Bytes > 0) stop.Cancel(); }));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped.RunAsync(stop.Token));
+        await AssertStillThereAsync();
+
+        var replaced = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Force = true, Compression = "0" }).RunAsync(CancellationToken.None);
+        Assert.NotEqual(first.Sha256, replaced.Sha256);
+        Assert.Equal(replaced.Sha256, (await ManifestStore.TryLoadAsync(location, null, CancellationToken.None))!.Sha256);
+
+        async Task AssertStillThereAsync()
+        {
+            var manifest = await ManifestStore.TryLoadAsync(location, null, CancellationToken.None);
+            Assert.Equal(first.Sha256, manifest?.Sha256);
+            Assert.Equal(first.Sha256, (await ArchiveDigest.HashAsync(location, CancellationToken.None)).Sha256);
+            Assert.Equal(new[] { "kept.dump", "kept.dump.manifest.json" }, Directory.GetFileSystemEntries(_dir.Path).Select(Path.GetFileName).Order());
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_source_is_named_without_its_password()
     {
         var password = "Secret-" + Guid.NewGuid().ToString("N");
