@@ -122,6 +122,14 @@ internal static class ToolProcess
         {
             KillTree(process);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            // The tool's last words (why its output stopped, say) reach the caller's line handler before the failure does.
+            try
+            {
+                await stderrTask.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
             throw;
         }
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);

@@ -23,6 +23,10 @@ internal sealed partial class PgRestoreOutput
         Error,
     }
 
+    /// <summary>Gives the last error, which named no entry, the entry it concerns and a message that says more.</summary>
+    public void Attribute(Archive.TocEntry entry, string message) =>
+        _errors[^1] = new RestoreError(entry.DumpId, $"{entry.Type} {entry.Schema} {entry.Name}", message);
+
     public (Kind Kind, string? Name, int? DumpId) Parse(string line)
     {
         if (line.StartsWith("Command was:", StringComparison.Ordinal) && _errors.Count > 0)

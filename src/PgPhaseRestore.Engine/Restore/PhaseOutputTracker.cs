@@ -86,6 +86,10 @@ internal sealed class PhaseOutputTracker
                     break;
                 case PgRestoreOutput.Kind.Error:
                     _parallelError |= _parallel;
+                    // Reading a table's data (a damaged block, say) fails without naming an entry: one at a time, it
+                    // is the table being loaded, and the archive is named, for a loop over many.
+                    if (!_parallel && _loading is not null && _output.Errors[^1].DumpId is null)
+                        _output.Attribute(_loading, $"{_output.Errors[^1].Message} (pg_restore reading {_phase.Archive.Source})");
                     if (_output.Errors[^1].DumpId is { } failedId)
                         _failed.Add(failedId);
                     if (!_parallel && _loading is not null && (_output.Errors[^1].DumpId is null || _output.Errors[^1].DumpId == _loading.DumpId))

@@ -29,7 +29,8 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string archivePath, string target, int jobs, bool createDatabase = true, IReadOnlyCollection<int>? phases = null)
+    private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string archivePath, string target, int jobs, bool createDatabase = true, IReadOnlyCollection<int>? phases = null,
+        long splitTableSize = RestoreOptions.DefaultSplitTableSize, List<string>? log = null)
     {
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(archivePath));
         var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.PreCreate });
@@ -37,8 +38,8 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         return await new PhaseRestorer(new RestoreOptions
         {
             Target = options.Target, CreateDatabase = createDatabase, NoOwner = true, NoPrivileges = true, JournalPath = options.JournalPath,
-            Jobs = jobs, Phases = phases ?? [],
-        }).RunAsync(plan.Phases, CancellationToken.None);
+            Jobs = jobs, Phases = phases ?? [], SplitTableSize = splitTableSize,
+        }, null, log is null ? null : m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, CancellationToken.None);
     }
 
     private bool DatabaseExists(string name) =>
@@ -117,6 +118,40 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Assert.StartsWith($"{path}: the archive is cut short: the data of TABLE DATA app.events (dump id {events.DumpId}) " +
                           $"starts at byte {N(start)} and runs past the end of the file at byte {N(length)}", ex.Message);
         Assert.False(DatabaseExists(target), "the restore created the target database of an archive it cannot restore");
+    }
+
+    /// <summary>
+    /// A byte changed inside a table's compressed data: the file is whole, so only decompressing finds it. The phase
+    /// fails naming the table and the archive, with pg_restore's reason: loaded by pg_restore alone (one job), or
+    /// split over sessions, where the rows' stream ending early is what follows from the damage, not its cause.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_changed_byte_in_a_table_s_compressed_data_fails_the_phase_naming_the_table_the_archive_and_the_reason(int jobs)
+    {
+        var (path, withOffsets) = await DumpAsync("file");
+        var events = withOffsets.Entries.Single(e => e.Type == "TABLE DATA" && e.QualifiedName == "app.events");
+        var (start, end) = Block(withOffsets, path, e => e.DumpId == events.DumpId);
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[start + (end - start) / 2] ^= 0x55;
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var target = _f.NewTargetName("flip");
+        var log = new List<string>();
+        var results = await RestoreAsync(path, target, jobs, splitTableSize: 1024 * 1024, log: log);
+        var data = results.Single(r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, data.Status);
+        var error = Assert.Single(data.Errors, e => e.DumpId == events.DumpId);
+        var said = error.ToString();
+        Assert.Contains("app", said);
+        Assert.Contains("events", said);
+        Assert.Contains(path, said);
+        Assert.Contains("pg_restore", said);
+        Assert.DoesNotContain("ended before the end of the table's rows", said);
+        if (jobs == 2)
+            Assert.Contains(log, l => l.StartsWith("loading app.events over 2 sessions", StringComparison.Ordinal));
+        Assert.Equal(0, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events"));
     }
 
     [Theory]

@@ -66,7 +66,7 @@ internal sealed class SplitTableLoader
         });
         try
         {
-            return await LoadFromPgRestoreAsync(table, args, sessions, progress, feed, ct).ConfigureAwait(false);
+            return await LoadFromPgRestoreAsync(table, args, archive.Source, sessions, progress, feed, ct).ConfigureAwait(false);
         }
         catch (Exception) when (damage is not null)
         {
@@ -75,17 +75,26 @@ internal sealed class SplitTableLoader
         }
     }
 
-    private Task<long> LoadFromPgRestoreAsync(TocEntry table, string[] args, int sessions, Action<Progress>? progress,
+    private Task<long> LoadFromPgRestoreAsync(TocEntry table, string[] args, string archiveSource, int sessions, Action<Progress>? progress,
         Func<Stream, CancellationToken, Task>? input, CancellationToken ct) =>
         LoadCoreAsync(table, sessions, progress, async (chunks, report, stop) =>
         {
             string? problem = null;
-            var run = await ToolProcess.RunAsync(_pgRestore, args, null,
-                line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop,
-                new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
-                readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
+            ToolResult run;
+            try
+            {
+                run = await ToolProcess.RunAsync(_pgRestore, args, null,
+                    line => { _debug?.Invoke(line); problem ??= line.Contains("error:", StringComparison.Ordinal) ? line : null; }, stop,
+                    new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) }, input,
+                    readStdout: (stdout, token) => SplitAsync(stdout, chunks, table, rowsOnly: false, "pg_restore's output", report, token)).ConfigureAwait(false);
+            }
+            catch (PgPhaseException ex) when (problem is not null && ex.Code == PgPhaseErrorCode.RestoreFailed)
+            {
+                // Its rows stopped because pg_restore could not read on (a damaged block, say): that is the cause to name.
+                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource}: {problem}", PgPhaseErrorCode.RestoreFailed, ex);
+            }
             if (run.ExitCode != 0)
-                throw new PgPhaseException($"{table}: pg_restore could not read the table's data (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}", PgPhaseErrorCode.RestoreFailed);
+                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource} (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}", PgPhaseErrorCode.RestoreFailed);
         }, ct);
 
     /// <summary>
