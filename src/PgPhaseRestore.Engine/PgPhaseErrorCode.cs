@@ -80,6 +80,9 @@ public enum PgPhaseErrorCode
     /// <summary>Tables the data phase would load already hold rows.</summary>
     TablesHoldRows = 112,
 
+    /// <summary>A resume selects tables that the run which completed the data phase did not load.</summary>
+    SelectionChanged = 113,
+
     /// <summary>The catalog is not in a state a swap, undo or replace can start or finish from.</summary>
     SwapState = 200,
 

@@ -36,6 +36,7 @@ public static class FlagHints
         [PgPhaseErrorCode.Interrupted] = "--resume",
         [PgPhaseErrorCode.OtherArchive] = "without --resume",
         [PgPhaseErrorCode.TablesHoldRows] = "--resume, or --force",
+        [PgPhaseErrorCode.SelectionChanged] = "--use-list naming them, with --force",
         [PgPhaseErrorCode.SwapState] = "",
         [PgPhaseErrorCode.SwapDatabaseMissing] = "",
         [PgPhaseErrorCode.SwapNotPermitted] = "",

@@ -31,6 +31,9 @@ internal sealed class ArchiveCursor
     public long Position { get; private set; }
 
     public long FileOffset => _baseOffset + Position;
+
+    /// <summary>The stream was read or sought past the cursor (a block's chunk data): where it now is, so errors say the right offset.</summary>
+    public void Resync(long fileOffset) => Position = fileOffset - _baseOffset;
     public int IntSize { get; set; } = 4;
     public int OffsetSize { get; set; } = 8;
     public Encoding TextEncoding { get; set; } = new UTF8Encoding(false, false);

@@ -26,8 +26,8 @@ public static class DatabaseCopy
         if (backup.Schemas.Count + backup.ExcludeSchemas.Count + backup.Tables.Count + backup.ExcludeTables.Count > 0)
             throw new PgPhaseException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's", PgPhaseErrorCode.InvalidInput);
         // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
-        if (!backup.SkipChecks)
-            await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false);
+        if (!backup.SkipChecks && await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false))
+            await SourceAsTarget.RefuseAsync(backup.Source, restore.Target, ct).ConfigureAwait(false);
         var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
         // Auto's default budget is the target's maintenance_work_mem, as for a restore.
         var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target, log: log).ConfigureAwait(false);

@@ -76,8 +76,11 @@ internal static class ArchiveTableData
         while (left > 0 && file.Position < file.Length)
         {
             ct.ThrowIfCancellationRequested();
+            cursor.Resync(file.Position);
+            cursor.Context = "a data block's header";
             byte type = cursor.ReadByte("data block type");
             int dumpId = cursor.ReadInt32("data block dump id");
+            cursor.Context = archive.FindByDumpId(dumpId) is { } block ? $"the data of {block.Label}" : $"the data block of dump id {dumpId}";
             if (type == TableDataBlock && wanted.Contains(dumpId) && archive.FindByDumpId(dumpId) is { } entry)
             {
                 using var chunks = new ChunkStream(file, cursor);
@@ -114,6 +117,7 @@ internal static class ArchiveTableData
         {
             while (!_done && _left == 0)
             {
+                cursor.Resync(file.Position);
                 _left = cursor.ReadInt("data chunk length");
                 _done = _left <= 0;
             }
@@ -121,7 +125,7 @@ internal static class ArchiveTableData
                 return 0;
             int n = file.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
             if (n == 0)
-                throw cursor.Error("archive is truncated inside a data chunk");
+                throw cursor.Error("archive is truncated inside a data chunk", file.Position);
             _left -= n;
             return n;
         }
@@ -132,6 +136,7 @@ internal static class ArchiveTableData
             while (!_done)
             {
                 file.Seek(_left, SeekOrigin.Current);
+                cursor.Resync(file.Position);
                 _left = cursor.ReadInt("data chunk length");
                 _done = _left <= 0;
             }

@@ -36,7 +36,7 @@ internal static class CustomBlockCheck
             ? WalkFromToc(file, length, archive, needed, log, ct)
             : CheckOffsets(file, length, archive, needed, log, ct);
         if (cut is not null)
-            throw PgPhaseException.Format(archive.Source, length, $"the archive is cut short: {cut}");
+            throw PgPhaseException.Format(archive.Source, length, cut.StartsWith(DamagedToc, StringComparison.Ordinal) ? cut : $"the archive is cut short: {cut}");
         log?.Invoke($"{archive.Source}: the data of {Plural.Of(needed.Count, "entry")} lies within the file (checked in {clock.Elapsed.TotalSeconds:F1} s)");
     }
 
@@ -54,9 +54,14 @@ internal static class CustomBlockCheck
             if (scanner.Blocks.Count == 0 && NotUnderstood(archive, scanner, log) is null)
                 return $"the data of {last.Label} starts at byte {N(last.DataOffset!.Value)} and runs past the end of the file at byte {N(length)}{More(missing.Count)}";
         }
-        return missing.Count == 0 ? null
-            : $"the data of {missing[0].Label} starts at byte {N(missing[0].DataOffset!.Value)} but the file ends at byte {N(length)}{More(missing.Count - 1)}";
+        if (missing.Count == 0)
+            return null;
+        // An offset far past any size the file could have been cut from is a damaged TOC, not a short copy.
+        var said = $"the data of {missing[0].Label} starts at byte {N(missing[0].DataOffset!.Value)} but the file ends at byte {N(length)}{More(missing.Count - 1)}";
+        return missing[0].DataOffset > 2 * length + (1L << 30) ? $"{DamagedToc}{said}" : said;
     }
+
+    private const string DamagedToc = "the archive's table of contents is damaged: it says that ";
 
     /// <summary>No offsets: the blocks, in TOC order, walked from the end of the TOC. Why the archive is refused, or null.</summary>
     private static string? WalkFromToc(SafeFileHandle file, long length, DumpArchive archive, List<TocEntry> needed, Action<string>? log, CancellationToken ct)

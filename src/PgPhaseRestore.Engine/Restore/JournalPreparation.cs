@@ -44,6 +44,6 @@ internal static class JournalPreparation
             journal.Reset(archive.Source, fingerprint, options.Target.ToString());
         else if (options.Force)
             foreach (var p in selected)
-                journal.ForgetPhase(p.Number);
+                journal.ForgetPhase(p.Number, p.Kind == PhaseKind.Data ? p.Entries.Select(e => e.DumpId) : null);
     }
 }

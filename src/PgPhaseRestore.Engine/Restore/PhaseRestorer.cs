@@ -147,7 +147,17 @@ public sealed class PhaseRestorer
             return null;
         bool recorded = journal.CompletedPhases.Contains(phase.Number);
         if (phase.Kind == PhaseKind.Data)
-            return recorded ? Skipped(phase, "completed earlier (journal)") : null;
+        {
+            if (!recorded)
+                return null;
+            // Completed by a run that selected fewer entries (a list file): skipping the phase would drop these tables' rows in silence.
+            var unloaded = phase.Entries.Where(e => e.Type == "TABLE DATA" && !journal.IsTableDone(e.DumpId)).ToList();
+            if (unloaded.Count == 0)
+                return Skipped(phase, "completed earlier (journal)");
+            throw new PgPhaseException($"phase {phase.Number} {phase.Name} was completed on \"{_options.Target.Database}\" (journal {journal.Path}) by a run that did not load " +
+                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({string.Join(", ", unloaded.Take(5).Select(e => e.QualifiedName))}{(unloaded.Count > 5 ? ", ..." : "")}); " +
+                                       "resuming would skip them. Load them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
+        }
 
         var state = await PhaseReconciler.InspectAsync(conn, phase.Entries, ct).ConfigureAwait(false);
         if (state.Unknown)
@@ -204,6 +214,9 @@ public sealed class PhaseRestorer
         if (loaded.Errors is { } errors)
             return Result(phase, PhaseStatus.Failed, started, clock.Elapsed, entries.Count, errors, null, loaded.Tables);
 
+        // Every table of a phase that succeeded has committed, whether or not its finish was seen in pg_restore's output.
+        if (phase.Kind == PhaseKind.Data)
+            journal.CompleteTables(entries.Where(e => e.Type == "TABLE DATA").Select(e => e.DumpId));
         journal.CompletePhase(phase.Number);
         Report(phase, entries.Count, entries.Count, "done");
         return Result(phase, PhaseStatus.Succeeded, started, clock.Elapsed, entries.Count, loaded.Warnings, null, loaded.Tables);

@@ -112,6 +112,18 @@ internal sealed class RestoreJournal
         }
     }
 
+    public void CompleteTables(IEnumerable<int> dumpIds)
+    {
+        lock (_gate)
+        {
+            bool changed = false;
+            foreach (var id in dumpIds)
+                changed |= CompletedTables.Add(id);
+            if (changed)
+                Save();
+        }
+    }
+
     /// <summary>Takes tables back: their rows turned out not to be trustworthy (a damaged stream), so a resume reloads them.</summary>
     public void ForgetTables(IEnumerable<int> dumpIds)
     {
@@ -141,14 +153,20 @@ internal sealed class RestoreJournal
             return StartedPhases.Contains(phase) && !CompletedPhases.Contains(phase);
     }
 
-    public void ForgetPhase(int phase)
+    /// <summary>
+    /// The phase runs again: for the data phase, its <paramref name="tables"/> (or, without them, every table) are
+    /// loaded again too; the others it loaded stay recorded, as they stay in the target.
+    /// </summary>
+    public void ForgetPhase(int phase, IEnumerable<int>? tables = null)
     {
         lock (_gate)
         {
             StartedPhases.Remove(phase);
             CompletedPhases.Remove(phase);
-            if (phase == 3)
+            if (phase == 3 && tables is null)
                 CompletedTables.Clear();
+            else if (phase == 3)
+                CompletedTables.ExceptWith(tables!);
             Save();
         }
     }

@@ -20,13 +20,13 @@ internal static class TargetDatabase
 
     /// <summary>
     /// The target's server is reachable and the database exists, or is to be created: what a restore checks first,
-    /// checked before work that comes ahead of the restore (the backup of a copy).
+    /// checked before work that comes ahead of the restore (the backup of a copy). True when it exists already.
     /// </summary>
-    internal static async Task CheckAsync(PgConnectionInfo target, bool create, CancellationToken ct)
+    internal static async Task<bool> CheckAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
         var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
-        await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false);
+        return await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false);
     }
 
     private static async Task<bool> ExistsAsync(NpgsqlConnection conn, string name, bool create, PgConnectionInfo target, CancellationToken ct)

@@ -13,7 +13,7 @@ internal sealed class DirectorySource : IArchiveSource
             throw PgPhaseException.Storage(path, "no such directory", code: PgPhaseErrorCode.ArchiveNotFound);
         TocPath = System.IO.Path.Combine(FullPath, "toc.dat");
         if (!File.Exists(TocPath))
-            throw PgPhaseException.Storage(path, "directory has no toc.dat, so it is not a pg_dump directory-format archive");
+            throw PgPhaseException.Format(path, null, "directory has no toc.dat, so it is not a pg_dump directory-format archive");
     }
 
     public string Location { get; }

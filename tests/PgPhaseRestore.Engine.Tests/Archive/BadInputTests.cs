@@ -141,6 +141,8 @@ public sealed class BadInputTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "3341.dat"), "1\t2\n");
         var ex = Assert.Throws<PgPhaseException>(() => ArchiveSources.Open(new ArchiveLocation(dir)));
         Assert.Equal($"{dir}: directory has no toc.dat, so it is not a pg_dump directory-format archive", ex.Message);
+        // Not an archive, as a file of garbage is not one: InvalidData for the cmdlets, not a failure to write.
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
     }
 
     [Fact]

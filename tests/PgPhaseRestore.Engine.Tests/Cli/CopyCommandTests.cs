@@ -74,6 +74,28 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
         return (target, Path.Combine(_dir.Path, _f.Source, target + ".dump"));
     }
 
+    /// <summary>A copy onto its own source is refused before anything is dumped.</summary>
+    [Fact]
+    public void A_copy_whose_target_is_its_source_is_refused_before_the_backup()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
+            ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
+            ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
+            ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = _f.Source,
+            ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
+        };
+        var folder = Path.Combine(_dir.Path, "self");
+        long rows = Cluster.Scalar<long>(_f.Source, "SELECT sum(n_live_tup) FROM pg_stat_user_tables");
+        var r = PgPhaseCli.Run(env, ["copy", "--to", folder + "/", "--name", "self"]);
+        Assert.True(r.ExitCode != 0, r.StdErr + r.StdOut);
+        Assert.Contains($"is its source", r.StdErr);
+        Assert.Contains("copy into another database", r.StdErr);
+        Assert.False(Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Any(), "nothing is written");
+        Assert.Equal(rows, Cluster.Scalar<long>(_f.Source, "SELECT sum(n_live_tup) FROM pg_stat_user_tables"));
+    }
+
     /// <summary>Every relation of a database outside the system schemas, as "kind schema.name".</summary>
     private List<string> Relations(string database) => Strings(database, """
         SELECT c.relkind::text || ' ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -70,6 +70,23 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         Assert.True(_f.Cluster.Scalar<long>(_f.Source, "SELECT count(*) FROM app.booking") > 0);
         foreach (var table in new[] { "app.customer", "app.orders", "app.legacy" })
             Assert.Equal(_f.Cluster.Scalar<long>(_f.Source, $"SELECT count(*) FROM {table}"), _f.Cluster.Scalar<long>(target, $"SELECT count(*) FROM {table}"));
+
+        // A resume of the whole archive would find phase 3 done without the table the list left out: refused, by name.
+        var resumed = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--no-privileges", "--journal", journal, "--resume");
+        Assert.True(resumed.ExitCode != 0, resumed.StdErr + resumed.StdOut);
+        Assert.Contains("did not load 1 table this restore selects (app.booking); resuming would skip them", resumed.StdErr);
+        Assert.Contains("--use-list naming them, with --force", resumed.StdErr);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.booking"));
+
+        // As it says: the table alone, forced, which forgets only that table; then the resume has nothing left to do.
+        var booking = _dir.File("booking.list");
+        File.WriteAllLines(booking, lines.Where(l => l.Contains(" TABLE DATA app booking ")));
+        var alone = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--no-privileges", "--journal", journal, "--use-list", booking, "--force");
+        Assert.True(alone.ExitCode == 0, alone.StdErr + alone.StdOut);
+        Assert.Equal(_f.Cluster.Scalar<long>(_f.Source, "SELECT count(*) FROM app.booking"), _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.booking"));
+        var finished = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--no-privileges", "--journal", journal, "--resume");
+        Assert.True(finished.ExitCode == 0, finished.StdErr + finished.StdOut);
+        Assert.Contains("Phase 3 Data: Skipped", finished.StdOut);
     }
 
     [Fact]

@@ -160,7 +160,8 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
         var (all, none) = await ArchiveSizeScan.EstimateAsync(archive, null, null, default);
         Assert.Null(none);
         // Halfway through the data blocks, after the TOC.
-        await File.WriteAllBytesAsync(cut, whole[..(int)(archive.TocEndOffset + (whole.Length - archive.TocEndOffset) / 2)]);
+        int length = (int)(archive.TocEndOffset + (whole.Length - archive.TocEndOffset) / 2);
+        await File.WriteAllBytesAsync(cut, whole[..length]);
         try
         {
             var cutArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(cut));
@@ -168,6 +169,10 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
             var (some, problem) = await ArchiveSizeScan.EstimateAsync(cutArchive, null, log.Add, default);
             Assert.NotNull(problem);
             Assert.Matches("^the scan of the archive's data stopped in TABLE DATA sz\\.\\w+ ", problem);
+            // Where the file ends, in the file's own offsets (a chunk's length is read just before its data).
+            long at = long.Parse(Regex.Match(problem, @"at byte offset (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.InRange(at, length - 8, length);
+            Assert.Contains("while reading the data of TABLE DATA sz.", problem);
             Assert.Contains(log, l => l.Contains(problem, StringComparison.Ordinal));
             Assert.True(some.Count < all.Count, $"{some.Count} of {all.Count} sized");
             Assert.All(some, e => Assert.Equal(all[e.Key].SortBytes, e.Value.SortBytes));

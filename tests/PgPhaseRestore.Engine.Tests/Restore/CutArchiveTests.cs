@@ -120,6 +120,29 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Assert.False(DatabaseExists(target), "the restore created the target database of an archive it cannot restore");
     }
 
+    /// <summary>A data offset in the TOC far past the end of the file is a damaged TOC, and said so, not a cut.</summary>
+    [Fact]
+    public async Task An_offset_far_past_the_file_s_end_is_refused_as_a_damaged_table_of_contents()
+    {
+        var (path, withOffsets) = await DumpAsync("file");
+        var events = withOffsets.Entries.Single(e => e.Type == "TABLE DATA" && e.QualifiedName == "app.events");
+        var bytes = await File.ReadAllBytesAsync(path);
+        // pg_dump writes a set offset as the flag 2 and then its 8 bytes, least significant first.
+        var written = new byte[9];
+        written[0] = 2;
+        BinaryPrimitives.WriteInt64LittleEndian(written.AsSpan(1), events.DataOffset!.Value);
+        int at = bytes.AsSpan(0, (int)withOffsets.TocEndOffset).IndexOf(written);
+        Assert.True(at > 0, "the offset of app.events's data is in the TOC");
+        bytes[at + 7] = 0x40;
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var target = _f.NewTargetName("toc");
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(path, target, 1));
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
+        Assert.StartsWith($"{path}: the archive's table of contents is damaged: it says that the data of TABLE DATA app.events (dump id {events.DumpId}) starts at byte ", ex.Message);
+        Assert.False(DatabaseExists(target));
+    }
+
     /// <summary>
     /// A byte changed inside a table's compressed data: the file is whole, so only decompressing finds it. The phase
     /// fails naming the table and the archive, with pg_restore's reason: loaded by pg_restore alone (one job), or

@@ -59,11 +59,14 @@ internal sealed class DataMeter
             _streamed = (done, total);
     }
 
-    public DataProgress Snapshot()
+    /// <summary>The phase's data done so far; null while its total is not known.</summary>
+    public DataProgress? Snapshot()
     {
         lock (_gate)
         {
             var (done, total) = _streamed is { } s ? s : (_alreadyDone + _done, Total);
+            if (total <= 0)
+                return null; // not known yet (a stream whose length is still to come): "0 B of 0 B" would say nothing
             long thisRun = _streamed is not null ? done : _done;
             double seconds = _clock.Elapsed.TotalSeconds;
             double rate = seconds > 0 ? thisRun / seconds : 0;
