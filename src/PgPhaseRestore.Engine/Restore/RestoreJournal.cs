@@ -103,14 +103,7 @@ internal sealed class RestoreJournal
         }
     }
 
-    public void CompleteTable(int dumpId)
-    {
-        lock (_gate)
-        {
-            if (CompletedTables.Add(dumpId))
-                Save();
-        }
-    }
+    public void CompleteTable(int dumpId) => CompleteTables([dumpId]);
 
     public void CompleteTables(IEnumerable<int> dumpIds)
     {

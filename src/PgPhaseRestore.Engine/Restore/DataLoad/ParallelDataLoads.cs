@@ -217,8 +217,7 @@ internal sealed class ParallelDataLoads
             }, ct).ConfigureAwait(false);
             return null;
         }
-        catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code) || PgPhaseErrors.IsStorage(p.Code))
-                                   || ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (SplitTableLoader.IsLoadFailure(ex))
         {
             return Failure(item, ex.Message);
         }

@@ -196,8 +196,7 @@ internal sealed class PhaseLoad
                     : await splitLoader.LoadAsync(table, phase.Archive, jobs, workDir, progress, ct).ConfigureAwait(false);
                 Log(string.Create(CultureInfo.InvariantCulture, $"loaded {table.QualifiedName}: {rows:N0} {Plural.Noun(rows, "row")} over {Plural.Of(jobs, "session")} in {tableClock.Elapsed.TotalSeconds:F1} s"));
             }
-            catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code) || PgPhaseErrors.IsStorage(p.Code))
-                                       || ex is NpgsqlException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (SplitTableLoader.IsLoadFailure(ex))
             {
                 return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
             }

@@ -176,6 +176,14 @@ internal sealed class SplitTableLoader
         }
     }
 
+    /// <summary>
+    /// How a table's load fails when the table, not the run, is the problem (its data, the target, a session, the
+    /// storage): reported as that table's failure. Anything else is a bug or a stop, and propagates.
+    /// </summary>
+    public static bool IsLoadFailure(Exception ex) =>
+        ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code) || PgPhaseErrors.IsStorage(p.Code))
+        || ex is NpgsqlException or IOException or UnauthorizedAccessException;
+
     private static bool CausedByStop(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
