@@ -13,6 +13,15 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 internal static class ArchiveSizeScan
 {
+    /// <summary>A projection is made from at least this share of a table's stored data...</summary>
+    private const double ProjectFromShare = 1.0 / 16;
+
+    /// <summary>...and at least this many stored bytes, so that it rests on thousands of rows.</summary>
+    private const long ProjectFromBytes = 256 * 1024;
+
+    /// <summary>A projected sort must be past the budget by this factor for the scan to stop on it.</summary>
+    private const double ProjectionMargin = 2.0;
+
     /// <summary>
     /// Per "schema.index", its estimate; the indexes whose table or definition could not be read are absent. A
     /// damaged or cut archive ends the scan (Problem says where): the tables read whole keep their estimates, and the
@@ -23,7 +32,9 @@ internal static class ArchiveSizeScan
     /// <param name="ct">Stops the scan.</param>
     /// <param name="stopAbove">
     /// The budget the plan will decide with, when known: a table's rows are read only until each of its indexes'
-    /// sorts is past it (those indexes are built early whatever the rest holds), and its estimates say "at least".
+    /// sorts is past it (those indexes are built early whatever the rest holds), and its estimates say "at least";
+    /// or, sooner, until the share read projects each sort past twice the budget (<see cref="IndexSortEstimate.Projected"/>).
+    /// Either only ever makes a build early, which never spills: a projection too large costs speed, never memory.
     /// </param>
     public static async Task<(Dictionary<string, IndexSortEstimate> Estimates, string? Problem)> EstimateAsync(DumpArchive archive, long? stopAbove,
         Action<string>? log, CancellationToken ct)
@@ -56,7 +67,7 @@ internal static class ArchiveSizeScan
         log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");
         return (estimates, problem);
 
-        Task ScanAsync() => ArchiveTableData.ForEachAsync(archive, byData.Keys.ToHashSet(), (entry, text) =>
+        Task ScanAsync() => ArchiveTableData.ForEachAsync(archive, byData.Keys.ToHashSet(), (entry, text, stored) =>
         {
             reading = entry;
             var indexes = byData[entry.DumpId];
@@ -64,18 +75,30 @@ internal static class ArchiveSizeScan
                 return;
             var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
             bool over = false;
-            ReadAhead.Pump(text, data =>
+            double? projectedBy = null;
+            ReadAhead.Pump(text, () => stored.BytesRead, (data, storedRead) =>
             {
                 meter.Feed(data);
-                over = stopAbove is { } budget && meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
-                return !over;
+                if (stopAbove is not { } budget)
+                    return true;
+                over = meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
+                if (!over && stored.FractionOf(storedRead) is { } share && share >= ProjectFromShare && storedRead >= ProjectFromBytes && share < 1 &&
+                    meter.TupleMemory.All(m => SortMemory.Total((long)(m / share)) > ProjectionMargin * budget))
+                    projectedBy = share;
+                return !over && projectedBy is null;
             }, ct);
             bytes += meter.Bytes;
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
-                : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
+                : projectedBy is { } read
+                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {read:P0} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
+                    : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
-                estimates[indexes[i].Key] = new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over };
+            {
+                estimates[indexes[i].Key] = projectedBy is { } by
+                    ? new IndexSortEstimate((long)(meter.Rows / by), SortMemory.Total((long)(meter.TupleMemory[i] / by)), SizeBasis.ArchiveScan, how) { Projected = true }
+                    : new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over };
+            }
             reading = null;
         }, ct);
     }

@@ -24,8 +24,11 @@ internal static class ArchiveTableData
         _ => $"a {archive.Format} archive has no data blocks to scan",
     };
 
-    /// <summary>Calls <paramref name="read"/> with the COPY text of each entry of <paramref name="wanted"/> (dump ids) found.</summary>
-    public static async Task ForEachAsync(DumpArchive archive, IReadOnlySet<int> wanted, Action<TocEntry, Stream> read, CancellationToken ct)
+    /// <summary>
+    /// Calls <paramref name="read"/> with the COPY text of each entry of <paramref name="wanted"/> (dump ids) found,
+    /// and the count of its stored bytes read, which knows the stored size wherever the archive tells it.
+    /// </summary>
+    public static async Task ForEachAsync(DumpArchive archive, IReadOnlySet<int> wanted, Action<TocEntry, Stream, StoredBytesRead> read, CancellationToken ct)
     {
         switch (archive.Format)
         {
@@ -42,12 +45,15 @@ internal static class ArchiveTableData
                     if (found == entry.DataFile)
                     {
                         using var file = File.OpenRead(path);
-                        read(entry, file);
+                        var stored = new StoredBytesRead(file, file.Length);
+                        read(entry, stored, stored);
                     }
                     else if (found == entry.DataFile + ".gz")
                     {
-                        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-                        read(entry, gz);
+                        using var file = File.OpenRead(path);
+                        var stored = new StoredBytesRead(file, file.Length);
+                        using var gz = new GZipStream(stored, CompressionMode.Decompress);
+                        read(entry, gz, stored);
                     }
                 }
                 break;
@@ -60,14 +66,15 @@ internal static class ArchiveTableData
                     using var file = File.OpenRead(archive.Source);
                     file.Seek(member.Offset, SeekOrigin.Begin);
                     using var data = new LengthLimitedStream(file, member.Size);
-                    read(entry, data);
+                    var stored = new StoredBytesRead(data, member.Size);
+                    read(entry, stored, stored);
                 }
                 break;
         }
     }
 
     /// <summary>The data blocks lie back to back after the TOC (with or without offsets in it): each is walked, unwanted chunks sought over.</summary>
-    private static void Custom(DumpArchive archive, IReadOnlySet<int> wanted, Action<TocEntry, Stream> read, CancellationToken ct)
+    private static void Custom(DumpArchive archive, IReadOnlySet<int> wanted, Action<TocEntry, Stream, StoredBytesRead> read, CancellationToken ct)
     {
         using var file = new FileStream(archive.Source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         file.Seek(archive.TocEndOffset, SeekOrigin.Begin);
@@ -84,8 +91,9 @@ internal static class ArchiveTableData
             if (type == TableDataBlock && wanted.Contains(dumpId) && archive.FindByDumpId(dumpId) is { } entry)
             {
                 using var chunks = new ChunkStream(file, cursor);
-                using Stream text = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true) : chunks;
-                read(entry, text);
+                var stored = new StoredBytesRead(chunks, BlockExtent(archive, entry, file.Length));
+                using Stream text = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
+                read(entry, text, stored);
                 chunks.SkipRest();
                 left--;
             }
@@ -103,6 +111,18 @@ internal static class ArchiveTableData
                 return; // not a layout this walk knows: the tables left get no estimate
             }
         }
+    }
+
+    /// <summary>
+    /// A block's bytes, from its offset to the next block's (or the file's end), when the TOC has offsets: blocks lie
+    /// back to back in the order of their offsets. Null for a file written to a pipe.
+    /// </summary>
+    private static long? BlockExtent(DumpArchive archive, TocEntry entry, long fileLength)
+    {
+        if (entry.DataState != DataState.Offset || entry.DataOffset is not { } start || start <= 0)
+            return null;
+        long end = archive.Entries.Where(e => e.DataState == DataState.Offset && e.DataOffset > start).Select(e => e.DataOffset!.Value).DefaultIfEmpty(fileLength).Min();
+        return end > start ? end - start : null;
     }
 
     /// <summary>The chunks of one block as one stream: an Int length, that many bytes, ... a zero length.</summary>

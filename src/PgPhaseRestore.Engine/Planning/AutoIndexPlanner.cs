@@ -34,21 +34,24 @@ internal static class AutoIndexPlanner
                     : $"no size information for this index ({options.NoEstimateReason ?? "its table's rows or its key could not be sized"})");
                 continue;
             }
-            if (estimate.AtLeast && estimate.SortBytes <= budget)
+            if ((estimate.AtLeast || estimate.Projected) && estimate.SortBytes <= budget)
             {
                 // Sized for a smaller budget than this plan's: what the rest of the rows need is unknown.
-                Early($"sort needs {estimate}, which was sized only up to a smaller budget than this {SizeText.Format(budget)} one: plan again to size it");
+                Early($"sort {Needs(estimate)}{estimate}, which was sized only up to a smaller budget than this {SizeText.Format(budget)} one: plan again to size it");
                 continue;
             }
             if (estimate.SortBytes > budget)
             {
-                decisions.Add(new IndexDecision(e, false, estimate.SortBytes, $"sort needs {estimate}, over the {SizeText.Format(budget)} budget", null) { Estimate = estimate });
+                decisions.Add(new IndexDecision(e, false, estimate.SortBytes, $"sort {Needs(estimate)}{estimate}, over the {SizeText.Format(budget)} budget", null) { Estimate = estimate });
                 continue;
             }
             decisions.Add(new IndexDecision(e, true, estimate.SortBytes, $"sort of {estimate} fits the {SizeText.Format(budget)} budget", c.Data.DumpId) { Estimate = estimate });
         }
         return decisions;
     }
+
+    // "sort needs about 40 MB ..." but "sort projected at 300 MB ...".
+    private static string Needs(IndexSortEstimate estimate) => estimate.Projected ? "" : "needs ";
 
     /// <summary>The btree builds that may move after their table's data, each with its table and the table's data.</summary>
     public static IEnumerable<(TocEntry Index, TocEntry Table, TocEntry Data)> Candidates(DumpArchive archive)

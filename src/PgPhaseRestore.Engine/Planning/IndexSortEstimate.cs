@@ -18,9 +18,22 @@ public sealed record IndexSortEstimate(long Rows, long SortBytes, SizeBasis Basi
     /// </summary>
     public bool AtLeast { get; init; }
 
-    /// <summary>"about 42 MB for 300,000 rows (archive scan: ...)", or "at least 80 MB ..." for a scan stopped early.</summary>
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{(AtLeast ? "at least" : "about")} {SizeText.Format(SortBytes)} for {(AtLeast ? "its first " : "")}{Rows:N0} rows ({BasisText}: {How})");
+    /// <summary>
+    /// The scan stopped once the share of the table's data it had read projected the sort well past the budget it
+    /// was sizing for: <see cref="Rows"/> and <see cref="SortBytes"/> are that projection, not a measurement. Good for
+    /// deciding "early" under that budget (an early build never spills), never for deciding "late".
+    /// </summary>
+    public bool Projected { get; init; }
+
+    /// <summary>
+    /// "about 42 MB for 300,000 rows (archive scan: ...)", "at least 80 MB ..." for a scan stopped past the budget,
+    /// "projected at 300 MB for about 3,000,000 rows ..." for one stopped on a projection.
+    /// </summary>
+    public override string ToString() => AtLeast
+        ? string.Create(CultureInfo.InvariantCulture, $"at least {SizeText.Format(SortBytes)} for its first {Rows:N0} rows ({BasisText}: {How})")
+        : Projected
+            ? string.Create(CultureInfo.InvariantCulture, $"projected at {SizeText.Format(SortBytes)} for about {Rows:N0} rows ({BasisText}: {How})")
+            : string.Create(CultureInfo.InvariantCulture, $"about {SizeText.Format(SortBytes)} for {Rows:N0} rows ({BasisText}: {How})");
 
     /// <summary>The basis as the plan names it.</summary>
     public string BasisText => Basis switch

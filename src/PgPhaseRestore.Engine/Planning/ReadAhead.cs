@@ -15,16 +15,26 @@ internal static class ReadAhead
     /// <summary>Takes the next bytes; false when it wants no more.</summary>
     public delegate bool Consumer(ReadOnlySpan<byte> data);
 
+    /// <summary>Takes the next bytes and the mark read just after they were; false when it wants no more.</summary>
+    public delegate bool MarkedConsumer(ReadOnlySpan<byte> data, long mark);
+
     /// <summary>
     /// Hands <paramref name="consume"/> the bytes of <paramref name="source"/> in order until the stream ends or
     /// <paramref name="consume"/> returns false. A failure to read is thrown here, as itself, after every byte read
     /// before it was consumed. When this returns or throws, the stream is no longer being read.
     /// </summary>
-    public static void Pump(Stream source, Consumer consume, CancellationToken ct)
+    public static void Pump(Stream source, Consumer consume, CancellationToken ct) => Pump(source, null, (data, _) => consume(data), ct);
+
+    /// <summary>
+    /// As <see cref="Pump(Stream, Consumer, CancellationToken)"/>, handing each buffer over with what
+    /// <paramref name="mark"/> read on the reading thread just after filling it (how far into its source the
+    /// stream was then): the consumer, behind by up to <see cref="BuffersAhead"/> buffers, knows where its bytes came from.
+    /// </summary>
+    public static void Pump(Stream source, Func<long>? mark, MarkedConsumer consume, CancellationToken ct)
     {
-        var filled = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(BuffersAhead) { SingleReader = true, SingleWriter = true });
+        var filled = Channel.CreateBounded<(byte[] Buffer, int Count, long Mark)>(new BoundedChannelOptions(BuffersAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reader = Task.Run(() => ReadAsync(source, filled.Writer, stop.Token), CancellationToken.None);
+        var reader = Task.Run(() => ReadAsync(source, mark, filled.Writer, stop.Token), CancellationToken.None);
         try
         {
             // WaitToReadAsync throws the reader's own failure, not a wrapper of it.
@@ -36,7 +46,7 @@ internal static class ReadAhead
                     try
                     {
                         ct.ThrowIfCancellationRequested();
-                        more = consume(item.Buffer.AsSpan(0, item.Count));
+                        more = consume(item.Buffer.AsSpan(0, item.Count), item.Mark);
                     }
                     finally
                     {
@@ -58,7 +68,7 @@ internal static class ReadAhead
     }
 
     /// <summary>Fills buffers and queues them until the stream ends, fails or the pump stops; never throws.</summary>
-    private static async Task ReadAsync(Stream source, ChannelWriter<(byte[] Buffer, int Count)> filled, CancellationToken stop)
+    private static async Task ReadAsync(Stream source, Func<long>? mark, ChannelWriter<(byte[] Buffer, int Count, long Mark)> filled, CancellationToken stop)
     {
         Exception? failure = null;
         while (failure is null)
@@ -73,7 +83,7 @@ internal static class ReadAhead
             try
             {
                 // The bytes read before a failure are handed over first: the consumer sees all there was.
-                await filled.WriteAsync((buffer, n), stop).ConfigureAwait(false);
+                await filled.WriteAsync((buffer, n, mark?.Invoke() ?? 0), stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex)
             {
