@@ -80,7 +80,7 @@ internal sealed class BackupOptionsBinder
         };
         var options = new BackupOptions
         {
-            Source = ConnectionOptions.Read(r.GetValue(Source), "SRC_"),
+            Source = ConnectionOptions.Read(r.GetValue(Source), "SRC_", Source),
             Destination = r.GetValue(To)!,
             BackupName = r.GetValue(Name) ?? Env("BACKUP_NAME"),
             Format = r.GetValue(Format),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PgPhaseRestore.Engine;
 using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -12,7 +13,25 @@ internal static class ConnectionOptions
 {
     public static Option<string?> Create(string name, string description) => new(name) { Description = description };
 
-    public static PgConnectionInfo Read(string? conninfo, string prefix)
+    /// <summary>
+    /// The connection <paramref name="conninfo"/> names; <paramref name="option"/> (the option it was given with)
+    /// is named by a string that cannot be read, as a copy or a restore with a size source takes two.
+    /// </summary>
+    public static PgConnectionInfo Read(string? conninfo, string prefix, Option<string?> option)
+    {
+        try
+        {
+            return Read(conninfo, prefix);
+        }
+        catch (PgPhaseException ex) when (ex.Kind == PgPhaseErrorKind.InvalidInput)
+        {
+            const string Generic = "connection string: ";
+            var said = ex.Message.StartsWith(Generic, StringComparison.Ordinal) ? ex.Message[Generic.Length..] : ex.Message;
+            throw PgPhaseException.Restated($"{option.Name}: {said}", ex);
+        }
+    }
+
+    private static PgConnectionInfo Read(string? conninfo, string prefix)
     {
         string? Env(string key) => Environment.GetEnvironmentVariable(key);
         var info = PgConnectionInfo.Parse(conninfo, key => key switch

@@ -36,7 +36,7 @@ internal static class CopyCommand
             var planOptions = plan.Read(r);
             var restore = new RestoreOptions
             {
-                Target = ConnectionOptions.Read(r.GetValue(target), "DST_"),
+                Target = ConnectionOptions.Read(r.GetValue(target), "DST_", target),
                 CreateDatabase = r.GetValue(create),
                 NoOwner = r.GetValue(noOwner),
                 NoPrivileges = planOptions.SkipPrivileges,

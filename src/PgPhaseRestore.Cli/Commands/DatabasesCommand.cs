@@ -18,7 +18,7 @@ internal static class DatabasesCommand
             command.Options.Add(o);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var connection = ConnectionOptions.Read(r.GetValue(server), "SRC_");
+            var connection = ConnectionOptions.Read(r.GetValue(server), "SRC_", server);
             var filter = new DatabaseFilter { Names = r.GetValue(names) ?? [], ExcludeNames = r.GetValue(exclude) ?? [], IncludeTemplates = r.GetValue(templates) };
             var found = await ServerDatabases.ListAsync(connection, filter, ct);
             if (r.GetValue(namesOnly))

@@ -22,7 +22,7 @@ internal static class PlanCommand
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_", sizesFrom) : null;
             // What sizing reads, and how long it took, goes to stderr: stdout stays the plan.
             var result = await ArchivePlanning.PlanAsync(s3.Location(r, r.GetValue(source)!), plan.Read(r), ct, sizesFrom: from, log: m => Console.Error.WriteLine(m));
             var dir = r.GetValue(outDir);

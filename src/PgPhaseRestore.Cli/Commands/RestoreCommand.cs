@@ -51,8 +51,8 @@ internal static class RestoreCommand
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
             var planOptions = plan.Read(r);
-            var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_");
-            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_") : null;
+            var targetInfo = ConnectionOptions.Read(r.GetValue(target), "DST_", target);
+            var from = r.GetValue(sizesFrom) is { } conninfo ? ConnectionOptions.Read(conninfo, "SRC_", sizesFrom) : null;
             var storage = s3.Read(r);
             var options = new RestoreOptions
             {

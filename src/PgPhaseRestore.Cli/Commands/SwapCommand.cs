@@ -38,7 +38,7 @@ internal static class SwapCommand
             var (log, _, _) = output.Read(r);
             var options = new SwapOptions
             {
-                Server = ConnectionOptions.Read(r.GetValue(server), "DST_"),
+                Server = ConnectionOptions.Read(r.GetValue(server), "DST_", server),
                 Database = r.GetValue(database)!,
                 Replacement = r.GetValue(replacement),
                 Undo = r.GetValue(undo),

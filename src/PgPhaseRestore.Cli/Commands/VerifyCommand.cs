@@ -24,8 +24,8 @@ internal static class VerifyCommand
         {
             var archive = await ArchiveReader.ReadAsync(s3.Location(r, r.GetValue(source)!), ct);
             var srcText = r.GetValue(sourceDb);
-            var src = srcText is null && Environment.GetEnvironmentVariable("SRC_DBNAME") is null ? null : ConnectionOptions.Read(srcText, "SRC_");
-            var result = await RestoreVerifier.VerifyAsync(archive, ConnectionOptions.Read(r.GetValue(target), "DST_"), src,
+            var src = srcText is null && Environment.GetEnvironmentVariable("SRC_DBNAME") is null ? null : ConnectionOptions.Read(srcText, "SRC_", sourceDb);
+            var result = await RestoreVerifier.VerifyAsync(archive, ConnectionOptions.Read(r.GetValue(target), "DST_", target), src,
                 r.GetValue(exact) ? RowCountMode.Exact : RowCountMode.Estimate, ct);
             Console.WriteLine(result);
             foreach (var d in result.Differences)

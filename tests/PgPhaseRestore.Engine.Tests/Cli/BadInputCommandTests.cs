@@ -119,6 +119,23 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Assert.False(DatabaseExists(target));
     }
 
+    // ---- connection strings ----
+
+    /// <summary>A copy takes two connection strings: the one that cannot be read is named, and nothing is written.</summary>
+    [Theory]
+    [InlineData("--source")]
+    [InlineData("--target")]
+    public void A_copy_s_unreadable_connection_string_is_named_by_its_option(string option)
+    {
+        var target = NewName("conn");
+        var to = _dir.File($"copy-{option.TrimStart('-')}.dump");
+        string Given(string which) => which == option ? "dbname=x colour=blue" : $"dbname={(which == "--source" ? _f.Source : target)}";
+        Refused(Environment(target), $"pgphase: {option}: unknown keyword \"colour\"",
+            "copy", "--source", Given("--source"), "--target", Given("--target"), "--to", to);
+        Assert.False(File.Exists(to));
+        Assert.False(DatabaseExists(target));
+    }
+
     // ---- jobs ----
 
     [Theory]
