@@ -16,7 +16,26 @@ internal static class BackupNaming
         if (!destination.EndsWith('/') && !destination.EndsWith(Path.DirectorySeparatorChar))
             return destination;
         var name = string.IsNullOrWhiteSpace(backupName) ? now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) : backupName;
-        var safeDatabase = database.Replace('/', '_').Replace('\\', '_');
-        return $"{destination}{safeDatabase}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
+        CheckName(name);
+        return $"{destination}{FolderOf(database)}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
     }
+
+    /// <summary>A backup's name is one level under its database's folder: it never climbs out of it, nor into another's.</summary>
+    public static void CheckName(string? name)
+    {
+        if (name is not null && (name.Contains('/') || name.Contains('\\') || name is "." or ".."))
+            throw new PgPhaseException($"backup name \"{name}\": a backup name is one level under its database's folder: no / or \\, and not . or ..", PgPhaseErrorCode.InvalidInput);
+    }
+
+    /// <summary>
+    /// A database's folder under a prefix: its name, with %, / and \ written as %25, %2F and %5C, and "." and ".."
+    /// as %2E and %2E%2E, so that no name climbs out of the prefix and no two names share a folder ("a/b" and
+    /// "a_b" are two databases, and two folders).
+    /// </summary>
+    internal static string FolderOf(string database) => database switch
+    {
+        "." => "%2E",
+        ".." => "%2E%2E",
+        _ => database.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal).Replace("\\", "%5C", StringComparison.Ordinal),
+    };
 }

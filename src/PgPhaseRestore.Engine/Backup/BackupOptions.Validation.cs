@@ -12,6 +12,7 @@ public sealed partial class BackupOptions
         if (LockWaitTimeout is { } wait && wait < TimeSpan.Zero)
             throw new PgPhaseException($"lock wait timeout cannot be negative ({wait.TotalSeconds} s)", PgPhaseErrorCode.InvalidInput);
         CheckDestination(Destination);
+        BackupNaming.CheckName(BackupName);
     }
 
     /// <summary>

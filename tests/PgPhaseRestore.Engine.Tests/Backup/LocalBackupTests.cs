@@ -1,3 +1,4 @@
+using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
@@ -55,6 +56,63 @@ public sealed class LocalBackupTests : IDisposable
         var listed = Assert.Single(await BackupCatalog.ListAsync(new ArchiveLocation(_dir.Path), db, CancellationToken.None));
         Assert.Equal(manifest.Sha256, listed.Sha256);
         await RestoreAndCompareAsync(manifest.Location, db);
+    }
+
+    /// <summary>
+    /// A database's name becomes one folder under the prefix, whatever it holds: ".." does not climb out of the
+    /// prefix, and "x/b" and "x_b" do not share a folder (one backup replacing the other's). A backup name that
+    /// would climb out is refused before anything is written.
+    /// </summary>
+    [Fact]
+    public async Task Database_names_with_slashes_or_dots_each_get_their_own_folder_under_the_prefix()
+    {
+        string tag = $"n{Guid.NewGuid():N}"[..9];
+        string[] names = ["..", $"{tag}/b", $"{tag}_b", $"{tag}%2Fb"];
+        _cluster.Execute("postgres", "DROP DATABASE IF EXISTS \"..\" WITH (FORCE)");
+        foreach (var name in names)
+        {
+            _cluster.Execute("postgres", $"CREATE DATABASE \"{name}\"");
+            _cluster.Execute(name, $"CREATE TABLE t (v text); INSERT INTO t VALUES ('{name}')");
+        }
+        var prefix = Path.Combine(_dir.Path, "prefix") + "/";
+        try
+        {
+            var locations = new List<string>();
+            foreach (var name in names)
+            {
+                var manifest = await new BackupRunner(new BackupOptions { Source = Connection(name), Destination = prefix, BackupName = "nightly", Force = true }).RunAsync(CancellationToken.None);
+                Assert.StartsWith(prefix, manifest.Location, StringComparison.Ordinal);
+                Assert.Equal(2, Path.GetRelativePath(prefix, manifest.Location).Split('/').Length);
+                locations.Add(manifest.Location);
+            }
+            Assert.Equal(names.Length, locations.Distinct().Count());
+            Assert.False(File.Exists(Path.Combine(_dir.Path, "nightly.dump")));
+
+            foreach (var (name, location) in names.Zip(locations))
+            {
+                var listed = Assert.Single(await BackupCatalog.ListAsync(new ArchiveLocation(prefix), name, CancellationToken.None));
+                Assert.Equal((name, location), (listed.Database, listed.Location));
+                var resolved = await BackupCatalog.ResolveAsync(new ArchiveLocation(prefix), name, null, CancellationToken.None);
+                Assert.Equal(location, resolved.Path);
+                var archive = await ArchiveReader.ReadAsync(resolved, CancellationToken.None);
+                Assert.Equal(name, archive.DatabaseName);
+            }
+            Assert.Equal(names.Length, (await BackupCatalog.ListAsync(new ArchiveLocation(prefix), null, CancellationToken.None)).Count);
+
+            foreach (var bad in new[] { "../escape", "..", "a/b", "a\\b" })
+            {
+                var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = Connection(names[1]), Destination = prefix, BackupName = bad }).RunAsync(CancellationToken.None));
+                Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+                Assert.StartsWith($"backup name \"{bad}\": ", ex.Message, StringComparison.Ordinal);
+            }
+            Assert.Equal(names.Length, Directory.GetFiles(prefix, "*.dump", SearchOption.AllDirectories).Length);
+            Assert.False(Directory.Exists(Path.Combine(_dir.Path, "escape")));
+        }
+        finally
+        {
+            foreach (var name in names)
+                _cluster.DropDatabase(name);
+        }
     }
 
     [Fact]
