@@ -7,6 +7,11 @@ if (-not ('PgPhaseRestore.PowerShell.Loader.ModuleLoadContext' -as [type])) {
     Add-Type -Path ([System.IO.Path]::Combine($binFolder, 'PgPhaseRestore.PowerShell.Loader.dll'))
 }
 $cmdletAssembly = [PgPhaseRestore.PowerShell.Loader.ModuleLoadContext]::Initialize($binFolder)
+$loadedFrom = [System.IO.Path]::GetDirectoryName($cmdletAssembly.Location)
+if ($loadedFrom -ne [System.IO.Path]::GetFullPath($binFolder)) {
+    # A process holds one copy of each version of the cmdlets: the first imported serves every later import.
+    Write-Verbose "PgPhaseRestore $($cmdletAssembly.GetName().Version) is already loaded in this process from $loadedFrom; its cmdlets serve this import of $PSScriptRoot too"
+}
 
 # Import-Module Microsoft.PowerShell.Core's own, in case a proxy of that name is in scope.
 $importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core

@@ -15,8 +15,12 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
     /// <summary>The cmdlet assembly's file name in the bin folder.</summary>
     public const string CmdletAssembly = "PgPhaseRestore.PowerShell.dll";
 
-    // One context per folder for the life of the process: Remove-Module cannot unload assemblies, and every
-    // runspace (ForEach-Object -Parallel, runbook jobs) that imports the module must get the same cmdlet types.
+    // One context per cmdlet assembly identity (name and version) for the life of the process: Remove-Module cannot
+    // unload assemblies, every runspace (ForEach-Object -Parallel, runbook jobs) that imports the module must get
+    // the same cmdlet types, and PowerShell caches a cmdlet's parameter metadata by its assembly-qualified type name:
+    // a second copy of the same version, from another folder, would be a second type under the same name, and
+    // every cmdlet would then fail to bind ("[A] cannot be cast to [B]"). The first copy loaded serves them all;
+    // another version is another name, in a context of its own.
     private static readonly ConcurrentDictionary<string, Lazy<ModuleLoadContext>> Contexts = new(StringComparer.Ordinal);
 
     private readonly string _folder;
@@ -33,11 +37,15 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
     /// <summary>The folder everything here loads from.</summary>
     public string Folder => _folder;
 
-    /// <summary>The cmdlet assembly of the module whose bin folder is <paramref name="binFolder"/>, loaded once per process.</summary>
+    /// <summary>
+    /// The cmdlet assembly of the module whose bin folder is <paramref name="binFolder"/>, loaded once per process
+    /// and version: when the same version is already loaded from another folder, that copy (its location says where).
+    /// </summary>
     public static Assembly Initialize(string binFolder)
     {
         var folder = Path.GetFullPath(binFolder);
-        return Contexts.GetOrAdd(folder, f => new Lazy<ModuleLoadContext>(() => new ModuleLoadContext(f))).Value.Cmdlets;
+        var identity = AssemblyName.GetAssemblyName(Path.Combine(folder, CmdletAssembly)).FullName;
+        return Contexts.GetOrAdd(identity, _ => new Lazy<ModuleLoadContext>(() => new ModuleLoadContext(folder))).Value.Cmdlets;
     }
 
     /// <inheritdoc />

@@ -162,6 +162,40 @@ Describe 'Loading' {
         $ids[1] | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*'
     }
 
+    It 'works when another copy of the same version is imported after Remove-Module, or in a runspace' {
+        # An upgrade in place, a copy in another scope, or a runspace that imports from another path: one process,
+        # two folders with the same cmdlet assembly.
+        $copy = Join-Path ([IO.Path]::GetTempPath()) "pgphase copy $PID/PgPhaseRestore"
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item -Path $script:ModuleFolder -Destination $copy -Recurse -Force
+        try {
+            $out = Invoke-FreshSession {
+                param($manifest, $other)
+                $missing = Join-Path ([IO.Path]::GetTempPath()) 'pgphase-missing.dump'
+                Import-Module $manifest
+                Remove-Module PgPhaseRestore
+                # A module's own script hears the session's preference, not Import-Module's -Verbose.
+                $VerbosePreference = 'Continue'
+                Import-Module $other 4>&1 | ForEach-Object { "verbose: $_" }
+                $VerbosePreference = 'SilentlyContinue'
+                Get-PgDumpToc -Path $missing -ErrorVariable err -ErrorAction SilentlyContinue
+                $err | ForEach-Object FullyQualifiedErrorId
+                1..2 | ForEach-Object -Parallel {
+                    Import-Module $using:other
+                    Get-PgDumpToc -Path $using:missing -ErrorVariable err -ErrorAction SilentlyContinue
+                    $err | ForEach-Object FullyQualifiedErrorId
+                }
+            } -Arguments @((Join-Path $copy 'PgPhaseRestore.psd1'))
+            $LASTEXITCODE | Should -Be 0
+            @($out | Where-Object { $_ -like 'verbose: PgPhaseRestore * is already loaded in this process from *' }) | Should -HaveCount 1
+            $ids = @($out | Where-Object { $_ -notlike 'verbose: *' })
+            $ids | Should -HaveCount 3
+            $ids | ForEach-Object { $_ | Should -BeLike 'PgPhaseRestore.ArchiveUnreachable*' }
+        } finally {
+            Remove-Item -LiteralPath (Split-Path $copy) -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'imports in many runspaces at once, each removing it when done' {
         $ids = Invoke-FreshSession {
             param($manifest)
