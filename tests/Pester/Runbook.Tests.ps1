@@ -90,6 +90,9 @@ $inString = $wrong.GetNetworkCredential().Password
 Invoke-Case 'PasswordInStringTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" }
 Invoke-Case 'PasswordInBadString' { Backup-PgDatabase -SourceConnection "$server dbname=postgres password=$inString nosuchkeyword=1" -Path "$env:RUNBOOK_MISSING.d/" }
 Invoke-Case 'PasswordInBadUri' { Backup-PgDatabase -SourceConnection "postgresql://$($env:RUNBOOK_PG_USER):$inString@127.0.0.1:notaport/postgres" -Path "$env:RUNBOOK_MISSING.d/" }
+# Rows from a CSV (Import-Csv) or [pscustomobject]s that carry the connection string beside the archive.
+Invoke-Case 'CsvRowTest' { [pscustomobject]@{ Path = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" } | Test-PgPhaseRestore }
+Invoke-Case 'CsvRowWithoutPath' { [pscustomobject]@{ Dump = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres password=$inString" } | Test-PgPhaseRestore }
 Invoke-Case 'PathStyle' { Get-PgDumpToc -Path "s3://$env:RUNBOOK_BUCKET/x.dump" -S3Endpoint $env:RUNBOOK_PATH_STYLE_ENDPOINT -S3Credential $s3 -Region 'us-east-1' }
 
 # Uncaught, as a runbook's last error is: the job fails with it.
@@ -208,6 +211,16 @@ Describe 'A runbook that catches the module''s errors' {
         $r.Message | Should -Match 'nosuchkeyword'
         $r = Assert-RunbookRecord 'PasswordInBadUri' 'InvalidArgument' '-SourceConnection'
         $r.TargetObject | Should -Be 'the -SourceConnection value'
+    }
+
+    It 'a CSV row with Path and TargetConnection binds -Path to its Path, never to the row as text' {
+        # The row's own password is wrong: the failure is the target's, so the archive was found by its path.
+        $r = Assert-RunbookRecord 'CsvRowTest' 'AuthenticationError' '-TargetCredential' 'PgPhaseRestore.ConnectionFailed'
+        $r.Message | Should -Not -Match '@\{'
+        $r = $script:results['CsvRowWithoutPath']
+        $r.Caught | Should -BeTrue
+        $r.Message | Should -Match '^-Path: an object on the pipeline gives the archive as a property named Path, LiteralPath, Location or FullName; this one has none \(its properties: Dump, TargetConnection\)$'
+        $r.Message | Should -Not -Match '@\{'
     }
 
     It 'a wrong password for the target: AuthenticationError naming -TargetCredential (Invoke-PgPhaseRestore)' {

@@ -58,6 +58,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     /// <summary>An archive to plan and restore directly: a custom-format file or a directory-format folder (wildcards allowed: each match is restored in turn), or s3://bucket/key (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
+    [PipelinePath]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 

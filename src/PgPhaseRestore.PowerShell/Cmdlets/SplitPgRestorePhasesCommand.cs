@@ -32,6 +32,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
     /// <summary>Archive location: file or directory-format folder (wildcards allowed: each match is planned), or s3:// URI (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
+    [PipelinePath]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 

@@ -38,6 +38,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     /// <summary>The archive the target was restored from: file or folder (wildcards allowed: the target is checked against each match), or s3://bucket/key (taken as written).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [SupportsWildcards]
+    [PipelinePath]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 

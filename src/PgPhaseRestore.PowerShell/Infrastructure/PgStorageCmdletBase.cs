@@ -74,6 +74,11 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     /// </summary>
     protected IReadOnlyList<ArchiveLocation> LocateArchives(string path, bool literal)
     {
+        if (PipelinePathAttribute.Refusal(path) is { } refusal)
+        {
+            WriteError(ErrorRecords.FromInput(new ArgumentException(refusal), null));
+            return [];
+        }
         try
         {
             return ArchivePaths.Resolve(SessionState, path, literal).Select(p => new ArchiveLocation(p, S3)).ToList();
