@@ -93,19 +93,20 @@ internal static class SwapPlanner
             throw new PgPhaseException($"\"{live}\" cannot be swapped with itself", PgPhaseErrorCode.InvalidInput);
         var incoming = await SwapCatalog.ByNameAsync(conn, name, ct).ConfigureAwait(false)
             ?? throw new PgPhaseException($"the replacement database \"{name}\" does not exist", PgPhaseErrorCode.SwapDatabaseMissing);
-        var outgoing = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false);
+        // A swap trades names with a database that is there: a mistyped live name would otherwise rename the
+        // replacement for good, with nothing put aside and so nothing an undo could bring back.
+        var outgoing = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
+            ?? throw new PgPhaseException($"no database is named \"{live}\": a swap gives \"{name}\" the name of a database that exists and puts that one aside; " +
+                                          $"check the live database's name (to only rename \"{name}\", use ALTER DATABASE ... RENAME TO)", PgPhaseErrorCode.SwapDatabaseMissing);
         RefuseTemplate(incoming);
-        if (outgoing is null)
-            notes.Add($"no database is named \"{live}\": \"{name}\" takes the name and nothing is moved aside");
-        else
-            RefuseTemplate(outgoing);
-        var aside = outgoing is null ? null : await AsideNameAsync(conn, options.AsideName, DatabaseNames.Before(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+        RefuseTemplate(outgoing);
+        var aside = await AsideNameAsync(conn, options.AsideName, DatabaseNames.Before(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
         return new SwapRecord
         {
             Kind = SwapKind.Swap,
-            Outgoing = outgoing is null ? null : Side(outgoing, aside!, notes),
+            Outgoing = Side(outgoing, aside, notes),
             Incoming = Side(incoming, live, notes),
-            Carry = options.CarrySettings && outgoing is not null,
+            Carry = options.CarrySettings,
             Origin = options.Origin,
             StartedAt = DateTimeOffset.UtcNow,
         };

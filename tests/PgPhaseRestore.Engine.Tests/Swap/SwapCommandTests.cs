@@ -159,5 +159,24 @@ public sealed class SwapCommandTests : IClassFixture<SwapFixture>, IDisposable
         Assert.Null(SwapJournal.Load(JournalPath(live)).Pending);
     }
 
+    /// <summary>
+    /// A live name that does not exist (a typo) is refused: the replacement keeps its name, nothing is journaled,
+    /// and the error says what a swap needs.
+    /// </summary>
+    [Fact]
+    public void A_swap_with_a_live_name_that_does_not_exist_is_refused_and_renames_nothing()
+    {
+        var (live, replacement) = Pair();
+        long replacementOid = _f.Oid(replacement);
+        var typo = live + "_typo";
+        var refused = PgPhaseCli.Run(_f.Environment(typo), "swap", typo, replacement, "--force");
+        Assert.True(refused.ExitCode == 1, refused.StdErr + refused.StdOut);
+        Assert.Contains($"no database is named \"{typo}\": a swap gives \"{replacement}\" the name of a database that exists", refused.StdErr);
+        Assert.Equal(replacementOid, _f.Oid(replacement));
+        Assert.False(_f.Exists(typo));
+        Assert.DoesNotContain(Directory.GetFiles(_f.JournalDir, $"swap-{typo}-*.json"), f => SwapJournal.Load(f).Last is not null || SwapJournal.Load(f).Pending is not null);
+        Assert.Equal("last night", Contents(replacement));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
