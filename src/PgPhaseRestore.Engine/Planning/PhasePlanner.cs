@@ -68,7 +68,10 @@ internal static class PhasePlanner
         }).ToList();
 
         var planned = decisions.Where(d => phaseOf.ContainsKey(d.Entry.DumpId)).ToList();
-        var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned, options.Strategy == RestoreStrategy.Auto ? options.NoEstimateReason : null);
+        // The gap is worth a warning only when an index this restore builds could have been late but had no size.
+        var candidates = options.Strategy == RestoreStrategy.Auto ? AutoIndexPlanner.Candidates(archive).Select(c => c.Index.DumpId).ToHashSet() : [];
+        bool unsized = planned.Any(d => !d.Late && d.Estimate is null && candidates.Contains(d.Entry.DumpId));
+        var plan = new RestorePlan(archive, options.Strategy, phases, excluded, planned, unsized ? options.NoEstimateReason : null);
         plan.Validate();
         return plan;
     }

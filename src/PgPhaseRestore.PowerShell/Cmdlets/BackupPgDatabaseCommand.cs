@@ -48,7 +48,7 @@ public sealed class BackupPgDatabaseCommand : PgBackupCmdletBase
         }
         var database = options.Source.Database ?? "(no database)";
         var action = Force.IsPresent ? "Back up, replacing any existing backup" : "Back up";
-        if (!ShouldProcess($"database {options.Source} to {options.Destination}", action))
+        if (!HighImpact.Ask(this, options.Source.ToString(), () => ShouldProcess($"database {options.Source} to {options.Destination}", action)))
             return;
 
         var progress = new CallbackProgress<BackupProgress>(p => OnProgress(BackupProgressRecord(p)));

@@ -135,7 +135,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
             WriteError(ErrorRecords.FromInput(ex, Connections.Shown(SourceConnection)));
             return;
         }
-        if (!ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}"))
+        if (!HighImpact.Ask(this, restore.Target.ToString(), () => ShouldProcess($"database {restore.Target}", $"Copy {backup.Source} through {backup.Destination}")))
             return;
 
         var backupProgress = new CallbackProgress<BackupProgress>(p => OnProgress(BackupParameters.ProgressRecord(p)));

@@ -149,7 +149,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             return;
         }
         var chosen = Phase.Length == 0 ? "all phases" : "phase " + string.Join(", ", Phase);
-        if (!ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}"))
+        if (!HighImpact.Ask(this, target.ToString(), () => ShouldProcess($"database {target}", $"Restore {chosen} of {phases[0].Source}")))
             return;
 
         // Phases carry no storage settings: an archive in a bucket is reached with this command's.

@@ -95,7 +95,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
             var plan = RunEngine(ct => DatabaseSwap.PlanAsync(options, ct));
             foreach (var note in plan.Notes)
                 WriteWarning(note);
-            if (!ShouldProcess($"database \"{Database}\" on {plan.Server}", plan.Describe()))
+            if (!HighImpact.Ask(this, Database, () => ShouldProcess($"database \"{Database}\" on {plan.Server}", plan.Describe())))
                 return;
             var result = RunEngine(ct => DatabaseSwap.RunAsync(plan, VerboseFromEngine, ct));
             foreach (var refused in result.NotCarried)

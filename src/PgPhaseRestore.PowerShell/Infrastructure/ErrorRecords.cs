@@ -45,6 +45,9 @@ internal static class ErrorRecords
     /// <summary>A restored database differs from its archive.</summary>
     public const string VerificationFailed = "PgPhaseRestore.VerificationFailed";
 
+    /// <summary>A change that asks for confirmation, in a session that cannot ask: nothing was changed.</summary>
+    public const string ConfirmationNeeded = "PgPhaseRestore.ConfirmationNeeded";
+
     /// <summary>The command was stopped.</summary>
     public const string Cancelled = "PgPhaseRestore.Cancelled";
 

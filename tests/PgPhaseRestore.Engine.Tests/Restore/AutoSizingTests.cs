@@ -230,6 +230,27 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
     }
 
     /// <summary>
+    /// Auto warns of indexes it could not size only when there are some: an archive whose tables have no btree index
+    /// (no manifest sizes, a bucket not scanned) plans with no gap; the same gap with an index to size is shown.
+    /// </summary>
+    [Fact]
+    public async Task No_sizing_gap_is_reported_for_an_archive_without_an_index_to_size()
+    {
+        var db = _f.Cluster.CreateDatabase("noindex");
+        _f.Cluster.Execute(db, "CREATE TABLE t (id int, name text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 100) g;");
+        var path = Path.Combine(Path.GetDirectoryName(_f.CustomPath)!, $"noindex-{Guid.NewGuid():N}.dump");
+        PgDump.Dump(_f.Cluster, db, path, "-Fc");
+        var options = new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30, NoEstimateReason = "no manifest, and the archive is in a bucket" };
+
+        Assert.Null(PhasePlanner.Plan(await ArchiveReader.ReadAsync(new ArchiveLocation(path)), options).SizingGap);
+        _f.Cluster.Execute(db, "CREATE INDEX t_id ON t (id)");
+        PgDump.Dump(_f.Cluster, db, path, "-Fc");
+        var withIndex = PhasePlanner.Plan(await ArchiveReader.ReadAsync(new ArchiveLocation(path)), options);
+        Assert.Equal("no manifest, and the archive is in a bucket", withIndex.SizingGap);
+        _f.Cluster.DropDatabase(db);
+    }
+
+    /// <summary>
     /// With room for the largest sort and a half, late builds overlap (the tables' builds become ready together), and
     /// each starts only while the shares already running leave room for its own: at every start, the shares of the
     /// builds running add up to at most the budget. No sort spills, and the target equals the source.
