@@ -88,9 +88,26 @@ public static class RestoreVerifier
             try
             {
                 actual = await CountAsync(conn, table, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                continue; // absent from the target: the object check has already reported it missing
+            }
+            catch (PostgresException ex) when (RowSecurity.Refused(ex))
+            {
+                notes.Add(RowSecurity.NotCounted(data.QualifiedName));
+                continue;
+            }
+            try
+            {
                 expected = rowCounts == RowCountMode.Exact
                     ? await CountAsync(src, table, ct).ConfigureAwait(false)
                     : await EstimateAsync(src, data.Schema, data.Name!, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                notes.Add($"{data.QualifiedName}: rows not compared, the source has no such table now (dropped or renamed since the dump)");
+                continue;
             }
             catch (PostgresException ex) when (RowSecurity.Refused(ex))
             {

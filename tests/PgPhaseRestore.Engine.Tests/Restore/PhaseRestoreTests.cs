@@ -363,6 +363,13 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
             "Missing TRIGGER app.legacy.legacy_touch: expected present, found absent",
             "RowCount TABLE app.events: expected 400000 rows, found 399995 rows",
         ], found);
+
+        // A table gone from the target is a difference to report, counted rows or not, never a failure to verify.
+        _f.Cluster.Execute(target, "ALTER TABLE app.legacy RENAME TO legacy_elsewhere");
+        var renamed = await RestoreVerifier.VerifyAsync(archive, _f.TargetAs(target), source, RowCountMode.Exact, default);
+        Assert.Contains("Missing TABLE app.legacy: expected present, found absent", renamed.Differences.Select(d => d.ToString()));
+        Assert.DoesNotContain(renamed.Differences, d => d.Kind == DifferenceKind.RowCount && d.Name == "legacy");
+        Assert.Equal(10, renamed.TablesCounted);
     }
 
     [Fact]
