@@ -230,6 +230,16 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
     }
 
+    It 'a server as host:port (Get-PgDatabase''s Server, a CSV column) binds to -ServerConnection as that host and port' {
+        $address = "$($script:svc.Host):$($script:svc.Port)"
+        (Get-PgDatabase -ServerConnection $address -ServerCredential $script:cred -Name $script:svc.SourceDatabase).Server | Should -Be $address
+        ([pscustomobject]@{ Server = $address } | Get-PgDatabase -ServerCredential $script:cred -Name $script:svc.SourceDatabase).Name | Should -Be $script:svc.SourceDatabase
+        # What Switch-PgDatabase reads from a listed database: the server (the swap itself is refused: no such database).
+        $listed = Get-PgDatabase -ServerConnection $address -ServerCredential $script:cred -Name $script:svc.SourceDatabase
+        { $listed | Select-Object Server | Switch-PgDatabase -ServerCredential $script:cred -Database 'no_such_live_db' -Replacement $script:svc.SourceDatabase -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*no database is named "no_such_live_db"*'
+    }
+
     It 'a folder piped as a string binds to Get-PgBackup, and Get-PgDatabase output to its -Database' {
         ($script:backups | Get-PgBackup).Location | Should -Be $script:backup.Location
         (Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase |

@@ -36,6 +36,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     /// <summary>The server as a libpq string or URI (PG* variables fill the rest). No password here: use -ServerCredential.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Server", "Source", "ConnectionString")]
+    [ServerAddress]
     public string? ServerConnection { get; set; }
 
     /// <summary>User name and password for the server.</summary>
