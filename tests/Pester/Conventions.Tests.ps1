@@ -301,6 +301,22 @@ Describe 'Confirmation before a live database is renamed or replaced' {
     }
 }
 
+Describe 'Errors recommend only the parameters of the cmdlet that failed' {
+    It 'Copy-PgDatabase into a database that is not empty: refused before the backup, never recommending -AllowNonEmptyTarget, which it does not take' {
+        $db = New-MarkedDatabase 'full' 'kept'
+        $to = Join-Path $TestDrive 'full-copies/'
+        $err = $null
+        Copy-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path $to -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.RestoreFailed,*'
+        $err[0].Exception.Code | Should -Be 'TargetNotEmpty'
+        "$($err[0])" | Should -Match 'is not empty .*nothing was backed up'
+        "$($err[0]) $($err[0].ErrorDetails.RecommendedAction)" | Should -Not -Match 'AllowNonEmptyTarget'
+        Test-Path $to | Should -BeFalse
+        Invoke-TestSql $script:svc $db 'SELECT what FROM marker' | Should -Be 'kept'
+    }
+}
+
 Describe 'Table views show properties' {
     BeforeAll {
         # One real object of every type the format file has a view for.

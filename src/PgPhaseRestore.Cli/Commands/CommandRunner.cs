@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
 using PgPhaseRestore.Engine;
 
 namespace PgPhaseRestore.Cli.Commands;
@@ -15,7 +17,13 @@ internal static class CommandRunner
 
     public const int Cancelled = 130;
 
-    public static async Task<int> RunAsync(Func<Task<int>> action)
+    public static Task<int> RunAsync(Func<Task<int>> action) => RunAsync(action, null);
+
+    /// <summary>
+    /// As <see cref="RunAsync(Func{Task{int}})"/> for a command whose options are not all a restore's: a hint that names
+    /// an option <paramref name="command"/> does not take (a copy has no --allow-non-empty) is left out.
+    /// </summary>
+    public static async Task<int> RunAsync(Func<Task<int>> action, Command? command)
     {
         try
         {
@@ -24,9 +32,18 @@ internal static class CommandRunner
         catch (Exception ex)
         {
             var (line, code) = Report(ex);
+            var hint = FlagHints.For(ex);
+            if (command is not null && hint.Length > 0 && line.EndsWith(hint, StringComparison.Ordinal) && !Takes(command, hint))
+                line = line[..^hint.Length];
             await Console.Error.WriteLineAsync(line).ConfigureAwait(false);
             return code;
         }
+    }
+
+    private static bool Takes(Command command, string hint)
+    {
+        var options = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        return Regex.Matches(hint, @"(?<![\w-])--[a-z][a-z0-9-]*").All(m => options.Contains(m.Value));
     }
 
     /// <summary>The line on stderr and the exit code for a command that ended with <paramref name="ex"/>.</summary>

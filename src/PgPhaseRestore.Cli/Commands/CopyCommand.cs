@@ -57,7 +57,7 @@ internal static class CopyCommand
                     Console.WriteLine($"    {error}");
             }
             return result.Succeeded ? 0 : CommandRunner.Failed;
-        }));
+        }, command));
         return command;
     }
 }

@@ -1,4 +1,5 @@
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
 using PgPhaseRestore.Engine.Storage;
@@ -27,11 +28,24 @@ public static class DatabaseCopy
             throw new PgPhaseException("a copy selects schemas and tables once, for the dump and the restore alike: give them as the plan's selection, not as pg_dump's", PgPhaseErrorCode.InvalidInput);
         // The target is reached before the backup, not after it: a wrong port, password or database name is refused now.
         if (!backup.SkipChecks && await TargetDatabase.CheckAsync(restore.Target, restore.CreateDatabase, ct).ConfigureAwait(false))
+        {
             await SourceAsTarget.RefuseAsync(backup.Source, restore.Target, ct).ConfigureAwait(false);
+            // The restore would refuse a target that holds something, but only after the whole backup.
+            if (!restore.AllowNonEmptyTarget && !restore.Resume)
+                await RefuseNonEmptyAsync(restore.Target, ct).ConfigureAwait(false);
+        }
         var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
         // Auto's default budget is the target's maintenance_work_mem, as for a restore.
         var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target, log: log).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
         return new CopyResult(manifest, results);
+    }
+
+    private static async Task RefuseNonEmptyAsync(PgConnectionInfo target, CancellationToken ct)
+    {
+        await using var conn = await target.OpenAsync("pgphase copy", ct).ConfigureAwait(false);
+        if (await TargetDatabase.DescribeContentsAsync(conn, ct).ConfigureAwait(false) is { } contents)
+            throw new PgPhaseException($"target database \"{target.Database}\" is not empty ({contents}); a copy restores into a new or empty database: " +
+                                       "name one that does not exist yet (and let the copy create it), or empty this one; nothing was backed up", PgPhaseErrorCode.TargetNotEmpty);
     }
 }

@@ -15,6 +15,12 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     private bool _disposed;
     private PipelinePump? _pump;
 
+    /// <summary>Writes a non-terminating error whose recommended action names only this cmdlet's parameters.</summary>
+    protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(RecommendedActions.FitTo(MyInvocation.MyCommand, errorRecord));
+
+    /// <summary>Ends the command with an error whose recommended action names only this cmdlet's parameters.</summary>
+    protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(RecommendedActions.FitTo(MyInvocation.MyCommand, errorRecord));
+
     /// <summary>Ctrl+C or a runbook stop: cancels the running engine call, which ends its child processes.</summary>
     protected override void StopProcessing()
     {

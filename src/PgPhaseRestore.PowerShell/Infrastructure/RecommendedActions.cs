@@ -134,6 +134,25 @@ internal static partial class RecommendedActions
         return line.Length == 0 ? action : $"{line}{(line[^1] is '.' or '!' or '?' ? "" : ".")} {action}";
     }
 
+    /// <summary>
+    /// The record as <paramref name="command"/> should give it: the table is shared by every cmdlet, and an action
+    /// that names a parameter this one does not have (-AllowNonEmptyTarget from Copy-PgDatabase) is left out, the
+    /// engine's message kept. An action that names the cmdlet it is for ("let Invoke-PgPhaseRestore create it") stays.
+    /// </summary>
+    public static ErrorRecord FitTo(CommandInfo command, ErrorRecord record)
+    {
+        if (record.ErrorDetails is not { RecommendedAction: { Length: > 0 } action } || OtherCmdlet().IsMatch(action))
+            return record;
+        var names = command.Parameters.Values.SelectMany(p => p.Aliases.Prepend(p.Name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (Parameter().Matches(action).All(p => names.Contains(p.Value[1..])))
+            return record;
+        record.ErrorDetails = new ErrorDetails(Message(record.Exception.Message, null)) { RecommendedAction = "" };
+        return record;
+    }
+
     [GeneratedRegex(@"(?<![\w-])-[A-Z][A-Za-z0-9]+")]
     private static partial Regex Parameter();
+
+    [GeneratedRegex(@"\b[A-Z][a-z]+-Pg[A-Za-z]+\b")]
+    private static partial Regex OtherCmdlet();
 }

@@ -96,6 +96,35 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
         Assert.Equal(rows, Cluster.Scalar<long>(_f.Source, "SELECT sum(n_live_tup) FROM pg_stat_user_tables"));
     }
 
+    /// <summary>
+    /// A target that already holds something is refused before the backup (the restore would refuse it only after
+    /// the whole dump), with no hint of an option copy does not take.
+    /// </summary>
+    [Fact]
+    public void A_copy_into_a_database_that_is_not_empty_is_refused_before_the_backup()
+    {
+        var target = Cluster.CreateDatabase("copyfull");
+        Cluster.Execute(target, "CREATE TABLE already_here (x int)");
+        var env = new Dictionary<string, string?>
+        {
+            ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
+            ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
+            ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
+            ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = target,
+            ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
+        };
+        var folder = Path.Combine(_dir.Path, "full");
+        var r = PgPhaseCli.Run(env, ["copy", "--to", folder + "/", "--name", "full"]);
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"pgphase: target database \"{target}\" is not empty (", line, StringComparison.Ordinal);
+        Assert.EndsWith("nothing was backed up", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("--allow-non-empty", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Any(), "nothing is written");
+        Assert.Equal(["r public.already_here"], Relations(target));
+        Cluster.DropDatabase(target);
+    }
+
     /// <summary>Every relation of a database outside the system schemas, as "kind schema.name".</summary>
     private List<string> Relations(string database) => Strings(database, """
         SELECT c.relkind::text || ' ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
