@@ -56,18 +56,21 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
 
     private PostgresCluster Cluster => _f.Cluster;
 
+    /// <summary>The source and target variables of a copy from the fixture's source into <paramref name="target"/>.</summary>
+    private Dictionary<string, string?> Environment(string target) => new()
+    {
+        ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
+        ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
+        ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
+        ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = target,
+        ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
+    };
+
     /// <summary>Copies the source into a new database with the given selection; returns the target's name and the backup's location.</summary>
     private (string Target, string Backup) Copy(params string[] selection)
     {
         var target = $"copysel_{Guid.NewGuid():N}"[..20];
-        var env = new Dictionary<string, string?>
-        {
-            ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
-            ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
-            ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
-            ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = target,
-            ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
-        };
+        var env = Environment(target);
         var r = PgPhaseCli.Run(env, ["copy", "--to", _dir.Path + "/", "--name", target, "--create", "--quiet", .. selection]);
         _output.WriteLine($"pgphase copy {string.Join(' ', selection)} -> {r.ExitCode}\n{r.StdErr}{r.StdOut}");
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
@@ -78,14 +81,7 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
     [Fact]
     public void A_copy_whose_target_is_its_source_is_refused_before_the_backup()
     {
-        var env = new Dictionary<string, string?>
-        {
-            ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
-            ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
-            ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
-            ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = _f.Source,
-            ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
-        };
+        var env = Environment(_f.Source);
         var folder = Path.Combine(_dir.Path, "self");
         long rows = Cluster.Scalar<long>(_f.Source, "SELECT sum(n_live_tup) FROM pg_stat_user_tables");
         var r = PgPhaseCli.Run(env, ["copy", "--to", folder + "/", "--name", "self"]);
@@ -105,14 +101,7 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
     {
         var target = Cluster.CreateDatabase("copyfull");
         Cluster.Execute(target, "CREATE TABLE already_here (x int)");
-        var env = new Dictionary<string, string?>
-        {
-            ["SRC_PGHOST"] = Cluster.Host, ["SRC_PGPORT"] = Cluster.Port.ToString(), ["SRC_PGUSER"] = Cluster.User,
-            ["SRC_PGPASSWORD"] = Cluster.Password, ["SRC_DBNAME"] = _f.Source,
-            ["DST_PGHOST"] = Cluster.Host, ["DST_PGPORT"] = Cluster.Port.ToString(), ["DST_PGUSER"] = Cluster.User,
-            ["DST_PGPASSWORD"] = Cluster.Password, ["DST_DBNAME"] = target,
-            ["PGHOST"] = null, ["PGPORT"] = null, ["PGUSER"] = null, ["PGPASSWORD"] = null, ["PGDATABASE"] = null,
-        };
+        var env = Environment(target);
         var folder = Path.Combine(_dir.Path, "full");
         var r = PgPhaseCli.Run(env, ["copy", "--to", folder + "/", "--name", "full"]);
         Assert.Equal(1, r.ExitCode);
