@@ -10,7 +10,7 @@ internal sealed class PlanOptionsBinder
     public Option<string?> MemoryBudget { get; } = new("--memory-budget") { Description = $"Auto: memory late index builds may use at once, e.g. 1GB (default: the target's maintenance_work_mem; {PgPhaseRestore.Engine.Storage.SizeText.Format(PlanOptions.DefaultMemoryBudget)} when only planning)" };
     public Option<string[]> Schemas { get; } = new("--schema", "-n") { Description = "Only this schema, with everything in it (repeatable; with --table, both)" };
     public Option<string[]> ExcludeSchemas { get; } = new("--exclude-schema", "-N") { Description = "Leave out this schema and what depends on it (repeatable)" };
-    public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table, view or sequence (name or schema.name) with its data, indexes, constraints, owned sequences and its schema (repeatable)" };
+    public Option<string[]> Tables { get; } = new("--table", "-t") { Description = "Only this table, view or sequence (name or schema.name, as written) with its data, indexes, constraints, owned sequences and its schema; a partitioned table with its partitions; one that matches nothing is refused (repeatable)" };
     public Option<string[]> ExcludeTables { get; } = new("--exclude-table", "-T") { Description = "Leave out this table and what depends on it (repeatable)" };
     public Option<string[]> Types { get; } = new("--type") { Description = "Only entries of this type, e.g. INDEX (repeatable)" };
     public Option<string[]> ExcludeTypes { get; } = new("--exclude-type") { Description = "Leave out entries of this type (repeatable)" };

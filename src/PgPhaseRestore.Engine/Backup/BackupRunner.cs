@@ -62,7 +62,7 @@ public sealed class BackupRunner
         var facts = await SourceInspector.InspectAsync(source, ct).ConfigureAwait(false);
         IReadOnlyList<string> rowsLeftOut = [];
         if (CopySelection is not null)
-            rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables);
+            rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables, facts.PartitionAncestors);
         var pgDump = PgToolLocator.Find("pg_dump", facts.ServerMajor, $"the source server {source} (PostgreSQL {facts.ServerVersion})", _options.PgDumpPath);
         Log($"backing up {source} ({SizeText.Format(facts.DatabaseSize)}, PostgreSQL {facts.ServerVersion}) to {location} with {pgDump.VersionText}");
 

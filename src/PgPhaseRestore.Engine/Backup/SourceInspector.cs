@@ -9,6 +9,10 @@ internal sealed record SourceFacts(
     IReadOnlyList<TableStats> Tables, IReadOnlyList<IndexStats> Indexes)
 {
     public int ServerMajor => ServerVersionNum / 10000;
+
+    /// <summary>Each partition ("schema.name") with every partitioned table above it: a copy of one copies their rows.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<(string Schema, string Name)>> PartitionAncestors { get; init; } =
+        new Dictionary<string, IReadOnlyList<(string Schema, string Name)>>();
 }
 
 /// <summary>Reads the server version and per-table and per-index sizes and row estimates with one short connection.</summary>
@@ -72,7 +76,28 @@ internal static class SourceInspector
             while (await r.ReadAsync(ct).ConfigureAwait(false))
                 indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : Convert.ToDouble(r.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
         }
-        return new SourceFacts(version, versionNum, user, dbSize, tables, indexes);
+        var ancestors = new Dictionary<string, List<(string Schema, string Name)>>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand("""
+            WITH RECURSIVE up (child, parent) AS (
+                SELECT i.inhrelid, i.inhparent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relispartition
+                UNION ALL
+                SELECT up.child, i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.parent JOIN pg_class p ON p.oid = up.parent WHERE p.relispartition)
+            SELECT cn.nspname, c.relname, pn.nspname, p.relname
+            FROM up JOIN pg_class c ON c.oid = up.child JOIN pg_namespace cn ON cn.oid = c.relnamespace
+                    JOIN pg_class p ON p.oid = up.parent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+            """, conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var key = $"{r.GetString(0)}.{r.GetString(1)}";
+                (ancestors.TryGetValue(key, out var list) ? list : ancestors[key] = []).Add((r.GetString(2), r.GetString(3)));
+            }
+        }
+        return new SourceFacts(version, versionNum, user, dbSize, tables, indexes)
+        {
+            PartitionAncestors = ancestors.ToDictionary(a => a.Key, a => (IReadOnlyList<(string Schema, string Name)>)a.Value, StringComparer.Ordinal),
+        };
     }
 
     private static string Kind(string relkind) => relkind switch

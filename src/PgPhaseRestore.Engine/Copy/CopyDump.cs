@@ -16,13 +16,19 @@ namespace PgPhaseRestore.Engine.Copy;
 /// </remarks>
 internal static class CopyDump
 {
-    /// <summary>pg_dump --exclude-table-data patterns for the tables of <paramref name="tables"/> whose rows the selection does not copy.</summary>
-    public static IReadOnlyList<string> RowsLeftOut(PlanOptions selection, IEnumerable<TableStats> tables)
+    /// <summary>
+    /// pg_dump --exclude-table-data patterns for the tables of <paramref name="tables"/> whose rows the selection does
+    /// not copy. A partition's rows are copied with any partitioned table above it (<paramref name="ancestors"/>), as
+    /// the restore's selection takes the partitions of a table it names.
+    /// </summary>
+    public static IReadOnlyList<string> RowsLeftOut(PlanOptions selection, IEnumerable<TableStats> tables,
+        IReadOnlyDictionary<string, IReadOnlyList<(string Schema, string Name)>> ancestors)
     {
         var leftOut = new List<string>();
         foreach (var schema in tables.GroupBy(t => t.Schema, StringComparer.Ordinal))
         {
-            var skipped = schema.Where(t => !Copies(selection, t.Schema, t.Name)).ToList();
+            var skipped = schema.Where(t => !Copies(selection, t.Schema, t.Name) && (Excluded(selection, t.Schema, t.Name) ||
+                !(ancestors.GetValueOrDefault($"{t.Schema}.{t.Name}") ?? []).Any(a => Copies(selection, a.Schema, a.Name)))).ToList();
             if (skipped.Count == 0)
                 continue;
             if (skipped.Count == schema.Count())
@@ -41,8 +47,11 @@ internal static class CopyDump
     {
         bool selected = (s.IncludeSchemas.Count == 0 && s.IncludeTables.Count == 0) || s.IncludeSchemas.Contains(schema) ||
                         EntrySelection.NameMatches(s.IncludeTables, schema, name);
-        return selected && !s.ExcludeSchemas.Contains(schema) && !EntrySelection.NameMatches(s.ExcludeTables, schema, name);
+        return selected && !Excluded(s, schema, name);
     }
+
+    private static bool Excluded(PlanOptions s, string schema, string name) =>
+        s.ExcludeSchemas.Contains(schema) || EntrySelection.NameMatches(s.ExcludeTables, schema, name);
 
     /// <summary>A name as a pg_dump pattern that matches exactly it: quoted, so that case, dots and wildcards are literal.</summary>
     private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

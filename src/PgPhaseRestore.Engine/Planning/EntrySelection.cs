@@ -11,8 +11,10 @@ namespace PgPhaseRestore.Engine.Planning;
 /// Worked out over the dependencies pg_dump wrote into the TOC, in TOC order (pg_dump writes what an entry depends on
 /// before it):
 /// <list type="bullet">
-/// <item>Chosen: the relations a table name matches (TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, SEQUENCE), and the
-/// SCHEMA entries of the selected schemas with every entry in them.</item>
+/// <item>Chosen: the relations a table name matches (TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, SEQUENCE), the
+/// partitions of a chosen partitioned table (its rows are theirs), and the SCHEMA entries of the selected schemas with
+/// every entry in them. A table name or schema that matches nothing in the archive is refused: a restore of nothing
+/// would otherwise succeed.</item>
 /// <item>Belonging to a chosen entry: its data, indexes, constraints, triggers, rules, policies, defaults, statistics,
 /// comments and grants, and the sequences that depend on it (serial and identity columns): what pg_dump -t dumps
 /// with a table.</item>
@@ -47,11 +49,15 @@ internal sealed class EntrySelection
 
     private EntrySelection(DumpArchive archive, PlanOptions options)
     {
+        RefuseUnmatched(archive, options);
         var schemas = new HashSet<string>(options.IncludeSchemas, StringComparer.Ordinal);
+        // A partition's TABLE depends on its parent's; TABLE ATTACH (later in the TOC) names both, and tells it from an inheritance child.
+        var partitions = archive.Entries.Where(e => e.Type == "TABLE ATTACH").SelectMany(e => e.Dependencies).ToHashSet();
         var chosen = new HashSet<int>(); // chosen entries and their parts: their own parts follow them
         foreach (var e in archive.Entries)
         {
-            bool named = Nameable.Contains(e.Type) && NameMatches(options.IncludeTables, e.Schema, e.Name);
+            bool named = Nameable.Contains(e.Type) && (NameMatches(options.IncludeTables, e.Schema, e.Name) ||
+                e.Type is "TABLE" or "FOREIGN TABLE" && partitions.Contains(e.DumpId) && e.Dependencies.Any(d => chosen.Contains(d) && archive.FindByDumpId(d)?.Type == "TABLE"));
             bool inSchema = e.Type == "SCHEMA" ? e.Name is not null && schemas.Contains(e.Name) : e.Schema is not null && schemas.Contains(e.Schema);
             // A part of a chosen object; a schema's own parts (its comment, grants) but not the objects in it.
             bool part = PartTypes.Contains(e.Type) && e.Dependencies.Any(d => chosen.Contains(d) &&
@@ -77,6 +83,18 @@ internal sealed class EntrySelection
     /// <summary>The selection of <paramref name="options"/> in <paramref name="archive"/>; null when nothing is selected by name (all is kept).</summary>
     public static EntrySelection? For(DumpArchive archive, PlanOptions options) =>
         options.IncludeSchemas.Count == 0 && options.IncludeTables.Count == 0 ? null : new EntrySelection(archive, options);
+
+    /// <summary>Refuses a table name or schema of the selection that names nothing in the archive.</summary>
+    private static void RefuseUnmatched(DumpArchive archive, PlanOptions options)
+    {
+        var names = options.IncludeTables.Where(n => !archive.Entries.Any(e => Nameable.Contains(e.Type) && NameMatches([n], e.Schema, e.Name))).ToList();
+        if (names.Count > 0)
+            throw new PgPhaseException($"the table selection {string.Join(", ", names.Select(n => $"\"{n}\""))} matches no table, view or sequence in {archive.Source} " +
+                                       "(names are matched as written, \"name\" or \"schema.name\", without wildcards)", PgPhaseErrorCode.InvalidInput);
+        var schemas = options.IncludeSchemas.Where(n => !archive.Entries.Any(e => e.Schema == n || (e.Type == "SCHEMA" && e.Name == n))).ToList();
+        if (schemas.Count > 0)
+            throw new PgPhaseException($"the schema selection {string.Join(", ", schemas.Select(n => $"\"{n}\""))} matches no schema in {archive.Source}", PgPhaseErrorCode.InvalidInput);
+    }
 
     /// <summary>Null when the entry is selected; otherwise why not.</summary>
     public string? Exclusion(TocEntry e) => _kept.Contains(e.DumpId) ? null : "not selected";

@@ -32,7 +32,7 @@ public abstract class PgPlanCmdletBase : PgStorageCmdletBase
     [Parameter]
     public string[] ExcludeSchema { get; set; } = [];
 
-    /// <summary>Only these tables, views or sequences (name or schema.name), each with its data, indexes, constraints, triggers, owned sequences and grants, and what it needs to exist: its schema, types, functions.</summary>
+    /// <summary>Only these tables, views or sequences (name or schema.name, as written: no wildcards), each with its data, indexes, constraints, triggers, owned sequences and grants, and what it needs to exist: its schema, types, functions. A partitioned table comes with its partitions; a name that matches nothing is refused.</summary>
     [Parameter]
     [Alias("Table")]
     public string[] IncludeTable { get; set; } = [];

@@ -114,6 +114,43 @@ public sealed class CopyCommandTests : IClassFixture<CopyCommandTests.Fixture>, 
         Cluster.DropDatabase(target);
     }
 
+    /// <summary>
+    /// A partitioned table named alone is copied with its partitions (two levels) and their rows; a table name that
+    /// matches nothing is refused, not copied as nothing.
+    /// </summary>
+    [Fact]
+    public void A_partitioned_table_is_copied_with_its_partitions_and_a_name_that_matches_nothing_is_refused()
+    {
+        var source = Cluster.CreateDatabase("copypart");
+        Cluster.Execute(source, """
+            CREATE TABLE readings (id int, at date NOT NULL, v int) PARTITION BY RANGE (at);
+            CREATE TABLE readings_2020 PARTITION OF readings FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+            CREATE TABLE readings_2021 PARTITION OF readings FOR VALUES FROM ('2021-01-01') TO ('2022-01-01') PARTITION BY LIST (v);
+            CREATE TABLE readings_2021_a PARTITION OF readings_2021 FOR VALUES IN (1, 2);
+            CREATE TABLE readings_2021_b PARTITION OF readings_2021 DEFAULT;
+            INSERT INTO readings SELECT g, date '2020-01-01' + g % 700, g % 5 FROM generate_series(1, 3000) g;
+            CREATE TABLE unrelated (x int); INSERT INTO unrelated VALUES (1);
+            """);
+        var target = $"copypt_{Guid.NewGuid():N}"[..20];
+        var env = Environment(target);
+        env["SRC_DBNAME"] = source;
+        var r = PgPhaseCli.Run(env, ["copy", "--to", _dir.Path + "/", "--name", target, "--create", "--quiet", "--table", "public.readings"]);
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        Assert.Equal(3000L, Cluster.Scalar<long>(target, "SELECT count(*) FROM readings"));
+        Assert.Equal(Cluster.Scalar<long>(source, "SELECT count(*) FROM readings_2021_b"), Cluster.Scalar<long>(target, "SELECT count(*) FROM readings_2021_b"));
+        Assert.DoesNotContain("r public.unrelated", Relations(target));
+
+        var none = $"copypn_{Guid.NewGuid():N}"[..20];
+        env = Environment(none);
+        env["SRC_DBNAME"] = source;
+        var refused = PgPhaseCli.Run(env, ["copy", "--to", _dir.Path + "/", "--name", none, "--create", "--quiet", "--table", "public.readings*"]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("the table selection \"public.readings*\" matches no table, view or sequence", refused.StdErr);
+        Cluster.DropDatabase(target);
+        Cluster.DropDatabase(none);
+        Cluster.DropDatabase(source);
+    }
+
     /// <summary>Every relation of a database outside the system schemas, as "kind schema.name".</summary>
     private List<string> Relations(string database) => Strings(database, """
         SELECT c.relkind::text || ' ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -270,6 +270,13 @@ public sealed class PhasePlannerTests
 
         // Both: the union.
         Assert.Superset(table, Kept(new PlanOptions { IncludeSchemas = ["other"], IncludeTables = ["shop.products"] }));
+
+        // A name or schema that matches nothing is refused, each named, rather than a plan of nothing.
+        var none = Assert.Throws<PgPhaseException>(() => Kept(new PlanOptions { IncludeTables = ["shop.products", "shop.product*", "nope"] }));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, none.Code);
+        Assert.StartsWith("the table selection \"shop.product*\", \"nope\" matches no table, view or sequence in ", none.Message, StringComparison.Ordinal);
+        var noSchema = Assert.Throws<PgPhaseException>(() => Kept(new PlanOptions { IncludeSchemas = ["shop", "Shop"] }));
+        Assert.StartsWith("the schema selection \"Shop\" matches no schema in ", noSchema.Message, StringComparison.Ordinal);
     }
 
     [Fact]
