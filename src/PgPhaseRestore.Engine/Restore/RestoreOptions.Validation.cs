@@ -15,7 +15,19 @@ public sealed partial record RestoreOptions
             throw new PgPhaseException($"phase {string.Join(", ", unknown)} does not exist; the phases are 1 schema, 2 indexes, 3 data, 4 post-data", PgPhaseErrorCode.InvalidInput);
         if (ListDirectory is { } lists)
             CheckFolder(lists, "list folder");
+        foreach (var (name, value) in SessionSettings)
+        {
+            // Each goes to the server as "-c name=value" in PGOPTIONS: a name with a space or a ";" would become
+            // other options, and the server would refuse it only after the target database was created.
+            if (!SettingName().IsMatch(name))
+                throw new PgPhaseException($"session setting \"{name}\" is not a setting's name (letters, digits and _, with one . for an extension's own setting)", PgPhaseErrorCode.InvalidInput);
+            if (value.Any(char.IsControl))
+                throw new PgPhaseException($"session setting {name}: its value holds a control character", PgPhaseErrorCode.InvalidInput);
+        }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")]
+    private static partial System.Text.RegularExpressions.Regex SettingName();
 
     /// <summary>An existing folder, or an error naming the path and what it is for.</summary>
     internal static void CheckFolder(string path, string what)

@@ -28,6 +28,24 @@ public sealed class OptionsValidationTests : IDisposable
             Refused(new RestoreOptions { Target = Db, Phases = [0, 2, 7] }.Validate));
     }
 
+    [Theory]
+    [InlineData("no such; drop")]
+    [InlineData("work_mem -c statement_timeout")]
+    [InlineData("")]
+    [InlineData("1abc")]
+    [InlineData("a.b.c")]
+    public void Restore_session_setting_whose_name_is_not_a_name(string name)
+    {
+        Assert.Equal($"session setting \"{name}\" is not a setting's name (letters, digits and _, with one . for an extension's own setting)",
+            Refused(new RestoreOptions { Target = Db, SessionSettings = new Dictionary<string, string> { [name] = "1" } }.Validate));
+    }
+
+    [Fact]
+    public void Restore_session_settings_with_names_and_any_printable_value_pass()
+    {
+        new RestoreOptions { Target = Db, SessionSettings = new Dictionary<string, string> { ["work_mem"] = "64MB", ["pg_trgm.similarity_threshold"] = "0.3", ["application_name"] = "nächtlich 1" } }.Validate();
+    }
+
     [Fact]
     public void Restore_list_folder_that_does_not_exist()
     {
