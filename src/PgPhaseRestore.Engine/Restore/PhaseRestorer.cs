@@ -72,6 +72,12 @@ public sealed class PhaseRestorer
 
         if (!_options.Resume)
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
+        // Without the schema phase, the tables must be there already: a database created now has none.
+        bool schemaLater = selected.Any(p => p.Kind == PhaseKind.Schema);
+        if (!schemaLater && _options.CreateDatabase &&
+            !await TargetDatabase.CheckAsync(target, create: true, ct).ConfigureAwait(false))
+            throw new PgPhaseException($"target database \"{target.Database}\" does not exist, and phase {string.Join(", ", selected.Select(p => p.Number))} " +
+                                       "works on the tables phase 1 creates: run phase 1 first (or every phase); nothing was created", PgPhaseErrorCode.InvalidInput);
         if (await TargetDatabase.EnsureExistsAsync(target, _options.CreateDatabase, ct).ConfigureAwait(false))
             Log($"created database \"{target.Database}\"");
 
@@ -112,6 +118,8 @@ public sealed class PhaseRestorer
         var journal = RestoreJournal.Load(_options.JournalPath ?? RestoreJournal.DefaultPath(target));
         journal.BindTo(await TargetIdentity.ReadAsync(conn, ct).ConfigureAwait(false), _log);
         await JournalPreparation.PrepareAsync(journal, archive, selected, _options, conn, ct).ConfigureAwait(false);
+        if (!selected.Any(p => p.Kind == PhaseKind.Schema) && selected.FirstOrDefault(p => p.Kind == PhaseKind.Data) is { } data)
+            await RequireTablesAsync(data, conn, ct).ConfigureAwait(false);
 
         var workDir = _options.ListDirectory ?? ProcessScopedTemp.CreateDirectory("pgphase-lists-");
         var results = new List<PhaseResult>();
@@ -135,6 +143,23 @@ public sealed class PhaseRestorer
                 Directory.Delete(workDir, recursive: true);
         }
         return results;
+    }
+
+    /// <summary>A data phase run without the schema phase: every table it loads must be there, or it is refused naming them.</summary>
+    private async Task RequireTablesAsync(RestorePhase data, NpgsqlConnection conn, CancellationToken ct)
+    {
+        var tables = data.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null).Select(e => SqlText.Qualified(e.Schema, e.Name!)).ToArray();
+        if (tables.Length == 0)
+            return;
+        await using var cmd = new NpgsqlCommand("SELECT t FROM unnest($1::text[]) t WHERE to_regclass(t) IS NULL", conn) { Parameters = { new() { Value = tables } } };
+        var missing = new List<string>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                missing.Add(r.GetString(0));
+        if (missing.Count > 0)
+            throw new PgPhaseException($"phase {data.Number} {data.Name} loads rows into tables that phase 1 creates, and {missing.Count} of them " +
+                                       $"{(missing.Count == 1 ? "is" : "are")} not in \"{_options.Target.Database}\" ({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}): " +
+                                       "run phase 1 first (or every phase)", PgPhaseErrorCode.InvalidInput);
     }
 
     /// <summary>

@@ -136,6 +136,32 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Assert.False(DatabaseExists(target));
     }
 
+    // ---- phases ----
+
+    /// <summary>
+    /// The data phase alone works on the tables phase 1 creates: into a database it would create, it is refused
+    /// before creating it; into one without the tables, refused naming them, before a row is loaded.
+    /// </summary>
+    [Fact]
+    public void The_data_phase_without_its_tables_is_refused_before_anything_is_created_or_loaded()
+    {
+        var target = NewName("phase3");
+        Refused(Environment(target), $"pgphase: target database \"{target}\" does not exist, and phase 3 works on the tables phase 1 creates: run phase 1 first (or every phase); nothing was created",
+            "restore", _f.DumpPath, "--create", "--no-owner", "--phase", "3", "--quiet", "--journal", _dir.File("p3.json"));
+        Assert.False(DatabaseExists(target));
+
+        Cluster.Execute("postgres", $"CREATE DATABASE {target}");
+        Refused(Environment(target), $"pgphase: phase 3 Data loads rows into tables that phase 1 creates, and 2 of them are not in \"{target}\" (\"public\".\"items\", \"public\".\"notes\"): run phase 1 first (or every phase)",
+            "restore", _f.DumpPath, "--no-owner", "--phase", "3", "--quiet", "--journal", _dir.File("p3b.json"));
+
+        var first = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--phase", "1", "--journal", _dir.File("p3c.json"));
+        Assert.True(first.ExitCode == 0, first.StdErr + first.StdOut);
+        var data = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--no-owner", "--phase", "3", "--journal", _dir.File("p3c.json"), "--resume");
+        Assert.True(data.ExitCode == 0, data.StdErr + data.StdOut);
+        Assert.Equal(500L, Cluster.Scalar<long>(target, "SELECT count(*) FROM items"));
+        Cluster.DropDatabase(target);
+    }
+
     // ---- jobs ----
 
     [Theory]
