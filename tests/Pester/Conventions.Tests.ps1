@@ -77,6 +77,20 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         (Get-PgBackup -Path (Join-Path $TestDrive 'back*')).Location | Should -Be $script:backup.Location
     }
 
+    It 'Invoke-PgPhaseRestore -Path goes on with the next match when one archive''s restore fails, unless told to stop' {
+        # Both nightly archives (the same dump twice) into one new database: the first restores, the second is refused there.
+        $db = New-TestDatabaseName
+        $err = $null
+        $results = Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        $err | Should -HaveCount 1
+        "$($err[0].Exception.Code)" | Should -BeIn @('TargetNotEmpty', 'AlreadyRestored')
+        # Stop: the first failure ends the command, as a runbook's try/catch expects.
+        $db2 = New-TestDatabaseName
+        { Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection $script:server -TargetDatabase $db2 -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*already completed*'
+    }
+
     It 'Invoke-PgPhaseRestore -Path restores the archive a pattern matches' {
         $db = New-TestDatabaseName
         $results = Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-1.*') -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
@@ -309,7 +323,7 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         Copy-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path $to -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.RestoreFailed,*'
-        $err[0].Exception.Code | Should -Be 'TargetNotEmpty'
+        "$($err[0].Exception.Code)" | Should -BeIn @('TargetNotEmpty', 'AlreadyRestored')
         "$($err[0])" | Should -Match 'is not empty .*nothing was backed up'
         "$($err[0]) $($err[0].ErrorDetails.RecommendedAction)" | Should -Not -Match 'AllowNonEmptyTarget'
         Test-Path $to | Should -BeFalse

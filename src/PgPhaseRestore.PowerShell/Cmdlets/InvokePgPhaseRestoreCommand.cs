@@ -189,7 +189,9 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
-            ThrowTerminatingError(ErrorRecords.From(ex, target.ToString()));
+            // One archive's restore failed: the next archive of a -Path pattern or of the pipeline is still restored
+            // (-ErrorAction Stop, or $ErrorActionPreference = 'Stop', ends the command here instead).
+            WriteError(ErrorRecords.From(ex, target.ToString()));
         }
         finally
         {
