@@ -11,6 +11,8 @@ namespace PgPhaseRestore.Cli.Commands;
 /// </summary>
 internal static class ConnectionOptions
 {
+    private const string Generic = "connection string: ";
+
     public static Option<string?> Create(string name, string description) => new(name) { Description = description };
 
     /// <summary>
@@ -23,9 +25,10 @@ internal static class ConnectionOptions
         {
             return Read(conninfo, prefix);
         }
-        catch (PgPhaseException ex) when (ex.Kind == PgPhaseErrorKind.InvalidInput)
+        // What the string itself got wrong; a variable's own mistake ("the PGPORT variable: ...") already says where.
+        catch (PgPhaseException ex) when (ex.Kind == PgPhaseErrorKind.InvalidInput &&
+                                          (ex.Message.StartsWith(Generic, StringComparison.Ordinal) || (conninfo is { Length: > 0 } && ex.Message.StartsWith(conninfo, StringComparison.Ordinal))))
         {
-            const string Generic = "connection string: ";
             var said = ex.Message.StartsWith(Generic, StringComparison.Ordinal) ? ex.Message[Generic.Length..] : ex.Message;
             throw PgPhaseException.Restated($"{option.Name}: {said}", ex);
         }

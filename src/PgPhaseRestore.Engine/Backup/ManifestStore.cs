@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using System.Text;
 using System.Text.Json;
 using Amazon.S3;
@@ -136,7 +137,7 @@ internal static class ManifestStore
             using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
             return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

@@ -39,7 +39,7 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
                 }
             }
         }
-        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }
@@ -76,7 +76,7 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
             var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
             return new LockRecord(text, null, response.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : null);
         }
-        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

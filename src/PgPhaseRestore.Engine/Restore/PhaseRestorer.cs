@@ -130,7 +130,7 @@ public sealed class PhaseRestorer
             {
                 var result = failed
                     ? Result(phase, PhaseStatus.NotRun, default, TimeSpan.Zero, phase.EntryCount, [], "an earlier phase failed")
-                    : await ReconcileAsync(phase, journal, conn, ct).ConfigureAwait(false)
+                    : await ReconcileAsync(phase, journal, conn, selected, ct).ConfigureAwait(false)
                       ?? await RunPhaseAsync(phase, pgRestore, journal, conn, workDir, feed, ct).ConfigureAwait(false);
                 results.Add(result);
                 phaseEnded?.Invoke(result);
@@ -166,7 +166,8 @@ public sealed class PhaseRestorer
     /// On resume, what the target says of a phase: a skipped result when it is done, null when it must run, and a
     /// refusal when an all-or-nothing phase is half there.
     /// </summary>
-    private async Task<PhaseResult?> ReconcileAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
+    private async Task<PhaseResult?> ReconcileAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, IReadOnlyList<RestorePhase> selected,
+        CancellationToken ct)
     {
         if (!_options.Resume)
             return null;
@@ -174,7 +175,7 @@ public sealed class PhaseRestorer
         if (phase.Kind == PhaseKind.Data)
         {
             if (!recorded)
-                return null;
+                return await DoneBeforePostDataAsync(phase, journal, conn, selected, ct).ConfigureAwait(false);
             // Completed by a run that selected fewer entries (a list file): skipping the phase would drop these tables' rows in silence.
             var unloaded = phase.Entries.Where(e => e.Type == "TABLE DATA" && !journal.IsTableDone(e.DumpId)).ToList();
             if (unloaded.Count == 0)
@@ -209,6 +210,28 @@ public sealed class PhaseRestorer
             : "it ran without a single transaction (continue on error), so an earlier run may have stopped half way";
         throw new PgPhaseException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}. " +
                                    "Restore into a new database, or remove what is there and resume", PgPhaseErrorCode.PartialPhase);
+    }
+
+    /// <summary>
+    /// A data phase the journal does not record (a resume on another machine, or with another journal folder) is done
+    /// when objects of the post-data phase are in the target: that phase starts only once the data phase succeeded.
+    /// Loading again would empty tables that foreign keys now guard, and send every row through triggers that
+    /// were not there when they were first loaded.
+    /// </summary>
+    private async Task<PhaseResult?> DoneBeforePostDataAsync(RestorePhase data, RestoreJournal journal, NpgsqlConnection conn, IReadOnlyList<RestorePhase> selected,
+        CancellationToken ct)
+    {
+        if (selected.FirstOrDefault(p => p.Kind == PhaseKind.PostData) is not { } post)
+            return null;
+        var state = await PhaseReconciler.InspectAsync(conn, post.Entries, ct).ConfigureAwait(false);
+        if (state.Unknown || state.Present.Count == 0)
+            return null;
+        Log($"phase {data.Number} {data.Name} is not in the journal {journal.Path}, but {Plural.Of(state.Present.Count, "object")} of phase {post.Number} {post.Name}, " +
+            $"which runs only after it, {(state.Present.Count == 1 ? "is" : "are")} in \"{_options.Target.Database}\": it completed earlier and is not run again");
+        journal.StartPhase(data.Number);
+        journal.CompleteTables(data.Entries.Where(e => e.Type == "TABLE DATA").Select(e => e.DumpId));
+        journal.CompletePhase(data.Number);
+        return Skipped(data, $"completed earlier (phase {post.Number}'s objects are in the target)");
     }
 
     private PhaseResult Skipped(RestorePhase phase, string note) =>

@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -13,7 +14,7 @@ internal static class BucketProbe
         {
             await client.HeadBucketAsync(new HeadBucketRequest { BucketName = location.Bucket }, ct).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex))
         {
             throw PgPhaseException.Storage(location.ToString(), $"no such bucket \"{location.Bucket}\"", ex, PgPhaseErrorCode.ArchiveNotFound);
         }
@@ -31,7 +32,7 @@ internal static class BucketProbe
             var head = await client.GetObjectMetadataAsync(location.Bucket, location.Key, ct).ConfigureAwait(false);
             return $"{SizeText.Format(head.ContentLength)}, last modified {head.LastModified:u}";
         }
-        catch (AmazonS3Exception ex) when (S3Errors.IsNotFound(ex))
+        catch (AmazonServiceException ex) when (S3Errors.IsNotFound(ex))
         {
             return null;
         }

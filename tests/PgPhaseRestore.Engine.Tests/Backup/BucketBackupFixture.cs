@@ -13,10 +13,11 @@ public sealed class BucketBackupFixture(Services services) : BucketSourceFixture
 {
     public static MultipartOptions SmallParts => new() { InitialPartSize = MultipartOptions.MinPartSize, PartsInFlight = 2 };
 
-    public BackupOptions Options(string database, string destination) => new()
+    public BackupOptions Options(string database, string destination, string? name = null) => new()
     {
         Source = Connection(database),
         Destination = destination,
+        BackupName = name,
         Compression = "0",
         Storage = S3.Settings(),
         Multipart = SmallParts,

@@ -239,14 +239,14 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
     {
         var target = NewName("port");
         // The variables name a reachable server: the bad port must not quietly become 5432 or that port.
-        Refused(Environment(target), "pgphase: connection string: port \"abc\" is not a port number from 1 to 65535",
+        Refused(Environment(target), "pgphase: --target: port \"abc\" is not a port number from 1 to 65535",
             "restore", _f.DumpPath, "--create", "--target", $"dbname={target} port=abc");
         Assert.False(DatabaseExists(target));
-        Refused(Environment(), "pgphase: connection string: port \"70000\" is not a port number from 1 to 65535",
+        Refused(Environment(), "pgphase: --server: port \"70000\" is not a port number from 1 to 65535",
             "databases", "--server", $"host={Cluster.Host} port=70000");
-        Refused(Environment(), "pgphase: postgres://host:port/: port \"port\" is not a port number from 1 to 65535",
+        Refused(Environment(), "pgphase: --server: postgres://host:port/: port \"port\" is not a port number from 1 to 65535",
             "databases", "--server", "postgres://host:port/");
-        Refused(Environment(), "pgphase: postgresql://[bad: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)",
+        Refused(Environment(), "pgphase: --target: postgresql://[bad: the host's \"[\" has no closing \"]\" (an IPv6 address is written [::1] or [::1]:5432)",
             "verify", _f.DumpPath, "--target", "postgresql://[bad");
         var env = Environment();
         env["SRC_PGPORT"] = "54x";
