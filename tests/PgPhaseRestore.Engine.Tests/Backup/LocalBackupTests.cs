@@ -115,6 +115,41 @@ public sealed class LocalBackupTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A byte changed in a local backup, the size unchanged: refused by its SHA-256 before the target is created,
+    /// for a custom file (a row's byte) and a folder (a data file's byte, named).
+    /// </summary>
+    [Theory]
+    [InlineData(BackupFormat.Custom)]
+    [InlineData(BackupFormat.Directory)]
+    public async Task A_local_backup_changed_after_it_was_made_is_refused_by_its_sha256(BackupFormat format)
+    {
+        var db = SmallDatabase();
+        var location = _dir.File($"changed-{format}") + (format == BackupFormat.Custom ? ".dump" : "");
+        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Format = format, Compression = "0" }).RunAsync(CancellationToken.None);
+        // An md5 text of the rows of table a: one hex digit becomes another, the size stays.
+        const string Row = "c4ca4238a0b923820dcc509a6f75849b";
+        var changedFile = format == BackupFormat.Custom ? manifest.Location
+            : Directory.GetFiles(manifest.Location, "*.dat").Single(f => File.ReadAllText(f).Contains(Row, StringComparison.Ordinal));
+        var bytes = await File.ReadAllBytesAsync(changedFile);
+        int at = System.Text.Encoding.ASCII.GetString(bytes).IndexOf(Row, StringComparison.Ordinal);
+        Assert.True(at > 0, "the row's text is in the file");
+        bytes[at] = (byte)'d';
+        await File.WriteAllBytesAsync(changedFile, bytes);
+
+        var target = db + "_chg";
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(manifest.Location), new PlanOptions(), CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(new RestoreOptions
+        {
+            Target = Connection(target), CreateDatabase = true, JournalPath = _dir.File(target + ".journal"),
+        }).RunAsync(plan.Phases, CancellationToken.None));
+        Assert.Equal(PgPhaseErrorCode.DamagedArchive, ex.Code);
+        Assert.Contains($"{manifest.Location} has SHA-256 ", ex.Message);
+        if (format == BackupFormat.Directory)
+            Assert.Contains($"({Path.GetFileName(changedFile)} changed)", ex.Message);
+        Assert.Equal(0L, _cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
+    }
+
     [Fact]
     public async Task A_directory_backup_dumps_in_parallel_and_records_every_file()
     {
