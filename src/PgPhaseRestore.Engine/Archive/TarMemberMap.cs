@@ -65,6 +65,30 @@ internal sealed class TarMemberMap
         return byId;
     }
 
+    /// <summary>
+    /// The large objects' members, when the archive has them: blobs.toc, every object it lists, every object the
+    /// TOC has; throws naming what is missing (an archive cut between members looks whole otherwise).
+    /// </summary>
+    public void CheckLargeObjects(DumpArchive archive)
+    {
+        // pg_dump writes the objects' members, then blobs.toc (the BLOBS entry's own file name names no member).
+        foreach (var blobs in archive.Entries.Where(e => e.Type == "BLOBS"))
+        {
+            var toc = Find("blobs.toc")
+                ?? throw PgPhaseException.Format(Path, new FileInfo(Path).Length, $"the tar archive has no member blobs.toc for {blobs.Label}: it ends before its large objects do");
+            using var file = File.OpenRead(Path);
+            file.Seek(toc.Offset, SeekOrigin.Begin);
+            using var reader = new StreamReader(new Storage.LengthLimitedStream(file, toc.Size), System.Text.Encoding.ASCII);
+            var listed = Restore.LargeObjectsToc.Parse(reader.ReadToEnd().Split('\n'));
+            Restore.LargeObjectsToc.RequireEvery(archive, listed, $"{Path} (member {toc.Name})", toc.Offset);
+            foreach (var (oid, name) in listed)
+            {
+                if (Find(name) is null)
+                    throw PgPhaseException.Format(Path, new FileInfo(Path).Length, $"the tar archive has no member {name} for large object {oid}: it ends before it");
+            }
+        }
+    }
+
     private static async Task<int> ReadBlockAsync(FileStream file, byte[] block, CancellationToken ct)
     {
         int total = 0;

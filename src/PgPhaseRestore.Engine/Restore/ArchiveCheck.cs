@@ -84,7 +84,10 @@ internal static class ArchiveCheck
         switch (archive.Format)
         {
             case ArchiveFormat.Tar when File.Exists(archive.Source):
-                (await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false)).TableData(archive);
+                var members = await TarMemberMap.ReadAsync(archive.Source, ct).ConfigureAwait(false);
+                members.TableData(archive);
+                if (entries.Any(e => e.Type == "BLOBS"))
+                    members.CheckLargeObjects(archive);
                 break;
             case ArchiveFormat.Custom when File.Exists(archive.Source):
                 // A walk of a pipe-written archive's blocks seeks through the whole file: off the caller's thread.

@@ -37,8 +37,10 @@ internal static class DirectoryDataCheck
         var toc = Path.Combine(archive.Source, entry.DataFile!);
         if (!File.Exists(toc))
             throw Missing(archive, entry, entry.DataFile!);
-        foreach (var line in File.ReadLines(toc, Encoding.ASCII).Where(l => l.Length > 0))
-            CheckFile(archive, entry, line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+        var listed = LargeObjectsToc.Parse(File.ReadLines(toc, Encoding.ASCII));
+        LargeObjectsToc.RequireEvery(archive, listed, toc, new FileInfo(toc).Length);
+        foreach (var (_, file) in listed)
+            CheckFile(archive, entry, file);
     }
 
     /// <summary>

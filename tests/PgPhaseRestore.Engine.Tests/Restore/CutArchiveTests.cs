@@ -291,6 +291,43 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Assert.False(DatabaseExists(target));
     }
 
+    /// <summary>
+    /// Large objects: a tar archive cut between its members (before the objects' files and blobs.toc), and a
+    /// directory whose blobs.toc lost a line, are refused before anything is created. pg_restore would create every
+    /// large object and fill only those listed: the others restored empty, and the restore "succeeded".
+    /// </summary>
+    [Fact]
+    public async Task Large_objects_cut_from_a_tar_archive_or_left_out_of_blobs_toc_are_refused_before_anything_is_created()
+    {
+        var source = _f.Cluster.CreateDatabase("lobs");
+        _f.Cluster.Execute(source, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); SELECT lo_from_bytea(0, convert_to(repeat('lo', 1000), 'UTF8')) FROM generate_series(1, 3);");
+        var tar = _dir.File("lobs.tar");
+        PgDump.Dump(_f.Cluster, source, tar, "-Ft");
+        var folder = _dir.File("lobs.dir");
+        PgDump.Dump(_f.Cluster, source, folder, "-Fd");
+
+        // The tar cut where the first object's member starts: a whole archive to look at, every member before it intact.
+        var members = await TarMemberMap.ReadAsync(tar, CancellationToken.None);
+        long firstObject = members.Members.Where(m => m.Name.StartsWith("blob_", StringComparison.Ordinal)).Min(m => m.Offset) - 512;
+        Cut(tar, firstObject);
+        var target = _f.NewTargetName("lotar");
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(tar, target, jobs: 1));
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
+        Assert.Contains("the tar archive has no member blobs.toc for BLOBS", ex.Message);
+        Assert.False(DatabaseExists(target));
+
+        var toc = Path.Combine(folder, "blobs.toc");
+        var lines = await File.ReadAllLinesAsync(toc);
+        Assert.Equal(3, lines.Length);
+        await File.WriteAllLinesAsync(toc, lines[..2]);
+        target = _f.NewTargetName("lodir");
+        ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(folder, target, jobs: 2));
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, ex.Kind);
+        Assert.Contains($"the large objects' table of contents lists 2 of 3 large objects; 1 is missing (OID {lines[2].Split(' ')[0]})", ex.Message);
+        Assert.False(DatabaseExists(target));
+        _f.Cluster.DropDatabase(source);
+    }
+
     [Fact]
     public async Task A_gzip_data_file_cut_in_its_middle_is_refused_by_the_size_its_backup_manifest_records()
     {
