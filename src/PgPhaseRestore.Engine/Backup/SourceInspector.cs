@@ -18,7 +18,10 @@ internal sealed record SourceFacts(
 /// <summary>Reads the server version and per-table and per-index sizes and row estimates with one short connection.</summary>
 internal static class SourceInspector
 {
-    public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct)
+    /// <param name="source">The database.</param>
+    /// <param name="ct">Stops the reads.</param>
+    /// <param name="forBackup">Refuses a database that a pgphase restore is loading: a backup of it would hold part of a restore.</param>
+    public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct, bool forBackup = false)
     {
         await using var conn = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase backup"));
         try
@@ -29,6 +32,11 @@ internal static class SourceInspector
         {
             throw PgPhaseException.Wrap($"cannot connect to the source {ex.Target}: {ex.Detail}", ex, PgPhaseErrorCode.BackupFailed);
         }
+
+        // A database pgphase is restoring into holds part of an archive: a backup of it would be listed as complete.
+        if (forBackup && await Restore.RestoreLock.HolderAsync(conn, ct).ConfigureAwait(false) is { } restoring)
+            throw new PgPhaseException($"a pgphase restore into \"{source.Database}\" is running ({restoring}): a backup of it now would hold part of a restore; " +
+                                       "back it up once the restore has finished", PgPhaseErrorCode.RestoreBusy);
 
         string version = "", user = "";
         int versionNum = 0;

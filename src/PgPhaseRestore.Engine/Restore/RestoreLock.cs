@@ -89,6 +89,16 @@ internal sealed class RestoreLock : IAsyncDisposable
         }
     }
 
+    /// <summary>Who holds the restore lock of the database <paramref name="conn"/> is connected to, or null when no restore runs there.</summary>
+    internal static async Task<string?> HolderAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var held = new NpgsqlCommand($"""
+            SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = {LockClass} AND objid = {LockObject} AND granted
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+            """, conn);
+        return (bool)(await held.ExecuteScalarAsync(ct).ConfigureAwait(false))! ? await DescribeHolderAsync(conn, ct).ConfigureAwait(false) : null;
+    }
+
     private static async Task<string> DescribeHolderAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var who = new NpgsqlCommand($"""

@@ -150,6 +150,27 @@ public sealed class LocalBackupTests : IDisposable
         Assert.Equal(0L, _cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
     }
 
+    /// <summary>
+    /// A database pgphase is restoring into (its restore lock held, as PhaseRestorer holds it) is not backed up: the
+    /// backup would hold part of a restore and be listed as complete. Once the restore ends, it is.
+    /// </summary>
+    [Fact]
+    public async Task A_database_a_restore_is_loading_is_not_backed_up()
+    {
+        var db = SmallDatabase();
+        var location = _dir.File("during.dump");
+        await using (await RestoreLock.AcquireAsync(Connection(db), allowPooler: false, TimeSpan.FromSeconds(1), null, CancellationToken.None))
+        {
+            var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None));
+            Assert.Equal(PgPhaseErrorCode.RestoreBusy, ex.Code);
+            Assert.StartsWith($"a pgphase restore into \"{db}\" is running (backend pid ", ex.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(location));
+            Assert.False(File.Exists(BackupManifest.ManifestLocationFor(location)));
+        }
+        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None);
+        Assert.Equal(location, manifest.Location);
+    }
+
     [Fact]
     public async Task A_directory_backup_dumps_in_parallel_and_records_every_file()
     {
