@@ -79,6 +79,8 @@ internal static class ArchiveTableData
         using var file = new FileStream(archive.Source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         file.Seek(archive.TocEndOffset, SeekOrigin.Begin);
         var cursor = new ArchiveCursor(file, archive.Source, archive.TocEndOffset) { IntSize = archive.Header.IntSize, OffsetSize = archive.Header.OffsetSize };
+        // Each block's stored size, from the TOC's offsets (none in a file written to a pipe): how far a scan is into it.
+        var blockSizes = Restore.DataLoad.SplitTableChoice.DataSizes(archive);
         int left = wanted.Count;
         while (left > 0 && file.Position < file.Length)
         {
@@ -91,7 +93,7 @@ internal static class ArchiveTableData
             if (type == TableDataBlock && wanted.Contains(dumpId) && archive.FindByDumpId(dumpId) is { } entry)
             {
                 using var chunks = new ChunkStream(file, cursor);
-                var stored = new StoredBytesRead(chunks, BlockExtent(archive, entry, file.Length));
+                var stored = new StoredBytesRead(chunks, blockSizes.TryGetValue(entry.DumpId, out long size) ? size : null);
                 using Stream text = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
                 read(entry, text, stored);
                 chunks.SkipRest();
@@ -111,18 +113,6 @@ internal static class ArchiveTableData
                 return; // not a layout this walk knows: the tables left get no estimate
             }
         }
-    }
-
-    /// <summary>
-    /// A block's bytes, from its offset to the next block's (or the file's end), when the TOC has offsets: blocks lie
-    /// back to back in the order of their offsets. Null for a file written to a pipe.
-    /// </summary>
-    private static long? BlockExtent(DumpArchive archive, TocEntry entry, long fileLength)
-    {
-        if (entry.DataState != DataState.Offset || entry.DataOffset is not { } start || start <= 0)
-            return null;
-        long end = archive.Entries.Where(e => e.DataState == DataState.Offset && e.DataOffset > start).Select(e => e.DataOffset!.Value).DefaultIfEmpty(fileLength).Min();
-        return end > start ? end - start : null;
     }
 
     /// <summary>The chunks of one block as one stream: an Int length, that many bytes, ... a zero length.</summary>
