@@ -10,9 +10,12 @@ namespace PgPhaseRestore.Engine.Processes;
 /// orphaned pg_dump would finish a file nobody will rename.
 /// </summary>
 /// <remarks>
-/// On Linux the child runs under <c>setpriv --pdeathsig KILL</c>. The kernel sends that signal when the
+/// On Linux the child runs under <c>setpriv --pdeathsig</c>. The kernel sends that signal when the
 /// <em>thread</em> that forked the child ends, not the process, so every child is started from one dedicated
 /// thread that lives as long as the process; a thread-pool thread could retire and kill a child mid-restore.
+/// A parent-death signal is not inherited by the child's own children (pg_restore -j and pg_dump -j fork their
+/// workers), so a tool that forks runs in a process group of its own under a small shell: the signal reaches the
+/// shell, and the shell kills the whole group, workers included.
 /// On Windows each child is put in a job object that kills its members when this process's handle closes.
 /// </remarks>
 internal static class ChildLauncher
@@ -20,18 +23,28 @@ internal static class ChildLauncher
     private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = new();
     private static readonly Lazy<Thread> Spawner = new(StartSpawner, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<string?> Setpriv = new(FindSetpriv, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string?> Setsid = new(() => FindExecutable("setsid"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    // Stdin is handed to the tool on fd 3: a shell gives a background command /dev/null as its stdin otherwise.
+    // `wait` returns as soon as the trapped signal arrives, and kill 0 reaches every process of the group.
+    private const string GroupScript = "trap 'kill -s KILL 0' TERM\nexec 3<&0\n\"$@\" 0<&3 3<&- &\nwait $!\n";
 
     /// <summary>Whether children are bound to this process's life on this platform.</summary>
     public static bool BindsChildren => OperatingSystem.IsWindows() || (OperatingSystem.IsLinux() && Setpriv.Value is not null);
 
-    public static Process Start(ProcessStartInfo psi)
+    /// <param name="psi">The child's start information; on Linux its program and arguments are wrapped.</param>
+    /// <param name="withWorkers">The child may fork processes of its own, which must die with it.</param>
+    public static Process Start(ProcessStartInfo psi, bool withWorkers = false)
     {
         if (OperatingSystem.IsLinux() && Setpriv.Value is { } setpriv)
         {
-            psi.ArgumentList.Insert(0, psi.FileName);
-            psi.ArgumentList.Insert(0, "--");
-            psi.ArgumentList.Insert(0, "KILL");
-            psi.ArgumentList.Insert(0, "--pdeathsig");
+            // setsid execs in place (the child of a .NET process never leads a group), so the shell keeps the
+            // parent-death signal; -w would make it wait and pass the exit code on if it ever had to fork.
+            string[] prefix = withWorkers && Setsid.Value is { } setsid && File.Exists("/bin/sh")
+                ? ["--pdeathsig", "TERM", "--", setsid, "-w", "--", "/bin/sh", "-c", GroupScript, "pgphase-child", psi.FileName]
+                : ["--pdeathsig", "KILL", "--", psi.FileName];
+            for (int i = prefix.Length - 1; i >= 0; i--)
+                psi.ArgumentList.Insert(0, prefix[i]);
             psi.FileName = setpriv;
         }
         _ = Spawner.Value;
@@ -85,6 +98,9 @@ internal static class ChildLauncher
         }
         return null;
     }
+
+    private static string? FindExecutable(string name) =>
+        new[] { "/usr/bin/", "/bin/" }.Select(d => d + name).FirstOrDefault(File.Exists);
 
     /// <summary>One job object per process, marked kill-on-close: its handle closes when this process ends.</summary>
     private static class KillOnCloseJob

@@ -60,7 +60,7 @@ internal static class ToolProcess
                 psi.Environment["PGOPTIONS"] = options;
         }
 
-        using var process = ChildLauncher.Start(psi);
+        using var process = ChildLauncher.Start(psi, withWorkers: true);
         var errors = new List<string>();
         using var kill = cancellationToken.Register(() => KillTree(process));
 

@@ -357,7 +357,7 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
             Thread.Sleep(300);
             // Killed while it has a pg_restore at work (between two loads there may be none for a moment).
             List<int> children = [];
-            WaitUntil(() => (children = ProcessTable.All().Where(p => p.Name == "pg_restore" && p.ParentPid() == run.Process.Id).Select(p => p.Pid).ToList()).Count > 0,
+            WaitUntil(() => (children = ProcessTable.All().Where(p => p.Name == "pg_restore" && p.CommandLine.Contains($"dbname={target}", StringComparison.Ordinal)).Select(p => p.Pid).ToList()).Count > 0,
                 "a pg_restore of pgphase");
             ChildProcess.RunChecked("kill", ["-KILL", "--", "-" + run.Process.Id], TimeSpan.FromSeconds(10));
             run.Process.WaitForExit(10_000);

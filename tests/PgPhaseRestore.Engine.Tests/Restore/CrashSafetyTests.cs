@@ -224,6 +224,35 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
     }
 
     [Fact]
+    public void Sigkill_of_pgphase_alone_while_pg_restore_j_loads_kills_its_workers_too_and_resume_gives_an_identical_target()
+    {
+        var target = _f.NewTargetName("kj");
+        // PreCreate with 2 jobs on a seekable custom file: pg_restore -j 2, whose workers are processes it forks.
+        string[] args = ["--strategy", "PreCreate", "--jobs", "2", "--split-table-size", "1TB"];
+        using (var run = StartRestore(target, ownProcessGroup: false, ["--create", .. args]))
+        {
+            WaitForBigTable(run);
+            List<int> restores = [];
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            // A worker is a pg_restore whose parent is a pg_restore; the leader forks them once its connections are up.
+            while ((restores = PgRestoresOf(target)).Count < 2 && DateTime.UtcNow < deadline && !run.HasExited)
+                Thread.Sleep(20);
+            var workers = ProcessTable.All().Where(p => p.Name == "pg_restore" && restores.Contains(p.ParentPid())).Select(p => p.Pid).ToList();
+            Assert.True(workers.Count > 0, $"no pg_restore worker seen (pg_restore processes: {restores.Count})\n{run.StdErrSoFar}");
+            Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") == 0, "the big table had loaded before the kill");
+            run.Process.Kill(entireProcessTree: false);
+            run.Process.WaitForExit(10_000);
+            AssertGoneSoon(restores, "a pg_restore -j worker or its leader");
+        }
+        // An orphaned worker would have gone on with its table and committed it behind the journal's back.
+        Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") == 0, "app.events was committed after pgphase was killed");
+
+        var resumed = Restore(target, ["--resume", .. args]);
+        AssertSucceeded(resumed);
+        AssertIdenticalToSource(target);
+    }
+
+    [Fact]
     public void Terminating_the_lock_backend_stops_the_restore_and_a_second_run_then_completes_it()
     {
         var target = _f.NewTargetName("lock");
