@@ -83,6 +83,9 @@ public enum PgPhaseErrorCode
     /// <summary>A resume selects tables that the run which completed the data phase did not load.</summary>
     SelectionChanged = 113,
 
+    /// <summary>A run of a restore places indexes in other phases than the run it continues (another strategy or memory budget).</summary>
+    PlanChanged = 114,
+
     /// <summary>The catalog is not in a state a swap, undo or replace can start or finish from.</summary>
     SwapState = 200,
 

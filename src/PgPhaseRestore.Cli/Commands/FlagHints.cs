@@ -37,6 +37,7 @@ public static class FlagHints
         [PgPhaseErrorCode.OtherArchive] = "without --resume",
         [PgPhaseErrorCode.TablesHoldRows] = "--resume, or --force",
         [PgPhaseErrorCode.SelectionChanged] = "--use-list naming them, with --force",
+        [PgPhaseErrorCode.PlanChanged] = "--strategy and --memory-budget as the restore started with",
         [PgPhaseErrorCode.SwapState] = "",
         [PgPhaseErrorCode.SwapDatabaseMissing] = "",
         [PgPhaseErrorCode.SwapNotPermitted] = "",

@@ -49,11 +49,24 @@ internal static class ArchiveCheck
         // A long data stream rides out at least ten reconnections (about two and a half minutes of backoff).
         int retries = Math.Max(storage.MaxRetries, 10);
         var (map, serialReason) = BlockMap(archive, manifest, skipChecks);
-        return new BucketArchiveFeed(client, location, archive, manifest, retries, log)
+        var feed = new BucketArchiveFeed(client, location, archive, manifest, retries, log)
         {
             Blocks = map is null ? null : ArchiveBlockReader.FromBucket(client, location, map, retries, log),
             SerialReason = serialReason,
         };
+        if (feed.Blocks is not null)
+        {
+            // Every phase is fed this TOC: one changed since the backup is refused before anything is created.
+            try
+            {
+                await feed.Blocks.TocAsync(ct).ConfigureAwait(false);
+            }
+            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
+            {
+                throw new PgPhaseException(ex.Message, PgPhaseErrorCode.DamagedArchive, ex);
+            }
+        }
+        return feed;
     }
 
     /// <summary>

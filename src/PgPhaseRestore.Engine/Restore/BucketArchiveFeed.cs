@@ -11,8 +11,10 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>
 /// Feeds an archive that lives in a bucket to pg_restore's standard input. The schema, index and post-data
 /// phases need only the table of contents, so they get the object's first bytes (one ranged GET); a serial data
-/// phase gets the whole object in one resumable stream, hashed on the way and checked against the manifest. A
-/// parallel one reads the blocks one by one instead (<see cref="Blocks"/>).
+/// phase gets the whole object in one resumable stream. Where the manifest maps the blocks, the TOC and each block
+/// are checked against their SHA-256 as they stream, each holding back its last piece until it matched, so no row of a
+/// damaged block is committed; otherwise the whole object is checked against the manifest's SHA-256 at its end. A
+/// parallel data phase reads the blocks one by one instead (<see cref="Blocks"/>).
 /// </summary>
 internal sealed class BucketArchiveFeed
 {
@@ -44,6 +46,9 @@ internal sealed class BucketArchiveFeed
     /// <summary>Set after a data-phase feed: why the streamed bytes cannot be trusted, or null.</summary>
     public string? IntegrityProblem { get; private set; }
 
+    /// <summary>Set when a serial data phase's feed stopped at a block that did not match its SHA-256: that block's entry.</summary>
+    public TocEntry? DamagedEntry { get; private set; }
+
     /// <summary>Whether a phase can be fed from the TOC alone (custom format keeps its TOC at the front).</summary>
     public bool TocSuffices => _archive.Format == ArchiveFormat.Custom;
 
@@ -62,6 +67,9 @@ internal sealed class BucketArchiveFeed
     {
         if (Volatile.Read(ref _toc) is { } toc)
             return toc;
+        // Mapped, the TOC is the one the map's SHA-256 vouches for.
+        if (Blocks is not null)
+            return await Blocks.TocAsync(ct).ConfigureAwait(false);
         await _tocGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -82,6 +90,11 @@ internal sealed class BucketArchiveFeed
 
     public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
     {
+        if (Blocks is not null)
+        {
+            await WriteVerifiedAsync(Blocks, stdin, progress, ct).ConfigureAwait(false);
+            return;
+        }
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
@@ -126,5 +139,49 @@ internal sealed class BucketArchiveFeed
             IntegrityProblem = $"{_location}: the object's SHA-256 is {digest} but its manifest says {_manifest.Sha256}; the archive changed or was damaged after the backup";
         else if (_manifest is not null)
             _log?.Invoke($"{_location}: SHA-256 matches the manifest ({digest})");
+    }
+
+    /// <summary>
+    /// The whole object in one stream, cut where the map says: the header and TOC, then every block, each copied by
+    /// <see cref="VerifiedBlockCopy"/>. Together they are every byte of the object, so nothing goes unchecked.
+    /// </summary>
+    private async Task WriteVerifiedAsync(ArchiveBlockReader blocks, Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
+    {
+        await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        long before = 0;
+        void Report(long done)
+        {
+            if (progress is null || clock.Elapsed - lastReport < TimeSpan.FromSeconds(1))
+                return;
+            lastReport = clock.Elapsed;
+            progress(done, source.Length, done / clock.Elapsed.TotalSeconds);
+        }
+        var toc = new ArchiveBlock(0, 0, blocks.TocEnd, blocks.TocSha256);
+        foreach (var (block, entry) in blocks.InFileOrder(_archive).Prepend((toc, (TocEntry?)null)))
+        {
+            var what = entry is null ? $"{_location}: the header and TOC" : $"{_location}: the data of {entry.Type} {entry.QualifiedName}";
+            await using var part = new LengthLimitedStream(source, block.Length);
+            long sent = before;
+            bool reading;
+            try
+            {
+                reading = await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => Report(sent + n), ct).ConfigureAwait(false);
+            }
+            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
+            {
+                DamagedEntry = entry;
+                throw;
+            }
+            if (!reading)
+            {
+                // pg_restore has read all it needs (or failed; its exit code says which).
+                _log?.Invoke($"{_location}: pg_restore needed only the first {SizeText.Format(sent + block.Length)} of {SizeText.Format(source.Length)}; each block it read matched its SHA-256");
+                return;
+            }
+            before += block.Length;
+        }
+        _log?.Invoke($"{_location}: the TOC and every data block match the manifest's SHA-256");
     }
 }

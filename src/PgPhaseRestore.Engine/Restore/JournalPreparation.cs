@@ -10,7 +10,18 @@ namespace PgPhaseRestore.Engine.Restore;
 /// </summary>
 internal static class JournalPreparation
 {
-    public static async Task PrepareAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> selected, RestoreOptions options,
+    /// <summary>
+    /// Squares the journal with the run; <paramref name="phases"/> is the whole plan the run was given, of which
+    /// <paramref name="selected"/> run, and every index it places must be where the restore it continues put it.
+    /// </summary>
+    public static async Task PrepareAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> phases, IReadOnlyList<RestorePhase> selected,
+        RestoreOptions options, NpgsqlConnection conn, CancellationToken ct)
+    {
+        await PrepareCoreAsync(journal, archive, selected, options, conn, ct).ConfigureAwait(false);
+        IndexPlacement.CheckAndRecord(journal, phases, options.Target.Database!);
+    }
+
+    private static async Task PrepareCoreAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> selected, RestoreOptions options,
         NpgsqlConnection conn, CancellationToken ct)
     {
         var fingerprint = ArchiveFingerprint.Compute(archive);

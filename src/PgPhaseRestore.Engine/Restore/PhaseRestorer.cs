@@ -85,7 +85,7 @@ public sealed class PhaseRestorer
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, guard.LostToken);
         try
         {
-            return await RunLockedAsync(archive, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
+            return await RunLockedAsync(archive, phases, selected, pgRestore, feed, phaseEnded, run.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (guard.IsLost && !ct.IsCancellationRequested && (ex is OperationCanceledException or NpgsqlException || ex is PgPhaseException p && PgPhaseErrors.IsConnect(p.Code)))
         {
@@ -107,7 +107,7 @@ public sealed class PhaseRestorer
         return (archive, phases.Where(p => wanted.Contains(p.Number)).OrderBy(p => p.Number).ToList());
     }
 
-    private async Task<IReadOnlyList<PhaseResult>> RunLockedAsync(DumpArchive archive, List<RestorePhase> selected, PgTool pgRestore,
+    private async Task<IReadOnlyList<PhaseResult>> RunLockedAsync(DumpArchive archive, IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected, PgTool pgRestore,
         BucketArchiveFeed? feed, Action<PhaseResult>? phaseEnded, CancellationToken ct)
     {
         var target = _options.Target;
@@ -117,7 +117,7 @@ public sealed class PhaseRestorer
 
         var journal = RestoreJournal.Load(_options.JournalPath ?? RestoreJournal.DefaultPath(target));
         journal.BindTo(await TargetIdentity.ReadAsync(conn, ct).ConfigureAwait(false), _log);
-        await JournalPreparation.PrepareAsync(journal, archive, selected, _options, conn, ct).ConfigureAwait(false);
+        await JournalPreparation.PrepareAsync(journal, archive, phases, selected, _options, conn, ct).ConfigureAwait(false);
         if (!selected.Any(p => p.Kind == PhaseKind.Schema) && selected.FirstOrDefault(p => p.Kind == PhaseKind.Data) is { } data)
             await RequireTablesAsync(data, conn, ct).ConfigureAwait(false);
 

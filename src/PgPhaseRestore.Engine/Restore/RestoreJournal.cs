@@ -24,6 +24,13 @@ internal sealed class RestoreJournal
     public SortedSet<int> StartedPhases { get; set; } = [];
     public SortedSet<int> CompletedPhases { get; set; } = [];
     public SortedSet<int> CompletedTables { get; set; } = [];
+
+    /// <summary>The phase each index-building entry was planned in (see <see cref="IndexPlacement"/>).</summary>
+    public SortedDictionary<int, int> IndexPhases { get; set; } = [];
+
+    /// <summary>How the restore was planned (strategy, Auto's memory budget), for messages.</summary>
+    public string? IndexPlan { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>Where journals live: PGPHASE_JOURNAL_DIR, else pgphase/journals under the user's local application data.</summary>
@@ -82,6 +89,8 @@ internal sealed class RestoreJournal
                 StartedPhases.Clear();
                 CompletedPhases.Clear();
                 CompletedTables.Clear();
+                IndexPhases.Clear();
+                IndexPlan = null;
             }
             TargetOid = identity.DatabaseOid;
             ServerId = identity.ServerId;
@@ -99,11 +108,27 @@ internal sealed class RestoreJournal
             StartedPhases.Clear();
             CompletedPhases.Clear();
             CompletedTables.Clear();
+            IndexPhases.Clear();
+            IndexPlan = null;
             Save();
         }
     }
 
     public void CompleteTable(int dumpId) => CompleteTables([dumpId]);
+
+    /// <summary>Adds the phases of entries not recorded yet; those recorded keep theirs.</summary>
+    public void RecordIndexPhases(IReadOnlyDictionary<int, int> phases, string plan)
+    {
+        lock (_gate)
+        {
+            bool changed = IndexPlan != plan;
+            IndexPlan = plan;
+            foreach (var (id, phase) in phases)
+                changed |= IndexPhases.TryAdd(id, phase);
+            if (changed)
+                Save();
+        }
+    }
 
     public void CompleteTables(IEnumerable<int> dumpIds)
     {

@@ -42,6 +42,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.Ownership, "Add -NoOwner (the restoring user then owns everything), or create the roles and grant them to the restoring user.")]
 [Recommends(PgPhaseErrorCode.TargetMissing, "Add -CreateDatabase, or create the database first.")]
 [Recommends(PgPhaseErrorCode.TargetNotEmpty, "Restore into an empty database, or add -AllowNonEmptyTarget.")]
+[Recommends(PgPhaseErrorCode.PlanChanged, "Run again with the -Strategy and -MemoryBudget the restore started with (the message names them), or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.SelectionChanged, "Load those tables with -ListFile naming them and -Force, or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
 [Recommends(PgPhaseErrorCode.Interrupted, "Run again with -Resume.")]

@@ -221,15 +221,22 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         AssertSameAs(source, stopped);
     }
 
+    /// <summary>The fixture's backup under another key, with its own manifest: a copy a test may damage.</summary>
+    private async Task<(byte[] Original, S3ObjectLocation Copy, BackupManifest Manifest)> CopyWithManifestAsync(IAmazonS3 client, string folder)
+    {
+        var original = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(Location));
+        var copy = S3ObjectLocation.Parse(Location) with { Key = $"{folder}/{Guid.NewGuid():N}.dump" };
+        var manifest = ManifestStore.Parse(ManifestStore.Serialize(_f.Backup), "test");
+        manifest.Location = copy.ToString();
+        await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
+        return (original, copy, manifest);
+    }
+
     [Fact]
     public async Task A_damaged_block_fails_its_table_by_name_commits_none_of_its_rows_and_a_resume_after_repair_gives_the_source()
     {
         using var client = _f.S3.Client();
-        var original = await BucketParallelFixture.DownloadAsync(client, S3ObjectLocation.Parse(Location));
-        var copy = S3ObjectLocation.Parse(Location) with { Key = $"damaged/{Guid.NewGuid():N}.dump" };
-        var manifest = ManifestStore.Parse(ManifestStore.Serialize(_f.Backup), "test");
-        manifest.Location = copy.ToString();
-        await ManifestStore.SaveAsync(manifest, client, CancellationToken.None);
+        var (original, copy, manifest) = await CopyWithManifestAsync(client, "damaged");
         var bulkB = Tables(await ArchiveAsync(Location)).Single(e => e.Name == "bulk_b");
         var block = manifest.DataBlocks!.Blocks.Single(b => b.DumpId == bulkB.DumpId);
         // Same size, one byte different inside bulk_b's block: only its checksum can tell.
@@ -256,10 +263,12 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Rows_of_an_uncompressed_block_changed_in_the_bucket_are_never_committed(bool split)
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    [InlineData(1, false)]
+    public async Task Rows_of_an_uncompressed_block_changed_in_the_bucket_are_never_committed(int jobs, bool split)
     {
+        // One job streams the whole object through one pg_restore; two load each table from its own block.
         // Uncompressed, a changed digit is still a valid row: only the block's checksum can stop it.
         var source = SampleDatabases.CreateKitchenSink(_f.Cluster, "plain");
         _f.Cluster.Execute(source, "CREATE TABLE public.digits (id bigint PRIMARY KEY, body text NOT NULL); " +
@@ -281,9 +290,9 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         damaged[at]++;
         await PutAsync(client, S3ObjectLocation.Parse(location), damaged);
 
-        var target = NewTarget(split ? "plainsplit" : "plainone");
+        var target = NewTarget(split ? "plainsplit" : $"plainone{jobs}");
         var log = new List<string>();
-        var results = await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, log: Into(log));
+        var results = await _f.RestoreAsync(location, target, jobs: jobs, splitTableSize: split ? block.Length : 0, log: Into(log));
 
         Assert.Equal(PhaseStatus.Failed, results[2].Status);
         var error = Assert.Single(results[2].Errors);
@@ -294,8 +303,28 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(digits.DumpId));
 
         await PutAsync(client, S3ObjectLocation.Parse(location), original);
-        AssertSucceeded(await _f.RestoreAsync(location, target, jobs: 2, splitTableSize: split ? block.Length : 0, resume: true));
+        AssertSucceeded(await _f.RestoreAsync(location, target, jobs: jobs, splitTableSize: split ? block.Length : 0, resume: true));
         AssertSameAs(source, target);
+    }
+
+    [Fact]
+    public async Task A_TOC_changed_in_the_bucket_is_refused_before_the_target_is_created()
+    {
+        using var client = _f.S3.Client();
+        var (original, copy, manifest) = await CopyWithManifestAsync(client, "toc");
+        // Same size, one table renamed in the TOC (bulk_b becomes bulk_c): the TOC still reads, only its checksum tells.
+        var damaged = original.ToArray();
+        int at = damaged.AsSpan(0, (int)manifest.DataBlocks!.TocEnd).IndexOf("bulk_b"u8);
+        Assert.True(at > 0);
+        damaged[at + 5] = (byte)'c';
+        await PutAsync(client, copy, damaged);
+
+        var target = NewTarget("tocdmg");
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => _f.RestoreAsync(copy.ToString(), target, jobs: 1));
+        Assert.Equal(PgPhaseErrorCode.DamagedArchive, ex.Code);
+        Assert.Contains("header and TOC", ex.Message);
+        Assert.Contains(copy.Key, ex.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
     }
 
     [Fact]

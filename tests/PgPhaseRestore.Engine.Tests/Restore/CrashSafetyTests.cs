@@ -231,14 +231,20 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         string[] args = ["--strategy", "PreCreate", "--jobs", "2", "--split-table-size", "1TB"];
         using (var run = StartRestore(target, ownProcessGroup: false, ["--create", .. args]))
         {
-            WaitForBigTable(run);
-            List<int> restores = [];
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-            // A worker is a pg_restore whose parent is a pg_restore; the leader forks them once its connections are up.
-            while ((restores = PgRestoresOf(target)).Count < 2 && DateTime.UtcNow < deadline && !run.HasExited)
+            // Killed once a worker (a pg_restore whose parent is a pg_restore) is copying app.events: pg_restore -j
+            // reports items as they finish, so its output does not say when the big table starts.
+            List<int> restores = [], workers = [];
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            while (DateTime.UtcNow < deadline && !run.HasExited)
+            {
+                restores = PgRestoresOf(target);
+                workers = ProcessTable.All().Where(p => p.Name == "pg_restore" && restores.Contains(p.ParentPid())).Select(p => p.Pid).ToList();
+                if (workers.Count > 0 && _f.Cluster.Scalar<long>("postgres",
+                        $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{target}' AND query LIKE 'COPY app.events %' AND state = 'active'") > 0)
+                    break;
                 Thread.Sleep(20);
-            var workers = ProcessTable.All().Where(p => p.Name == "pg_restore" && restores.Contains(p.ParentPid())).Select(p => p.Pid).ToList();
-            Assert.True(workers.Count > 0, $"no pg_restore worker seen (pg_restore processes: {restores.Count})\n{run.StdErrSoFar}");
+            }
+            Assert.True(workers.Count > 0 && !run.HasExited, $"no pg_restore worker seen copying app.events (pg_restore processes: {restores.Count})\n{run.StdErrSoFar}");
             Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") == 0, "the big table had loaded before the kill");
             run.Process.Kill(entireProcessTree: false);
             run.Process.WaitForExit(10_000);
@@ -248,6 +254,25 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") == 0, "app.events was committed after pgphase was killed");
 
         var resumed = Restore(target, ["--resume", .. args]);
+        AssertSucceeded(resumed);
+        AssertIdenticalToSource(target);
+    }
+
+    [Fact]
+    public void A_resume_planned_with_another_memory_budget_is_refused_naming_the_plan_it_continues_and_the_same_budget_completes_it()
+    {
+        var target = _f.NewTargetName("budget");
+        // With 1 MB, app.events' indexes are built early (phase 2); with 1 GB, Auto would build them after the data.
+        AssertSucceeded(Restore(target, "--create", "--phase", "1", "--phase", "2", "--memory-budget", "1MB"));
+
+        var refused = Restore(target, "--resume", "--memory-budget", "1GB");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("was in phase 2, now phase 3", refused.StdErr);
+        Assert.Contains("planned as Auto with a memory budget of 1MB, this run as Auto with a memory budget of 1GB", refused.StdErr);
+        Assert.Contains("(--strategy and --memory-budget as the restore started with)", refused.StdErr);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events"));
+
+        var resumed = Restore(target, "--resume", "--memory-budget", "1MB");
         AssertSucceeded(resumed);
         AssertIdenticalToSource(target);
     }

@@ -49,6 +49,13 @@ internal sealed class ArchiveBlockReader
     /// <summary>Where the header and TOC end.</summary>
     public long TocEnd => _map.TocEnd;
 
+    /// <summary>The SHA-256 of the header and TOC, as the map records it.</summary>
+    public string TocSha256 => _map.TocSha256;
+
+    /// <summary>Every block, in file order, with its entry.</summary>
+    public IEnumerable<(ArchiveBlock Block, TocEntry? Entry)> InFileOrder(DumpArchive archive) =>
+        _map.Blocks.OrderBy(b => b.Offset).Select(b => (b, archive.FindByDumpId(b.DumpId)));
+
     public ArchiveBlock? BlockOf(int dumpId) => _byId.GetValueOrDefault(dumpId);
 
     /// <summary>Each entry's data as stored (compressed), by dump id.</summary>
@@ -81,7 +88,8 @@ internal sealed class ArchiveBlockReader
         }
     }
 
-    private Task<byte[]> TocAsync(CancellationToken ct)
+    /// <summary>The header and TOC, fetched once and checked against the map: a changed TOC is refused before it is used.</summary>
+    public Task<byte[]> TocAsync(CancellationToken ct)
     {
         lock (_gate)
         {

@@ -133,7 +133,18 @@ internal sealed class PhaseLoad
     private async Task<Loaded> LoadWithPgRestoreAsync(RestorePhase phase, List<TocEntry> rest, int phaseTotal, PgTool pgRestore, RestoreJournal journal,
         string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
     {
-        var (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+        ToolResult run;
+        PhaseOutputTracker tracker;
+        try
+        {
+            (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+        }
+        catch (PgPhaseException ex) when (feed?.DamagedEntry is { } damagedEntry && phase.Kind == PhaseKind.Data)
+        {
+            // pg_restore was stopped inside the damaged block, before its end: none of its rows committed.
+            journal.ForgetTables([damagedEntry.DumpId]);
+            return new Loaded([new RestoreError(damagedEntry.DumpId, $"{damagedEntry.Type} {damagedEntry.QualifiedName}", ex.Message)], 0, []);
+        }
         if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
         {
             // The rows came from bytes that do not match the backup: a resume must load them again.
