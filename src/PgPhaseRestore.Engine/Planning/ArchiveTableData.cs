@@ -73,6 +73,79 @@ internal static class ArchiveTableData
         }
     }
 
+    /// <summary>
+    /// The COPY text of one entry's data (its rows, then pg_dump's "\." line), decompressed as it is read from where the
+    /// archive keeps it: a custom file's block at the TOC's offset, or a directory's .dat or .dat.gz file. Null where
+    /// this cannot read it (no offset, another compression). A damaged block fails the read naming the entry and offset.
+    /// </summary>
+    public static Stream? OpenRows(DumpArchive archive, TocEntry entry)
+    {
+        if (!CanOpenRows(archive, entry))
+            return null;
+        if (archive.Format == ArchiveFormat.Directory && entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is { } found)
+        {
+            var path = Path.Combine(archive.Source, found);
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            Stream rows = found == entry.DataFile ? file : new GZipStream(file, CompressionMode.Decompress);
+            return new DecodedRows(rows, $"{path} (the data of {entry.Label})");
+        }
+        var custom = new FileStream(archive.Source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            long offset = entry.DataOffset!.Value;
+            custom.Seek(offset, SeekOrigin.Begin);
+            var cursor = new ArchiveCursor(custom, archive.Source, offset) { IntSize = archive.Header.IntSize, OffsetSize = archive.Header.OffsetSize, Context = $"the data of {entry.Label}" };
+            byte type = cursor.ReadByte("data block type");
+            int dumpId = cursor.ReadInt32("data block dump id");
+            if (type != TableDataBlock || dumpId != entry.DumpId)
+                throw cursor.Error($"the TOC says the data of {entry.Label} starts at byte {offset}, but a block of type {type} for dump id {dumpId} is there", offset);
+            Stream chunks = new ChunkStream(custom, cursor);
+            Stream rows = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(chunks, CompressionMode.Decompress) : chunks;
+            return new DecodedRows(rows, $"{archive.Source}: the data of {entry.Label} (block at byte {offset})", custom);
+        }
+        catch
+        {
+            custom.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether <see cref="OpenRows"/> reads the entry's data: a custom file's block with its offset, or a directory's file.</summary>
+    public static bool CanOpenRows(DumpArchive archive, TocEntry entry) => Unreadable(archive) is null && archive.Format switch
+    {
+        ArchiveFormat.Directory => entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is not null,
+        ArchiveFormat.Custom => entry.DataOffset is > 0 && File.Exists(archive.Source),
+        _ => false,
+    };
+
+    /// <summary>Rows being decompressed: a stream that does not inflate is a damaged archive, said with where its data lies.</summary>
+    private sealed class DecodedRows(Stream inner, string where, Stream? file = null) : ForwardReadStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new PgPhaseException($"{where} cannot be decompressed ({ex.Message}); the archive is damaged", PgPhaseErrorCode.RestoreFailed, ex);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                file?.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+
     /// <summary>The data blocks lie back to back after the TOC (with or without offsets in it): each is walked, unwanted chunks sought over.</summary>
     private static void Custom(DumpArchive archive, IReadOnlySet<int> wanted, Action<TocEntry, Stream, StoredBytesRead> read, CancellationToken ct)
     {

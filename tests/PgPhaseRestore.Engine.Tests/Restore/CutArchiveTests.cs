@@ -170,10 +170,18 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Assert.Contains("app", said);
         Assert.Contains("events", said);
         Assert.Contains(path, said);
-        Assert.Contains("pg_restore", said);
         Assert.DoesNotContain("ended before the end of the table's rows", said);
+        // One job: pg_restore reads the block and says why it cannot. Split over two sessions, the block is
+        // decompressed by pgphase, which names where it lies.
         if (jobs == 2)
+        {
             Assert.Contains(log, l => l.StartsWith("loading app.events over 2 sessions", StringComparison.Ordinal));
+            Assert.Contains($"block at byte {start}) cannot be decompressed", said);
+        }
+        else
+        {
+            Assert.Contains("pg_restore", said);
+        }
         Assert.Equal(0, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events"));
     }
 

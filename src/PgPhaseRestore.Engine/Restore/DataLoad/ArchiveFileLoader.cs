@@ -24,7 +24,7 @@ internal sealed class ArchiveFileLoader(DumpArchive archive, string workDir, Dat
     public Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
         pgRestore.RunAsync(entries, null, null, ct);
 
-    public string Describe(TocEntry table) => "pg_restore -f - " + archive.Source;
+    public string Describe(TocEntry table) => SplitTableLoader.Describe(table, archive);
 
     public Task<long> LoadSplitAsync(SplitTableLoader split, TocEntry table, int sessions, Action<SplitTableLoader.Progress>? progress, CancellationToken ct) =>
         split.LoadAsync(table, archive, sessions, workDir, progress, ct);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Npgsql;
 using PgPhaseRestore.Engine.Archive;
 using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Processes;
 
 namespace PgPhaseRestore.Engine.Restore.DataLoad;
@@ -14,8 +15,9 @@ namespace PgPhaseRestore.Engine.Restore.DataLoad;
 /// the rows over N sessions spreads that work over N backends.
 /// </summary>
 /// <remarks>
-/// pg_restore decodes the table's data block (any format, any compression) and prints it as a COPY script on
-/// stdout; the rows (one line each in COPY text format, where newlines inside values are escaped) are cut at line
+/// The block of a local custom file (at its TOC offset) or a directory's data file is decompressed in this process
+/// (zlib or none); otherwise pg_restore decodes the table's data block (any format, any compression) and prints it
+/// as a COPY script on stdout. The rows (one line each in COPY text format, where newlines inside values are escaped) are cut at line
 /// boundaries into chunks, and each chunk goes to whichever session is free. Every session commits on its own,
 /// so the table counts as loaded only when all of them have; if any fails, the others are cancelled, and a
 /// resume empties the table and loads it again.
@@ -45,6 +47,9 @@ internal sealed class SplitTableLoader
     public async Task<long> LoadAsync(TocEntry table, DumpArchive archive, int sessions, string workDir, Action<Progress>? progress, CancellationToken ct,
         Func<Stream, CancellationToken, Task>? input = null)
     {
+        // A block of a local archive is decompressed here: no pg_restore, and no pipe for every row to cross twice.
+        if (input is null && ArchiveTableData.CanOpenRows(archive, table))
+            return await LoadRowsAsync(table, () => ArchiveTableData.OpenRows(archive, table)!, Describe(table, archive), sessions, progress, ct).ConfigureAwait(false);
         var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(archive, [table]), ct).ConfigureAwait(false);
         string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
@@ -96,6 +101,10 @@ internal sealed class SplitTableLoader
             if (run.ExitCode != 0)
                 throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource} (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}", PgPhaseErrorCode.RestoreFailed);
         }, ct);
+
+    /// <summary>Where <see cref="LoadAsync"/> reads the table's rows from, for messages.</summary>
+    public static string Describe(TocEntry table, DumpArchive archive) =>
+        ArchiveTableData.CanOpenRows(archive, table) ? $"{archive.Source}, decompressed by pgphase" : "pg_restore -f - " + archive.Source;
 
     /// <summary>
     /// Loads the table from its rows as pg_dump stored them (COPY text up to the "\." line, as in a tar archive's
