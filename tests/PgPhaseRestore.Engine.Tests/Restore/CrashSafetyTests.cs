@@ -174,15 +174,18 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         {
             WaitForBigTable(run);
             Thread.Sleep(700);
+            // One job: pg_restore loads app.events. Split, its block is read by pgphase and copied over pgphase's sessions.
             var children = PgRestoresOf(target);
-            Assert.NotEmpty(children);
+            if (jobs == 1)
+                Assert.NotEmpty(children);
+            else
+                WaitForSession(target, StaleSessions.Prefix + "3 ", waitingOnLock: false);
             if (wholeGroup)
                 ChildProcess.RunChecked("kill", ["-KILL", "--", "-" + run.Process.Id], TimeSpan.FromSeconds(10));
             else
                 run.Process.Kill(entireProcessTree: false);
             run.Process.WaitForExit(10_000);
-            // pg_restore itself dies with pgphase; with -j its forked workers may finish the COPY they are in.
-            AssertGoneSoon(children.Take(1), "pg_restore");
+            AssertGoneSoon(children, "pg_restore");
             Assert.True(_f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events") < 400_000, "the kill came after the big table had loaded");
         }
 
