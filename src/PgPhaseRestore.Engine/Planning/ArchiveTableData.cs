@@ -95,10 +95,20 @@ internal static class ArchiveTableData
             long offset = entry.DataOffset!.Value;
             custom.Seek(offset, SeekOrigin.Begin);
             var cursor = new ArchiveCursor(custom, archive.Source, offset) { IntSize = archive.Header.IntSize, OffsetSize = archive.Header.OffsetSize, Context = $"the data of {entry.Label}" };
-            byte type = cursor.ReadByte("data block type");
-            int dumpId = cursor.ReadInt32("data block dump id");
+            byte type;
+            int dumpId;
+            try
+            {
+                type = cursor.ReadByte("data block type");
+                dumpId = cursor.ReadInt32("data block dump id");
+            }
+            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.NotAnArchive)
+            {
+                throw new PgPhaseException(ex.Message, PgPhaseErrorCode.RestoreFailed, ex);
+            }
             if (type != TableDataBlock || dumpId != entry.DumpId)
-                throw cursor.Error($"the TOC says the data of {entry.Label} starts at byte {offset}, but a block of type {type} for dump id {dumpId} is there", offset);
+                throw new PgPhaseException($"{archive.Source}: the TOC says the data of {entry.Label} starts at byte {offset}, but a block of type {type} " +
+                                           $"for dump id {dumpId} is there; the archive is damaged", PgPhaseErrorCode.RestoreFailed);
             Stream chunks = new ChunkStream(custom, cursor);
             Stream rows = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(chunks, CompressionMode.Decompress) : chunks;
             return new DecodedRows(rows, $"{archive.Source}: the data of {entry.Label} (block at byte {offset})", custom);
@@ -113,7 +123,9 @@ internal static class ArchiveTableData
     /// <summary>Whether <see cref="OpenRows"/> reads the entry's data: a custom file's block with its offset, or a directory's file.</summary>
     public static bool CanOpenRows(DumpArchive archive, TocEntry entry) => Unreadable(archive) is null && archive.Format switch
     {
-        ArchiveFormat.Directory => entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is not null,
+        // Plain or gzip files only: another compression is pg_restore's to read.
+        ArchiveFormat.Directory => entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is { } found
+                                   && (found == entry.DataFile || found == entry.DataFile + ".gz"),
         ArchiveFormat.Custom => entry.DataOffset is > 0 && File.Exists(archive.Source),
         _ => false,
     };
@@ -132,6 +144,11 @@ internal static class ArchiveTableData
             catch (InvalidDataException ex)
             {
                 throw new PgPhaseException($"{where} cannot be decompressed ({ex.Message}); the archive is damaged", PgPhaseErrorCode.RestoreFailed, ex);
+            }
+            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.NotAnArchive)
+            {
+                // A chunk's length that leads past the file's end: the table's data is damaged, not the whole archive unreadable.
+                throw new PgPhaseException($"{where}: {ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
             }
         }
 

@@ -23,7 +23,7 @@ internal static class ChildLauncher
     private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = new();
     private static readonly Lazy<Thread> Spawner = new(StartSpawner, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<string?> Setpriv = new(FindSetpriv, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly Lazy<string?> Setsid = new(() => FindExecutable("setsid"), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string?> GroupWrapper = new(FindGroupWrapper, LazyThreadSafetyMode.ExecutionAndPublication);
 
     // Stdin is handed to the tool on fd 3: a shell gives a background command /dev/null as its stdin otherwise.
     // `wait` returns as soon as the trapped signal arrives, and kill 0 reaches every process of the group.
@@ -40,8 +40,8 @@ internal static class ChildLauncher
         {
             // setsid execs in place (the child of a .NET process never leads a group), so the shell keeps the
             // parent-death signal; -w would make it wait and pass the exit code on if it ever had to fork.
-            string[] prefix = withWorkers && Setsid.Value is { } setsid && File.Exists("/bin/sh")
-                ? ["--pdeathsig", "TERM", "--", setsid, "-w", "--", "/bin/sh", "-c", GroupScript, "pgphase-child", psi.FileName]
+            string[] prefix = withWorkers && GroupWrapper.Value is { } setsid
+                ? [.. GroupPrefix(setsid), psi.FileName]
                 : ["--pdeathsig", "KILL", "--", psi.FileName];
             for (int i = prefix.Length - 1; i >= 0; i--)
                 psi.ArgumentList.Insert(0, prefix[i]);
@@ -99,8 +99,34 @@ internal static class ChildLauncher
         return null;
     }
 
-    private static string? FindExecutable(string name) =>
-        new[] { "/usr/bin/", "/bin/" }.Select(d => d + name).FirstOrDefault(File.Exists);
+    private static string[] GroupPrefix(string setsid) => ["--pdeathsig", "TERM", "--", setsid, "-w", "--", "/bin/sh", "-c", GroupScript, "pgphase-child"];
+
+    /// <summary>
+    /// util-linux's setsid, once the whole wrapper has been seen to pass a child its stdin and exit code (another
+    /// setsid, busybox's say, may not know -w); null otherwise, and children that fork are then bound as the others.
+    /// </summary>
+    private static string? FindGroupWrapper()
+    {
+        var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        if (setsid is null || !File.Exists("/bin/sh") || Setpriv.Value is not { } setpriv)
+            return null;
+        try
+        {
+            var probe = new ProcessStartInfo(setpriv) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in GroupPrefix(setsid).Concat(["/bin/sh", "-c", "read line && [ \"$line\" = ok ] && exit 7"]))
+                probe.ArgumentList.Add(a);
+            using var p = Process.Start(probe);
+            if (p is null)
+                return null;
+            p.StandardInput.WriteLine("ok");
+            p.StandardInput.Close();
+            return p.WaitForExit(5_000) && p.ExitCode == 7 ? setsid : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
 
     /// <summary>One job object per process, marked kill-on-close: its handle closes when this process ends.</summary>
     private static class KillOnCloseJob

@@ -88,11 +88,15 @@ internal sealed class BucketArchiveFeed
         }
     }
 
-    public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
+    /// <summary>
+    /// The whole object. With <paramref name="restoring"/> (the dump ids pg_restore restores), a block of another entry
+    /// passes unchecked: pg_restore reads over it, so a damage there is not this run's to report.
+    /// </summary>
+    public async Task WriteAllAsync(Stream stdin, Action<long, long, double>? progress, CancellationToken ct, IReadOnlySet<int>? restoring = null)
     {
         if (Blocks is not null)
         {
-            await WriteVerifiedAsync(Blocks, stdin, progress, ct).ConfigureAwait(false);
+            await WriteVerifiedAsync(Blocks, stdin, progress, restoring, ct).ConfigureAwait(false);
             return;
         }
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
@@ -143,9 +147,11 @@ internal sealed class BucketArchiveFeed
 
     /// <summary>
     /// The whole object in one stream, cut where the map says: the header and TOC, then every block, each copied by
-    /// <see cref="VerifiedBlockCopy"/>. Together they are every byte of the object, so nothing goes unchecked.
+    /// <see cref="VerifiedBlockCopy"/> (those of <paramref name="restoring"/>, when given). Together they are every byte
+    /// of the object, so nothing pg_restore restores goes unchecked.
     /// </summary>
-    private async Task WriteVerifiedAsync(ArchiveBlockReader blocks, Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
+    private async Task WriteVerifiedAsync(ArchiveBlockReader blocks, Stream stdin, Action<long, long, double>? progress, IReadOnlySet<int>? restoring,
+        CancellationToken ct)
     {
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
         var clock = Stopwatch.StartNew();
@@ -167,7 +173,9 @@ internal sealed class BucketArchiveFeed
             bool reading;
             try
             {
-                reading = await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => Report(sent + n), ct).ConfigureAwait(false);
+                reading = entry is not null && restoring is not null && !restoring.Contains(entry.DumpId)
+                    ? await PassAsync(part, stdin, n => Report(sent + n), ct).ConfigureAwait(false)
+                    : await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => Report(sent + n), ct).ConfigureAwait(false);
             }
             catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
             {
@@ -177,11 +185,26 @@ internal sealed class BucketArchiveFeed
             if (!reading)
             {
                 // pg_restore has read all it needs (or failed; its exit code says which).
-                _log?.Invoke($"{_location}: pg_restore needed only the first {SizeText.Format(sent + block.Length)} of {SizeText.Format(source.Length)}; each block it read matched its SHA-256");
+                _log?.Invoke($"{_location}: pg_restore stopped reading within bytes {block.Offset}-{block.End - 1} of {source.Length}; every block it restored before them matched its SHA-256");
                 return;
             }
             before += block.Length;
         }
-        _log?.Invoke($"{_location}: the TOC and every data block match the manifest's SHA-256");
+        _log?.Invoke($"{_location}: the TOC and every data block restored match the manifest's SHA-256");
+    }
+
+    /// <summary>A block pg_restore only reads over, copied as it is; false when pg_restore stopped reading.</summary>
+    private static async Task<bool> PassAsync(Stream part, Stream stdin, Action<long> progress, CancellationToken ct)
+    {
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await part.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            if (!await VerifiedBlockCopy.TryWriteAsync(stdin, buffer.AsMemory(0, n), ct).ConfigureAwait(false))
+                return false;
+            progress(total += n);
+        }
+        return true;
     }
 }

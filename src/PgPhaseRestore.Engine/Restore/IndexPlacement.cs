@@ -34,23 +34,29 @@ internal static class IndexPlacement
         bytes % (1L << 30) == 0 ? $"{bytes >> 30}GB" : bytes % (1L << 20) == 0 ? $"{bytes >> 20}MB" : bytes % 1024 == 0 ? $"{bytes >> 10}KB" : $"{bytes} bytes";
 
     /// <summary>
-    /// Refuses <paramref name="phases"/> when they put an index the journal's restore already placed in another
-    /// phase; records the placement of those it has not seen.
+    /// Refuses <paramref name="phases"/> when they put an index in another phase than the restore they continue did,
+    /// and either phase has started: what it built (or will look for) is then elsewhere. A placement in phases that
+    /// have not started yet may still change.
     /// </summary>
-    public static void CheckAndRecord(RestoreJournal journal, IReadOnlyList<RestorePhase> phases, string database)
+    public static void Check(RestoreJournal journal, IReadOnlyList<RestorePhase> phases, string database)
     {
-        var now = Of(phases);
-        var moved = now.Where(kv => journal.IndexPhases.TryGetValue(kv.Key, out int before) && before != kv.Value)
+        var started = journal.StartedPhases.Concat(journal.CompletedPhases).ToHashSet();
+        var moved = Of(phases).Where(kv => journal.IndexPhases.TryGetValue(kv.Key, out int before) && before != kv.Value
+                                           && (started.Contains(before) || started.Contains(kv.Value)))
             .Select(kv => (Name: phases[0].Archive.FindByDumpId(kv.Key)?.QualifiedName ?? $"entry {kv.Key}", Before: journal.IndexPhases[kv.Key], Now: kv.Value)).ToList();
-        if (moved.Count > 0)
-        {
-            var examples = string.Join("; ", moved.Take(3).Select(m =>
-                $"{m.Name} was in phase {m.Before}, now phase {m.Now}"));
-            throw new PgPhaseException(
-                $"this run places {Plural.Of(moved.Count, "index-building entry")} in other phases than the restore of \"{database}\" it " +
-                $"continues ({examples}{(moved.Count > 3 ? "; ..." : "")}): that restore was planned as {journal.IndexPlan ?? "another plan"}, this run as " +
-                $"{Describe(phases)}. Continue it with the same strategy and memory budget, or restore into a new database", PgPhaseErrorCode.PlanChanged);
-        }
-        journal.RecordIndexPhases(now, journal.IndexPlan ?? Describe(phases));
+        if (moved.Count == 0)
+            return;
+        var examples = string.Join("; ", moved.Take(3).Select(m => $"{m.Name} was in phase {m.Before}, now phase {m.Now}"));
+        var now = Describe(phases);
+        var why = journal.IndexPlan is { } then && then != now
+            ? $"that restore was planned as {then}, this run as {now}. Continue it with the same strategy and memory budget"
+            : $"both were planned as {now}, but with other index sizes or another selection of tables (a manifest, a source " +
+              "connection to size the indexes, or a filter that one run had and the other not). Continue it as it started";
+        throw new PgPhaseException(
+            $"this run places {Plural.Of(moved.Count, "index-building entry")} in other phases than the restore of \"{database}\" it continues " +
+            $"({examples}{(moved.Count > 3 ? "; ..." : "")}): {why}, or restore into a new database", PgPhaseErrorCode.PlanChanged);
     }
+
+    /// <summary>Records where <paramref name="phases"/> place each index-building entry, once <see cref="Check"/> has passed.</summary>
+    public static void Record(RestoreJournal journal, IReadOnlyList<RestorePhase> phases) => journal.RecordIndexPhases(Of(phases), Describe(phases));
 }

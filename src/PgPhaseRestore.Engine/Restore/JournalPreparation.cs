@@ -17,8 +17,13 @@ internal static class JournalPreparation
     public static async Task PrepareAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> phases, IReadOnlyList<RestorePhase> selected,
         RestoreOptions options, NpgsqlConnection conn, CancellationToken ct)
     {
+        // Checked before the journal changes (a refused run leaves it as it was), recorded once it has.
+        bool continues = journal.Fingerprint.Length > 0 && journal.Fingerprint == ArchiveFingerprint.Compute(archive)
+                         && (options.Resume || !selected.Any(p => p.Kind == PhaseKind.Schema));
+        if (continues)
+            IndexPlacement.Check(journal, phases, options.Target.Database!);
         await PrepareCoreAsync(journal, archive, selected, options, conn, ct).ConfigureAwait(false);
-        IndexPlacement.CheckAndRecord(journal, phases, options.Target.Database!);
+        IndexPlacement.Record(journal, phases);
     }
 
     private static async Task PrepareCoreAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> selected, RestoreOptions options,

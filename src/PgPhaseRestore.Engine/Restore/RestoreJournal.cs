@@ -116,7 +116,7 @@ internal sealed class RestoreJournal
 
     public void CompleteTable(int dumpId) => CompleteTables([dumpId]);
 
-    /// <summary>Adds the phases of entries not recorded yet; those recorded keep theirs.</summary>
+    /// <summary>Records where entries are placed now, and how the run placing them was planned.</summary>
     public void RecordIndexPhases(IReadOnlyDictionary<int, int> phases, string plan)
     {
         lock (_gate)
@@ -124,7 +124,10 @@ internal sealed class RestoreJournal
             bool changed = IndexPlan != plan;
             IndexPlan = plan;
             foreach (var (id, phase) in phases)
-                changed |= IndexPhases.TryAdd(id, phase);
+            {
+                changed |= !IndexPhases.TryGetValue(id, out int before) || before != phase;
+                IndexPhases[id] = phase;
+            }
             if (changed)
                 Save();
         }

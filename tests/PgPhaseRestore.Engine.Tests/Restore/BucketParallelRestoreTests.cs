@@ -232,17 +232,24 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         return (original, copy, manifest);
     }
 
+    /// <summary>A copy whose one byte in the middle of <paramref name="table"/>'s block differs: same size, only the checksum tells.</summary>
+    private async Task<(byte[] Original, S3ObjectLocation Copy, TocEntry Table)> CopyWithDamagedBlockAsync(IAmazonS3 client, string folder, string table)
+    {
+        var (original, copy, manifest) = await CopyWithManifestAsync(client, folder);
+        var entry = Tables(await ArchiveAsync(Location)).Single(e => e.Name == table);
+        var block = manifest.DataBlocks!.Blocks.Single(b => b.DumpId == entry.DumpId);
+        var damaged = original.ToArray();
+        damaged[block.Offset + block.Length / 2] ^= 0x5A;
+        await PutAsync(client, copy, damaged);
+        return (original, copy, entry);
+    }
+
     [Fact]
     public async Task A_damaged_block_fails_its_table_by_name_commits_none_of_its_rows_and_a_resume_after_repair_gives_the_source()
     {
         using var client = _f.S3.Client();
-        var (original, copy, manifest) = await CopyWithManifestAsync(client, "damaged");
-        var bulkB = Tables(await ArchiveAsync(Location)).Single(e => e.Name == "bulk_b");
-        var block = manifest.DataBlocks!.Blocks.Single(b => b.DumpId == bulkB.DumpId);
         // Same size, one byte different inside bulk_b's block: only its checksum can tell.
-        var damaged = original.ToArray();
-        damaged[block.Offset + block.Length / 2] ^= 0x5A;
-        await PutAsync(client, copy, damaged);
+        var (original, copy, bulkB) = await CopyWithDamagedBlockAsync(client, "damaged", "bulk_b");
 
         var target = NewTarget("dmg");
         var results = await _f.RestoreAsync(copy.ToString(), target);
@@ -305,6 +312,31 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         await PutAsync(client, S3ObjectLocation.Parse(location), original);
         AssertSucceeded(await _f.RestoreAsync(location, target, jobs: jobs, splitTableSize: split ? block.Length : 0, resume: true));
         AssertSameAs(source, target);
+    }
+
+    [Fact]
+    public async Task A_damaged_block_of_a_table_left_out_does_not_fail_a_one_job_restore_that_streams_over_it()
+    {
+        using var client = _f.S3.Client();
+        var (_, copy, _) = await CopyWithDamagedBlockAsync(client, "leftout", "bulk_b");
+
+        // pg_restore reads over bulk_b's block to the ones after it, but restores nothing from it.
+        var storage = _f.S3.Settings();
+        var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(copy.ToString(), storage),
+            new PlanOptions { Strategy = RestoreStrategy.PreCreate, ExcludeTables = ["public.bulk_b"] }, CancellationToken.None);
+        var target = NewTarget("leftout");
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, JournalPath = _f.JournalPath(target),
+            Jobs = 1, Storage = storage,
+        }, log: Into(log)).RunAsync(plan.Phases, CancellationToken.None);
+
+        AssertSucceeded(results);
+        Assert.Contains(log, l => l.Contains("every data block restored match the manifest's SHA-256", StringComparison.Ordinal)
+                                  || l.Contains("every block it restored before them matched", StringComparison.Ordinal));
+        Assert.Equal(_f.Cluster.Scalar<long>(_f.Source, "SELECT count(*) FROM public.bulk_a"), _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.bulk_a"));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class WHERE relname = 'bulk_b'"));
     }
 
     [Fact]

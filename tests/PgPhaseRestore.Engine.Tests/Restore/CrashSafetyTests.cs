@@ -278,6 +278,12 @@ public sealed class CrashSafetyTests : IClassFixture<RestoreFixture>, IDisposabl
         var resumed = Restore(target, "--resume", "--memory-budget", "1MB");
         AssertSucceeded(resumed);
         AssertIdenticalToSource(target);
+
+        // Before any index phase has started, a resume may still place them otherwise.
+        var early = _f.NewTargetName("budget1");
+        AssertSucceeded(Restore(early, "--create", "--phase", "1", "--memory-budget", "1MB"));
+        AssertSucceeded(Restore(early, "--resume", "--memory-budget", "1GB"));
+        AssertIdenticalToSource(early);
     }
 
     [Fact]

@@ -139,7 +139,7 @@ internal sealed class PhaseLoad
         {
             (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
         }
-        catch (PgPhaseException ex) when (feed?.DamagedEntry is { } damagedEntry && phase.Kind == PhaseKind.Data)
+        catch (PgPhaseException ex) when (feed?.DamagedEntry is { } damagedEntry && phase.Kind == PhaseKind.Data && rest.Any(e => e.DumpId == damagedEntry.DumpId))
         {
             // pg_restore was stopped inside the damaged block, before its end: none of its rows committed.
             journal.ForgetTables([damagedEntry.DumpId]);
@@ -260,7 +260,7 @@ internal sealed class PhaseLoad
                 {
                     _meter?.Streamed(done, total);
                     Report(phase, 0, phaseTotal, $"streamed {SizeText.Format(done)} of {SizeText.Format(total)} at {SizeText.Format((long)rate)}/s");
-                }, token)
+                }, token, phase.Kind == PhaseKind.Data ? entries.Select(e => e.DumpId).ToHashSet() : null)
                 : feed.WriteTocAsync;
         var env = PgRestoreArguments.Environment(_options, phase.Number);
 

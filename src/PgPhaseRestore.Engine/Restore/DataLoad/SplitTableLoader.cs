@@ -49,7 +49,9 @@ internal sealed class SplitTableLoader
     {
         // A block of a local archive is decompressed here: no pg_restore, and no pipe for every row to cross twice.
         if (input is null && ArchiveTableData.CanOpenRows(archive, table))
-            return await LoadRowsAsync(table, () => ArchiveTableData.OpenRows(archive, table)!, Describe(table, archive), sessions, progress, ct).ConfigureAwait(false);
+            return await LoadRowsAsync(table, () => ArchiveTableData.OpenRows(archive, table)
+                    ?? throw new PgPhaseException($"{table}: its data in {archive.Source} can no longer be read", PgPhaseErrorCode.RestoreFailed),
+                Describe(table, archive), sessions, progress, ct).ConfigureAwait(false);
         var listFile = Path.Combine(workDir, $"table-{table.DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(archive, [table]), ct).ConfigureAwait(false);
         string[] args = input is null ? ["-L", listFile, "-f", "-", archive.Source] : ["-L", listFile, "-f", "-"];
