@@ -90,7 +90,9 @@ public sealed partial class FlagHintsTests
         var o = sub.Options.FirstOrDefault(x => x.Name == option || x.Aliases.Contains(option));
         if (o is null)
             return false;
-        string[] args = o.Arity.MinimumNumberOfValues == 0 ? [.. command, option] : [.. command, option, "2"];
+        // A value it accepts: the first of its choices, where it offers some (--strategy), else a number.
+        var value = o.GetCompletions(System.CommandLine.Completions.CompletionContext.Empty).Select(c => c.Label).FirstOrDefault() ?? "2";
+        string[] args = o.Arity.MinimumNumberOfValues == 0 ? [.. command, option] : [.. command, option, value];
         var parsed = Root.Parse(args);
         return parsed.UnmatchedTokens.Count == 0 && parsed.Errors.All(e => !e.Message.Contains(option, StringComparison.Ordinal));
     }
