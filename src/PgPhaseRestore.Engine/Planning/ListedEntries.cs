@@ -32,6 +32,8 @@ public sealed class ListedEntries
         foreach (var file in files)
         {
             string[] lines;
+            if (Directory.Exists(file))
+                throw new PgPhaseException($"list file {file} is a folder: give the list file itself (as a plan or a TOC listing wrote it)", PgPhaseErrorCode.InvalidInput);
             try
             {
                 lines = File.ReadAllLines(file);

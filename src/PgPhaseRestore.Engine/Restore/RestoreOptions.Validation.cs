@@ -15,6 +15,10 @@ public sealed partial record RestoreOptions
             throw new PgPhaseException($"phase {string.Join(", ", unknown)} does not exist; the phases are 1 schema, 2 indexes, 3 data, 4 post-data", PgPhaseErrorCode.InvalidInput);
         if (ListDirectory is { } lists)
             CheckFolder(lists, "list folder");
+        // Written only once the target is locked, after it may have been created: a folder would fail there.
+        if (JournalPath is { } journal && Directory.Exists(journal))
+            throw new PgPhaseException($"journal {journal} is a folder: give the journal file's own path (one file per target database), or leave it out for the default folder",
+                PgPhaseErrorCode.InvalidInput);
         foreach (var (name, value) in SessionSettings)
         {
             // Each goes to the server as "-c name=value" in PGOPTIONS: a name with a space or a ";" would become

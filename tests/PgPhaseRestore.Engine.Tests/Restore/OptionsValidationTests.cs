@@ -62,6 +62,21 @@ public sealed class OptionsValidationTests : IDisposable
     }
 
     [Fact]
+    public void Restore_journal_that_is_a_folder()
+    {
+        Assert.Equal($"journal {_dir.Path} is a folder: give the journal file's own path (one file per target database), or leave it out for the default folder",
+            Refused(new RestoreOptions { Target = Db, JournalPath = _dir.Path }.Validate));
+    }
+
+    [Fact]
+    public void Restore_list_file_that_is_a_folder()
+    {
+        var ex = Assert.Throws<PgPhaseException>(() => PgPhaseRestore.Engine.Planning.ListedEntries.Read([_dir.Path]));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+        Assert.Equal($"list file {_dir.Path} is a folder: give the list file itself (as a plan or a TOC listing wrote it)", ex.Message);
+    }
+
+    [Fact]
     public void Restore_options_that_can_work_pass()
     {
         new RestoreOptions { Target = Db, Jobs = 4, Phases = [1, 4], ListDirectory = _dir.Path }.Validate();
