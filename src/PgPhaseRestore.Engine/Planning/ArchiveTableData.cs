@@ -82,7 +82,7 @@ internal static class ArchiveTableData
     {
         if (!CanOpenRows(archive, entry))
             return null;
-        if (archive.Format == ArchiveFormat.Directory && entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is { } found)
+        if (DirectoryFile(archive, entry) is { } found)
         {
             var path = Path.Combine(archive.Source, found);
             var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -123,12 +123,15 @@ internal static class ArchiveTableData
     /// <summary>Whether <see cref="OpenRows"/> reads the entry's data: a custom file's block with its offset, or a directory's file.</summary>
     public static bool CanOpenRows(DumpArchive archive, TocEntry entry) => Unreadable(archive) is null && archive.Format switch
     {
-        // Plain or gzip files only: another compression is pg_restore's to read.
-        ArchiveFormat.Directory => entry.DataFile is not null && DirectoryDataFile.Find(archive.Source, entry.DataFile) is { } found
-                                   && (found == entry.DataFile || found == entry.DataFile + ".gz"),
+        ArchiveFormat.Directory => DirectoryFile(archive, entry) is not null,
         ArchiveFormat.Custom => entry.DataOffset is > 0 && File.Exists(archive.Source),
         _ => false,
     };
+
+    /// <summary>A directory archive's data file of the entry, plain or gzip (another compression is pg_restore's to read); else null.</summary>
+    private static string? DirectoryFile(DumpArchive archive, TocEntry entry) =>
+        archive.Format == ArchiveFormat.Directory && entry.DataFile is { } name && DirectoryDataFile.Find(archive.Source, name) is { } found
+        && (found == name || found == name + ".gz") ? found : null;
 
     /// <summary>Rows being decompressed: a stream that does not inflate is a damaged archive, said with where its data lies.</summary>
     private sealed class DecodedRows(Stream inner, string where, Stream? file = null) : ForwardReadStream

@@ -102,8 +102,7 @@ internal sealed class BucketArchiveFeed
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
-        var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
+        var report = EverySecond(progress, source);
         long total = 0;
         bool readerGone = false;
         while (true)
@@ -127,11 +126,7 @@ internal sealed class BucketArchiveFeed
                         break;
                 }
             }
-            if (progress is not null && clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
-            {
-                lastReport = clock.Elapsed;
-                progress(total, source.Length, total / clock.Elapsed.TotalSeconds);
-            }
+            report(total);
         }
         if (total < source.Length)
         {
@@ -154,16 +149,8 @@ internal sealed class BucketArchiveFeed
         CancellationToken ct)
     {
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
-        var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
+        var report = EverySecond(progress, source);
         long before = 0;
-        void Report(long done)
-        {
-            if (progress is null || clock.Elapsed - lastReport < TimeSpan.FromSeconds(1))
-                return;
-            lastReport = clock.Elapsed;
-            progress(done, source.Length, done / clock.Elapsed.TotalSeconds);
-        }
         var toc = new ArchiveBlock(0, 0, blocks.TocEnd, blocks.TocSha256);
         foreach (var (block, entry) in blocks.InFileOrder(_archive).Prepend((toc, (TocEntry?)null)))
         {
@@ -174,8 +161,8 @@ internal sealed class BucketArchiveFeed
             try
             {
                 reading = entry is not null && restoring is not null && !restoring.Contains(entry.DumpId)
-                    ? await PassAsync(part, stdin, n => Report(sent + n), ct).ConfigureAwait(false)
-                    : await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => Report(sent + n), ct).ConfigureAwait(false);
+                    ? await PassAsync(part, stdin, n => report(sent + n), ct).ConfigureAwait(false)
+                    : await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => report(sent + n), ct).ConfigureAwait(false);
             }
             catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
             {
@@ -191,6 +178,20 @@ internal sealed class BucketArchiveFeed
             before += block.Length;
         }
         _log?.Invoke($"{_location}: the TOC and every data block restored match the manifest's SHA-256");
+    }
+
+    /// <summary>Hands <paramref name="progress"/> the bytes sent so far, the object's size and the rate, at most once a second.</summary>
+    private static Action<long> EverySecond(Action<long, long, double>? progress, Stream source)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        return done =>
+        {
+            if (progress is null || clock.Elapsed - lastReport < TimeSpan.FromSeconds(1))
+                return;
+            lastReport = clock.Elapsed;
+            progress(done, source.Length, done / clock.Elapsed.TotalSeconds);
+        };
     }
 
     /// <summary>A block pg_restore only reads over, copied as it is; false when pg_restore stopped reading.</summary>

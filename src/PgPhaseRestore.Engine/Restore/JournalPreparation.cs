@@ -18,18 +18,18 @@ internal static class JournalPreparation
         RestoreOptions options, NpgsqlConnection conn, CancellationToken ct)
     {
         // Checked before the journal changes (a refused run leaves it as it was), recorded once it has.
-        bool continues = journal.Fingerprint.Length > 0 && journal.Fingerprint == ArchiveFingerprint.Compute(archive)
+        var fingerprint = ArchiveFingerprint.Compute(archive);
+        bool continues = journal.Fingerprint.Length > 0 && journal.Fingerprint == fingerprint
                          && (options.Resume || !selected.Any(p => p.Kind == PhaseKind.Schema));
         if (continues)
             IndexPlacement.Check(journal, phases, options.Target.Database!);
-        await PrepareCoreAsync(journal, archive, selected, options, conn, ct).ConfigureAwait(false);
+        await PrepareCoreAsync(journal, archive, fingerprint, selected, options, conn, ct).ConfigureAwait(false);
         IndexPlacement.Record(journal, phases);
     }
 
-    private static async Task PrepareCoreAsync(RestoreJournal journal, DumpArchive archive, IReadOnlyList<RestorePhase> selected, RestoreOptions options,
-        NpgsqlConnection conn, CancellationToken ct)
+    private static async Task PrepareCoreAsync(RestoreJournal journal, DumpArchive archive, string fingerprint, IReadOnlyList<RestorePhase> selected,
+        RestoreOptions options, NpgsqlConnection conn, CancellationToken ct)
     {
-        var fingerprint = ArchiveFingerprint.Compute(archive);
         var database = options.Target.Database;
         if (options.Resume)
         {
