@@ -84,7 +84,7 @@ internal static class RestoreCommand
             // A prefix resolves as the seed scripts built their keys: <prefix><SRC_DBNAME>/<BACKUP_NAME>.dump.
             var archive = await Engine.Backup.BackupCatalog.ResolveAsync(new ArchiveLocation(r.GetValue(source)!, storage),
                 Environment.GetEnvironmentVariable("SRC_DBNAME") ?? targetInfo.Database, r.GetValue(backupName) ?? Environment.GetEnvironmentVariable("BACKUP_NAME"), ct);
-            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions, ct, targetInfo, from, log);
+            var restorePlan = await ArchivePlanning.PlanAsync(archive, planOptions with { SizeWhileLoading = true }, ct, targetInfo, from, log);
             var planned = restorePlan.Phases;
             if (listed is not null)
             {

@@ -5,6 +5,10 @@ namespace PgPhaseRestore.Engine.Archive;
 /// <summary>Maps the archive's ENCODING entry to a .NET decoder for the TOC strings that follow it.</summary>
 internal static class ServerEncoding
 {
+    /// <summary>Whether the archive's data is UTF-8, what sessions that pass rows through unconverted need.</summary>
+    public static bool IsUtf8(DumpArchive archive) =>
+        archive.Entries.FirstOrDefault(e => e.Type == "ENCODING")?.Definition?.Contains("'UTF8'", StringComparison.OrdinalIgnoreCase) == true;
+
     public static Encoding FromSetCommand(string setCommand)
     {
         // The definition reads: SET client_encoding = 'UTF8';

@@ -36,7 +36,7 @@ public static class DatabaseCopy
         }
         var manifest = await new BackupRunner(backup, backupProgress, log, debug) { CopySelection = plan }.RunAsync(ct).ConfigureAwait(false);
         // Auto's default budget is the target's maintenance_work_mem, as for a restore.
-        var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan, ct, restore.Target, log: log).ConfigureAwait(false);
+        var phases = await ArchivePlanning.PlanAsync(backup.At(manifest.Location), plan with { SizeWhileLoading = true }, ct, restore.Target, log: log).ConfigureAwait(false);
         var results = await new PhaseRestorer(restore, restoreProgress, log).RunAsync(phases.Phases, ct).ConfigureAwait(false);
         return new CopyResult(manifest, results);
     }

@@ -23,6 +23,12 @@ internal static class ArchiveSizeScan
     private const double ProjectionMargin = 2.0;
 
     /// <summary>
+    /// A table is sized provisionally (<see cref="IndexSortEstimate.Provisional"/>) only from this much stored data:
+    /// below it, reading every row costs next to nothing, and the table keeps pg_restore's way of loading small tables.
+    /// </summary>
+    internal const long ProvisionalFromBytes = 8L * 1024 * 1024;
+
+    /// <summary>
     /// Per "schema.index", its estimate; the indexes whose table or definition could not be read are absent. A
     /// damaged or cut archive ends the scan (Problem says where): the tables read whole keep their estimates, and the
     /// restore's own checks refuse the archive with the object and the offset.
@@ -36,13 +42,21 @@ internal static class ArchiveSizeScan
     /// or, sooner, until the share read projects each sort past twice the budget (<see cref="IndexSortEstimate.Projected"/>).
     /// Either only ever makes a build early, which never spills: a projection too large costs speed, never memory.
     /// </param>
+    /// <param name="provisional">
+    /// With <paramref name="stopAbove"/>, a big table's rows are read only until the share read projects each of its
+    /// sorts either past twice the budget or inside half of it; those inside are <see cref="IndexSortEstimate.Provisional"/>,
+    /// for a restore that measures the rest as it loads them.
+    /// </param>
+    /// <param name="onlyData">Only the tables with these data entries (dump ids); all when null.</param>
     public static async Task<(Dictionary<string, IndexSortEstimate> Estimates, string? Problem)> EstimateAsync(DumpArchive archive, long? stopAbove,
-        Action<string>? log, CancellationToken ct)
+        Action<string>? log, CancellationToken ct, bool provisional = false, IReadOnlySet<int>? onlyData = null)
     {
         var clock = Stopwatch.StartNew();
         var byData = new Dictionary<int, List<(string Key, IndexKeyShape Shape)>>();
         foreach (var (index, table, data) in AutoIndexPlanner.Candidates(archive))
         {
+            if (onlyData is not null && !onlyData.Contains(data.DumpId))
+                continue;
             if (IndexKeyShape.Of(index, table) is { } shape)
                 (byData.TryGetValue(data.DumpId, out var list) ? list : byData[data.DumpId] = []).Add(($"{index.Schema}.{AutoIndexPlanner.IndexName(index, table)}", shape));
         }
@@ -75,28 +89,37 @@ internal static class ArchiveSizeScan
                 return;
             var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
             bool over = false;
-            double? projectedBy = null;
+            double? projectedBy = null, provisionalBy = null;
             ReadAhead.Pump(text, () => stored.BytesRead, (data, storedRead) =>
             {
                 meter.Feed(data);
                 if (stopAbove is not { } budget)
                     return true;
                 over = meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
-                if (!over && stored.FractionOf(storedRead) is { } share && share >= ProjectFromShare && storedRead >= ProjectFromBytes && share < 1 &&
-                    meter.TupleMemory.All(m => SortMemory.Total((long)(m / share)) > ProjectionMargin * budget))
+                if (over || stored.FractionOf(storedRead) is not { } share || share < ProjectFromShare || storedRead < ProjectFromBytes || share >= 1)
+                    return !over;
+                bool Past(long m) => SortMemory.Total((long)(m / share)) > ProjectionMargin * budget;
+                bool Inside(long m) => SortMemory.Total((long)(m / share)) * ProjectionMargin <= budget;
+                if (meter.TupleMemory.All(Past))
                     projectedBy = share;
-                return !over && projectedBy is null;
+                else if (provisional && storedRead / share >= ProvisionalFromBytes && meter.TupleMemory.All(m => Past(m) || Inside(m)))
+                    (projectedBy, provisionalBy) = (share, share);
+                return projectedBy is null;
             }, ct);
             bytes += meter.Bytes;
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
+                : provisionalBy is { } first
+                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {first:P0} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; every row is measured as it loads")
                 : projectedBy is { } read
                     ? string.Create(CultureInfo.InvariantCulture, $"from its first {read:P0} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
                     : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
             {
-                estimates[indexes[i].Key] = projectedBy is { } by
-                    ? new IndexSortEstimate((long)(meter.Rows / by), SortMemory.Total((long)(meter.TupleMemory[i] / by)), SizeBasis.ArchiveScan, how) { Projected = true }
+                long projectedSort = projectedBy is { } by ? SortMemory.Total((long)(meter.TupleMemory[i] / by)) : 0;
+                estimates[indexes[i].Key] = projectedBy is { } share
+                    ? new IndexSortEstimate((long)(meter.Rows / share), projectedSort, SizeBasis.ArchiveScan, how)
+                        { Projected = projectedSort > stopAbove!.Value, Provisional = projectedSort <= stopAbove!.Value }
                     : new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over };
             }
             reading = null;

@@ -45,7 +45,9 @@ internal static class AutoIndexPlanner
                 decisions.Add(new IndexDecision(e, false, estimate.SortBytes, $"sort {Needs(estimate)}{estimate}, over the {SizeText.Format(budget)} budget", null) { Estimate = estimate });
                 continue;
             }
-            decisions.Add(new IndexDecision(e, true, estimate.SortBytes, $"sort of {estimate} fits the {SizeText.Format(budget)} budget", c.Data.DumpId) { Estimate = estimate });
+            decisions.Add(new IndexDecision(e, true, estimate.SortBytes, estimate.Provisional
+                ? $"sort {estimate}, inside the {SizeText.Format(budget)} budget, once the rows confirm it as they load (a sort found larger is built before them)"
+                : $"sort of {estimate} fits the {SizeText.Format(budget)} budget", c.Data.DumpId) { Estimate = estimate });
         }
         return decisions;
     }

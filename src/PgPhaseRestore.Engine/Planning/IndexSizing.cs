@@ -33,6 +33,8 @@ internal static class IndexSizing
         long? budget = options.MemoryBudget;
         if (budget is null && target is not null)
             budget = await MaintenanceWorkMemAsync(target, ct).ConfigureAwait(false);
+        // Rows measured as they load go through this process's sessions, which pass them on unconverted: UTF-8 only.
+        bool provisional = options.SizeWhileLoading && ServerEncoding.IsUtf8(archive);
         if (estimates is null)
         {
             BackupManifest? manifest = null;
@@ -59,14 +61,14 @@ internal static class IndexSizing
             if (found is null && gap is null && unreadable is not null)
                 gap = $"no manifest, no source connection, and {unreadable}; the data is not downloaded to size it";
             else if (found is null && gap is null)
-                (found, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct), ct).ConfigureAwait(false);
+                (found, gap) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct, provisional), ct).ConfigureAwait(false);
             else if (found is not null && Unsized(archive, found) is > 0 and var missing)
             {
                 // Tables the catalog has no row estimate for (never analyzed): a local archive's scan sizes their
                 // indexes; otherwise they are built early, and the plan says why.
                 if (unreadable is null)
                 {
-                    var (scanned, problem) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct), ct).ConfigureAwait(false);
+                    var (scanned, problem) = await Task.Run(() => ArchiveSizeScan.EstimateAsync(archive, budget, log, ct, provisional), ct).ConfigureAwait(false);
                     foreach (var (key, estimate) in scanned)
                         found.TryAdd(key, estimate);
                     gap = problem;

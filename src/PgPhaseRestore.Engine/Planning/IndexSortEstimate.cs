@@ -26,12 +26,21 @@ public sealed record IndexSortEstimate(long Rows, long SortBytes, SizeBasis Basi
     public bool Projected { get; init; }
 
     /// <summary>
+    /// The scan stopped once the share of the table's data it had read projected the sort well inside the budget:
+    /// <see cref="Rows"/> and <see cref="SortBytes"/> are that projection. Good for planning "late" only when the
+    /// restore measures every row as it loads and commits none until each such sort is confirmed inside the budget
+    /// (a sort found larger is built early instead, and the table loaded again); the late build then runs with the
+    /// measured size, never this one.
+    /// </summary>
+    public bool Provisional { get; init; }
+
+    /// <summary>
     /// "about 42 MB for 300,000 rows (archive scan: ...)", "at least 80 MB ..." for a scan stopped past the budget,
     /// "projected at 300 MB for about 3,000,000 rows ..." for one stopped on a projection.
     /// </summary>
     public override string ToString() => AtLeast
         ? string.Create(CultureInfo.InvariantCulture, $"at least {SizeText.Format(SortBytes)} for its first {Rows:N0} rows ({BasisText}: {How})")
-        : Projected
+        : Projected || Provisional
             ? string.Create(CultureInfo.InvariantCulture, $"projected at {SizeText.Format(SortBytes)} for about {Rows:N0} rows ({BasisText}: {How})")
             : string.Create(CultureInfo.InvariantCulture, $"about {SizeText.Format(SortBytes)} for {Rows:N0} rows ({BasisText}: {How})");
 

@@ -56,6 +56,14 @@ public sealed record PlanOptions
     /// </summary>
     public IReadOnlyDictionary<string, IndexSortEstimate>? IndexEstimates { get; init; }
 
+    /// <summary>
+    /// Auto, for a plan a restore runs: a big table whose scan projects each index's sort clearly inside the budget, or
+    /// clearly past it, from its first share of rows is not read further; its late builds are confirmed by measuring
+    /// every row as the restore loads it (<see cref="IndexSortEstimate.Provisional"/>). Off for a plan only shown,
+    /// which sizes from every row.
+    /// </summary>
+    public bool SizeWhileLoading { get; init; }
+
     /// <summary>Auto: why there are no estimates, for the plan's reasons.</summary>
     public string? NoEstimateReason { get; init; }
 }

@@ -31,13 +31,16 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly object _gate = new();
     private readonly int _concurrency;
+    private readonly Func<IndexDecision, long> _shareOf;
     private long _inUse;
     private int _active;
     private Exception? _failure;
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
-        RestoreJournal journal, string workDir, BucketArchiveFeed? feed, Action<string>? log, Action<string>? debug, CancellationToken ct)
+        RestoreJournal journal, string workDir, BucketArchiveFeed? feed, Action<string>? log, Action<string>? debug, CancellationToken ct,
+        Func<IndexDecision, long>? shareOf = null)
     {
+        _shareOf = shareOf ?? (b => b.SortBytes ?? 0);
         _options = options;
         _pgRestore = pgRestore;
         _archive = archive;
@@ -71,10 +74,13 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                 return;
             _log?.Invoke($"{_archive.FindByDumpId(tableDataId)?.QualifiedName ?? $"table data {tableDataId}"} committed: " +
                          $"{Plural.Of(builds.Count, "late index build")} may start");
-            _ready.AddRange(builds);
+            _ready.AddRange(builds.Where(NotBuilt));
             Pump();
         }
     }
+
+    // A provisional late build whose sort the rows proved too large was built before them (see SortConfirmations).
+    private bool NotBuilt(IndexDecision build) => !_journal.IsTableDone(build.Entry.DumpId);
 
     /// <summary>The data phase's loads all succeeded: every build still waiting for its table may start.</summary>
     public void AllTablesLoaded()
@@ -82,7 +88,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         lock (_gate)
         {
             foreach (var builds in _byTable.Values)
-                _ready.AddRange(builds);
+                _ready.AddRange(builds.Where(NotBuilt));
             _byTable.Clear();
             Pump();
         }
@@ -112,11 +118,11 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     // whatever its share, so one build larger than what is left never waits for ever.
     private void Pump()
     {
-        _ready.Sort((a, b) => (b.SortBytes ?? 0).CompareTo(a.SortBytes ?? 0));
+        _ready.Sort((a, b) => _shareOf(b).CompareTo(_shareOf(a)));
         for (int i = 0; i < _ready.Count && _failure is null && _active < _concurrency;)
         {
             var next = _ready[i];
-            long share = next.SortBytes ?? 0;
+            long share = _shareOf(next);
             if (_inUse > 0 && _inUse + share > _budget)
             {
                 i++;
@@ -135,31 +141,10 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            var list = Path.Combine(_workDir, $"late-{entry.DumpId}.list");
-            await File.WriteAllTextAsync(list, RestoreList.Format(_archive, [entry]), _stop.Token).ConfigureAwait(false);
-            var args = PgRestoreArguments.ForEntry(_options, list, _feed is null ? _archive.Source : null);
             // The share is the sort's whole estimate (tuples, slots, fixed allocations): rounded up, never down.
             long kb = Math.Max(1024, (share + 1023) / 1024);
-            var settings = PgRestoreArguments.SessionOptions(_options);
-            var env = new Dictionary<string, string>
-            {
-                ["PGAPPNAME"] = StaleSessions.ApplicationName(3),
-                // In memory and in this backend only: a parallel build always spills to temp files.
-                ["PGOPTIONS"] = $"-c maintenance_work_mem={kb}kB -c max_parallel_maintenance_workers=0" + (settings is null ? "" : " " + settings),
-            };
             _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}");
-            Func<Stream, CancellationToken, Task>? input = _feed is null ? null : _feed.TocSuffices ? _feed.WriteTocAsync : (s, t) => _feed.WriteAllAsync(s, null, t);
-            var errors = new List<string>();
-            var run = await ToolProcess.RunAsync(_pgRestore, args, _options.Target, line =>
-            {
-                _debug?.Invoke(line);
-                if (line.Contains("error:", StringComparison.Ordinal))
-                    lock (errors)
-                        errors.Add(line);
-            }, _stop.Token, env, input).ConfigureAwait(false);
-            if (run.ExitCode != 0)
-                throw new PgPhaseException($"TOC entry {entry.DumpId} ({entry.Type} {entry.QualifiedName}), built after its table's data: " +
-                                           (errors.Count > 0 ? string.Join(" | ", errors) : $"pg_restore exited with code {run.ExitCode}"), PgPhaseErrorCode.RestoreFailed);
+            await IndexBuild.RunAsync(entry, "built after its table's data", kb, _options, _pgRestore, _archive, _workDir, _feed, _debug, _stop.Token).ConfigureAwait(false);
             _journal.CompleteTable(entry.DumpId);
             _log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"built {entry.QualifiedName} in {clock.Elapsed.TotalSeconds:F1} s"));
         }

@@ -28,6 +28,12 @@ internal sealed class RestoreJournal
     /// <summary>The phase each index-building entry was planned in (see <see cref="IndexPlacement"/>).</summary>
     public SortedDictionary<int, int> IndexPhases { get; set; } = [];
 
+    /// <summary>
+    /// The sort of each provisional late build (see <see cref="Planning.IndexSortEstimate.Provisional"/>) as measured
+    /// from every row of its table, recorded before the rows committed: what the build runs with, in this run or a resume.
+    /// </summary>
+    public SortedDictionary<int, long> MeasuredSorts { get; set; } = [];
+
     /// <summary>How the restore was planned (strategy, Auto's memory budget), for messages.</summary>
     public string? IndexPlan { get; set; }
 
@@ -109,12 +115,31 @@ internal sealed class RestoreJournal
             CompletedPhases.Clear();
             CompletedTables.Clear();
             IndexPhases.Clear();
+            MeasuredSorts.Clear();
             IndexPlan = null;
             Save();
         }
     }
 
     public void CompleteTable(int dumpId) => CompleteTables([dumpId]);
+
+    /// <summary>Records sorts measured from their tables' rows (index-building entry to bytes).</summary>
+    public void RecordMeasuredSorts(IReadOnlyDictionary<int, long> sorts)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, bytes) in sorts)
+                MeasuredSorts[id] = bytes;
+            Save();
+        }
+    }
+
+    /// <summary>The sort measured for an index-building entry, if any.</summary>
+    public long? MeasuredSort(int dumpId)
+    {
+        lock (_gate)
+            return MeasuredSorts.TryGetValue(dumpId, out long bytes) ? bytes : null;
+    }
 
     /// <summary>Records where entries are placed now, and how the run placing them was planned.</summary>
     public void RecordIndexPhases(IReadOnlyDictionary<int, int> phases, string plan)

@@ -116,7 +116,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         try
         {
             var target = ResolveTarget();
-            var planned = plan(BuildPlanOptions(), target);
+            var planned = plan(BuildPlanOptions() with { SizeWhileLoading = true }, target);
             foreach (var decision in planned.IndexDecisions)
                 WriteVerbose(decision.ToString());
             if (planned.SizingGap is { } gap)

@@ -29,7 +29,8 @@ internal sealed class PhaseLoad
     private readonly SplitTableLoader _splitLoader;
     private IDataItemLoader? _loader;
     private int _jobs;
-    private List<TocEntry> _split = [];
+    private List<(TocEntry Table, int Sessions)> _split = [];
+    private readonly SortConfirmations? _confirmations;
     private List<TocEntry> _rest = [];
     private HashSet<int> _oneSession = [];
     private DataMeter? _meter;
@@ -39,7 +40,8 @@ internal sealed class PhaseLoad
     {
         (_phase, _entries, _options, _pgRestore, _journal, _workDir, _feed) = (phase, entries, options, pgRestore, journal, workDir, feed);
         (_report, _log, _debug) = (report, log, debug);
-        _splitLoader = new SplitTableLoader(options, pgRestore, debug);
+        _confirmations = phase.Kind == PhaseKind.Data ? SortConfirmations.For(phase, journal, options, pgRestore, workDir, feed, log, debug) : null;
+        _splitLoader = new SplitTableLoader(options, pgRestore, debug) { Confirmations = _confirmations };
     }
 
     /// <summary>What counts the phase's data as it loads; null for a phase without data.</summary>
@@ -71,10 +73,20 @@ internal sealed class PhaseLoad
         load._loader = loader;
         load._jobs = jobs;
         load._meter = sizes is null ? null : DataMeter.For(phase, entries, sizes, streamed);
-        load._split = split;
+        load._split = split.Select(t => (t, jobs)).ToList();
         load._rest = entries.Except(split).Where(e => !lateIds.Contains(e.DumpId)).ToList();
-        load._oneSession = sizes is null || loader is TarMemberLoader || (loader is null && (jobs < 2 || !ArchiveFileLoader.Reads(phase.Archive))) ? []
-            : OneSessionTables(phase, load._rest, sizes);
+        bool sessionsBeside = sizes is not null && (loader is not null || jobs >= 2 && ArchiveFileLoader.Reads(phase.Archive));
+        load._oneSession = !sessionsBeside || loader is TarMemberLoader ? [] : OneSessionTables(phase, load._rest, sizes!);
+        // A table whose rows are measured as they load goes through a session of this process: beside the others
+        // where tables load side by side, else on its own after them.
+        var measured = load._confirmations?.Tables.Where(id => load._rest.Any(e => e.DumpId == id)).ToHashSet() ?? [];
+        if (sessionsBeside)
+            load._oneSession.UnionWith(measured);
+        else
+        {
+            load._split.AddRange(load._rest.Where(e => measured.Contains(e.DumpId)).Select(e => (e, 1)));
+            load._rest.RemoveAll(e => measured.Contains(e.DumpId));
+        }
         // pg_restore -j would load every table itself: the tables go side by side instead, some through a session here.
         if (loader is null && load._oneSession.Count > 0)
             load._loader = new ArchiveFileLoader(phase.Archive, workDir, new DataItemPgRestore(phase, options, pgRestore, workDir, log, debug));
@@ -88,7 +100,7 @@ internal sealed class PhaseLoad
     /// </summary>
     private static HashSet<int> OneSessionTables(RestorePhase phase, List<TocEntry> rest, IReadOnlyDictionary<int, long> sizes)
     {
-        if (!SplitTableChoice.IsUtf8(phase.Archive))
+        if (!ServerEncoding.IsUtf8(phase.Archive))
             return [];
         var bare = SplitTableChoice.BareWhileLoading(phase.Archive, phase.LateBuilds);
         return rest.Where(e => e.Type == "TABLE DATA" && e.CopyStatement is not null && bare.Contains(e.DumpId)
@@ -100,8 +112,11 @@ internal sealed class PhaseLoad
     public async Task<Loaded> RunAsync(CancellationToken ct)
     {
         var (phase, entries, journal, workDir, jobs) = (_phase, _entries, _journal, _workDir, _jobs);
+        if (_confirmations is not null)
+            await _confirmations.SizeLoadedTablesAsync(ct).ConfigureAwait(false);
         await using var late = phase.LateBuilds.Count == 0 ? null
-            : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, _pgRestore, phase.Archive, journal, workDir, _feed, _log, _debug, ct);
+            : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, _pgRestore, phase.Archive, journal, workDir, _feed, _log, _debug, ct,
+                _confirmations is null ? null : _confirmations.ShareOf);
         // Tables committed by an earlier run: their late builds can start at once.
         foreach (var b in phase.LateBuilds.Where(b => journal.IsTableDone(b.TableDataId!.Value)))
             late!.TableLoaded(b.TableDataId!.Value);
@@ -119,7 +134,7 @@ internal sealed class PhaseLoad
         if (loaded.Errors is not null)
             return loaded;
 
-        var (splitError, splitLoaded) = await LoadSplitAsync(phase, _split, entries.Count, journal, workDir, jobs, _splitLoader, _loader, committed, ct).ConfigureAwait(false);
+        var (splitError, splitLoaded) = await LoadSplitAsync(phase, _split, entries.Count, journal, workDir, _splitLoader, _loader, committed, ct).ConfigureAwait(false);
         int tablesLoaded = loaded.Tables + splitLoaded;
         if (splitError is null && late is not null)
             splitError = await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false);
@@ -188,12 +203,12 @@ internal sealed class PhaseLoad
     /// The biggest tables last, each over every session: the long pole of the phase, split. Returns the first
     /// failure (naming its table) and the tables loaded.
     /// </summary>
-    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<TocEntry> split, int phaseTotal, RestoreJournal journal,
-        string workDir, int jobs, SplitTableLoader splitLoader, IDataItemLoader? loader, Action<int>? committed, CancellationToken ct)
+    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<(TocEntry Table, int Sessions)> split, int phaseTotal,
+        RestoreJournal journal, string workDir, SplitTableLoader splitLoader, IDataItemLoader? loader, Action<int>? committed, CancellationToken ct)
     {
         for (int i = 0; i < split.Count; i++)
         {
-            var (table, index) = (split[i], i);
+            var ((table, jobs), index) = (split[i], i);
             var tableClock = Stopwatch.StartNew();
             Log($"loading {table.QualifiedName} over {Plural.Of(jobs, "session")}");
             if (loader is not null)

@@ -19,7 +19,7 @@ internal static class SplitTableChoice
     public static List<TocEntry> Choose(DumpArchive archive, IReadOnlyList<TocEntry> entries, RestoreOptions options, int jobs, bool streamed,
         IReadOnlyDictionary<int, long>? sizes = null, IReadOnlyList<IndexDecision>? lateBuilds = null)
     {
-        if (jobs < 2 || streamed || options.SplitTableSize <= 0 || !IsUtf8(archive))
+        if (jobs < 2 || streamed || options.SplitTableSize <= 0 || !ServerEncoding.IsUtf8(archive))
             return [];
         sizes ??= DataSizes(archive);
         var bare = BareWhileLoading(archive, lateBuilds ?? []);
@@ -50,10 +50,6 @@ internal static class SplitTableChoice
         }
         return bare;
     }
-
-    /// <summary>Whether the archive's data is UTF-8, what sessions that pass rows through unconverted need.</summary>
-    public static bool IsUtf8(DumpArchive archive) =>
-        archive.Entries.FirstOrDefault(e => e.Type == "ENCODING")?.Definition?.Contains("'UTF8'", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Bytes of each table's data as stored (compressed): from block offsets, or from member file sizes.</summary>
     public static Dictionary<int, long> DataSizes(DumpArchive archive)

@@ -37,6 +37,9 @@ internal sealed class SplitTableLoader
         _debug = debug;
     }
 
+    /// <summary>Measures the loads of tables whose late builds' sorts are still to confirm; null when none are.</summary>
+    public SortConfirmations? Confirmations { get; init; }
+
     /// <summary>Rows and bytes sent so far, for progress.</summary>
     public sealed record Progress(long Rows, long Bytes);
 
@@ -120,12 +123,37 @@ internal sealed class SplitTableLoader
         }, ct);
 
     /// <summary>
-    /// Opens the sessions, runs <paramref name="produce"/> to cut the rows into chunks for them, and waits until every
-    /// session committed. Any failure cancels the rest, and no session commits a partial COPY.
+    /// Loads the table, measured when its late builds' sorts are still to confirm (<see cref="SortConfirmations"/>):
+    /// a sort that outgrows the budget stops the load before anything commits, its index is built on the empty
+    /// table, and the table loads again.
     /// </summary>
     private async Task<long> LoadCoreAsync(TocEntry table, int sessions, Action<Progress>? progress,
         Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, CancellationToken ct)
     {
+        while (true)
+        {
+            var gate = Confirmations?.GateFor(table);
+            try
+            {
+                return await LoadOnceAsync(table, sessions, progress, produce, gate, ct).ConfigureAwait(false);
+            }
+            catch (SortOutgrewBudget over) when (gate is not null && ReferenceEquals(over.Gate, gate))
+            {
+                await Confirmations!.BuildEarlyAsync(over, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the sessions, runs <paramref name="produce"/> to cut the rows into chunks for them, and waits until every
+    /// session committed. Any failure cancels the rest, and no session commits a partial COPY. With
+    /// <paramref name="gate"/>, every chunk is measured before a session gets it, and the sessions may commit only
+    /// once the gate confirmed the whole table.
+    /// </summary>
+    private async Task<long> LoadOnceAsync(TocEntry table, int sessions, Action<Progress>? progress,
+        Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, SortGate? gate, CancellationToken ct)
+    {
+        gate?.ThrowIfOver();
         var copy = table.CopyStatement?.Trim() ?? throw new PgPhaseException($"{table}: the archive holds no COPY statement for this table", PgPhaseErrorCode.RestoreFailed);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(sessions * 2) { SingleWriter = true });
@@ -142,7 +170,11 @@ internal sealed class SplitTableLoader
             long rows = 0;
             try
             {
-                await produce(chunks.Writer, (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); }, stop.Token).ConfigureAwait(false);
+                await produce(gate is null ? chunks.Writer : new MeasuredWriter(chunks.Writer, gate), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
+                    stop.Token).ConfigureAwait(false);
+                // The sessions end their COPY (and commit) only once the channel completes: the sizes are confirmed first.
+                if (gate is not null)
+                    Confirmations!.Confirm(gate);
                 chunks.Writer.TryComplete();
             }
             catch (Exception ex)
@@ -238,6 +270,23 @@ internal sealed class SplitTableLoader
     ];
 
     private readonly record struct Chunk(byte[] Buffer, int Length);
+
+    /// <summary>Measures each chunk before it reaches a session, and stops the rows once a sort is past the budget.</summary>
+    private sealed class MeasuredWriter(ChannelWriter<Chunk> inner, SortGate gate) : ChannelWriter<Chunk>
+    {
+        public override bool TryWrite(Chunk item) => throw new NotSupportedException("measured chunks are written with WriteAsync");
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+
+        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
+
+        public override ValueTask WriteAsync(Chunk item, CancellationToken cancellationToken = default)
+        {
+            gate.Feed(item.Buffer.AsSpan(0, item.Length));
+            gate.ThrowIfOver();
+            return inner.WriteAsync(item, cancellationToken);
+        }
+    }
 
     /// <summary>
     /// One session: its own COPY, fed chunk after chunk, committed when the rows run out. With

@@ -34,7 +34,7 @@ internal sealed class TarMemberLoader : IDataItemLoader
     {
         if (archive.Format != ArchiveFormat.Tar || !File.Exists(archive.Source))
             return null;
-        if (!SplitTableChoice.IsUtf8(archive))
+        if (!ServerEncoding.IsUtf8(archive))
         {
             log?.Invoke($"{archive.Source}: its data is not UTF-8, so its tables load through one pg_restore, one after another");
             return null;
