@@ -94,10 +94,10 @@ internal sealed class SortConfirmations
     }
 
     /// <summary>A measured load stopped before committing: the builds whose sorts outgrew the budget are built now, on the empty table.</summary>
-    public async Task BuildEarlyAsync(SortOutgrewBudget over, CancellationToken ct)
+    public async Task BuildEarlyAsync(SortGate gate, CancellationToken ct)
     {
-        _log?.Invoke($"{over.Message}; built now on the empty table, then the table loads again");
-        foreach (var build in over.Over)
+        _log?.Invoke($"{gate.Why}; built now on the empty table, then the table loads again");
+        foreach (var build in gate.Outgrown ?? [])
         {
             await IndexBuild.RunAsync(build.Entry, "built before its table's data, its sort having outgrown the budget", null, _options, _pgRestore,
                 _phase.Archive, _workDir, _feed, _debug, ct).ConfigureAwait(false);

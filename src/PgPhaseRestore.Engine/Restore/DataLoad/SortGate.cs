@@ -38,7 +38,7 @@ internal sealed class SortGate
     public Dictionary<int, long> Measured() =>
         Builds.Select((b, i) => (b.Entry.DumpId, Bytes: SortMemory.Total(_meter?.TupleMemory[i] ?? long.MaxValue / 2))).ToDictionary(x => x.DumpId, x => x.Bytes);
 
-    /// <summary>Throws <see cref="SortOutgrewBudget"/> naming the builds whose sorts are past the budget, if any.</summary>
+    /// <summary>Stops the load, naming the builds whose sorts are past the budget (<see cref="Outgrown"/>), if any.</summary>
     public void ThrowIfOver()
     {
         var measured = Measured();
@@ -50,15 +50,17 @@ internal sealed class SortGate
             : string.Join(", ", over.Select(b => string.Create(CultureInfo.InvariantCulture,
                 $"{b.Entry.QualifiedName} at least {SizeText.Format(measured[b.Entry.DumpId])} (planned from {(b.SortBytes is { } p ? SizeText.Format(p) : "no estimate")})"))) +
               string.Create(CultureInfo.InvariantCulture, $" after {Rows:N0} rows");
-        throw new SortOutgrewBudget(this, over, $"{Table.QualifiedName}: the sort of {Plural.Of(over.Count, "provisional late build")} outgrew the " +
-                                                $"{SizeText.Format(_budget)} budget as the rows loaded: {what}");
+        Outgrown = over;
+        Why = $"{Table.QualifiedName}: the sort of {Plural.Of(over.Count, "provisional late build")} outgrew the {SizeText.Format(_budget)} budget as the rows loaded: {what}";
+        throw new PgPhaseException(Why, PgPhaseErrorCode.RestoreFailed);
     }
-}
 
-/// <summary>A measured load stopped, nothing committed: <see cref="Over"/> must be built before the rows instead.</summary>
-internal sealed class SortOutgrewBudget(SortGate gate, IReadOnlyList<IndexDecision> over, string message) : Exception(message)
-{
-    public SortGate Gate { get; } = gate;
+    /// <summary>
+    /// Once <see cref="ThrowIfOver"/> has stopped the load (nothing committed), the builds that must be built before
+    /// the rows instead; null while every sort fits.
+    /// </summary>
+    public IReadOnlyList<IndexDecision>? Outgrown { get; private set; }
 
-    public IReadOnlyList<IndexDecision> Over { get; } = over;
+    /// <summary>What stopped the load, once it stopped: the table, the builds and their measured sizes.</summary>
+    public string? Why { get; private set; }
 }

@@ -137,9 +137,10 @@ internal sealed class SplitTableLoader
             {
                 return await LoadOnceAsync(table, sessions, progress, produce, gate, ct).ConfigureAwait(false);
             }
-            catch (SortOutgrewBudget over) when (gate is not null && ReferenceEquals(over.Gate, gate))
+            catch (Exception) when (gate?.Outgrown is not null)
             {
-                await Confirmations!.BuildEarlyAsync(over, ct).ConfigureAwait(false);
+                // Stopped by the gate, whichever way the stop surfaced (a session's cancelled COPY, pg_restore's broken pipe).
+                await Confirmations!.BuildEarlyAsync(gate, ct).ConfigureAwait(false);
             }
         }
     }
