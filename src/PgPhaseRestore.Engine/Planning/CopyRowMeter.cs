@@ -2,14 +2,19 @@ namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
 /// Measures a table's COPY text as it streams by: rows, bytes, and for each index the sort memory its tuples
-/// take (<see cref="SortMemory.PerTuple"/>), each tuple sized from the text of the fields it is made of.
+/// take (<see cref="SortMemory.PerTuple"/>), each tuple sized from the text of the fields it is made of. A key of
+/// fixed-width columns alone makes tuples of one size, counted as if no value were null (a null takes no room): the
+/// rows are all it needs, so only the fields of the other keys are cut out of each row.
 /// </summary>
 internal sealed class CopyRowMeter
 {
     private readonly (int[] Fields, ColumnType? Type)[][] _indexes;
     private readonly long[] _tupleMemory;
+    private readonly long[] _fixedTuple;
+    private readonly int[] _variable;
     private readonly int _lastField;
-    private readonly List<int> _fieldLengths = [];
+    private readonly int[] _fieldLengths;
+    private int _fields;
     private byte[] _carry = new byte[4096];
     private int _carried;
     private bool _ended;
@@ -27,7 +32,23 @@ internal sealed class CopyRowMeter
             return fields.Contains(-1) ? (all, null) : (fields, p.Type);
         }).ToArray()).ToArray();
         _tupleMemory = new long[shapes.Count];
-        _lastField = _indexes.SelectMany(i => i).SelectMany(p => p.Fields).DefaultIfEmpty(0).Max();
+        _fixedTuple = _indexes.Select(FixedTuple).ToArray();
+        _variable = Enumerable.Range(0, _indexes.Length).Where(x => _fixedTuple[x] < 0).ToArray();
+        _lastField = _variable.SelectMany(x => _indexes[x]).SelectMany(p => p.Fields).DefaultIfEmpty(-1).Max();
+        _fieldLengths = new int[_lastField + 1];
+    }
+
+    /// <summary>The sort memory of each tuple of a key made of fixed-width columns alone, or -1.</summary>
+    private static long FixedTuple((int[] Fields, ColumnType? Type)[] parts)
+    {
+        long offset = SortMemory.TupleHeader;
+        foreach (var (_, type) in parts)
+        {
+            if (type is not { Kind: ColumnType.Width.Fixed })
+                return -1;
+            offset = SortMemory.Align(offset, type.Alignment) + type.FixedWidth!.Value;
+        }
+        return SortMemory.PerTuple(offset);
     }
 
     public long Rows { get; private set; }
@@ -35,7 +56,16 @@ internal sealed class CopyRowMeter
     public long Bytes { get; private set; }
 
     /// <summary>Per index (in the order given), the memory its sort's tuples take.</summary>
-    public IReadOnlyList<long> TupleMemory => _tupleMemory;
+    public IReadOnlyList<long> TupleMemory
+    {
+        get
+        {
+            for (int x = 0; x < _fixedTuple.Length; x++)
+                if (_fixedTuple[x] >= 0)
+                    _tupleMemory[x] = _fixedTuple[x] * Rows;
+            return _tupleMemory;
+        }
+    }
 
     /// <summary>Takes the next bytes of the COPY text.</summary>
     public void Feed(ReadOnlySpan<byte> data)
@@ -79,18 +109,20 @@ internal sealed class CopyRowMeter
             return;
         }
         Rows++;
-        _fieldLengths.Clear();
-        // Only the fields up to the last one an index reads are cut out; a vectorized search finds each tab.
-        while (_fieldLengths.Count <= _lastField)
+        if (_variable.Length == 0)
+            return;
+        // Only the fields up to the last one a variable-width key reads are cut out; a vectorized search finds each tab.
+        _fields = 0;
+        while (_fields <= _lastField)
         {
             int tab = line.IndexOf((byte)'\t');
             var field = tab < 0 ? line : line[..tab];
-            _fieldLengths.Add(field.SequenceEqual("\\N"u8) ? -1 : field.Length);
+            _fieldLengths[_fields++] = field.SequenceEqual("\\N"u8) ? -1 : field.Length;
             if (tab < 0)
                 break;
             line = line[(tab + 1)..];
         }
-        for (int x = 0; x < _indexes.Length; x++)
+        foreach (int x in _variable)
         {
             long offset = SortMemory.TupleHeader;
             foreach (var (fields, type) in _indexes[x])
@@ -99,7 +131,7 @@ internal sealed class CopyRowMeter
                 bool isNull = true;
                 foreach (var f in fields)
                 {
-                    int length = f < _fieldLengths.Count ? _fieldLengths[f] : -1;
+                    int length = f < _fields ? _fieldLengths[f] : -1;
                     if (length >= 0)
                         (text, isNull) = (text + length, false);
                 }

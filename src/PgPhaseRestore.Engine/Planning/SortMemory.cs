@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
@@ -21,7 +23,7 @@ internal static class SortMemory
     public static long PerTuple(long tupleBytes)
     {
         long t = Align(Math.Max(tupleBytes, 8), 8);
-        long aset = (t <= 8192 ? RoundUpToPowerOfTwo(t) : t) + 16;
+        long aset = (t <= 8192 ? (long)BitOperations.RoundUpToPowerOf2((ulong)t) : t) + 16;
         long generation = t + 32;
         return Math.Max(aset, generation) + SlotBytes;
     }
@@ -40,12 +42,4 @@ internal static class SortMemory
     public static long Total(long tupleMemory) => tupleMemory + FixedBytes;
 
     public static long Align(long value, int alignment) => (value + alignment - 1) / alignment * alignment;
-
-    private static long RoundUpToPowerOfTwo(long value)
-    {
-        long p = 8;
-        while (p < value)
-            p <<= 1;
-        return p;
-    }
 }
