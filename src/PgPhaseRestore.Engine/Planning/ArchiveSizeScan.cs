@@ -110,7 +110,7 @@ internal static class ArchiveSizeScan
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
                 : provisionalBy is { } first
-                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {first:P0} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; every row is measured as it loads")
+                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {first:P0} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; those inside are confirmed from every row as it loads")
                 : projectedBy is { } read
                     ? string.Create(CultureInfo.InvariantCulture, $"from its first {read:P0} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
                     : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");

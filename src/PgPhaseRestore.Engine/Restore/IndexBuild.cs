@@ -18,7 +18,8 @@ internal static class IndexBuild
         await File.WriteAllTextAsync(list, RestoreList.Format(archive, [entry]), ct).ConfigureAwait(false);
         var args = PgRestoreArguments.ForEntry(options, list, feed is null ? archive.Source : null);
         var settings = PgRestoreArguments.SessionOptions(options);
-        var pgOptions = maintenanceWorkMemKb is { } kb ? $"-c maintenance_work_mem={kb}kB -c max_parallel_maintenance_workers=0" + (settings is null ? "" : " " + settings) : settings;
+        // The user's settings first: the last -c of a name wins, and the sort's memory and workers are not theirs to change.
+        var pgOptions = maintenanceWorkMemKb is { } kb ? (settings is null ? "" : settings + " ") + $"-c maintenance_work_mem={kb}kB -c max_parallel_maintenance_workers=0" : settings;
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = StaleSessions.ApplicationName(3) };
         if (pgOptions is not null)
             env["PGOPTIONS"] = pgOptions;

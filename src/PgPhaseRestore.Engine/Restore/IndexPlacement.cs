@@ -30,7 +30,7 @@ internal static class IndexPlacement
     }
 
     // As both hosts take it back: 64MB is 64 MiB for SizeText and for PowerShell's numeric suffixes alike.
-    private static string Exact(long bytes) =>
+    internal static string Exact(long bytes) =>
         bytes % (1L << 30) == 0 ? $"{bytes >> 30}GB" : bytes % (1L << 20) == 0 ? $"{bytes >> 20}MB" : bytes % 1024 == 0 ? $"{bytes >> 10}KB" : $"{bytes} bytes";
 
     /// <summary>

@@ -70,11 +70,12 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (!_byTable.Remove(tableDataId, out var builds))
+            if (!_byTable.Remove(tableDataId, out var all))
                 return;
+            var builds = all.Where(NotBuilt).ToList();
             _log?.Invoke($"{_archive.FindByDumpId(tableDataId)?.QualifiedName ?? $"table data {tableDataId}"} committed: " +
                          $"{Plural.Of(builds.Count, "late index build")} may start");
-            _ready.AddRange(builds.Where(NotBuilt));
+            _ready.AddRange(builds);
             Pump();
         }
     }

@@ -134,6 +134,19 @@ internal sealed class RestoreJournal
         }
     }
 
+    /// <summary>Drops measurements no longer to be trusted.</summary>
+    public void ForgetMeasuredSorts(IEnumerable<int> dumpIds)
+    {
+        lock (_gate)
+        {
+            bool changed = false;
+            foreach (var id in dumpIds)
+                changed |= MeasuredSorts.Remove(id);
+            if (changed)
+                Save();
+        }
+    }
+
     /// <summary>The sort measured for an index-building entry, if any.</summary>
     public long? MeasuredSort(int dumpId)
     {

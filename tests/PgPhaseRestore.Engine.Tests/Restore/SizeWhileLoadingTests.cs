@@ -120,6 +120,29 @@ public sealed class SizeWhileLoadingTests : IClassFixture<AutoSizingFixture>
     }
 
     /// <summary>
+    /// With one job, a table measured as it loads goes after pg_restore's share of the phase. Told to go on after an
+    /// error, the restore still loads it when the share failed, and names the failure.
+    /// </summary>
+    [Fact]
+    public async Task Going_on_after_an_error_a_table_measured_as_it_loads_still_loads_with_one_job()
+    {
+        var (archive, plan, _) = await PlanAsync(_f.UncompressedPath, null);
+        Assert.Contains(plan.IndexDecisions, d => d.Estimate?.Provisional == true);
+        var target = $"szkeep_{Guid.NewGuid():N}"[..20];
+        Succeeded(await new PhaseRestorer(Options(target, 1, phases: [1, 2])).RunAsync(plan.Phases, default));
+        // sz.dups refuses every row; sz.wide, measured as it loads, does not depend on it.
+        _f.Cluster.Execute(target, "ALTER TABLE sz.dups ADD CONSTRAINT refuse_rows CHECK (false) NOT VALID");
+        var results = await new PhaseRestorer(Options(target, 1, resume: true) with { StopOnError = false }).RunAsync(plan.Phases, default);
+        var data = results.Single(r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, data.Status);
+        Assert.Contains(data.Errors, e => e.Message.Contains("refuse_rows", StringComparison.Ordinal));
+        Assert.Equal(200_000L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM sz.wide"));
+        var wideData = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.Name == "wide").DumpId;
+        Assert.Contains(wideData, RestoreJournal.Load(Path.Combine(_f.JournalDir, target + ".json")).CompletedTables);
+        _f.Cluster.DropDatabase(target);
+    }
+
+    /// <summary>
     /// An earlier run, planned from every row, loaded sz.wide and was stopped before its late builds. The
     /// resume, planned provisionally, has no measurement for the loaded table: it scans it before building.
     /// </summary>

@@ -131,14 +131,16 @@ internal sealed class PhaseLoad
             : _loader is not null
                 ? await LoadSideBySideAsync(phase, _rest, entries.Count, journal, _loader, jobs, committed, ct).ConfigureAwait(false)
                 : await LoadWithPgRestoreAsync(phase, _rest, entries.Count, _pgRestore, journal, workDir, _feed, jobs, committed, ct).ConfigureAwait(false);
-        if (loaded.Errors is not null)
+        // Going on after an error (StopOnError off), the tables loaded on their own still load, each failure named.
+        if (loaded.Errors is not null && _options.StopOnError)
             return loaded;
 
-        var (splitError, splitLoaded) = await LoadSplitAsync(phase, _split, entries.Count, journal, workDir, _splitLoader, _loader, committed, ct).ConfigureAwait(false);
+        var (splitErrors, splitLoaded) = await LoadSplitAsync(phase, _split, entries.Count, journal, workDir, _splitLoader, _loader, committed, ct).ConfigureAwait(false);
         int tablesLoaded = loaded.Tables + splitLoaded;
-        if (splitError is null && late is not null)
-            splitError = await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false);
-        return splitError is not null ? new Loaded([splitError], tablesLoaded, []) : new Loaded(null, tablesLoaded, loaded.Warnings);
+        var errors = (loaded.Errors ?? []).Concat(splitErrors).ToList();
+        if (errors.Count == 0 && late is not null && await FinishLateBuildsAsync(phase, late, entries.Count).ConfigureAwait(false) is { } buildError)
+            errors.Add(buildError);
+        return errors.Count > 0 ? new Loaded(errors, tablesLoaded, []) : new Loaded(null, tablesLoaded, loaded.Warnings);
     }
 
     /// <summary>Where a phase's list file is written.</summary>
@@ -200,12 +202,15 @@ internal sealed class PhaseLoad
     }
 
     /// <summary>
-    /// The biggest tables last, each over every session: the long pole of the phase, split. Returns the first
-    /// failure (naming its table) and the tables loaded.
+    /// The tables loaded on their own, after the others: the biggest, each split over every session (the long pole of
+    /// the phase), and those measured as they load where tables do not load side by side. Returns the failures (the
+    /// first, unless StopOnError is off), each naming its table, and the tables loaded.
     /// </summary>
-    private async Task<(RestoreError? Error, int Loaded)> LoadSplitAsync(RestorePhase phase, List<(TocEntry Table, int Sessions)> split, int phaseTotal,
+    private async Task<(List<RestoreError> Errors, int Loaded)> LoadSplitAsync(RestorePhase phase, List<(TocEntry Table, int Sessions)> split, int phaseTotal,
         RestoreJournal journal, string workDir, SplitTableLoader splitLoader, IDataItemLoader? loader, Action<int>? committed, CancellationToken ct)
     {
+        var errors = new List<RestoreError>();
+        int loaded = 0;
         for (int i = 0; i < split.Count; i++)
         {
             var ((table, jobs), index) = (split[i], i);
@@ -224,12 +229,16 @@ internal sealed class PhaseLoad
             }
             catch (Exception ex) when (SplitTableLoader.IsLoadFailure(ex))
             {
-                return (new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message), i);
+                errors.Add(new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message));
+                if (_options.StopOnError)
+                    break;
+                continue;
             }
             journal.CompleteTable(table.DumpId);
             committed?.Invoke(table.DumpId);
+            loaded++;
         }
-        return (null, split.Count);
+        return (errors, loaded);
     }
 
     /// <summary>Every table of the phase has committed: the late builds still waiting start, and are waited for.</summary>

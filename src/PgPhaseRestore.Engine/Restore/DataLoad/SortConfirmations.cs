@@ -35,6 +35,10 @@ internal sealed class SortConfirmations
         (_phase, _journal, _options, _pgRestore, _workDir, _feed, _log, _debug) = (phase, journal, options, pgRestore, workDir, feed, log, debug);
         _budget = phase.MemoryBudget ?? PlanOptions.DefaultMemoryBudget;
         _provisional = provisional;
+        // A measurement past this run's budget, of a table not loaded yet (an earlier run confirmed it under a larger
+        // budget, then stopped before committing): measured again as the rows load, so the gate builds it early.
+        journal.ForgetMeasuredSorts(provisional.Where(b => !journal.IsTableDone(b.TableDataId!.Value) && journal.MeasuredSort(b.Entry.DumpId) > _budget)
+            .Select(b => b.Entry.DumpId));
         _open = provisional.Where(b => !journal.IsTableDone(b.TableDataId!.Value) && Unconfirmed(b))
             .GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
     }
@@ -128,12 +132,13 @@ internal sealed class SortConfirmations
             }
             _journal.RecordMeasuredSorts(sizes);
         }
-        var past = _provisional.Where(b => !_journal.IsTableDone(b.Entry.DumpId) && _journal.MeasuredSort(b.Entry.DumpId) > _budget).ToList();
+        var past = _provisional.Where(b => !_journal.IsTableDone(b.Entry.DumpId) && _journal.IsTableDone(b.TableDataId!.Value)
+                                           && _journal.MeasuredSort(b.Entry.DumpId) > _budget).ToList();
         if (past.Count > 0)
             throw new PgPhaseException($"{Plural.Of(past.Count, "index")} to build after {(past.Count == 1 ? "its table's" : "their tables'")} data would outgrow this run's " +
                                        $"{SizeText.Format(_budget)} memory budget: " +
                                        string.Join(", ", past.Select(b => $"{b.Entry.QualifiedName} (measured at {SizeText.Format(_journal.MeasuredSort(b.Entry.DumpId)!.Value)})")) +
-                                       $"; the rows are loaded, so it can no longer be built before them. Resume with the memory budget the restore started with{(_journal.IndexPlan is { } plan ? $" ({plan})" : "")}, or a larger one",
-                PgPhaseErrorCode.PlanChanged);
+                                       "; the rows are loaded, so it can no longer be built before them. Resume with a memory budget of at least " +
+                                       IndexPlacement.Exact((past.Max(b => _journal.MeasuredSort(b.Entry.DumpId)!.Value) + (1 << 20) - 1) >> 20 << 20), PgPhaseErrorCode.PlanChanged);
     }
 }

@@ -51,7 +51,9 @@ internal sealed class SortGate
                 $"{b.Entry.QualifiedName} at least {SizeText.Format(measured[b.Entry.DumpId])} (planned from {(b.SortBytes is { } p ? SizeText.Format(p) : "no estimate")})"))) +
               string.Create(CultureInfo.InvariantCulture, $" after {Rows:N0} rows");
         Outgrown = over;
-        Why = $"{Table.QualifiedName}: the sort of {Plural.Of(over.Count, "provisional late build")} outgrew the {SizeText.Format(_budget)} budget as the rows loaded: {what}";
+        Why = _meter is null
+            ? $"{Table.QualifiedName}: the sort of {Plural.Of(over.Count, "provisional late build")} cannot be measured as the rows load: {what}"
+            : $"{Table.QualifiedName}: the sort of {Plural.Of(over.Count, "provisional late build")} outgrew the {SizeText.Format(_budget)} budget as the rows loaded: {what}";
         throw new PgPhaseException(Why, PgPhaseErrorCode.RestoreFailed);
     }
 

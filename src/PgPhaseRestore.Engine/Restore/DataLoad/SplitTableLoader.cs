@@ -171,7 +171,7 @@ internal sealed class SplitTableLoader
             long rows = 0;
             try
             {
-                await produce(gate is null ? chunks.Writer : new MeasuredWriter(chunks.Writer, gate), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
+                await produce(gate is null ? chunks.Writer : new MeasuredWriter(chunks.Writer, gate, stop), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
                     stop.Token).ConfigureAwait(false);
                 // The sessions end their COPY (and commit) only once the channel completes: the sizes are confirmed first.
                 if (gate is not null)
@@ -273,7 +273,7 @@ internal sealed class SplitTableLoader
     private readonly record struct Chunk(byte[] Buffer, int Length);
 
     /// <summary>Measures each chunk before it reaches a session, and stops the rows once a sort is past the budget.</summary>
-    private sealed class MeasuredWriter(ChannelWriter<Chunk> inner, SortGate gate) : ChannelWriter<Chunk>
+    private sealed class MeasuredWriter(ChannelWriter<Chunk> inner, SortGate gate, CancellationTokenSource stop) : ChannelWriter<Chunk>
     {
         public override bool TryWrite(Chunk item) => throw new NotSupportedException("measured chunks are written with WriteAsync");
 
@@ -284,7 +284,16 @@ internal sealed class SplitTableLoader
         public override ValueTask WriteAsync(Chunk item, CancellationToken cancellationToken = default)
         {
             gate.Feed(item.Buffer.AsSpan(0, item.Length));
-            gate.ThrowIfOver();
+            try
+            {
+                gate.ThrowIfOver();
+            }
+            catch (PgPhaseException)
+            {
+                // Whatever else the load waits on (a pg_restore fed through its standard input) stops with it.
+                stop.Cancel();
+                throw;
+            }
             return inner.WriteAsync(item, cancellationToken);
         }
     }
