@@ -135,17 +135,7 @@ internal sealed class RestoreJournal
     }
 
     /// <summary>Drops measurements no longer to be trusted.</summary>
-    public void ForgetMeasuredSorts(IEnumerable<int> dumpIds)
-    {
-        lock (_gate)
-        {
-            bool changed = false;
-            foreach (var id in dumpIds)
-                changed |= MeasuredSorts.Remove(id);
-            if (changed)
-                Save();
-        }
-    }
+    public void ForgetMeasuredSorts(IEnumerable<int> dumpIds) => Apply(dumpIds, id => MeasuredSorts.Remove(id));
 
     /// <summary>The sort measured for an index-building entry, if any.</summary>
     public long? MeasuredSort(int dumpId)
@@ -171,26 +161,19 @@ internal sealed class RestoreJournal
         }
     }
 
-    public void CompleteTables(IEnumerable<int> dumpIds)
-    {
-        lock (_gate)
-        {
-            bool changed = false;
-            foreach (var id in dumpIds)
-                changed |= CompletedTables.Add(id);
-            if (changed)
-                Save();
-        }
-    }
+    public void CompleteTables(IEnumerable<int> dumpIds) => Apply(dumpIds, CompletedTables.Add);
 
     /// <summary>Takes tables back: their rows turned out not to be trustworthy (a damaged stream), so a resume reloads them.</summary>
-    public void ForgetTables(IEnumerable<int> dumpIds)
+    public void ForgetTables(IEnumerable<int> dumpIds) => Apply(dumpIds, CompletedTables.Remove);
+
+    /// <summary>Applies <paramref name="change"/> (true when it changed something) to each id, and saves once if any did.</summary>
+    private void Apply(IEnumerable<int> dumpIds, Func<int, bool> change)
     {
         lock (_gate)
         {
             bool changed = false;
             foreach (var id in dumpIds)
-                changed |= CompletedTables.Remove(id);
+                changed |= change(id);
             if (changed)
                 Save();
         }
