@@ -43,6 +43,32 @@ Describe 'Four-phase restore through the pipeline' {
         @($verbose[($end + 1)..($verbose.Count - 1)] | Where-Object { $_ -like '*(archive scan: *' }) | Should -HaveCount $sized
     }
 
+    It 'Invoke-PgPhaseRestore -Verbose plans a big table from its first rows and measures the rest as it loads' {
+        $source = New-TestDatabaseName 'big'
+        Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE $source" | Out-Null
+        Invoke-TestSql $script:svc $source ("CREATE TABLE public.big (id integer PRIMARY KEY, label text NOT NULL); " +
+            "INSERT INTO public.big SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 150000) g; CREATE INDEX big_label ON public.big (label)") | Out-Null
+        # Stored uncompressed, so the table's data (about 11 MB) is past the size a restore sizes from its first rows.
+        $dump = Join-Path $script:svc.WorkFolder "$source.dump"
+        $psi = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $script:svc.PgBinDir 'pg_dump'))
+        foreach ($a in @('-Fc', '-Z0', '-h', $script:svc.Host, '-p', "$($script:svc.Port)", '-U', $script:svc.User, '-d', $source, '-f', $dump)) { $psi.ArgumentList.Add($a) }
+        $psi.Environment['PGPASSWORD'] = $script:svc.PlainPassword
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $p.WaitForExit()
+        $p.ExitCode | Should -Be 0
+
+        $db = New-TestDatabaseName
+        $records = Invoke-PgPhaseRestore -Path $dump -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner `
+            -Jobs 2 -MemoryBudget 1GB -Verbose 4>&1
+        $verbose = @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $results = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        @($verbose | Where-Object { $_ -like 'late *public.big*once the rows confirm it as they load*' }) | Should -HaveCount 2 -Because ($verbose -join "`n")
+        @($verbose | Where-Object { $_ -like 'public.big: 150,000 rows measured as they loaded*' }) | Should -HaveCount 1 -Because ($verbose -join "`n")
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM public.big' | Should -Be '150000'
+        Invoke-TestSql $script:svc 'postgres' "SELECT temp_bytes FROM pg_stat_database WHERE datname = '$db'" | Should -Be '0'
+    }
+
     It 'restores an archive piped from Get-PgDumpToc, a path string and a file, each planned on the way' {
         foreach ($input in @((Get-PgDumpToc $script:archive), $script:archive, (Get-Item $script:archive))) {
             $db = New-TestDatabaseName

@@ -78,6 +78,25 @@ public sealed class SizeWhileLoadingTests : IClassFixture<AutoSizingFixture>
         _f.Cluster.DropDatabase(target);
     }
 
+    /// <summary>Both hosts' restores plan this way: the command line's here, Invoke-PgPhaseRestore's in its Pester tests.</summary>
+    [Fact]
+    public void Pgphase_restore_measures_a_big_table_as_it_loads()
+    {
+        var target = $"szcli_{Guid.NewGuid():N}"[..20];
+        var env = new Dictionary<string, string?>
+        {
+            ["DST_PGHOST"] = _f.Cluster.Host, ["DST_PGPORT"] = _f.Cluster.Port.ToString(), ["DST_PGUSER"] = _f.Cluster.User,
+            ["DST_PGPASSWORD"] = _f.Cluster.Password, ["DST_DBNAME"] = target, ["PGPASSWORD"] = null, ["PGHOST"] = null, ["PGUSER"] = null,
+        };
+        var r = Cli.PgPhaseCli.Run(env, "restore", _f.UncompressedPath, "--create", "--no-owner", "--no-privileges", "--jobs", "2", "--memory-budget", "2GB",
+            "--journal", Path.Combine(_f.JournalDir, target + ".json"));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Contains("sz.wide: 200,000 rows measured as they loaded", r.StdOut + r.StdErr, StringComparison.Ordinal);
+        Assert.Equal(0, TempBytes(target));
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, target));
+        _f.Cluster.DropDatabase(target);
+    }
+
     /// <summary>
     /// A table whose first rows carry a wide payload and short keys, and whose later rows the reverse: its first share
     /// of stored bytes projects the key's sort far inside the budget, though the whole table's is far past it.
