@@ -59,7 +59,9 @@ public sealed partial class DemoCommandTests : IDisposable
         // The bucket restore comes last: by then the cluster, s3rver and the work folder all exist. Its first pg_restore
         // waits at the gate, which never opens, so the signal always comes mid-restore however slow the machine is.
         WaitAtGate(run, pgRestore);
-        Assert.Contains("(Auto from s3rver, 2 jobs) into demo_bucket", run.StdErrSoFar);
+        // The gate's file appears as soon as pg_restore starts, while the line the demo wrote before starting it may
+        // still be in the pipe to this test's reader: read on until it arrives (it is written by then).
+        Assert.True(run.WaitForStdErr("(Auto from s3rver, 2 jobs) into demo_bucket", TimeSpan.FromSeconds(30)), run.StdErrSoFar);
         Assert.False(run.HasExited, run.StdErrSoFar);
         var pid = run.Process.Id.ToString();
         ChildProcess.RunChecked("kill", ["-" + signal, "--", processGroup ? "-" + pid : pid], TimeSpan.FromSeconds(10));
