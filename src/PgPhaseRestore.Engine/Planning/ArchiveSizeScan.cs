@@ -58,7 +58,7 @@ internal static class ArchiveSizeScan
             if (onlyData is not null && !onlyData.Contains(data.DumpId))
                 continue;
             if (IndexKeyShape.Of(index, table) is { } shape)
-                (byData.TryGetValue(data.DumpId, out var list) ? list : byData[data.DumpId] = []).Add(($"{index.Schema}.{AutoIndexPlanner.IndexName(index, table)}", shape));
+                (byData.TryGetValue(data.DumpId, out var list) ? list : byData[data.DumpId] = []).Add((AutoIndexPlanner.EstimateKey(index, table), shape));
         }
         var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
         if (byData.Count == 0)

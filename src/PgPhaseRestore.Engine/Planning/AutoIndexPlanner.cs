@@ -27,7 +27,7 @@ internal static class AutoIndexPlanner
                 Early(WhyNotCandidate(archive, e));
                 continue;
             }
-            if (options.IndexEstimates?.GetValueOrDefault($"{e.Schema}.{IndexName(e, c.Table)}") is not { } estimate)
+            if (options.IndexEstimates?.GetValueOrDefault(EstimateKey(e, c.Table)) is not { } estimate)
             {
                 Early(options.IndexEstimates is null
                     ? $"no size information ({options.NoEstimateReason ?? "no manifest, no source connection"})"
@@ -96,6 +96,9 @@ internal static class AutoIndexPlanner
     private static bool IsBtree(TocEntry e) => e.Type == "CONSTRAINT"
         ? e.Definition?.Contains(" EXCLUDE ", StringComparison.Ordinal) != true
         : e.Definition?.Contains(" USING btree ", StringComparison.Ordinal) == true;
+
+    /// <summary>"schema.index": how estimates are keyed (<see cref="PlanOptions.IndexEstimates"/>).</summary>
+    public static string EstimateKey(TocEntry index, TocEntry table) => $"{index.Schema}.{IndexName(index, table)}";
 
     /// <summary>The index's name: an INDEX entry's tag, or for a constraint the part of "table constraint" after the table.</summary>
     public static string IndexName(TocEntry e, TocEntry table) =>

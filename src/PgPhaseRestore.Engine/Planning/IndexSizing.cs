@@ -85,7 +85,7 @@ internal static class IndexSizing
 
     /// <summary>How many of the indexes Auto could build late have no estimate.</summary>
     private static int Unsized(DumpArchive archive, Dictionary<string, IndexSortEstimate> estimates) =>
-        AutoIndexPlanner.Candidates(archive).Count(c => !estimates.ContainsKey($"{c.Index.Schema}.{AutoIndexPlanner.IndexName(c.Index, c.Table)}"));
+        AutoIndexPlanner.Candidates(archive).Count(c => !estimates.ContainsKey(AutoIndexPlanner.EstimateKey(c.Index, c.Table)));
 
     /// <summary>
     /// Estimates from the catalog's row estimate and the index's size on disk: the bytes per row bound each tuple
@@ -96,7 +96,7 @@ internal static class IndexSizing
     internal static Dictionary<string, IndexSortEstimate> FromCatalog(DumpArchive archive, IEnumerable<TableStats> tables, IEnumerable<IndexStats> indexes, SizeBasis basis)
     {
         var rowsOf = tables.Where(t => t.RowEstimate is not null).ToDictionary(t => $"{t.Schema}.{t.Name}", t => t.RowEstimate!.Value);
-        var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => $"{c.Index.Schema}.{AutoIndexPlanner.IndexName(c.Index, c.Table)}", c => IndexKeyShape.Of(c.Index, c.Table));
+        var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => AutoIndexPlanner.EstimateKey(c.Index, c.Table), c => IndexKeyShape.Of(c.Index, c.Table));
         var estimates = new Dictionary<string, IndexSortEstimate>(StringComparer.Ordinal);
         foreach (var index in indexes)
         {

@@ -36,7 +36,7 @@ public sealed class SizeWhileLoadingTests : IClassFixture<AutoSizingFixture>
         JournalPath = Path.Combine(_f.JournalDir, target + ".json"),
     };
 
-    private static string Key(DumpArchive archive, IndexDecision d) => $"{d.Entry.Schema}.{AutoIndexPlanner.IndexName(d.Entry, AutoIndexPlanner.TableOf(archive, d.Entry)!)}";
+    private static string Key(DumpArchive archive, IndexDecision d) => AutoIndexPlanner.EstimateKey(d.Entry, AutoIndexPlanner.TableOf(archive, d.Entry)!);
 
     private long TempBytes(string database) => _f.Cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{database}'");
 

@@ -125,7 +125,7 @@ internal sealed class SortConfirmations
             foreach (var b in unmeasured)
             {
                 var table = AutoIndexPlanner.TableOf(_phase.Archive, b.Entry);
-                if (table is null || !estimates.TryGetValue($"{b.Entry.Schema}.{AutoIndexPlanner.IndexName(b.Entry, table)}", out var estimate))
+                if (table is null || !estimates.TryGetValue(AutoIndexPlanner.EstimateKey(b.Entry, table), out var estimate))
                     throw new PgPhaseException($"TOC entry {b.Entry.DumpId} ({b.Entry.Type} {b.Entry.QualifiedName}): its table was loaded by an earlier run, and its sort " +
                                                $"could not be measured from the archive ({problem ?? "its key could not be read"})", PgPhaseErrorCode.RestoreFailed);
                 sizes[b.Entry.DumpId] = estimate.SortBytes;
