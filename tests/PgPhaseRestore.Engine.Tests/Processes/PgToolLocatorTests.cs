@@ -90,6 +90,22 @@ public sealed class PgToolLocatorTests : IDisposable
         Assert.True(tool.MajorVersion >= 9);
     }
 
+    /// <summary>
+    /// On Debian and Ubuntu, pg_restore on PATH is pg_wrapper, a perl script that picks a version and starts its binary
+    /// at every run. The binary is what gets run, with the version the wrapper reports, and perl starts no more.
+    /// </summary>
+    [Fact]
+    public void Debian_wrapper_is_passed_over_for_the_binary_it_runs()
+    {
+        var onPath = ChildProcess.OnPath("pg_restore");
+        var real = onPath is null ? null : new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        Assert.True(real?.EndsWith("/postgresql-common/pg_wrapper", StringComparison.Ordinal) == true,
+            $"pg_restore on PATH is {onPath ?? "missing"} ({real}), not Debian's pg_wrapper: the test needs Debian's postgresql-client");
+        var tool = PgToolLocator.Find("pg_restore", 9, "the test");
+        Assert.Matches("^/usr/lib/postgresql/[0-9]+/bin/pg_restore$", tool.Path);
+        Assert.Equal(ChildProcess.RunChecked(onPath!, ["--version"], TimeSpan.FromSeconds(30)).StdOut.Trim(), tool.VersionText);
+    }
+
     [Fact]
     public void A_missing_path()
     {
