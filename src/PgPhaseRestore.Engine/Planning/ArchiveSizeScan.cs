@@ -13,8 +13,14 @@ namespace PgPhaseRestore.Engine.Planning;
 /// </summary>
 internal static class ArchiveSizeScan
 {
-    /// <summary>A projection is made from at least this share of a table's stored data...</summary>
+    /// <summary>A projection is made from at least this share of a table's stored data, or this many bytes of it...</summary>
     private const double ProjectFromShare = 1.0 / 16;
+
+    /// <summary>
+    /// ...whichever comes first: that many rows are as good a sample as more, and a sixteenth of a table of 100 GB would
+    /// keep the restore waiting for minutes before it starts.
+    /// </summary>
+    private const long ProjectWithinBytes = 4L * 1024 * 1024;
 
     /// <summary>...and at least this many stored bytes, so that it rests on thousands of rows.</summary>
     private const long ProjectFromBytes = 256 * 1024;
@@ -96,7 +102,7 @@ internal static class ArchiveSizeScan
                 if (stopAbove is not { } budget)
                     return true;
                 over = meter.TupleMemory.All(m => SortMemory.Total(m) > budget);
-                if (over || stored.FractionOf(storedRead) is not { } share || share < ProjectFromShare || storedRead < ProjectFromBytes || share >= 1)
+                if (over || stored.FractionOf(storedRead) is not { } share || (share < ProjectFromShare && storedRead < ProjectWithinBytes) || storedRead < ProjectFromBytes || share >= 1)
                     return !over;
                 bool Past(long m) => SortMemory.Total((long)(m / share)) > ProjectionMargin * budget;
                 bool Inside(long m) => SortMemory.Total((long)(m / share)) * ProjectionMargin <= budget;
@@ -110,21 +116,25 @@ internal static class ArchiveSizeScan
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
                 : provisionalBy is { } first
-                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {first:P0} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; those inside are confirmed from every row as it loads")
+                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {Percent(first)} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; those inside are confirmed from every row as it loads")
                 : projectedBy is { } read
-                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {read:P0} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
+                    ? string.Create(CultureInfo.InvariantCulture, $"from its first {Percent(read)} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
                     : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
             {
                 long projectedSort = projectedBy is { } by ? SortMemory.Total((long)(meter.TupleMemory[i] / by)) : 0;
                 estimates[indexes[i].Key] = projectedBy is { } share
                     ? new IndexSortEstimate((long)(meter.Rows / share), projectedSort, SizeBasis.ArchiveScan, how)
-                        { Projected = projectedSort > stopAbove!.Value, Provisional = projectedSort <= stopAbove!.Value }
-                    : new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over };
+                        { Projected = projectedSort > stopAbove!.Value, Provisional = projectedSort <= stopAbove!.Value, InKeyOrder = meter.InKeyOrder(i) }
+                    : new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over, InKeyOrder = meter.InKeyOrder(i) };
             }
             reading = null;
         }, ct);
     }
+
+    /// <summary>"6%", or "0.0041%" for a small share of a big table.</summary>
+    private static string Percent(double share) =>
+        (share >= 0.01 ? Math.Round(share * 100) : share * 100).ToString("G2", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
     internal static List<string>? CopyColumns(string? copy)

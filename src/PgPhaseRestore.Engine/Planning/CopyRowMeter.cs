@@ -4,7 +4,8 @@ namespace PgPhaseRestore.Engine.Planning;
 /// Measures a table's COPY text as it streams by: rows, bytes, and for each index the sort memory its tuples
 /// take (<see cref="SortMemory.PerTuple"/>), each tuple sized from the text of the fields it is made of. A key of
 /// fixed-width columns alone makes tuples of one size, counted as if no value were null (a null takes no room): the
-/// rows are all it needs, so only the fields of the other keys are cut out of each row.
+/// rows are all it needs, so only the fields of the other keys are cut out of each row. It also watches whether the
+/// rows come in the order of each key's first column (<see cref="KeyOrderWatch"/>), until they do not.
 /// </summary>
 internal sealed class CopyRowMeter
 {
@@ -13,7 +14,10 @@ internal sealed class CopyRowMeter
     private readonly long[] _fixedTuple;
     private readonly int[] _variable;
     private readonly int _lastField;
+    private readonly int[] _fieldStarts;
     private readonly int[] _fieldLengths;
+    private readonly KeyOrderWatch[] _orders;
+    private readonly int[] _orderOf;
     private int _fields;
     private byte[] _carry = new byte[4096];
     private int _carried;
@@ -35,7 +39,21 @@ internal sealed class CopyRowMeter
         _fixedTuple = _indexes.Select(FixedTuple).ToArray();
         _variable = Enumerable.Range(0, _indexes.Length).Where(x => _fixedTuple[x] < 0).ToArray();
         _lastField = _variable.SelectMany(x => _indexes[x]).SelectMany(p => p.Fields).DefaultIfEmpty(-1).Max();
-        _fieldLengths = new int[_lastField + 1];
+        // One watch per first key column (and strictness), shared by the indexes that start with it.
+        var watches = new Dictionary<(int, bool), KeyOrderWatch>();
+        _orderOf = shapes.Select(s =>
+        {
+            if (s.Parts is not [{ Columns: [var column], Type: { } type, Plain: true }, ..] || !field.TryGetValue(column, out int f))
+                return -1;
+            var key = (f, s.Parts.Count > 1);
+            if (!watches.ContainsKey(key))
+                watches[key] = new KeyOrderWatch(f, type, key.Item2);
+            return watches.Keys.ToList().IndexOf(key);
+        }).ToArray();
+        _orders = [.. watches.Values];
+        int cut = Math.Max(_lastField, _orders.Select(o => o.Field).DefaultIfEmpty(-1).Max());
+        _fieldStarts = new int[cut + 1];
+        _fieldLengths = new int[cut + 1];
     }
 
     /// <summary>The sort memory of each tuple of a key made of fixed-width columns alone, or -1.</summary>
@@ -66,6 +84,9 @@ internal sealed class CopyRowMeter
             return _tupleMemory;
         }
     }
+
+    /// <summary>Whether the rows so far came in the order of the first key column of index <paramref name="index"/> (in the order given).</summary>
+    public bool InKeyOrder(int index) => Rows > 0 && _orderOf[index] >= 0 && _orders[_orderOf[index]].InOrder;
 
     /// <summary>Takes the next bytes of the COPY text.</summary>
     public void Feed(ReadOnlySpan<byte> data)
@@ -109,18 +130,32 @@ internal sealed class CopyRowMeter
             return;
         }
         Rows++;
-        if (_variable.Length == 0)
+        int cut = _lastField;
+        foreach (var order in _orders)
+            if (order.InOrder && order.Field > cut)
+                cut = order.Field;
+        if (cut < 0)
             return;
-        // Only the fields up to the last one a variable-width key reads are cut out; a vectorized search finds each tab.
+        // Only the fields up to the last one a variable-width key or a watched order reads are cut out; a vectorized
+        // search finds each tab.
         _fields = 0;
-        while (_fields <= _lastField)
+        int start = 0;
+        while (_fields <= cut)
         {
-            int tab = line.IndexOf((byte)'\t');
-            var field = tab < 0 ? line : line[..tab];
+            int tab = line[start..].IndexOf((byte)'\t');
+            var field = tab < 0 ? line[start..] : line.Slice(start, tab);
+            _fieldStarts[_fields] = start;
             _fieldLengths[_fields++] = field.SequenceEqual("\\N"u8) ? -1 : field.Length;
             if (tab < 0)
                 break;
-            line = line[(tab + 1)..];
+            start += tab + 1;
+        }
+        foreach (var order in _orders)
+        {
+            if (!order.InOrder)
+                continue;
+            int length = order.Field < _fields ? _fieldLengths[order.Field] : -1;
+            order.Next(length < 0 ? default : line.Slice(_fieldStarts[order.Field], length), length < 0);
         }
         foreach (int x in _variable)
         {

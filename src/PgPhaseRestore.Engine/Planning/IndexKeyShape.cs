@@ -12,7 +12,11 @@ namespace PgPhaseRestore.Engine.Planning;
 internal sealed partial class IndexKeyShape
 {
     /// <summary>One value of the tuple: the table columns it is made from and how it is stored.</summary>
-    public sealed record Part(IReadOnlyList<string> Columns, ColumnType? Type);
+    public sealed record Part(IReadOnlyList<string> Columns, ColumnType? Type)
+    {
+        /// <summary>A column alone, ascending with nulls last, with its type's own operator class and collation.</summary>
+        public bool Plain { get; init; }
+    }
 
     private IndexKeyShape(IReadOnlyList<Part> parts) => Parts = parts;
 
@@ -50,7 +54,7 @@ internal sealed partial class IndexKeyShape
             var column = LeadingIdentifier(item);
             if (column is not null && columns.TryGetValue(column.Value.Name, out var type) && OnlyOptionsFollow(item[column.Value.Length..]))
             {
-                parts.Add(new Part([column.Value.Name], type));
+                parts.Add(new Part([column.Value.Name], type) { Plain = item[column.Value.Length..].Trim().Length == 0 });
                 continue;
             }
             var named = columns.Keys.Where(c => Regex.IsMatch(item, $@"(?<![\w""]){Regex.Escape(Quote(c))}(?![\w""])")).ToList();

@@ -35,6 +35,13 @@ public sealed record IndexSortEstimate(long Rows, long SortBytes, SizeBasis Basi
     public bool Provisional { get; init; }
 
     /// <summary>
+    /// The rows read came in the order of the index's first key column (ascending): its build's sort finds them
+    /// sorted and takes a pass where rows in any order take many comparisons each. Orders late builds (the longest
+    /// first); never sizes one.
+    /// </summary>
+    public bool InKeyOrder { get; init; }
+
+    /// <summary>
     /// "about 42 MB for 300,000 rows (archive scan: ...)", "at least 80 MB ..." for a scan stopped past the budget,
     /// "projected at 300 MB for about 3,000,000 rows ..." for one stopped on a projection.
     /// </summary>

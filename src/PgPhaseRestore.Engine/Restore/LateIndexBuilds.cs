@@ -11,8 +11,9 @@ namespace PgPhaseRestore.Engine.Restore;
 /// Runs the Auto strategy's late index builds during the data phase: each as soon as its table has committed,
 /// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
 /// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
-/// shares add up to at most the budget; the largest ready build that fits goes first, so the longest sorts do not
-/// trail at the end. One whose share alone exceeds the budget never gets here (the planner kept it early).
+/// shares add up to at most the budget; the longest ready build that fits goes first (<see cref="BuildDuration"/>),
+/// so that no long sort trails at the end. One whose share alone exceeds the budget never gets here (the planner kept
+/// it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -32,6 +33,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly object _gate = new();
     private readonly int _concurrency;
     private readonly Func<IndexDecision, long> _shareOf;
+    private readonly Dictionary<int, double> _duration;
     private long _inUse;
     private int _active;
     private Exception? _failure;
@@ -53,6 +55,9 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         _debug = debug;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _byTable = builds.Where(b => !journal.IsTableDone(b.Entry.DumpId)).GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => c.Index.DumpId, c => IndexKeyShape.Of(c.Index, c.Table));
+        _duration = builds.ToDictionary(b => b.Entry.DumpId, b => BuildDuration.Relative(b.Estimate?.Rows ?? _shareOf(b) / 64,
+            shapes.GetValueOrDefault(b.Entry.DumpId), b.Estimate?.InKeyOrder == true));
     }
 
     /// <summary>Builds still to run.</summary>
@@ -115,11 +120,12 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             throw _failure;
     }
 
-    // Called under the gate: start what fits, largest first. When nothing runs the largest ready build starts
+    // Called under the gate: start what fits, longest first. When nothing runs the first ready build starts
     // whatever its share, so one build larger than what is left never waits for ever.
     private void Pump()
     {
-        _ready.Sort((a, b) => _shareOf(b).CompareTo(_shareOf(a)));
+        _ready.Sort((a, b) => _duration[b.Entry.DumpId] != _duration[a.Entry.DumpId]
+            ? _duration[b.Entry.DumpId].CompareTo(_duration[a.Entry.DumpId]) : _shareOf(b).CompareTo(_shareOf(a)));
         for (int i = 0; i < _ready.Count && _failure is null && _active < _concurrency;)
         {
             var next = _ready[i];

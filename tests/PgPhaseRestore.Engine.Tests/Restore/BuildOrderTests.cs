@@ -1,0 +1,131 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>
+/// Late builds start longest first, by their sorts' expected duration rather than their size: the scan notes which
+/// keys' rows come in order (a sort PostgreSQL finds sorted takes one pass), and keys of text sort slowest.
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class BuildOrderTests : IDisposable
+{
+    private readonly PostgresCluster _cluster;
+    private readonly TempDir _dir = new("pgphase-buildorder-");
+    private readonly string _source;
+    private readonly string _dump;
+
+    /// <summary>Per index, whether its table's rows come in the order of its key's first column.</summary>
+    private static readonly Dictionary<string, bool> Ordered = new()
+    {
+        ["ord.readings_pkey"] = true,
+        ["ord.readings_at"] = true,
+        ["ord.readings_score"] = true,
+        // From -100,000 up: in order as numbers, not as text ("-99999" after "-100000").
+        ["ord.readings_neg"] = true,
+        ["ord.readings_id_at"] = true,
+        // Nulls sort last, and the rows end with them.
+        ["ord.readings_late_null"] = true,
+        ["ord.readings_wide"] = true,
+        ["ord.readings_token"] = false,
+        // Text is never taken as ordered: its collation, not its bytes, orders it.
+        ["ord.readings_code"] = false,
+        ["ord.readings_label"] = false,
+        // Ties on the first column leave the order to the second.
+        ["ord.readings_cycle_id"] = false,
+        ["ord.readings_id_desc"] = false,
+    };
+
+    public BuildOrderTests(Services services)
+    {
+        _cluster = services.Postgres;
+        _source = _cluster.CreateDatabase($"ordsrc_{Guid.NewGuid():N}"[..16]);
+        _cluster.Execute(_source, """
+            CREATE SCHEMA ord;
+            CREATE TABLE ord.readings (id bigint NOT NULL, at timestamptz NOT NULL, score double precision NOT NULL, neg integer NOT NULL,
+                                       token uuid NOT NULL, code text NOT NULL, label text NOT NULL, cycle integer NOT NULL, late_null integer,
+                                       w1 bigint NOT NULL, w2 bigint NOT NULL, w3 bigint NOT NULL, w4 bigint NOT NULL,
+                                       CONSTRAINT readings_pkey PRIMARY KEY (id));
+            INSERT INTO ord.readings SELECT g, timestamptz '2024-01-01' + g * interval '1 second', g / 7.0, g - 100000, md5(g::text)::uuid,
+                   lpad(g::text, 8, '0'), 'l' || (g % 97), g % 500, CASE WHEN g <= 40000 THEN g END, g, g, g, g
+            FROM generate_series(1, 60000) g;
+            CREATE INDEX readings_at ON ord.readings (at);
+            CREATE INDEX readings_score ON ord.readings (score);
+            CREATE INDEX readings_neg ON ord.readings (neg);
+            CREATE INDEX readings_id_at ON ord.readings (id, at);
+            CREATE INDEX readings_late_null ON ord.readings (late_null);
+            CREATE INDEX readings_wide ON ord.readings (id, w1, w2, w3, w4);
+            CREATE INDEX readings_token ON ord.readings (token);
+            CREATE INDEX readings_code ON ord.readings (code);
+            CREATE INDEX readings_label ON ord.readings (label);
+            CREATE INDEX readings_cycle_id ON ord.readings (cycle, id);
+            CREATE INDEX readings_id_desc ON ord.readings (id DESC);
+            ANALYZE;
+            """);
+        _dump = _dir.File("ordered.dump");
+        PgDump.Dump(_cluster, _source, _dump, "-Fc");
+    }
+
+    private PgConnectionInfo Connection(string database) =>
+        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
+
+    [Fact]
+    public async Task The_scan_finds_which_keys_rows_come_in_order_as_the_source_server_sees_them()
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var (estimates, problem) = await ArchiveSizeScan.EstimateAsync(archive, null, null, default);
+        Assert.Null(problem);
+        foreach (var (index, ordered) in Ordered)
+            Assert.True(estimates[index].InKeyOrder == ordered, $"{index}: InKeyOrder {estimates[index].InKeyOrder}, expected {ordered}");
+        // The server's own statistics agree: each key column taken as ordered is in the table's physical order.
+        foreach (var column in new[] { "id", "at", "score", "neg", "late_null" })
+            Assert.Equal(1.0, _cluster.Scalar<double>(_source, $"SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = '{column}'"), 6);
+        Assert.InRange(_cluster.Scalar<double>(_source, "SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = 'token'"), -0.5, 0.5);
+    }
+
+    /// <summary>
+    /// With one job the builds run one at a time, so the log shows the order they start in: keys of text in any order
+    /// first, then other keys in any order, then keys whose rows came in order, though the widest of those needs
+    /// more memory than the text keys.
+    /// </summary>
+    [Fact]
+    public async Task Late_builds_start_longest_first_not_largest_first()
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
+        var late = plan.IndexDecisions.Where(d => d.Late).ToDictionary(d => d.Entry.Schema + "." + AutoIndexPlanner.IndexName(d.Entry, AutoIndexPlanner.TableOf(archive, d.Entry)!));
+        Assert.Equal(Ordered.Keys.Order(), late.Keys.Order());
+        Assert.True(late["ord.readings_wide"].SortBytes > late["ord.readings_label"].SortBytes && late["ord.readings_wide"].SortBytes > late["ord.readings_code"].SortBytes,
+            "the widest ordered key must need more memory than the text keys, or the order proves nothing");
+
+        var target = $"ordtgt_{Guid.NewGuid():N}"[..20];
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = 1,
+            JournalPath = _dir.File(target + ".json"),
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+
+        var started = log.Where(l => l.StartsWith("building ", StringComparison.Ordinal))
+            .Select(l => late.Keys.Single(k => l.Contains($" {late[k].Entry.QualifiedName} after its table's data", StringComparison.Ordinal))).ToList();
+        Assert.Equal(late.Count, started.Count);
+        int Rank(string index) => Ordered[index] ? 2 : index is "ord.readings_code" or "ord.readings_label" ? 0 : 1;
+        Assert.True(started.Select(Rank).SequenceEqual(started.Select(Rank).Order()), string.Join("\n", started));
+        Assert.Equal(0, _cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'"));
+        Assert.Equal(DatabaseContents.Fingerprint(_cluster, _source), DatabaseContents.Fingerprint(_cluster, target));
+        _cluster.DropDatabase(target);
+    }
+
+    public void Dispose()
+    {
+        _cluster.DropDatabase(_source);
+        _dir.Dispose();
+    }
+}
