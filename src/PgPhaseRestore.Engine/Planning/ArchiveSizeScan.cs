@@ -91,11 +91,10 @@ internal static class ArchiveSizeScan
         {
             reading = entry;
             var indexes = byData[entry.DumpId];
-            if (CopyColumns(entry.CopyStatement) is not { } columns)
+            if (CopyRowMeter.For(entry, indexes.Select(i => i.Shape).ToList(), watchOrder: true) is not { } meter)
                 return;
-            var meter = new CopyRowMeter(columns, indexes.Select(i => i.Shape).ToList());
             bool over = false;
-            double? projectedBy = null, provisionalBy = null;
+            double? projectedBy = null;
             ReadAhead.Pump(text, () => stored.BytesRead, (data, storedRead) =>
             {
                 meter.Feed(data);
@@ -109,24 +108,26 @@ internal static class ArchiveSizeScan
                 if (meter.TupleMemory.All(Past))
                     projectedBy = share;
                 else if (provisional && storedRead / share >= ProvisionalFromBytes && meter.TupleMemory.All(m => Past(m) || Inside(m)))
-                    (projectedBy, provisionalBy) = (share, share);
+                    projectedBy = share;
                 return projectedBy is null;
             }, ct);
             bytes += meter.Bytes;
+            // A projection that left some sort inside the budget is provisional: those sorts are confirmed as the rows load.
+            var sorts = meter.TupleMemory.Select(m => projectedBy is { } by ? SortMemory.Total((long)(m / by)) : SortMemory.Total(m)).ToList();
+            bool someInside = projectedBy is not null && sorts.Any(m => m <= stopAbove!.Value);
             var how = over
                 ? $"{SizeText.Format(meter.Bytes)} of COPY text read, where every index of the table was past the {SizeText.Format(stopAbove!.Value)} budget"
-                : provisionalBy is { } first
+                : projectedBy is { } first && someInside
                     ? string.Create(CultureInfo.InvariantCulture, $"from its first {Percent(first)} of stored data ({meter.Rows:N0} rows), where each index of the table was projected inside half the {SizeText.Format(stopAbove!.Value)} budget or past twice it; those inside are confirmed from every row as it loads")
                 : projectedBy is { } read
                     ? string.Create(CultureInfo.InvariantCulture, $"from its first {Percent(read)} of stored data ({meter.Rows:N0} rows), where every index of the table was projected past twice the {SizeText.Format(stopAbove!.Value)} budget")
                     : string.Create(CultureInfo.InvariantCulture, $"{meter.Rows:N0} rows in {SizeText.Format(meter.Bytes)} of COPY text, each tuple sized from its key's text");
             for (int i = 0; i < indexes.Count; i++)
             {
-                long projectedSort = projectedBy is { } by ? SortMemory.Total((long)(meter.TupleMemory[i] / by)) : 0;
                 estimates[indexes[i].Key] = projectedBy is { } share
-                    ? new IndexSortEstimate((long)(meter.Rows / share), projectedSort, SizeBasis.ArchiveScan, how)
-                        { Projected = projectedSort > stopAbove!.Value, Provisional = projectedSort <= stopAbove!.Value, InKeyOrder = meter.InKeyOrder(i) }
-                    : new IndexSortEstimate(meter.Rows, SortMemory.Total(meter.TupleMemory[i]), SizeBasis.ArchiveScan, how) { AtLeast = over, InKeyOrder = meter.InKeyOrder(i) };
+                    ? new IndexSortEstimate((long)(meter.Rows / share), sorts[i], SizeBasis.ArchiveScan, how)
+                        { Projected = sorts[i] > stopAbove!.Value, Provisional = sorts[i] <= stopAbove!.Value, InKeyOrder = meter.InKeyOrder(i) }
+                    : new IndexSortEstimate(meter.Rows, sorts[i], SizeBasis.ArchiveScan, how) { AtLeast = over, InKeyOrder = meter.InKeyOrder(i) };
             }
             reading = null;
         }, ct);
@@ -135,21 +136,4 @@ internal static class ArchiveSizeScan
     /// <summary>"6%", or "0.0041%" for a small share of a big table.</summary>
     private static string Percent(double share) =>
         (share >= 0.01 ? Math.Round(share * 100) : share * 100).ToString("G2", CultureInfo.InvariantCulture) + "%";
-
-    /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
-    internal static List<string>? CopyColumns(string? copy)
-    {
-        int open = copy?.IndexOf(" (", StringComparison.Ordinal) ?? -1;
-        int close = copy?.LastIndexOf(") FROM stdin", StringComparison.Ordinal) ?? -1;
-        if (open < 0 || close < open)
-            return null;
-        var names = new List<string>();
-        foreach (var item in IndexKeyShape.SplitTopLevel(copy![(open + 2)..close]))
-        {
-            if (IndexKeyShape.LeadingIdentifier(item) is not { } id)
-                return null;
-            names.Add(id.Name);
-        }
-        return names;
-    }
 }

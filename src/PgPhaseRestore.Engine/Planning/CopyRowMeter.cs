@@ -1,3 +1,5 @@
+using PgPhaseRestore.Engine.Archive;
+
 namespace PgPhaseRestore.Engine.Planning;
 
 /// <summary>
@@ -23,9 +25,17 @@ internal sealed class CopyRowMeter
     private int _carried;
     private bool _ended;
 
+    /// <summary>A meter of a table's data entry for <paramref name="shapes"/>, or null when its COPY statement's column list cannot be read.</summary>
+    /// <param name="data">The table's data entry.</param>
+    /// <param name="shapes">The indexes to measure.</param>
+    /// <param name="watchOrder">Also watch whether the rows come in each key's order (<see cref="InKeyOrder"/>).</param>
+    public static CopyRowMeter? For(TocEntry data, IReadOnlyList<IndexKeyShape> shapes, bool watchOrder) =>
+        CopyColumns(data.CopyStatement) is { } columns ? new CopyRowMeter(columns, shapes, watchOrder) : null;
+
     /// <param name="copyColumns">The columns in the order of the COPY text.</param>
     /// <param name="shapes">The indexes to measure.</param>
-    public CopyRowMeter(IReadOnlyList<string> copyColumns, IReadOnlyList<IndexKeyShape> shapes)
+    /// <param name="watchOrder">Also watch whether the rows come in each key's order.</param>
+    private CopyRowMeter(IReadOnlyList<string> copyColumns, IReadOnlyList<IndexKeyShape> shapes, bool watchOrder)
     {
         var field = copyColumns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         // A column missing from the COPY list (generated) is taken as the whole row: wide enough.
@@ -43,7 +53,7 @@ internal sealed class CopyRowMeter
         var watches = new Dictionary<(int, bool), KeyOrderWatch>();
         _orderOf = shapes.Select(s =>
         {
-            if (s.Parts is not [{ Columns: [var column], Type: { } type, Plain: true }, ..] || !field.TryGetValue(column, out int f))
+            if (!watchOrder || s.Parts is not [{ Columns: [var column], Type: { } type, Plain: true }, ..] || !field.TryGetValue(column, out int f))
                 return -1;
             var key = (f, s.Parts.Count > 1);
             if (!watches.ContainsKey(key))
@@ -178,5 +188,22 @@ internal sealed class CopyRowMeter
             }
             _tupleMemory[x] += SortMemory.PerTuple(offset);
         }
+    }
+
+    /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
+    private static List<string>? CopyColumns(string? copy)
+    {
+        int open = copy?.IndexOf(" (", StringComparison.Ordinal) ?? -1;
+        int close = copy?.LastIndexOf(") FROM stdin", StringComparison.Ordinal) ?? -1;
+        if (open < 0 || close < open)
+            return null;
+        var names = new List<string>();
+        foreach (var item in IndexKeyShape.SplitTopLevel(copy![(open + 2)..close]))
+        {
+            if (IndexKeyShape.LeadingIdentifier(item) is not { } id)
+                return null;
+            names.Add(id.Name);
+        }
+        return names;
     }
 }

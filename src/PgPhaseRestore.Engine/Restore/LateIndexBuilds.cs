@@ -77,16 +77,21 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             if (!_byTable.Remove(tableDataId, out var all))
                 return;
-            var builds = all.Where(NotBuilt).ToList();
+            int ready = MakeReady(all);
             _log?.Invoke($"{_archive.FindByDumpId(tableDataId)?.QualifiedName ?? $"table data {tableDataId}"} committed: " +
-                         $"{Plural.Of(builds.Count, "late index build")} may start");
-            _ready.AddRange(builds);
+                         $"{Plural.Of(ready, "late index build")} may start");
             Pump();
         }
     }
 
-    // A provisional late build whose sort the rows proved too large was built before them (see SortConfirmations).
-    private bool NotBuilt(IndexDecision build) => !_journal.IsTableDone(build.Entry.DumpId);
+    // Called under the gate: the builds not done yet join the ready ones (a provisional late build whose sort the rows
+    // proved too large was built before them, see SortConfirmations); how many did.
+    private int MakeReady(IEnumerable<IndexDecision> builds)
+    {
+        int before = _ready.Count;
+        _ready.AddRange(builds.Where(b => !_journal.IsTableDone(b.Entry.DumpId)));
+        return _ready.Count - before;
+    }
 
     /// <summary>The data phase's loads all succeeded: every build still waiting for its table may start.</summary>
     public void AllTablesLoaded()
@@ -94,7 +99,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         lock (_gate)
         {
             foreach (var builds in _byTable.Values)
-                _ready.AddRange(builds.Where(NotBuilt));
+                MakeReady(builds);
             _byTable.Clear();
             Pump();
         }

@@ -79,8 +79,8 @@ internal sealed class SortConfirmations
         if (builds.Count == 0)
             return null;
         var shapes = builds.Select(b => AutoIndexPlanner.TableOf(_phase.Archive, b.Entry) is { } t ? IndexKeyShape.Of(b.Entry, t) : null).ToList();
-        var columns = ArchiveSizeScan.CopyColumns(table.CopyStatement);
-        var meter = columns is null || shapes.Any(s => s is null) ? null : new CopyRowMeter(columns, shapes!);
+        // Only the sizes are wanted: the order of the keys was noted when the plan was made.
+        var meter = shapes.Any(s => s is null) ? null : CopyRowMeter.For(table, shapes!, watchOrder: false);
         return new SortGate(table, builds, meter, _budget);
     }
 

@@ -41,10 +41,15 @@ internal sealed class SortGate
     /// <summary>Stops the load, naming the builds whose sorts are past the budget (<see cref="Outgrown"/>), if any.</summary>
     public void ThrowIfOver()
     {
+        // Checked at every chunk of rows: no allocation until a sort is past the budget.
+        bool past = _meter is null;
+        var memory = _meter?.TupleMemory ?? [];
+        for (int i = 0; i < memory.Count && !past; i++)
+            past = SortMemory.Total(memory[i]) > _budget;
+        if (!past)
+            return;
         var measured = Measured();
         var over = Builds.Where(b => measured[b.Entry.DumpId] > _budget).ToList();
-        if (over.Count == 0)
-            return;
         var what = _meter is null
             ? "their keys could not be read from the table's COPY columns"
             : string.Join(", ", over.Select(b => string.Create(CultureInfo.InvariantCulture,
