@@ -15,7 +15,8 @@ internal static class BackupNaming
             throw new PgPhaseException("a backup destination is required: a file, a folder, or s3://bucket/key (ending in / for one key per database)", PgPhaseErrorCode.InvalidInput);
         if (!destination.EndsWith('/') && !destination.EndsWith(Path.DirectorySeparatorChar))
             return destination;
-        var name = string.IsNullOrWhiteSpace(backupName) ? now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) : backupName;
+        // To the millisecond: a script that backs a database up twice in one second gets two backups, not a refusal.
+        var name = string.IsNullOrWhiteSpace(backupName) ? now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fff'Z'", CultureInfo.InvariantCulture) : backupName;
         CheckName(name);
         return $"{destination}{FolderOf(database)}/{name}{(format == BackupFormat.Custom ? ".dump" : "")}";
     }

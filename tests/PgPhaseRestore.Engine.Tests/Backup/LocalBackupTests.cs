@@ -59,6 +59,27 @@ public sealed class LocalBackupTests : IDisposable
     }
 
     /// <summary>
+    /// Backups under a prefix without a name are named after the UTC time to the millisecond: three in a row, as a
+    /// script makes them, are three backups (not a refusal for the second one in the same second), newest first.
+    /// </summary>
+    [Fact]
+    public async Task Backups_named_by_the_time_one_right_after_another_are_each_kept()
+    {
+        var at = new DateTimeOffset(2026, 12, 6, 20, 16, 16, 123, TimeSpan.Zero);
+        Assert.Equal(Path.Combine(_dir.Path, "app", "20261206T201616.123Z.dump"), BackupNaming.ResolveDestination(_dir.Path + "/", "app", null, BackupFormat.Custom, at));
+        Assert.NotEqual(BackupNaming.ResolveDestination(_dir.Path + "/", "app", null, BackupFormat.Custom, at),
+            BackupNaming.ResolveDestination(_dir.Path + "/", "app", null, BackupFormat.Custom, at.AddMilliseconds(1)));
+
+        var db = SmallDatabase();
+        var made = new List<string>();
+        for (int i = 0; i < 3; i++)
+            made.Add((await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = _dir.Path + "/" }).RunAsync(CancellationToken.None)).Location);
+        Assert.Equal(3, made.Distinct().Count());
+        var listed = await BackupCatalog.ListAsync(new ArchiveLocation(_dir.Path), db, CancellationToken.None);
+        Assert.Equal(Enumerable.Reverse(made), listed.Select(b => b.Location));
+    }
+
+    /// <summary>
     /// A database's name becomes one folder under the prefix, whatever it holds: ".." does not climb out of the
     /// prefix, and "x/b" and "x_b" do not share a folder (one backup replacing the other's). A backup name that
     /// would climb out is refused before anything is written.

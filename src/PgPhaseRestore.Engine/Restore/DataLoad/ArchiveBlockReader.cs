@@ -107,7 +107,7 @@ internal sealed class ArchiveBlockReader
         var digest = Convert.ToHexString(SHA256.HashData(toc)).ToLowerInvariant();
         if (!string.Equals(digest, _map.TocSha256, StringComparison.OrdinalIgnoreCase))
             throw new PgPhaseException($"{Location}: the header and TOC (bytes 0-{TocEnd - 1}) have SHA-256 {digest} but its map says {_map.TocSha256}; " +
-                                       "the archive changed or was damaged after the backup", PgPhaseErrorCode.RestoreFailed);
+                                       "the archive changed or was damaged after the backup", PgPhaseErrorCode.DamagedArchive);
         return toc;
     }
 }
