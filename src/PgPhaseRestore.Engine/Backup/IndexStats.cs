@@ -8,4 +8,13 @@ namespace PgPhaseRestore.Engine.Backup;
 /// <param name="IsUnique">Whether it is unique.</param>
 /// <param name="IsPrimary">Whether it backs the primary key.</param>
 /// <param name="KeyBytes">The average width of its columns' values from the source's statistics, when every column had them.</param>
-public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary, double? KeyBytes = null);
+public sealed record IndexStats(string Schema, string Table, string Name, long Bytes, bool IsUnique, bool IsPrimary, double? KeyBytes = null)
+{
+    /// <summary>
+    /// The source's statistics' correlation between its first key column (ascending, nulls last, a column not an
+    /// expression) and the table's physical order, the order pg_dump writes the rows in: 1 when they lie in the key's
+    /// order. Null when there is none (an expression, a descending key, never analyzed, or a manifest made before it
+    /// was recorded).
+    /// </summary>
+    public double? FirstKeyCorrelation { get; init; }
+}

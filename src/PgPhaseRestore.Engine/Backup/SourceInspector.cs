@@ -74,7 +74,11 @@ internal static class SourceInspector
                     LEFT JOIN pg_attribute a ON a.attrelid = CASE WHEN i.indkey[k] = 0 THEN i.indexrelid ELSE i.indrelid END
                                             AND a.attnum = CASE WHEN i.indkey[k] = 0 THEN k + 1 ELSE i.indkey[k] END
                     LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.attname = a.attname
-                                        AND s.tablename = CASE WHEN i.indkey[k] = 0 THEN c.relname ELSE t.relname END)
+                                        AND s.tablename = CASE WHEN i.indkey[k] = 0 THEN c.relname ELSE t.relname END),
+                   -- How the rows lie in the order of the first key column (ascending, nulls last): orders late builds.
+                   (SELECT s.correlation FROM pg_attribute a JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
+                    WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0] AND i.indkey[0] <> 0 AND (i.indoption[0] & 3) = 0
+                    ORDER BY s.inherited LIMIT 1)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
             ORDER BY 1, 2, 3
@@ -82,7 +86,8 @@ internal static class SourceInspector
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : Convert.ToDouble(r.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
+                indexes.Add(new IndexStats(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetBoolean(4), r.GetBoolean(5), r.IsDBNull(6) ? null : Convert.ToDouble(r.GetValue(6), System.Globalization.CultureInfo.InvariantCulture))
+                    { FirstKeyCorrelation = r.IsDBNull(7) ? null : r.GetFloat(7) });
         }
         var ancestors = new Dictionary<string, List<(string Schema, string Name)>>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand("""

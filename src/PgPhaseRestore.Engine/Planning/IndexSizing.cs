@@ -18,6 +18,7 @@ internal static class IndexSizing
     private const double RowMargin = 1.1;
     private const long RowSlack = 1000;
     private const double StatsMargin = 1.2;
+    private const double InOrderCorrelation = 0.999;
 
     /// <summary>
     /// Fills in what <paramref name="options"/> leaves open for Auto; other strategies are returned as they are.
@@ -109,7 +110,9 @@ internal static class IndexSizing
             double fromStats = index.KeyBytes is { } width ? SortMemory.TupleHeader + width * StatsMargin + 4 * (shapes.GetValueOrDefault(key)?.Parts.Count ?? 1) : 0;
             double tuple = Math.Max(Math.Max(perRow, fromStats), shapes.GetValueOrDefault(key)?.SmallestTuple() ?? 0);
             var how = string.Create(CultureInfo.InvariantCulture, $"{rows:N0} rows estimated, index {SizeText.Format(index.Bytes)} on disk, about {tuple:F0} bytes a tuple");
-            estimates[key] = new IndexSortEstimate(counted, SortMemory.Total(counted * SortMemory.PerAverageTuple(tuple)), basis, how);
+            // A correlation of 1 is the statistics' word that the rows lie in the key's order (it is of a sample: nearly 1 will do).
+            estimates[key] = new IndexSortEstimate(counted, SortMemory.Total(counted * SortMemory.PerAverageTuple(tuple)), basis, how)
+                { InKeyOrder = index.FirstKeyCorrelation >= InOrderCorrelation };
         }
         return estimates;
     }

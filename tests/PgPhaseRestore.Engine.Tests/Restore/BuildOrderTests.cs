@@ -1,4 +1,5 @@
 using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Backup;
 using PgPhaseRestore.Engine.Connections;
 using PgPhaseRestore.Engine.Planning;
 using PgPhaseRestore.Engine.Restore;
@@ -86,6 +87,30 @@ public sealed class BuildOrderTests : IDisposable
         foreach (var column in new[] { "id", "at", "score", "neg", "late_null" })
             Assert.Equal(1.0, _cluster.Scalar<double>(_source, $"SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = '{column}'"), 6);
         Assert.InRange(_cluster.Scalar<double>(_source, "SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = 'token'"), -0.5, 0.5);
+    }
+
+    /// <summary>
+    /// From a source connection or a backup's manifest, the order comes from the source's statistics: the correlation
+    /// of each index's first key column with the rows' physical order, the order pg_dump writes them in. There, a text
+    /// column is judged in its collation's order, so zero-padded codes count as ordered.
+    /// </summary>
+    [Fact]
+    public async Task A_source_or_a_manifest_tells_the_order_from_the_statistics()
+    {
+        var expected = Ordered.ToDictionary(o => o.Key, o => o.Value || o.Key == "ord.readings_code");
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var facts = await SourceInspector.InspectAsync(Connection(_source), default);
+        var fromSource = IndexSizing.FromCatalog(archive, facts.Tables, facts.Indexes, SizeBasis.Source);
+        foreach (var (index, ordered) in expected)
+            Assert.True(fromSource[index].InKeyOrder == ordered, $"{index} from the source: InKeyOrder {fromSource[index].InKeyOrder}, expected {ordered}");
+
+        // Recorded in the manifest, and read back from it by a restore's planning.
+        var backup = await new BackupRunner(new BackupOptions { Source = Connection(_source), Destination = _dir.File("backups") + "/", BackupName = "ordered" })
+            .RunAsync(CancellationToken.None);
+        var backupArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(backup.Location));
+        var options = await IndexSizing.CompleteAsync(backupArchive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), null, null, default);
+        foreach (var (index, ordered) in expected)
+            Assert.True(options.IndexEstimates![index] is { Basis: SizeBasis.Manifest } e && e.InKeyOrder == ordered, $"{index} from the manifest: {options.IndexEstimates[index]}, expected InKeyOrder {ordered}");
     }
 
     /// <summary>
