@@ -12,8 +12,10 @@ namespace PgPhaseRestore.Engine.Restore;
 /// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
 /// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
 /// shares add up to at most the budget; the longest ready build that fits goes first (<see cref="BuildDuration"/>),
-/// so that no long sort trails at the end. One whose share alone exceeds the budget never gets here (the planner kept
-/// it early).
+/// so that no long sort trails at the end. A constraint (ALTER TABLE ... ADD CONSTRAINT, which locks its table
+/// against every other build) starts only while nothing else builds on its table, and nothing starts on a table while
+/// its constraint builds: a build that would only wait for the lock leaves its place to one that can run. One whose
+/// share alone exceeds the budget never gets here (the planner kept it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -36,6 +38,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly Dictionary<int, double> _duration;
     private long _inUse;
     private int _active;
+    // Per table (its data entry), the builds running on it, and whether one of them locks it whole.
+    private readonly Dictionary<int, (int Builds, bool Whole)> _onTable = [];
     private Exception? _failure;
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
@@ -135,7 +139,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             var next = _ready[i];
             long share = _shareOf(next);
-            if (_inUse > 0 && _inUse + share > _budget)
+            if (_inUse > 0 && _inUse + share > _budget || Blocked(next))
             {
                 i++;
                 continue;
@@ -143,9 +147,18 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             _ready.RemoveAt(i);
             _inUse += share;
             _active++;
+            var (builds, whole) = _onTable.GetValueOrDefault(next.TableDataId!.Value);
+            _onTable[next.TableDataId!.Value] = (builds + 1, whole || LocksWhole(next));
             _running.Add(Task.Run(() => BuildAsync(next, share)));
         }
     }
+
+    // ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE on the table; CREATE INDEX takes SHARE, which other builds share.
+    private static bool LocksWhole(IndexDecision build) => build.Entry.Type == "CONSTRAINT";
+
+    // Called under the gate: the build would wait for another one's lock on its table, and hold up the others meanwhile.
+    private bool Blocked(IndexDecision build) =>
+        _onTable.TryGetValue(build.TableDataId!.Value, out var on) && (on.Whole || LocksWhole(build));
 
     private async Task BuildAsync(IndexDecision build, long share)
     {
@@ -172,6 +185,11 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             {
                 _inUse -= share;
                 _active--;
+                var (builds, _) = _onTable[build.TableDataId!.Value];
+                if (builds == 1)
+                    _onTable.Remove(build.TableDataId!.Value);
+                else
+                    _onTable[build.TableDataId!.Value] = (builds - 1, false);
                 Pump();
             }
         }

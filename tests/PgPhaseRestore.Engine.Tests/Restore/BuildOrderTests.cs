@@ -75,6 +75,21 @@ public sealed class BuildOrderTests : IDisposable
     private PgConnectionInfo Connection(string database) =>
         PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
 
+    /// <summary>Restores the plan into a new database; its name and the restore's log.</summary>
+    private async Task<(string Target, List<string> Log)> RestoreAsync(RestorePlan plan, int jobs)
+    {
+        var target = $"ordtgt_{Guid.NewGuid():N}"[..20];
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = jobs,
+            JournalPath = _dir.File(target + ".json"),
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        return (target, log);
+    }
+
     [Fact]
     public async Task The_scan_finds_which_keys_rows_come_in_order_as_the_source_server_sees_them()
     {
@@ -128,15 +143,7 @@ public sealed class BuildOrderTests : IDisposable
         Assert.True(late["ord.readings_wide"].SortBytes > late["ord.readings_label"].SortBytes && late["ord.readings_wide"].SortBytes > late["ord.readings_code"].SortBytes,
             "the widest ordered key must need more memory than the text keys, or the order proves nothing");
 
-        var target = $"ordtgt_{Guid.NewGuid():N}"[..20];
-        var log = new List<string>();
-        var results = await new PhaseRestorer(new RestoreOptions
-        {
-            Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = 1,
-            JournalPath = _dir.File(target + ".json"),
-        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
-        foreach (var r in results)
-            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        var (target, log) = await RestoreAsync(plan, jobs: 1);
 
         var started = log.Where(l => l.StartsWith("building ", StringComparison.Ordinal))
             .Select(l => late.Keys.Single(k => l.Contains($" {late[k].Entry.QualifiedName} after its table's data", StringComparison.Ordinal))).ToList();
@@ -144,6 +151,44 @@ public sealed class BuildOrderTests : IDisposable
         int Rank(string index) => Ordered[index] ? 2 : index is "ord.readings_code" or "ord.readings_label" ? 0 : 1;
         Assert.True(started.Select(Rank).SequenceEqual(started.Select(Rank).Order()), string.Join("\n", started));
         Assert.Equal(0, _cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'"));
+        Assert.Equal(DatabaseContents.Fingerprint(_cluster, _source), DatabaseContents.Fingerprint(_cluster, target));
+        _cluster.DropDatabase(target);
+    }
+
+    /// <summary>
+    /// A constraint's build (ALTER TABLE ... ADD CONSTRAINT) locks its table against every other build: with two jobs
+    /// it never runs beside another build of its table, which it would only hold up (and be held up by).
+    /// </summary>
+    [Fact]
+    public async Task A_constraint_never_builds_beside_another_build_of_its_table()
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
+        var late = plan.IndexDecisions.Where(d => d.Late).ToList();
+        Assert.Contains(late, d => d.Entry.Type == "CONSTRAINT");
+
+        var (target, log) = await RestoreAsync(plan, jobs: 2);
+
+        // A build is logged as started before its pg_restore runs and as built after it ended.
+        var running = new HashSet<IndexDecision>();
+        int most = 0;
+        var events = log.Where(l => l.StartsWith("building ", StringComparison.Ordinal) || l.StartsWith("built ", StringComparison.Ordinal)).ToList();
+        foreach (var line in events)
+        {
+            if (line.StartsWith("building ", StringComparison.Ordinal))
+            {
+                var build = late.Single(d => line.StartsWith($"building {d.Entry.Type} {d.Entry.QualifiedName} after", StringComparison.Ordinal));
+                Assert.False(running.Count > 0 && (build.Entry.Type == "CONSTRAINT" || running.Any(b => b.Entry.Type == "CONSTRAINT")),
+                    $"{build.Entry.QualifiedName} started beside {string.Join(", ", running.Select(b => b.Entry.QualifiedName))}\n{string.Join("\n", events)}");
+                running.Add(build);
+                most = Math.Max(most, running.Count);
+            }
+            else
+            {
+                running.Remove(late.Single(d => line.StartsWith($"built {d.Entry.QualifiedName} in ", StringComparison.Ordinal)));
+            }
+        }
+        Assert.True(most == 2, "the builds never ran two at a time: the test would prove nothing\n" + string.Join("\n", events));
         Assert.Equal(DatabaseContents.Fingerprint(_cluster, _source), DatabaseContents.Fingerprint(_cluster, target));
         _cluster.DropDatabase(target);
     }
