@@ -134,6 +134,7 @@ internal static class ArchiveSizeScan
     }
 
     /// <summary>"6%", or "0.0041%" for a small share of a big table.</summary>
-    private static string Percent(double share) =>
-        (share >= 0.01 ? Math.Round(share * 100) : share * 100).ToString("G2", CultureInfo.InvariantCulture) + "%";
+    private static string Percent(double share) => share >= 0.01
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Min(99, Math.Round(share * 100)):F0}%")
+        : share >= 0.000001 ? string.Create(CultureInfo.InvariantCulture, $"{share * 100:0.####}%") : "less than 0.0001%";
 }

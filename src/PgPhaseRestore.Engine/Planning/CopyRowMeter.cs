@@ -49,18 +49,22 @@ internal sealed class CopyRowMeter
         _fixedTuple = _indexes.Select(FixedTuple).ToArray();
         _variable = Enumerable.Range(0, _indexes.Length).Where(x => _fixedTuple[x] < 0).ToArray();
         _lastField = _variable.SelectMany(x => _indexes[x]).SelectMany(p => p.Fields).DefaultIfEmpty(-1).Max();
-        // One watch per first key column (and strictness), shared by the indexes that start with it.
-        var watches = new Dictionary<(int, bool), KeyOrderWatch>();
+        // One watch per first key column (and strictness: ties break a key of several columns), shared by the indexes that start with it.
+        var watches = new List<KeyOrderWatch>();
+        var watchOf = new Dictionary<(int, bool), int>();
         _orderOf = shapes.Select(s =>
         {
             if (!watchOrder || s.Parts is not [{ Columns: [var column], Type: { } type, Plain: true }, ..] || !field.TryGetValue(column, out int f))
                 return -1;
-            var key = (f, s.Parts.Count > 1);
-            if (!watches.ContainsKey(key))
-                watches[key] = new KeyOrderWatch(f, type, key.Item2);
-            return watches.Keys.ToList().IndexOf(key);
+            var key = (f, s.KeyParts > 1);
+            if (!watchOf.TryGetValue(key, out int at))
+            {
+                watchOf[key] = at = watches.Count;
+                watches.Add(new KeyOrderWatch(f, type, key.Item2));
+            }
+            return at;
         }).ToArray();
-        _orders = [.. watches.Values];
+        _orders = [.. watches];
         int cut = Math.Max(_lastField, _orders.Select(o => o.Field).DefaultIfEmpty(-1).Max());
         _fieldStarts = new int[cut + 1];
         _fieldLengths = new int[cut + 1];

@@ -18,9 +18,13 @@ internal sealed partial class IndexKeyShape
         public bool Plain { get; init; }
     }
 
-    private IndexKeyShape(IReadOnlyList<Part> parts) => Parts = parts;
+    private IndexKeyShape(IReadOnlyList<Part> parts, int keyParts) => (Parts, KeyParts) = (parts, keyParts);
 
+    /// <summary>The key's values, then the INCLUDE columns'.</summary>
     public IReadOnlyList<Part> Parts { get; }
+
+    /// <summary>How many of <see cref="Parts"/> are the key's (the sort compares those; INCLUDE columns come after them).</summary>
+    public int KeyParts { get; }
 
     /// <summary>The smallest tuple the key can make: its fixed-width columns, aligned, and a byte per other value.</summary>
     public long SmallestTuple()
@@ -44,6 +48,7 @@ internal sealed partial class IndexKeyShape
         if (list is null)
             return null;
         var items = SplitTopLevel(list);
+        int keyParts = items.Count;
         int after = open + list.Length + 2;
         if (Include().Match(definition, after) is { Success: true } include && include.Index == after && Parenthesized(definition, include.Index + include.Length - 1) is { } included)
             items.AddRange(SplitTopLevel(included));
@@ -60,7 +65,7 @@ internal sealed partial class IndexKeyShape
             var named = columns.Keys.Where(c => Regex.IsMatch(item, $@"(?<![\w""]){Regex.Escape(Quote(c))}(?![\w""])")).ToList();
             parts.Add(new Part(named.Count > 0 ? named : [.. columns.Keys], null));
         }
-        return new IndexKeyShape(parts);
+        return new IndexKeyShape(parts, keyParts);
     }
 
     /// <summary>Column name to type, from "CREATE TABLE x (\n    col type NOT NULL,\n ...)"; empty for a partition or a table it cannot read.</summary>

@@ -54,8 +54,8 @@ internal static partial class PgToolLocator
     private static List<PgTool> ProbeAll(string name, List<string> paths)
     {
         var probes = paths.Select(path => Task.Run(() => Probe(name, path).Tool)).ToArray();
-        Task.WaitAll(probes);
-        return probes.Select(p => p.Result).OfType<PgTool>().ToList();
+        // Each awaited in turn: a probe's own exception comes through as it is, not wrapped.
+        return probes.Select(p => p.GetAwaiter().GetResult()).OfType<PgTool>().ToList();
     }
 
     private static bool IsDebianWrapper(string path) =>

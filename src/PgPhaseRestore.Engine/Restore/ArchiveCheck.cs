@@ -56,15 +56,8 @@ internal static class ArchiveCheck
         };
         if (feed.Blocks is not null)
         {
-            // Every phase is fed this TOC: one changed since the backup is refused before anything is created.
-            try
-            {
-                await feed.Blocks.TocAsync(ct).ConfigureAwait(false);
-            }
-            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
-            {
-                throw new PgPhaseException(ex.Message, PgPhaseErrorCode.DamagedArchive, ex);
-            }
+            // Every phase is fed this TOC: one changed since the backup is refused (DamagedArchive) before anything is created.
+            await feed.Blocks.TocAsync(ct).ConfigureAwait(false);
         }
         return feed;
     }

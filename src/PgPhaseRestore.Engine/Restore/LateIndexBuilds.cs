@@ -44,7 +44,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
         RestoreJournal journal, string workDir, BucketArchiveFeed? feed, Action<string>? log, Action<string>? debug, CancellationToken ct,
-        Func<IndexDecision, long>? shareOf = null)
+        Func<IndexDecision, long>? shareOf = null, IReadOnlySet<int>? interleaved = null)
     {
         _shareOf = shareOf ?? (b => b.SortBytes ?? 0);
         _options = options;
@@ -60,8 +60,9 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _byTable = builds.Where(b => !journal.IsTableDone(b.Entry.DumpId)).GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
         var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => c.Index.DumpId, c => IndexKeyShape.Of(c.Index, c.Table));
+        // Rows loaded over several sessions at once lie interleaved in the heap, whatever their order in the archive.
         _duration = builds.ToDictionary(b => b.Entry.DumpId, b => BuildDuration.Relative(b.Estimate?.Rows ?? _shareOf(b) / 64,
-            shapes.GetValueOrDefault(b.Entry.DumpId), b.Estimate?.InKeyOrder == true));
+            shapes.GetValueOrDefault(b.Entry.DumpId), b.Estimate?.InKeyOrder == true && interleaved?.Contains(b.TableDataId!.Value) != true));
     }
 
     /// <summary>Builds still to run.</summary>

@@ -33,6 +33,8 @@ public sealed class BuildOrderTests : IDisposable
         // Nulls sort last, and the rows end with them.
         ["ord.readings_late_null"] = true,
         ["ord.readings_wide"] = true,
+        // Ties on a key of one column keep the order: the INCLUDE column is not compared.
+        ["ord.readings_day_inc"] = true,
         ["ord.readings_token"] = false,
         // Text is never taken as ordered: its collation, not its bytes, orders it.
         ["ord.readings_code"] = false,
@@ -49,11 +51,11 @@ public sealed class BuildOrderTests : IDisposable
         _cluster.Execute(_source, """
             CREATE SCHEMA ord;
             CREATE TABLE ord.readings (id bigint NOT NULL, at timestamptz NOT NULL, score double precision NOT NULL, neg integer NOT NULL,
-                                       token uuid NOT NULL, code text NOT NULL, label text NOT NULL, cycle integer NOT NULL, late_null integer,
+                                       token uuid NOT NULL, code text NOT NULL, label text NOT NULL, cycle integer NOT NULL, late_null integer, day date NOT NULL,
                                        w1 bigint NOT NULL, w2 bigint NOT NULL, w3 bigint NOT NULL, w4 bigint NOT NULL,
                                        CONSTRAINT readings_pkey PRIMARY KEY (id));
             INSERT INTO ord.readings SELECT g, timestamptz '2024-01-01' + g * interval '1 second', g / 7.0, g - 100000, md5(g::text)::uuid,
-                   lpad(g::text, 8, '0'), 'l' || (g % 97), g % 500, CASE WHEN g <= 40000 THEN g END, g, g, g, g
+                   lpad(g::text, 8, '0'), 'l' || (g % 97), g % 500, CASE WHEN g <= 40000 THEN g END, date '2024-01-01' + g / 1000, g, g, g, g
             FROM generate_series(1, 60000) g;
             CREATE INDEX readings_at ON ord.readings (at);
             CREATE INDEX readings_score ON ord.readings (score);
@@ -66,6 +68,7 @@ public sealed class BuildOrderTests : IDisposable
             CREATE INDEX readings_label ON ord.readings (label);
             CREATE INDEX readings_cycle_id ON ord.readings (cycle, id);
             CREATE INDEX readings_id_desc ON ord.readings (id DESC);
+            CREATE INDEX readings_day_inc ON ord.readings (day) INCLUDE (id);
             ANALYZE;
             """);
         _dump = _dir.File("ordered.dump");
@@ -99,7 +102,7 @@ public sealed class BuildOrderTests : IDisposable
         foreach (var (index, ordered) in Ordered)
             Assert.True(estimates[index].InKeyOrder == ordered, $"{index}: InKeyOrder {estimates[index].InKeyOrder}, expected {ordered}");
         // The server's own statistics agree: each key column taken as ordered is in the table's physical order.
-        foreach (var column in new[] { "id", "at", "score", "neg", "late_null" })
+        foreach (var column in new[] { "id", "at", "score", "neg", "late_null", "day" })
             Assert.Equal(1.0, _cluster.Scalar<double>(_source, $"SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = '{column}'"), 6);
         Assert.InRange(_cluster.Scalar<double>(_source, "SELECT correlation FROM pg_stats WHERE schemaname = 'ord' AND tablename = 'readings' AND attname = 'token'"), -0.5, 0.5);
     }

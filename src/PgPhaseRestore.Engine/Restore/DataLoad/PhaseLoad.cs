@@ -116,7 +116,7 @@ internal sealed class PhaseLoad
             await _confirmations.SizeLoadedTablesAsync(ct).ConfigureAwait(false);
         await using var late = phase.LateBuilds.Count == 0 ? null
             : new LateIndexBuilds(phase.LateBuilds, phase.MemoryBudget ?? long.MaxValue, _options, _pgRestore, phase.Archive, journal, workDir, _feed, _log, _debug, ct,
-                _confirmations is null ? null : _confirmations.ShareOf);
+                _confirmations is null ? null : _confirmations.ShareOf, _split.Where(s => s.Sessions > 1).Select(s => s.Table.DumpId).ToHashSet());
         // Tables committed by an earlier run: their late builds can start at once.
         foreach (var b in phase.LateBuilds.Where(b => journal.IsTableDone(b.TableDataId!.Value)))
             late!.TableLoaded(b.TableDataId!.Value);
