@@ -34,8 +34,8 @@ internal static class S3ClientFactory
         };
         if (!string.IsNullOrEmpty(settings.EndpointUrl))
         {
-            CheckEndpoint(settings.EndpointUrl);
-            config.ServiceURL = settings.EndpointUrl;
+            // "minio.example.com:9000" is taken as https, as the check reads it; the SDK itself refuses a URL without a scheme.
+            config.ServiceURL = CheckEndpoint(settings.EndpointUrl);
             config.AuthenticationRegion = settings.Region ?? "us-east-1";
         }
         else if (!string.IsNullOrEmpty(settings.Region))
@@ -57,11 +57,12 @@ internal static class S3ClientFactory
     }
 
     // The SDK's own failure for a malformed endpoint is a bare UriFormatException that does not say which value.
-    private static void CheckEndpoint(string url)
+    private static string CheckEndpoint(string url)
     {
         var candidate = url.Contains("://", StringComparison.Ordinal) ? url : "https://" + url;
         if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
             throw new PgPhaseException($"S3 endpoint \"{url}\" is not a URL such as https://minio.example.com:9000", PgPhaseErrorCode.InvalidInput);
+        return candidate;
     }
 
     private static AWSCredentials? ResolveCredentials(S3Settings settings)

@@ -83,6 +83,19 @@ public sealed partial class S3FailureCommandTests : IClassFixture<S3FailureComma
         Assert.True(took < TimeSpan.FromSeconds(30), $"took {took.TotalSeconds:0} s");
     }
 
+    /// <summary>
+    /// An endpoint written without a scheme ("minio.example.com:9000") is reached over https, and a failure names the
+    /// URL that was used, not the SDK's refusal of the value.
+    /// </summary>
+    [Fact]
+    public void An_endpoint_without_a_scheme_is_reached_over_https_and_named_so()
+    {
+        var bare = _f.NothingListening["http://".Length..];
+        var clock = Stopwatch.StartNew();
+        var r = PgPhaseCli.Run(Environment(bare), "backups", $"s3://{_f.Bucket}/nightly/");
+        AssertOneLine(r, clock.Elapsed, $"the S3 endpoint https://{bare} did not answer", $"s3://{_f.Bucket}/nightly/");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void A_command_against_storage_that_is_not_there_prints_one_line_naming_endpoint_bucket_and_key(string endpointKind, string command)
