@@ -151,16 +151,18 @@ internal sealed class PhaseLoad
         string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
     {
         ToolResult run;
-        PhaseOutputTracker tracker;
+        var tracker = new PhaseOutputTracker(phase, rest, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
         try
         {
-            (run, tracker) = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, journal, workDir, feed, jobs, committed, ct).ConfigureAwait(false);
+            run = await RunPgRestoreAsync(phase, rest, phaseTotal, pgRestore, workDir, feed, jobs, tracker, ct).ConfigureAwait(false);
         }
         catch (PgPhaseException ex) when (feed?.DamagedEntry is { } damagedEntry && phase.Kind == PhaseKind.Data && rest.Any(e => e.DumpId == damagedEntry.DumpId))
         {
-            // pg_restore was stopped inside the damaged block, before its end: none of its rows committed.
+            // pg_restore was stopped inside the damaged block, before its end: none of its rows committed. The tables
+            // before it did, and stay recorded.
             journal.ForgetTables([damagedEntry.DumpId]);
-            return new Loaded([new RestoreError(damagedEntry.DumpId, $"{damagedEntry.Type} {damagedEntry.QualifiedName}", ex.Message)], 0, []);
+            return new Loaded([new RestoreError(damagedEntry.DumpId, $"{damagedEntry.Type} {damagedEntry.QualifiedName}", ex.Message)],
+                tracker.Recorded.Count(id => id != damagedEntry.DumpId), []);
         }
         if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
         {
@@ -260,8 +262,8 @@ internal sealed class PhaseLoad
     }
 
     /// <summary>One pg_restore over some of a phase's entries, its stderr followed by a tracker that journals committed tables.</summary>
-    private async Task<(ToolResult Run, PhaseOutputTracker Tracker)> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
-        PgTool pgRestore, RestoreJournal journal, string workDir, BucketArchiveFeed? feed, int jobs, Action<int>? committed, CancellationToken ct)
+    private async Task<ToolResult> RunPgRestoreAsync(RestorePhase phase, List<TocEntry> entries, int phaseTotal,
+        PgTool pgRestore, string workDir, BucketArchiveFeed? feed, int jobs, PhaseOutputTracker tracker, CancellationToken ct)
     {
         var listFile = ListFile(workDir, phase);
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
@@ -275,7 +277,6 @@ internal sealed class PhaseLoad
                 _debug?.Invoke(note);
         }
         var args = PgRestoreArguments.Build(phase, _options, listFile, jobs, streamed);
-        var tracker = new PhaseOutputTracker(phase, entries, journal, jobs > 1, (done, _, activity) => Report(phase, done, phaseTotal, activity), _log, committed);
 
         // From a bucket, pg_restore reads standard input: the TOC alone for phases without data, the whole object for data.
         Func<Stream, CancellationToken, Task>? feedInput = feed is null ? null
@@ -292,8 +293,7 @@ internal sealed class PhaseLoad
         _debug?.Invoke(ToolProcess.Display("pg_restore", args) + (feedInput is null ? "" : " < " + phase.Archive.Source));
         try
         {
-            var run = await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
-            return (run, tracker);
+            return await ToolProcess.RunAsync(pgRestore, args, _options.Target, line => { _debug?.Invoke(line); tracker.OnLine(line); }, ct, env, feedInput).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
