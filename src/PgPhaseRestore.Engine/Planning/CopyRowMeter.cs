@@ -21,6 +21,7 @@ internal sealed class CopyRowMeter
     private readonly KeyOrderWatch[] _orders;
     private readonly int[] _orderOf;
     private int _fields;
+    private int _cut;
     private byte[] _carry = new byte[4096];
     private int _carried;
     private bool _ended;
@@ -65,10 +66,13 @@ internal sealed class CopyRowMeter
             return at;
         }).ToArray();
         _orders = [.. watches];
-        int cut = Math.Max(_lastField, _orders.Select(o => o.Field).DefaultIfEmpty(-1).Max());
-        _fieldStarts = new int[cut + 1];
-        _fieldLengths = new int[cut + 1];
+        _cut = Cut();
+        _fieldStarts = new int[_cut + 1];
+        _fieldLengths = new int[_cut + 1];
     }
+
+    // The last field a row is cut up to: the last one a variable-width key or a watch still in order reads.
+    private int Cut() => Math.Max(_lastField, _orders.Where(o => o.InOrder).Select(o => o.Field).DefaultIfEmpty(-1).Max());
 
     /// <summary>The sort memory of each tuple of a key made of fixed-width columns alone, or -1.</summary>
     private static long FixedTuple((int[] Fields, ColumnType? Type)[] parts)
@@ -144,17 +148,13 @@ internal sealed class CopyRowMeter
             return;
         }
         Rows++;
-        int cut = _lastField;
-        foreach (var order in _orders)
-            if (order.InOrder && order.Field > cut)
-                cut = order.Field;
-        if (cut < 0)
+        if (_cut < 0)
             return;
         // Only the fields up to the last one a variable-width key or a watched order reads are cut out; a vectorized
         // search finds each tab.
         _fields = 0;
         int start = 0;
-        while (_fields <= cut)
+        while (_fields <= _cut)
         {
             int tab = line[start..].IndexOf((byte)'\t');
             var field = tab < 0 ? line[start..] : line.Slice(start, tab);
@@ -170,6 +170,8 @@ internal sealed class CopyRowMeter
                 continue;
             int length = order.Field < _fields ? _fieldLengths[order.Field] : -1;
             order.Next(length < 0 ? default : line.Slice(_fieldStarts[order.Field], length), length < 0);
+            if (!order.InOrder)
+                _cut = Cut();
         }
         foreach (int x in _variable)
         {

@@ -35,6 +35,10 @@ internal sealed partial class IndexKeyShape
         return offset;
     }
 
+    /// <summary>The shape of the index an entry of <paramref name="archive"/> builds, on the table it depends on; null when not understood.</summary>
+    internal static IndexKeyShape? Of(DumpArchive archive, TocEntry index) =>
+        AutoIndexPlanner.TableOf(archive, index) is { } table ? Of(index, table) : null;
+
     /// <summary>The shape of the index <paramref name="index"/> builds on <paramref name="table"/>, or null when its definition is not understood.</summary>
     public static IndexKeyShape? Of(TocEntry index, TocEntry table)
     {

@@ -33,20 +33,21 @@ internal static partial class PgToolLocator
             candidates.AddRange(Directory.Exists("/usr") ? Directory.GetDirectories("/usr", "pgsql-*").Select(d => System.IO.Path.Combine(d, "bin", name)) : []);
         }
 
-        var unique = new List<string>();
+        // Each program once, by its real path (after links).
+        var programs = new List<string>();
+        var wrappers = new List<string>();
         var seen = new HashSet<string>();
         foreach (var path in candidates.Where(File.Exists))
         {
             var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
             if (seen.Add(real))
-                unique.Add(path);
+                (IsDebianWrapper(real) ? wrappers : programs).Add(path);
         }
         // Debian's pg_wrapper, a perl script that picks one of /usr/lib/postgresql/*/bin and runs it at every start, is
         // probed only when none of those is found: the same programs, run directly, spare perl's start at each run.
-        var programs = unique.Where(p => !IsDebianWrapper(p)).ToList();
         var found = ProbeAll(name, programs);
         if (found.Count == 0)
-            found = ProbeAll(name, unique.Except(programs).ToList());
+            found = ProbeAll(name, wrappers);
         return found.OrderByDescending(t => t.MajorVersion).ToList();
     }
 
@@ -58,8 +59,7 @@ internal static partial class PgToolLocator
         return probes.Select(p => p.GetAwaiter().GetResult()).OfType<PgTool>().ToList();
     }
 
-    private static bool IsDebianWrapper(string path) =>
-        (new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path).EndsWith("/postgresql-common/pg_wrapper", StringComparison.Ordinal);
+    private static bool IsDebianWrapper(string realPath) => realPath.EndsWith("/postgresql-common/pg_wrapper", StringComparison.Ordinal);
 
     /// <summary>The newest tool of at least the given major version, or a clear error saying what was found.</summary>
     public static PgTool Find(string name, int minimumMajor, string why, string? explicitPath = null)

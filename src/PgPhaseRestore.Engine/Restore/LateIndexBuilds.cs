@@ -12,10 +12,12 @@ namespace PgPhaseRestore.Engine.Restore;
 /// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
 /// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
 /// shares add up to at most the budget; the longest ready build that fits goes first (<see cref="BuildDuration"/>),
-/// so that no long sort trails at the end. A constraint (ALTER TABLE ... ADD CONSTRAINT, which locks its table
-/// against every other build) starts only while nothing else builds on its table, and nothing starts on a table while
-/// its constraint builds: a build that would only wait for the lock leaves its place to one that can run. One whose
-/// share alone exceeds the budget never gets here (the planner kept it early).
+/// so that no long sort trails at the end. A primary key or unique constraint in pg_dump's plain form is built as its
+/// unique index beside the table's other builds, and made the constraint once none of them runs
+/// (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. Any other constraint (ALTER TABLE ... ADD
+/// CONSTRAINT, which locks its table against every other build) starts only while nothing else builds on its table,
+/// and nothing starts on a table while it builds: a build that would only wait for the lock leaves its place to one
+/// that can run. One whose share alone exceeds the budget never gets here (the planner kept it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -38,8 +40,10 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly Dictionary<int, double> _duration;
     private long _inUse;
     private int _active;
-    // Per table (its data entry), the builds running on it, and whether one of them locks it whole.
-    private readonly Dictionary<int, (int Builds, bool Whole)> _onTable = [];
+    // Per table (its data entry): what builds on it.
+    private readonly Dictionary<int, OnTable> _onTable = [];
+    // Constraints built as their index, by dump id (null for the others).
+    private readonly Dictionary<int, ConstraintAsIndex?> _asIndex;
     private Exception? _failure;
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
@@ -59,10 +63,10 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         _debug = debug;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _byTable = builds.Where(b => !journal.IsTableDone(b.Entry.DumpId)).GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
-        var shapes = AutoIndexPlanner.Candidates(archive).ToDictionary(c => c.Index.DumpId, c => IndexKeyShape.Of(c.Index, c.Table));
+        _asIndex = builds.ToDictionary(b => b.Entry.DumpId, b => ConstraintAsIndex.Of(b.Entry, archive));
         // Rows loaded over several sessions at once lie interleaved in the heap, whatever their order in the archive.
         _duration = builds.ToDictionary(b => b.Entry.DumpId, b => BuildDuration.Relative(b.Estimate?.Rows ?? _shareOf(b) / 64,
-            shapes.GetValueOrDefault(b.Entry.DumpId), b.Estimate?.InKeyOrder == true && interleaved?.Contains(b.TableDataId!.Value) != true));
+            IndexKeyShape.Of(archive, b.Entry), b.Estimate?.InKeyOrder == true && interleaved?.Contains(b.TableDataId!.Value) != true));
     }
 
     /// <summary>Builds still to run.</summary>
@@ -134,6 +138,14 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     // whatever its share, so one build larger than what is left never waits for ever.
     private void Pump()
     {
+        // A constraint whose index is built goes on as soon as nothing else builds on its table; nothing starts there
+        // until it has (an instant: it only records the constraint).
+        foreach (var on in _onTable.Values.Where(o => o is { Running: 0, Attach: not null }))
+        {
+            on.Whole = true;
+            on.Attach!.TrySetResult();
+            on.Attach = null;
+        }
         _ready.Sort((a, b) => _duration[b.Entry.DumpId] != _duration[a.Entry.DumpId]
             ? _duration[b.Entry.DumpId].CompareTo(_duration[a.Entry.DumpId]) : _shareOf(b).CompareTo(_shareOf(a)));
         for (int i = 0; i < _ready.Count && _failure is null && _active < _concurrency;)
@@ -148,29 +160,59 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             _ready.RemoveAt(i);
             _inUse += share;
             _active++;
-            var (builds, whole) = _onTable.GetValueOrDefault(next.TableDataId!.Value);
-            _onTable[next.TableDataId!.Value] = (builds + 1, whole || LocksWhole(next));
+            var on = Table(next);
+            on.Running++;
+            on.Whole |= LocksWhole(next);
+            on.Constraint |= _asIndex[next.Entry.DumpId] is not null;
             _running.Add(Task.Run(() => BuildAsync(next, share)));
         }
     }
 
     // ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE on the table; CREATE INDEX takes SHARE, which other builds share.
-    private static bool LocksWhole(IndexDecision build) => build.Entry.Type == "CONSTRAINT";
+    private bool LocksWhole(IndexDecision build) => build.Entry.Type == "CONSTRAINT" && _asIndex[build.Entry.DumpId] is null;
 
-    // Called under the gate: the build would wait for another one's lock on its table, and hold up the others meanwhile.
+    // Called under the gate: the build would wait for another one's lock on its table, and hold up the others
+    // meanwhile. Two constraints built as indexes would each wait for the other's index to add its constraint.
     private bool Blocked(IndexDecision build) =>
-        _onTable.TryGetValue(build.TableDataId!.Value, out var on) && (on.Whole || LocksWhole(build));
+        _onTable.TryGetValue(build.TableDataId!.Value, out var on) &&
+        (on.Whole || LocksWhole(build) && (on.Running > 0 || on.Constraint) || _asIndex[build.Entry.DumpId] is not null && on.Constraint);
+
+    private OnTable Table(IndexDecision build)
+    {
+        if (!_onTable.TryGetValue(build.TableDataId!.Value, out var on))
+            _onTable[build.TableDataId!.Value] = on = new OnTable();
+        return on;
+    }
+
+    // What builds on one table: how many sorts run, whether a build holds it whole, whether a constraint is built as its
+    // index (sorting, or waiting to be added), and that constraint's signal to go on.
+    private sealed class OnTable
+    {
+        public int Running;
+        public bool Whole;
+        public bool Constraint;
+        public TaskCompletionSource? Attach;
+    }
 
     private async Task BuildAsync(IndexDecision build, long share)
     {
         var entry = build.Entry;
         var clock = Stopwatch.StartNew();
+        bool sorted = false;
         try
         {
             // The share is the sort's whole estimate (tuples, slots, fixed allocations): rounded up, never down.
             long kb = Math.Max(1024, (share + 1023) / 1024);
-            _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}");
-            await IndexBuild.RunAsync(entry, "built after its table's data", kb, _options, _pgRestore, _archive, _workDir, _feed, _debug, _stop.Token).ConfigureAwait(false);
+            if (_asIndex[entry.DumpId] is { } asIndex)
+            {
+                _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}, as its unique index");
+                await asIndex.RunAsync(kb, "built after its table's data", _options, Sorted, _stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}");
+                await IndexBuild.RunAsync(entry, "built after its table's data", kb, _options, _pgRestore, _archive, _workDir, _feed, _debug, _stop.Token).ConfigureAwait(false);
+            }
             _journal.CompleteTable(entry.DumpId);
             _log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"built {entry.QualifiedName} in {clock.Elapsed.TotalSeconds:F1} s"));
         }
@@ -184,14 +226,38 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         {
             lock (_gate)
             {
+                var on = _onTable[build.TableDataId!.Value];
+                if (!sorted)
+                {
+                    _inUse -= share;
+                    _active--;
+                    on.Running--;
+                }
+                // It ended (built, failed or stopped): whatever it held of the table is free.
+                if (LocksWhole(build) || _asIndex[entry.DumpId] is not null)
+                    (on.Whole, on.Constraint, on.Attach) = (false, false, null);
+                if (on is { Running: 0, Whole: false, Constraint: false })
+                    _onTable.Remove(build.TableDataId!.Value);
+                Pump();
+            }
+        }
+
+        // The index is sorted: its slot and memory go to the next build, and the constraint waits for its turn.
+        Task Sorted()
+        {
+            lock (_gate)
+            {
+                _log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                    $"sorted {entry.QualifiedName} in {clock.Elapsed.TotalSeconds:F1} s: the constraint follows once no other build runs on its table"));
                 _inUse -= share;
                 _active--;
-                var (builds, _) = _onTable[build.TableDataId!.Value];
-                if (builds == 1)
-                    _onTable.Remove(build.TableDataId!.Value);
-                else
-                    _onTable[build.TableDataId!.Value] = (builds - 1, false);
+                var on = _onTable[build.TableDataId!.Value];
+                on.Running--;
+                sorted = true;
+                on.Attach = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var go = on.Attach.Task;
                 Pump();
+                return go;
             }
         }
     }

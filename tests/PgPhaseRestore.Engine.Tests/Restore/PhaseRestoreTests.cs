@@ -56,18 +56,19 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         stream.Seek(fromOffset, SeekOrigin.Begin);
         var text = new StreamReader(stream).ReadToEnd();
         var statements = new List<string>();
-        var marker = $" {database} {_f.Restorer} LOG:  statement: ";
+        // pg_restore's statements, and those of pgphase's own sessions (extended protocol: "execute <unnamed>").
+        var marker = new Regex($" {Regex.Escape(database)} {Regex.Escape(_f.Restorer)} LOG:  (?:statement|execute [^:]*): ");
         foreach (Match m in Regex.Matches(text, @"^\S+ \S+ \S+ \[\d+\] (.*)$((?:\n(?!\d{4}-\d\d-\d\d ).*)*)", RegexOptions.Multiline))
         {
             var line = m.Value;
-            int at = line.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0)
-                statements.Add(line[(at + marker.Length)..]);
+            if (marker.Match(line) is { Success: true } at)
+                statements.Add(line[(at.Index + at.Length)..]);
         }
         return statements;
     }
 
-    private static readonly Regex IndexBuild = new(@"CREATE (UNIQUE )?INDEX|ADD CONSTRAINT (""[^""]+""|\S+) (PRIMARY KEY|UNIQUE|EXCLUDE)", RegexOptions.Compiled);
+    // A statement that builds an index; ADD CONSTRAINT ... USING INDEX only makes a built index a constraint.
+    private static readonly Regex IndexBuild = new(@"CREATE (UNIQUE )?INDEX|ADD CONSTRAINT (""[^""]+""|\S+) (PRIMARY KEY|UNIQUE|EXCLUDE)(?! USING INDEX )", RegexOptions.Compiled);
 
     [Fact]
     public async Task PreCreate_restore_equals_the_source_and_builds_no_index_after_the_first_row()

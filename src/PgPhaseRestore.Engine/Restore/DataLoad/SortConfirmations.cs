@@ -78,7 +78,7 @@ internal sealed class SortConfirmations
         }
         if (builds.Count == 0)
             return null;
-        var shapes = builds.Select(b => AutoIndexPlanner.TableOf(_phase.Archive, b.Entry) is { } t ? IndexKeyShape.Of(b.Entry, t) : null).ToList();
+        var shapes = builds.Select(b => IndexKeyShape.Of(_phase.Archive, b.Entry)).ToList();
         // Only the sizes are wanted: the order of the keys was noted when the plan was made.
         var meter = shapes.Any(s => s is null) ? null : CopyRowMeter.For(table, shapes!, watchOrder: false);
         return new SortGate(table, builds, meter, _budget);

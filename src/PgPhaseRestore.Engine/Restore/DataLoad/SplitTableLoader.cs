@@ -163,7 +163,7 @@ internal sealed class SplitTableLoader
         try
         {
             for (int i = 0; i < sessions; i++)
-                connections.Add(await OpenAsync(stop.Token).ConfigureAwait(false));
+                connections.Add(await RestoreSession.OpenAsync(_options, inTransaction: false, stop.Token).ConfigureAwait(false));
             // One session may write the rows frozen (FrozenLoad); several cannot, as only one transaction may empty the table.
             foreach (var conn in connections)
                 writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop, frozenIn: sessions == 1 ? table : null), CancellationToken.None));
@@ -235,40 +235,6 @@ internal sealed class SplitTableLoader
                 return true;
         return false;
     }
-
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        var conn = new NpgsqlConnection(_options.Target.ToNpgsqlConnectionString(StaleSessions.ApplicationName(3), ownApplicationName: true));
-        try
-        {
-            await _options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
-            // The session pg_restore itself would have (no timeouts, empty search_path, row security off), then the user's settings.
-            foreach (var (name, value) in PgRestoreSession.Concat(_options.SessionSettings))
-            {
-                await using var set = new NpgsqlCommand("SELECT set_config($1, $2, false)", conn) { Parameters = { new() { Value = name }, new() { Value = value } } };
-                await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            if (!string.IsNullOrEmpty(_options.Role))
-            {
-                await using var role = new NpgsqlCommand($"SET ROLE {SqlText.Ident(_options.Role)}", conn);
-                await role.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            return conn;
-        }
-        catch
-        {
-            // Stopped (another table failed) or refused while being set up: closed here, or it stays open as a session
-            // of this run that a resume in the same process would wait for as stale.
-            await conn.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private static readonly KeyValuePair<string, string>[] PgRestoreSession =
-    [
-        new("statement_timeout", "0"), new("lock_timeout", "0"), new("idle_in_transaction_session_timeout", "0"),
-        new("search_path", ""), new("row_security", "off"), new("check_function_bodies", "false"), new("xmloption", "content"),
-    ];
 
     private readonly record struct Chunk(byte[] Buffer, int Length);
 

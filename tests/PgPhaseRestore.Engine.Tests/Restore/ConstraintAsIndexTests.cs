@@ -1,0 +1,202 @@
+using PgPhaseRestore.Engine.Archive;
+using PgPhaseRestore.Engine.Connections;
+using PgPhaseRestore.Engine.Planning;
+using PgPhaseRestore.Engine.Restore;
+using PgPhaseRestore.Engine.Storage;
+using PgPhaseRestore.Engine.Tests.Rigs;
+using PgPhaseRestore.TestRigs;
+
+namespace PgPhaseRestore.Engine.Tests.Restore;
+
+/// <summary>
+/// A late primary key or unique constraint in pg_dump's plain form is built as its unique index, then made the
+/// constraint: the target's catalog is the one pg_restore leaves. Any other form is restored as pg_dump wrote it.
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class ConstraintAsIndexTests : IDisposable
+{
+    private readonly PostgresCluster _cluster;
+    private readonly TempDir _dir = new("pgphase-asindex-");
+    private readonly string _source;
+    private readonly string _dump;
+    private readonly List<string> _databases = [];
+
+    /// <summary>Per constraint entry (its tag), whether it is built as its index.</summary>
+    private static readonly Dictionary<string, bool> AsIndex = new()
+    {
+        ["Mixed Case Mixed PK"] = true,
+        ["Mixed Case u_nnd"] = true,
+        ["child child_pkey"] = true,
+        ["parent parent_pkey"] = true,
+        ["plain plain_b_key"] = true,
+        // DEFERRABLE, CLUSTER ON and REPLICA IDENTITY in the entry, an exclusion constraint: as pg_dump wrote them.
+        ["Mixed Case u_def"] = false,
+        ["plain plain_pkey"] = false,
+        ["plain plain_a_key"] = false,
+        ["plain plain_span_excl"] = false,
+    };
+
+    // Each constraint and its index as the catalog records them, by name.
+    private const string Catalog = """
+        SELECT string_agg(concat_ws('|', c.conrelid::regclass, c.conname, c.contype, c.condeferrable, c.condeferred, c.conislocal, c.coninhcount,
+                  c.connoinherit, c.conkey, i.indisprimary, i.indisunique, i.indnullsnotdistinct, i.indimmediate, i.indisclustered, i.indisreplident,
+                  i.indisvalid, i.indkey, i.indnkeyatts, x.relname, x.reloptions, pg_get_indexdef(i.indexrelid),
+                  (SELECT string_agg(d.refclassid::regclass::text || ':' || d.deptype::text, ',' ORDER BY d.refclassid::regclass::text, d.deptype)
+                   FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid),
+                  (SELECT string_agg(a.attname || ':' || a.attnotnull, ',' ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum > 0)),
+               E'\n' ORDER BY c.conrelid::regclass::text, c.conname)
+        FROM pg_constraint c JOIN pg_index i ON i.indexrelid = c.conindid JOIN pg_class x ON x.oid = i.indexrelid
+        WHERE c.connamespace <> 'pg_catalog'::regnamespace
+        """;
+
+    public ConstraintAsIndexTests(Services services)
+    {
+        _cluster = services.Postgres;
+        _source = Database("asidx_src");
+        _cluster.Execute(_source, """
+            CREATE SCHEMA "Odd Schema";
+            CREATE TABLE "Odd Schema"."Mixed Case" ("Id" int NOT NULL, "select" text, v int, w int);
+            ALTER TABLE "Odd Schema"."Mixed Case" ADD CONSTRAINT "Mixed PK" PRIMARY KEY ("Id") INCLUDE (v) WITH (fillfactor = 70, deduplicate_items = off);
+            ALTER TABLE "Odd Schema"."Mixed Case" ADD CONSTRAINT u_nnd UNIQUE NULLS NOT DISTINCT ("select", w);
+            ALTER TABLE "Odd Schema"."Mixed Case" ADD CONSTRAINT u_def UNIQUE (w) DEFERRABLE INITIALLY DEFERRED;
+            CREATE TABLE plain (id bigint PRIMARY KEY, a int NOT NULL UNIQUE, b int UNIQUE, span int4range, EXCLUDE USING gist (span WITH &&));
+            ALTER TABLE plain REPLICA IDENTITY USING INDEX plain_a_key;
+            CREATE TABLE parent (id int PRIMARY KEY);
+            CREATE TABLE child (x int) INHERITS (parent);
+            ALTER TABLE child ADD PRIMARY KEY (id);
+            INSERT INTO "Odd Schema"."Mixed Case" SELECT g, 's' || (g % 100), g, g FROM generate_series(1, 20000) g;
+            INSERT INTO "Odd Schema"."Mixed Case" VALUES (0, NULL, 0, NULL);
+            INSERT INTO plain SELECT g, g, -g, int4range(g * 10, g * 10 + 5) FROM generate_series(1, 20000) g;
+            INSERT INTO parent SELECT g FROM generate_series(1, 5000) g;
+            INSERT INTO child SELECT g, g FROM generate_series(5001, 20000) g;
+            CLUSTER plain USING plain_pkey;
+            """);
+        _dump = _dir.File("forms.dump");
+        PgDump.Dump(_cluster, _source, _dump, "-Fc");
+    }
+
+    private string Database(string prefix)
+    {
+        var name = _cluster.CreateDatabase(prefix);
+        _databases.Add(name);
+        return name;
+    }
+
+    [Fact]
+    public async Task Only_the_plain_form_is_taken_and_written_as_its_index()
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var found = archive.Entries.Where(e => e.Type == "CONSTRAINT").ToDictionary(e => e.Name!, e => ConstraintAsIndex.Of(e, archive));
+        Assert.Equal(AsIndex.Keys.Order(), found.Keys.Order());
+        foreach (var (tag, asIndex) in AsIndex)
+            Assert.True(asIndex == found[tag] is not null, $"{tag}: {(found[tag] is null ? "not taken" : "taken")}, expected {(asIndex ? "taken" : "not")}");
+        var key = found["Mixed Case Mixed PK"]!;
+        Assert.Equal("""CREATE UNIQUE INDEX "Mixed PK" ON "Odd Schema"."Mixed Case" USING btree ("Id") INCLUDE (v) WITH (fillfactor='70', deduplicate_items=off)""", key.CreateIndex);
+        Assert.Equal("""ALTER TABLE ONLY "Odd Schema"."Mixed Case" ADD CONSTRAINT "Mixed PK" PRIMARY KEY USING INDEX "Mixed PK" """.TrimEnd(), key.AddConstraint);
+        Assert.Equal("""CREATE UNIQUE INDEX u_nnd ON "Odd Schema"."Mixed Case" USING btree ("select", w) NULLS NOT DISTINCT""", found["Mixed Case u_nnd"]!.CreateIndex);
+    }
+
+    /// <summary>
+    /// Restored by Auto with every index late, the constraints taken are built as their indexes and the others as
+    /// written, and the catalog (each constraint, its index, their dependencies, the columns' NOT NULL) is what
+    /// pg_restore leaves from the same archive.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_leaves_the_catalog_pg_restore_leaves()
+    {
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
+        var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
+        var late = plan.IndexDecisions.Where(d => d.Late && d.Entry.Type == "CONSTRAINT").Select(d => d.Entry.Name!).ToHashSet();
+        Assert.Superset(AsIndex.Where(a => a.Value).Select(a => a.Key).ToHashSet(), late);
+
+        var target = Database("asidx_tgt");
+        var log = new List<string>();
+        var results = await new PhaseRestorer(new RestoreOptions
+        {
+            Target = Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("journal.json"),
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        foreach (var entry in archive.Entries.Where(e => e.Type == "CONSTRAINT" && late.Contains(e.Name!)))
+            Assert.True(AsIndex[entry.Name!] == log.Any(l => l.StartsWith($"building CONSTRAINT {entry.QualifiedName} after its table's data, with ", StringComparison.Ordinal) && l.EndsWith(", as its unique index", StringComparison.Ordinal)),
+                $"{entry.Name}: {string.Join("\n", log.Where(l => l.Contains(entry.QualifiedName, StringComparison.Ordinal)))}");
+
+        AssertAsPgRestoreLeaves(_dump, _source, target);
+    }
+
+    /// <summary>
+    /// Stopped while a primary key, its index sorted, waits for its table's other build, the restore leaves neither
+    /// index nor constraint behind (they are one transaction), and a resume builds both: the target equals the source.
+    /// </summary>
+    [Fact]
+    public async Task Stopped_while_its_constraint_waits_nothing_of_it_stays_and_a_resume_builds_it()
+    {
+        // The other build's expression waits, at its first row, for an advisory lock this test holds in the target.
+        var source = Database("asidx_gsrc");
+        _cluster.Execute(source, """
+            CREATE FUNCTION public.gated(integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql AS $$
+              BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN $1; END $$;
+            CREATE TABLE public.gate (id bigint PRIMARY KEY, v integer NOT NULL);
+            INSERT INTO public.gate SELECT g, g % 100 FROM generate_series(1, 20000) g;
+            CREATE INDEX gate_v ON public.gate (public.gated(v));
+            """);
+        var dump = _dir.File("gate.dump");
+        PgDump.Dump(_cluster, source, dump, "-Fc");
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
+        var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
+        Assert.Equal(["gate gate_pkey", "gate_v"], plan.IndexDecisions.Where(d => d.Late).Select(d => d.Entry.Name!).Order());
+
+        var target = Database("asidx_gtgt");
+        RestoreOptions Options(bool resume) => new()
+        {
+            Target = Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("gate.json"), Resume = resume,
+        };
+        using (var holder = _cluster.Open(target))
+        {
+            using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4242)", holder))
+                take.ExecuteNonQuery();
+            using var stop = new CancellationTokenSource();
+            var run = new PhaseRestorer(Options(resume: false)).RunAsync(plan.Phases, stop.Token);
+            // The key's session holds its sorted index in an open transaction while gate_v's build waits for the lock.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (_cluster.Scalar<long>(target, $"""
+                       SELECT count(*) FILTER (WHERE state = 'idle in transaction') * count(*) FILTER (WHERE wait_event = 'advisory')
+                       FROM pg_stat_activity WHERE datname = '{target}' AND application_name LIKE '{StaleSessions.Prefix}3 %'
+                       """) == 0)
+            {
+                Assert.False(run.IsCompleted, "the restore ended before its key waited for the other build");
+                Assert.True(DateTime.UtcNow < deadline, "the key never waited for the other build");
+                await Task.Delay(50);
+            }
+            stop.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class WHERE relname IN ('gate_pkey', 'gate_v')"));
+        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname = 'gate_pkey'"));
+
+        var results = await new PhaseRestorer(Options(resume: true)).RunAsync(plan.Phases, default);
+        foreach (var r in results)
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        AssertAsPgRestoreLeaves(dump, source, target);
+    }
+
+    /// <summary>The target's constraints and indexes are those pg_restore leaves from the dump; its schema and rows the source's.</summary>
+    private void AssertAsPgRestoreLeaves(string dump, string source, string target)
+    {
+        var reference = Database("asidx_ref");
+        ChildProcess.RunChecked(_cluster.ClientTool("pg_restore"), ["--no-owner", "--no-privileges", "-d", reference, dump], TimeSpan.FromMinutes(5), _cluster.ClientEnvironment());
+        Assert.Equal(_cluster.Scalar<string>(reference, Catalog), _cluster.Scalar<string>(target, Catalog));
+        Assert.Equal(PgDump.ComparableSchema(_cluster, source), PgDump.ComparableSchema(_cluster, target));
+        Assert.Equal(DatabaseContents.Fingerprint(_cluster, source), DatabaseContents.Fingerprint(_cluster, target));
+    }
+
+    private PgConnectionInfo Connection(string database) =>
+        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
+
+    public void Dispose()
+    {
+        foreach (var database in _databases)
+            _cluster.DropDatabase(database);
+        _dir.Dispose();
+    }
+}
