@@ -204,11 +204,11 @@ public static partial class RestoreBenchmark
     /// <summary>Temp bytes and the longest statement of a restore, then proof that its target equals the source.</summary>
     private static Measurement Finish(PostgresCluster cluster, string target, long logStart, TimeSpan elapsed, string fingerprint)
     {
-        // Read before the comparison, whose own sorts write temp files.
+        // Read before the comparison, whose own sorts write temp files and whose queries would join the statement log.
         long temp = cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
+        var (longest, statement, statements) = Longest(cluster.LogFile!, logStart, target);
         if (Contents(cluster, target) != fingerprint)
             throw new InvalidOperationException($"{target} differs from the source after its restore");
-        var (longest, statement, statements) = Longest(cluster.LogFile!, logStart, target);
         cluster.DropDatabase(target);
         return new Measurement(elapsed, temp, longest, statement, Statements: statements);
     }
@@ -234,7 +234,8 @@ public static partial class RestoreBenchmark
             if (ms > best)
             {
                 best = ms;
-                statement = sql.Length > 60 ? sql[..60] + "..." : sql;
+                var flat = sql.ReplaceLineEndings(" ").Replace('\t', ' ');
+                statement = flat.Length > 60 ? flat[..60] + "..." : flat;
             }
         }
         // An index build that waits for autovacuum's lock on its table cancels it after deadlock_timeout: time lost.
@@ -242,7 +243,8 @@ public static partial class RestoreBenchmark
         return (best, statement, string.Create(CultureInfo.InvariantCulture, $"COPY {copy / 1000:F1} s; {buildCount} index and constraint statements {builds / 1000:F1} s; autovacuum cancelled {cancelled} times"));
     }
 
-    [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  statement: (.*)$", RegexOptions.Multiline)]
+    // Simple statements and those of the extended protocol (pgphase's own sessions), with their continuation lines.
+    [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (\S+) \S+ LOG:  duration: ([\d.]+) ms  (?:statement|execute [^:\n]*): (.*(?:\n\t.*)*)$", RegexOptions.Multiline)]
     private static partial Regex Duration();
 
     // The ERROR line, then its CONTEXT: "automatic vacuum of table ..." at once, or on a tab-indented line after

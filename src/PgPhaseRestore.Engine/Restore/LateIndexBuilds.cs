@@ -13,11 +13,12 @@ namespace PgPhaseRestore.Engine.Restore;
 /// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
 /// shares add up to at most the budget; the longest ready build that fits goes first (<see cref="BuildDuration"/>),
 /// so that no long sort trails at the end. A primary key or unique constraint in pg_dump's plain form is built as its
-/// unique index beside the table's other builds, and made the constraint once none of them runs
-/// (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. Any other constraint (ALTER TABLE ... ADD
-/// CONSTRAINT, which locks its table against every other build) starts only while nothing else builds on its table,
-/// and nothing starts on a table while it builds: a build that would only wait for the lock leaves its place to one
-/// that can run. One whose share alone exceeds the budget never gets here (the planner kept it early).
+/// unique index beside the table's other builds, and made the constraint, with a job of its own, once none of them runs
+/// (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. A build that locks its table more than
+/// CREATE INDEX does (any other constraint's ALTER TABLE ... ADD CONSTRAINT, an index entry that also sets CLUSTER ON
+/// or REPLICA IDENTITY) starts only while nothing else builds on its table, and nothing starts on a table while it
+/// builds: a build that would only wait for the lock leaves its place to one that can run. One whose share alone
+/// exceeds the budget never gets here (the planner kept it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -138,11 +139,14 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     // whatever its share, so one build larger than what is left never waits for ever.
     private void Pump()
     {
-        // A constraint whose index is built goes on as soon as nothing else builds on its table; nothing starts there
-        // until it has (an instant: it only records the constraint).
+        // A constraint whose index is built is added, with a job of its own, as soon as nothing else builds on its
+        // table; nothing starts there until it has (an instant: it only records the constraint).
         foreach (var on in _onTable.Values.Where(o => o is { Running: 0, Attach: not null }))
         {
-            on.Whole = true;
+            if (_active >= _concurrency)
+                break;
+            _active++;
+            (on.Whole, on.Adding) = (true, true);
             on.Attach!.TrySetResult();
             on.Attach = null;
         }
@@ -168,8 +172,11 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         }
     }
 
-    // ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE on the table; CREATE INDEX takes SHARE, which other builds share.
-    private bool LocksWhole(IndexDecision build) => build.Entry.Type == "CONSTRAINT" && _asIndex[build.Entry.DumpId] is null;
+    // ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE on the table; CREATE INDEX takes SHARE, which other builds
+    // share. pg_dump appends to an index's entry what else it sets with the index (ALTER TABLE ... CLUSTER ON, REPLICA
+    // IDENTITY USING INDEX...), run in the same transaction: stronger locks, which two such builds would deadlock on.
+    private bool LocksWhole(IndexDecision build) => _asIndex[build.Entry.DumpId] is null &&
+        (build.Entry.Type == "CONSTRAINT" || build.Entry.Definition?.TrimEnd().TrimEnd(';').Contains(";\n", StringComparison.Ordinal) == true);
 
     // Called under the gate: the build would wait for another one's lock on its table, and hold up the others
     // meanwhile. Two constraints built as indexes would each wait for the other's index to add its constraint.
@@ -185,13 +192,14 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     }
 
     // What builds on one table: how many sorts run, whether a build holds it whole, whether a constraint is built as its
-    // index (sorting, or waiting to be added), and that constraint's signal to go on.
+    // index (sorting, waiting or being added), that constraint's signal to go on, and whether it is being added.
     private sealed class OnTable
     {
         public int Running;
         public bool Whole;
         public bool Constraint;
         public TaskCompletionSource? Attach;
+        public bool Adding;
     }
 
     private async Task BuildAsync(IndexDecision build, long share)
@@ -206,7 +214,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             if (_asIndex[entry.DumpId] is { } asIndex)
             {
                 _log?.Invoke($"building {entry.Type} {entry.QualifiedName} after its table's data, with maintenance_work_mem {SizeText.Format(kb * 1024)}, as its unique index");
-                await asIndex.RunAsync(kb, "built after its table's data", _options, Sorted, _stop.Token).ConfigureAwait(false);
+                await asIndex.RunAsync(kb, "built after its table's data", _options, Sorted, _log, _stop.Token).ConfigureAwait(false);
             }
             else
             {
@@ -233,16 +241,18 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                     _active--;
                     on.Running--;
                 }
-                // It ended (built, failed or stopped): whatever it held of the table is free.
+                // It ended (built, failed or stopped): whatever it held of the table, and the job its constraint took, are free.
+                if (on.Adding && _asIndex[entry.DumpId] is not null)
+                    _active--;
                 if (LocksWhole(build) || _asIndex[entry.DumpId] is not null)
-                    (on.Whole, on.Constraint, on.Attach) = (false, false, null);
+                    (on.Whole, on.Constraint, on.Attach, on.Adding) = (false, false, null, false);
                 if (on is { Running: 0, Whole: false, Constraint: false })
                     _onTable.Remove(build.TableDataId!.Value);
                 Pump();
             }
         }
 
-        // The index is sorted: its slot and memory go to the next build, and the constraint waits for its turn.
+        // The index is built and committed: its job and memory go to the next build, and the constraint waits for its turn.
         Task Sorted()
         {
             lock (_gate)

@@ -4,8 +4,9 @@ using PgPhaseRestore.Engine.Connections;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
-/// A session of this process on the target, set up as pg_restore sets up its own (no timeouts, empty search_path,
-/// row security off), then with the user's settings and role: what it runs behaves as it would under pg_restore.
+/// A session of this process on the target, set up as pg_restore sets up its own: the user's settings (which
+/// pg_restore gets through PGOPTIONS), then pg_restore's own over them (no timeouts, empty search_path, row security
+/// off), then the role. What it runs behaves as it would under pg_restore.
 /// </summary>
 internal static class RestoreSession
 {
@@ -27,8 +28,11 @@ internal static class RestoreSession
             await options.Target.OpenAsync(conn, ct).ConfigureAwait(false);
             if (inTransaction)
                 await ExecuteAsync(conn, "BEGIN", ct).ConfigureAwait(false);
-            foreach (var (name, value) in PgRestoreSettings.Concat(options.SessionSettings))
+            foreach (var (name, value) in options.SessionSettings.Concat(PgRestoreSettings))
                 await SetAsync(conn, name, value, inTransaction, ct).ConfigureAwait(false);
+            // pg_restore 17 and later also lift PostgreSQL 17's transaction_timeout, which older servers do not know.
+            if (conn.PostgreSqlVersion.Major >= 17)
+                await SetAsync(conn, "transaction_timeout", "0", inTransaction, ct).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(options.Role))
                 await ExecuteAsync(conn, $"SET {(inTransaction ? "LOCAL " : "")}ROLE {SqlText.Ident(options.Role)}", ct).ConfigureAwait(false);
             return conn;

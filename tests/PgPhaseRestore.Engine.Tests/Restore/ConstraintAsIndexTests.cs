@@ -29,6 +29,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
         ["child child_pkey"] = true,
         ["parent parent_pkey"] = true,
         ["plain plain_b_key"] = true,
+        ["clustered clustered_pkey"] = true,
         // DEFERRABLE, CLUSTER ON and REPLICA IDENTITY in the entry, an exclusion constraint: as pg_dump wrote them.
         ["Mixed Case u_def"] = false,
         ["plain plain_pkey"] = false,
@@ -61,6 +62,11 @@ public sealed class ConstraintAsIndexTests : IDisposable
             ALTER TABLE "Odd Schema"."Mixed Case" ADD CONSTRAINT u_def UNIQUE (w) DEFERRABLE INITIALLY DEFERRED;
             CREATE TABLE plain (id bigint PRIMARY KEY, a int NOT NULL UNIQUE, b int UNIQUE, span int4range, EXCLUDE USING gist (span WITH &&));
             ALTER TABLE plain REPLICA IDENTITY USING INDEX plain_a_key;
+            -- The index's entry also sets CLUSTER ON: a lock stronger than its build's, beside a key built as its index.
+            CREATE TABLE clustered (id bigint PRIMARY KEY, v int NOT NULL);
+            CREATE INDEX clustered_v ON clustered (v);
+            CLUSTER clustered USING clustered_v;
+            INSERT INTO clustered SELECT g, g % 1000 FROM generate_series(1, 20000) g;
             CREATE TABLE parent (id int PRIMARY KEY);
             CREATE TABLE child (x int) INHERITS (parent);
             ALTER TABLE child ADD PRIMARY KEY (id);
@@ -125,59 +131,125 @@ public sealed class ConstraintAsIndexTests : IDisposable
     }
 
     /// <summary>
-    /// Stopped while a primary key, its index sorted, waits for its table's other build, the restore leaves neither
-    /// index nor constraint behind (they are one transaction), and a resume builds both: the target equals the source.
+    /// Stopped while a primary key, its index built, waits for its table's other build, the restore leaves the index
+    /// alone, without its constraint; a resume keeps the index and adds the constraint: the target equals the source.
     /// </summary>
     [Fact]
-    public async Task Stopped_while_its_constraint_waits_nothing_of_it_stays_and_a_resume_builds_it()
+    public async Task Stopped_while_its_constraint_waits_a_resume_keeps_the_index_and_adds_the_constraint()
     {
-        // The other build's expression waits, at its first row, for an advisory lock this test holds in the target.
+        var gated = await GatedAsync();
+        var target = Database("asidx_stop");
+        using (var holder = gated.Hold(target))
+        {
+            using var stop = new CancellationTokenSource();
+            var log = new List<string>();
+            var run = new PhaseRestorer(gated.Options(target, resume: false), null, m => { lock (log) log.Add(m); }).RunAsync(gated.Plan.Phases, stop.Token);
+            await WaitForAsync(log, "sorted public.gate gate_pkey in ", run);
+            stop.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        Assert.Equal("gate_pkey", _cluster.Scalar<string>(target, "SELECT string_agg(relname, ', ' ORDER BY relname) FROM pg_class WHERE relname IN ('gate_pkey', 'gate_v')"));
+        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname = 'gate_pkey'"));
+
+        await gated.ResumeAsync(target);
+    }
+
+    /// <summary>
+    /// The table's other build fails while the primary key waits: the restore stops with that build's error, never
+    /// waiting for ever, and adds no constraint; once the cause is gone, a resume keeps the index and completes it.
+    /// </summary>
+    [Fact]
+    public async Task A_build_failing_while_a_constraint_waits_stops_the_restore_and_a_resume_completes_it()
+    {
+        var gated = await GatedAsync();
+        var target = Database("asidx_fail");
+        var log = new List<string>();
+        IReadOnlyList<PhaseResult> results;
+        using (var holder = gated.Hold(target))
+        {
+            var run = new PhaseRestorer(gated.Options(target, resume: false), null, m => { lock (log) log.Add(m); }).RunAsync(gated.Plan.Phases, default);
+            await WaitForAsync(log, "sorted public.gate gate_pkey in ", run);
+            using (var close = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4243), pg_advisory_unlock(4242)", holder))
+                close.ExecuteNonQuery();
+            results = await run.WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        var data = results.Single(r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, data.Status);
+        Assert.Contains(data.Errors, e => e.Message.Contains("(INDEX public.gate_v)", StringComparison.Ordinal) && e.Message.Contains("the gate is closed", StringComparison.Ordinal));
+        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname = 'gate_pkey'"));
+
+        await gated.ResumeAsync(target);
+    }
+
+    private static async Task WaitForAsync(List<string> log, string prefix, Task run)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            lock (log)
+                if (log.Any(l => l.StartsWith(prefix, StringComparison.Ordinal)))
+                    return;
+            Assert.False(run.IsCompleted, $"the restore ended before \"{prefix}\":\n{string.Join("\n", log)}");
+            Assert.True(DateTime.UtcNow < deadline, $"no \"{prefix}\" in 2 minutes:\n{string.Join("\n", log)}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// A table whose primary key and one other index are built late; the other one's expression waits, at each row, for
+    /// advisory lock 4242 while the test holds it in the target, then fails while the test holds 4243 (advisory locks,
+    /// unlike a table's rows, are seen at once by a statement that already runs).
+    /// </summary>
+    private async Task<Gated> GatedAsync()
+    {
         var source = Database("asidx_gsrc");
         _cluster.Execute(source, """
             CREATE FUNCTION public.gated(integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql AS $$
-              BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN $1; END $$;
+              BEGIN
+                PERFORM pg_advisory_lock_shared(4242);
+                PERFORM pg_advisory_unlock_shared(4242);
+                IF NOT pg_try_advisory_lock_shared(4243) THEN RAISE EXCEPTION 'the gate is closed'; END IF;
+                PERFORM pg_advisory_unlock_shared(4243);
+                RETURN $1;
+              END $$;
             CREATE TABLE public.gate (id bigint PRIMARY KEY, v integer NOT NULL);
             INSERT INTO public.gate SELECT g, g % 100 FROM generate_series(1, 20000) g;
             CREATE INDEX gate_v ON public.gate (public.gated(v));
             """);
-        var dump = _dir.File("gate.dump");
+        var dump = _dir.File($"{source}.dump");
         PgDump.Dump(_cluster, source, dump, "-Fc");
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
         var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
         Assert.Equal(["gate gate_pkey", "gate_v"], plan.IndexDecisions.Where(d => d.Late).Select(d => d.Entry.Name!).Order());
+        return new Gated(this, source, dump, plan);
+    }
 
-        var target = Database("asidx_gtgt");
-        RestoreOptions Options(bool resume) => new()
+    private sealed record Gated(ConstraintAsIndexTests Test, string Source, string Dump, RestorePlan Plan)
+    {
+        public RestoreOptions Options(string target, bool resume) => new()
         {
-            Target = Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("gate.json"), Resume = resume,
+            Target = Test.Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = Test._dir.File(target + ".json"), Resume = resume,
         };
-        using (var holder = _cluster.Open(target))
-        {
-            using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4242)", holder))
-                take.ExecuteNonQuery();
-            using var stop = new CancellationTokenSource();
-            var run = new PhaseRestorer(Options(resume: false)).RunAsync(plan.Phases, stop.Token);
-            // The key's session holds its sorted index in an open transaction while gate_v's build waits for the lock.
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (_cluster.Scalar<long>(target, $"""
-                       SELECT count(*) FILTER (WHERE state = 'idle in transaction') * count(*) FILTER (WHERE wait_event = 'advisory')
-                       FROM pg_stat_activity WHERE datname = '{target}' AND application_name LIKE '{StaleSessions.Prefix}3 %'
-                       """) == 0)
-            {
-                Assert.False(run.IsCompleted, "the restore ended before its key waited for the other build");
-                Assert.True(DateTime.UtcNow < deadline, "the key never waited for the other build");
-                await Task.Delay(50);
-            }
-            stop.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        }
-        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class WHERE relname IN ('gate_pkey', 'gate_v')"));
-        Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname = 'gate_pkey'"));
 
-        var results = await new PhaseRestorer(Options(resume: true)).RunAsync(plan.Phases, default);
-        foreach (var r in results)
-            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
-        AssertAsPgRestoreLeaves(dump, source, target);
+        /// <summary>Holds the lock the other build's rows wait for, until disposed.</summary>
+        public Npgsql.NpgsqlConnection Hold(string target)
+        {
+            var holder = Test._cluster.Open(target);
+            using var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4242)", holder);
+            take.ExecuteNonQuery();
+            return holder;
+        }
+
+        /// <summary>Resumes the restore: the index the first run built is kept, and the target is what pg_restore leaves.</summary>
+        public async Task ResumeAsync(string target)
+        {
+            var log = new List<string>();
+            var results = await new PhaseRestorer(Options(target, resume: true), null, m => { lock (log) log.Add(m); }).RunAsync(Plan.Phases, default);
+            foreach (var r in results)
+                Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+            Assert.Contains(log, l => l == "public.gate gate_pkey: its unique index was built by an earlier run, and is kept");
+            Test.AssertAsPgRestoreLeaves(Dump, Source, target);
+        }
     }
 
     /// <summary>The target's constraints and indexes are those pg_restore leaves from the dump; its schema and rows the source's.</summary>
