@@ -92,9 +92,12 @@ internal static class AutoIndexPlanner
     private static bool IsPartitioned(HashSet<int> attached, TocEntry e, TocEntry table) =>
         attached.Contains(e.DumpId) || attached.Contains(table.DumpId) || table.Definition?.Contains(" PARTITION BY ", StringComparison.Ordinal) == true;
 
-    /// <summary>pg_dump writes "USING btree" in every CREATE INDEX; PRIMARY KEY and UNIQUE constraints are btree.</summary>
+    /// <summary>
+    /// pg_dump writes "USING btree" in every CREATE INDEX; PRIMARY KEY and UNIQUE constraints are btree, but for keys
+    /// WITHOUT OVERLAPS (PostgreSQL 18), which are GiST, as exclusion constraints are.
+    /// </summary>
     private static bool IsBtree(TocEntry e) => e.Type == "CONSTRAINT"
-        ? e.Definition?.Contains(" EXCLUDE ", StringComparison.Ordinal) != true
+        ? e.Definition is not { } d || !d.Contains(" EXCLUDE ", StringComparison.Ordinal) && !d.Contains(" WITHOUT OVERLAPS", StringComparison.Ordinal)
         : e.Definition?.Contains(" USING btree ", StringComparison.Ordinal) == true;
 
     /// <summary>"schema.index": how estimates are keyed (<see cref="PlanOptions.IndexEstimates"/>).</summary>

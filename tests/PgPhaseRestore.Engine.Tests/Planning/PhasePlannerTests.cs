@@ -101,6 +101,20 @@ public sealed class PhasePlannerTests
         }
     }
 
+    /// <summary>A key WITHOUT OVERLAPS (PostgreSQL 18) is a GiST index, as an exclusion constraint is: Auto never sorts it late.</summary>
+    [Fact]
+    public void A_key_without_overlaps_is_no_btree_for_Auto()
+    {
+        var toc = new TocBuilder();
+        int table = toc.Add("TABLE", TocSection.PreData, "t", "CREATE TABLE public.t (\n    id integer NOT NULL,\n    during tstzrange NOT NULL\n);");
+        toc.Add("TABLE DATA", TocSection.Data, "t", deps: [table], hadDumper: true);
+        int period = toc.Add("CONSTRAINT", TocSection.PostData, "t t_pkey", "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id, during WITHOUT OVERLAPS);\n", [table]);
+        int plain = toc.Add("CONSTRAINT", TocSection.PostData, "t t_id_key", "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_id_key UNIQUE (id);\n", [table]);
+        var decisions = PhasePlanner.Plan(toc.Build(), new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }).IndexDecisions;
+        Assert.StartsWith("not a btree index", decisions.Single(d => d.Entry.DumpId == period).Reason);
+        Assert.DoesNotContain("btree", decisions.Single(d => d.Entry.DumpId == plain).Reason);
+    }
+
     [Fact]
     public void Comments_follow_the_object_they_describe()
     {
