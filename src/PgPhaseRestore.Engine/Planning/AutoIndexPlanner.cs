@@ -93,12 +93,12 @@ internal static class AutoIndexPlanner
         attached.Contains(e.DumpId) || attached.Contains(table.DumpId) || table.Definition?.Contains(" PARTITION BY ", StringComparison.Ordinal) == true;
 
     /// <summary>
-    /// pg_dump writes "USING btree" in every CREATE INDEX; PRIMARY KEY and UNIQUE constraints are btree, but for keys
+    /// pg_dump writes "USING btree" in every CREATE INDEX ("btree" with --quote-all-identifiers); PRIMARY KEY and UNIQUE constraints are btree, but for keys
     /// WITHOUT OVERLAPS (PostgreSQL 18), which are GiST, as exclusion constraints are.
     /// </summary>
     private static bool IsBtree(TocEntry e) => e.Type == "CONSTRAINT"
         ? e.Definition is not { } d || !d.Contains(" EXCLUDE ", StringComparison.Ordinal) && !d.Contains(" WITHOUT OVERLAPS", StringComparison.Ordinal)
-        : e.Definition?.Contains(" USING btree ", StringComparison.Ordinal) == true;
+        : e.Definition is { } i && (i.Contains(" USING btree ", StringComparison.Ordinal) || i.Contains(" USING \"btree\" ", StringComparison.Ordinal));
 
     /// <summary>"schema.index": how estimates are keyed (<see cref="PlanOptions.IndexEstimates"/>).</summary>
     public static string EstimateKey(TocEntry index, TocEntry table) => $"{index.Schema}.{IndexName(index, table)}";

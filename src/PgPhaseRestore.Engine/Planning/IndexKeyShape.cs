@@ -165,7 +165,7 @@ internal sealed partial class IndexKeyShape
 
     private static string Quote(string name) => PlainIdentifier().Match(name).Length == name.Length ? name : $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
-    [GeneratedRegex(@" USING btree \(")]
+    [GeneratedRegex(@" USING (?:btree|""btree"") \(")]
     private static partial Regex KeyOfIndex();
 
     [GeneratedRegex(@"\b(PRIMARY KEY|UNIQUE( NULLS (NOT )?DISTINCT)?) \(")]

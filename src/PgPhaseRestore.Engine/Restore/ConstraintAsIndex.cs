@@ -67,7 +67,7 @@ internal sealed partial class ConstraintAsIndex
             await using (var conn = await RestoreSession.OpenAsync(options, inTransaction: true, ct).ConfigureAwait(false))
             {
                 step = "looking for the index in the target";
-                if (await BuiltBeforeAsync(conn, ct).ConfigureAwait(false) == CreateIndex)
+                if (await BuiltBeforeAsync(conn, ct).ConfigureAwait(false) is { } built && Unquoted(built) == Unquoted(CreateIndex))
                 {
                     log?.Invoke($"{_entry.QualifiedName}: its unique index was built by an earlier run, and is kept");
                 }
@@ -82,7 +82,7 @@ internal sealed partial class ConstraintAsIndex
                     step = CreateIndex;
                     await RestoreSession.ExecuteAsync(conn, CreateIndex, ct).ConfigureAwait(false);
                 }
-                step = "COMMIT";
+                step = "COMMIT of the index";
                 await RestoreSession.ExecuteAsync(conn, "COMMIT", ct).ConfigureAwait(false);
             }
             step = "waiting for the table's other builds";
@@ -92,7 +92,7 @@ internal sealed partial class ConstraintAsIndex
             {
                 step = AddConstraint;
                 await RestoreSession.ExecuteAsync(conn, AddConstraint, ct).ConfigureAwait(false);
-                step = "COMMIT";
+                step = "COMMIT of the constraint";
                 await RestoreSession.ExecuteAsync(conn, "COMMIT", ct).ConfigureAwait(false);
             }
         }
@@ -106,21 +106,28 @@ internal sealed partial class ConstraintAsIndex
         }
         catch (PgPhaseException ex)
         {
-            // A session that could not be opened: said of this entry, with the connection's own code.
-            throw PgPhaseException.Restated($"{Entry}, {when}: {ex.Message}", ex);
+            // A session that could not be opened: this entry's failure, as when its pg_restore cannot connect.
+            throw new PgPhaseException($"{Entry}, {when}: {ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
         }
     }
 
     private string Entry => $"TOC entry {_entry.DumpId} ({_entry.Type} {_entry.QualifiedName})";
 
-    // The definition of a valid index of this name in the table's schema, as the server prints it; null when none.
+    // The definition of a valid index of this name in the table's schema that backs no constraint yet, as the server
+    // prints it; null when none.
     private async Task<string?> BuiltBeforeAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var look = new NpgsqlCommand(
-            "SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass($1) AND i.indisvalid", conn)
-            { Parameters = { new() { Value = _index } } };
+        await using var look = new NpgsqlCommand("""
+            SELECT pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i
+            WHERE i.indexrelid = pg_catalog.to_regclass($1) AND i.indisvalid
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid)
+            """, conn) { Parameters = { new() { Value = _index } } };
         return await look.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
+
+    // pg_dump quotes names its own way (every one, with --quote-all-identifiers), the server its way: the definitions
+    // are compared without the quotes.
+    private static string Unquoted(string definition) => definition.Replace("\"", "", StringComparison.Ordinal);
 
     // pg_dump's dumpConstraint for an index-backed constraint: names as fmtId writes them (lower-case, digits and
     // underscores bare, anything else quoted), storage parameters as name=value, the value quoted unless a bare name.

@@ -143,7 +143,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         // table; nothing starts there until it has (an instant: it only records the constraint).
         foreach (var on in _onTable.Values.Where(o => o is { Running: 0, Attach: not null }))
         {
-            if (_active >= _concurrency)
+            if (_active >= _concurrency || _failure is not null)
                 break;
             _active++;
             (on.Whole, on.Adding) = (true, true);

@@ -21,6 +21,9 @@ public sealed class ConstraintAsIndexTests : IDisposable
     private readonly string _dump;
     private readonly List<string> _databases = [];
 
+    // Far longer than any restore here takes: one that waits for ever fails instead of hanging the run.
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
     /// <summary>Per constraint entry (its tag), whether it is built as its index.</summary>
     private static readonly Dictionary<string, bool> AsIndex = new()
     {
@@ -120,24 +123,39 @@ public sealed class ConstraintAsIndexTests : IDisposable
         var results = await new PhaseRestorer(new RestoreOptions
         {
             Target = Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("journal.json"),
-        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
+        }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default).WaitAsync(Limit);
         foreach (var r in results)
             Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
         foreach (var entry in archive.Entries.Where(e => e.Type == "CONSTRAINT" && late.Contains(e.Name!)))
             Assert.True(AsIndex[entry.Name!] == log.Any(l => l.StartsWith($"building CONSTRAINT {entry.QualifiedName} after its table's data, with ", StringComparison.Ordinal) && l.EndsWith(", as its unique index", StringComparison.Ordinal)),
                 $"{entry.Name}: {string.Join("\n", log.Where(l => l.Contains(entry.QualifiedName, StringComparison.Ordinal)))}");
 
+        // Each index built for a constraint reads back, from the server, as the statement that built it: what a later
+        // run compares to keep an index built before it stopped.
+        using (var conn = _cluster.Open(target))
+        {
+            using (var path = new Npgsql.NpgsqlCommand("SET search_path = ''", conn))
+                path.ExecuteNonQuery();
+            foreach (var asIndex in archive.Entries.Select(e => ConstraintAsIndex.Of(e, archive)).OfType<ConstraintAsIndex>())
+            {
+                var name = System.Text.RegularExpressions.Regex.Match(asIndex.CreateIndex, @"^CREATE UNIQUE INDEX (.+) ON ((?:""[^""]+""|[a-z_]+))\.").Groups;
+                using var def = new Npgsql.NpgsqlCommand($"SELECT pg_catalog.pg_get_indexdef(pg_catalog.to_regclass($1))", conn) { Parameters = { new() { Value = name[2].Value + "." + name[1].Value } } };
+                Assert.Equal(asIndex.CreateIndex, def.ExecuteScalar() as string);
+            }
+        }
         AssertAsPgRestoreLeaves(_dump, _source, target);
     }
 
     /// <summary>
     /// Stopped while a primary key, its index built, waits for its table's other build, the restore leaves the index
     /// alone, without its constraint; a resume keeps the index and adds the constraint: the target equals the source.
+    /// The archive quotes every name (pg_dump --quote-all-identifiers), which the server does not when it prints the
+    /// index back.
     /// </summary>
     [Fact]
     public async Task Stopped_while_its_constraint_waits_a_resume_keeps_the_index_and_adds_the_constraint()
     {
-        var gated = await GatedAsync();
+        var gated = await GatedAsync("--quote-all-identifiers");
         var target = Database("asidx_stop");
         using (var holder = gated.Hold(target))
         {
@@ -146,7 +164,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
             var run = new PhaseRestorer(gated.Options(target, resume: false), null, m => { lock (log) log.Add(m); }).RunAsync(gated.Plan.Phases, stop.Token);
             await WaitForAsync(log, "sorted public.gate gate_pkey in ", run);
             stop.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(Limit));
         }
         Assert.Equal("gate_pkey", _cluster.Scalar<string>(target, "SELECT string_agg(relname, ', ' ORDER BY relname) FROM pg_class WHERE relname IN ('gate_pkey', 'gate_v')"));
         Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname = 'gate_pkey'"));
@@ -171,7 +189,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
             await WaitForAsync(log, "sorted public.gate gate_pkey in ", run);
             using (var close = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4243), pg_advisory_unlock(4242)", holder))
                 close.ExecuteNonQuery();
-            results = await run.WaitAsync(TimeSpan.FromMinutes(2));
+            results = await run.WaitAsync(Limit);
         }
         var data = results.Single(r => r.Phase == 3);
         Assert.Equal(PhaseStatus.Failed, data.Status);
@@ -200,7 +218,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
     /// advisory lock 4242 while the test holds it in the target, then fails while the test holds 4243 (advisory locks,
     /// unlike a table's rows, are seen at once by a statement that already runs).
     /// </summary>
-    private async Task<Gated> GatedAsync()
+    private async Task<Gated> GatedAsync(params string[] dumpOptions)
     {
         var source = Database("asidx_gsrc");
         _cluster.Execute(source, """
@@ -217,10 +235,11 @@ public sealed class ConstraintAsIndexTests : IDisposable
             CREATE INDEX gate_v ON public.gate (public.gated(v));
             """);
         var dump = _dir.File($"{source}.dump");
-        PgDump.Dump(_cluster, source, dump, "-Fc");
+        PgDump.Dump(_cluster, source, dump, ["-Fc", .. dumpOptions]);
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
         var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
         Assert.Equal(["gate gate_pkey", "gate_v"], plan.IndexDecisions.Where(d => d.Late).Select(d => d.Entry.Name!).Order());
+        Assert.NotNull(ConstraintAsIndex.Of(plan.IndexDecisions.Single(d => d.Entry.Type == "CONSTRAINT").Entry, archive));
         return new Gated(this, source, dump, plan);
     }
 
@@ -244,7 +263,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
         public async Task ResumeAsync(string target)
         {
             var log = new List<string>();
-            var results = await new PhaseRestorer(Options(target, resume: true), null, m => { lock (log) log.Add(m); }).RunAsync(Plan.Phases, default);
+            var results = await new PhaseRestorer(Options(target, resume: true), null, m => { lock (log) log.Add(m); }).RunAsync(Plan.Phases, default).WaitAsync(Limit);
             foreach (var r in results)
                 Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
             Assert.Contains(log, l => l == "public.gate gate_pkey: its unique index was built by an earlier run, and is kept");
