@@ -125,9 +125,9 @@ internal sealed partial class ConstraintAsIndex
         return await look.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
-    // pg_dump quotes names its own way (every one, with --quote-all-identifiers), the server its way: the definitions
-    // are compared without the quotes.
-    private static string Unquoted(string definition) => definition.Replace("\"", "", StringComparison.Ordinal);
+    // pg_dump quotes names and storage parameters' values its own way (every one, with --quote-all-identifiers), the
+    // server its way: the definitions are compared without the quotes.
+    private static string Unquoted(string definition) => definition.Replace("\"", "", StringComparison.Ordinal).Replace("'", "", StringComparison.Ordinal);
 
     // pg_dump's dumpConstraint for an index-backed constraint: names as fmtId writes them (lower-case, digits and
     // underscores bare, anything else quoted), storage parameters as name=value, the value quoted unless a bare name.

@@ -149,8 +149,8 @@ public sealed class ConstraintAsIndexTests : IDisposable
     /// <summary>
     /// Stopped while a primary key, its index built, waits for its table's other build, the restore leaves the index
     /// alone, without its constraint; a resume keeps the index and adds the constraint: the target equals the source.
-    /// The archive quotes every name (pg_dump --quote-all-identifiers), which the server does not when it prints the
-    /// index back.
+    /// The archive quotes every name and storage parameter (pg_dump --quote-all-identifiers), which the server does not
+    /// when it prints the index back.
     /// </summary>
     [Fact]
     public async Task Stopped_while_its_constraint_waits_a_resume_keeps_the_index_and_adds_the_constraint()
@@ -230,7 +230,8 @@ public sealed class ConstraintAsIndexTests : IDisposable
                 PERFORM pg_advisory_unlock_shared(4243);
                 RETURN $1;
               END $$;
-            CREATE TABLE public.gate (id bigint PRIMARY KEY, v integer NOT NULL);
+            CREATE TABLE public.gate (id bigint NOT NULL, v integer NOT NULL,
+                                      CONSTRAINT gate_pkey PRIMARY KEY (id) WITH (fillfactor = 90, deduplicate_items = off));
             INSERT INTO public.gate SELECT g, g % 100 FROM generate_series(1, 20000) g;
             CREATE INDEX gate_v ON public.gate (public.gated(v));
             """);
