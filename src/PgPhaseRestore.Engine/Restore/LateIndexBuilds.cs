@@ -8,17 +8,17 @@ using PgPhaseRestore.Engine.Processes;
 namespace PgPhaseRestore.Engine.Restore;
 
 /// <summary>
-/// Runs the Auto strategy's late index builds during the data phase: each as soon as its table has committed,
-/// in a transaction of its own, with maintenance_work_mem set to its share and no parallel workers (parallel
-/// builds always write temp files). Builds run side by side, at most as many as the restore's jobs, while their
-/// shares add up to at most the budget; the longest ready build that fits goes first (<see cref="BuildDuration"/>),
-/// so that no long sort trails at the end. A primary key or unique constraint in pg_dump's plain form is built as its
-/// unique index beside the table's other builds, and made the constraint, with a job of its own, once none of them runs
-/// (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. A build that locks its table more than
-/// CREATE INDEX does (any other constraint's ALTER TABLE ... ADD CONSTRAINT, an index entry that also sets CLUSTER ON
-/// or REPLICA IDENTITY) starts only while nothing else builds on its table, and nothing starts on a table while it
-/// builds: a build that would only wait for the lock leaves its place to one that can run. One whose share alone
-/// exceeds the budget never gets here (the planner kept it early).
+/// Runs the Auto strategy's late index builds during the data phase: each as soon as its table has committed, in a
+/// transaction of its own (a constraint built as its index: two), with maintenance_work_mem set to its share and no
+/// parallel workers (parallel builds always write temp files). Builds run side by side, at most as many as the
+/// restore's jobs, while their shares add up to at most the budget; the longest ready build that fits goes first (<see
+/// cref="BuildDuration"/>), so that no long sort trails at the end. A primary key or unique constraint in pg_dump's
+/// plain form is built as its unique index beside the table's other builds, and made the constraint, with a job of its
+/// own, once none of them runs (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. A build that
+/// locks its table more than CREATE INDEX does (any other constraint's ALTER TABLE ... ADD CONSTRAINT, an index entry
+/// that also sets CLUSTER ON or REPLICA IDENTITY) starts only while nothing else builds on its table, and nothing
+/// starts on a table while it builds: a build that would only wait for the lock leaves its place to one that can run.
+/// One whose share alone exceeds the budget never gets here (the planner kept it early).
 /// </summary>
 internal sealed class LateIndexBuilds : IAsyncDisposable
 {
@@ -179,7 +179,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         (build.Entry.Type == "CONSTRAINT" || build.Entry.Definition?.TrimEnd().TrimEnd(';').Contains(";\n", StringComparison.Ordinal) == true);
 
     // Called under the gate: the build would wait for another one's lock on its table, and hold up the others
-    // meanwhile. Two constraints built as indexes would each wait for the other's index to add its constraint.
+    // meanwhile. A table has one constraint built as its index in flight at a time: one waits for its turn to be added.
     private bool Blocked(IndexDecision build) =>
         _onTable.TryGetValue(build.TableDataId!.Value, out var on) &&
         (on.Whole || LocksWhole(build) && (on.Running > 0 || on.Constraint) || _asIndex[build.Entry.DumpId] is not null && on.Constraint);
