@@ -61,7 +61,7 @@ public static partial class RestoreBenchmark
             {
                 var backup = await new PgPhaseRestore.Engine.Backup.BackupRunner(new PgPhaseRestore.Engine.Backup.BackupOptions
                 {
-                    Source = Connection(cluster, db), Destination = System.IO.Path.Combine(dir, "backups") + "/",
+                    Source = cluster.ConnectionTo(db), Destination = System.IO.Path.Combine(dir, "backups") + "/",
                 }).RunAsync(default);
                 archives.Add(("pgphase backup", backup.Location, true));
             }
@@ -147,9 +147,6 @@ public static partial class RestoreBenchmark
         cluster.Execute("postgres", "CHECKPOINT");
     }
 
-    private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
-        PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
-
     /// <summary>What operators run without this tool: createdb, then one pg_restore of the whole archive.</summary>
     private static Measurement MeasurePlain(PostgresCluster cluster, string dump, int jobs, string fingerprint)
     {
@@ -176,7 +173,7 @@ public static partial class RestoreBenchmark
         long logStart = new FileInfo(cluster.LogFile!).Length;
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
-        var options = new RestoreOptions { Target = Connection(cluster, target), JournalPath = journal, Jobs = jobs };
+        var options = new RestoreOptions { Target = cluster.ConnectionTo(target), JournalPath = journal, Jobs = jobs };
         if (splitTableSize is { } split)
             options = options with { SplitTableSize = split };
         var clock = Stopwatch.StartNew();

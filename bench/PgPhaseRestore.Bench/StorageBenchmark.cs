@@ -33,7 +33,7 @@ public static class StorageBenchmark
         var dir = Directory.CreateTempSubdirectory("pgphase-bench-").FullName;
         try
         {
-            var source = Connection(cluster, db);
+            var source = cluster.ConnectionTo(db);
             var local = Path.Combine(dir, "events.dump");
             var remote = $"s3://{bucket}/bench/events.dump";
 
@@ -72,13 +72,10 @@ public static class StorageBenchmark
         cluster.DropDatabase(target);
         var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location, s3), new PlanOptions(), default);
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
-        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(cluster, target), CreateDatabase = true, JournalPath = journal, Storage = s3 ?? new S3Settings() }).RunAsync(plan.Phases, default);
+        var results = await new PhaseRestorer(new RestoreOptions { Target = cluster.ConnectionTo(target), CreateDatabase = true, JournalPath = journal, Storage = s3 ?? new S3Settings() }).RunAsync(plan.Phases, default);
         File.Delete(journal);
         if (results.Any(r => r.Status != PhaseStatus.Succeeded))
             throw new InvalidOperationException($"restore from {location} failed: {string.Join("; ", results.SelectMany(r => r.Errors))}");
         return results.Count;
     }
-
-    private static PgConnectionInfo Connection(PostgresCluster cluster, string database) =>
-        PgConnectionInfo.Parse($"host={cluster.Host} port={cluster.Port} dbname={database}", _ => null).WithCredentials(cluster.User, cluster.Password);
 }

@@ -124,6 +124,11 @@ public sealed class PostgresCluster : IDisposable
             Pooling = false, Timeout = 30, CommandTimeout = 600,
         }.ConnectionString;
 
+    /// <summary>The engine's connection to <paramref name="database"/> as this cluster's owner (or <paramref name="user"/>, with its password).</summary>
+    public PgPhaseRestore.Engine.Connections.PgConnectionInfo ConnectionTo(string database, string? user = null, string? password = null) =>
+        PgPhaseRestore.Engine.Connections.PgConnectionInfo.Parse($"host={Host} port={Port} dbname={database}", _ => null)
+            .WithCredentials(user ?? User, user is null ? Password : password);
+
     /// <summary>A libpq URI without the password (the password goes through the environment or a password file).</summary>
     public string Uri(string database, string? user = null) => $"postgresql://{user ?? User}@{Host}:{Port}/{database}";
 

@@ -69,6 +69,9 @@ public sealed class TocEntry
     /// <summary>The entry for messages: "TABLE DATA app.orders (dump id 3412)", or "BLOBS (dump id 3500)" where the tag only repeats the type.</summary>
     internal string Label => Name == Type && string.IsNullOrEmpty(Schema) ? $"{Type} (dump id {DumpId})" : $"{Type} {QualifiedName} (dump id {DumpId})";
 
+    /// <summary>The entry as pg_restore's own errors name it: "TOC entry 3412 (INDEX app.orders_at)".</summary>
+    internal string TocLabel => $"TOC entry {DumpId} ({Type} {QualifiedName})";
+
     /// <summary>The entry as pg_restore -l names it: dump id, type and qualified name.</summary>
     public override string ToString() => $"{DumpId}; {Type} {QualifiedName}";
 }

@@ -98,20 +98,18 @@ internal sealed partial class ConstraintAsIndex
         }
         catch (PostgresException ex)
         {
-            throw new PgPhaseException($"{Entry}, {when}: {ex.MessageText} (at {step})", PgPhaseErrorCode.RestoreFailed, ex);
+            throw new PgPhaseException($"{_entry.TocLabel}, {when}: {ex.MessageText} (at {step})", PgPhaseErrorCode.RestoreFailed, ex);
         }
         catch (NpgsqlException ex) when (!ct.IsCancellationRequested)
         {
-            throw PgPhaseException.Wrap($"{Entry}, {when}: {ex.Message} (at {step})", ex, PgPhaseErrorCode.RestoreFailed);
+            throw PgPhaseException.Wrap($"{_entry.TocLabel}, {when}: {ex.Message} (at {step})", ex, PgPhaseErrorCode.RestoreFailed);
         }
         catch (PgPhaseException ex)
         {
             // A session that could not be opened: this entry's failure, as when its pg_restore cannot connect.
-            throw new PgPhaseException($"{Entry}, {when}: {ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
+            throw new PgPhaseException($"{_entry.TocLabel}, {when}: {ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
         }
     }
-
-    private string Entry => $"TOC entry {_entry.DumpId} ({_entry.Type} {_entry.QualifiedName})";
 
     // The definition of a valid index of this name in the table's schema that backs no constraint yet, as the server
     // prints it; null when none.

@@ -33,7 +33,7 @@ internal static class IndexBuild
                     errors.Add(line);
         }, ct, env, input).ConfigureAwait(false);
         if (run.ExitCode != 0)
-            throw new PgPhaseException($"TOC entry {entry.DumpId} ({entry.Type} {entry.QualifiedName}), {when}: " +
+            throw new PgPhaseException($"{entry.TocLabel}, {when}: " +
                                        (errors.Count > 0 ? string.Join(" | ", errors) : $"pg_restore exited with code {run.ExitCode}"), PgPhaseErrorCode.RestoreFailed);
     }
 }

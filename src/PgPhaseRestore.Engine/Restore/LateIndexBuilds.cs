@@ -45,6 +45,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     private readonly Dictionary<int, OnTable> _onTable = [];
     // Constraints built as their index, by dump id (null for the others).
     private readonly Dictionary<int, ConstraintAsIndex?> _asIndex;
+    // How each build locks its table, by dump id: worked out once from its entry.
+    private readonly Dictionary<int, TableLock> _lock;
     private Exception? _failure;
 
     public LateIndexBuilds(IReadOnlyList<IndexDecision> builds, long budget, RestoreOptions options, PgTool pgRestore, DumpArchive archive,
@@ -65,6 +67,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _byTable = builds.Where(b => !journal.IsTableDone(b.Entry.DumpId)).GroupBy(b => b.TableDataId!.Value).ToDictionary(g => g.Key, g => g.ToList());
         _asIndex = builds.ToDictionary(b => b.Entry.DumpId, b => ConstraintAsIndex.Of(b.Entry, archive));
+        _lock = builds.ToDictionary(b => b.Entry.DumpId, b => LockOf(b.Entry, _asIndex[b.Entry.DumpId]));
         // Rows loaded over several sessions at once lie interleaved in the heap, whatever their order in the archive.
         _duration = builds.ToDictionary(b => b.Entry.DumpId, b => BuildDuration.Relative(b.Estimate?.Rows ?? _shareOf(b) / 64,
             IndexKeyShape.Of(archive, b.Entry), b.Estimate?.InKeyOrder == true && interleaved?.Contains(b.TableDataId!.Value) != true));
@@ -166,23 +169,32 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             _active++;
             var on = Table(next);
             on.Running++;
-            on.Whole |= LocksWhole(next);
-            on.Constraint |= _asIndex[next.Entry.DumpId] is not null;
+            on.Whole |= _lock[next.Entry.DumpId] == TableLock.Whole;
+            on.Constraint |= _lock[next.Entry.DumpId] == TableLock.AsIndex;
             _running.Add(Task.Run(() => BuildAsync(next, share)));
         }
     }
 
-    // ALTER TABLE ... ADD CONSTRAINT takes ACCESS EXCLUSIVE on the table; CREATE INDEX takes SHARE, which other builds
-    // share. pg_dump appends to an index's entry what else it sets with the index (ALTER TABLE ... CLUSTER ON, REPLICA
-    // IDENTITY USING INDEX...), run in the same transaction: stronger locks, which two such builds would deadlock on.
-    private bool LocksWhole(IndexDecision build) => _asIndex[build.Entry.DumpId] is null &&
-        (build.Entry.Type == "CONSTRAINT" || build.Entry.Definition?.TrimEnd().TrimEnd(';').Contains(";\n", StringComparison.Ordinal) == true);
+    // How a build locks its table. CREATE INDEX takes SHARE, which other builds share; ALTER TABLE ... ADD CONSTRAINT
+    // takes ACCESS EXCLUSIVE. pg_dump appends to an index's entry what else it sets with the index (ALTER TABLE ...
+    // CLUSTER ON, REPLICA IDENTITY USING INDEX...), run in the same transaction: stronger locks, which two such builds
+    // would deadlock on. A constraint built as its index shares the table while it sorts, then holds it an instant.
+    private enum TableLock { Shared, Whole, AsIndex }
+
+    private static TableLock LockOf(TocEntry entry, ConstraintAsIndex? asIndex) =>
+        asIndex is not null ? TableLock.AsIndex
+        : entry.Type == "CONSTRAINT" || entry.Definition?.TrimEnd().TrimEnd(';').Contains(";\n", StringComparison.Ordinal) == true ? TableLock.Whole
+        : TableLock.Shared;
 
     // Called under the gate: the build would wait for another one's lock on its table, and hold up the others
     // meanwhile. A table has one constraint built as its index in flight at a time: one waits for its turn to be added.
     private bool Blocked(IndexDecision build) =>
-        _onTable.TryGetValue(build.TableDataId!.Value, out var on) &&
-        (on.Whole || LocksWhole(build) && (on.Running > 0 || on.Constraint) || _asIndex[build.Entry.DumpId] is not null && on.Constraint);
+        _onTable.TryGetValue(build.TableDataId!.Value, out var on) && (on.Whole || _lock[build.Entry.DumpId] switch
+        {
+            TableLock.Whole => on.Running > 0 || on.Constraint,
+            TableLock.AsIndex => on.Constraint,
+            _ => false,
+        });
 
     private OnTable Table(IndexDecision build)
     {
@@ -242,9 +254,10 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                     on.Running--;
                 }
                 // It ended (built, failed or stopped): whatever it held of the table, and the job its constraint took, are free.
-                if (on.Adding && _asIndex[entry.DumpId] is not null)
+                var locked = _lock[entry.DumpId];
+                if (on.Adding && locked == TableLock.AsIndex)
                     _active--;
-                if (LocksWhole(build) || _asIndex[entry.DumpId] is not null)
+                if (locked != TableLock.Shared)
                     (on.Whole, on.Constraint, on.Attach, on.Adding) = (false, false, null, false);
                 if (on is { Running: 0, Whole: false, Constraint: false })
                     _onTable.Remove(build.TableDataId!.Value);

@@ -41,7 +41,7 @@ public sealed class ConditionalWriteTests : IClassFixture<ConditionalWriteTests.
 
     private BackupOptions Options(S3rverServer s3, string location, bool force = false, BackupLockTiming? timing = null) => new()
     {
-        Source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null).WithCredentials(_f.Cluster.User, _f.Cluster.Password),
+        Source = _f.Cluster.ConnectionTo(_f.Source),
         Destination = location,
         Storage = s3.Settings(),
         Force = force,

@@ -19,9 +19,6 @@ public sealed class LocalBackupTests : IDisposable
 
     public LocalBackupTests(Services services) => _cluster = services.Postgres;
 
-    private PgConnectionInfo Connection(string database) =>
-        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
-
     private string SmallDatabase()
     {
         var db = _cluster.CreateDatabase("local");
@@ -37,7 +34,7 @@ public sealed class LocalBackupTests : IDisposable
         var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(location), new PlanOptions(), CancellationToken.None);
         var results = await new PhaseRestorer(new RestoreOptions
         {
-            Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File(target + ".journal"),
+            Target = _cluster.ConnectionTo(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File(target + ".journal"),
         }).RunAsync(plan.Phases, CancellationToken.None);
         Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));
         Assert.Equal(DatabaseContents.Fingerprint(_cluster, source), DatabaseContents.Fingerprint(_cluster, target));
@@ -47,7 +44,7 @@ public sealed class LocalBackupTests : IDisposable
     public async Task A_custom_file_backup_under_a_prefix_has_its_manifest_and_restores_with_parallel_jobs()
     {
         var db = SmallDatabase();
-        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = _dir.Path + "/", BackupName = "nightly" }).RunAsync(CancellationToken.None);
+        var manifest = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = _dir.Path + "/", BackupName = "nightly" }).RunAsync(CancellationToken.None);
 
         Assert.Equal(Path.Combine(_dir.Path, db, "nightly.dump"), manifest.Location);
         Assert.Equal(new FileInfo(manifest.Location).Length, manifest.Size);
@@ -73,7 +70,7 @@ public sealed class LocalBackupTests : IDisposable
         var db = SmallDatabase();
         var made = new List<string>();
         for (int i = 0; i < 3; i++)
-            made.Add((await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = _dir.Path + "/" }).RunAsync(CancellationToken.None)).Location);
+            made.Add((await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = _dir.Path + "/" }).RunAsync(CancellationToken.None)).Location);
         Assert.Equal(3, made.Distinct().Count());
         var listed = await BackupCatalog.ListAsync(new ArchiveLocation(_dir.Path), db, CancellationToken.None);
         Assert.Equal(Enumerable.Reverse(made), listed.Select(b => b.Location));
@@ -101,7 +98,7 @@ public sealed class LocalBackupTests : IDisposable
             var locations = new List<string>();
             foreach (var name in names)
             {
-                var manifest = await new BackupRunner(new BackupOptions { Source = Connection(name), Destination = prefix, BackupName = "nightly", Force = true }).RunAsync(CancellationToken.None);
+                var manifest = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(name), Destination = prefix, BackupName = "nightly", Force = true }).RunAsync(CancellationToken.None);
                 Assert.StartsWith(prefix, manifest.Location, StringComparison.Ordinal);
                 Assert.Equal(2, Path.GetRelativePath(prefix, manifest.Location).Split('/').Length);
                 locations.Add(manifest.Location);
@@ -122,7 +119,7 @@ public sealed class LocalBackupTests : IDisposable
 
             foreach (var bad in new[] { "../escape", "..", "a/b", "a\\b" })
             {
-                var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = Connection(names[1]), Destination = prefix, BackupName = bad }).RunAsync(CancellationToken.None));
+                var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(names[1]), Destination = prefix, BackupName = bad }).RunAsync(CancellationToken.None));
                 Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
                 Assert.StartsWith($"backup name \"{bad}\": ", ex.Message, StringComparison.Ordinal);
             }
@@ -147,7 +144,7 @@ public sealed class LocalBackupTests : IDisposable
     {
         var db = SmallDatabase();
         var location = _dir.File($"changed-{format}") + (format == BackupFormat.Custom ? ".dump" : "");
-        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Format = format, Compression = "0" }).RunAsync(CancellationToken.None);
+        var manifest = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location, Format = format, Compression = "0" }).RunAsync(CancellationToken.None);
         // An md5 text of the rows of table a: one hex digit becomes another, the size stays.
         const string Row = "c4ca4238a0b923820dcc509a6f75849b";
         var changedFile = format == BackupFormat.Custom ? manifest.Location
@@ -162,7 +159,7 @@ public sealed class LocalBackupTests : IDisposable
         var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(manifest.Location), new PlanOptions(), CancellationToken.None);
         var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(new RestoreOptions
         {
-            Target = Connection(target), CreateDatabase = true, JournalPath = _dir.File(target + ".journal"),
+            Target = _cluster.ConnectionTo(target), CreateDatabase = true, JournalPath = _dir.File(target + ".journal"),
         }).RunAsync(plan.Phases, CancellationToken.None));
         Assert.Equal(PgPhaseErrorCode.DamagedArchive, ex.Code);
         Assert.Contains($"{manifest.Location} has SHA-256 ", ex.Message);
@@ -180,15 +177,15 @@ public sealed class LocalBackupTests : IDisposable
     {
         var db = SmallDatabase();
         var location = _dir.File("during.dump");
-        await using (await RestoreLock.AcquireAsync(Connection(db), allowPooler: false, TimeSpan.FromSeconds(1), null, CancellationToken.None))
+        await using (await RestoreLock.AcquireAsync(_cluster.ConnectionTo(db), allowPooler: false, TimeSpan.FromSeconds(1), null, CancellationToken.None))
         {
-            var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location }).RunAsync(CancellationToken.None));
             Assert.Equal(PgPhaseErrorCode.RestoreBusy, ex.Code);
             Assert.StartsWith($"a pgphase restore into \"{db}\" is running (backend pid ", ex.Message, StringComparison.Ordinal);
             Assert.False(File.Exists(location));
             Assert.False(File.Exists(BackupManifest.ManifestLocationFor(location)));
         }
-        var manifest = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None);
+        var manifest = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location }).RunAsync(CancellationToken.None);
         Assert.Equal(location, manifest.Location);
     }
 
@@ -199,7 +196,7 @@ public sealed class LocalBackupTests : IDisposable
         var folder = _dir.File("dir-backup");
         var manifest = await new BackupRunner(new BackupOptions
         {
-            Source = Connection(db), Destination = folder, Format = BackupFormat.Directory, Jobs = 2, ExcludeTableData = ["audit"],
+            Source = _cluster.ConnectionTo(db), Destination = folder, Format = BackupFormat.Directory, Jobs = 2, ExcludeTableData = ["audit"],
         }).RunAsync(CancellationToken.None);
 
         Assert.True(File.Exists(Path.Combine(folder, "toc.dat")));
@@ -209,7 +206,7 @@ public sealed class LocalBackupTests : IDisposable
         Assert.Equal(2, manifest.Toc.TableData);
         var target = db + "_r";
         var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(folder), new PlanOptions(), CancellationToken.None);
-        var results = await new PhaseRestorer(new RestoreOptions { Target = Connection(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File("dir.journal") })
+        var results = await new PhaseRestorer(new RestoreOptions { Target = _cluster.ConnectionTo(target), CreateDatabase = true, Jobs = 2, JournalPath = _dir.File("dir.journal") })
             .RunAsync(plan.Phases, CancellationToken.None);
         Assert.All(results, r => Assert.True(r.Status == PhaseStatus.Succeeded, $"{r}: {string.Join("; ", r.Errors)}"));
         var source = DatabaseContents.Fingerprint(_cluster, db);
@@ -225,7 +222,7 @@ public sealed class LocalBackupTests : IDisposable
         var location = _dir.File("failed.dump");
         var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
         {
-            Source = Connection(db), Destination = location, Tables = ["no_such_table"],
+            Source = _cluster.ConnectionTo(db), Destination = location, Tables = ["no_such_table"],
         }).RunAsync(CancellationToken.None));
 
         Assert.Contains("pg_dump failed", ex.Message);
@@ -238,23 +235,23 @@ public sealed class LocalBackupTests : IDisposable
     {
         var db = SmallDatabase();
         var location = _dir.File("kept.dump");
-        var first = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location }).RunAsync(CancellationToken.None);
+        var first = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location }).RunAsync(CancellationToken.None);
 
         var failed = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
         {
-            Source = Connection(db), Destination = location, Force = true, Tables = ["no_such_table"],
+            Source = _cluster.ConnectionTo(db), Destination = location, Force = true, Tables = ["no_such_table"],
         }).RunAsync(CancellationToken.None));
         Assert.Contains("no matching tables were found", failed.Message);
         await AssertStillThereAsync();
 
         // Stopped once pg_dump writes: the dump was never complete, so the old backup never stopped counting.
         using var stop = new CancellationTokenSource();
-        var stopped = new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Force = true, Compression = "0" },
+        var stopped = new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location, Force = true, Compression = "0" },
             new CallbackProgress<BackupProgress>(p => { if (p.Bytes > 0) stop.Cancel(); }));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped.RunAsync(stop.Token));
         await AssertStillThereAsync();
 
-        var replaced = await new BackupRunner(new BackupOptions { Source = Connection(db), Destination = location, Force = true, Compression = "0" }).RunAsync(CancellationToken.None);
+        var replaced = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(db), Destination = location, Force = true, Compression = "0" }).RunAsync(CancellationToken.None);
         Assert.NotEqual(first.Sha256, replaced.Sha256);
         Assert.Equal(replaced.Sha256, (await ManifestStore.TryLoadAsync(location, null, CancellationToken.None))!.Sha256);
 

@@ -67,7 +67,7 @@ public sealed class AutoSizingFixture : IDisposable
     public PgConnectionInfo SourceConnection => Connection(Source);
 
     public PgConnectionInfo Connection(string database) =>
-        PgConnectionInfo.Parse($"host={Cluster.Host} port={Cluster.Port} dbname={database}", _ => null).WithCredentials(Cluster.User, Cluster.Password);
+        Cluster.ConnectionTo(database);
 
     public void Dispose() => _dir.Dispose();
 }

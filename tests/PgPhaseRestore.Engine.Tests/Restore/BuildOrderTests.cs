@@ -36,6 +36,7 @@ public sealed class BuildOrderTests : IDisposable
         // Ties on a key of one column keep the order: the INCLUDE column is not compared.
         ["ord.readings_day_inc"] = true,
         ["ord.readings_w1_key"] = true,
+        ["ord.readings_w2_uq"] = true,
         ["ord.readings_token"] = false,
         // Text is never taken as ordered: its collation, not its bytes, orders it.
         ["ord.readings_code"] = false,
@@ -70,14 +71,15 @@ public sealed class BuildOrderTests : IDisposable
             CREATE INDEX readings_cycle_id ON ord.readings (cycle, id);
             CREATE INDEX readings_id_desc ON ord.readings (id DESC);
             CREATE INDEX readings_day_inc ON ord.readings (day) INCLUDE (id);
+            CREATE UNIQUE INDEX readings_w2_uq ON ord.readings (w2);
+            -- pg_dump appends these to the indexes' entries: two builds that lock the table more than CREATE INDEX.
+            ALTER TABLE ord.readings CLUSTER ON readings_at;
+            ALTER TABLE ord.readings REPLICA IDENTITY USING INDEX readings_w2_uq;
             ANALYZE;
             """);
         _dump = _dir.File("ordered.dump");
         PgDump.Dump(_cluster, _source, _dump, "-Fc");
     }
-
-    private PgConnectionInfo Connection(string database) =>
-        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
 
     /// <summary>Restores the plan into a new database; its name and the restore's log.</summary>
     private async Task<(string Target, List<string> Log)> RestoreAsync(RestorePlan plan, int jobs)
@@ -86,7 +88,7 @@ public sealed class BuildOrderTests : IDisposable
         var log = new List<string>();
         var results = await new PhaseRestorer(new RestoreOptions
         {
-            Target = Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = jobs,
+            Target = _cluster.ConnectionTo(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true, Jobs = jobs,
             JournalPath = _dir.File(target + ".json"),
         }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default);
         foreach (var r in results)
@@ -118,13 +120,13 @@ public sealed class BuildOrderTests : IDisposable
     {
         var expected = Ordered.ToDictionary(o => o.Key, o => o.Value || o.Key == "ord.readings_code");
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(_dump));
-        var facts = await SourceInspector.InspectAsync(Connection(_source), default);
+        var facts = await SourceInspector.InspectAsync(_cluster.ConnectionTo(_source), default);
         var fromSource = IndexSizing.FromCatalog(archive, facts.Tables, facts.Indexes, SizeBasis.Source);
         foreach (var (index, ordered) in expected)
             Assert.True(fromSource[index].InKeyOrder == ordered, $"{index} from the source: InKeyOrder {fromSource[index].InKeyOrder}, expected {ordered}");
 
         // Recorded in the manifest, and read back from it by a restore's planning.
-        var backup = await new BackupRunner(new BackupOptions { Source = Connection(_source), Destination = _dir.File("backups") + "/", BackupName = "ordered" })
+        var backup = await new BackupRunner(new BackupOptions { Source = _cluster.ConnectionTo(_source), Destination = _dir.File("backups") + "/", BackupName = "ordered" })
             .RunAsync(CancellationToken.None);
         var backupArchive = await ArchiveReader.ReadAsync(new ArchiveLocation(backup.Location));
         var options = await IndexSizing.CompleteAsync(backupArchive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), null, null, default);
@@ -162,7 +164,8 @@ public sealed class BuildOrderTests : IDisposable
     /// <summary>
     /// A constraint built as pg_dump wrote it (ALTER TABLE ... ADD CONSTRAINT) locks its table against every other
     /// build: with two jobs it never runs beside another build of its table, which it would only hold up (and be held
-    /// up by). A primary key in pg_dump's plain form sorts beside the others as its unique index, and becomes the
+    /// up by). So does an index entry that also sets CLUSTER ON or REPLICA IDENTITY, and two of them never run together,
+    /// which could deadlock. A primary key in pg_dump's plain form sorts beside the others as its unique index, and becomes the
     /// constraint only once no other build runs on its table. Either way the target equals the source.
     /// </summary>
     [Fact]
@@ -172,7 +175,9 @@ public sealed class BuildOrderTests : IDisposable
         var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
         var late = plan.IndexDecisions.Where(d => d.Late).ToList();
         var key = late.Single(d => d.Entry.Name == "readings readings_pkey");
-        var deferrable = late.Single(d => d.Entry.Name == "readings readings_w1_key");
+        var whole = late.Where(d => d.Entry.Name is "readings readings_w1_key" or "readings_at" or "readings_w2_uq").ToList();
+        Assert.Equal(3, whole.Count);
+        Assert.All(whole.Where(d => d.Entry.Type == "INDEX"), d => Assert.Contains(";\n", d.Entry.Definition!.TrimEnd().TrimEnd(';')));
 
         var (target, log) = await RestoreAsync(plan, jobs: 2);
 
@@ -190,7 +195,7 @@ public sealed class BuildOrderTests : IDisposable
             {
                 var build = late.Single(d => line.StartsWith($"building {d.Entry.Type} {d.Entry.QualifiedName} after", StringComparison.Ordinal));
                 Assert.Equal(build == key, line.EndsWith(", as its unique index", StringComparison.Ordinal));
-                Assert.False(running.Count > 0 && (build == deferrable || running.Contains(deferrable)),
+                Assert.False(running.Count > 0 && (whole.Contains(build) || running.Overlaps(whole)),
                     $"{build.Entry.QualifiedName} started beside {string.Join(", ", running.Select(b => b.Entry.QualifiedName))}{Events()}");
                 running.Add(build);
                 most = Math.Max(most, running.Count);
@@ -217,6 +222,12 @@ public sealed class BuildOrderTests : IDisposable
             SELECT c.contype::text || '|' || i.indisprimary || '|' || i.indisunique FROM pg_constraint c JOIN pg_index i ON i.indexrelid = c.conindid
             WHERE c.conname = 'readings_pkey'
             """));
+        const string settings = """
+            SELECT c.relreplident::text || '|' || string_agg(i.indexrelid::regclass::text || ':' || i.indisclustered || ':' || i.indisreplident, ',' ORDER BY i.indexrelid::regclass::text)
+            FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid WHERE c.oid = 'ord.readings'::regclass AND (i.indisclustered OR i.indisreplident) GROUP BY c.relreplident
+            """;
+        Assert.Equal("i|ord.readings_at:true:false,ord.readings_w2_uq:false:true", _cluster.Scalar<string>(_source, settings));
+        Assert.Equal(_cluster.Scalar<string>(_source, settings), _cluster.Scalar<string>(target, settings));
         _cluster.DropDatabase(target);
     }
 

@@ -122,7 +122,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
         var log = new List<string>();
         var results = await new PhaseRestorer(new RestoreOptions
         {
-            Target = Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("journal.json"),
+            Target = _cluster.ConnectionTo(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = _dir.File("journal.json"),
         }, null, m => { lock (log) log.Add(m); }).RunAsync(plan.Phases, default).WaitAsync(Limit);
         foreach (var r in results)
             Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
@@ -248,7 +248,7 @@ public sealed class ConstraintAsIndexTests : IDisposable
     {
         public RestoreOptions Options(string target, bool resume) => new()
         {
-            Target = Test.Connection(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = Test._dir.File(target + ".json"), Resume = resume,
+            Target = Test._cluster.ConnectionTo(target), NoOwner = true, NoPrivileges = true, Jobs = 2, JournalPath = Test._dir.File(target + ".json"), Resume = resume,
         };
 
         /// <summary>Holds the lock the other build's rows wait for, until disposed.</summary>
@@ -281,9 +281,6 @@ public sealed class ConstraintAsIndexTests : IDisposable
         Assert.Equal(PgDump.ComparableSchema(_cluster, source), PgDump.ComparableSchema(_cluster, target));
         Assert.Equal(DatabaseContents.Fingerprint(_cluster, source), DatabaseContents.Fingerprint(_cluster, target));
     }
-
-    private PgConnectionInfo Connection(string database) =>
-        PgConnectionInfo.Parse($"host={_cluster.Host} port={_cluster.Port} dbname={database}", _ => null).WithCredentials(_cluster.User, _cluster.Password);
 
     public void Dispose()
     {

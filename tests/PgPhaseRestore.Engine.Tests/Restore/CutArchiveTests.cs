@@ -341,8 +341,7 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
     {
         // From outside, a gzip stream cut in its middle looks whole; a pgphase backup's manifest says what it was.
         var folder = _dir.File("dir-backup");
-        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
-            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var source = _f.Cluster.ConnectionTo(_f.Source);
         await new BackupRunner(new BackupOptions { Source = source, Destination = folder, Format = BackupFormat.Directory, Jobs = 2 }).RunAsync(CancellationToken.None);
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(folder));
         var events = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.QualifiedName == "app.events");

@@ -125,7 +125,7 @@ public sealed class FrozenLoadTests : IDisposable
         };
         var options = new RestoreOptions
         {
-            Target = PgConnectionInfo.Parse($"host={_pg.Host} port={_pg.Port} dbname={_db}", _ => null).WithCredentials(_pg.User, _pg.Password),
+            Target = _pg.ConnectionTo(_db),
             Role = role,
         };
         var debug = new List<string>();

@@ -200,8 +200,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         // maintained as rows arrive. Built late, there is nothing to spread, and interleaved sessions would leave the
         // heap out of the dump's order, which the late sorts then pay for.
         var archive = await _f.ReadArchiveAsync();
-        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
-            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var source = _f.Cluster.ConnectionTo(_f.Source);
         var sizes = (await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto }, new S3Settings(), source, null, default)).IndexEstimates;
         var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = 1L << 40 });
         var onEvents = plan.IndexDecisions.Where(d => d.Entry.Definition?.Contains(" ON app.events ", StringComparison.Ordinal) == true
@@ -228,8 +227,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     public async Task Auto_builds_after_the_data_only_what_fits_the_budget_writes_no_temp_file_and_equals_the_source(bool budgetFitsAll)
     {
         var archive = await _f.ReadArchiveAsync();
-        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
-            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var source = _f.Cluster.ConnectionTo(_f.Source);
         var sizes = (await IndexSizing.CompleteAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto }, new S3Settings(), source, null, default)).IndexEstimates;
         var candidates = PhasePlanner.Plan(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, IndexEstimates = sizes, MemoryBudget = 1L << 40 })
             .IndexDecisions.Where(d => d.Late).OrderBy(d => d.SortBytes).ToList();
@@ -335,8 +333,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var target = _f.NewTargetName("ver");
         AssertSucceeded(await RestoreAsync(target));
         var archive = await _f.ReadArchiveAsync();
-        var source = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={_f.Source}", _ => null)
-            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var source = _f.Cluster.ConnectionTo(_f.Source);
 
         var clean = await RestoreVerifier.VerifyAsync(archive, _f.TargetAs(target), source, RowCountMode.Exact, default);
         Assert.True(clean.IsMatch, string.Join("; ", clean.Differences));
@@ -379,8 +376,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var target = _f.NewTargetName("own");
         var archive = await _f.ReadArchiveAsync();
         var plan = PhasePlanner.Plan(archive);
-        var superuser = PgConnectionInfo.Parse($"host={_f.Cluster.Host} port={_f.Cluster.Port} dbname={target}", _ => null)
-            .WithCredentials(_f.Cluster.User, _f.Cluster.Password);
+        var superuser = _f.Cluster.ConnectionTo(target);
         var results = await new PhaseRestorer(new RestoreOptions
         {
             Target = superuser, CreateDatabase = true, JournalPath = _f.Options(target).JournalPath,

@@ -126,7 +126,7 @@ internal sealed class SortConfirmations
             {
                 var table = AutoIndexPlanner.TableOf(_phase.Archive, b.Entry);
                 if (table is null || !estimates.TryGetValue(AutoIndexPlanner.EstimateKey(b.Entry, table), out var estimate))
-                    throw new PgPhaseException($"TOC entry {b.Entry.DumpId} ({b.Entry.Type} {b.Entry.QualifiedName}): its table was loaded by an earlier run, and its sort " +
+                    throw new PgPhaseException($"{b.Entry.TocLabel}: its table was loaded by an earlier run, and its sort " +
                                                $"could not be measured from the archive ({problem ?? "its key could not be read"})", PgPhaseErrorCode.RestoreFailed);
                 sizes[b.Entry.DumpId] = estimate.SortBytes;
             }
