@@ -24,6 +24,14 @@ BeforeAll {
     $script:cut = Join-Path $TestDrive 'cut.dump'
     $bytes = [IO.File]::ReadAllBytes($script:svc.Archive)
     [IO.File]::WriteAllBytes($script:cut, $bytes[0..299])
+    # A real archive, whole, with one byte changed inside its biggest table's compressed data: only decompressing finds it.
+    $script:flipped = Join-Path $TestDrive 'flipped.dump'
+    Import-Module $script:Manifest
+    $starts = @((Get-PgDumpToc -LiteralPath $script:svc.Archive).Entries | Where-Object { $_.Type -eq 'TABLE DATA' -and $_.DataOffset } |
+        ForEach-Object DataOffset | Sort-Object) + $bytes.Length
+    $biggest = 0..($starts.Count - 2) | Sort-Object { $starts[$_ + 1] - $starts[$_] } -Descending | Select-Object -First 1
+    $bytes[$starts[$biggest] + [int](($starts[$biggest + 1] - $starts[$biggest]) / 2)] = $bytes[$starts[$biggest] + [int](($starts[$biggest + 1] - $starts[$biggest]) / 2)] -bxor 0x55
+    [IO.File]::WriteAllBytes($script:flipped, $bytes)
 
     # The path-style case: the endpoint's own host name (localhost) resolves; whether bucket.localhost does depends on
     # the resolver (RFC 6761 resolvers answer every *.localhost). Where it does not, only path style reaches the bucket.
@@ -84,6 +92,7 @@ Invoke-Case 'MissingPath' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_MISSING -Ta
 Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
+Invoke-Case 'Flipped' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_FLIPPED -TargetConnection "$server dbname=${database}_flipped" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
 # Passwords inside the connection strings themselves, as some scripts still pass them.
 $inString = $wrong.GetNetworkCredential().Password
@@ -124,6 +133,7 @@ Write-Output 'not reached'
         RUNBOOK_NO_MATCH            = (Join-Path $TestDrive 'nightly-*.dump')
         RUNBOOK_GARBAGE             = $script:garbage
         RUNBOOK_CUT                 = $script:cut
+        RUNBOOK_FLIPPED             = $script:flipped
         RUNBOOK_CLOSED_PORT         = "$script:closedPort"
     }
     foreach ($k in $variables.Keys) { $psi.Environment[$k] = $variables[$k] }
@@ -251,6 +261,12 @@ Describe 'A runbook that catches the module''s errors' {
 
     It 'an archive cut short: InvalidData naming -Path' {
         $null = Assert-RunbookRecord 'Cut' 'InvalidData' '-Path' 'PgPhaseRestore.ArchiveInvalid'
+    }
+
+    It 'an archive whose table data was changed: InvalidData naming -Path, from the phase that read it' {
+        $r = Assert-RunbookRecord 'Flipped' 'InvalidData' '-Path' 'PgPhaseRestore.PhaseFailed'
+        $r.Message | Should -Match 'TABLE DATA'
+        $r.Message | Should -Match 'flipped\.dump'
     }
 
     It 'a bucket that does not exist: ObjectNotFound naming -Path and -S3Endpoint' {

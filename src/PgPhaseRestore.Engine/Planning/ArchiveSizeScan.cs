@@ -81,7 +81,9 @@ internal static class ArchiveSizeScan
         }
         catch (Exception ex) when (ex is PgPhaseException { Code: PgPhaseErrorCode.NotAnArchive } or InvalidDataException or EndOfStreamException)
         {
-            problem = $"the scan of the archive's data stopped{(reading is null ? "" : $" in {reading.Label}")}: {ex.Message}";
+            // .NET names a zlib stream that does not inflate "compressed using an unsupported compression method": it is damaged data.
+            var why = ex is InvalidDataException ? $"its data cannot be decompressed ({ex.Message.TrimEnd('.')}); the archive is damaged" : ex.Message.TrimEnd('.');
+            problem = $"the scan of the archive's data stopped{(reading is null ? "" : $" in {reading.Label}")}: {why}";
             log?.Invoke($"{archive.Source}: {problem}");
         }
         log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");

@@ -104,11 +104,11 @@ internal static class ArchiveTableData
             }
             catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.NotAnArchive)
             {
-                throw new PgPhaseException(ex.Message, PgPhaseErrorCode.RestoreFailed, ex);
+                throw new PgPhaseException(ex.Message, PgPhaseErrorCode.DamagedArchive, ex);
             }
             if (type != TableDataBlock || dumpId != entry.DumpId)
                 throw new PgPhaseException($"{archive.Source}: the TOC says the data of {entry.Label} starts at byte {offset}, but a block of type {type} " +
-                                           $"for dump id {dumpId} is there; the archive is damaged", PgPhaseErrorCode.RestoreFailed);
+                                           $"for dump id {dumpId} is there; the archive is damaged", PgPhaseErrorCode.DamagedArchive);
             Stream chunks = new ChunkStream(custom, cursor);
             Stream rows = archive.Header.Compression == CompressionAlgorithm.Gzip ? new ZLibStream(chunks, CompressionMode.Decompress) : chunks;
             return new DecodedRows(rows, $"{archive.Source}: the data of {entry.Label} (block at byte {offset})", custom);
@@ -146,12 +146,12 @@ internal static class ArchiveTableData
             }
             catch (InvalidDataException ex)
             {
-                throw new PgPhaseException($"{where} cannot be decompressed ({ex.Message}); the archive is damaged", PgPhaseErrorCode.RestoreFailed, ex);
+                throw new PgPhaseException($"{where} cannot be decompressed ({ex.Message}); the archive is damaged", PgPhaseErrorCode.DamagedArchive, ex);
             }
             catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.NotAnArchive)
             {
                 // A chunk's length that leads past the file's end: the table's data is damaged, not the whole archive unreadable.
-                throw new PgPhaseException($"{where}: {ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
+                throw new PgPhaseException($"{where}: {ex.Message}", PgPhaseErrorCode.DamagedArchive, ex);
             }
         }
 

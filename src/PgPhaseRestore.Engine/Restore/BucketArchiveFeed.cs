@@ -164,7 +164,7 @@ internal sealed class BucketArchiveFeed
                     ? await PassAsync(part, stdin, n => report(sent + n), ct).ConfigureAwait(false)
                     : await VerifiedBlockCopy.CopyAsync(part, stdin, block, what, n => report(sent + n), ct).ConfigureAwait(false);
             }
-            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.RestoreFailed)
+            catch (PgPhaseException ex) when (ex.Code == PgPhaseErrorCode.DamagedArchive)
             {
                 DamagedEntry = entry;
                 throw;

@@ -25,7 +25,18 @@ internal sealed partial class PgRestoreOutput
 
     /// <summary>Gives the last error, which named no entry, the entry it concerns and a message that says more.</summary>
     public void Attribute(Archive.TocEntry entry, string message) =>
-        _errors[^1] = new RestoreError(entry.DumpId, $"{entry.Type} {entry.Schema} {entry.Name}", message);
+        _errors[^1] = _errors[^1] with { DumpId = entry.DumpId, Entry = $"{entry.Type} {entry.Schema} {entry.Name}", Message = message };
+
+    /// <summary>
+    /// What an error pg_restore printed says went wrong: its archive's bytes (data that does not decompress, a block or
+    /// header that is not where or what it should be, a file that ends early) or anything else, the restore's.
+    /// </summary>
+    public static PgPhaseErrorCode CodeOf(string? message) =>
+        message is not null && Damage().IsMatch(message) ? PgPhaseErrorCode.DamagedArchive : PgPhaseErrorCode.RestoreFailed;
+
+    /// <summary>What the lines pg_restore printed say went wrong: the archive's bytes when any line says so.</summary>
+    public static PgPhaseErrorCode CodeOf(IEnumerable<string> lines) =>
+        lines.Any(l => CodeOf(l) == PgPhaseErrorCode.DamagedArchive) ? PgPhaseErrorCode.DamagedArchive : PgPhaseErrorCode.RestoreFailed;
 
     public (Kind Kind, string? Name, int? DumpId) Parse(string line)
     {
@@ -45,7 +56,7 @@ internal sealed partial class PgRestoreOutput
         m = ErrorLine().Match(line);
         if (m.Success)
         {
-            _errors.Add(new RestoreError(_errorEntryId, _errorEntryText, m.Groups[1].Value));
+            _errors.Add(new RestoreError(_errorEntryId, _errorEntryText, m.Groups[1].Value) { Code = CodeOf(m.Groups[1].Value) });
             _errorEntryId = null;
             _errorEntryText = null;
             return (Kind.Error, null, null);
@@ -66,6 +77,11 @@ internal sealed partial class PgRestoreOutput
 
     [GeneratedRegex(@"^pg_restore: error: (.*)$")]
     private static partial Regex ErrorLine();
+
+    // pg_restore's own words for damage, from compress_*.c, pg_backup_custom.c, pg_backup_tar.c and pg_backup_archiver.c.
+    [GeneratedRegex(@"could not (?:un|de)compress(?: data)?:|could not find block ID|found unexpected block ID|unrecognized data block type|" +
+                    @"could not read from input file: end of file|unexpected end of file|corrupt tar header|could not find header for file")]
+    private static partial Regex Damage();
 
     [GeneratedRegex(@"^pg_restore: processing data for table ""(.*)""$")]
     private static partial Regex TableData();

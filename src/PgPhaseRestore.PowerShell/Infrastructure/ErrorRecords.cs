@@ -77,9 +77,15 @@ internal static class ErrorRecords
         $"This is a bug in PgPhaseRestore, not a problem with what was asked: {ex.GetType().FullName}: " +
         $"{ex.Message.Split('\n', 2)[0].TrimEnd('\r', ' ', '.')}. Please report it with this message.";
 
-    /// <summary>The record for a phase that finished with errors (the phase result is the target).</summary>
-    public static ErrorRecord From(RestoreError error, object phase) =>
-        new(error.ToException(), PhaseFailed, CategoryOf(PgPhaseErrorKind.Failed), phase);
+    /// <summary>
+    /// The record for a phase that finished with errors (the phase result is the target): InvalidData when the
+    /// archive's bytes are at fault, so a runbook can tell a damaged backup from a failed restore.
+    /// </summary>
+    public static ErrorRecord From(RestoreError error, object phase)
+    {
+        var ex = error.ToException();
+        return RecommendedActions.Apply(new ErrorRecord(ex, PhaseFailed, CategoryOf(ex.Kind), phase), ex);
+    }
 
     /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
     public static ErrorRecord From(ReplaceResult result) =>

@@ -28,7 +28,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.Authentication, "")]
 [Recommends(PgPhaseErrorCode.Permission, "")]
 [Recommends(PgPhaseErrorCode.NotFound, "")]
-[Recommends(PgPhaseErrorCode.DamagedArchive, "")]
+[Recommends(PgPhaseErrorCode.DamagedArchive, "The archive's bytes are not what was written: restore from an undamaged copy in -Path (or -LiteralPath), or make a new backup.")]
 [Recommends(PgPhaseErrorCode.AlreadyExists, "")]
 [Recommends(PgPhaseErrorCode.Conflict, "")]
 [Recommends(PgPhaseErrorCode.Busy, "")]

@@ -259,6 +259,7 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         Assert.Equal(bulkB.DumpId, error.DumpId);
         Assert.Equal("TABLE DATA public.bulk_b", error.Entry);
         Assert.Contains("SHA-256", error.Message);
+        Assert.Equal(PgPhaseErrorCode.DamagedArchive, error.Code);
         Assert.Contains(copy.Key, error.Message);
         Assert.False(RestoreJournal.Load(_f.JournalPath(target)).IsTableDone(bulkB.DumpId));
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.bulk_b"));
@@ -305,6 +306,7 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         var error = Assert.Single(results[2].Errors);
         Assert.Equal("TABLE DATA public.digits", error.Entry);
         Assert.Contains("SHA-256", error.Message);
+        Assert.Equal(PgPhaseErrorCode.DamagedArchive, error.Code);
         Assert.Equal(split, log.Any(l => l.StartsWith("loading public.digits over 2 sessions", StringComparison.Ordinal)));
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM public.digits"));
         var journal = RestoreJournal.Load(_f.JournalPath(target));

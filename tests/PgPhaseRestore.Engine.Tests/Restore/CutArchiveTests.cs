@@ -171,6 +171,9 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
         Assert.Contains("events", said);
         Assert.Contains(path, said);
         Assert.DoesNotContain("ended before the end of the table's rows", said);
+        // The archive's bytes are at fault, not the restore: hosts report it as a damaged archive.
+        Assert.Equal(PgPhaseErrorCode.DamagedArchive, error.Code);
+        Assert.Equal(PgPhaseErrorKind.DamagedArchive, error.ToException().Kind);
         // One job: pg_restore reads the block and says why it cannot. Split over two sessions, the block is
         // decompressed by pgphase, which names where it lies.
         if (jobs == 2)

@@ -21,7 +21,7 @@ internal sealed class ArchiveFileLoader(DumpArchive archive, string workDir, Dat
     // pg_restore -L reads any number of entries' data from the file, each where it lies.
     public bool LoadsTablesTogether => true;
 
-    public Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
+    public Task<PgPhaseException?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
         pgRestore.RunAsync(entries, null, null, ct);
 
     public string Describe(TocEntry table) => SplitTableLoader.Describe(table, archive);

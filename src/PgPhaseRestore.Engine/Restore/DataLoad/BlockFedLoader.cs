@@ -18,7 +18,7 @@ internal sealed class BlockFedLoader(ArchiveBlockReader blocks, DumpArchive arch
     // One pg_restore reads the TOC and any number of blocks that follow it in file order.
     public bool LoadsTablesTogether => true;
 
-    public Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
+    public Task<PgPhaseException?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct) =>
         pgRestore.RunAsync(entries, (stdin, token) => blocks.WriteAsync(stdin, entries, progress, token), blocks.Describe(entries), ct);
 
     public string Describe(TocEntry table) => "pg_restore -f - < " + blocks.Describe([table]);

@@ -8,7 +8,7 @@ namespace PgPhaseRestore.Engine.Restore.DataLoad;
 internal sealed class DataItemPgRestore(RestorePhase phase, RestoreOptions options, PgTool pgRestore, string workDir, Action<string>? log, Action<string>? debug)
 {
     /// <summary>Runs it; the failure (pg_restore's errors, or the feed's), or null when it exited 0.</summary>
-    public async Task<string?> RunAsync(IReadOnlyList<TocEntry> entries, Func<Stream, CancellationToken, Task>? input, string? inputDescription, CancellationToken ct)
+    public async Task<PgPhaseException?> RunAsync(IReadOnlyList<TocEntry> entries, Func<Stream, CancellationToken, Task>? input, string? inputDescription, CancellationToken ct)
     {
         var listFile = Path.Combine(workDir, $"data-{entries[0].DumpId}.list");
         await File.WriteAllTextAsync(listFile, RestoreList.Format(phase.Archive, entries), ct).ConfigureAwait(false);
@@ -22,11 +22,11 @@ internal sealed class DataItemPgRestore(RestorePhase phase, RestoreOptions optio
             if (run.ExitCode == 0)
                 return null;
             var said = output.Errors.Count > 0 ? string.Join(" | ", output.Errors.Select(e => e.Message)) : string.Join(" | ", run.ErrorLines.TakeLast(5));
-            return $"pg_restore exited with code {run.ExitCode}: {said}";
+            return new PgPhaseException($"pg_restore exited with code {run.ExitCode}: {said}", PgRestoreOutput.CodeOf(output.Errors.Select(e => e.Message)));
         }
         catch (PgPhaseException ex) when (PgPhaseErrors.IsRestore(ex.Code) || PgPhaseErrors.IsStorage(ex.Code))
         {
-            return ex.Message;
+            return ex;
         }
     }
 

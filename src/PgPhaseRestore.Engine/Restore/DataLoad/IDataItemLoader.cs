@@ -23,10 +23,11 @@ internal interface IDataItemLoader
 
     /// <summary>
     /// Loads <paramref name="entries"/>: the <paramref name="tables"/> among them, or, when there are none, entries
-    /// that are not tables of their own. Returns the failure, or null when everything committed.
+    /// that are not tables of their own. Returns the failure (its code says whether the archive is damaged), or null when
+    /// everything committed.
     /// <paramref name="progress"/> gets the bytes of data read so far.
     /// </summary>
-    Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct);
+    Task<PgPhaseException?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct);
 
     /// <summary>Where one table's rows are read from, for debug output.</summary>
     string Describe(TocEntry table);

@@ -163,7 +163,7 @@ internal sealed class ParallelDataLoads
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
             // Cancelled though neither the caller nor another load stopped it: a failure, never a table passed over in silence.
-            failure = Failure(item, $"its load was cancelled unexpectedly ({ex.Message})");
+            failure = Failure(item, new PgPhaseException($"its load was cancelled unexpectedly ({ex.Message})", PgPhaseErrorCode.RestoreFailed, ex));
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
@@ -219,13 +219,13 @@ internal sealed class ParallelDataLoads
         }
         catch (Exception ex) when (SplitTableLoader.IsLoadFailure(ex))
         {
-            return Failure(item, ex.Message);
+            return Failure(item, ex as PgPhaseException ?? PgPhaseException.Wrap(ex.Message, ex, PgPhaseErrorCode.RestoreFailed));
         }
     }
 
-    private static RestoreError Failure(Item item, string message) => item.Tables is [var table]
-        ? new RestoreError(table.DumpId, $"{table.Type} {table.QualifiedName}", message)
-        : new RestoreError(null, null, $"{item.Name} ({Listed(item.Entries)}): {message}");
+    private static RestoreError Failure(Item item, PgPhaseException failure) => (item.Tables is [var table]
+        ? new RestoreError(table.DumpId, $"{table.Type} {table.QualifiedName}", failure.Message)
+        : new RestoreError(null, null, $"{item.Name} ({Listed(item.Entries)}): {failure.Message}")) with { Code = failure.Code };
 
     private static string Listed(IReadOnlyList<TocEntry> entries) =>
         string.Join(", ", entries.Take(10).Select(e => $"{e.Type} {e.QualifiedName}")) + (entries.Count > 10 ? $" and {entries.Count - 10} more" : "");

@@ -161,19 +161,20 @@ internal sealed class PhaseLoad
             // pg_restore was stopped inside the damaged block, before its end: none of its rows committed. The tables
             // before it did, and stay recorded.
             journal.ForgetTables([damagedEntry.DumpId]);
-            return new Loaded([new RestoreError(damagedEntry.DumpId, $"{damagedEntry.Type} {damagedEntry.QualifiedName}", ex.Message)],
+            return new Loaded([new RestoreError(damagedEntry.DumpId, $"{damagedEntry.Type} {damagedEntry.QualifiedName}", ex.Message) { Code = ex.Code }],
                 tracker.Recorded.Count(id => id != damagedEntry.DumpId), []);
         }
         if (run.ExitCode == 0 && feed?.IntegrityProblem is { } damaged && phase.Kind == PhaseKind.Data)
         {
             // The rows came from bytes that do not match the backup: a resume must load them again.
             journal.ForgetTables(tracker.Recorded);
-            return new Loaded([new RestoreError(null, null, damaged)], 0, []);
+            return new Loaded([new RestoreError(null, null, damaged) { Code = PgPhaseErrorCode.DamagedArchive }], 0, []);
         }
         if (run.ExitCode != 0)
         {
             var errors = tracker.Errors.Count > 0 ? tracker.Errors
-                : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")];
+                : [new RestoreError(null, null, $"pg_restore exited with code {run.ExitCode}: {string.Join(" | ", run.ErrorLines.TakeLast(5))}")
+                    { Code = PgRestoreOutput.CodeOf(run.ErrorLines) }];
             return new Loaded(errors, tracker.TablesLoaded, []);
         }
         tracker.Succeeded();
@@ -231,7 +232,7 @@ internal sealed class PhaseLoad
             }
             catch (Exception ex) when (SplitTableLoader.IsLoadFailure(ex))
             {
-                errors.Add(new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message));
+                errors.Add(new RestoreError(table.DumpId, $"TABLE DATA {table.QualifiedName}", ex.Message) { Code = PgPhaseErrors.CodeOf(ex) ?? PgPhaseErrorCode.RestoreFailed });
                 if (_options.StopOnError)
                     break;
                 continue;
@@ -257,7 +258,7 @@ internal sealed class PhaseLoad
         }
         catch (PgPhaseException ex) when (PgPhaseErrors.IsRestore(ex.Code))
         {
-            return new RestoreError(null, null, ex.Message);
+            return new RestoreError(null, null, ex.Message) { Code = ex.Code };
         }
     }
 

@@ -101,10 +101,11 @@ internal sealed class SplitTableLoader
             catch (PgPhaseException ex) when (problem is not null && ex.Code == PgPhaseErrorCode.RestoreFailed)
             {
                 // Its rows stopped because pg_restore could not read on (a damaged block, say): that is the cause to name.
-                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource}: {problem}", PgPhaseErrorCode.RestoreFailed, ex);
+                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource}: {problem}", PgRestoreOutput.CodeOf(problem), ex);
             }
             if (run.ExitCode != 0)
-                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource} (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}", PgPhaseErrorCode.RestoreFailed);
+                throw new PgPhaseException($"{table}: pg_restore could not read the table's data in {archiveSource} (exit code {run.ExitCode}): {problem ?? string.Join(" | ", run.ErrorLines.TakeLast(3))}",
+                    PgRestoreOutput.CodeOf(run.ErrorLines.Prepend(problem ?? "")));
         }, ct);
 
     /// <summary>Where <see cref="LoadAsync"/> reads the table's rows from, for messages.</summary>

@@ -55,7 +55,7 @@ internal sealed class TarMemberLoader : IDataItemLoader
     // Each table is a COPY of its own; a share of several would only load them one after another.
     public bool LoadsTablesTogether => false;
 
-    public async Task<string?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct)
+    public async Task<PgPhaseException?> LoadAsync(IReadOnlyList<TocEntry> entries, IReadOnlyList<TocEntry> tables, Action<long> progress, CancellationToken ct)
     {
         if (tables.Count == 0)
             return await _pgRestore.RunAsync(entries, null, null, ct).ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal sealed class TarMemberLoader : IDataItemLoader
         catch (Exception ex) when (ex is PgPhaseException p && (PgPhaseErrors.IsRestore(p.Code) || PgPhaseErrors.IsConnect(p.Code))
                                    || ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
-            return ex.Message;
+            return ex as PgPhaseException ?? PgPhaseException.Wrap(ex.Message, ex, PgPhaseErrorCode.RestoreFailed);
         }
     }
 

@@ -47,7 +47,7 @@ internal static class VerifiedBlockCopy
             var digest = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             if (total != block.Length || !string.Equals(digest, block.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new PgPhaseException($"{what} (bytes {block.Offset}-{block.End - 1}) has SHA-256 {digest} but the manifest says {block.Sha256}; " +
-                                           "the archive changed or was damaged after the backup", PgPhaseErrorCode.RestoreFailed);
+                                           "the archive changed or was damaged after the backup", PgPhaseErrorCode.DamagedArchive);
             return !readerGone && await TryWriteAsync(stdin, held.AsMemory(0, heldLength), ct).ConfigureAwait(false);
         }
         finally
