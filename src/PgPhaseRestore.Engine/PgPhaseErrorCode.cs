@@ -77,7 +77,7 @@ public enum PgPhaseErrorCode
     /// <summary>The target's journal belongs to a restore of another archive.</summary>
     OtherArchive = 111,
 
-    /// <summary>Tables the data phase would load already hold rows.</summary>
+    /// <summary>Tables the data phase would load already hold rows that no run in the journal loaded: not a restore's to empty.</summary>
     TablesHoldRows = 112,
 
     /// <summary>A resume selects tables that the run which completed the data phase did not load.</summary>

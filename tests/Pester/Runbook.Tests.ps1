@@ -99,6 +99,9 @@ $inString = $wrong.GetNetworkCredential().Password
 Invoke-Case 'PasswordInStringTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" }
 Invoke-Case 'PasswordInBadString' { Backup-PgDatabase -SourceConnection "$server dbname=postgres password=$inString nosuchkeyword=1" -Path "$env:RUNBOOK_MISSING.d/" }
 Invoke-Case 'PasswordInBadUri' { Backup-PgDatabase -SourceConnection "postgresql://$($env:RUNBOOK_PG_USER):$inString@127.0.0.1:notaport/postgres" -Path "$env:RUNBOOK_MISSING.d/" }
+# A credential beside a string that names another user, or holds a password of its own: which applies is never guessed.
+Invoke-Case 'CredentialBesidePassword' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres password=$inString" -TargetCredential $target }
+Invoke-Case 'CredentialForAnotherUser' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=postgres user=someone_else" -TargetCredential $target }
 # Rows from a CSV (Import-Csv) or [pscustomobject]s that carry the connection string beside the archive.
 Invoke-Case 'CsvRowTest' { [pscustomobject]@{ Path = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" } | Test-PgPhaseRestore }
 Invoke-Case 'CsvRowWithoutPath' { [pscustomobject]@{ Dump = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres password=$inString" } | Test-PgPhaseRestore }
@@ -221,6 +224,14 @@ Describe 'A runbook that catches the module''s errors' {
         $r.Message | Should -Match 'nosuchkeyword'
         $r = Assert-RunbookRecord 'PasswordInBadUri' 'InvalidArgument' '-SourceConnection'
         $r.TargetObject | Should -Be 'the -SourceConnection value'
+    }
+
+    It 'a credential beside a string that holds a password or names another user: InvalidArgument naming both parameters' {
+        $r = Assert-RunbookRecord 'CredentialBesidePassword' 'InvalidArgument' '-TargetConnection', '-TargetCredential' 'PgPhaseRestore.InvalidArgument'
+        $r.Message | Should -Match 'holds a password'
+        $r = Assert-RunbookRecord 'CredentialForAnotherUser' 'InvalidArgument' '-TargetConnection', '-TargetCredential' 'PgPhaseRestore.InvalidArgument'
+        $r.Message | Should -Match '"someone_else"'
+        $r.Message | Should -Match ([regex]::Escape("""$($script:svc.User)"""))
     }
 
     It 'a CSV row with Path and TargetConnection binds -Path to its Path, never to the row as text' {

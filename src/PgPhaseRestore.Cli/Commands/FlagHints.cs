@@ -35,7 +35,7 @@ public static class FlagHints
         [PgPhaseErrorCode.AlreadyRestored] = "--resume, or --force",
         [PgPhaseErrorCode.Interrupted] = "--resume",
         [PgPhaseErrorCode.OtherArchive] = "without --resume",
-        [PgPhaseErrorCode.TablesHoldRows] = "--resume, or --force",
+        [PgPhaseErrorCode.TablesHoldRows] = "--force",
         [PgPhaseErrorCode.SelectionChanged] = "--use-list naming them, with --force",
         [PgPhaseErrorCode.PlanChanged] = "--strategy and --memory-budget as the restore started with",
         [PgPhaseErrorCode.SwapState] = "",

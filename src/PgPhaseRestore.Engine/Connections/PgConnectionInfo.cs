@@ -167,9 +167,20 @@ public sealed class PgConnectionInfo
         return copy;
     }
 
-    /// <summary>The same connection with another password (from a PSCredential, say).</summary>
+    /// <summary>
+    /// The same connection with the user and password of <paramref name="source"/> (a PSCredential, say). Refused when
+    /// the connection string itself names another user or holds a password: which one applies would be a guess, and
+    /// a script would log in as a role its string does not name.
+    /// </summary>
     public PgConnectionInfo WithCredentials(string? user, string? password, string source = "the credential")
     {
+        const string Written = "the connection string";
+        if (!string.IsNullOrEmpty(user) && OriginOf("user") == Written && Get("user") != user)
+            throw new PgPhaseException($"connection string: names user \"{Get("user")}\", but {source} is for user \"{user}\": name the user in one of them only",
+                PgPhaseErrorCode.InvalidInput);
+        if (!string.IsNullOrEmpty(password) && PasswordSource == Written)
+            throw new PgPhaseException($"connection string: holds a password, and {source} gives one too: give the password in one of them only",
+                PgPhaseErrorCode.InvalidInput);
         var copy = Copy();
         if (!string.IsNullOrEmpty(user))
             copy._values["user"] = user;

@@ -9,7 +9,20 @@ internal sealed partial class PgRestoreOutput
     private string? _errorEntryText;
     private readonly List<RestoreError> _errors = [];
 
-    public IReadOnlyList<RestoreError> Errors => _errors;
+    /// <summary>
+    /// The errors, in the order printed, but a worker's death last: pg_restore -j's leader may say "a worker process
+    /// died unexpectedly" before the worker's own error reaches stderr, and the cause is what a host reports first.
+    /// </summary>
+    public IReadOnlyList<RestoreError> Errors => _errors.Any(IsConsequence) ? [.. _errors.OrderBy(IsConsequence)] : _errors;
+
+    /// <summary>What pg_restore -j's leader says when a worker ended on an error of its own: never the cause.</summary>
+    public static bool IsConsequence(RestoreError error) => error.DumpId is null && error.Message.StartsWith("a worker process died unexpectedly", StringComparison.Ordinal);
+
+    /// <summary>The error printed last.</summary>
+    public RestoreError Last => _errors[^1];
+
+    /// <summary>The last error, which named no entry, with more said about where it happened.</summary>
+    public void Amend(string message) => _errors[^1] = _errors[^1] with { Message = message };
 
     public enum Kind
     {

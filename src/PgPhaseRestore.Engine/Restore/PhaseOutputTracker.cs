@@ -27,6 +27,8 @@ internal sealed class PhaseOutputTracker
     private readonly object _gate = new();
     private readonly Action<int>? _committed;
     private TocEntry? _loading;
+    // With parallel jobs: the tables whose data a worker started and the leader has not seen finish.
+    private readonly HashSet<TocEntry> _inFlight = [];
     private int _itemsDone;
 
     public PhaseOutputTracker(RestorePhase phase, IReadOnlyList<TocEntry> entries, RestoreJournal journal, bool parallel,
@@ -71,10 +73,15 @@ internal sealed class PhaseOutputTracker
                         Step($"loading table {name}");
                     }
                     else
+                    {
+                        if (name is not null && _tablesByName.GetValueOrDefault(name) is { } started)
+                            _inFlight.Add(started);
                         Report($"loading table {name}");
+                    }
                     break;
                 case PgRestoreOutput.Kind.ItemFinished when dumpId is { } id && _parallel:
                     var finished = _phase.Archive.FindByDumpId(id);
+                    _inFlight.RemoveWhere(e => e.DumpId == id);
                     // Workers' error lines interleave, so once any error was reported no later finish is trusted.
                     if (finished?.Type == "TABLE DATA" && !_failed.Contains(id) && !_parallelError)
                         CompleteTable(id);
@@ -88,11 +95,18 @@ internal sealed class PhaseOutputTracker
                     _parallelError |= _parallel;
                     // Reading a table's data (a damaged block, say) fails without naming an entry: one at a time, it
                     // is the table being loaded, and the archive is named, for a loop over many.
-                    if (!_parallel && _loading is not null && _output.Errors[^1].DumpId is null)
-                        _output.Attribute(_loading, $"{_output.Errors[^1].Message} (pg_restore reading {_phase.Archive.Source})");
-                    if (_output.Errors[^1].DumpId is { } failedId)
+                    var last = _output.Last;
+                    if (!_parallel && _loading is not null && last.DumpId is null)
+                        _output.Attribute(_loading, $"{last.Message} (pg_restore reading {_phase.Archive.Source})");
+                    // In parallel, the table a worker was loading when only one was; else every one that was.
+                    else if (_parallel && last.DumpId is null && !PgRestoreOutput.IsConsequence(last) && _inFlight.Count == 1)
+                        _output.Attribute(_inFlight.Single(), $"{last.Message} (pg_restore reading {_phase.Archive.Source})");
+                    else if (_parallel && last.DumpId is null && !PgRestoreOutput.IsConsequence(last) && _inFlight.Count > 1)
+                        _output.Amend($"{last.Message} (pg_restore reading {_phase.Archive.Source}, while loading " +
+                                      $"{string.Join(", ", _inFlight.OrderBy(e => e.DumpId).Select(e => $"{e.Type} {e.QualifiedName}"))})");
+                    if (_output.Last.DumpId is { } failedId)
                         _failed.Add(failedId);
-                    if (!_parallel && _loading is not null && (_output.Errors[^1].DumpId is null || _output.Errors[^1].DumpId == _loading.DumpId))
+                    if (!_parallel && _loading is not null && (_output.Last.DumpId is null || _output.Last.DumpId == _loading.DumpId))
                         _loading = null; // its COPY failed: not done
                     _log?.Invoke(line);
                     break;

@@ -272,8 +272,10 @@ public sealed class PhaseRestorer
 
     /// <summary>
     /// The data entries still to load. Resuming, tables the journal records as committed are skipped and every
-    /// other table that holds rows is emptied; otherwise a table that already holds rows is refused (or, forced,
-    /// emptied), since loading into it would duplicate them.
+    /// other table that holds rows is emptied: an interrupted run of the phase left them part loaded. Rows no run
+    /// in the journal can have loaded (the phase never started) are not the restore's: they are emptied only when
+    /// forced. Without resuming, the journal records no run of the phase (an interrupted or completed one is refused
+    /// before this), so a table that already holds rows is refused as well (or, forced, emptied).
     /// </summary>
     private async Task<List<TocEntry>> PrepareDataAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
     {
@@ -287,6 +289,12 @@ public sealed class PhaseRestorer
             var done = entries.Where(e => (e.Type == "TABLE DATA" || phase.LateBuilds.Any(b => b.Entry == e)) && journal.IsTableDone(e.DumpId)).ToList();
             entries = entries.Except(done).ToList();
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
+            if (partial.Count > 0 && !journal.IsStarted(phase.Number))
+            {
+                if (!_options.Force)
+                    throw NotLoadedByRestore(phase, partial, journal);
+                Log($"phase {phase.Number} resumes as forced: {Plural.Of(partial.Count, "table")} that held rows no run in the journal loaded {(partial.Count == 1 ? "was" : "were")} emptied first");
+            }
             await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
             if (done.Count > 0 || partial.Count > 0)
                 Log($"phase {phase.Number} resumes: {Plural.Of(done.Count, "table")} committed earlier {(done.Count == 1 ? "is" : "are")} skipped, {partial.Count} partly loaded {(partial.Count == 1 ? "is" : "are")} emptied, " +
@@ -300,11 +308,17 @@ public sealed class PhaseRestorer
             Log($"phase {phase.Number} runs again as forced: {Plural.Of(loaded.Count, "table")} that held rows {(loaded.Count == 1 ? "was" : "were")} emptied first");
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
-            throw new PgPhaseException($"{loaded.Count} of the tables phase {phase.Number} loads already hold rows in \"{_options.Target.Database}\" " +
-                                       $"({string.Join(", ", loaded.Take(5).Select(e => e.QualifiedName))}{(loaded.Count > 5 ? ", ..." : "")}); loading them again would duplicate rows: resume, or force to empty and reload them",
-                                       PgPhaseErrorCode.TablesHoldRows);
+            throw NotLoadedByRestore(phase, loaded, journal);
         return entries;
     }
+
+    // Rows in tables the data phase loads, though no run in the journal started the phase: someone else's, never emptied unasked.
+    private PgPhaseException NotLoadedByRestore(RestorePhase phase, List<TocEntry> tables, RestoreJournal journal) =>
+        new($"{Plural.Of(tables.Count, "table")} phase {phase.Number} loads already {(tables.Count == 1 ? "holds" : "hold")} rows in \"{_options.Target.Database}\" ({Listed(tables)}), " +
+            $"and no run recorded in the journal {journal.Path} started loading them: they are not a restore's to empty. Force to empty them and load the " +
+            "archive's rows (the rows there now are lost), or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
+
+    private static string Listed(List<TocEntry> tables) => string.Join(", ", tables.Take(5).Select(e => e.QualifiedName)) + (tables.Count > 5 ? ", ..." : "");
 
     private PhaseResult Result(RestorePhase phase, PhaseStatus status, DateTimeOffset started, TimeSpan duration, int entries,
         IReadOnlyList<RestoreError> errors, string? note, int tablesLoaded = 0) => new()

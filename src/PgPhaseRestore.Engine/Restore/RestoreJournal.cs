@@ -188,6 +188,13 @@ internal sealed class RestoreJournal
         }
     }
 
+    /// <summary>Whether a run recorded in this journal started the phase (and has not been forgotten).</summary>
+    public bool IsStarted(int phase)
+    {
+        lock (_gate)
+            return StartedPhases.Contains(phase);
+    }
+
     /// <summary>Started and not completed: interrupted.</summary>
     public bool IsInterrupted(int phase)
     {

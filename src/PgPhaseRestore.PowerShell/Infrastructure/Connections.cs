@@ -6,7 +6,8 @@ using PgPhaseRestore.Engine.Connections;
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
 /// <summary>
-/// Connection strings plus an optional PSCredential; the credential wins over anything in the string.
+/// Connection strings plus an optional PSCredential, which gives the user and password; one that contradicts the
+/// string (another user, a second password) is refused, never silently preferred.
 /// </summary>
 /// <remarks>
 /// Naming, the same on every cmdlet: a database is reached through -&lt;Endpoint&gt;Connection with
@@ -28,10 +29,12 @@ internal static class Connections
         [CallerArgumentExpression(nameof(conninfo))] string connectionParameter = "",
         [CallerArgumentExpression(nameof(credential))] string credentialParameter = "")
     {
-        PgConnectionInfo info;
         try
         {
-            info = PgConnectionInfo.Parse(conninfo).WithOrigin(ParameterOf(connectionParameter));
+            var info = PgConnectionInfo.Parse(conninfo).WithOrigin(ParameterOf(connectionParameter));
+            return credential is null
+                ? info
+                : info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password, ParameterOf(credentialParameter) is { } name ? "-" + name : "the credential");
         }
         catch (PgPhaseException ex) when (ex.Kind == PgPhaseErrorKind.InvalidInput && ParameterOf(connectionParameter) is { } parameter)
         {
@@ -40,11 +43,6 @@ internal static class Connections
             var said = ex.Message.StartsWith(Generic, StringComparison.Ordinal) ? ex.Message[Generic.Length..] : ex.Message;
             throw PgPhaseException.Restated($"-{parameter}: {said}", ex, parameter);
         }
-        return credential is null
-            ? info
-            : ParameterOf(credentialParameter) is { } name
-                ? info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password, "-" + name)
-                : info.WithCredentials(credential.UserName, credential.GetNetworkCredential().Password);
     }
 
     /// <summary>

@@ -14,6 +14,11 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     private readonly object _stopGate = new();
     private bool _disposed;
     private PipelinePump? _pump;
+    // The engine call running now, if any: a stop waits for it.
+    private volatile Task? _running;
+
+    // How long a stop waits for the engine to end its child processes: they are killed at once, so this is only a bound.
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Writes a non-terminating error whose recommended action names only this cmdlet's parameters.</summary>
     protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(RecommendedActions.FitTo(MyInvocation.MyCommand, errorRecord));
@@ -21,14 +26,29 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     /// <summary>Ends the command with an error whose recommended action names only this cmdlet's parameters.</summary>
     protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(RecommendedActions.FitTo(MyInvocation.MyCommand, errorRecord));
 
-    /// <summary>Ctrl+C or a runbook stop: cancels the running engine call, which ends its child processes.</summary>
+    /// <summary>
+    /// Ctrl+C or a runbook stop: cancels the running engine call, which ends its child processes, and returns once it
+    /// has. Stop-Job and a runbook's stop return when this does: a resume started right after must not find
+    /// pg_restore still holding the target.
+    /// </summary>
     protected override void StopProcessing()
     {
+        Task? running;
         // A stop can arrive from another thread after the pipeline has already disposed this cmdlet.
         lock (_stopGate)
         {
-            if (!_disposed)
-                _stop.Cancel();
+            if (_disposed)
+                return;
+            _stop.Cancel();
+            running = _running;
+        }
+        try
+        {
+            running?.Wait(StopWait);
+        }
+        catch (AggregateException)
+        {
+            // The call ended with the cancellation just asked for, or failed: the pipeline thread reports it.
         }
     }
 
@@ -60,6 +80,7 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
         try
         {
             task = Task.Run(() => call(thisCall.Token));
+            _running = task;
             task.ContinueWith(_ => pump.Wake(), TaskScheduler.Default);
             pump.Run(task, _stop.Token);
             if (_stop.IsCancellationRequested)
@@ -80,6 +101,7 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
         finally
         {
             _pump = null;
+            _running = null;
         }
     }
 

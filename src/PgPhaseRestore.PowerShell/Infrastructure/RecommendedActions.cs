@@ -47,7 +47,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
 [Recommends(PgPhaseErrorCode.Interrupted, "Run again with -Resume.")]
 [Recommends(PgPhaseErrorCode.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]
-[Recommends(PgPhaseErrorCode.TablesHoldRows, "Add -Resume to continue, or -Force to empty those tables and load them again.")]
+[Recommends(PgPhaseErrorCode.TablesHoldRows, "Add -Force to empty those tables and load the archive's rows, or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.SwapState, "")]
 [Recommends(PgPhaseErrorCode.SwapDatabaseMissing, "")]
 [Recommends(PgPhaseErrorCode.SwapNotPermitted, "")]

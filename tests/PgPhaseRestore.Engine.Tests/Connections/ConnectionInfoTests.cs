@@ -152,4 +152,25 @@ public sealed class ConnectionInfoTests
         Assert.Equal("host=db dbname=app", info.WithCredentials("u", "pw").ToChildConninfo().Replace(" user=u", ""));
         Assert.Equal("-c work_mem=1MB -c lock_timeout=5", info.ChildOptions("-c lock_timeout=5"));
     }
+
+    /// <summary>
+    /// A credential gives the user and password, unless the string says otherwise: another user, or a password of
+    /// its own, is refused, naming both. A user from PGUSER, or the same user in the string, is no contradiction.
+    /// </summary>
+    [Fact]
+    public void A_credential_that_contradicts_the_string_is_refused()
+    {
+        var env = new Dictionary<string, string?> { ["PGUSER"] = "from_env", ["PGPASSWORD"] = "env-secret" };
+        var fromEnv = PgConnectionInfo.Parse("host=db dbname=app", k => env.GetValueOrDefault(k)).WithCredentials("restorer", "pw", "-TargetCredential");
+        Assert.Equal("restorer", fromEnv.User);
+        Assert.Equal("restorer", PgConnectionInfo.Parse("host=db user=restorer", _ => null).WithCredentials("restorer", "pw").User);
+
+        var user = Assert.Throws<PgPhaseException>(() => PgConnectionInfo.Parse("host=db user=postgres", _ => null).WithCredentials("restorer", "pw", "-TargetCredential"));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, user.Code);
+        Assert.Equal("connection string: names user \"postgres\", but -TargetCredential is for user \"restorer\": name the user in one of them only", user.Message);
+        var password = Assert.Throws<PgPhaseException>(() => PgConnectionInfo.Parse("host=db password=zzz-secret", _ => null).WithCredentials("restorer", "pw", "-TargetCredential"));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, password.Code);
+        Assert.Equal("connection string: holds a password, and -TargetCredential gives one too: give the password in one of them only", password.Message);
+        Assert.DoesNotContain("zzz-secret", password.ToString());
+    }
 }
