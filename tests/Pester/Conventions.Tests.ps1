@@ -231,6 +231,19 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         $result.IsMatch | Should -BeTrue
     }
 
+    It 'Test-PgPhaseRestore -RowCount without -SourceConnection says once that no rows are counted' {
+        $w = $null
+        $result = Get-ChildItem -LiteralPath $script:dir -Filter 'nightly-*.dump' |
+            Test-PgPhaseRestore -TargetConnection $script:target -TargetCredential $script:cred -RowCount Exact -WarningVariable w -WarningAction SilentlyContinue
+        $result | Should -HaveCount 2
+        $result.TablesCounted | Should -Be @(0, 0)
+        @($w) | Should -HaveCount 1
+        "$($w[0])" | Should -Match '-RowCount Exact .*without -SourceConnection no rows are counted'
+        $w = $null
+        $null = Test-PgPhaseRestore -LiteralPath $script:odd -TargetConnection $script:target -TargetCredential $script:cred -WarningVariable w -WarningAction SilentlyContinue
+        @($w) | Should -HaveCount 0 -Because 'the default Estimate, not asked for, is no reason to warn'
+    }
+
     It '<Name> binds to Invoke-PgPhaseRestore and restores the archive' -ForEach @(
         @{ Name = 'phases from Split-PgRestorePhases'; Make = { Split-PgRestorePhases -LiteralPath $script:odd } }
         @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
@@ -328,6 +341,15 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         "$($err[0]) $($err[0].ErrorDetails.RecommendedAction)" | Should -Not -Match 'AllowNonEmptyTarget'
         Test-Path $to | Should -BeFalse
         Invoke-TestSql $script:svc $db 'SELECT what FROM marker' | Should -Be 'kept'
+    }
+
+    It 'Backup-PgDatabase into a bucket that does not exist: the action keeps -Path and -S3Endpoint, and drops the -LiteralPath it does not take' {
+        $err = $null
+        Backup-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path 's3://no-such-bucket-conventions/x/y.dump' @script:s3 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
+        "$($err[0].Exception.Code)" | Should -Be 'ArchiveNotFound'
+        $err[0].ErrorDetails.RecommendedAction | Should -Be 'Check -Path, and for an s3:// URI -S3Endpoint.'
+        "$($err[0])" | Should -Match 'no-such-bucket-conventions.*Check -Path, and for an s3:// URI -S3Endpoint\.$'
     }
 }
 

@@ -91,22 +91,41 @@ public sealed class BackupRunner
     {
         await store.CleanUpAsync(held.TakenOverFrom, ct).ConfigureAwait(false);
         bool replacing = await EnsureFreeAsync(location, store, ct).ConfigureAwait(false);
-        var stored = await store.DumpAsync(dump, held, async token =>
+        // Publishing (the old manifest removed, the dump in its place, read back, its manifest written) takes a second
+        // or two, and a stop in its middle would leave a dump without a manifest, or no backup at all where a forced run
+        // replaced one: once the dump is complete, a stop waits for the manifest. Losing the lock still stops it, and
+        // a store that does not answer ends it after PublishLimit.
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(held.Lost);
+        try
         {
-            if (!replacing)
-                return;
-            // Only now, with the new dump complete: a run that fails or is stopped before this leaves the old backup listed.
-            await ManifestStore.DeleteAsync(location, store.Client, token).ConfigureAwait(false);
-            Log($"the new dump of {database} is complete: the old backup's manifest at {location} is removed, and the new backup replaces it");
-        }, ct).ConfigureAwait(false);
+            var stored = await store.DumpAsync(dump, held, async token =>
+            {
+                publishing.CancelAfter(PublishLimit);
+                if (ct.IsCancellationRequested)
+                    Log($"the dump of {database} is complete: it is published, with its manifest, before the run stops");
+                if (!replacing)
+                    return;
+                // Only now, with the new dump complete: a run that fails or is stopped before this leaves the old backup listed.
+                await ManifestStore.DeleteAsync(location, store.Client, token).ConfigureAwait(false);
+                Log($"the new dump of {database} is complete: the old backup's manifest at {location} is removed, and the new backup replaces it");
+            }, ct, publishing.Token).ConfigureAwait(false);
 
-        var archive = await ReadBackAsync(location, database, _options, ct).ConfigureAwait(false);
-        var manifest = ManifestBuilder.Build(dump, _options.Source, database, location, started, facts, stored, archive);
-        await held.VerifyAsync("writing the manifest", ct).ConfigureAwait(false);
-        await ManifestStore.SaveAsync(manifest, store.Client, ct).ConfigureAwait(false);
-        Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
-        return manifest;
+            var archive = await ReadBackAsync(location, database, _options, publishing.Token).ConfigureAwait(false);
+            var manifest = ManifestBuilder.Build(dump, _options.Source, database, location, started, facts, stored, archive);
+            await held.VerifyAsync("writing the manifest", publishing.Token).ConfigureAwait(false);
+            await ManifestStore.SaveAsync(manifest, store.Client, publishing.Token).ConfigureAwait(false);
+            Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
+            return manifest;
+        }
+        catch (OperationCanceledException ex) when (publishing.IsCancellationRequested && !held.IsLost && !ct.IsCancellationRequested)
+        {
+            throw new PgPhaseException($"{location}: the store did not finish publishing the backup within {PublishLimit.TotalMinutes:0} minutes; " +
+                                       "it is not listed as a backup", PgPhaseErrorCode.BackupFailed, ex);
+        }
     }
+
+    // How long publishing may take once the dump is complete, whatever stop arrives meanwhile.
+    private static readonly TimeSpan PublishLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>The TOC read back from what was stored: the backup is checked, not trusted.</summary>
     private static async Task<DumpArchive> ReadBackAsync(string location, string database, BackupOptions options, CancellationToken ct)

@@ -35,7 +35,8 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
         await BucketProbe.DescribeIfExistsAsync(_client, S3ObjectLocation.Parse(location), ct).ConfigureAwait(false)
         ?? await BucketProbe.DescribeIfExistsAsync(_client, S3ObjectLocation.Parse(BackupManifest.ManifestLocationFor(location)), ct).ConfigureAwait(false);
 
-    public async Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct)
+    public async Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct,
+        CancellationToken publishing)
     {
         var target = S3ObjectLocation.Parse(location);
         var upload = await S3MultipartUpload.StartAsync(_client, target, options.Multipart, options.Storage.UseGenericProtocol,
@@ -56,8 +57,8 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
             // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
             if (!options.Force && await BucketProbe.DescribeIfExistsAsync(_client, target, ct).ConfigureAwait(false) is { } appeared)
                 throw new PgPhaseException($"{target}: an object ({appeared}) was written at this key while this backup ran, by a writer that takes no backup lock; it was left as it is", PgPhaseErrorCode.AlreadyExists);
-            await beforePublish(ct).ConfigureAwait(false);
-            await upload.CompleteAsync(onlyIfAbsent: !options.Force, log, ct).ConfigureAwait(false);
+            await beforePublish(publishing).ConfigureAwait(false);
+            await upload.CompleteAsync(onlyIfAbsent: !options.Force, log, publishing).ConfigureAwait(false);
             completed = true;
             dump.Debug($"upload {upload.UploadId} completed: {Plural.Of(upload.PartCount, "part")}, {Plural.Of(upload.Size, "byte")} verified by the server's size");
             return new StoredArchive(upload.Size, upload.Sha256!, upload.PartCount, [], scanner.Finish() ?? ManifestBuilder.NoBlocks(dump, scanner.Problem));

@@ -24,6 +24,8 @@ internal interface IBackupStore : IDisposable
     /// <summary>
     /// Runs pg_dump into the storage and makes the result visible, checking the lock first; a failure leaves nothing
     /// visible. <paramref name="beforePublish"/> runs once the dump is complete, just before it takes the location.
+    /// <paramref name="ct"/> stops the dump; once it is complete and the lock checked, only <paramref name="publishing"/>
+    /// stops what follows, so that a stop never lands between taking the old backup's place and the new one's manifest.
     /// </summary>
-    Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct);
+    Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct, CancellationToken publishing);
 }

@@ -37,7 +37,8 @@ internal sealed class LocalBackupStore(string location, bool force, Action<strin
         : Directory.Exists(location) ? "a folder"
         : File.Exists(BackupManifest.ManifestLocationFor(location)) ? "its manifest is there" : null);
 
-    public async Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct)
+    public async Task<StoredArchive> DumpAsync(BackupDump dump, BackupLock held, Func<CancellationToken, Task> beforePublish, CancellationToken ct,
+        CancellationToken publishing)
     {
         // Unique per run and named after its writer, so a later run can tell a killed run's leftovers.
         var partial = RunIdentity.PartialPath(location, held.RunId);
@@ -59,7 +60,7 @@ internal sealed class LocalBackupStore(string location, bool force, Action<strin
             var (size, sha, files) = await ArchiveDigest.HashAsync(partial, ct).ConfigureAwait(false);
             dump.Report(location, size, clock, "stored");
             await held.VerifyAsync("publishing the backup", ct).ConfigureAwait(false);
-            await beforePublish(ct).ConfigureAwait(false);
+            await beforePublish(publishing).ConfigureAwait(false);
             Publish(partial, location, force);
             return new StoredArchive(size, sha, 0, files);
         }

@@ -17,7 +17,7 @@ internal static class S3Errors
     public static PgPhaseException Describe(S3ObjectLocation location, AmazonS3Exception ex, string action = "read the object") =>
         Describe(null, location, ex, action);
 
-    private static PgPhaseException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonServiceException ex, string action)
+    private static PgPhaseException Describe(IAmazonS3? client, S3ObjectLocation location, AmazonServiceException ex, string action, int? attempts = null)
     {
         var problem = ProblemOf(ex);
         var text = ex.ErrorCode switch
@@ -29,7 +29,7 @@ internal static class S3Errors
             "InvalidAccessKeyId" => "access denied: the access key is not known to this endpoint (InvalidAccessKeyId)",
             _ when problem == PgPhaseErrorCode.ArchiveNotFound => "no such object",
             _ when problem is PgPhaseErrorCode.ArchiveAccessDenied or PgPhaseErrorCode.ArchiveCredentialsRejected => $"access denied ({ex.ErrorCode})",
-            _ => $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, ex)}",
+            _ => $"could not {action}{(client is null ? "" : " at " + Endpoint(client))}: {(int)ex.StatusCode} {ex.ErrorCode}: {OneLine(ex.Message)}{Attempts(client, attempts)}",
         };
         return PgPhaseException.Storage(location.ToString(), text, ex, problem);
     }
@@ -95,9 +95,10 @@ internal static class S3Errors
 
     /// <summary>
     /// The failure of a call made to <paramref name="action"/> at <paramref name="location"/>, described; null when it is
-    /// the caller's own cancellation or not a failure of storage (those propagate unchanged).
+    /// the caller's own cancellation or not a failure of storage (those propagate unchanged). <paramref name="attempts"/>
+    /// is how many times the caller itself tried, when it retries on its own (else the client's retries are said).
     /// </summary>
-    public static PgPhaseException? Map(IAmazonS3 client, S3ObjectLocation location, Exception ex, string action, CancellationToken ct)
+    public static PgPhaseException? Map(IAmazonS3 client, S3ObjectLocation location, Exception ex, string action, CancellationToken ct, int? attempts = null)
     {
         if (ex is OperationCanceledException && ct.IsCancellationRequested)
             return null;
@@ -115,9 +116,9 @@ internal static class S3Errors
                     $"could not {action}: the host name \"{bucketHost}\" is not known here ({reason}), though the endpoint's own host is: " +
                     "this server is reached with path-style addressing, the bucket in the path rather than in the host name", ex, PgPhaseErrorCode.ArchiveBucketHostUnknown)
                 : PgPhaseException.Storage(uri,
-                    $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, ex)}", ex, PgPhaseErrorCode.ArchiveUnreachable);
+                    $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, attempts)}", ex, PgPhaseErrorCode.ArchiveUnreachable);
         if (ex is AmazonServiceException service)
-            return Describe(client, location, service, action);
+            return Describe(client, location, service, action, attempts);
         if (ex is AmazonClientException)
             return PgPhaseException.Storage(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
         return null;
@@ -214,11 +215,11 @@ internal static class S3Errors
         return false;
     }
 
-    private static string Attempts(IAmazonS3? client, Exception ex)
+    private static string Attempts(IAmazonS3? client, int? made)
     {
-        if (client is null)
+        if (client is null && made is null)
             return "";
-        int attempts = client.Config.MaxErrorRetry + 1;
+        int attempts = made ?? client!.Config.MaxErrorRetry + 1;
         return attempts > 1 ? $"; gave up after {attempts} attempts" : "";
     }
 

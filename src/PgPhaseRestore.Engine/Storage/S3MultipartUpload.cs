@@ -154,9 +154,10 @@ internal sealed class S3MultipartUpload
                     break;
             }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && uploads.Any(t => t.IsFaulted))
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // A part failed: its exception below says why.
+            // Only a part's failure cancels this without the caller. The part cancels before its task is faulted, so
+            // the fault may not show yet: its exception, awaited below, says why.
         }
         try
         {
@@ -166,7 +167,15 @@ internal sealed class S3MultipartUpload
         {
             throw first.Exception!.InnerException!;
         }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            // Never a bare cancellation, which hosts take for a stop that nobody asked for.
+            throw new IOException($"{Location}: a part's upload ended cancelled ({ex.Message})", ex);
+        }
         ct.ThrowIfCancellationRequested();
+        // Whatever ended the parts, an upload that lost one is never completed.
+        if (failed.IsCancellationRequested)
+            throw new IOException($"{Location}: a part's upload failed before the dump was read to its end");
         Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 

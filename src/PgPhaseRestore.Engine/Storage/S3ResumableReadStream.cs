@@ -65,7 +65,7 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
             {
                 throw PgPhaseException.Storage(_location.ToString(), $"the object was replaced while being read (at byte {_start + _position}); start again", ex);
             }
-            catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_start + _position}", ct) is { } mapped)
+            catch (Exception ex) when (S3Errors.Map(_client, _location, ex, $"read the object at byte {_start + _position}", ct, failures > 0 ? failures + 1 : null) is { } mapped)
             {
                 throw mapped;
             }

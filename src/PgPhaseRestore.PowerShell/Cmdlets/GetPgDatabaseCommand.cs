@@ -52,16 +52,16 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     /// <summary>Lists the server's databases that the filters keep.</summary>
     protected override void ProcessRecord()
     {
-        var server = Connections.From(ServerConnection, ServerCredential);
         var filter = new DatabaseFilter { Names = Name, ExcludeNames = Exclude, IncludeTemplates = IncludeTemplates.IsPresent };
         try
         {
+            var server = Connections.From(ServerConnection, ServerCredential);
             foreach (var db in RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct)))
                 WriteObject(db);
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
-            WriteError(ErrorRecords.From(ex, server.ToString()));
+            WriteError(ErrorRecords.From(ex, Connections.Shown(ServerConnection)));
         }
     }
 }

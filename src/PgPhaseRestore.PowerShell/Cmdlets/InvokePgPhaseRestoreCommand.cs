@@ -135,7 +135,17 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         // Phases piped in from several archives restore one archive after the other.
         if (_phases.Count == 0)
             return;
-        var target = ResolveTarget();
+        Engine.Connections.PgConnectionInfo target;
+        try
+        {
+            target = ResolveTarget();
+        }
+        catch (Exception ex) when (ErrorRecords.IsReported(ex))
+        {
+            // A target string refused as it is read: the same record as for a -Path restore, before anything runs.
+            WriteError(ErrorRecords.From(ex, Connections.Shown(TargetConnection)));
+            return;
+        }
         foreach (var group in _phases.GroupBy(p => p.Source))
             Restore(group.ToList(), target);
     }

@@ -80,19 +80,19 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     /// <summary>Plans the swap or undo, asks as ShouldProcess says, and runs it.</summary>
     protected override void ProcessRecord()
     {
-        var options = new SwapOptions
-        {
-            Server = Connections.From(ServerConnection, ServerCredential),
-            Database = Database,
-            Replacement = Replacement,
-            Undo = Undo.IsPresent,
-            Force = Force.IsPresent,
-            AsideName = AsideName,
-            CarrySettings = !NoCarry.IsPresent,
-            JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
-        };
         try
         {
+            var options = new SwapOptions
+            {
+                Server = Connections.From(ServerConnection, ServerCredential),
+                Database = Database,
+                Replacement = Replacement,
+                Undo = Undo.IsPresent,
+                Force = Force.IsPresent,
+                AsideName = AsideName,
+                CarrySettings = !NoCarry.IsPresent,
+                JournalPath = JournalPath is null ? null : ResolveLocation(JournalPath),
+            };
             var plan = RunEngine(ct => DatabaseSwap.PlanAsync(options, ct));
             foreach (var note in plan.Notes)
                 WriteWarning(note);

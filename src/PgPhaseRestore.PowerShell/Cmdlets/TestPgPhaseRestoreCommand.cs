@@ -78,9 +78,17 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    private bool _warnedNoSource;
+
     /// <summary>Verifies the target against the archive (each archive -Path names) and writes the result; differences are in its Differences.</summary>
     protected override void ProcessRecord()
     {
+        // Rows are counted against the source: asked for without one, say so (once) rather than pass in silence.
+        if (!_warnedNoSource && SourceConnection is null && RowCount != RowCountMode.None && MyInvocation.BoundParameters.ContainsKey(nameof(RowCount)))
+        {
+            _warnedNoSource = true;
+            WriteWarning($"-RowCount {RowCount} counts rows against the source database: without -SourceConnection no rows are counted, only the objects are checked.");
+        }
         if (Archive is not null)
         {
             Verify(Archive, null);

@@ -136,20 +136,28 @@ internal static partial class RecommendedActions
     }
 
     /// <summary>
-    /// The record as <paramref name="command"/> should give it: the table is shared by every cmdlet, and an action
-    /// that names a parameter this one does not have (-AllowNonEmptyTarget from Copy-PgDatabase) is left out, the
-    /// engine's message kept. An action that names the cmdlet it is for ("let Invoke-PgPhaseRestore create it") stays.
+    /// The record as <paramref name="command"/> should give it: the table is shared by every cmdlet, so an aside
+    /// that names only parameters this one does not have ("(or -LiteralPath)" on Backup-PgDatabase) is dropped, and
+    /// an action that still names one (-AllowNonEmptyTarget from Copy-PgDatabase) is left out, the engine's message
+    /// kept. An action that names the cmdlet it is for ("let Invoke-PgPhaseRestore create it") stays.
     /// </summary>
     public static ErrorRecord FitTo(CommandInfo command, ErrorRecord record)
     {
         if (record.ErrorDetails is not { RecommendedAction: { Length: > 0 } action } || OtherCmdlet().IsMatch(action))
             return record;
         var names = command.Parameters.Values.SelectMany(p => p.Aliases.Prepend(p.Name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (Parameter().Matches(action).All(p => names.Contains(p.Value[1..])))
+        bool Fits(string text) => Parameter().Matches(text).All(p => names.Contains(p.Value[1..]));
+        if (Fits(action))
             return record;
-        record.ErrorDetails = new ErrorDetails(Message(record.Exception.Message, null)) { RecommendedAction = "" };
+        var fitted = Aside().Replace(action, m => Fits(m.Value) ? m.Value : "");
+        fitted = Fits(fitted) && Parameter().IsMatch(fitted) ? fitted : "";
+        record.ErrorDetails = new ErrorDetails(Message(record.Exception.Message, fitted.Length > 0 ? fitted : null)) { RecommendedAction = fitted };
         return record;
     }
+
+    // " (or -LiteralPath)": an alternative in parentheses, with the space before it.
+    [GeneratedRegex(@" \((?:or |and )?[^()]*\)")]
+    private static partial Regex Aside();
 
     [GeneratedRegex(@"(?<![\w-])-[A-Z][A-Za-z0-9]+")]
     private static partial Regex Parameter();

@@ -190,6 +190,46 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         Assert.Equal(small, archive.DatabaseName);
     }
 
+    /// <summary>
+    /// A stop that arrives once the dump is complete (the upload just completed, or a forced run's old manifest just
+    /// removed) waits for the manifest: the run ends with the backup listed and whole, never with an object that no
+    /// manifest describes, nor with no backup where a forced run replaced one.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stop_while_publishing_still_ends_with_the_backup_listed_and_whole(bool replacing)
+    {
+        var location = $"s3://{_f.Bucket}/publishing/{Guid.NewGuid():N}.dump";
+        var small = _f.Cluster.CreateDatabase("publishing");
+        _f.Cluster.Execute(small, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 1000);");
+        var options = _f.Options(small, location);
+        if (replacing)
+            await new BackupRunner(options).RunAsync(CancellationToken.None);
+
+        using var stop = new CancellationTokenSource();
+        var log = new List<string>();
+        void Watch(string line)
+        {
+            lock (log)
+                log.Add(line);
+            // The old manifest removed (replacing), or the upload completed: the stop lands inside publishing.
+            if (line.Contains(replacing ? "the old backup's manifest at" : " completed: ", StringComparison.Ordinal))
+                stop.Cancel();
+        }
+        var manifest = await new BackupRunner(new BackupOptions
+        {
+            Source = options.Source, Destination = location, Storage = options.Storage, Multipart = options.Multipart, Force = replacing,
+        }, null, Watch, Watch).RunAsync(stop.Token);
+
+        Assert.True(stop.IsCancellationRequested, "the stop never came: the test proves nothing\n" + string.Join("\n", log));
+        using var client = _f.S3.Client();
+        Assert.Equal(manifest.Sha256, (await ManifestStore.TryLoadAsync(location, client, CancellationToken.None))?.Sha256);
+        var stored = await DownloadAsync(client, S3ObjectLocation.Parse(location));
+        Assert.Equal(manifest.Sha256, Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant());
+        Assert.Empty(_f.S3.PendingUploads(_f.Bucket));
+    }
+
     [Fact]
     public async Task A_pg_dump_killed_mid_stream_leaves_no_object_no_manifest_and_no_open_upload()
     {
