@@ -94,15 +94,18 @@ public sealed class BackupRunner
         // Publishing (the old manifest removed, the dump in its place, read back, its manifest written) takes a second
         // or two, and a stop in its middle would leave a dump without a manifest, or no backup at all where a forced run
         // replaced one: once the dump is complete, a stop waits for the manifest. Losing the lock still stops it, and
-        // a store that does not answer ends it after PublishLimit.
+        // a stop ends it only if the store has not finished PublishLimit later.
         using var publishing = CancellationTokenSource.CreateLinkedTokenSource(held.Lost);
+        CancellationTokenRegistration stopLater = default;
         try
         {
             var stored = await store.DumpAsync(dump, held, async token =>
             {
-                publishing.CancelAfter(PublishLimit);
-                if (ct.IsCancellationRequested)
+                stopLater = ct.Register(() =>
+                {
                     Log($"the dump of {database} is complete: it is published, with its manifest, before the run stops");
+                    publishing.CancelAfter(PublishLimit);
+                });
                 if (!replacing)
                     return;
                 // Only now, with the new dump complete: a run that fails or is stopped before this leaves the old backup listed.
@@ -117,14 +120,18 @@ public sealed class BackupRunner
             Log($"backup complete: {location}, {SizeText.Format(stored.Size)}, sha256 {stored.Sha256}");
             return manifest;
         }
-        catch (OperationCanceledException ex) when (publishing.IsCancellationRequested && !held.IsLost && !ct.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (publishing.IsCancellationRequested && !held.IsLost)
         {
-            throw new PgPhaseException($"{location}: the store did not finish publishing the backup within {PublishLimit.TotalMinutes:0} minutes; " +
-                                       "it is not listed as a backup", PgPhaseErrorCode.BackupFailed, ex);
+            throw new PgPhaseException($"{location}: stopped while the backup was published, and the store did not finish within {PublishLimit.TotalMinutes:0} minutes; " +
+                                       $"no backup is listed at this key{(replacing ? " (the one it replaced was removed)" : "")}", PgPhaseErrorCode.BackupFailed, ex);
+        }
+        finally
+        {
+            stopLater.Dispose();
         }
     }
 
-    // How long publishing may take once the dump is complete, whatever stop arrives meanwhile.
+    // How long publishing may go on after a stop arrives: a store that answers finishes in a second or two.
     private static readonly TimeSpan PublishLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>The TOC read back from what was stored: the backup is checked, not trusted.</summary>

@@ -159,6 +159,21 @@ public sealed class PgConnectionInfo
         return copy;
     }
 
+    /// <summary>
+    /// The same connection, naming a user only when the connection string did: one that came from a credential or
+    /// the environment is not written into a string handed on (a database listing's, piped to a backup with its own).
+    /// </summary>
+    internal PgConnectionInfo WithWrittenUserOnly()
+    {
+        var copy = Copy();
+        if (copy.OriginOf("user") != "the connection string")
+        {
+            copy._values.Remove("user");
+            copy._origins.Remove("user");
+        }
+        return copy;
+    }
+
     /// <summary>The same connection to another database (the maintenance database, or a new target).</summary>
     public PgConnectionInfo WithDatabase(string database)
     {
@@ -182,10 +197,12 @@ public sealed class PgConnectionInfo
             throw new PgPhaseException($"connection string: holds a password, and {source} gives one too: give the password in one of them only",
                 PgPhaseErrorCode.InvalidInput);
         var copy = Copy();
-        if (!string.IsNullOrEmpty(user))
-            copy._values["user"] = user;
-        copy.Password = password;
-        copy.PasswordSource = string.IsNullOrEmpty(password) ? null : source;
+        // The same user the string names stays the string's; any other is the credential's.
+        if (!string.IsNullOrEmpty(user) && Get("user") != user)
+            (copy._values["user"], copy._origins["user"]) = (user, source);
+        // A credential without a password leaves the one found (a password file, PGPASSWORD) where it is.
+        if (!string.IsNullOrEmpty(password))
+            (copy.Password, copy.PasswordSource) = (password, source);
         return copy;
     }
 

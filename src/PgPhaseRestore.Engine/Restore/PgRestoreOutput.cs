@@ -92,8 +92,11 @@ internal sealed partial class PgRestoreOutput
     private static partial Regex ErrorLine();
 
     // pg_restore's own words for damage, from compress_*.c, pg_backup_custom.c, pg_backup_tar.c and pg_backup_archiver.c.
-    [GeneratedRegex(@"could not (?:un|de)compress(?: data)?:|could not find block ID|found unexpected block ID|unrecognized data block type|" +
-                    @"could not read from input file: end of file|unexpected end of file|corrupt tar header|could not find header for file")]
+    // Anchored: a line may quote row values. "could not find block ID" only where pg_restore itself says the archive may be
+    // corrupt: its other two forms are about input it cannot seek in.
+    [GeneratedRegex(@"^(?:pg_restore: error: )?(?:could not (?:un|de)compress(?: data)?:|could not find block ID \d+ in archive -- possibly corrupt archive|" +
+                    @"found unexpected block ID|unrecognized data block type|could not read from input file: end of file|unexpected end of file|" +
+                    @"corrupt tar header|could not find header for file)")]
     private static partial Regex Damage();
 
     [GeneratedRegex(@"^pg_restore: processing data for table ""(.*)""$")]

@@ -13,7 +13,7 @@ namespace PgPhaseRestore.Engine.Restore;
 /// jobs, workers announce what they start and the leader announces "finished item N" after the worker's COPY
 /// has committed; only that counts, and never for an item an error was reported on.
 /// </remarks>
-internal sealed class PhaseOutputTracker
+internal sealed partial class PhaseOutputTracker
 {
     private readonly RestorePhase _phase;
     private readonly RestoreJournal _journal;
@@ -27,8 +27,8 @@ internal sealed class PhaseOutputTracker
     private readonly object _gate = new();
     private readonly Action<int>? _committed;
     private TocEntry? _loading;
-    // With parallel jobs: the tables whose data a worker started and the leader has not seen finish.
-    private readonly HashSet<TocEntry> _inFlight = [];
+    // With parallel jobs: the items the leader launched and has not seen finish, by dump id.
+    private readonly SortedSet<int> _inFlight = [];
     private int _itemsDone;
 
     public PhaseOutputTracker(RestorePhase phase, IReadOnlyList<TocEntry> entries, RestoreJournal journal, bool parallel,
@@ -73,15 +73,14 @@ internal sealed class PhaseOutputTracker
                         Step($"loading table {name}");
                     }
                     else
-                    {
-                        if (name is not null && _tablesByName.GetValueOrDefault(name) is { } started)
-                            _inFlight.Add(started);
                         Report($"loading table {name}");
-                    }
+                    break;
+                case PgRestoreOutput.Kind.ItemStarted when _parallel && Launched().Match(line) is { Success: true } launched:
+                    _inFlight.Add(int.Parse(launched.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
                     break;
                 case PgRestoreOutput.Kind.ItemFinished when dumpId is { } id && _parallel:
                     var finished = _phase.Archive.FindByDumpId(id);
-                    _inFlight.RemoveWhere(e => e.DumpId == id);
+                    _inFlight.Remove(id);
                     // Workers' error lines interleave, so once any error was reported no later finish is trusted.
                     if (finished?.Type == "TABLE DATA" && !_failed.Contains(id) && !_parallelError)
                         CompleteTable(id);
@@ -98,12 +97,15 @@ internal sealed class PhaseOutputTracker
                     var last = _output.Last;
                     if (!_parallel && _loading is not null && last.DumpId is null)
                         _output.Attribute(_loading, $"{last.Message} (pg_restore reading {_phase.Archive.Source})");
-                    // In parallel, the table a worker was loading when only one was; else every one that was.
-                    else if (_parallel && last.DumpId is null && !PgRestoreOutput.IsConsequence(last) && _inFlight.Count == 1)
-                        _output.Attribute(_inFlight.Single(), $"{last.Message} (pg_restore reading {_phase.Archive.Source})");
-                    else if (_parallel && last.DumpId is null && !PgRestoreOutput.IsConsequence(last) && _inFlight.Count > 1)
-                        _output.Amend($"{last.Message} (pg_restore reading {_phase.Archive.Source}, while loading " +
-                                      $"{string.Join(", ", _inFlight.OrderBy(e => e.DumpId).Select(e => $"{e.Type} {e.QualifiedName}"))})");
+                    // In parallel, the item a worker ran when only one ran; else every one that did.
+                    else if (_parallel && last.DumpId is null && !PgRestoreOutput.IsConsequence(last) && InFlight() is { Count: > 0 } running)
+                    {
+                        if (running is [var only])
+                            _output.Attribute(only, $"{last.Message} (pg_restore reading {_phase.Archive.Source})");
+                        else
+                            _output.Amend($"{last.Message} (pg_restore reading {_phase.Archive.Source}, while running " +
+                                          $"{string.Join(", ", running.Select(e => $"{e.Type} {e.QualifiedName}"))})");
+                    }
                     if (_output.Last.DumpId is { } failedId)
                         _failed.Add(failedId);
                     if (!_parallel && _loading is not null && (_output.Last.DumpId is null || _output.Last.DumpId == _loading.DumpId))
@@ -113,6 +115,11 @@ internal sealed class PhaseOutputTracker
             }
         }
     }
+
+    private List<TocEntry> InFlight() => _inFlight.Select(_phase.Archive.FindByDumpId).OfType<TocEntry>().ToList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^pg_restore: launching item (\d+) ")]
+    private static partial System.Text.RegularExpressions.Regex Launched();
 
     /// <summary>pg_restore exited 0: the table it was loading last has committed too.</summary>
     public void Succeeded()

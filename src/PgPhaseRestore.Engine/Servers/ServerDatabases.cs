@@ -36,7 +36,7 @@ public static class ServerDatabases
             {
                 var name = r.GetString(0);
                 var info = new DatabaseInfo(name, r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4),
-                    r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), serverName, server.WithDatabase(name).ToLibpqString());
+                    r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), serverName, server.WithDatabase(name).WithWrittenUserOnly().ToLibpqString());
                 if (filter.Matches(info))
                     result.Add(info);
             }

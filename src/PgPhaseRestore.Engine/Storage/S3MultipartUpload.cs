@@ -154,7 +154,7 @@ internal sealed class S3MultipartUpload
                     break;
             }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             // Only a part's failure cancels this without the caller. The part cancels before its task is faulted, so
             // the fault may not show yet: its exception, awaited below, says why.
@@ -256,7 +256,7 @@ internal sealed class S3MultipartUpload
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not PartDigestMismatchException && S3Errors.Map(_client, Location, ex, $"upload part {number}", ct) is { } mapped)
+            catch (Exception ex) when (ex is not PartDigestMismatchException && S3Errors.Map(_client, Location, ex, $"upload part {number}", ct, attempt > 0 ? attempt + 1 : null) is { } mapped)
             {
                 throw mapped;
             }

@@ -172,5 +172,27 @@ public sealed class ConnectionInfoTests
         Assert.Equal(PgPhaseErrorCode.InvalidInput, password.Code);
         Assert.Equal("connection string: holds a password, and -TargetCredential gives one too: give the password in one of them only", password.Message);
         Assert.DoesNotContain("zzz-secret", password.ToString());
+
+        // A credential without a password keeps the one found, and its user is the credential's own, not "written".
+        var kept = PgConnectionInfo.Parse("host=db", k => env.GetValueOrDefault(k)).WithCredentials("restorer", "", "-TargetCredential");
+        Assert.True(kept.HasPassword);
+        Assert.Equal("restorer", kept.User);
+    }
+
+    /// <summary>
+    /// A listing's connection string, piped on to a backup with its own credential, names a user only when the
+    /// server's string did: one from -ServerCredential or PGUSER would contradict -SourceCredential.
+    /// </summary>
+    [Fact]
+    public void A_string_handed_on_names_only_the_user_written_in_it()
+    {
+        var env = new Dictionary<string, string?> { ["PGUSER"] = "from_env" };
+        Assert.DoesNotContain("user=", PgConnectionInfo.Parse("host=db", _ => null).WithCredentials("lister", "pw").WithWrittenUserOnly().ToLibpqString());
+        Assert.DoesNotContain("user=", PgConnectionInfo.Parse("host=db", k => env.GetValueOrDefault(k)).WithWrittenUserOnly().ToLibpqString());
+        var written = PgConnectionInfo.Parse("host=db user=owner", _ => null).WithCredentials("owner", "pw").WithWrittenUserOnly();
+        Assert.Contains("user=owner", written.ToLibpqString());
+        // Handed on and given another credential: refused only where the user was written.
+        var handedOn = PgConnectionInfo.Parse(PgConnectionInfo.Parse("host=db", _ => null).WithCredentials("lister", "pw").WithWrittenUserOnly().ToLibpqString(), _ => null);
+        Assert.Equal("backup", handedOn.WithCredentials("backup", "pw2").User);
     }
 }

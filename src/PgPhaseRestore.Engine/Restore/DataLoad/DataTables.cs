@@ -10,7 +10,11 @@ internal static class DataTables
 {
     private const int Batch = 200;
 
-    /// <summary>The TABLE DATA entries whose table already holds at least one row (one round trip per 200 tables).</summary>
+    /// <summary>
+    /// The TABLE DATA entries whose table already holds at least one row (one round trip per 200 tables). An
+    /// extension's configuration table (pg_extension.extconfig, PostGIS's spatial_ref_sys say) is never among them:
+    /// CREATE EXTENSION filled it in phase 1, and the archive holds only the rows added since, loaded beside them.
+    /// </summary>
     public static async Task<List<TocEntry>> NonEmptyAsync(NpgsqlConnection conn, IEnumerable<TocEntry> entries, CancellationToken ct)
     {
         var tables = entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null).ToList();
@@ -23,7 +27,9 @@ internal static class DataTables
             {
                 if (i > 0)
                     sql.Append(" UNION ALL ");
-                sql.Append($"SELECT {i} WHERE EXISTS (SELECT 1 FROM ONLY {SqlText.Qualified(chunk[i].Schema, chunk[i].Name!)})");
+                var table = SqlText.Qualified(chunk[i].Schema, chunk[i].Name!);
+                sql.Append($"SELECT {i} WHERE EXISTS (SELECT 1 FROM ONLY {table}) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension x " +
+                           $"WHERE {SqlText.Literal(table)}::pg_catalog.regclass = ANY (x.extconfig))");
             }
             await using var cmd = new NpgsqlCommand(sql.ToString(), conn);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
