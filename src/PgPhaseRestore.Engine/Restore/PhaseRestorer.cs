@@ -274,8 +274,10 @@ public sealed class PhaseRestorer
     /// The data entries still to load. Resuming, tables the journal records as committed are skipped and every
     /// other table that holds rows is emptied: an interrupted run of the phase left them part loaded. Rows no run
     /// in the journal can have loaded (the phase never started) are not the restore's: they are emptied only when
-    /// forced. Without resuming, the journal records no run of the phase (an interrupted or completed one is refused
-    /// before this), so a table that already holds rows is refused as well (or, forced, emptied).
+    /// forced, and loaded beside when a non-empty target is allowed. Without resuming, the journal records no run of
+    /// the phase (an interrupted or completed one is refused before this), so a table that already holds rows is
+    /// refused as well (or, forced, emptied; or, allowed, loaded beside). Tables loaded beside earlier rows are
+    /// journalled, so that no resume empties those rows.
     /// </summary>
     private async Task<List<TocEntry>> PrepareDataAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
     {
@@ -291,10 +293,23 @@ public sealed class PhaseRestorer
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
             if (partial.Count > 0 && !journal.IsStarted(phase.Number))
             {
-                if (!_options.Force)
+                // No run of the phase loaded these rows: emptied only when forced, loaded beside when allowed.
+                if (_options.Force)
+                    Log($"phase {phase.Number} resumes as forced: {Plural.Of(partial.Count, "table")} that held rows no run in the journal loaded {(partial.Count == 1 ? "was" : "were")} emptied first");
+                else if (_options.AllowNonEmptyTarget)
+                {
+                    journal.RecordRowsBeforeLoad(partial.Select(e => e.DumpId));
+                    partial = [];
+                }
+                else
                     throw NotLoadedByRestore(phase, partial, journal);
-                Log($"phase {phase.Number} resumes as forced: {Plural.Of(partial.Count, "table")} that held rows no run in the journal loaded {(partial.Count == 1 ? "was" : "were")} emptied first");
             }
+            // Rows that were there before the phase loaded beside them (a non-empty target allowed): emptying loses them.
+            else if (partial.Where(e => journal.HeldRowsBeforeLoad(e.DumpId)).ToList() is { Count: > 0 } before && !_options.Force)
+                throw new PgPhaseException($"{Plural.Of(before.Count, "table")} phase {phase.Number} loads held rows in \"{_options.Target.Database}\" before it loaded beside them " +
+                                           $"({Listed(before)}; journal {journal.Path}), and the interrupted run may have left part of its rows there: emptying them would " +
+                                           "lose the earlier rows, loading again would duplicate the others. Force to empty and load them (the earlier rows are lost), " +
+                                           "or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
             await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
             if (done.Count > 0 || partial.Count > 0)
                 Log($"phase {phase.Number} resumes: {Plural.Of(done.Count, "table")} committed earlier {(done.Count == 1 ? "is" : "are")} skipped, {partial.Count} partly loaded {(partial.Count == 1 ? "is" : "are")} emptied, " +
@@ -309,6 +324,8 @@ public sealed class PhaseRestorer
         }
         else if (loaded.Count > 0 && !_options.AllowNonEmptyTarget)
             throw NotLoadedByRestore(phase, loaded, journal);
+        else if (loaded.Count > 0)
+            journal.RecordRowsBeforeLoad(loaded.Select(e => e.DumpId));
         return entries;
     }
 

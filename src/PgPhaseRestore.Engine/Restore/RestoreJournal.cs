@@ -34,6 +34,12 @@ internal sealed class RestoreJournal
     /// </summary>
     public SortedDictionary<int, long> MeasuredSorts { get; set; } = [];
 
+    /// <summary>
+    /// Tables that held rows before the data phase loaded into them (a non-empty target allowed), by dump id: rows no
+    /// resume may empty, since the restore did not load them.
+    /// </summary>
+    public SortedSet<int> RowsBeforeLoad { get; set; } = [];
+
     /// <summary>How the restore was planned (strategy, Auto's memory budget), for messages.</summary>
     public string? IndexPlan { get; set; }
 
@@ -95,6 +101,7 @@ internal sealed class RestoreJournal
                 StartedPhases.Clear();
                 CompletedPhases.Clear();
                 CompletedTables.Clear();
+                RowsBeforeLoad.Clear();
                 IndexPhases.Clear();
                 IndexPlan = null;
             }
@@ -114,6 +121,7 @@ internal sealed class RestoreJournal
             StartedPhases.Clear();
             CompletedPhases.Clear();
             CompletedTables.Clear();
+            RowsBeforeLoad.Clear();
             IndexPhases.Clear();
             MeasuredSorts.Clear();
             IndexPlan = null;
@@ -188,6 +196,16 @@ internal sealed class RestoreJournal
         }
     }
 
+    /// <summary>Records tables that hold rows the data phase is about to load beside (a non-empty target allowed).</summary>
+    public void RecordRowsBeforeLoad(IEnumerable<int> dumpIds) => Apply(dumpIds, RowsBeforeLoad.Add);
+
+    /// <summary>Whether the table held rows before the data phase first loaded into it.</summary>
+    public bool HeldRowsBeforeLoad(int dumpId)
+    {
+        lock (_gate)
+            return RowsBeforeLoad.Contains(dumpId);
+    }
+
     /// <summary>Whether a run recorded in this journal started the phase (and has not been forgotten).</summary>
     public bool IsStarted(int phase)
     {
@@ -213,9 +231,15 @@ internal sealed class RestoreJournal
             StartedPhases.Remove(phase);
             CompletedPhases.Remove(phase);
             if (phase == 3 && tables is null)
+            {
                 CompletedTables.Clear();
+                RowsBeforeLoad.Clear();
+            }
             else if (phase == 3)
+            {
                 CompletedTables.ExceptWith(tables!);
+                RowsBeforeLoad.ExceptWith(tables!);
+            }
             Save();
         }
     }

@@ -22,7 +22,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
 
     private async Task<IReadOnlyList<PhaseResult>> RestoreAsync(string target, RestoreStrategy strategy = RestoreStrategy.PreCreate,
         int[]? phases = null, bool resume = false, CancellationToken ct = default, IProgress<RestoreProgress>? progress = null,
-        int jobs = 1, long splitTableSize = RestoreOptions.DefaultSplitTableSize, Action<string>? log = null, string? archivePath = null, bool force = false)
+        int jobs = 1, long splitTableSize = RestoreOptions.DefaultSplitTableSize, Action<string>? log = null, string? archivePath = null, bool force = false, bool allowNonEmpty = false)
     {
         var archive = archivePath is null ? await _f.ReadArchiveAsync() : await ArchiveReader.ReadAsync(new ArchiveLocation(archivePath));
         var plan = PhasePlanner.Plan(archive, new PlanOptions { Strategy = strategy });
@@ -30,7 +30,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var options = new RestoreOptions
         {
             Target = baseOptions.Target, CreateDatabase = true, NoOwner = true, NoPrivileges = true,
-            JournalPath = baseOptions.JournalPath, Phases = phases ?? [], Resume = resume, Force = force,
+            JournalPath = baseOptions.JournalPath, Phases = phases ?? [], Resume = resume, Force = force, AllowNonEmptyTarget = allowNonEmpty,
             SessionSettings = new Dictionary<string, string> { ["synchronous_commit"] = "off" },
             Jobs = jobs, SplitTableSize = splitTableSize,
         };
@@ -318,6 +318,55 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
             Assert.Contains("no run recorded in the journal", refused.Message);
             Assert.Equal(1L, _f.Cluster.Scalar<long>(target, Kept));
         }
+
+        AssertSucceeded(await RestoreAsync(target, phases: [3], resume: true, force: true));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, Kept));
+        AssertSucceeded(await RestoreAsync(target, phases: [4], resume: true));
+        AssertSameAsSource(target);
+    }
+
+    /// <summary>
+    /// Loaded beside rows already there (a non-empty target allowed), then stopped: the resume cannot tell the earlier
+    /// rows from the ones the stopped run left, so it empties nothing and says so; forced, it empties and reloads.
+    /// </summary>
+    [Fact]
+    public async Task Rows_loaded_beside_are_never_emptied_by_a_resume()
+    {
+        var target = _f.NewTargetName("beside");
+        AssertSucceeded(await RestoreAsync(target, phases: [1, 2]));
+        _f.Cluster.Execute(target, "INSERT INTO app.audit_log (what) VALUES ('written by hand')");
+        const string Kept = "SELECT count(*) FROM app.audit_log WHERE what = 'written by hand'";
+        // The table's load waits on a lock the test holds (SHARE: its rows can be read, not written), and the run is
+        // stopped there: the other tables committed, this one did not.
+        using var stop = new CancellationTokenSource();
+        var hold = new Npgsql.NpgsqlConnection(_f.Cluster.ConnectionString(target));
+        hold.Open();
+        using (var begin = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE app.audit_log IN SHARE MODE", hold))
+            begin.ExecuteNonQuery();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Phase == 3 && p.Activity.Contains("app.audit_log", StringComparison.Ordinal))
+                stop.CancelAfter(300);
+        });
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RestoreAsync(target, phases: [3], allowNonEmpty: true, ct: stop.Token, progress: progress));
+        }
+        finally
+        {
+            hold.Dispose();
+        }
+        var journal = RestoreJournal.Load(_f.Options(target).JournalPath!);
+        Assert.True(journal.IsInterrupted(3));
+        var auditLog = (await _f.ReadArchiveAsync()).Entries.Single(e => e.Type == "TABLE DATA" && e.QualifiedName == "app.audit_log");
+        Assert.Equal([auditLog.DumpId], journal.RowsBeforeLoad);
+        Assert.False(journal.IsTableDone(auditLog.DumpId));
+
+        var refused = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [3], resume: true));
+        Assert.Equal(PgPhaseErrorCode.TablesHoldRows, refused.Code);
+        Assert.Contains("app.audit_log", refused.Message);
+        Assert.Contains("before it loaded beside them", refused.Message);
+        Assert.Equal(1L, _f.Cluster.Scalar<long>(target, Kept));
 
         AssertSucceeded(await RestoreAsync(target, phases: [3], resume: true, force: true));
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, Kept));
