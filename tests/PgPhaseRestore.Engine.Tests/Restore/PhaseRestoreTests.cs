@@ -297,6 +297,24 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         AssertSameAsSource(target);
     }
 
+    private const string Kept = "SELECT count(*) FROM app.audit_log WHERE what = 'written by hand'";
+
+    /// <summary>Phases 1 and 2 restored, then a row written into a table phase 3 loads, as an operator might.</summary>
+    private async Task SchemaWithARowWrittenByHandAsync(string target)
+    {
+        AssertSucceeded(await RestoreAsync(target, phases: [1, 2]));
+        _f.Cluster.Execute(target, "INSERT INTO app.audit_log (what) VALUES ('written by hand')");
+    }
+
+    /// <summary>Forced, the resume empties the table, row and all, and the rest of the restore gives the source.</summary>
+    private async Task ForcedResumeGivesTheSourceAsync(string target)
+    {
+        AssertSucceeded(await RestoreAsync(target, phases: [3], resume: true, force: true));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, Kept));
+        AssertSucceeded(await RestoreAsync(target, phases: [4], resume: true));
+        AssertSameAsSource(target);
+    }
+
     /// <summary>
     /// Rows in a table that no run in the journal started loading (phase 3 never ran) are not a restore's: run on its
     /// own or resumed, phase 3 refuses to empty them and names the table; forced, it empties them and loads the
@@ -306,9 +324,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     public async Task Rows_no_run_of_the_data_phase_loaded_are_emptied_only_when_forced()
     {
         var target = _f.NewTargetName("others");
-        AssertSucceeded(await RestoreAsync(target, phases: [1, 2]));
-        _f.Cluster.Execute(target, "INSERT INTO app.audit_log (what) VALUES ('written by hand')");
-        const string Kept = "SELECT count(*) FROM app.audit_log WHERE what = 'written by hand'";
+        await SchemaWithARowWrittenByHandAsync(target);
 
         foreach (var resume in new[] { false, true })
         {
@@ -319,10 +335,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
             Assert.Equal(1L, _f.Cluster.Scalar<long>(target, Kept));
         }
 
-        AssertSucceeded(await RestoreAsync(target, phases: [3], resume: true, force: true));
-        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, Kept));
-        AssertSucceeded(await RestoreAsync(target, phases: [4], resume: true));
-        AssertSameAsSource(target);
+        await ForcedResumeGivesTheSourceAsync(target);
     }
 
     /// <summary>
@@ -333,9 +346,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
     public async Task Rows_loaded_beside_are_never_emptied_by_a_resume()
     {
         var target = _f.NewTargetName("beside");
-        AssertSucceeded(await RestoreAsync(target, phases: [1, 2]));
-        _f.Cluster.Execute(target, "INSERT INTO app.audit_log (what) VALUES ('written by hand')");
-        const string Kept = "SELECT count(*) FROM app.audit_log WHERE what = 'written by hand'";
+        await SchemaWithARowWrittenByHandAsync(target);
         // The table's load waits on a lock the test holds (SHARE: its rows can be read, not written), and the run is
         // stopped there: the other tables committed, this one did not.
         using var stop = new CancellationTokenSource();
@@ -368,10 +379,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.Contains("before it loaded beside them", refused.Message);
         Assert.Equal(1L, _f.Cluster.Scalar<long>(target, Kept));
 
-        AssertSucceeded(await RestoreAsync(target, phases: [3], resume: true, force: true));
-        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, Kept));
-        AssertSucceeded(await RestoreAsync(target, phases: [4], resume: true));
-        AssertSameAsSource(target);
+        await ForcedResumeGivesTheSourceAsync(target);
     }
 
     [Fact]
