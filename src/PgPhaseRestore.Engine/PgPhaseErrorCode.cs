@@ -140,6 +140,9 @@ public enum PgPhaseErrorCode
     /// <summary>Neither a region nor an endpoint says where the bucket is.</summary>
     ArchiveNoRegion = 408,
 
+    /// <summary>The named AWS profile is in neither the shared credentials file nor the config file.</summary>
+    ArchiveProfileNotFound = 409,
+
     /// <summary>The input is not a readable pg_dump archive; the message names the source and, for damaged data, the offset.</summary>
     NotAnArchive = 500,
 

@@ -19,7 +19,8 @@ public static class PgPhaseErrors
     /// <summary>The kind each code is reported as.</summary>
     public static PgPhaseErrorKind KindOf(PgPhaseErrorCode code) => code switch
     {
-        PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.PlanInvalid or PgPhaseErrorCode.ArchiveNoRegion => PgPhaseErrorKind.InvalidInput,
+        PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.PlanInvalid or PgPhaseErrorCode.ArchiveNoRegion or PgPhaseErrorCode.ArchiveProfileNotFound
+            => PgPhaseErrorKind.InvalidInput,
         PgPhaseErrorCode.Connection or PgPhaseErrorCode.ArchiveUnreachable or PgPhaseErrorCode.ArchiveBucketHostUnknown
             or PgPhaseErrorCode.ServerUnreachable => PgPhaseErrorKind.Connection,
         PgPhaseErrorCode.Authentication or PgPhaseErrorCode.ArchiveNoCredentials or PgPhaseErrorCode.ArchiveCredentialsRejected
@@ -140,7 +141,7 @@ public static class PgPhaseErrors
     internal static bool IsRestore(PgPhaseErrorCode code) => code < PgPhaseErrorCode.SwapState;
 
     /// <summary>Whether the code is one of an archive's storage (an archive, folder or bucket out of reach).</summary>
-    internal static bool IsStorage(PgPhaseErrorCode code) => code is >= PgPhaseErrorCode.ArchiveUnreadable and <= PgPhaseErrorCode.ArchiveNoRegion;
+    internal static bool IsStorage(PgPhaseErrorCode code) => code is >= PgPhaseErrorCode.ArchiveUnreadable and <= PgPhaseErrorCode.ArchiveProfileNotFound;
 
     /// <summary>Whether the code is one of a swap, undo or replace.</summary>
     internal static bool IsSwap(PgPhaseErrorCode code) => code is >= PgPhaseErrorCode.SwapState and <= PgPhaseErrorCode.NothingToReplace;

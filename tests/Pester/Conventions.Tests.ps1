@@ -263,8 +263,11 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         ([pscustomobject]@{ Server = $address } | Get-PgDatabase -ServerCredential $script:cred -Name $script:svc.SourceDatabase).Name | Should -Be $script:svc.SourceDatabase
         # What Switch-PgDatabase reads from a listed database: the server (the swap itself is refused: no such database).
         $listed = Get-PgDatabase -ServerConnection $address -ServerCredential $script:cred -Name $script:svc.SourceDatabase
-        { $listed | Select-Object Server | Switch-PgDatabase -ServerCredential $script:cred -Database 'no_such_live_db' -Replacement $script:svc.SourceDatabase -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*no database is named "no_such_live_db"*'
+        $refusal = { $listed | Select-Object Server | Switch-PgDatabase -ServerCredential $script:cred -Database 'no_such_live_db' -Replacement $script:svc.SourceDatabase -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*no database is named "no_such_live_db"*' -PassThru
+        # A mistyped name says which parameters to check.
+        $refusal.ErrorDetails.RecommendedAction | Should -Be 'Check the names in -Database and -Replacement, and the server in -ServerConnection.'
+        $refusal.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
     It 'a folder piped as a string binds to Get-PgBackup, and Get-PgDatabase output to its -Database' {

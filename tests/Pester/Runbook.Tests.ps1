@@ -105,6 +105,8 @@ Invoke-Case 'CredentialForAnotherUser' { Test-PgPhaseRestore -Path $env:RUNBOOK_
 # Rows from a CSV (Import-Csv) or [pscustomobject]s that carry the connection string beside the archive.
 Invoke-Case 'CsvRowTest' { [pscustomobject]@{ Path = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres user=$env:RUNBOOK_PG_USER password=$inString" } | Test-PgPhaseRestore }
 Invoke-Case 'CsvRowWithoutPath' { [pscustomobject]@{ Dump = $env:RUNBOOK_ARCHIVE; TargetConnection = "$server dbname=postgres password=$inString" } | Test-PgPhaseRestore }
+# A profile the shared files do not hold (they hold another one).
+Invoke-Case 'MissingProfile' { Get-PgDumpToc -Path "s3://$env:RUNBOOK_BUCKET/x.dump" -S3Endpoint $env:RUNBOOK_S3_ENDPOINT -S3ForcePathStyle -Region 'us-east-1' -ProfileName 'no-such-profile' }
 Invoke-Case 'PathStyle' { Get-PgDumpToc -Path "s3://$env:RUNBOOK_BUCKET/x.dump" -S3Endpoint $env:RUNBOOK_PATH_STYLE_ENDPOINT -S3Credential $s3 -Region 'us-east-1' }
 
 # Uncaught, as a runbook's last error is: the job fails with it.
@@ -142,6 +144,13 @@ Write-Output 'not reached'
     foreach ($k in $variables.Keys) { $psi.Environment[$k] = $variables[$k] }
     # Nothing the runbook needs comes from PG* or AWS_* variables of the test process.
     foreach ($k in @($psi.Environment.Keys | Where-Object { $_ -like 'PGPASS*' -or $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($k) }
+    # Shared AWS files of the test's own, never the user's: one profile, not the one a case asks for.
+    $awsFiles = Join-Path $TestDrive 'aws'
+    $null = New-Item -ItemType Directory -Path $awsFiles -Force
+    Set-Content (Join-Path $awsFiles 'credentials') @('[nightly]', 'aws_access_key_id = AKIAEXAMPLE', 'aws_secret_access_key = not-a-secret')
+    Set-Content (Join-Path $awsFiles 'config') @('[profile nightly]', 'region = us-east-1')
+    $psi.Environment['AWS_SHARED_CREDENTIALS_FILE'] = Join-Path $awsFiles 'credentials'
+    $psi.Environment['AWS_CONFIG_FILE'] = Join-Path $awsFiles 'config'
     $script:commandLine = $psi.ArgumentList -join ' '
 
     $process = [System.Diagnostics.Process]::Start($psi)
@@ -283,6 +292,11 @@ Describe 'A runbook that catches the module''s errors' {
     It 'a bucket that does not exist: ObjectNotFound naming -Path and -S3Endpoint' {
         $r = Assert-RunbookRecord 'MissingBucket' 'ObjectNotFound' '-Path', '-S3Endpoint' 'PgPhaseRestore.ArchiveUnreachable'
         $r.Message | Should -Match 'no-such-bucket-runbook'
+    }
+
+    It 'a profile the shared files do not hold: InvalidArgument naming -ProfileName and the profile' {
+        $r = Assert-RunbookRecord 'MissingProfile' 'InvalidArgument' '-ProfileName' 'PgPhaseRestore.ArchiveUnreachable'
+        $r.Message | Should -Match '"no-such-profile"'
     }
 
     It 'a custom endpoint reached by virtual-hosted names that do not resolve: the error says to add -S3ForcePathStyle' {

@@ -54,6 +54,7 @@ public static class FlagHints
         [PgPhaseErrorCode.ArchiveBucketHostUnknown] = "--s3-path-style",
         [PgPhaseErrorCode.ArchiveNoCredentials] = "--s3-profile",
         [PgPhaseErrorCode.ArchiveNoRegion] = "--s3-region, or --s3-endpoint",
+        [PgPhaseErrorCode.ArchiveProfileNotFound] = "--s3-profile",
         [PgPhaseErrorCode.ArchiveCredentialsRejected] = "",
         [PgPhaseErrorCode.ArchiveAlreadyExists] = "",
         [PgPhaseErrorCode.NotAnArchive] = "",

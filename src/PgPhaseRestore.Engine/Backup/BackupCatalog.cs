@@ -35,6 +35,13 @@ public static class BackupCatalog
     public static Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, CancellationToken ct) =>
         PgPhaseErrors.AtBoundaryAsync(() => ListCoreAsync(location, database, ct));
 
+    /// <summary>
+    /// Whether the archive at <paramref name="key"/> is under <paramref name="prefix"/> as a folder, or is its very
+    /// key: a prefix written without its slash (s3://bucket/nightly/app) names the folder app, never app_j beside it.
+    /// </summary>
+    internal static bool InFolder(string prefix, string key) =>
+        prefix.Length == 0 || prefix.EndsWith('/') || key.Length == prefix.Length || key[prefix.Length] == '/';
+
     private static async Task<IReadOnlyList<BackupManifest>> ListCoreAsync(ArchiveLocation location, string? database, CancellationToken ct)
     {
         var found = new List<BackupManifest>();
@@ -52,7 +59,10 @@ public static class BackupCatalog
                 {
                     if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))
                         continue;
-                    var archive = new S3ObjectLocation(bucket, obj.Key[..^BackupManifest.Suffix.Length]).ToString();
+                    var key = obj.Key[..^BackupManifest.Suffix.Length];
+                    if (!InFolder(prefix, key))
+                        continue;
+                    var archive = new S3ObjectLocation(bucket, key).ToString();
                     if (await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false) is { } manifest)
                         found.Add(manifest);
                 }

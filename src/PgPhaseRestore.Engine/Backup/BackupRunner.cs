@@ -131,8 +131,11 @@ public sealed class BackupRunner
         }
     }
 
-    // How long publishing may go on after a stop arrives: a store that answers finishes in a second or two.
-    private static readonly TimeSpan PublishLimit = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long publishing may go on after a stop arrives: a store that answers finishes in a second or two. A host
+    /// that waits for a stopped run must wait this long, or it may cut a backup between its object and its manifest.
+    /// </summary>
+    public static TimeSpan PublishLimit { get; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The TOC read back from what was stored: the backup is checked, not trusted.</summary>
     private static async Task<DumpArchive> ReadBackAsync(string location, string database, BackupOptions options, CancellationToken ct)

@@ -80,7 +80,7 @@ internal static class S3ClientFactory
         {
             var chain = new CredentialProfileStoreChain();
             if (!chain.TryGetAWSCredentials(settings.Profile, out var profileCredentials))
-                throw new PgPhaseException($"AWS profile \"{settings.Profile}\" was not found in the shared credentials or config file", PgPhaseErrorCode.InvalidInput);
+                throw new PgPhaseException($"AWS profile \"{settings.Profile}\" was not found in the shared credentials or config file", PgPhaseErrorCode.ArchiveProfileNotFound);
             return profileCredentials;
         }
 

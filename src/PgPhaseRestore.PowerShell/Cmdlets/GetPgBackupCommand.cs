@@ -5,7 +5,7 @@ using PgPhaseRestore.PowerShell.Infrastructure;
 namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
-/// Lists the complete backups (those with a manifest) under an s3:// prefix or a folder, newest first.
+/// Lists the complete backups (those with a manifest) in an s3:// folder or a local folder, newest first.
 /// Each result's Location binds to Get-PgDumpToc, Split-PgRestorePhases and Invoke-PgPhaseRestore.
 /// </summary>
 /// <example>
@@ -27,7 +27,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>An s3://bucket/prefix (taken as written) or a local folder (wildcards allowed: each match is searched); searched recursively for manifests.</summary>
+    /// <summary>An s3://bucket/folder (no wildcards; s3://bucket/app and s3://bucket/app/ are the same folder, which never holds app_j's backups) or a local folder (wildcards allowed: each match is searched); searched recursively for manifests.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("Prefix", "Folder")]
     [SupportsWildcards]

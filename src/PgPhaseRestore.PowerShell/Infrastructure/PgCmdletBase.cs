@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PgPhaseRestore.Engine.Backup;
 
 namespace PgPhaseRestore.PowerShell.Infrastructure;
 
@@ -17,8 +18,10 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
     // The engine call running now, if any: a stop waits for it.
     private volatile Task? _running;
 
-    // How long a stop waits for the engine to end its child processes: they are killed at once, so this is only a bound.
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+    // How long a stop waits for the engine: child processes are killed at once, but a backup stopped while it is
+    // published finishes publishing first (at most BackupRunner.PublishLimit), and a host that tears its process down
+    // as soon as the stop returns must not cut it between its object and its manifest.
+    private static readonly TimeSpan StopWait = BackupRunner.PublishLimit + TimeSpan.FromSeconds(30);
 
     /// <summary>Writes a non-terminating error whose recommended action names only this cmdlet's parameters.</summary>
     protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(RecommendedActions.FitTo(MyInvocation.MyCommand, errorRecord));

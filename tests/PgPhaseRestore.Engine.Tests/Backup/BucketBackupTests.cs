@@ -69,6 +69,29 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         _f.Cluster.DropDatabase(db);
     }
 
+    /// <summary>
+    /// A prefix written without its slash names a folder: s3://bucket/app lists the backups in app/, never those of
+    /// app_j beside it (a restore of each -Latest would restore both), and an archive's own key lists that backup.
+    /// </summary>
+    [Fact]
+    public async Task A_prefix_without_its_slash_lists_its_folder_and_not_the_folders_it_begins()
+    {
+        var db = _f.Cluster.CreateDatabase("fold");
+        _f.Cluster.Execute(db, "CREATE TABLE t (v int); INSERT INTO t VALUES (1)");
+        var root = $"s3://{_f.Bucket}/folders/";
+        var mine = await new BackupRunner(_f.Options(db, $"{root}app/one.dump")).RunAsync(CancellationToken.None);
+        var beside = await new BackupRunner(_f.Options(db, $"{root}app_j/two.dump")).RunAsync(CancellationToken.None);
+        async Task<string[]> ListedAsync(string path) =>
+            (await BackupCatalog.ListAsync(new ArchiveLocation(path, _f.S3.Settings()), null, CancellationToken.None)).Select(m => m.Location).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal([mine.Location], await ListedAsync($"{root}app"));
+        Assert.Equal([mine.Location], await ListedAsync($"{root}app/"));
+        Assert.Equal([mine.Location], await ListedAsync(mine.Location));
+        Assert.Empty(await ListedAsync($"{root}ap"));
+        Assert.Equal([mine.Location, beside.Location], await ListedAsync(root));
+        _f.Cluster.DropDatabase(db);
+    }
+
     [Fact]
     public async Task A_backup_spanning_many_parts_is_stored_whole_with_its_manifest_and_restores_equal_to_the_source()
     {
