@@ -59,6 +59,9 @@ public sealed class PgConnectionInfo
     [DebuggerBrowsable(DebuggerBrowsableState.Never)]
     internal string? Password { get; private set; }
 
+    // The origin of a value written in the connection string itself.
+    private const string InTheString = "the connection string";
+
     /// <summary>Where the password came from, for error messages ("the connection string", "the credential"...).</summary>
     internal string? PasswordSource { get; private set; }
 
@@ -100,9 +103,9 @@ public sealed class PgConnectionInfo
                 info._values[key] = value;
         }
         foreach (var key in info._values.Keys)
-            info._origins[key] = "the connection string";
+            info._origins[key] = InTheString;
         if (info._values.Remove("password", out var pw))
-            (info.Password, info.PasswordSource) = (pw, "the connection string");
+            (info.Password, info.PasswordSource) = (pw, InTheString);
 
         // libpq's order: the string, then the service it names, then the environment.
         var service = info._values.Remove("service", out var named) ? named : getenv("PGSERVICE");
@@ -166,7 +169,7 @@ public sealed class PgConnectionInfo
     internal PgConnectionInfo WithWrittenUserOnly()
     {
         var copy = Copy();
-        if (copy.OriginOf("user") != "the connection string")
+        if (copy.OriginOf("user") != InTheString)
         {
             copy._values.Remove("user");
             copy._origins.Remove("user");
@@ -189,11 +192,10 @@ public sealed class PgConnectionInfo
     /// </summary>
     public PgConnectionInfo WithCredentials(string? user, string? password, string source = "the credential")
     {
-        const string Written = "the connection string";
-        if (!string.IsNullOrEmpty(user) && OriginOf("user") == Written && Get("user") != user)
+        if (!string.IsNullOrEmpty(user) && OriginOf("user") == InTheString && Get("user") != user)
             throw new PgPhaseException($"connection string: names user \"{Get("user")}\", but {source} is for user \"{user}\": name the user in one of them only",
                 PgPhaseErrorCode.InvalidInput);
-        if (!string.IsNullOrEmpty(password) && PasswordSource == Written)
+        if (!string.IsNullOrEmpty(password) && PasswordSource == InTheString)
             throw new PgPhaseException($"connection string: holds a password, and {source} gives one too: give the password in one of them only",
                 PgPhaseErrorCode.InvalidInput);
         var copy = Copy();

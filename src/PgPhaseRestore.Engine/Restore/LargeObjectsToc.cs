@@ -20,6 +20,6 @@ internal static class LargeObjectsToc
         var left = archive.Entries.Where(e => e.Type == "BLOB" && e.Name is not null && !oids.Contains(e.Name)).Select(e => e.Name!).ToList();
         if (left.Count > 0)
             throw PgPhaseException.Format(where, length, $"the large objects' table of contents lists {listed.Count} of {listed.Count + left.Count} large objects; " +
-                                                         $"{left.Count} {(left.Count == 1 ? "is" : "are")} missing (OID {string.Join(", ", left.Take(5))}{(left.Count > 5 ? ", ..." : "")}), so they would be restored empty");
+                                                         $"{left.Count} {(left.Count == 1 ? "is" : "are")} missing (OID {NameList.Of(left)}), so they would be restored empty");
     }
 }

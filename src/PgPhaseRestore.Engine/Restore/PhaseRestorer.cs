@@ -158,7 +158,7 @@ public sealed class PhaseRestorer
                 missing.Add(r.GetString(0));
         if (missing.Count > 0)
             throw new PgPhaseException($"phase {data.Number} {data.Name} loads rows into tables that phase 1 creates, and {missing.Count} of them " +
-                                       $"{(missing.Count == 1 ? "is" : "are")} not in \"{_options.Target.Database}\" ({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}): " +
+                                       $"{(missing.Count == 1 ? "is" : "are")} not in \"{_options.Target.Database}\" ({NameList.Of(missing)}): " +
                                        "run phase 1 first (or every phase)", PgPhaseErrorCode.InvalidInput);
     }
 
@@ -181,7 +181,7 @@ public sealed class PhaseRestorer
             if (unloaded.Count == 0)
                 return Skipped(phase, "completed earlier (journal)");
             throw new PgPhaseException($"phase {phase.Number} {phase.Name} was completed on \"{_options.Target.Database}\" (journal {journal.Path}) by a run that did not load " +
-                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({string.Join(", ", unloaded.Take(5).Select(e => e.QualifiedName))}{(unloaded.Count > 5 ? ", ..." : "")}); " +
+                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({NameList.Of(unloaded)}); " +
                                        "resuming would skip them. Load them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
         }
 
@@ -307,7 +307,7 @@ public sealed class PhaseRestorer
             // Rows that were there before the phase loaded beside them (a non-empty target allowed): emptying loses them.
             else if (partial.Where(e => journal.HeldRowsBeforeLoad(e.DumpId)).ToList() is { Count: > 0 } before && !_options.Force)
                 throw new PgPhaseException($"{Plural.Of(before.Count, "table")} phase {phase.Number} loads held rows in \"{_options.Target.Database}\" before it loaded beside them " +
-                                           $"({Listed(before)}; journal {journal.Path}), and the interrupted run may have left part of its rows there: emptying them would " +
+                                           $"({NameList.Of(before)}; journal {journal.Path}), and the interrupted run may have left part of its rows there: emptying them would " +
                                            "lose the earlier rows, loading again would duplicate the others. Force to empty and load them (the earlier rows are lost), " +
                                            "or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
             await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
@@ -331,11 +331,10 @@ public sealed class PhaseRestorer
 
     // Rows in tables the data phase loads, though no run in the journal started the phase: someone else's, never emptied unasked.
     private PgPhaseException NotLoadedByRestore(RestorePhase phase, List<TocEntry> tables, RestoreJournal journal) =>
-        new($"{Plural.Of(tables.Count, "table")} phase {phase.Number} loads already {(tables.Count == 1 ? "holds" : "hold")} rows in \"{_options.Target.Database}\" ({Listed(tables)}), " +
+        new($"{Plural.Of(tables.Count, "table")} phase {phase.Number} loads already {(tables.Count == 1 ? "holds" : "hold")} rows in \"{_options.Target.Database}\" ({NameList.Of(tables)}), " +
             $"and no run recorded in the journal {journal.Path} started loading them: they are not a restore's to empty. Force to empty them and load the " +
             "archive's rows (the rows there now are lost), or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
 
-    private static string Listed(List<TocEntry> tables) => string.Join(", ", tables.Take(5).Select(e => e.QualifiedName)) + (tables.Count > 5 ? ", ..." : "");
 
     private PhaseResult Result(RestorePhase phase, PhaseStatus status, DateTimeOffset started, TimeSpan duration, int entries,
         IReadOnlyList<RestoreError> errors, string? note, int tablesLoaded = 0) => new()

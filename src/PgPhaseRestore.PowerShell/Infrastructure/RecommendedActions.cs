@@ -157,7 +157,7 @@ internal static partial class RecommendedActions
     }
 
     // " (or -LiteralPath)": an alternative in parentheses, with the space before it.
-    [GeneratedRegex(@" \((?:or |and )?[^()]*\)")]
+    [GeneratedRegex(@" \([^()]*\)")]
     private static partial Regex Aside();
 
     [GeneratedRegex(@"(?<![\w-])-[A-Z][A-Za-z0-9]+")]
