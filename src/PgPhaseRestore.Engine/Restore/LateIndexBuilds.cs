@@ -14,7 +14,8 @@ namespace PgPhaseRestore.Engine.Restore;
 /// restore's jobs, while their shares add up to at most the budget; the longest ready build that fits goes first (<see
 /// cref="BuildDuration"/>), so that no long sort trails at the end. A primary key or unique constraint in pg_dump's
 /// plain form is built as its unique index beside the table's other builds, and made the constraint, with a job of its
-/// own, once none of them runs (<see cref="ConstraintAsIndex"/>); one constraint of a table at a time. A build that
+/// own, once none of them runs (<see cref="ConstraintAsIndex"/>); a table's constraints sort side by side and are added one
+/// at a time. A build that
 /// locks its table more than CREATE INDEX does (any other constraint's ALTER TABLE ... ADD CONSTRAINT, an index entry
 /// that also sets CLUSTER ON or REPLICA IDENTITY) starts only while nothing else builds on its table, and nothing
 /// starts on a table while it builds: a build that would only wait for the lock leaves its place to one that can run.
@@ -144,14 +145,14 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
     {
         // A constraint whose index is built is added, with a job of its own, as soon as nothing else builds on its
         // table; nothing starts there until it has (an instant: it only records the constraint).
-        foreach (var on in _onTable.Values.Where(o => o is { Running: 0, Attach: not null }))
+        foreach (var on in _onTable.Values.Where(o => o is { Running: 0, Adding: null, Sorted.Count: > 0 }))
         {
             if (_active >= _concurrency || _failure is not null)
                 break;
             _active++;
-            (on.Whole, on.Adding) = (true, true);
-            on.Attach!.TrySetResult();
-            on.Attach = null;
+            on.Whole = true;
+            on.Adding = on.Sorted.Dequeue();
+            on.Adding.TrySetResult();
         }
         _ready.Sort((a, b) => _duration[b.Entry.DumpId] != _duration[a.Entry.DumpId]
             ? _duration[b.Entry.DumpId].CompareTo(_duration[a.Entry.DumpId]) : _shareOf(b).CompareTo(_shareOf(a)));
@@ -170,7 +171,8 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             var on = Table(next);
             on.Running++;
             on.Whole |= _lock[next.Entry.DumpId] == TableLock.Whole;
-            on.Constraint |= _lock[next.Entry.DumpId] == TableLock.AsIndex;
+            if (_lock[next.Entry.DumpId] == TableLock.AsIndex)
+                on.Constraints++;
             _running.Add(Task.Run(() => BuildAsync(next, share)));
         }
     }
@@ -187,14 +189,9 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         : TableLock.Shared;
 
     // Called under the gate: the build would wait for another one's lock on its table, and hold up the others
-    // meanwhile. A table has one constraint built as its index in flight at a time: one waits for its turn to be added.
+    // meanwhile. Constraints built as their index sort beside the table's other builds; each waits for its turn to be added.
     private bool Blocked(IndexDecision build) =>
-        _onTable.TryGetValue(build.TableDataId!.Value, out var on) && (on.Whole || _lock[build.Entry.DumpId] switch
-        {
-            TableLock.Whole => on.Running > 0 || on.Constraint,
-            TableLock.AsIndex => on.Constraint,
-            _ => false,
-        });
+        _onTable.TryGetValue(build.TableDataId!.Value, out var on) && (on.Whole || _lock[build.Entry.DumpId] == TableLock.Whole && (on.Running > 0 || on.Constraints > 0));
 
     private OnTable Table(IndexDecision build)
     {
@@ -203,22 +200,24 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
         return on;
     }
 
-    // What builds on one table: how many sorts run, whether a build holds it whole, whether a constraint is built as its
-    // index (sorting, waiting or being added), that constraint's signal to go on, and whether it is being added.
+    // What builds on one table: how many sorts run, whether a build holds it whole, how many constraints are built as
+    // their index (sorting, waiting or being added), the signals of those sorted and waiting to be added, in turn, and
+    // the signal of the one being added.
     private sealed class OnTable
     {
         public int Running;
         public bool Whole;
-        public bool Constraint;
-        public TaskCompletionSource? Attach;
-        public bool Adding;
+        public int Constraints;
+        public readonly Queue<TaskCompletionSource> Sorted = new();
+        public TaskCompletionSource? Adding;
     }
 
     private async Task BuildAsync(IndexDecision build, long share)
     {
         var entry = build.Entry;
         var clock = Stopwatch.StartNew();
-        bool sorted = false;
+        // The constraint's signal to be added, once its index is sorted.
+        TaskCompletionSource? turn = null;
         try
         {
             // The share is the sort's whole estimate (tuples, slots, fixed allocations): rounded up, never down.
@@ -247,7 +246,7 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
             lock (_gate)
             {
                 var on = _onTable[build.TableDataId!.Value];
-                if (!sorted)
+                if (turn is null)
                 {
                     _inUse -= share;
                     _active--;
@@ -255,11 +254,17 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                 }
                 // It ended (built, failed or stopped): whatever it held of the table, and the job its constraint took, are free.
                 var locked = _lock[entry.DumpId];
-                if (on.Adding && locked == TableLock.AsIndex)
-                    _active--;
-                if (locked != TableLock.Shared)
-                    (on.Whole, on.Constraint, on.Attach, on.Adding) = (false, false, null, false);
-                if (on is { Running: 0, Whole: false, Constraint: false })
+                if (locked == TableLock.AsIndex)
+                {
+                    on.Constraints--;
+                    if (turn is not null && on.Adding == turn)
+                        (on.Adding, on.Whole, _active) = (null, false, _active - 1);
+                    else if (turn is not null)
+                        RemoveFrom(on.Sorted, turn);
+                }
+                else if (locked == TableLock.Whole)
+                    on.Whole = false;
+                if (on is { Running: 0, Whole: false, Constraints: 0 })
                     _onTable.Remove(build.TableDataId!.Value);
                 Pump();
             }
@@ -276,13 +281,21 @@ internal sealed class LateIndexBuilds : IAsyncDisposable
                 _active--;
                 var on = _onTable[build.TableDataId!.Value];
                 on.Running--;
-                sorted = true;
-                on.Attach = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var go = on.Attach.Task;
+                turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                on.Sorted.Enqueue(turn);
                 Pump();
-                return go;
+                return turn.Task;
             }
         }
+    }
+
+    // A constraint stopped while it waited for its turn leaves the queue.
+    private static void RemoveFrom(Queue<TaskCompletionSource> queue, TaskCompletionSource item)
+    {
+        var rest = queue.Where(t => t != item).ToList();
+        queue.Clear();
+        foreach (var t in rest)
+            queue.Enqueue(t);
     }
 
     public async ValueTask DisposeAsync()

@@ -199,6 +199,30 @@ public sealed class ConstraintAsIndexTests : IDisposable
         await gated.ResumeAsync(target);
     }
 
+    /// <summary>
+    /// Two constraints of one table sort side by side: while the table's other build waits, both are sorted (neither
+    /// waits for the other to be added first), and once it ends they are added one at a time; the catalog is the one
+    /// pg_restore leaves.
+    /// </summary>
+    [Fact]
+    public async Task Two_constraints_of_a_table_sort_side_by_side_and_are_added_in_turn()
+    {
+        var gated = await GatedAsync(secondKey: true);
+        var target = Database("asidx_two");
+        var log = new List<string>();
+        Task<IReadOnlyList<PhaseResult>> run;
+        using (var holder = gated.Hold(target))
+        {
+            run = new PhaseRestorer(gated.Options(target, resume: false), null, m => { lock (log) log.Add(m); }).RunAsync(gated.Plan.Phases, default);
+            await WaitForAsync(log, "sorted public.gate gate_pkey in ", run);
+            await WaitForAsync(log, "sorted public.gate gate_code_key in ", run);
+            Assert.Equal(0, _cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE conname IN ('gate_pkey', 'gate_code_key')"));
+        }
+        foreach (var r in await run.WaitAsync(Limit))
+            Assert.True(r.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped, $"{r}: {string.Join("; ", r.Errors)}");
+        AssertAsPgRestoreLeaves(gated.Dump, gated.Source, target);
+    }
+
     private static async Task WaitForAsync(List<string> log, string prefix, Task run)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -218,7 +242,11 @@ public sealed class ConstraintAsIndexTests : IDisposable
     /// advisory lock 4242 while the test holds it in the target, then fails while the test holds 4243 (advisory locks,
     /// unlike a table's rows, are seen at once by a statement that already runs).
     /// </summary>
-    private async Task<Gated> GatedAsync(params string[] dumpOptions)
+    private Task<Gated> GatedAsync(params string[] dumpOptions) => GatedAsync(false, dumpOptions);
+
+    /// <param name="secondKey">The table also has a unique constraint in plain form, gate_code_key.</param>
+    /// <param name="dumpOptions">pg_dump's options beside -Fc.</param>
+    private async Task<Gated> GatedAsync(bool secondKey, params string[] dumpOptions)
     {
         var source = Database("asidx_gsrc");
         _cluster.Execute(source, """
@@ -235,12 +263,15 @@ public sealed class ConstraintAsIndexTests : IDisposable
             INSERT INTO public.gate SELECT g, g % 100 FROM generate_series(1, 20000) g;
             CREATE INDEX gate_v ON public.gate (public.gated(v));
             """);
+        if (secondKey)
+            _cluster.Execute(source, "ALTER TABLE public.gate ADD COLUMN code text; UPDATE public.gate SET code = md5(id::text); ALTER TABLE public.gate ADD CONSTRAINT gate_code_key UNIQUE (code)");
         var dump = _dir.File($"{source}.dump");
         PgDump.Dump(_cluster, source, dump, ["-Fc", .. dumpOptions]);
         var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dump));
         var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
-        Assert.Equal(["gate gate_pkey", "gate_v"], plan.IndexDecisions.Where(d => d.Late).Select(d => d.Entry.Name!).Order());
-        Assert.NotNull(ConstraintAsIndex.Of(plan.IndexDecisions.Single(d => d.Entry.Type == "CONSTRAINT").Entry, archive));
+        Assert.Equal(secondKey ? ["gate gate_code_key", "gate gate_pkey", "gate_v"] : ["gate gate_pkey", "gate_v"],
+            plan.IndexDecisions.Where(d => d.Late).Select(d => d.Entry.Name!).Order(StringComparer.Ordinal));
+        Assert.All(plan.IndexDecisions.Where(d => d.Entry.Type == "CONSTRAINT"), d => Assert.NotNull(ConstraintAsIndex.Of(d.Entry, archive)));
         return new Gated(this, source, dump, plan);
     }
 
