@@ -12,6 +12,18 @@ public sealed class PgPhaseException : Exception
     /// <summary>A failure with the given code.</summary>
     internal PgPhaseException(string message, PgPhaseErrorCode code, Exception? inner = null) : base(message, inner) => Code = code;
 
+    /// <summary>
+    /// A failure whose message is <paramref name="fact"/> then <paramref name="advice"/>, the engine's words on what to
+    /// do (with the punctuation that joins them): a host that says the same in its own terms shows the fact alone.
+    /// </summary>
+    internal PgPhaseException(string fact, string advice, PgPhaseErrorCode code, Exception? inner = null) : this(fact + advice, code, inner) => Fact = fact;
+
+    /// <summary>
+    /// The message without the engine's advice on what to do, for a host that gives that advice in its own terms
+    /// (parameters, options); null when the message is not split so.
+    /// </summary>
+    public string? Fact { get; }
+
     /// <summary>What went wrong.</summary>
     public PgPhaseErrorCode Code { get; }
 

@@ -85,6 +85,11 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
         $err | Should -HaveCount 1
         "$($err[0].Exception.Code)" | Should -BeIn @('TargetNotEmpty', 'AlreadyRestored')
+        # The engine's advice gives way to the same advice in parameters: said once, with the parameters.
+        $advice = 'resume to continue, or force to run it again|allow a non-empty target explicitly'
+        $err[0].Exception.Message | Should -Match $advice
+        "$($err[0])" | Should -Not -Match $advice
+        "$($err[0])" | Should -Match '(already completed|is not empty) .*\)\. (Add -Resume to continue, or -Force|Restore into an empty database, or add -AllowNonEmptyTarget)'
         # Stop: the first failure ends the command, as a runbook's try/catch expects.
         $db2 = New-TestDatabaseName
         { Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection $script:server -TargetDatabase $db2 -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } |

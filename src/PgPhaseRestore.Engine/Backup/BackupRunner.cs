@@ -165,7 +165,7 @@ public sealed class BackupRunner
         if (existing is null)
             return false;
         if (!_options.Force)
-            throw new PgPhaseException($"{location} already exists ({existing}); choose another name, or force to replace it", PgPhaseErrorCode.BackupExists);
+            throw new PgPhaseException($"{location} already exists ({existing})", "; choose another name, or force to replace it", PgPhaseErrorCode.BackupExists);
         Log($"replacing the existing backup at {location} once the new dump is complete; until then it stays as it is");
         return true;
     }

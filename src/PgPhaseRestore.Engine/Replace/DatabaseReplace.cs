@@ -41,8 +41,8 @@ public static class DatabaseReplace
 
         await using var conn = await SwapCatalog.OpenAsync(target, ct).ConfigureAwait(false);
         var current = await SwapCatalog.ByNameAsync(conn, live, ct).ConfigureAwait(false)
-            ?? throw new PgPhaseException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one; restore it as a new database instead",
-                PgPhaseErrorCode.NothingToReplace);
+            ?? throw new PgPhaseException($"\"{live}\" does not exist on {server}: a replace puts a restored database in the place of an existing one",
+                "; restore it as a new database instead", PgPhaseErrorCode.NothingToReplace);
         // Renaming rights are checked now, not after a restore of hours; sessions are shown by the plan and refused by the run.
         await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
         var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
@@ -101,8 +101,8 @@ public static class DatabaseReplace
     {
         var live = plan.Database;
         if (plan.Sessions.Count > 0 && !plan.Options.Force)
-            throw new PgPhaseException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}. " +
-                                    "End them, or force the replace to block new connections and end them at the swap; nothing was restored", PgPhaseErrorCode.SwapSessions);
+            throw new PgPhaseException($"{Count(plan.Sessions)} connected to \"{live}\", which PostgreSQL does not rename while anyone is connected: {string.Join("; ", plan.Sessions)}; " +
+                                    "nothing was restored", ". End them, or force the replace to block new connections and end them at the swap", PgPhaseErrorCode.SwapSessions);
         var unendable = plan.Sessions.Where(s => !s.CanEnd).ToList();
         if (unendable.Count > 0)
             throw new PgPhaseException($"{Count(unendable)} on \"{live}\" that this role may not end (another role's, a superuser's, or a prepared transaction): " +

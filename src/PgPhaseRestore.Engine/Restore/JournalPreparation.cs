@@ -34,7 +34,8 @@ internal static class JournalPreparation
         if (options.Resume)
         {
             if (journal.Fingerprint.Length > 0 && journal.Fingerprint != fingerprint)
-                throw new PgPhaseException($"the journal {journal.Path} belongs to a restore of another archive ({journal.Archive}) into \"{database}\"; resume with that archive, or start over without resuming", PgPhaseErrorCode.OtherArchive);
+                throw new PgPhaseException($"the journal {journal.Path} belongs to a restore of another archive ({journal.Archive}) into \"{database}\"",
+                    "; resume with that archive, or start over without resuming", PgPhaseErrorCode.OtherArchive);
             if (journal.Fingerprint.Length == 0)
                 journal.Reset(archive.Source, fingerprint, options.Target.ToString());
             return;
@@ -44,17 +45,20 @@ internal static class JournalPreparation
         // Running an interrupted data phase again from the top would load its finished tables twice.
         var interrupted = selected.Where(p => sameRestore && journal.IsInterrupted(p.Number) && p.Kind == PhaseKind.Data).Select(p => p.Number).ToList();
         if (interrupted.Count > 0 && !options.Force)
-            throw new PgPhaseException($"phase {string.Join(", ", interrupted)} was interrupted on \"{database}\" (journal {journal.Path}); resume it so that no row is loaded twice", PgPhaseErrorCode.Interrupted);
+            throw new PgPhaseException($"phase {string.Join(", ", interrupted)} was interrupted on \"{database}\" (journal {journal.Path})", "; resume it so that no row is loaded twice",
+                PgPhaseErrorCode.Interrupted);
 
         var alreadyDone = selected.Where(p => sameRestore && journal.CompletedPhases.Contains(p.Number)).Select(p => p.Number).ToList();
         if (alreadyDone.Count > 0 && !options.Force)
-            throw new PgPhaseException($"phase {string.Join(", ", alreadyDone)} already completed on \"{database}\" from this archive (journal {journal.Path}); resume to continue, or force to run it again", PgPhaseErrorCode.AlreadyRestored);
+            throw new PgPhaseException($"phase {string.Join(", ", alreadyDone)} already completed on \"{database}\" from this archive (journal {journal.Path})",
+                "; resume to continue, or force to run it again", PgPhaseErrorCode.AlreadyRestored);
         bool startsFresh = selected.Any(p => p.Kind == PhaseKind.Schema);
         if (startsFresh && !options.AllowNonEmptyTarget)
         {
             var contents = await TargetDatabase.DescribeContentsAsync(conn, ct).ConfigureAwait(false);
             if (contents is not null)
-                throw new PgPhaseException($"target database \"{database}\" is not empty ({contents}); restore into an empty database, or allow a non-empty target explicitly", PgPhaseErrorCode.TargetNotEmpty);
+                throw new PgPhaseException($"target database \"{database}\" is not empty ({contents})", "; restore into an empty database, or allow a non-empty target explicitly",
+                    PgPhaseErrorCode.TargetNotEmpty);
         }
         if (startsFresh || !sameRestore)
             journal.Reset(archive.Source, fingerprint, options.Target.ToString());

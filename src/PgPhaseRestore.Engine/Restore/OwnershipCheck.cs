@@ -52,8 +52,8 @@ internal static class OwnershipCheck
         if (foreign.Count > 0)
             problems.Add($"{user} is not a superuser and not a member of {Names(foreign)}, so it cannot give objects to {(foreign.Count == 1 ? "that role" : "those roles")}");
         throw new PgPhaseException(
-            $"the archive keeps ownership, but {string.Join("; and ", problems)}. Restore without ownership (the restoring user then owns everything), " +
-            $"or create the roles and grant them to {user}; nothing was created", PgPhaseErrorCode.Ownership);
+            $"the archive keeps ownership, but {string.Join("; and ", problems)}; nothing was created",
+            $". Restore without ownership (the restoring user then owns everything), or create the roles and grant them to {user}", PgPhaseErrorCode.Ownership);
     }
 
     private static string Names(List<string> roles) =>

@@ -181,8 +181,8 @@ public sealed class PhaseRestorer
             if (unloaded.Count == 0)
                 return Skipped(phase, "completed earlier (journal)");
             throw new PgPhaseException($"phase {phase.Number} {phase.Name} was completed on \"{_options.Target.Database}\" (journal {journal.Path}) by a run that did not load " +
-                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({NameList.Of(unloaded)}); " +
-                                       "resuming would skip them. Load them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
+                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({NameList.Of(unloaded)}); resuming would skip them",
+                                       ". Load them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
         }
 
         var state = await PhaseReconciler.InspectAsync(conn, phase.Entries, ct).ConfigureAwait(false);
@@ -208,8 +208,8 @@ public sealed class PhaseRestorer
         var why = _options.StopOnError
             ? "it runs as one transaction, so pgphase does not leave it half done: something else changed the database"
             : "it ran without a single transaction (continue on error), so an earlier run may have stopped half way";
-        throw new PgPhaseException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}. " +
-                                   "Restore into a new database, or remove what is there and resume", PgPhaseErrorCode.PartialPhase);
+        throw new PgPhaseException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}",
+                                   ". Restore into a new database, or remove what is there and resume", PgPhaseErrorCode.PartialPhase);
     }
 
     /// <summary>
@@ -308,7 +308,7 @@ public sealed class PhaseRestorer
             else if (partial.Where(e => journal.HeldRowsBeforeLoad(e.DumpId)).ToList() is { Count: > 0 } before && !_options.Force)
                 throw new PgPhaseException($"{Plural.Of(before.Count, "table")} phase {phase.Number} loads held rows in \"{_options.Target.Database}\" before it loaded beside them " +
                                            $"({NameList.Of(before)}; journal {journal.Path}), and the interrupted run may have left part of its rows there: emptying them would " +
-                                           "lose the earlier rows, loading again would duplicate the others. Force to empty and load them (the earlier rows are lost), " +
+                                           "lose the earlier rows, loading again would duplicate the others", ". Force to empty and load them (the earlier rows are lost), " +
                                            "or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
             await DataTables.TruncateAsync(conn, partial, ct).ConfigureAwait(false);
             if (done.Count > 0 || partial.Count > 0)
@@ -332,7 +332,7 @@ public sealed class PhaseRestorer
     // Rows in tables the data phase loads, though no run in the journal started the phase: someone else's, never emptied unasked.
     private PgPhaseException NotLoadedByRestore(RestorePhase phase, List<TocEntry> tables, RestoreJournal journal) =>
         new($"{Plural.Of(tables.Count, "table")} phase {phase.Number} loads already {(tables.Count == 1 ? "holds" : "hold")} rows in \"{_options.Target.Database}\" ({NameList.Of(tables)}), " +
-            $"and no run recorded in the journal {journal.Path} started loading them: they are not a restore's to empty. Force to empty them and load the " +
+            $"and no run recorded in the journal {journal.Path} started loading them: they are not a restore's to empty", ". Force to empty them and load the " +
             "archive's rows (the rows there now are lost), or restore into a new database", PgPhaseErrorCode.TablesHoldRows);
 
 

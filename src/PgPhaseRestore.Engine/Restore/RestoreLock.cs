@@ -56,8 +56,8 @@ internal sealed class RestoreLock : IAsyncDisposable
                 if (!allowPooler)
                     throw new PgPhaseException(
                         $"{target} is reached through a connection pooler in transaction mode (server sessions change between transactions): " +
-                        "the restore lock cannot hold there and a second restore could run at the same time. Connect to the server's own port " +
-                        "(not the pooler's), or allow the pooler explicitly to go on without the lock",
+                        "the restore lock cannot hold there and a second restore could run at the same time",
+                        ". Connect to the server's own port (not the pooler's), or allow the pooler explicitly to go on without the lock",
                         PgPhaseErrorCode.Pooler);
                 log?.Invoke($"{target} is reached through a transaction-mode pooler: going on without the restore lock, as asked; nothing stops a second restore into \"{target.Database}\"");
                 await conn.DisposeAsync().ConfigureAwait(false);

@@ -44,8 +44,8 @@ internal static class StaleSessions
         }
         if (found.Count > 0)
             throw new PgPhaseException(
-                $"{Count(found)} of an earlier pgphase run still working on \"{database}\" after {wait.TotalSeconds:0} s ({Describe(found)}); " +
-                "wait for them to end, or ask for them to be stopped", PgPhaseErrorCode.StaleSessions);
+                $"{Count(found)} of an earlier pgphase run still working on \"{database}\" after {wait.TotalSeconds:0} s ({Describe(found)})",
+                "; wait for them to end, or ask for them to be stopped", PgPhaseErrorCode.StaleSessions);
         log?.Invoke($"the earlier run's sessions on \"{database}\" have ended");
     }
 

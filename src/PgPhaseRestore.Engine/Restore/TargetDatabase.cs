@@ -35,7 +35,7 @@ internal static class TargetDatabase
         if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
             return true;
         return create ? false
-            : throw new PgPhaseException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}; create it, or ask for it to be created", PgPhaseErrorCode.TargetMissing);
+            : throw new PgPhaseException($"target database \"{name}\" does not exist on {target.Host}:{target.Port}", "; create it, or ask for it to be created", PgPhaseErrorCode.TargetMissing);
     }
 
     private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken ct) =>

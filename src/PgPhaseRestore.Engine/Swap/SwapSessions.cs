@@ -17,7 +17,7 @@ internal static class SwapSessions
         {
             if (sessions.Count > 0)
                 throw new PgPhaseException($"{Count(sessions)} connected to {Names(renamed)}, which PostgreSQL does not rename while anyone is connected: " +
-                                        $"{string.Join("; ", sessions)}. End them, or force the swap to block new connections and end them", PgPhaseErrorCode.SwapSessions);
+                                        string.Join("; ", sessions), ". End them, or force the swap to block new connections and end them", PgPhaseErrorCode.SwapSessions);
             return;
         }
         RefuseUnendable(sessions, renamed);

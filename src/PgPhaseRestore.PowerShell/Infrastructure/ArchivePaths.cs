@@ -49,7 +49,7 @@ internal static class ArchivePaths
         var action = parameter == "Path" ? "Check -Path, or give the name with -LiteralPath if it holds [, ] or *." : $"Check -{parameter}.";
         return new(ex, PathNotFound, ErrorCategory.ObjectNotFound, path)
         {
-            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex.Message, action)) { RecommendedAction = action },
+            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
         };
     }
 }

@@ -123,18 +123,25 @@ internal static partial class RecommendedActions
     public static ErrorRecord Apply(ErrorRecord record, Exception ex)
     {
         var action = For(ex);
-        record.ErrorDetails = new ErrorDetails(Message(ex.Message, action)) { RecommendedAction = action ?? "" };
+        record.ErrorDetails = new ErrorDetails(Message(ex, action)) { RecommendedAction = action ?? "" };
         return record;
     }
 
-    /// <summary>One line: the message, then the action unless the message already names every parameter it does.</summary>
-    internal static string Message(string message, string? action)
+    /// <summary>
+    /// One line: the message, then the action unless the message already names every parameter it does. The action
+    /// takes the place of the engine's own advice, which says the same without the parameters (<see cref="PgPhaseException.Fact"/>).
+    /// </summary>
+    internal static string Message(Exception ex, string? action)
     {
-        var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var line = OneLine(ex.Message);
         if (action is null || Parameter().Matches(action).All(p => line.Contains(p.Value, StringComparison.Ordinal)))
             return line;
+        if (ex is PgPhaseException { Fact: { } fact })
+            line = OneLine(fact);
         return line.Length == 0 ? action : $"{line}{(line[^1] is '.' or '!' or '?' ? "" : ".")} {action}";
     }
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>
     /// The record as <paramref name="command"/> should give it: the table is shared by every cmdlet, so an aside
@@ -152,7 +159,7 @@ internal static partial class RecommendedActions
             return record;
         var fitted = Aside().Replace(action, m => Fits(m.Value) ? m.Value : "");
         fitted = Fits(fitted) && Parameter().IsMatch(fitted) ? fitted : "";
-        record.ErrorDetails = new ErrorDetails(Message(record.Exception.Message, fitted.Length > 0 ? fitted : null)) { RecommendedAction = fitted };
+        record.ErrorDetails = new ErrorDetails(Message(record.Exception, fitted.Length > 0 ? fitted : null)) { RecommendedAction = fitted };
         return record;
     }
 
