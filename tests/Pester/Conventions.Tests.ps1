@@ -262,6 +262,26 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
     }
 
+    It 'piped phases refuse what only a plan chooses, and phases that cannot make one restore, before anything runs: <Name>' -ForEach @(
+        @{ Name = 'a selection and a strategy'; Expected = '-Strategy, -ExcludeTable: piped phases are planned already*'; Action = 'Give -Strategy, -ExcludeTable to Split-PgRestorePhases, or restore the archive with -Path.'
+            Run = { param($db) Split-PgRestorePhases -LiteralPath $script:odd | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -Strategy Standard -ExcludeTable app.customer -ErrorAction Stop } }
+        @{ Name = 'phases of two archives'; Expected = 'phases of 2 archives were piped into one target*'; Action = '*add -AllowNonEmptyTarget*'
+            Run = { param($db) @(Split-PgRestorePhases -Path (Join-Path $script:dir 'nightly-1.dump'))[0, 1] + @(Split-PgRestorePhases -Path (Join-Path $script:dir 'nightly-2.dump'))[2, 3] |
+                Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } }
+        @{ Name = 'a phase piped twice'; Expected = 'phase 1 of * was piped 2 times'; Action = 'Pipe each phase once*'
+            Run = { param($db) $phases = Split-PgRestorePhases -LiteralPath $script:odd; @($phases) + $phases[0] |
+                Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } }
+    ) {
+        $db = New-TestDatabaseName
+        $refusal = { & $Run $db } | Should -Throw -ExpectedMessage $Expected -PassThru
+        $refusal.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.InvalidArgument,*'
+        $refusal.ErrorDetails.RecommendedAction | Should -BeLike $Action
+        "$refusal" | Should -BeLike "$Expected*$Action"
+
+        Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname = '$db'" | Should -Be 0
+    }
+
     It 'a server as host:port (Get-PgDatabase''s Server, a CSV column) binds to -ServerConnection as that host and port' {
         $address = "$($script:svc.Host):$($script:svc.Port)"
         (Get-PgDatabase -ServerConnection $address -ServerCredential $script:cred -Name $script:svc.SourceDatabase).Server | Should -Be $address

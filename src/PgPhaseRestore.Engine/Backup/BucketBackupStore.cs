@@ -39,8 +39,9 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
         CancellationToken publishing)
     {
         var target = S3ObjectLocation.Parse(location);
+        // Metadata travels as HTTP headers, which hold ASCII only: the database's name is percent-encoded (UTF-8).
         var upload = await S3MultipartUpload.StartAsync(_client, target, options.Multipart, options.Storage.UseGenericProtocol,
-            new Dictionary<string, string> { ["pgphase-database"] = options.Source.Database! }, ct).ConfigureAwait(false);
+            new Dictionary<string, string> { ["pgphase-database"] = Uri.EscapeDataString(options.Source.Database!) }, ct).ConfigureAwait(false);
         dump.Debug($"multipart upload {upload.UploadId} started for {target}");
         var clock = Stopwatch.StartNew();
         var partProgress = new CallbackProgress<UploadProgress>(p => dump.Report(target.ToString(), p.Bytes, clock, $"{Plural.Of(p.PartsDone, "part")} stored, part size {SizeText.Format(p.CurrentPartSize)}; {dump.Activity}"));

@@ -176,13 +176,19 @@ public sealed class PhaseRestorer
         {
             if (!recorded)
                 return await DoneBeforePostDataAsync(phase, journal, conn, selected, ct).ConfigureAwait(false);
-            // Completed by a run that selected fewer entries (a list file): skipping the phase would drop these tables' rows in silence.
+            // Completed by a run that selected fewer entries (a list file): skipping the phase would drop these tables' rows,
+            // or these late indexes, in silence. A build that committed as that run ended is in the catalog, if not in the journal.
             var unloaded = phase.Entries.Where(e => e.Type == "TABLE DATA" && !journal.IsTableDone(e.DumpId)).ToList();
-            if (unloaded.Count == 0)
+            var unbuilt = phase.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
+            if (unbuilt.Count > 0)
+                unbuilt = unbuilt.Except((await PhaseReconciler.InspectAsync(conn, unbuilt, ct).ConfigureAwait(false)).Present).ToList();
+            if (unloaded.Count == 0 && unbuilt.Count == 0)
                 return Skipped(phase, "completed earlier (journal)");
-            throw new PgPhaseException($"phase {phase.Number} {phase.Name} was completed on \"{_options.Target.Database}\" (journal {journal.Path}) by a run that did not load " +
-                                       $"{Plural.Of(unloaded.Count, "table")} this restore selects ({NameList.Of(unloaded)}); resuming would skip them",
-                                       ". Load them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
+            var left = string.Join(" or ", new[] { unloaded.Count > 0 ? $"load {Plural.Of(unloaded.Count, "table")}" : null, unbuilt.Count > 0 ? $"build {Plural.Of(unbuilt.Count, "index")}" : null }
+                .OfType<string>());
+            throw new PgPhaseException($"phase {phase.Number} {phase.Name} was completed on \"{_options.Target.Database}\" (journal {journal.Path}) by a run that did not {left} " +
+                                       $"this restore selects ({NameList.Of([.. unloaded, .. unbuilt])}); resuming would skip them",
+                                       ". Run them with a list of their own, forced, or restore into a new database", PgPhaseErrorCode.SelectionChanged);
         }
 
         var state = await PhaseReconciler.InspectAsync(conn, phase.Entries, ct).ConfigureAwait(false);

@@ -129,12 +129,55 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         }
     }
 
+    // The parameters that choose what a plan holds: piped phases were planned already, by Split-PgRestorePhases.
+    private static readonly string[] Planning =
+        [nameof(Strategy), nameof(MemoryBudget), nameof(IncludeSchema), nameof(ExcludeSchema), nameof(IncludeTable), nameof(ExcludeTable), nameof(IncludeType), nameof(ExcludeType)];
+
+    /// <summary>A selection or strategy given beside piped phases would be ignored: refused before anything runs.</summary>
+    private void RefusePlanningOfPipedPhases()
+    {
+        if (ParameterSetName != PhaseSet || Planning.Where(MyInvocation.BoundParameters.ContainsKey).ToList() is not { Count: > 0 } given)
+            return;
+        var names = string.Join(", ", given.Select(p => "-" + p));
+        ThrowTerminatingError(Refusal($"{names}: piped phases are planned already, so {(given.Count == 1 ? "it chooses" : "they choose")} nothing here",
+            $"Give {names} to Split-PgRestorePhases, or restore the archive with -Path."));
+    }
+
+    /// <summary>
+    /// Piped phases that cannot make one restore are refused before anything runs: phases of several archives into
+    /// one target (the second would load into the first's schema), or one phase piped twice.
+    /// </summary>
+    private ErrorRecord? CheckPipedPhases()
+    {
+        var twice = _phases.GroupBy(p => (p.Source, p.Number)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (twice.Count > 0)
+            return Refusal($"phase {twice[0].Number} of {twice[0].Source} was piped {_phases.Count(p => (p.Source, p.Number) == twice[0])} times",
+                "Pipe each phase once: Split-PgRestorePhases | Where-Object Number -In 1, 2 | Invoke-PgPhaseRestore ...");
+        var sources = _phases.Select(p => p.Source).Distinct().ToList();
+        if (sources.Count > 1 && !AllowNonEmptyTarget.IsPresent)
+            return Refusal($"phases of {sources.Count} archives were piped into one target ({string.Join(", ", sources.Take(3))}{(sources.Count > 3 ? ", ..." : "")}): " +
+                           "each would restore into what the one before it left",
+                "Restore one archive's phases at a time, or add -AllowNonEmptyTarget to restore them into one database in turn.");
+        return null;
+    }
+
+    private ErrorRecord Refusal(string message, string action) =>
+        new(new ArgumentException(message), ErrorRecords.InvalidArgument, ErrorCategory.InvalidArgument, null)
+        {
+            ErrorDetails = new ErrorDetails(RecommendedActions.Message(new ArgumentException(message), action)) { RecommendedAction = action },
+        };
+
     /// <summary>Restores the collected phases, one archive after the other.</summary>
     protected override void EndProcessing()
     {
-        // Phases piped in from several archives restore one archive after the other.
+        // Phases piped in from several archives (with a non-empty target allowed) restore one archive after the other.
         if (_phases.Count == 0)
             return;
+        if (CheckPipedPhases() is { } refused)
+        {
+            WriteError(refused);
+            return;
+        }
         Engine.Connections.PgConnectionInfo target;
         try
         {

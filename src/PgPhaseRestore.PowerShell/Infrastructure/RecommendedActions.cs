@@ -43,7 +43,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.TargetMissing, "Add -CreateDatabase, or create the database first.")]
 [Recommends(PgPhaseErrorCode.TargetNotEmpty, "Restore into an empty database, or add -AllowNonEmptyTarget.")]
 [Recommends(PgPhaseErrorCode.PlanChanged, "Run again with the -Strategy and -MemoryBudget the restore started with (the message names them), or restore into a new database.")]
-[Recommends(PgPhaseErrorCode.SelectionChanged, "Load those tables with -ListFile naming them and -Force, or restore into a new database.")]
+[Recommends(PgPhaseErrorCode.SelectionChanged, "Run those entries with -ListFile naming them and -Force, or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
 [Recommends(PgPhaseErrorCode.Interrupted, "Run again with -Resume.")]
 [Recommends(PgPhaseErrorCode.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]

@@ -111,6 +111,47 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
         Assert.Contains("Phase 3 Data: Skipped", finished.StdOut);
     }
 
+    /// <summary>
+    /// A late index the data phase's list left out is not skipped by a resume in silence: the resume stops naming it,
+    /// and the index alone, forced, builds it; then the resume has nothing left to do.
+    /// </summary>
+    [Fact]
+    public void A_resume_names_a_late_index_an_edited_list_left_out()
+    {
+        var plan = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path, "--memory-budget", "1GB");
+        Assert.True(plan.ExitCode == 0, plan.StdErr + plan.StdOut);
+        var data = _dir.File("phase-3-data.list");
+        var lines = File.ReadAllLines(data);
+        var index = lines.First(l => !l.StartsWith(';') && l.Contains(" INDEX app ", StringComparison.Ordinal));
+        var name = index.Split(' ')[^2];
+        File.WriteAllLines(data, lines.Select(l => l == index ? ";" + l : l));
+
+        var target = _f.NewTargetName("cli_late");
+        var journal = _dir.File("late.json");
+        string[] common = [_f.DumpPath, "--no-owner", "--no-privileges", "--journal", journal, "--memory-budget", "1GB"];
+        var first = PgPhaseCli.Run(Environment(target), ["restore", .. common, "--create", "--phase", "1", "--phase", "2"]);
+        Assert.True(first.ExitCode == 0, first.StdErr + first.StdOut);
+        var listed = PgPhaseCli.Run(Environment(target), ["restore", .. common, "--use-list", data, "-L", _dir.File("phase-4-postdata.list")]);
+        Assert.True(listed.ExitCode == 0, listed.StdErr + listed.StdOut);
+        string Built() => _f.Cluster.Scalar<string>(target, $"SELECT coalesce(to_regclass('app.{name}')::text, 'missing')")!;
+        Assert.Equal("missing", Built());
+
+        var resumed = PgPhaseCli.Run(Environment(target), ["restore", .. common, "--resume"]);
+        Assert.True(resumed.ExitCode != 0, resumed.StdErr + resumed.StdOut);
+        Assert.Contains($"did not build 1 index this restore selects (app.{name}); resuming would skip them", resumed.StdErr);
+        Assert.Equal("missing", Built());
+
+        var alone = _dir.File("late-index.list");
+        File.WriteAllLines(alone, [index]);
+        var forced = PgPhaseCli.Run(Environment(target), ["restore", .. common, "--use-list", alone, "--force"]);
+        Assert.True(forced.ExitCode == 0, forced.StdErr + forced.StdOut);
+        Assert.Equal($"app.{name}", Built());
+        var finished = PgPhaseCli.Run(Environment(target), ["restore", .. common, "--resume"]);
+        Assert.True(finished.ExitCode == 0, finished.StdErr + finished.StdOut);
+        Assert.Contains("Phase 3 Data: Skipped", finished.StdOut);
+        Assert.Equal(PgDump.ComparableSchema(_f.Cluster, _f.Source), PgDump.ComparableSchema(_f.Cluster, target));
+    }
+
     [Fact]
     public void Restore_then_verify_with_the_scripts_variables()
     {
