@@ -291,7 +291,7 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         $refusal = { $listed | Select-Object Server | Switch-PgDatabase -ServerCredential $script:cred -Database 'no_such_live_db' -Replacement $script:svc.SourceDatabase -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ExpectedMessage '*no database is named "no_such_live_db"*' -PassThru
         # A mistyped name says which parameters to check.
-        $refusal.ErrorDetails.RecommendedAction | Should -Be 'Check the names in -Database and -Replacement, and the server in -ServerConnection.'
+        $refusal.ErrorDetails.RecommendedAction | Should -Be 'Check the database names given (-Database, -Replacement) and the server in -ServerConnection.'
         $refusal.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 

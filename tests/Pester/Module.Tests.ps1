@@ -61,6 +61,11 @@ Describe 'Parameter names' {
             Should -Throw -ErrorId 'NamedParameterNotFound,PgPhaseRestore.PowerShell.Cmdlets.CopyPgDatabaseCommand'
     }
 
+    It 'has no -Name on <_>: pgphase backup --name is a backup''s name, and the database is never chosen by mistake for it' -ForEach @('Backup-PgDatabase', 'Copy-PgDatabase') {
+        (Get-Command $_).Parameters['Database'].Aliases | Should -Not -Contain 'Name'
+        { & $_ -SourceConnection 'host=a dbname=app' -Path "$TestDrive/" -Name 'today' -WhatIf } | Should -Throw -ErrorId "NamedParameterNotFound,*"
+    }
+
     It 'takes archives as -Path on <_>' -ForEach @('Get-PgDumpToc', 'Split-PgRestorePhases', 'Invoke-PgPhaseRestore', 'Test-PgPhaseRestore', 'Get-PgBackup', 'Backup-PgDatabase', 'Copy-PgDatabase') {
         (Get-Command $_).Parameters.Keys | Should -Contain 'Path'
     }

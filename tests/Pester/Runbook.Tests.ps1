@@ -90,6 +90,7 @@ Invoke-Case 'BadPasswordTest' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -
 Invoke-Case 'ClosedPort' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "host=127.0.0.1 port=$env:RUNBOOK_CLOSED_PORT dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'MissingPath' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_MISSING -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
+Invoke-Case 'MissingBackupFolder' { Get-PgBackup -Path $env:RUNBOOK_MISSING_FOLDER }
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'Flipped' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_FLIPPED -TargetConnection "$server dbname=${database}_flipped" -TargetCredential $target -CreateDatabase -NoOwner }
@@ -136,6 +137,7 @@ Write-Output 'not reached'
         RUNBOOK_ARCHIVE             = $script:svc.Archive
         RUNBOOK_MISSING             = (Join-Path $TestDrive 'no-such-folder/nightly.dump')
         RUNBOOK_NO_MATCH            = (Join-Path $TestDrive 'nightly-*.dump')
+        RUNBOOK_MISSING_FOLDER      = (Join-Path $TestDrive 'no-such-backups')
         RUNBOOK_GARBAGE             = $script:garbage
         RUNBOOK_CUT                 = $script:cut
         RUNBOOK_FLIPPED             = $script:flipped
@@ -292,6 +294,11 @@ Describe 'A runbook that catches the module''s errors' {
     It 'a bucket that does not exist: ObjectNotFound naming -Path and -S3Endpoint' {
         $r = Assert-RunbookRecord 'MissingBucket' 'ObjectNotFound' '-Path', '-S3Endpoint' 'PgPhaseRestore.ArchiveUnreachable'
         $r.Message | Should -Match 'no-such-bucket-runbook'
+    }
+
+    It 'a backup folder that does not exist: ObjectNotFound naming -Path (Get-PgBackup)' {
+        $r = Assert-RunbookRecord 'MissingBackupFolder' 'ObjectNotFound' '-Path' 'PgPhaseRestore.ArchiveUnreachable'
+        $r.Message | Should -Match 'no-such-backups: no such folder'
     }
 
     It 'a profile the shared files do not hold: InvalidArgument naming -ProfileName and the profile' {

@@ -72,7 +72,7 @@ public static class BackupCatalog
         else
         {
             if (!Directory.Exists(location.Path))
-                throw new DirectoryNotFoundException($"{location}: no such folder");
+                throw PgPhaseException.Storage(location.ToString(), "no such folder", code: PgPhaseErrorCode.ArchiveNotFound);
             foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
             {
                 var archive = file[..^BackupManifest.Suffix.Length];

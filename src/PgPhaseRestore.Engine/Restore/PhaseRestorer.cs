@@ -212,7 +212,7 @@ public sealed class PhaseRestorer
             return null;
         }
         var why = _options.StopOnError
-            ? "it runs as one transaction, so pgphase does not leave it half done: something else changed the database"
+            ? "it runs as one transaction, so no restore leaves it half done: a run with an edited list left part of it out, or something else changed the database"
             : "it ran without a single transaction (continue on error), so an earlier run may have stopped half way";
         throw new PgPhaseException($"phase {phase.Number} {phase.Name} is half there in \"{_options.Target.Database}\": {state.Describe()}; {why}",
                                    ". Restore into a new database, or remove what is there and resume", PgPhaseErrorCode.PartialPhase);

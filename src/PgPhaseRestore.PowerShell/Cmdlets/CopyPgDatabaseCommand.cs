@@ -42,7 +42,8 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
 
     /// <inheritdoc cref="PgBackupCmdletBase.Database"/>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "DatabaseName")]
+    // Not -Name: pgphase backup --name is the backup's name, and a database from Get-PgDatabase binds by its connection string.
+    [Alias("DatabaseName")]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 

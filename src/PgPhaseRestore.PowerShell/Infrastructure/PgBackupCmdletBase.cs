@@ -20,7 +20,8 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
 
     /// <summary>The database to back up; overrides any dbname in -SourceConnection.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Name", "DatabaseName")]
+    // Not -Name: pgphase backup --name is the backup's name, and a database from Get-PgDatabase binds by its connection string.
+    [Alias("DatabaseName")]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string? Database { get; set; }
 

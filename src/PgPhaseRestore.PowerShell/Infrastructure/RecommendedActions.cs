@@ -49,7 +49,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]
 [Recommends(PgPhaseErrorCode.TablesHoldRows, "Add -Force to empty those tables and load the archive's rows, or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.SwapState, "")]
-[Recommends(PgPhaseErrorCode.SwapDatabaseMissing, "Check the names in -Database and -Replacement, and the server in -ServerConnection.")]
+[Recommends(PgPhaseErrorCode.SwapDatabaseMissing, "Check the database names given (-Database, -Replacement) and the server in -ServerConnection.")]
 [Recommends(PgPhaseErrorCode.SwapNotPermitted, "Connect as a role that may, with -ServerCredential.")]
 [Recommends(PgPhaseErrorCode.SwapSessions, "End them, or add -Force to block new connections and end them.")]
 [Recommends(PgPhaseErrorCode.SwapBusy, "")]

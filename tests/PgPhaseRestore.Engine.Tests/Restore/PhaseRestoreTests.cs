@@ -506,6 +506,37 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app'"));
     }
 
+    /// <summary>
+    /// The data phase forced again after the post-data phase added foreign keys: emptying a referenced table would
+    /// fail half way, and rows loaded again would be checked against tables still loading. Refused before anything
+    /// is emptied, naming the keys; the target keeps every row.
+    /// </summary>
+    [Fact]
+    public async Task The_data_phase_forced_under_foreign_keys_is_refused_before_any_table_is_emptied()
+    {
+        var target = _f.NewTargetName("fk");
+        AssertSucceeded(await RestoreAsync(target));
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [3], force: true));
+        Assert.Equal(PgPhaseErrorCode.Conflict, ex.Code);
+        Assert.Contains("foreign keys already tie together", ex.Message);
+        Assert.Matches(@"\S+ \(\S+, referring to \S+\)", ex.Message);
+        Assert.Contains("nothing was emptied", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+        AssertSameAsSource(target);
+    }
+
+    /// <summary>A target name longer than the server keeps is refused before anything is created: never a restore into its first 63 bytes.</summary>
+    [Fact]
+    public async Task A_target_name_longer_than_the_server_keeps_is_refused()
+    {
+        var name = "long_" + Guid.NewGuid().ToString("N")[..8] + new string('y', 51);
+        Assert.Equal(64, name.Length);
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(name));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+        Assert.Contains($"\"{name}\" is a name of 64 bytes", ex.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{name[..63]}'"));
+    }
+
     [Fact]
     public async Task Non_empty_target_is_refused()
     {

@@ -41,10 +41,42 @@ internal static class DataTables
 
     public static async Task TruncateAsync(NpgsqlConnection conn, IEnumerable<TocEntry> tables, CancellationToken ct)
     {
-        foreach (var data in tables)
+        var names = tables.Select(t => SqlText.Qualified(t.Schema, t.Name!)).ToArray();
+        if (names.Length == 0)
+            return;
+        await RefuseUnderForeignKeysAsync(conn, names, ct).ConfigureAwait(false);
+        foreach (var table in names)
         {
-            await using var cmd = new NpgsqlCommand($"TRUNCATE ONLY {SqlText.Qualified(data.Schema, data.Name!)}", conn);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await using var cmd = new NpgsqlCommand($"TRUNCATE ONLY {table}", conn);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex)
+            {
+                throw new PgPhaseException($"{table}: could not be emptied before its rows load again: {ex.MessageText}", PgPhaseErrorCode.RestoreFailed, ex);
+            }
         }
+    }
+
+    /// <summary>
+    /// Foreign keys (phase 4) on or to these tables: emptying a referenced table fails, and rows loaded again under the
+    /// keys would be checked against tables still loading. Refused before any table is emptied.
+    /// </summary>
+    private static async Task RefuseUnderForeignKeysAsync(NpgsqlConnection conn, string[] tables, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT format('%s (%s, referring to %s)', t::pg_catalog.regclass, c.conname, c.confrelid::pg_catalog.regclass)
+            FROM pg_catalog.unnest($1::text[]) AS t
+            JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND t::pg_catalog.regclass IN (c.conrelid, c.confrelid)
+            ORDER BY 1 LIMIT 6
+            """, conn) { Parameters = { new() { Value = tables } } };
+        var found = new List<string>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                found.Add(r.GetString(0));
+        if (found.Count > 0)
+            throw new PgPhaseException($"the data phase would empty tables that foreign keys already tie together, so the post-data phase has run here: " +
+                                       $"{NameList.Of(found)}; nothing was emptied. Restore into a new database", PgPhaseErrorCode.Conflict);
     }
 }
