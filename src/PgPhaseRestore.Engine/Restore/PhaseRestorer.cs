@@ -151,11 +151,7 @@ public sealed class PhaseRestorer
         var tables = data.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null).Select(e => SqlText.Qualified(e.Schema, e.Name!)).ToArray();
         if (tables.Length == 0)
             return;
-        await using var cmd = new NpgsqlCommand("SELECT t FROM unnest($1::text[]) t WHERE to_regclass(t) IS NULL", conn) { Parameters = { new() { Value = tables } } };
-        var missing = new List<string>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-                missing.Add(r.GetString(0));
+        var missing = await DataTables.TextsAsync(conn, "SELECT t FROM unnest($1::text[]) t WHERE to_regclass(t) IS NULL", tables, ct).ConfigureAwait(false);
         if (missing.Count > 0)
             throw new PgPhaseException($"phase {data.Number} {data.Name} loads rows into tables that phase 1 creates, and {missing.Count} of them " +
                                        $"{(missing.Count == 1 ? "is" : "are")} not in \"{_options.Target.Database}\" ({NameList.Of(missing)}): " +

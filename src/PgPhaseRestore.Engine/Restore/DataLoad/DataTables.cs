@@ -65,18 +65,25 @@ internal static class DataTables
     /// </summary>
     private static async Task RefuseUnderForeignKeysAsync(NpgsqlConnection conn, string[] tables, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            SELECT format('%s (%s, referring to %s)', t::pg_catalog.regclass, c.conname, c.confrelid::pg_catalog.regclass)
+        var found = await TextsAsync(conn, """
+            SELECT DISTINCT format('%s (%s, referring to %s)', c.conrelid::pg_catalog.regclass, c.conname, c.confrelid::pg_catalog.regclass)
             FROM pg_catalog.unnest($1::text[]) AS t
             JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND t::pg_catalog.regclass IN (c.conrelid, c.confrelid)
             ORDER BY 1 LIMIT 6
-            """, conn) { Parameters = { new() { Value = tables } } };
-        var found = new List<string>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-                found.Add(r.GetString(0));
+            """, tables, ct).ConfigureAwait(false);
         if (found.Count > 0)
             throw new PgPhaseException($"the data phase would empty tables that foreign keys already tie together, so the post-data phase has run here: " +
                                        $"{NameList.Of(found)}; nothing was emptied. Restore into a new database", PgPhaseErrorCode.Conflict);
+    }
+
+    /// <summary>The one text column <paramref name="sql"/> returns, given <paramref name="values"/> as its text array $1.</summary>
+    public static async Task<List<string>> TextsAsync(NpgsqlConnection conn, string sql, string[] values, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { new() { Value = values } } };
+        var texts = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            texts.Add(r.GetString(0));
+        return texts;
     }
 }
