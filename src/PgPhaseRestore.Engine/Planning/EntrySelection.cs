@@ -13,8 +13,8 @@ namespace PgPhaseRestore.Engine.Planning;
 /// <list type="bullet">
 /// <item>Chosen: the relations a table name matches (TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, SEQUENCE), the
 /// partitions of a chosen partitioned table (its rows are theirs), and the SCHEMA entries of the selected schemas with
-/// every entry in them. A table name or schema that matches nothing in the archive is refused: a restore of nothing
-/// would otherwise succeed.</item>
+/// every entry in them, the extensions created in them included. A table name or schema that matches nothing in the
+/// archive is refused: a restore of nothing would otherwise succeed.</item>
 /// <item>Belonging to a chosen entry: its data, indexes, constraints, triggers, rules, policies, defaults, statistics,
 /// comments and grants, and the sequences that depend on it (serial and identity columns): what pg_dump -t dumps
 /// with a table.</item>
@@ -58,7 +58,13 @@ internal sealed class EntrySelection
         {
             bool named = Nameable.Contains(e.Type) && (NameMatches(options.IncludeTables, e.Schema, e.Name) ||
                 e.Type is "TABLE" or "FOREIGN TABLE" && partitions.Contains(e.DumpId) && e.Dependencies.Any(d => chosen.Contains(d) && archive.FindByDumpId(d)?.Type == "TABLE"));
-            bool inSchema = e.Type == "SCHEMA" ? e.Name is not null && schemas.Contains(e.Name) : e.Schema is not null && schemas.Contains(e.Schema);
+            // An extension is in the schema its objects are created in (an exclusion constraint's operator class, a column's type).
+            bool inSchema = e.Type switch
+            {
+                "SCHEMA" => e.Name is not null && schemas.Contains(e.Name),
+                "EXTENSION" => Verification.ObjectNames.ExtensionSchema(e.Definition) is { } home && schemas.Contains(home),
+                _ => e.Schema is not null && schemas.Contains(e.Schema),
+            };
             // A part of a chosen object; a schema's own parts (its comment, grants) but not the objects in it.
             bool part = PartTypes.Contains(e.Type) && e.Dependencies.Any(d => chosen.Contains(d) &&
                 (archive.FindByDumpId(d)?.Type != "SCHEMA" || DescriptionTypes.Contains(e.Type)));

@@ -10,6 +10,13 @@ internal static partial class ObjectNames
     public static string Unquote(string ident) =>
         ident.StartsWith('"') ? ident[1..^1].Replace("\"\"", "\"") : ident;
 
+    /// <summary>CREATE EXTENSION IF NOT EXISTS x WITH SCHEMA s; -> s: the schema its objects live in (the TOC gives an extension none).</summary>
+    public static string? ExtensionSchema(string? definition) =>
+        definition is not null && ExtensionSchemaPattern().Match(definition) is { Success: true } m ? Unquote(m.Groups[1].Value) : null;
+
+    [GeneratedRegex($@"^CREATE EXTENSION .* WITH SCHEMA ({Ident})\s*;", RegexOptions.Multiline)]
+    private static partial Regex ExtensionSchemaPattern();
+
     /// <summary>ALTER TABLE [ONLY] s.t ADD CONSTRAINT c ... -> (s, t, c); ALTER DOMAIN s.d ADD CONSTRAINT c -> (s, d, c).</summary>
     public static (string Schema, string Relation, string Name, bool Domain)? Constraint(string? definition)
     {

@@ -293,6 +293,29 @@ public sealed class PhasePlannerTests
         Assert.StartsWith("the schema selection \"Shop\" matches no schema in ", noSchema.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A selected schema keeps the extensions created in it, with their comments: the TOC gives an extension no schema
+    /// and no entry depends on it when only its members are used (an exclusion constraint's operator class).
+    /// </summary>
+    [Fact]
+    public void A_schema_selection_keeps_the_extensions_created_in_it()
+    {
+        var toc = new TocBuilder();
+        int pub = toc.Add("SCHEMA", TocSection.PreData, "public", schema: null);
+        int odd = toc.Add("SCHEMA", TocSection.PreData, "Odd \"x\"", schema: null);
+        int gist = toc.Add("EXTENSION", TocSection.PreData, "btree_gist", "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;\n", schema: null);
+        int gistComment = toc.Add("COMMENT", TocSection.None, "EXTENSION btree_gist", deps: [gist], schema: null);
+        int trgm = toc.Add("EXTENSION", TocSection.PreData, "pg_trgm", "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA \"Odd \"\"x\"\"\";\n", schema: null);
+        int rooms = toc.Add("TABLE", TocSection.PreData, "rooms", deps: [pub], schema: "public");
+        int excl = toc.Add("CONSTRAINT", TocSection.PostData, "rooms rooms_excl", deps: [rooms], schema: "public");
+        var archive = toc.Build();
+        HashSet<int> Kept(PlanOptions o) => PhasePlanner.Plan(archive, o).Phases.SelectMany(p => p.Entries).Select(e => e.DumpId).ToHashSet();
+
+        Assert.Equal(new HashSet<int> { pub, gist, gistComment, rooms, excl }, Kept(new PlanOptions { IncludeSchemas = ["public"] }));
+        Assert.Equal(new HashSet<int> { odd, trgm }, Kept(new PlanOptions { IncludeSchemas = ["Odd \"x\""] }));
+        Assert.DoesNotContain(gist, Kept(new PlanOptions { IncludeTables = ["public.rooms"] }));
+    }
+
     [Fact]
     public void Validation_rejects_a_plan_that_drops_or_duplicates_an_entry_or_breaks_order()
     {
