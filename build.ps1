@@ -48,7 +48,7 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 
 if ('Build' -in $Task) {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
-    # The publish lays out the whole folder (manifest, formats, help, cmdlet assembly, Dependencies/), so
+    # The publish lays out the whole folder (manifest, formats, help, cmdlet assembly, bin/), so
     # `dotnet publish src/PgPhaseRestore.PowerShell -o out/PgPhaseRestore` gives the same result without pwsh.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/PgPhaseRestore.PowerShell'), '-c', $Configuration, '-o', $moduleDir, '--nologo')
     Write-Host "module: $moduleDir"

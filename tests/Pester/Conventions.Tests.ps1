@@ -262,6 +262,16 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
     }
 
+    It 'an archive or a path piped with a strategy and a selection is planned with them: <Name>' -ForEach @(
+        @{ Name = 'an archive from Get-PgDumpToc'; Make = { Get-PgDumpToc -LiteralPath $script:odd -ErrorAction Stop } }
+        @{ Name = 'a path string'; Make = { Join-Path $script:dir 'nightly-1.dump' } }
+    ) {
+        $db = New-TestDatabaseName
+        $results = & $Make | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -Strategy PreCreate -ExcludeTable app.customer
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        Invoke-TestSql $script:svc $db "SELECT to_regclass('app.customer') IS NULL, to_regclass('app.orders') IS NOT NULL" | Should -Be 't|t'
+    }
+
     It 'piped phases refuse what only a plan chooses, and phases that cannot make one restore, before anything runs: <Name>' -ForEach @(
         @{ Name = 'a selection and a strategy'; Expected = '-Strategy, -ExcludeTable: piped phases are planned already*'; Action = 'Give -Strategy, -ExcludeTable to Split-PgRestorePhases, or restore the archive with -Path.'
             Run = { param($db) Split-PgRestorePhases -LiteralPath $script:odd | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -Strategy Standard -ExcludeTable app.customer -ErrorAction Stop } }

@@ -37,10 +37,11 @@ public static class BackupCatalog
 
     /// <summary>
     /// Whether the archive at <paramref name="key"/> is under <paramref name="prefix"/> as a folder, or is its very
-    /// key: a prefix written without its slash (s3://bucket/nightly/app) names the folder app, never app_j beside it.
+    /// key: a prefix written without its slash (s3://bucket/nightly/app) names the folder app, never app_j beside it. A
+    /// prefix that reaches into the manifest's own name (its key copied whole) names that one backup.
     /// </summary>
     internal static bool InFolder(string prefix, string key) =>
-        prefix.Length == 0 || prefix.EndsWith('/') || key.Length == prefix.Length || key[prefix.Length] == '/';
+        prefix.Length == 0 || prefix.EndsWith('/') || key.Length <= prefix.Length || key[prefix.Length] == '/';
 
     private static async Task<IReadOnlyList<BackupManifest>> ListCoreAsync(ArchiveLocation location, string? database, CancellationToken ct)
     {

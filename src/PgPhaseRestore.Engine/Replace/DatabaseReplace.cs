@@ -123,8 +123,12 @@ public static class DatabaseReplace
         }
         catch (PgPhaseException ex) when (PgPhaseErrors.IsSwap(ex.Code))
         {
-            throw new PgPhaseException($"{ex.Message}. The restored and verified database is kept as \"{plan.SideDatabase}\": run the replace again (it swaps that one in) " +
-                                    $"or swap it in yourself (pgphase swap / Switch-PgDatabase)", ex.Code, ex);
+            // The swap's own advice, when split off, stays last: a host that words it with its parameters still can.
+            var kept = $". The restored and verified database is kept as \"{plan.SideDatabase}\": run the replace again (it swaps that one in) " +
+                       "or swap it in yourself (pgphase swap / Switch-PgDatabase)";
+            throw ex.Fact is { } fact
+                ? new PgPhaseException(fact + kept, ex.Message[fact.Length..], ex.Code, ex)
+                : new PgPhaseException($"{ex.Message}{kept}", ex.Code, ex);
         }
     }
 

@@ -1,10 +1,10 @@
 namespace PgPhaseRestore.Engine.Servers;
 
 /// <summary>
-/// A database on a server. <see cref="Source"/> is a connection string for it (no password) and
-/// <see cref="Name"/> its name, so it binds by property name to the backup and copy commands.
+/// A database on a server. <see cref="Source"/> is a connection string for it (no password), naming it, so it binds
+/// by property name to the backup and copy commands.
 /// </summary>
-/// <param name="Name">The database's name; binds to -Database.</param>
+/// <param name="Name">The database's name.</param>
 /// <param name="Owner">Its owner.</param>
 /// <param name="Encoding">Its encoding.</param>
 /// <param name="Collation">Its default collation.</param>

@@ -23,7 +23,6 @@ public sealed partial class InvokePgPhaseRestoreCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        RefusePlanningOfPipedPhases();
         if (ListFile.Length == 0)
             return;
         try

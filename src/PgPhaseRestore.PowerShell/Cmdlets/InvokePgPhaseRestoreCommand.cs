@@ -97,6 +97,9 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     {
         if (ParameterSetName == PhaseSet)
         {
+            // Only now is the parameter set known: before the first record binds, it reads as the default one.
+            if (_phases.Count == 0)
+                RefusePlanningOfPipedPhases();
             _phases.AddRange(InputObject);
             return;
         }
@@ -133,10 +136,10 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     private static readonly string[] Planning =
         [nameof(Strategy), nameof(MemoryBudget), nameof(IncludeSchema), nameof(ExcludeSchema), nameof(IncludeTable), nameof(ExcludeTable), nameof(IncludeType), nameof(ExcludeType)];
 
-    /// <summary>A selection or strategy given beside piped phases would be ignored: refused before anything runs.</summary>
+    /// <summary>A selection or strategy given beside piped phases would be ignored: refused before anything runs (phases run at the end).</summary>
     private void RefusePlanningOfPipedPhases()
     {
-        if (ParameterSetName != PhaseSet || Planning.Where(MyInvocation.BoundParameters.ContainsKey).ToList() is not { Count: > 0 } given)
+        if (Planning.Where(MyInvocation.BoundParameters.ContainsKey).ToList() is not { Count: > 0 } given)
             return;
         var names = string.Join(", ", given.Select(p => "-" + p));
         ThrowTerminatingError(Refusal($"{names}: piped phases are planned already, so {(given.Count == 1 ? "it chooses" : "they choose")} nothing here",

@@ -88,6 +88,7 @@ public sealed class BucketBackupTests : IClassFixture<BucketBackupFixture>
         Assert.Equal([mine.Location], await ListedAsync($"{root}app"));
         Assert.Equal([mine.Location], await ListedAsync($"{root}app/"));
         Assert.Equal([mine.Location], await ListedAsync(mine.Location));
+        Assert.Equal([mine.Location], await ListedAsync(mine.Location + BackupManifest.Suffix));
         Assert.Empty(await ListedAsync($"{root}ap"));
         Assert.Equal([mine.Location, beside.Location], await ListedAsync(root));
         _f.Cluster.DropDatabase(db);

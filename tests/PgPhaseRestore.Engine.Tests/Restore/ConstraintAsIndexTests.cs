@@ -201,11 +201,11 @@ public sealed class ConstraintAsIndexTests : IDisposable
 
     /// <summary>
     /// Two constraints of one table sort side by side: while the table's other build waits, both are sorted (neither
-    /// waits for the other to be added first), and once it ends they are added one at a time; the catalog is the one
+    /// waits for the other to be added first), and once it ends both become constraints; the catalog is the one
     /// pg_restore leaves.
     /// </summary>
     [Fact]
-    public async Task Two_constraints_of_a_table_sort_side_by_side_and_are_added_in_turn()
+    public async Task Two_constraints_of_a_table_sort_side_by_side_and_both_become_constraints()
     {
         var gated = await GatedAsync(secondKey: true);
         var target = Database("asidx_two");

@@ -60,20 +60,21 @@ internal static class DataTables
     }
 
     /// <summary>
-    /// Foreign keys (phase 4) on or to these tables: emptying a referenced table fails, and rows loaded again under the
-    /// keys would be checked against tables still loading. Refused before any table is emptied.
+    /// Foreign keys that refer to these tables (phase 4 adds them): emptying a referenced table fails half way, and rows
+    /// loaded into it again would be checked by the keys against tables still loading. Refused before any table is
+    /// emptied. A table that only holds a key to a table left as it is empties and loads again as any other.
     /// </summary>
     private static async Task RefuseUnderForeignKeysAsync(NpgsqlConnection conn, string[] tables, CancellationToken ct)
     {
         var found = await TextsAsync(conn, """
-            SELECT DISTINCT format('%s (%s, referring to %s)', c.conrelid::pg_catalog.regclass, c.conname, c.confrelid::pg_catalog.regclass)
+            SELECT DISTINCT format('%s (%s, on %s)', c.confrelid::pg_catalog.regclass, c.conname, c.conrelid::pg_catalog.regclass)
             FROM pg_catalog.unnest($1::text[]) AS t
-            JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND t::pg_catalog.regclass IN (c.conrelid, c.confrelid)
+            JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND c.confrelid = t::pg_catalog.regclass
             ORDER BY 1 LIMIT 6
             """, tables, ct).ConfigureAwait(false);
         if (found.Count > 0)
-            throw new PgPhaseException($"the data phase would empty tables that foreign keys already tie together, so the post-data phase has run here: " +
-                                       $"{NameList.Of(found)}; nothing was emptied. Restore into a new database", PgPhaseErrorCode.Conflict);
+            throw new PgPhaseException($"the data phase would empty and load again tables that foreign keys refer to: {NameList.Of(found)}; nothing was emptied. " +
+                                       "Restore into a new database, or load those tables where no foreign key refers to them yet", PgPhaseErrorCode.Conflict);
     }
 
     /// <summary>The one text column <paramref name="sql"/> returns, given <paramref name="values"/> as its text array $1.</summary>
