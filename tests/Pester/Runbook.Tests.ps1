@@ -268,9 +268,15 @@ Describe 'A runbook that catches the module''s errors' {
         $r.Message | Should -Match "127\.0\.0\.1:$script:closedPort"
     }
 
-    It 'an archive path that does not exist: ObjectNotFound naming -Path' {
-        $r = Assert-RunbookRecord 'MissingPath' 'ObjectNotFound' '-Path' 'PgPhaseRestore.ArchiveUnreachable'
-        $r.Message | Should -Match 'no-such-folder'
+    It '<Name>: <Category> naming <Parameters>, and what it is about' -ForEach @(
+        @{ Name = 'an archive path that does not exist'; Case = 'MissingPath'; Category = 'ObjectNotFound'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-folder') }
+        @{ Name = 'an archive whose table data was changed, from the phase that read it'; Case = 'Flipped'; Category = 'InvalidData'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.PhaseFailed'; About = @('TABLE DATA', 'flipped\.dump') }
+        @{ Name = 'a bucket that does not exist'; Case = 'MissingBucket'; Category = 'ObjectNotFound'; Parameters = @('-Path', '-S3Endpoint'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-bucket-runbook') }
+        @{ Name = 'a backup folder that does not exist (Get-PgBackup)'; Case = 'MissingBackupFolder'; Category = 'ObjectNotFound'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-backups: no such folder') }
+        @{ Name = 'a profile the shared files do not hold'; Case = 'MissingProfile'; Category = 'InvalidArgument'; Parameters = @('-ProfileName'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('"no-such-profile"') }
+    ) {
+        $r = Assert-RunbookRecord $Case $Category $Parameters $ErrorId
+        foreach ($pattern in $About) { $r.Message | Should -Match $pattern }
     }
 
     It 'a -Path pattern that matches nothing: ObjectNotFound naming -Path' {
@@ -283,27 +289,6 @@ Describe 'A runbook that catches the module''s errors' {
 
     It 'an archive cut short: InvalidData naming -Path' {
         $null = Assert-RunbookRecord 'Cut' 'InvalidData' '-Path' 'PgPhaseRestore.ArchiveInvalid'
-    }
-
-    It 'an archive whose table data was changed: InvalidData naming -Path, from the phase that read it' {
-        $r = Assert-RunbookRecord 'Flipped' 'InvalidData' '-Path' 'PgPhaseRestore.PhaseFailed'
-        $r.Message | Should -Match 'TABLE DATA'
-        $r.Message | Should -Match 'flipped\.dump'
-    }
-
-    It 'a bucket that does not exist: ObjectNotFound naming -Path and -S3Endpoint' {
-        $r = Assert-RunbookRecord 'MissingBucket' 'ObjectNotFound' '-Path', '-S3Endpoint' 'PgPhaseRestore.ArchiveUnreachable'
-        $r.Message | Should -Match 'no-such-bucket-runbook'
-    }
-
-    It 'a backup folder that does not exist: ObjectNotFound naming -Path (Get-PgBackup)' {
-        $r = Assert-RunbookRecord 'MissingBackupFolder' 'ObjectNotFound' '-Path' 'PgPhaseRestore.ArchiveUnreachable'
-        $r.Message | Should -Match 'no-such-backups: no such folder'
-    }
-
-    It 'a profile the shared files do not hold: InvalidArgument naming -ProfileName and the profile' {
-        $r = Assert-RunbookRecord 'MissingProfile' 'InvalidArgument' '-ProfileName' 'PgPhaseRestore.ArchiveUnreachable'
-        $r.Message | Should -Match '"no-such-profile"'
     }
 
     It 'a custom endpoint reached by virtual-hosted names that do not resolve: the error says to add -S3ForcePathStyle' {

@@ -173,11 +173,10 @@ public sealed class PhaseRestorer
             if (!recorded)
                 return await DoneBeforePostDataAsync(phase, journal, conn, selected, ct).ConfigureAwait(false);
             // Completed by a run that selected fewer entries (a list file): skipping the phase would drop these tables' rows,
-            // or these late indexes, in silence. A build that committed as that run ended is in the catalog, if not in the journal.
+            // or these late indexes, in silence.
+            await RecordCommittedLateBuildsAsync(phase, journal, conn, ct).ConfigureAwait(false);
             var unloaded = phase.Entries.Where(e => e.Type == "TABLE DATA" && !journal.IsTableDone(e.DumpId)).ToList();
             var unbuilt = phase.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
-            if (unbuilt.Count > 0)
-                unbuilt = unbuilt.Except((await PhaseReconciler.InspectAsync(conn, unbuilt, ct).ConfigureAwait(false)).Present).ToList();
             if (unloaded.Count == 0 && unbuilt.Count == 0)
                 return Skipped(phase, "completed earlier (journal)");
             var left = string.Join(" or ", new[] { unloaded.Count > 0 ? $"load {Plural.Of(unloaded.Count, "table")}" : null, unbuilt.Count > 0 ? $"build {Plural.Of(unbuilt.Count, "index")}" : null }
@@ -286,10 +285,7 @@ public sealed class PhaseRestorer
         var entries = phase.Entries.ToList();
         if (_options.Resume)
         {
-            // A late index build that committed just before the run ended is in the catalog, not yet in the journal.
-            var lateUnrecorded = phase.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
-            foreach (var built in (await PhaseReconciler.InspectAsync(conn, lateUnrecorded, ct).ConfigureAwait(false)).Present)
-                journal.CompleteTable(built.DumpId);
+            await RecordCommittedLateBuildsAsync(phase, journal, conn, ct).ConfigureAwait(false);
             var done = entries.Where(e => (e.Type == "TABLE DATA" || phase.LateBuilds.Any(b => b.Entry == e)) && journal.IsTableDone(e.DumpId)).ToList();
             entries = entries.Except(done).ToList();
             var partial = await DataTables.NonEmptyAsync(conn, entries, ct).ConfigureAwait(false);
@@ -329,6 +325,16 @@ public sealed class PhaseRestorer
         else if (loaded.Count > 0)
             journal.RecordRowsBeforeLoad(loaded.Select(e => e.DumpId));
         return entries;
+    }
+
+    // A late index build that committed just before the run ended is in the catalog, not yet in the journal: recorded now.
+    private static async Task RecordCommittedLateBuildsAsync(RestorePhase phase, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
+    {
+        var unrecorded = phase.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
+        if (unrecorded.Count == 0)
+            return;
+        foreach (var built in (await PhaseReconciler.InspectAsync(conn, unrecorded, ct).ConfigureAwait(false)).Present)
+            journal.CompleteTable(built.DumpId);
     }
 
     // Rows in tables the data phase loads, though no run in the journal started the phase: someone else's, never emptied unasked.

@@ -152,9 +152,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     /// </summary>
     private ErrorRecord? CheckPipedPhases()
     {
-        var twice = _phases.GroupBy(p => (p.Source, p.Number)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (twice.Count > 0)
-            return Refusal($"phase {twice[0].Number} of {twice[0].Source} was piped {_phases.Count(p => (p.Source, p.Number) == twice[0])} times",
+        if (_phases.GroupBy(p => (p.Source, p.Number)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            return Refusal($"phase {twice.Key.Number} of {twice.Key.Source} was piped {twice.Count()} times",
                 "Pipe each phase once: Split-PgRestorePhases | Where-Object Number -In 1, 2 | Invoke-PgPhaseRestore ...");
         var sources = _phases.Select(p => p.Source).Distinct().ToList();
         if (sources.Count > 1 && !AllowNonEmptyTarget.IsPresent)
@@ -164,11 +163,14 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         return null;
     }
 
-    private ErrorRecord Refusal(string message, string action) =>
-        new(new ArgumentException(message), ErrorRecords.InvalidArgument, ErrorCategory.InvalidArgument, null)
+    private static ErrorRecord Refusal(string message, string action)
+    {
+        var ex = new ArgumentException(message);
+        return new(ex, ErrorRecords.InvalidArgument, ErrorCategory.InvalidArgument, null)
         {
-            ErrorDetails = new ErrorDetails(RecommendedActions.Message(new ArgumentException(message), action)) { RecommendedAction = action },
+            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
         };
+    }
 
     /// <summary>Restores the collected phases, one archive after the other.</summary>
     protected override void EndProcessing()
