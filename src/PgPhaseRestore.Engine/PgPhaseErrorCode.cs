@@ -41,6 +41,9 @@ public enum PgPhaseErrorCode
     /// <summary>Stopped on request.</summary>
     Cancelled = 10,
 
+    /// <summary>A database name is longer than the 63 bytes PostgreSQL keeps: it would be cut to another name.</summary>
+    NameTooLong = 11,
+
     /// <summary>A restore failed as a whole, for a reason none of the restore codes below names.</summary>
     RestoreFailed = 100,
 

@@ -292,6 +292,28 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname = '$db'" | Should -Be 0
     }
 
+    It 'a session''s $PSDefaultParameterValues for planning parameters restore piped phases as planned, and a different value given is still refused' {
+        $PSDefaultParameterValues['Invoke-Pg*:MemoryBudget'] = 2GB
+        $PSDefaultParameterValues['*:Strategy'] = 'auto'
+        try {
+            $db = New-TestDatabaseName
+            $verbose = $( $results = Split-PgRestorePhases -LiteralPath $script:odd -Strategy PreCreate |
+                    Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -Verbose ) 4>&1
+            @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+            @($verbose | Where-Object { "$_" -like '-MemoryBudget from $PSDefaultParameterValues is not applied*' }) | Should -HaveCount 1
+            @($verbose | Where-Object { "$_" -like '-Strategy from $PSDefaultParameterValues is not applied*' }) | Should -HaveCount 1
+
+            $other = New-TestDatabaseName
+            { Split-PgRestorePhases -LiteralPath $script:odd | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $other -TargetCredential $script:cred -CreateDatabase -NoOwner -Strategy Standard -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage '-Strategy: piped phases are planned already*'
+            Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname = '$other'" | Should -Be 0
+        }
+        finally {
+            $PSDefaultParameterValues.Remove('Invoke-Pg*:MemoryBudget')
+            $PSDefaultParameterValues.Remove('*:Strategy')
+        }
+    }
+
     It 'a server as host:port (Get-PgDatabase''s Server, a CSV column) binds to -ServerConnection as that host and port' {
         $address = "$($script:svc.Host):$($script:svc.Port)"
         (Get-PgDatabase -ServerConnection $address -ServerCredential $script:cred -Name $script:svc.SourceDatabase).Server | Should -Be $address
@@ -388,6 +410,36 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         "$($err[0].Exception.Code)" | Should -Be 'ArchiveNotFound'
         $err[0].ErrorDetails.RecommendedAction | Should -Be 'Check -Path, and for an s3:// URI -S3Endpoint.'
         "$($err[0])" | Should -Match 'no-such-bucket-conventions.*Check -Path, and for an s3:// URI -S3Endpoint\.$'
+    }
+
+    It 'Invoke-PgPhaseRestore -ReplaceDatabase of a live name too long for the names it makes is refused as it starts, naming -SideDatabase and -AsideName, which replace it' {
+        # 41 bytes: the default side name, <live>__pgphase_<14 digits>, would be 65.
+        $live = New-MarkedDatabase ('l' * 30) 'old'
+        # A replace that cannot start stops the command, as every refusal of a replace does.
+        $err = { Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$live" -TargetCredential $script:cred -NoOwner -ReplaceDatabase -SkipRowCount -Confirm:$false } |
+            Should -Throw -PassThru
+        "$($err.Exception.Code)" | Should -Be 'NameTooLong'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.ErrorDetails.RecommendedAction | Should -Be 'Give a name of 63 bytes or fewer (-TargetDatabase), or name the database made beside it yourself (-SideDatabase) (-AsideName).'
+        # The fact once, then the action in parameters: not the engine's own advice as well.
+        "$err" | Should -Match "^the side database name .*$live.* is longer than PostgreSQL's 63-byte limit for names\. Give a name"
+
+        # The name the live database moves to is checked as the replace starts, not at the swap after the restore.
+        $side = New-TestDatabaseName 'side'
+        $err = { Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$live" -TargetCredential $script:cred -NoOwner -ReplaceDatabase -SideDatabase $side -SkipRowCount -Confirm:$false } |
+            Should -Throw -PassThru
+        "$($err.Exception.Code)" | Should -Be 'NameTooLong'
+        "$err" | Should -Match "^the aside name .*${live}__before_.* is longer than"
+        Test-DatabaseExists $script:svc $side | Should -BeFalse
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'old'
+
+        $aside = New-TestDatabaseName 'aside'
+        $done = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$live" -TargetCredential $script:cred -NoOwner -ReplaceDatabase -SideDatabase $side -AsideName $aside -SkipRowCount -Confirm:$false
+        "$($done[-1].Status)" | Should -Be 'Replaced'
+        $done[-1].SideDatabase | Should -Be $side
+        $done[-1].PreviousDatabase | Should -Be $aside
+        Invoke-TestSql $script:svc $live "SELECT count(*) FROM pg_tables WHERE tablename = 'marker'" | Should -Be '0'
+        Invoke-TestSql $script:svc $aside 'SELECT what FROM marker' | Should -Be 'old'
     }
 }
 
@@ -511,6 +563,13 @@ Describe 'An edited list file runs' {
         foreach ($table in 'app.customer', 'app.orders', 'app.order_line', 'app.legacy') {
             Invoke-TestSql $script:svc $db "SELECT count(*) FROM $table" | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase "SELECT count(*) FROM $table") -Because $table
         }
+    }
+
+    It 'Split-PgRestorePhases -ListDirectory -WhatIf writes no list and still writes the four phases' {
+        $lists = Join-Path $TestDrive 'whatif-lists'
+        $phases = Split-PgRestorePhases -Path $script:svc.Archive -ListDirectory $lists -WhatIf
+        @($phases.Number) | Should -Be @(1, 2, 3, 4)
+        Test-Path $lists | Should -BeFalse
     }
 
     It 'refuses a list that names an entry the archive does not have, before anything is created' {

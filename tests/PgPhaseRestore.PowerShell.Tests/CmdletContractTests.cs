@@ -37,15 +37,15 @@ public sealed class CmdletContractTests : IClassFixture<CmdletMetadata>
     }
 
     [Fact]
-    public void Cmdlets_that_change_a_database_support_WhatIf_and_Confirm()
+    public void Cmdlets_that_change_a_database_or_write_files_support_WhatIf_and_Confirm()
     {
-        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase", "Switch-PgDatabase" })
+        foreach (var name in new[] { "Invoke-PgPhaseRestore", "Backup-PgDatabase", "Copy-PgDatabase", "Switch-PgDatabase", "Split-PgRestorePhases" })
         {
             var cmdlet = _m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!;
             Assert.Equal(true, CmdletMetadata.Named(cmdlet, "SupportsShouldProcess"));
         }
         // Reading cmdlets never ask for confirmation.
-        foreach (var name in new[] { "Get-PgDatabase", "Get-PgBackup", "Get-PgDumpToc", "Split-PgRestorePhases", "Test-PgPhaseRestore" })
+        foreach (var name in new[] { "Get-PgDatabase", "Get-PgBackup", "Get-PgDumpToc", "Test-PgPhaseRestore" })
             Assert.NotEqual(true, CmdletMetadata.Named(_m.Attribute(_m.Cmdlets[name], "CmdletAttribute")!, "SupportsShouldProcess"));
     }
 

@@ -23,6 +23,7 @@ public static class FlagHints
         [PgPhaseErrorCode.Conflict] = "",
         [PgPhaseErrorCode.Busy] = "",
         [PgPhaseErrorCode.Cancelled] = "",
+        [PgPhaseErrorCode.NameTooLong] = "--side-database or --aside naming the database made beside it",
         [PgPhaseErrorCode.RestoreFailed] = "",
         [PgPhaseErrorCode.RestoreBusy] = "",
         [PgPhaseErrorCode.Pooler] = "--allow-pooler",

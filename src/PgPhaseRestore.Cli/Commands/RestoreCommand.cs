@@ -34,6 +34,7 @@ internal static class RestoreCommand
         var sizesFrom = ConnectionOptions.Create("--sizes-from", "Auto: read index sizes from this source database when the archive has no manifest (libpq string or URI)");
         var replace = new Option<bool>("--replace") { Description = "Restore beside the target database, verify against the archive, then swap: the target moves to <name>__before_<UTC time>; with --force its sessions are ended at the swap" };
         var sideDatabase = new Option<string?>("--side-database") { Description = "With --replace: the database to restore into first (default: <name>__pgphase_<UTC time>)" };
+        var aside = new Option<string?>("--aside") { Description = "With --replace: the name the live database moves to at the swap (default: <name>__before_<UTC time>)" };
         var skipRowCounts = new Option<bool>("--skip-row-counts") { Description = "With --replace: verify without counting each table's rows in the archive" };
         var useList = new Option<string[]>("--use-list", "-L") { Description = "Restore only the entries this edited list file keeps (from plan --out or toc --list; a line removed or commented out with ';' is not restored), in the plan's order; phases it lists nothing of are not run (repeatable)" };
         var plan = new PlanOptionsBinder();
@@ -42,7 +43,7 @@ internal static class RestoreCommand
 
         var command = new Command("restore", "Four-phase restore of an archive into a database");
         command.Arguments.Add(source);
-        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, skipRowCounts, useList, backupName, skipChecks })
+        foreach (var o in new Option[] { target, phases, create, nonEmpty, resume, force, noOwner, role, jobs, settings, keepGoing, journal, pgRestore, lists, stopStale, allowPooler, splitSize, sizesFrom, replace, sideDatabase, aside, skipRowCounts, useList, backupName, skipChecks })
             command.Options.Add(o);
         plan.AddTo(command);
         s3.AddTo(command);
@@ -96,7 +97,7 @@ internal static class RestoreCommand
             if (r.GetValue(replace))
                 return await ReplaceRun.RunAsync(new Engine.Replace.ReplaceOptions
                 {
-                    Restore = options, SideDatabase = r.GetValue(sideDatabase), Force = r.GetValue(force), SkipRowCounts = r.GetValue(skipRowCounts),
+                    Restore = options, SideDatabase = r.GetValue(sideDatabase), AsideName = r.GetValue(aside), Force = r.GetValue(force), SkipRowCounts = r.GetValue(skipRowCounts),
                 }, planned, progress, log, debug, ct);
             var results = await new PhaseRestorer(options, progress, log, debug).RunAsync(planned, ct);
             foreach (var result in results)

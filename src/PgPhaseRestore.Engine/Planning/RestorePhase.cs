@@ -56,9 +56,9 @@ public sealed class RestorePhase
     public string ToListFile() => RestoreList.Format(Archive, Entries);
 
     /// <summary>The list file's name, the same whether planned or kept by a restore: e.g. phase-2-indexes.list.</summary>
-    internal string ListFileName => $"phase-{Number}-{Name.ToLowerInvariant()}.list";
+    public string ListFileName => $"phase-{Number}-{Name.ToLowerInvariant()}.list";
 
-    /// <summary>Writes the list file; the name says archive and phase, e.g. phase-2-indexes.list.</summary>
+    /// <summary>Writes the list file (<see cref="ListFileName"/>); the name says archive and phase, e.g. phase-2-indexes.list.</summary>
     public string WriteListFile(string directory)
     {
         Directory.CreateDirectory(directory);

@@ -47,6 +47,15 @@ public static class DatabaseReplace
         await SwapCatalog.CheckMayRenameAsync(conn, [current], ct).ConfigureAwait(false);
         var sessions = await SwapCatalog.SessionsAsync(conn, [live], ct).ConfigureAwait(false);
         var (side, resumes) = await SideAsync(conn, options, journal, live, fingerprint, ct).ConfigureAwait(false);
+        // The name the live database moves to is checked now too: a name the server would cut must not end a restore of hours at the swap.
+        if (options.AsideName is { } asideName)
+        {
+            if (asideName == live || asideName == side)
+                throw new PgPhaseException($"the aside name cannot be \"{asideName}\", which the replace already uses", PgPhaseErrorCode.InvalidInput);
+            DatabaseNames.Checked(asideName, "aside");
+        }
+        else
+            DatabaseNames.Before(live, DateTimeOffset.UtcNow);
         return new ReplacePlan
         {
             Server = server, Database = live, SideDatabase = side, Archive = archive.Source, JournalPath = journalPath, ResumesSide = resumes,
@@ -117,7 +126,7 @@ public static class DatabaseReplace
             var swapPlan = await DatabaseSwap.PlanAsync(new SwapOptions
             {
                 Server = plan.Options.Restore.Target, Database = plan.Database, Replacement = plan.SideDatabase, Force = plan.Options.Force,
-                JournalPath = plan.JournalPath, Origin = plan.Fingerprint,
+                JournalPath = plan.JournalPath, Origin = plan.Fingerprint, AsideName = plan.Options.AsideName,
             }, ct).ConfigureAwait(false);
             return await DatabaseSwap.RunAsync(swapPlan, log, ct).ConfigureAwait(false);
         }

@@ -11,6 +11,9 @@ public sealed class ReplaceOptions
     /// <summary>Where to restore first. Default: &lt;live&gt;__pgphase_&lt;UTC yyyyMMddHHmmss&gt;, or the side database an interrupted run of the same archive left.</summary>
     public string? SideDatabase { get; init; }
 
+    /// <summary>The name the live database moves to at the swap. Default: &lt;live&gt;__before_&lt;UTC yyyyMMddHHmmss&gt;.</summary>
+    public string? AsideName { get; init; }
+
     /// <summary>At the swap, block new connections to the live database and end its sessions.</summary>
     public bool Force { get; init; }
 

@@ -44,7 +44,7 @@ public sealed class ReplacePlan
         {
             ResumesSide ? $"continue restoring {Archive} into \"{SideDatabase}\" (left by an earlier run)" : $"restore {Archive} into a new database \"{SideDatabase}\"",
             $"verify \"{SideDatabase}\" against the archive (objects, validity{(Options.SkipRowCounts ? "" : ", row counts")}); on any difference stop with \"{Database}\" untouched",
-            $"rename \"{Database}\" to \"{DatabaseNames.BeforePrefix(Database)}<UTC time>\", then \"{SideDatabase}\" to \"{Database}\" in one transaction, carrying settings, comment and grants",
+            $"rename \"{Database}\" to \"{Options.AsideName ?? DatabaseNames.BeforePrefix(Database) + "<UTC time>"}\", then \"{SideDatabase}\" to \"{Database}\" in one transaction, carrying settings, comment and grants",
         };
         foreach (var s in Sessions)
             lines.Add(!s.CanEnd ? $"refuse: may not end {s}" : Force ? $"end session {s}" : $"refuse: connected {s} (force to end it)");

@@ -34,7 +34,8 @@ internal static class TargetDatabase
         // The server cuts a longer name to its first 63 bytes, silently: the restore would go into another database than the one named.
         if (System.Text.Encoding.UTF8.GetByteCount(name) is var bytes and > Swap.DatabaseNames.MaxBytes)
             throw new PgPhaseException($"target database \"{name}\" is a name of {bytes} bytes; PostgreSQL keeps only the first {Swap.DatabaseNames.MaxBytes} of a name, " +
-                                       $"so the restore would go into another database than the one named: choose a name of {Swap.DatabaseNames.MaxBytes} bytes or fewer", PgPhaseErrorCode.InvalidInput);
+                                       "so the restore would go into another database than the one named", $": choose a name of {Swap.DatabaseNames.MaxBytes} bytes or fewer",
+                                       PgPhaseErrorCode.NameTooLong);
         await using var check = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = name } } };
         if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
             return true;

@@ -28,7 +28,8 @@ internal static class DatabaseNames
         if (name.Length == 0)
             throw new PgPhaseException($"the {what} name is empty", PgPhaseErrorCode.InvalidInput);
         if (Encoding.UTF8.GetByteCount(name) > MaxBytes)
-            throw new PgPhaseException($"\"{name}\" is longer than PostgreSQL's {MaxBytes}-byte limit for names; give the {what} name explicitly", PgPhaseErrorCode.InvalidInput);
+            throw new PgPhaseException($"the {what} name \"{name}\" is longer than PostgreSQL's {MaxBytes}-byte limit for names", $"; give the {what} a shorter name",
+                                       PgPhaseErrorCode.NameTooLong);
         return name;
     }
 }

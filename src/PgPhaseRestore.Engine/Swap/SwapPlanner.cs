@@ -100,7 +100,7 @@ internal static class SwapPlanner
                                           $"check the live database's name (to only rename \"{name}\", use ALTER DATABASE ... RENAME TO)", PgPhaseErrorCode.SwapDatabaseMissing);
         RefuseTemplate(incoming);
         RefuseTemplate(outgoing);
-        var aside = await AsideNameAsync(conn, options.AsideName, DatabaseNames.Before(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+        var aside = await AsideNameAsync(conn, options.AsideName, () => DatabaseNames.Before(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
         return new SwapRecord
         {
             Kind = SwapKind.Swap,
@@ -154,7 +154,7 @@ internal static class SwapPlanner
             var former = last is not null && last.Incoming.Oid == current.Oid && last.Incoming.Name != live ? last.Incoming.Name : null;
             asideName = options.AsideName
                 ?? (former is not null && await SwapCatalog.ByNameAsync(conn, former, ct).ConfigureAwait(false) is null ? former : null)
-                ?? await AsideNameAsync(conn, null, DatabaseNames.Undone(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+                ?? await AsideNameAsync(conn, null, () => DatabaseNames.Undone(live, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
         }
         return new SwapRecord
         {
@@ -213,8 +213,11 @@ internal static class SwapPlanner
         };
     }
 
-    /// <summary>An explicit aside name must be free; a generated one gets _2, _3... when a swap in the same second took it.</summary>
-    private static async Task<string> AsideNameAsync(NpgsqlConnection conn, string? requested, string generated, CancellationToken ct)
+    /// <summary>
+    /// An explicit aside name must be free; a generated one gets _2, _3... when a swap in the same second took it. It is
+    /// made only when no name is given, so a live name too long for it can still be put aside under a name given.
+    /// </summary>
+    private static async Task<string> AsideNameAsync(NpgsqlConnection conn, string? requested, Func<string> generate, CancellationToken ct)
     {
         if (requested is not null)
         {
@@ -223,6 +226,7 @@ internal static class SwapPlanner
                 throw new PgPhaseException($"a database named \"{requested}\" already exists; choose another name to move the live database to", PgPhaseErrorCode.SwapState);
             return requested;
         }
+        var generated = generate();
         var name = generated;
         for (int n = 2; await SwapCatalog.ByNameAsync(conn, name, ct).ConfigureAwait(false) is not null; n++)
             name = DatabaseNames.Checked($"{generated}_{n}", "aside");

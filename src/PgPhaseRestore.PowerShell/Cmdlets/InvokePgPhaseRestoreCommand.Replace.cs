@@ -23,6 +23,11 @@ public sealed partial class InvokePgPhaseRestoreCommand
     [ValidateNotNullOrEmpty]
     public string? SideDatabase { get; set; }
 
+    /// <summary>With -ReplaceDatabase: the name the target database moves to at the swap (default: &lt;name&gt;__before_&lt;UTC yyyyMMddHHmmss&gt;).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AsideName { get; set; }
+
     /// <summary>With -ReplaceDatabase: verify without counting each table's rows in the archive (one pass over its data fewer).</summary>
     [Parameter]
     public SwitchParameter SkipRowCount { get; set; }
@@ -33,6 +38,7 @@ public sealed partial class InvokePgPhaseRestoreCommand
         {
             Restore = BuildRestoreOptions(target, Phase, AllowNonEmptyTarget.IsPresent, Resume.IsPresent, force: false),
             SideDatabase = SideDatabase,
+            AsideName = AsideName,
             Force = Force.IsPresent,
             SkipRowCounts = SkipRowCount.IsPresent,
         };

@@ -139,7 +139,14 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
     /// <summary>A selection or strategy given beside piped phases would be ignored: refused before anything runs (phases run at the end).</summary>
     private void RefusePlanningOfPipedPhases()
     {
-        if (Planning.Where(MyInvocation.BoundParameters.ContainsKey).ToList() is not { Count: > 0 } given)
+        var bound = Planning.Where(MyInvocation.BoundParameters.ContainsKey).ToList();
+        // A session's defaults ($PSDefaultParameterValues) apply to the archives this cmdlet plans, not to phases planned already.
+        foreach (var supplied in bound.Where(p => DefaultParameterValues.Supplied(this, p)).ToList())
+        {
+            WriteVerbose($"-{supplied} from $PSDefaultParameterValues is not applied: piped phases were planned by Split-PgRestorePhases");
+            bound.Remove(supplied);
+        }
+        if (bound is not { Count: > 0 } given)
             return;
         var names = string.Join(", ", given.Select(p => "-" + p));
         ThrowTerminatingError(Refusal($"{names}: piped phases are planned already, so {(given.Count == 1 ? "it chooses" : "they choose")} nothing here",

@@ -11,13 +11,13 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// </summary>
 /// <example>
 /// <code>Get-PgDumpToc ./nightly.dump | Split-PgRestorePhases -ListDirectory ./lists</code>
-/// <para>The four phases, each also written as a pg_restore -L list file.</para>
+/// <para>The four phases, each also written as a pg_restore -L list file (-WhatIf names the files and writes none).</para>
 /// </example>
 /// <example>
 /// <code>Split-PgRestorePhases -Path ./nightly.dump -Strategy Standard</code>
 /// <para>pg_restore's own order in the same four-phase shape, for comparison.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = ArchiveSet)]
+[Cmdlet(VerbsCommon.Split, "PgRestorePhases", DefaultParameterSetName = ArchiveSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(RestorePhase))]
 public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
 {
@@ -42,7 +42,7 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
-    /// <summary>Write each phase's pg_restore list file into this folder as well.</summary>
+    /// <summary>Write each phase's pg_restore list file into this folder as well (an existing file of the same name is replaced; -WhatIf writes none).</summary>
     [Parameter]
     public string? ListDirectory { get; set; }
 
@@ -82,8 +82,10 @@ public sealed class SplitPgRestorePhasesCommand : PgPlanCmdletBase
             WriteWarning(SizingWarning(source, gap));
         foreach (var phase in planned.Phases)
         {
-            if (ListDirectory is not null)
-                WriteVerbose($"wrote {phase.WriteListFile(ResolveLocation(ListDirectory))}");
+            // The phase objects are written either way: only the list files are what -WhatIf holds back.
+            if (ListDirectory is not null && ResolveLocation(ListDirectory) is { } folder &&
+                ShouldProcess(System.IO.Path.Combine(folder, phase.ListFileName), $"Write the pg_restore list of phase {phase.Number} {phase.Name}"))
+                WriteVerbose($"wrote {phase.WriteListFile(folder)}");
             WriteObject(phase);
         }
     }

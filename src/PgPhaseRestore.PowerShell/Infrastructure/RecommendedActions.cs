@@ -33,6 +33,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.Conflict, "")]
 [Recommends(PgPhaseErrorCode.Busy, "")]
 [Recommends(PgPhaseErrorCode.Cancelled, "")]
+[Recommends(PgPhaseErrorCode.NameTooLong, "Give a name of 63 bytes or fewer (-TargetDatabase) (-Database), or name the database made beside it yourself (-SideDatabase) (-AsideName).")]
 [Recommends(PgPhaseErrorCode.RestoreFailed, "")]
 [Recommends(PgPhaseErrorCode.RestoreBusy, "")]
 [Recommends(PgPhaseErrorCode.Pooler, "Connect to the server's own port, or add -AllowPooler to go on without the one-restore-at-a-time lock.")]

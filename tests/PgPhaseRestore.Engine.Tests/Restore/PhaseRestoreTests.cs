@@ -532,7 +532,7 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         var name = "long_" + Guid.NewGuid().ToString("N")[..8] + new string('y', 51);
         Assert.Equal(64, name.Length);
         var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(name));
-        Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+        Assert.Equal(PgPhaseErrorCode.NameTooLong, ex.Code);
         Assert.Contains($"\"{name}\" is a name of 64 bytes", ex.Message);
         Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{name[..63]}'"));
     }

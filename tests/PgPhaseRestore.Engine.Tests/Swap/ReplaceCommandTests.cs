@@ -194,6 +194,28 @@ public sealed class ReplaceCommandTests : IClassFixture<SwapFixture>, IDisposabl
         Assert.True(_f.Outside(live).AllowConnections);
     }
 
+    /// <summary>A live name too long for the names a replace makes beside it is refused before anything is restored, and replaced with both named.</summary>
+    [Fact]
+    public void A_live_name_too_long_for_the_names_made_beside_it_is_refused_before_the_restore_and_replaced_with_both_named()
+    {
+        var live = "long_" + Guid.NewGuid().ToString("N")[..8] + new string('l', 32);
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE {live} OWNER {_f.Owner}");
+        _f.Cluster.Execute(live, $"CREATE TABLE marker (what text); INSERT INTO marker VALUES ('old'); ALTER TABLE marker OWNER TO {_f.Owner}");
+        var side = live[..20] + "_side";
+        var aside = live[..20] + "_aside";
+
+        var refused = Replace(live, "--side-database", side);
+        Assert.True(refused.ExitCode != 0, refused.StdErr + refused.StdOut);
+        Assert.Contains($"the aside name \"{live}__before_", refused.StdErr);
+        Assert.Contains("--aside", refused.StdErr);
+        Assert.Empty(_f.NamesStartingWith(live[..20] + "_"));
+
+        var done = Replace(live, "--side-database", side, "--aside", aside);
+        Assert.True(done.ExitCode == 0, done.StdErr + done.StdOut);
+        Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, live));
+        Assert.Equal("old", _f.Cluster.Scalar<string>(aside, "SELECT what FROM marker"));
+    }
+
     [Fact]
     public void The_readme_rollback_example_runs()
     {
