@@ -292,6 +292,23 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname = '$db'" | Should -Be 0
     }
 
+    It 'phases piped without the data phase restore the whole schema, and phase 4 without phase 2 is refused before anything runs' {
+        $db = New-TestDatabaseName
+        $results = Split-PgRestorePhases -LiteralPath $script:odd | Where-Object Number -ne 3 |
+            Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
+        $indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname = 'app'"
+        Invoke-TestSql $script:svc $db $indexes | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase $indexes)
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be '0'
+
+        $other = New-TestDatabaseName
+        $refusal = { Split-PgRestorePhases -LiteralPath $script:odd -Strategy PreCreate | Where-Object Number -In 1, 4 |
+                Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $other -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage 'phase 4 PostData adds what relies on phase 2 Indexes*nothing was created*' -PassThru
+        $refusal.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Test-DatabaseExists $script:svc $other | Should -BeFalse
+    }
+
     It 'a session''s $PSDefaultParameterValues for planning parameters restore piped phases as planned, and a different value given is still refused' {
         $PSDefaultParameterValues['Invoke-Pg*:MemoryBudget'] = 2GB
         $PSDefaultParameterValues['*:Strategy'] = 'auto'

@@ -66,6 +66,8 @@ internal static class PhasePlanner
             var lateBuilds = kind == PhaseKind.Data ? decisions.Where(d => d.Late && phaseOf.ContainsKey(d.Entry.DumpId)).ToList() : [];
             return new RestorePhase(archive, kind, options.Strategy, entries.ToList(), lateBuilds, options.MemoryBudget ?? PlanOptions.DefaultMemoryBudget);
         }).ToList();
+        foreach (var phase in phases)
+            phase.PlanPhases = phases;
 
         var planned = decisions.Where(d => phaseOf.ContainsKey(d.Entry.DumpId)).ToList();
         // The gap is worth a warning only when an index this restore builds could have been late but had no size.

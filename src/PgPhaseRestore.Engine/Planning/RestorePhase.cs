@@ -19,6 +19,16 @@ public sealed class RestorePhase
         LateBuilds = lateBuilds ?? [];
     }
 
+    /// <summary>
+    /// The four phases of the plan this one belongs to (empty for a phase made from a list file, which says all it
+    /// restores): a run of some phases learns from them what the others would have done.
+    /// </summary>
+    internal IReadOnlyList<RestorePhase> PlanPhases { get; set; } = [];
+
+    /// <summary>This phase with <paramref name="first"/> run before its own entries.</summary>
+    internal RestorePhase WithEntriesFirst(IReadOnlyList<TocEntry> first) =>
+        new(Archive, Kind, Strategy, [.. first, .. Entries], LateBuilds, MemoryBudget) { PlanPhases = PlanPhases };
+
     /// <summary>Auto, data phase: the index builds that run after their table's data, each with its sort memory.</summary>
     public IReadOnlyList<IndexDecision> LateBuilds { get; }
 

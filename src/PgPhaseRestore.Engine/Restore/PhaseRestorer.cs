@@ -74,6 +74,9 @@ public sealed class PhaseRestorer
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
         // Without the schema phase, the tables must be there already: a database created now has none.
         bool schemaLater = selected.Any(p => p.Kind == PhaseKind.Schema);
+        // Phase 1 into an empty database: phase 2's indexes cannot be there for phase 4 unless this run builds them.
+        if (schemaLater && !_options.Resume && !_options.AllowNonEmptyTarget && IndexesPostDataNeeds(phases, selected) is { } indexes)
+            throw IndexesMissing(indexes, "this run creates the tables and does not build them", "nothing was created");
         if (!schemaLater && _options.CreateDatabase &&
             !await TargetDatabase.CheckAsync(target, create: true, ct).ConfigureAwait(false))
             throw new PgPhaseException($"target database \"{target.Database}\" does not exist, and phase {string.Join(", ", selected.Select(p => p.Number))} " +
@@ -120,6 +123,8 @@ public sealed class PhaseRestorer
         await JournalPreparation.PrepareAsync(journal, archive, phases, selected, _options, conn, ct).ConfigureAwait(false);
         if (!selected.Any(p => p.Kind == PhaseKind.Schema) && selected.FirstOrDefault(p => p.Kind == PhaseKind.Data) is { } data)
             await RequireTablesAsync(data, conn, ct).ConfigureAwait(false);
+        await RequireIndexesAsync(phases, selected, journal, conn, ct).ConfigureAwait(false);
+        selected = await WithLateBuildsBeforePostDataAsync(phases, selected, journal, conn, ct).ConfigureAwait(false);
 
         var workDir = _options.ListDirectory ?? ProcessScopedTemp.CreateDirectory("pgphase-lists-");
         var results = new List<PhaseResult>();
@@ -156,6 +161,49 @@ public sealed class PhaseRestorer
             throw new PgPhaseException($"phase {data.Number} {data.Name} loads rows into tables that phase 1 creates, and {missing.Count} of them " +
                                        $"{(missing.Count == 1 ? "is" : "are")} not in \"{_options.Target.Database}\" ({NameList.Of(missing)}): " +
                                        "run phase 1 first (or every phase)", PgPhaseErrorCode.InvalidInput);
+    }
+
+    /// <summary>The phase of <paramref name="kind"/> among those given, else of the plan the selected ones came from.</summary>
+    private static RestorePhase? PhaseOf(PhaseKind kind, IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected) =>
+        phases.FirstOrDefault(p => p.Kind == kind) ?? selected.SelectMany(p => p.PlanPhases).FirstOrDefault(p => p.Kind == kind);
+
+    /// <summary>The indexes phase, when phase 4 runs without it: its foreign keys need the unique indexes it builds.</summary>
+    private static RestorePhase? IndexesPostDataNeeds(IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected) =>
+        selected.Any(p => p.Kind == PhaseKind.PostData) && selected.All(p => p.Kind != PhaseKind.Indexes) &&
+        PhaseOf(PhaseKind.Indexes, phases, selected) is { EntryCount: > 0 } indexes ? indexes : null;
+
+    private PgPhaseException IndexesMissing(RestorePhase indexes, string why, string outcome) =>
+        new($"phase 4 PostData adds what relies on phase {indexes.Number} {indexes.Name} (foreign keys need the unique indexes it builds), and {why} " +
+            $"({NameList.Of(indexes.Entries)}); {outcome}", ". Run phase 2 too, or every phase", PgPhaseErrorCode.InvalidInput);
+
+    /// <summary>Phase 4 without phase 2: refused before any phase runs unless phase 2's objects are in the target already.</summary>
+    private async Task RequireIndexesAsync(IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
+    {
+        if (IndexesPostDataNeeds(phases, selected) is not { } indexes || journal.CompletedPhases.Contains(indexes.Number))
+            return;
+        var state = await PhaseReconciler.InspectAsync(conn, indexes.Entries, ct).ConfigureAwait(false);
+        if (!state.Unknown && !state.Complete)
+            throw IndexesMissing(indexes, $"\"{_options.Target.Database}\" does not hold them all: {state.Describe()}", "nothing was restored");
+    }
+
+    /// <summary>
+    /// A run with phase 4 but not phase 3 (a schema without rows) would end without the indexes Auto builds after their
+    /// table's data: phase 4 builds those first, on the tables as they are. Ones a run of phase 3 built are left alone.
+    /// </summary>
+    private async Task<List<RestorePhase>> WithLateBuildsBeforePostDataAsync(IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected, RestoreJournal journal,
+        NpgsqlConnection conn, CancellationToken ct)
+    {
+        if (selected.Any(p => p.Kind == PhaseKind.Data) || selected.FirstOrDefault(p => p.Kind == PhaseKind.PostData) is not { } post ||
+            PhaseOf(PhaseKind.Data, phases, selected) is not { LateBuilds.Count: > 0 } data)
+            return selected;
+        await RecordCommittedLateBuildsAsync(data, journal, conn, ct).ConfigureAwait(false);
+        var unbuilt = data.LateBuilds.Select(b => b.Entry).Where(e => !journal.IsTableDone(e.DumpId)).ToList();
+        if (unbuilt.Count == 0)
+            return selected;
+        Log($"phase {data.Number} {data.Name} does not run, so phase {post.Number} {post.Name} first builds the {Plural.Of(unbuilt.Count, "index")} " +
+            $"it would build after their table's data: {NameList.Of(unbuilt)}");
+        var widened = post.WithEntriesFirst(unbuilt);
+        return selected.Select(p => p == post ? widened : p).ToList();
     }
 
     /// <summary>

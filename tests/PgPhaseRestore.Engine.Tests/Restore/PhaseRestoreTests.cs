@@ -525,6 +525,48 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         AssertSameAsSource(target);
     }
 
+    /// <summary>
+    /// Phases 1, 2 and 4 (a schema without rows) of an Auto plan, handed over without the data phase as a pipeline
+    /// filter does: the indexes Auto would build after their table's data are built first in phase 4, so the schema is whole.
+    /// </summary>
+    [Fact]
+    public async Task A_schema_without_its_data_phase_under_Auto_has_every_index_the_data_phase_would_build()
+    {
+        var archive = await _f.ReadArchiveAsync();
+        var plan = await ArchivePlanning.PlanAsync(archive, new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, new S3Settings(), default);
+        var late = plan.Phases.Single(p => p.Kind == PhaseKind.Data).LateBuilds;
+        Assert.Contains(late, b => b.Entry.Type == "CONSTRAINT");
+        var target = _f.NewTargetName("nodata");
+        var logged = new List<string>();
+        var options = _f.Options(target) with { CreateDatabase = true, NoOwner = true, NoPrivileges = true };
+        var results = await new PhaseRestorer(options, null, logged.Add).RunAsync(plan.Phases.Where(p => p.Kind != PhaseKind.Data).ToList(), default);
+        AssertSucceeded(results);
+        Assert.Equal([1, 2, 4], results.Select(r => r.Phase));
+        Assert.Contains(logged, l => l.StartsWith($"phase 3 Data does not run, so phase 4 PostData first builds the {Plural.Of(late.Count, "index")}", StringComparison.Ordinal));
+        Assert.Equal(_f.Schema(_f.Source), _f.Schema(target));
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.customer"));
+    }
+
+    /// <summary>Phase 4 without phase 2 into a new database: refused before anything is created, naming the indexes it needs.</summary>
+    [Fact]
+    public async Task Post_data_without_the_indexes_phase_is_refused_before_anything_is_created()
+    {
+        var target = _f.NewTargetName("noidx");
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [1, 4]));
+        Assert.Equal(PgPhaseErrorCode.InvalidInput, ex.Code);
+        Assert.StartsWith("phase 4 PostData adds what relies on phase 2 Indexes (foreign keys need the unique indexes it builds), and this run creates the tables and does not build them (", ex.Message);
+        Assert.EndsWith("; nothing was created. Run phase 2 too, or every phase", ex.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
+
+        // Phase 1 alone, then phase 4 alone: refused again, now from what the target holds, and nothing restored.
+        AssertSucceeded(await RestoreAsync(target, phases: [1]));
+        var later = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [4]));
+        Assert.Contains($"and \"{target}\" does not hold them all: ", later.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
+        AssertSucceeded(await RestoreAsync(target, phases: [2, 3, 4]));
+        AssertSameAsSource(target);
+    }
+
     /// <summary>A target name longer than the server keeps is refused before anything is created: never a restore into its first 63 bytes.</summary>
     [Fact]
     public async Task A_target_name_longer_than_the_server_keeps_is_refused()
