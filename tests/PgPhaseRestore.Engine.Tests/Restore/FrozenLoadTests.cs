@@ -116,13 +116,7 @@ public sealed class FrozenLoadTests : IDisposable
         for (int i = 0; i < Rows; i++)
             rows.Append(i).Append("\trow ").Append(i).Append('\n');
         rows.Append("\\.\n");
-        var entry = new TocEntry
-        {
-            DumpId = 7, HadDumper = true, TableOid = 0, Oid = 0, Type = "TABLE DATA", Name = table, Section = TocSection.Data,
-            Schema = schema, Owner = "owner", Tablespace = "", TableAccessMethod = null, RelKind = null, Definition = "",
-            DropStatement = "", CopyStatement = $"COPY {SqlText.Qualified(schema, table)} (a, b) FROM stdin;\n",
-            Dependencies = [], DataState = DataState.Offset, DataOffset = 1, DataFile = null,
-        };
+        var entry = TableDataEntry.For(schema, table, "(a, b)");
         var options = new RestoreOptions
         {
             Target = _pg.ConnectionTo(_db),

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Npgsql;
@@ -29,6 +30,8 @@ internal sealed class SplitTableLoader
     private readonly RestoreOptions _options;
     private readonly PgTool _pgRestore;
     private readonly Action<string>? _debug;
+    // Tables whose rows met a value BinaryRows does not convert: loaded again, and from then on, as COPY text.
+    private readonly ConcurrentDictionary<int, bool> _textOnly = new();
 
     public SplitTableLoader(RestoreOptions options, PgTool pgRestore, Action<string>? debug)
     {
@@ -134,14 +137,21 @@ internal sealed class SplitTableLoader
         while (true)
         {
             var gate = Confirmations?.GateFor(table);
+            var binary = new BinaryAttempt(_textOnly.ContainsKey(table.DumpId));
             try
             {
-                return await LoadOnceAsync(table, sessions, progress, produce, gate, ct).ConfigureAwait(false);
+                return await LoadOnceAsync(table, sessions, progress, produce, gate, binary, ct).ConfigureAwait(false);
             }
             catch (Exception) when (gate?.Outgrown is not null)
             {
                 // Stopped by the gate, whichever way the stop surfaced (a session's cancelled COPY, pg_restore's broken pipe).
                 await Confirmations!.BuildEarlyAsync(gate, ct).ConfigureAwait(false);
+            }
+            catch (Exception) when (binary.Refused is { } refused && !ct.IsCancellationRequested)
+            {
+                // Nothing committed: the sessions commit only once every row was converted.
+                _debug?.Invoke($"{table.QualifiedName}: {refused.Message}; loading it again as COPY text");
+                _textOnly[table.DumpId] = true;
             }
         }
     }
@@ -153,7 +163,7 @@ internal sealed class SplitTableLoader
     /// once the gate confirmed the whole table.
     /// </summary>
     private async Task<long> LoadOnceAsync(TocEntry table, int sessions, Action<Progress>? progress,
-        Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, SortGate? gate, CancellationToken ct)
+        Func<ChannelWriter<Chunk>, Action<long, long>, CancellationToken, Task> produce, SortGate? gate, BinaryAttempt binary, CancellationToken ct)
     {
         gate?.ThrowIfOver();
         var copy = table.CopyStatement?.Trim() ?? throw new PgPhaseException($"{table}: the archive holds no COPY statement for this table", PgPhaseErrorCode.RestoreFailed);
@@ -165,14 +175,21 @@ internal sealed class SplitTableLoader
         {
             for (int i = 0; i < sessions; i++)
                 connections.Add(await RestoreSession.OpenAsync(_options, inTransaction: false, stop.Token).ConfigureAwait(false));
+            if (!binary.TextOnly)
+            {
+                (binary.Rows, var why) = await BinaryCopy.PrepareAsync(connections[0], copy, stop.Token).ConfigureAwait(false);
+                _debug?.Invoke($"{table.QualifiedName}: rows sent as {(binary.Rows is null ? $"COPY text ({why})" : "COPY binary, converted here from the archive's text")}");
+            }
             // One session may write the rows frozen (FrozenLoad); several cannot, as only one transaction may empty the table.
             foreach (var conn in connections)
-                writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop, frozenIn: sessions == 1 ? table : null), CancellationToken.None));
+                writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop, frozenIn: sessions == 1 ? table : null, binary.Rows), CancellationToken.None));
 
             long rows = 0;
             try
             {
-                await produce(gate is null ? chunks.Writer : new MeasuredWriter(chunks.Writer, gate, stop), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
+                // Measured as text, then converted: the gate reads the rows as pg_dump wrote them.
+                ChannelWriter<Chunk> sink = binary.Rows is null ? chunks.Writer : new ConvertingWriter(chunks.Writer, binary);
+                await produce(gate is null ? sink : new MeasuredWriter(sink, gate, stop), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
                     stop.Token).ConfigureAwait(false);
                 // The sessions end their COPY (and commit) only once the channel completes: the sizes are confirmed first.
                 if (gate is not null)
@@ -239,6 +256,63 @@ internal sealed class SplitTableLoader
 
     private readonly record struct Chunk(byte[] Buffer, int Length);
 
+    /// <summary>One load's use of COPY binary: its converter, and the value it refused, if any.</summary>
+    private sealed class BinaryAttempt(bool textOnly)
+    {
+        public bool TextOnly { get; } = textOnly;
+
+        public BinaryRows? Rows { get; set; }
+
+        public PgPhaseException? Refused { get; set; }
+
+        public long NextRow { get; set; } = 1;
+    }
+
+    /// <summary>
+    /// Turns each chunk of text rows into binary tuples before a session gets it. A value it does not convert ends the
+    /// rows before the channel completes, so no session commits, and the table loads again as text.
+    /// </summary>
+    private sealed class ConvertingWriter(ChannelWriter<Chunk> inner, BinaryAttempt attempt) : ChannelWriter<Chunk>
+    {
+        public override bool TryWrite(Chunk item) => throw new NotSupportedException("converted chunks are written with WriteAsync");
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+
+        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
+
+        public override ValueTask WriteAsync(Chunk item, CancellationToken cancellationToken = default)
+        {
+            var output = ArrayPool<byte>.Shared.Rent(item.Length * 2 + 64 * 1024);
+            int length;
+            try
+            {
+                var text = item.Buffer.AsSpan(0, item.Length);
+                var grown = output;
+                long row = attempt.NextRow;
+                length = attempt.Rows!.Convert(text, ref grown, 0, ref row);
+                attempt.NextRow = row;
+                if (!ReferenceEquals(grown, output))
+                {
+                    // Grown past the rented array: the bigger one is copied into a rented one, which the session returns.
+                    ArrayPool<byte>.Shared.Return(output);
+                    output = ArrayPool<byte>.Shared.Rent(length);
+                    grown.AsSpan(0, length).CopyTo(output);
+                }
+            }
+            catch (PgPhaseException ex)
+            {
+                attempt.Refused = ex;
+                ArrayPool<byte>.Shared.Return(output);
+                throw;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+            return inner.WriteAsync(new Chunk(output, length), cancellationToken);
+        }
+    }
+
     /// <summary>Measures each chunk before it reaches a session, and stops the rows once a sort is past the budget.</summary>
     private sealed class MeasuredWriter(ChannelWriter<Chunk> inner, SortGate gate, CancellationTokenSource stop) : ChannelWriter<Chunk>
     {
@@ -269,21 +343,34 @@ internal sealed class SplitTableLoader
     /// One session: its own COPY, fed chunk after chunk, committed when the rows run out. With
     /// <paramref name="frozenIn"/>, the session is the table's only one, and writes the rows frozen when that loses nothing.
     /// </summary>
-    private async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop, TocEntry? frozenIn)
+    private async Task WriteAsync(NpgsqlConnection conn, string copy, ChannelReader<Chunk> chunks, CancellationTokenSource stop, TocEntry? frozenIn, BinaryRows? binary)
     {
         NpgsqlTransaction? transaction = null;
-        StreamWriter writer;
+        Stream raw;
+        Func<Task> cancel;
         try
         {
+            bool frozen = false;
             if (frozenIn is not null && FrozenLoad.TargetOf(copy) is { } target)
             {
                 transaction = await conn.BeginTransactionAsync(stop.Token).ConfigureAwait(false);
                 var notFrozen = await FrozenLoad.PrepareAsync(conn, target, stop.Token).ConfigureAwait(false);
                 _debug?.Invoke(notFrozen is null ? $"{frozenIn.QualifiedName}: emptied and loaded frozen in one transaction"
                     : $"{frozenIn.QualifiedName}: loaded with a plain COPY, not frozen: {notFrozen}");
-                copy = notFrozen is null ? FrozenLoad.Frozen(copy) : copy;
+                frozen = notFrozen is null;
             }
-            writer = (StreamWriter)await conn.BeginTextImportAsync(copy.TrimEnd(';'), stop.Token).ConfigureAwait(false);
+            if (binary is not null)
+            {
+                var stream = await conn.BeginRawBinaryCopyAsync(BinaryCopy.Statement(copy, frozen), stop.Token).ConfigureAwait(false);
+                await stream.WriteAsync(BinaryRows.Header.ToArray(), stop.Token).ConfigureAwait(false);
+                (raw, cancel) = (stream, () => stream.CancelAsync());
+            }
+            else
+            {
+                var writer = (NpgsqlCopyTextWriter)await conn.BeginTextImportAsync((frozen ? FrozenLoad.Frozen(copy) : copy).TrimEnd(';'), stop.Token).ConfigureAwait(false);
+                // The rows are already in COPY text format: they go to the server byte for byte, never decoded.
+                (raw, cancel) = (writer.BaseStream, () => writer.CancelAsync());
+            }
         }
         catch
         {
@@ -295,8 +382,6 @@ internal sealed class SplitTableLoader
         }
         try
         {
-            // The rows are already in COPY text format: they go to the server byte for byte, never decoded.
-            var raw = writer.BaseStream;
             await foreach (var chunk in chunks.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
                 try
@@ -308,7 +393,9 @@ internal sealed class SplitTableLoader
                     ArrayPool<byte>.Shared.Return(chunk.Buffer);
                 }
             }
-            await writer.DisposeAsync().ConfigureAwait(false);
+            if (binary is not null)
+                await raw.WriteAsync(BinaryRows.Trailer.ToArray(), stop.Token).ConfigureAwait(false);
+            await raw.DisposeAsync().ConfigureAwait(false);
             if (transaction is not null)
                 await transaction.CommitAsync(stop.Token).ConfigureAwait(false);
         }
@@ -318,7 +405,7 @@ internal sealed class SplitTableLoader
             try
             {
                 // Cancelled, not committed: a partial COPY must not become rows.
-                await ((NpgsqlCopyTextWriter)writer).CancelAsync().ConfigureAwait(false);
+                await cancel().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or OperationCanceledException)
             {

@@ -1,0 +1,103 @@
+using Npgsql;
+
+namespace PgPhaseRestore.Engine.Restore.DataLoad;
+
+/// <summary>The column types whose text <see cref="BinaryRows"/> turns into COPY binary, by their built-in type OID.</summary>
+internal enum BinaryField
+{
+    Bool = 16,
+    Int8 = 20,
+    Int2 = 21,
+    Int4 = 23,
+    Text = 25,
+    Float8 = 701,
+    Varchar = 1043,
+    Date = 1082,
+    Timestamp = 1114,
+    TimestampTz = 1184,
+    Uuid = 2950,
+}
+
+/// <summary>
+/// Whether a table's rows may go to the server as COPY binary (<see cref="BinaryRows"/>): every column the COPY names
+/// has one of the built-in types of <see cref="BinaryField"/> (a domain, an array or any other type keeps the table in
+/// text), and the session's encoding is the database's, UTF-8, so a text value's bytes need no conversion.
+/// </summary>
+internal static class BinaryCopy
+{
+    /// <summary>The converter for <paramref name="copy"/>'s columns, or null with the reason the rows stay text.</summary>
+    public static async Task<(BinaryRows? Rows, string? Why)> PrepareAsync(NpgsqlConnection conn, string copy, CancellationToken ct)
+    {
+        if (FrozenLoad.TargetOf(copy) is not { } target || Columns(copy, target) is not { Count: > 0 } columns)
+            return (null, "its COPY statement names no columns");
+        await using var command = new NpgsqlCommand("""
+            SELECT CASE WHEN pg_catalog.current_setting('server_encoding') <> 'UTF8' OR pg_catalog.current_setting('client_encoding') <> 'UTF8'
+                        THEN -1 ELSE coalesce(a.atttypid::int, 0) END
+            FROM unnest($2::text[]) WITH ORDINALITY AS c(name, n)
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY c.n
+            """, conn) { Parameters = { new() { Value = target }, new() { Value = columns.ToArray() } } };
+        var types = new List<int>();
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                types.Add(reader.GetInt32(0));
+        if (types.Contains(-1))
+            return (null, "the session's or the database's encoding is not UTF-8");
+        var fields = new List<BinaryField>();
+        for (int i = 0; i < types.Count; i++)
+        {
+            if (!Enum.IsDefined((BinaryField)types[i]))
+                return (null, $"column {columns[i]} has a type (oid {types[i]}) its rows are not converted for");
+            fields.Add((BinaryField)types[i] == BinaryField.Varchar ? BinaryField.Text : (BinaryField)types[i]);
+        }
+        return (new BinaryRows(fields), null);
+    }
+
+    /// <summary>The binary form of pg_dump's <c>COPY t (cols) FROM stdin;</c>, frozen or not.</summary>
+    public static string Statement(string copy, bool frozen) =>
+        copy.TrimEnd().TrimEnd(';') + (frozen ? " WITH (FORMAT binary, FREEZE)" : " WITH (FORMAT binary)");
+
+    /// <summary>
+    /// The column names of pg_dump's <c>COPY target (a, "B c", ...) FROM stdin;</c>, unquoted, or null when the
+    /// statement is not in that form.
+    /// </summary>
+    internal static List<string>? Columns(string copy, string target)
+    {
+        var rest = copy.AsSpan(5 + target.Length).TrimStart();
+        if (rest.IsEmpty || rest[0] != '(')
+            return null;
+        var names = new List<string>();
+        var name = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 1; i < rest.Length; i++)
+        {
+            char c = rest[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < rest.Length && rest[i + 1] == '"')
+                {
+                    name.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                    quoted = false;
+                else
+                    name.Append(c);
+            }
+            else if (c == '"')
+                quoted = true;
+            else if (c is ',' or ')')
+            {
+                names.Add(name.ToString());
+                name.Clear();
+                if (c == ')')
+                    return rest[(i + 1)..].TrimStart().StartsWith("FROM stdin", StringComparison.Ordinal) ? names : null;
+                while (i + 1 < rest.Length && rest[i + 1] == ' ')
+                    i++;
+            }
+            else
+                name.Append(c);
+        }
+        return null;
+    }
+}
