@@ -149,6 +149,9 @@ public enum PgPhaseErrorCode
     /// <summary>The input is not a readable pg_dump archive; the message names the source and, for damaged data, the offset.</summary>
     NotAnArchive = 500,
 
+    /// <summary>A manifest where backups are listed that marks no complete backup: unreadable, not a backup's manifest, or without its archive.</summary>
+    NotABackup = 501,
+
     /// <summary>A plan that would not restore the archive exactly (an entry in two phases, one missing, or out of order).</summary>
     PlanInvalid = 600,
 

@@ -29,7 +29,7 @@ public static class PgPhaseErrors
             or PgPhaseErrorCode.ArchiveAccessDenied or PgPhaseErrorCode.ConnectNotPermitted => PgPhaseErrorKind.Permission,
         PgPhaseErrorCode.NotFound or PgPhaseErrorCode.TargetMissing or PgPhaseErrorCode.SwapDatabaseMissing or PgPhaseErrorCode.NothingToReplace
             or PgPhaseErrorCode.ArchiveNotFound or PgPhaseErrorCode.ConnectNotFound => PgPhaseErrorKind.NotFound,
-        PgPhaseErrorCode.DamagedArchive or PgPhaseErrorCode.NotAnArchive => PgPhaseErrorKind.DamagedArchive,
+        PgPhaseErrorCode.DamagedArchive or PgPhaseErrorCode.NotAnArchive or PgPhaseErrorCode.NotABackup => PgPhaseErrorKind.DamagedArchive,
         PgPhaseErrorCode.AlreadyExists or PgPhaseErrorCode.BackupExists or PgPhaseErrorCode.ArchiveAlreadyExists => PgPhaseErrorKind.AlreadyExists,
         PgPhaseErrorCode.Conflict or PgPhaseErrorCode.Pooler or PgPhaseErrorCode.PartialPhase or PgPhaseErrorCode.TargetNotEmpty
             or PgPhaseErrorCode.AlreadyRestored or PgPhaseErrorCode.Interrupted or PgPhaseErrorCode.OtherArchive or PgPhaseErrorCode.TablesHoldRows

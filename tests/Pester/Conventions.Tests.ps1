@@ -156,8 +156,82 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         $source = $script:svc.SourceDatabase
         (Get-PgBackup -Path $script:backups -Database ($source.Substring(0, 4) + '*')).Location | Should -Be $script:backup.Location
         (Get-PgBackup -Path $script:backups -Database $source).Location | Should -Be $script:backup.Location
-        Get-PgBackup -Path $script:backups -Database $source.Substring(0, 4) | Should -BeNullOrEmpty
+        Get-PgBackup -Path $script:backups -Database $source.Substring(0, 4) -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-PgBackup -Path $script:backups -Database 'other_*' | Should -BeNullOrEmpty
+    }
+
+    It '<Command>: a name without wildcards that matches nothing is an ObjectNotFound record naming it and <Parameter>; a pattern stays silent' -ForEach @(
+        @{ Command = 'Get-PgDatabase'; Parameter = '-Name'; Run = { [CmdletBinding()] param($name) Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $name } }
+        @{ Command = 'Get-PgBackup'; Parameter = '-Database'; Run = { [CmdletBinding()] param($name) Get-PgBackup -Path $script:backups -Database $name } }
+    ) {
+        $err = $null
+        $out = & $Run 'nosuch_db' -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.NameNotFound,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 'nosuch_db'
+        "$($err[0])" | Should -Match '"nosuch_db"'
+        "$($err[0])" | Should -Match ([regex]::Escape($Parameter))
+        "$($err[0])" | Should -Not -Match '[\r\n]'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape($Parameter))
+        # A pattern that matches nothing is no error: a loop over its matches has none.
+        $err = $null
+        & $Run 'nosuch_*' -ErrorVariable err | Should -BeNullOrEmpty
+        $err | Should -BeNullOrEmpty
+        # Under -ErrorAction Stop, as a runbook runs, it ends the command.
+        { & $Run 'nosuch_db' -ErrorAction Stop } | Should -Throw -ErrorId 'PgPhaseRestore.NameNotFound,*'
+    }
+
+    It 'Get-PgDatabase -Name with one name that exists and one that does not lists the one and reports the other; piped to Backup-PgDatabase, nothing is backed up silently' {
+        $err = $null
+        $out = Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase, 'nosuch_db' -ErrorVariable err -ErrorAction SilentlyContinue
+        $out.Name | Should -Be $script:svc.SourceDatabase
+        $err | Should -HaveCount 1
+        $err[0].TargetObject | Should -Be 'nosuch_db'
+        # Left out by -Exclude as well as asked for: not a surprise, so no error.
+        Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase -Exclude $script:svc.SourceDatabase -ErrorVariable err | Should -BeNullOrEmpty
+        $err | Should -BeNullOrEmpty
+        $folder = Join-Path $TestDrive 'nothing-backed-up'
+        $err = $null
+        Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name 'nosuch_db' -ErrorVariable err -ErrorAction SilentlyContinue |
+            Backup-PgDatabase -SourceCredential $script:cred -Path "$folder/" | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.NameNotFound,*'
+    }
+
+    It 'Get-PgBackup reports each manifest that marks no backup (torn, not a manifest, archive gone) as an InvalidData record and lists the others; -Latest picks among those' {
+        $folder = Join-Path $TestDrive 'mixed'
+        $source = "$script:server dbname=$($script:svc.SourceDatabase)"
+        $kept = Backup-PgDatabase -SourceConnection $source -SourceCredential $script:cred -Path "$folder/"
+        $gone = Backup-PgDatabase -SourceConnection $source -SourceCredential $script:cred -Path "$folder/"
+        Remove-Item -LiteralPath $gone.Location
+        $torn = Join-Path $folder 'zzz/torn.manifest.json'
+        $null = New-Item -ItemType Directory (Split-Path $torn)
+        Set-Content -LiteralPath $torn -Value '{"manifestVersion": 1, "location": ' -NoNewline
+        $notes = Join-Path $folder 'notes.manifest.json'
+        Set-Content -LiteralPath $notes -Value '{"name":"x"}' -NoNewline
+
+        $err = $null
+        $out = Get-PgBackup -Path $folder -ErrorVariable err -ErrorAction SilentlyContinue
+        @($out.Location) | Should -Be @($kept.Location)
+        $err | Should -HaveCount 3
+        @($err.TargetObject | Sort-Object) | Should -Be @(@($torn, $notes, $gone.ManifestLocation) | Sort-Object)
+        foreach ($record in $err) {
+            $record.FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.ArchiveInvalid,*'
+            $record.CategoryInfo.Category | Should -Be 'InvalidData'
+            "$record" | Should -BeLike "$($record.TargetObject): *not listed as a backup"
+            $record.Exception.Code | Should -Be 'NotABackup'
+        }
+        "$($err | Where-Object TargetObject -eq $torn)" | Should -Match 'not a readable backup manifest'
+        "$($err | Where-Object TargetObject -eq $notes)" | Should -Match 'not a readable backup manifest'
+        "$($err | Where-Object TargetObject -eq $gone.ManifestLocation)" | Should -Match 'a manifest without its archive'
+
+        # -Latest: the newest backup that can be restored, not the newer manifest whose archive is gone.
+        $err = $null
+        (Get-PgBackup -Path $folder -Latest -ErrorVariable err -ErrorAction SilentlyContinue).Location | Should -Be $kept.Location
+        $err | Should -HaveCount 3
+        (Get-PgBackup -Path $folder -Database $script:svc.SourceDatabase -Latest -ErrorAction SilentlyContinue).Location | Should -Be $kept.Location
     }
 
     It 'Backup-PgDatabase and Copy-PgDatabase say that their -Path is taken literally' {
@@ -290,6 +364,39 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         "$refusal" | Should -BeLike "$Expected*$Action"
 
         Invoke-TestSql $script:svc 'postgres' "SELECT count(*) FROM pg_database WHERE datname = '$db'" | Should -Be 0
+    }
+
+    It 'an archive that went through Export-Clixml binds by its Source; phases that did are refused, naming what to do' {
+        $xml = Join-Path $TestDrive 'archive.xml'
+        Get-PgDumpToc -LiteralPath $script:odd | Export-Clixml $xml
+        @(Import-Clixml $xml | Split-PgRestorePhases).Number | Should -Be @(1, 2, 3, 4)
+        $db = New-TestDatabaseName
+        $results = Import-Clixml $xml | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+
+        $phases = Join-Path $TestDrive 'phases.xml'
+        Split-PgRestorePhases -LiteralPath $script:odd | Export-Clixml $phases
+        $other = New-TestDatabaseName
+        $err = $null
+        Import-Clixml $phases | Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $other -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 4
+        "$($err[0])" | Should -BeLike '-Path: phase 1 of * went through serialization*Split-PgRestorePhases -Path*'
+        Test-DatabaseExists $script:svc $other | Should -BeFalse
+    }
+
+    It 'objects that name no archive or no database are refused, never bound by their text or their Source' {
+        $db = New-TestDatabaseName
+        $results = Invoke-PgPhaseRestore -LiteralPath $script:odd -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner
+        { $results[-1] | Test-PgPhaseRestore -TargetConnection "$script:server dbname=$db" -TargetCredential $script:cred -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '-Path: the PhaseResult on the pipeline names no archive*'
+        # A restore's Target, as it shows a database, binds as that database.
+        $test = [pscustomobject]@{ Target = $results[-1].Target } | Test-PgPhaseRestore -LiteralPath $script:odd -TargetCredential $script:cred
+        $test.IsMatch | Should -BeTrue
+
+        $to = Join-Path $TestDrive 'never/'
+        { Get-PgDumpToc -LiteralPath $script:odd | Backup-PgDatabase -Path $to -SourceCredential $script:cred -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*is not a connection: give a libpq string*A path here is an archive''s*'
+        Test-Path $to | Should -BeFalse
     }
 
     It 'phases piped without the data phase restore the whole schema, and phase 4 without phase 2 is refused before anything runs' {

@@ -91,6 +91,9 @@ Invoke-Case 'ClosedPort' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -Tar
 Invoke-Case 'MissingPath' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_MISSING -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'NoMatch' { Get-PgDumpToc -Path $env:RUNBOOK_NO_MATCH }
 Invoke-Case 'MissingBackupFolder' { Get-PgBackup -Path $env:RUNBOOK_MISSING_FOLDER }
+# A name meant as such that matches nothing stops the runbook, rather than a loop over nothing that reports success.
+Invoke-Case 'NoSuchDatabase' { Get-PgDatabase -ServerConnection $server -ServerCredential $target -Name 'runbook_nosuch' | Backup-PgDatabase -SourceCredential $target -Path "$env:RUNBOOK_MISSING.d/" }
+Invoke-Case 'NoSuchBackup' { Get-PgBackup -Path $env:RUNBOOK_BACKUPS -Database 'runbook_nosuch' -Latest }
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'Flipped' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_FLIPPED -TargetConnection "$server dbname=${database}_flipped" -TargetCredential $target -CreateDatabase -NoOwner }
@@ -138,6 +141,7 @@ Write-Output 'not reached'
         RUNBOOK_MISSING             = (Join-Path $TestDrive 'no-such-folder/nightly.dump')
         RUNBOOK_NO_MATCH            = (Join-Path $TestDrive 'nightly-*.dump')
         RUNBOOK_MISSING_FOLDER      = (Join-Path $TestDrive 'no-such-backups')
+        RUNBOOK_BACKUPS             = $TestDrive
         RUNBOOK_GARBAGE             = $script:garbage
         RUNBOOK_CUT                 = $script:cut
         RUNBOOK_FLIPPED             = $script:flipped
@@ -273,6 +277,8 @@ Describe 'A runbook that catches the module''s errors' {
         @{ Name = 'an archive whose table data was changed, from the phase that read it'; Case = 'Flipped'; Category = 'InvalidData'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.PhaseFailed'; About = @('TABLE DATA', 'flipped\.dump') }
         @{ Name = 'a bucket that does not exist'; Case = 'MissingBucket'; Category = 'ObjectNotFound'; Parameters = @('-Path', '-S3Endpoint'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-bucket-runbook') }
         @{ Name = 'a backup folder that does not exist (Get-PgBackup)'; Case = 'MissingBackupFolder'; Category = 'ObjectNotFound'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-backups: no such folder') }
+        @{ Name = 'a database name that matches none (Get-PgDatabase)'; Case = 'NoSuchDatabase'; Category = 'ObjectNotFound'; Parameters = @('-Name'); ErrorId = 'PgPhaseRestore.NameNotFound'; About = @('"runbook_nosuch"') }
+        @{ Name = 'a database name with no backup (Get-PgBackup)'; Case = 'NoSuchBackup'; Category = 'ObjectNotFound'; Parameters = @('-Database'); ErrorId = 'PgPhaseRestore.NameNotFound'; About = @('"runbook_nosuch"') }
         @{ Name = 'a profile the shared files do not hold'; Case = 'MissingProfile'; Category = 'InvalidArgument'; Parameters = @('-ProfileName'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('"no-such-profile"') }
     ) {
         $r = Assert-RunbookRecord $Case $Category $Parameters $ErrorId

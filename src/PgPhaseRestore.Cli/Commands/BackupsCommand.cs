@@ -19,7 +19,9 @@ internal static class BackupsCommand
         s3.AddTo(command);
         command.SetAction((r, ct) => CommandRunner.RunAsync(async () =>
         {
-            var found = await BackupCatalog.ListAsync(s3.Location(r, r.GetValue(location)!), r.GetValue(database), ct);
+            // A manifest that marks no complete backup is named on stderr; the others are still listed.
+            var found = await BackupCatalog.ListAsync(s3.Location(r, r.GetValue(location)!), r.GetValue(database),
+                (_, why) => Console.Error.WriteLine($"pgphase: warning: {why.Message}"), ct);
             if (r.GetValue(latest))
             {
                 if (found.Count == 0)

@@ -33,7 +33,16 @@ public static class BackupCatalog
 
     /// <summary>The complete backups under a bucket prefix or a folder (searched recursively), of one database or all, newest first.</summary>
     public static Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, CancellationToken ct) =>
-        PgPhaseErrors.AtBoundaryAsync(() => ListCoreAsync(location, database, ct));
+        ListAsync(location, database, null, ct);
+
+    /// <summary>
+    /// The complete backups under a bucket prefix or a folder (searched recursively), of one database or all, newest
+    /// first. A manifest that marks no complete backup (unreadable, not a backup manifest, or without its archive) is
+    /// left out and handed to <paramref name="notListed"/> with its location and a <see cref="PgPhaseErrorCode.NotABackup"/>
+    /// failure that names it: one such file does not hide the others.
+    /// </summary>
+    public static Task<IReadOnlyList<BackupManifest>> ListAsync(ArchiveLocation location, string? database, Action<string, PgPhaseException>? notListed, CancellationToken ct) =>
+        PgPhaseErrors.AtBoundaryAsync(() => ListCoreAsync(location, database, notListed, ct));
 
     /// <summary>
     /// Whether the archive at <paramref name="key"/> is under <paramref name="prefix"/> as a folder, or is its very
@@ -43,7 +52,7 @@ public static class BackupCatalog
     internal static bool InFolder(string prefix, string key) =>
         prefix.Length == 0 || prefix.EndsWith('/') || key.Length <= prefix.Length || key[prefix.Length] == '/';
 
-    private static async Task<IReadOnlyList<BackupManifest>> ListCoreAsync(ArchiveLocation location, string? database, CancellationToken ct)
+    private static async Task<IReadOnlyList<BackupManifest>> ListCoreAsync(ArchiveLocation location, string? database, Action<string, PgPhaseException>? notListed, CancellationToken ct)
     {
         var found = new List<BackupManifest>();
         if (location.IsBucket)
@@ -51,6 +60,10 @@ public static class BackupCatalog
             var (bucket, prefix) = S3ObjectLocation.ParsePrefix(location.Path);
             using var client = location.CreateClient()!;
             var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+            // Every key listed, so that an archive's presence is known without a request of its own: it sorts before
+            // its manifest, but may be on another page.
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var archives = new List<string>();
             ListObjectsV2Response page;
             do
             {
@@ -58,17 +71,23 @@ public static class BackupCatalog
                     () => client.ListObjectsV2Async(request, ct), ct).ConfigureAwait(false);
                 foreach (var obj in page.S3Objects ?? [])
                 {
+                    keys.Add(obj.Key);
                     if (!obj.Key.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal))
                         continue;
                     var key = obj.Key[..^BackupManifest.Suffix.Length];
-                    if (!InFolder(prefix, key))
-                        continue;
-                    var archive = new S3ObjectLocation(bucket, key).ToString();
-                    if (await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false) is { } manifest)
-                        found.Add(manifest);
+                    if (InFolder(prefix, key))
+                        archives.Add(key);
                 }
                 request.ContinuationToken = page.NextContinuationToken;
             } while (page.IsTruncated == true);
+            foreach (var key in archives)
+            {
+                var archive = new S3ObjectLocation(bucket, key);
+                // A prefix that reaches into the manifest's name (its key copied whole) lists the manifest but not the archive.
+                bool present = keys.Contains(key) || (key.Length < prefix.Length && await BucketProbe.DescribeIfExistsAsync(client, archive, ct).ConfigureAwait(false) is not null);
+                if (await LoadAsync(archive.ToString(), present, client, notListed, ct).ConfigureAwait(false) is { } manifest)
+                    found.Add(manifest);
+            }
         }
         else
         {
@@ -77,7 +96,7 @@ public static class BackupCatalog
             foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
             {
                 var archive = file[..^BackupManifest.Suffix.Length];
-                if (await ManifestStore.TryLoadAsync(archive, null, ct).ConfigureAwait(false) is { } manifest)
+                if (await LoadAsync(archive, File.Exists(archive) || Directory.Exists(archive), null, notListed, ct).ConfigureAwait(false) is { } manifest)
                     found.Add(manifest);
             }
         }
@@ -85,5 +104,27 @@ public static class BackupCatalog
             .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
             .OrderByDescending(m => m.CompletedAt)
             .ToList();
+    }
+
+    /// <summary>
+    /// The manifest beside <paramref name="archive"/> when it marks a complete backup; else null, reported to
+    /// <paramref name="notListed"/>. Storage failures are not the manifest's and end the listing.
+    /// </summary>
+    private static async Task<BackupManifest?> LoadAsync(string archive, bool archivePresent, Amazon.S3.IAmazonS3? client, Action<string, PgPhaseException>? notListed, CancellationToken ct)
+    {
+        var manifestLocation = BackupManifest.ManifestLocationFor(archive);
+        try
+        {
+            var manifest = await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false);
+            if (manifest is null || archivePresent)
+                return manifest;
+            notListed?.Invoke(manifestLocation, new PgPhaseException($"{manifestLocation}: a manifest without its archive ({archive} is not there); it is not listed as a backup", PgPhaseErrorCode.NotABackup));
+        }
+        catch (PgPhaseException ex) when (ex.Code is PgPhaseErrorCode.DamagedArchive or PgPhaseErrorCode.InvalidInput)
+        {
+            // Its message names the manifest and says why it is not one.
+            notListed?.Invoke(manifestLocation, new PgPhaseException($"{ex.Message}; it is not listed as a backup", PgPhaseErrorCode.NotABackup, ex));
+        }
+        return null;
     }
 }

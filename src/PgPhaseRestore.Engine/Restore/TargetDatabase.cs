@@ -6,7 +6,11 @@ namespace PgPhaseRestore.Engine.Restore;
 /// <summary>The target database: created on request and checked for emptiness.</summary>
 internal static class TargetDatabase
 {
-    /// <summary>Creates the target database when it does not exist and <paramref name="create"/> says so; true when it was created.</summary>
+    /// <summary>
+    /// Creates the target database when it does not exist and <paramref name="create"/> says so; true when it was
+    /// created. One created meanwhile by another session (a second restore into the same new name) exists now: the
+    /// restore lock, taken next, decides which run restores into it.
+    /// </summary>
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
         var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
@@ -14,9 +18,24 @@ internal static class TargetDatabase
         if (await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false))
             return false;
         await using var cmd = new NpgsqlCommand($"CREATE DATABASE {SqlText.Ident(name)}", conn);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (LostTheRace(ex))
+        {
+            return false;
+        }
         return true;
     }
+
+    /// <summary>
+    /// A CREATE DATABASE that another session's CREATE of the same name beat: 42P04 when that one had committed before
+    /// this one looked, 23505 on pg_database's name index when both were inserting at once.
+    /// </summary>
+    private static bool LostTheRace(PostgresException ex) =>
+        ex.SqlState == PostgresErrorCodes.DuplicateDatabase ||
+        (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "pg_database_datname_index");
 
     /// <summary>
     /// The target's server is reachable and the database exists, or is to be created: what a restore checks first,

@@ -38,6 +38,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Source")]
     [ValidateNotNullOrEmpty]
+    [ConnectionText]
     public string SourceConnection { get; set; } = "";
 
     /// <inheritdoc cref="PgBackupCmdletBase.Database"/>

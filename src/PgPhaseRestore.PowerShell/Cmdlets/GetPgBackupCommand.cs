@@ -6,7 +6,8 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 
 /// <summary>
 /// Lists the complete backups (those with a manifest) in an s3:// folder or a local folder, newest first.
-/// Each result's Location binds to Get-PgDumpToc, Split-PgRestorePhases and Invoke-PgPhaseRestore.
+/// Each result's Location binds to Get-PgDumpToc, Split-PgRestorePhases and Invoke-PgPhaseRestore. A manifest
+/// that is unreadable, is not a backup's, or whose archive is gone is reported as an error and not listed.
 /// </summary>
 /// <example>
 /// <code>Get-PgBackup -Path 's3://backups/nightly/' -Latest</code>
@@ -40,7 +41,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
-    /// <summary>Only backups of this database; wildcards allowed (app_*).</summary>
+    /// <summary>Only backups of this database; wildcards allowed (app_*). A name without wildcards that matches no backup is an ObjectNotFound error.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [SupportsWildcards]
@@ -50,26 +51,40 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
-    /// <summary>Lists the complete backups under -Path (under each folder it names).</summary>
+    /// <summary>
+    /// Lists the complete backups under -Path (under each folder it names). A manifest that marks no complete backup
+    /// (unreadable, not a manifest, or without its archive) is a non-terminating error naming it, and the others are
+    /// listed; a -Database without wildcards that matches no backup is one too.
+    /// </summary>
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
+        var path = literal ? LiteralPath : Path;
         // A pattern is matched here, as PowerShell matches names; a plain name lets the engine look for it alone.
         var pattern = Database is not null && WildcardPattern.ContainsWildcardCharacters(Database) ? new WildcardPattern(Database) : null;
-        foreach (var location in LocateArchives(literal ? LiteralPath : Path, literal))
+        bool listed = false, failed = false;
+        foreach (var location in LocateArchives(path, literal))
         {
             try
             {
-                var found = RunEngine(ct => BackupCatalog.ListAsync(location, pattern is null ? Database : null, ct))
+                var found = RunEngine(ct => BackupCatalog.ListAsync(location, pattern is null ? Database : null,
+                        (manifest, why) => OnPipeline(() => WriteError(ErrorRecords.From(why, manifest))), ct))
                     .Where(b => pattern is null || pattern.IsMatch(b.Database));
                 var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
                 foreach (var backup in result)
+                {
+                    listed = true;
                     WriteObject(backup);
+                }
             }
             catch (Exception ex) when (ErrorRecords.IsReported(ex))
             {
+                failed = true;
                 WriteError(ErrorRecords.From(ex, location));
             }
         }
+        if (!listed && !failed && !string.IsNullOrEmpty(Database) && pattern is null)
+            WriteError(ErrorRecords.NotFound($"No backup of database \"{Database}\" under {path}.", Database,
+                "Check -Database (a name without wildcards is matched exactly, case included) and -Path (or -LiteralPath)."));
     }
 }

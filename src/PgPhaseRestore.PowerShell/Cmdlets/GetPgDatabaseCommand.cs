@@ -21,7 +21,7 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 [OutputType(typeof(DatabaseInfo))]
 public sealed class GetPgDatabaseCommand : PgCmdletBase
 {
-    /// <summary>Database names; wildcards allowed. Default: all.</summary>
+    /// <summary>Database names; wildcards allowed. Default: all. A name without * or ? that matches no database is an ObjectNotFound error.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(DatabaseNameCompleter))]
@@ -36,7 +36,7 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
     /// <summary>The server as a libpq string or URI (PG* variables fill the rest). No password here: use -ServerCredential.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Server", "Source", "ConnectionString")]
-    [ServerAddress]
+    [ConnectionText]
     public string? ServerConnection { get; set; }
 
     /// <summary>User name and password for the server.</summary>
@@ -56,12 +56,24 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
         try
         {
             var server = Connections.From(ServerConnection, ServerCredential);
-            foreach (var db in RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct)))
+            var found = RunEngine(ct => ServerDatabases.ListAsync(server, filter, ct));
+            foreach (var db in found)
                 WriteObject(db);
+            // A name meant as such that lists nothing would otherwise pass silently down a pipeline (| Backup-PgDatabase).
+            foreach (var name in Name.Where(n => !HasWildcards(n) && !found.Any(db => db.Name == n) && !Excluded(n)))
+                WriteError(ErrorRecords.NotFound($"No database named \"{name}\" on {server.Host}:{server.Port}.", name,
+                    "Check -Name: a name without * or ? is matched exactly, case included; templates and databases that refuse connections are listed with -IncludeTemplates."));
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
             WriteError(ErrorRecords.From(ex, Connections.Shown(ServerConnection)));
         }
     }
+
+    // The engine's wildcards in -Name and -Exclude are * and ? alone: brackets are ordinary characters in a database name.
+    private static bool HasWildcards(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    // Left out by -Exclude, as the engine matches it: a name asked for and excluded is no surprise when it is not listed.
+    private bool Excluded(string name) => Exclude.Any(e =>
+        WildcardPattern.Get(WildcardPattern.Escape(e).Replace("`*", "*", StringComparison.Ordinal).Replace("`?", "?", StringComparison.Ordinal), WildcardOptions.None).IsMatch(name));
 }

@@ -51,7 +51,7 @@ public sealed class SwitchPgDatabaseCommand : PgCmdletBase
     /// <summary>The server as a libpq string or URI (PG* variables fill the rest); its dbname is ignored. No password here: use -ServerCredential.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Server", "ConnectionString")]
-    [ServerAddress]
+    [ConnectionText]
     public string? ServerConnection { get; set; }
 
     /// <summary>User name and password: an owner of both databases with CREATEDB, as PostgreSQL requires for renaming.</summary>

@@ -52,6 +52,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Target")]
     [ValidateNotNullOrEmpty]
+    [ConnectionText]
     public string TargetConnection { get; set; } = "";
 
     /// <summary>User name and password for the target.</summary>
@@ -63,6 +64,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Parameter]
     [Alias("Source")]
     [ValidateNotNullOrEmpty]
+    [ConnectionText]
     public string? SourceConnection { get; set; }
 
     /// <summary>User name and password for the source.</summary>

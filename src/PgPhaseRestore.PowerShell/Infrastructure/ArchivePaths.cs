@@ -22,8 +22,11 @@ internal static class ArchivePaths
     {
         if (path.Contains("://", StringComparison.Ordinal))
             return [path];
-        if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
+        if (literal)
             return [session.Path.GetUnresolvedProviderPathFromPSPath(path)];
+        // A pattern without wildcards names one item: its escapes (odd`[1`].dump) are undone, as Get-Item undoes them.
+        if (!WildcardPattern.ContainsWildcardCharacters(path))
+            return [session.Path.GetUnresolvedProviderPathFromPSPath(WildcardPattern.Unescape(path))];
 
         List<string> found;
         ProviderInfo? provider = null;

@@ -12,7 +12,7 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// </summary>
 internal static class ErrorRecords
 {
-    /// <summary>The input is not a readable pg_dump archive.</summary>
+    /// <summary>The input is not a readable pg_dump archive, or a manifest marks no complete backup.</summary>
     public const string ArchiveInvalid = "PgPhaseRestore.ArchiveInvalid";
 
     /// <summary>An archive, folder or bucket could not be reached.</summary>
@@ -51,6 +51,9 @@ internal static class ErrorRecords
     /// <summary>The command was stopped.</summary>
     public const string Cancelled = "PgPhaseRestore.Cancelled";
 
+    /// <summary>A name given without wildcards matched nothing.</summary>
+    public const string NameNotFound = "PgPhaseRestore.NameNotFound";
+
     /// <summary>A failure that is not the engine's own: a bug in PgPhaseRestore, never an ordinary failure of the input.</summary>
     public const string Bug = "PgPhaseRestore.Bug";
 
@@ -71,6 +74,20 @@ internal static class ErrorRecords
     public static ErrorRecord FromInput(Exception ex, object? target) => ex is ArgumentException
         ? new(ex, InvalidArgument, ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) }
         : From(ex, target);
+
+    /// <summary>
+    /// The record for a name without wildcards that matched nothing, as Get-Item and Get-Process give it: ObjectNotFound,
+    /// the name as its target, and <paramref name="action"/> naming the parameter it was given to. A pattern that
+    /// matches nothing is no error: a loop over its matches then has none.
+    /// </summary>
+    public static ErrorRecord NotFound(string message, string name, string action)
+    {
+        var ex = new ItemNotFoundException(message);
+        return new(ex, NameNotFound, ErrorCategory.ObjectNotFound, name)
+        {
+            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
+        };
+    }
 
     /// <summary>One line that says a failure is a bug, what it was, and to report it; never a stack trace.</summary>
     internal static string BugMessage(Exception ex) =>
@@ -141,7 +158,7 @@ internal static class ErrorRecords
         >= PgPhaseErrorCode.SwapState and < PgPhaseErrorCode.BackupFailed => SwapRefused,
         >= PgPhaseErrorCode.BackupFailed and < PgPhaseErrorCode.ArchiveUnreadable => BackupFailed,
         >= PgPhaseErrorCode.ArchiveUnreadable and < PgPhaseErrorCode.NotAnArchive => ArchiveUnreachable,
-        PgPhaseErrorCode.NotAnArchive => ArchiveInvalid,
+        >= PgPhaseErrorCode.NotAnArchive and < PgPhaseErrorCode.PlanInvalid => ArchiveInvalid,
         >= PgPhaseErrorCode.ServerUnreachable => ConnectionFailed,
         _ => OperationFailed,
     };

@@ -16,6 +16,7 @@ public abstract class PgBackupCmdletBase : PgStorageCmdletBase, IBackupParameter
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Source", "ConnectionString")]
     [ValidateNotNullOrEmpty]
+    [ConnectionText]
     public string SourceConnection { get; set; } = "";
 
     /// <summary>The database to back up; overrides any dbname in -SourceConnection.</summary>

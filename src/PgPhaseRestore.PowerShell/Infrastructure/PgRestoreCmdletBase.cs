@@ -16,6 +16,7 @@ public abstract class PgRestoreCmdletBase : PgPlanCmdletBase
     [Parameter(Mandatory = true)]
     [Alias("Target")]
     [ValidateNotNullOrEmpty]
+    [ConnectionText]
     public string TargetConnection { get; set; } = "";
 
     /// <summary>The database to restore into; overrides any dbname in -TargetConnection (Copy-PgDatabase: default the source database's name).</summary>

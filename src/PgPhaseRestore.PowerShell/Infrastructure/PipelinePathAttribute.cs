@@ -8,24 +8,47 @@ namespace PgPhaseRestore.PowerShell.Infrastructure;
 /// by property name first, and PowerShell then takes the default parameter set's view: without this, -Path got
 /// "@{Path=...; TargetConnection=...password=...}" and said so in its error. A custom object with none of those
 /// properties is refused by the cmdlet, naming its properties only: a binding error would carry the object itself
-/// (and any password in it) as its target. Strings, files and the module's own objects bind as before.
+/// (and any password in it) as its target. An archive from Get-PgDumpToc that went through serialization (Export-Clixml,
+/// a job's output) binds its Source; another of the module's objects that names no archive (a phase result, a listed
+/// database) is refused naming its type, where its text ("Phase 4 PostData") was taken for a drive. Strings, files
+/// and the module's other objects bind as before.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class PipelinePathAttribute : ArgumentTransformationAttribute
 {
     private static readonly string[] PathProperties = ["Path", "LiteralPath", "Location", "FullName"];
 
+    private const string Deserialized = "Deserialized.";
+    private const string ArchiveType = "PgPhaseRestore.Engine.Archive.DumpArchive";
+    private const string PhaseType = "PgPhaseRestore.Engine.Planning.RestorePhase";
+
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
-        if (inputData is not PSObject { BaseObject: PSCustomObject } custom)
+        if (inputData is not PSObject wrapped)
             return inputData;
+        // Its Source is a name, never a pattern: escaped for -Path, where only s3:// URIs are taken as written.
+        if (wrapped.TypeNames.Contains(Deserialized + ArchiveType) && wrapped.Properties["Source"]?.Value is string source)
+            return source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? source : WildcardPattern.Escape(source);
+        if (wrapped.TypeNames.Contains(Deserialized + PhaseType))
+            return NoPath + $"-Path: phase {wrapped.Properties["Number"]?.Value} of {wrapped.Properties["Source"]?.Value} went through serialization (Export-Clixml, a job's output), " +
+                   "which keeps its properties and not its plan: plan the archive again where it runs (Split-PgRestorePhases -Path), or pipe the archive";
+        if (wrapped.BaseObject is not PSCustomObject)
+        {
+            // The module's own objects name no archive unless they have a path property, which binds by name; an
+            // archive and a phase bind to parameters of their own type (-Archive, -InputObject), left to them.
+            var type = wrapped.BaseObject.GetType();
+            if (type.Namespace?.StartsWith("PgPhaseRestore.", StringComparison.Ordinal) == true && type.FullName is not (ArchiveType or PhaseType) &&
+                !PathProperties.Any(p => wrapped.Properties[p] is not null))
+                return NoPath + $"-Path: the {type.Name} on the pipeline names no archive: pipe archives, backups (Get-PgBackup) or files, or give -Path";
+            return inputData;
+        }
         foreach (var name in PathProperties)
         {
-            if (custom.Properties[name]?.Value is { } value && (value is PSObject wrapped ? wrapped.BaseObject : value) is string path)
+            if (wrapped.Properties[name]?.Value is { } value && (value is PSObject inner ? inner.BaseObject : value) is string path)
                 return path;
         }
         return NoPath + $"-Path: an object on the pipeline gives the archive as a property named {string.Join(", ", PathProperties[..^1])} or {PathProperties[^1]}; " +
-               $"this one has none (its properties: {string.Join(", ", custom.Properties.Select(p => p.Name))})";
+               $"this one has none (its properties: {string.Join(", ", wrapped.Properties.Select(p => p.Name))})";
     }
 
     /// <summary>Starts the value bound for an object without a path: never the start of a path (<see cref="Refusal"/>).</summary>

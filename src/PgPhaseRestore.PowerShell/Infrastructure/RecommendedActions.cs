@@ -69,6 +69,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.ArchiveNoRegion, "Give -Region, or -S3Endpoint for an S3-compatible server.")]
 [Recommends(PgPhaseErrorCode.ArchiveProfileNotFound, "Check -ProfileName, or pass -S3Credential, or -AccessKey and -SecretKey.")]
 [Recommends(PgPhaseErrorCode.NotAnArchive, "Check that -Path (or -LiteralPath) names a whole pg_dump archive in custom, directory or tar format.")]
+[Recommends(PgPhaseErrorCode.NotABackup, "")]
 [Recommends(PgPhaseErrorCode.PlanInvalid, "")]
 // A connection that could not be opened: by the server's SQLSTATE, else by the parameters it came from (ForConnection).
 [Recommends(PgPhaseErrorCode.ServerUnreachable, "")]
