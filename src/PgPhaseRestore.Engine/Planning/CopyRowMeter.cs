@@ -1,4 +1,5 @@
 using PgPhaseRestore.Engine.Archive;
+using System.Runtime.CompilerServices;
 
 namespace PgPhaseRestore.Engine.Planning;
 
@@ -107,6 +108,7 @@ internal sealed class CopyRowMeter
     public bool InKeyOrder(int index) => Rows > 0 && _orderOf[index] >= 0 && _orders[_orderOf[index]].InOrder;
 
     /// <summary>Takes the next bytes of the COPY text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Feed(ReadOnlySpan<byte> data)
     {
         Bytes += data.Length;
@@ -140,6 +142,7 @@ internal sealed class CopyRowMeter
         _carried += data.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Row(ReadOnlySpan<byte> line)
     {
         if (line.SequenceEqual("\\."u8))
@@ -197,7 +200,7 @@ internal sealed class CopyRowMeter
     }
 
     /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
-    private static List<string>? CopyColumns(string? copy)
+    internal static List<string>? CopyColumns(string? copy)
     {
         int open = copy?.IndexOf(" (", StringComparison.Ordinal) ?? -1;
         int close = copy?.LastIndexOf(") FROM stdin", StringComparison.Ordinal) ?? -1;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace PgPhaseRestore.Engine.Planning;
 
@@ -43,6 +44,7 @@ internal sealed class KeyOrderWatch
     public bool InOrder { get; private set; }
 
     /// <summary>Takes the next row's value: its COPY text, or null for \N.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Next(ReadOnlySpan<byte> text, bool isNull)
     {
         if (!InOrder)

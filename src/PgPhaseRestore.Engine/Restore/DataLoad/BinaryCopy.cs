@@ -28,7 +28,7 @@ internal static class BinaryCopy
     /// <summary>The converter for <paramref name="copy"/>'s columns, or null with the reason the rows stay text.</summary>
     public static async Task<(BinaryRows? Rows, string? Why)> PrepareAsync(NpgsqlConnection conn, string copy, CancellationToken ct)
     {
-        if (FrozenLoad.TargetOf(copy) is not { } target || Columns(copy, target) is not { Count: > 0 } columns)
+        if (FrozenLoad.TargetOf(copy) is not { } target || Planning.CopyRowMeter.CopyColumns(copy) is not { Count: > 0 } columns)
             return (null, "its COPY statement names no columns");
         await using var command = new NpgsqlCommand("""
             SELECT CASE WHEN pg_catalog.current_setting('server_encoding') <> 'UTF8' OR pg_catalog.current_setting('client_encoding') <> 'UTF8'
@@ -57,47 +57,4 @@ internal static class BinaryCopy
     public static string Statement(string copy, bool frozen) =>
         copy.TrimEnd().TrimEnd(';') + (frozen ? " WITH (FORMAT binary, FREEZE)" : " WITH (FORMAT binary)");
 
-    /// <summary>
-    /// The column names of pg_dump's <c>COPY target (a, "B c", ...) FROM stdin;</c>, unquoted, or null when the
-    /// statement is not in that form.
-    /// </summary>
-    internal static List<string>? Columns(string copy, string target)
-    {
-        var rest = copy.AsSpan(5 + target.Length).TrimStart();
-        if (rest.IsEmpty || rest[0] != '(')
-            return null;
-        var names = new List<string>();
-        var name = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 1; i < rest.Length; i++)
-        {
-            char c = rest[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < rest.Length && rest[i + 1] == '"')
-                {
-                    name.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                    quoted = false;
-                else
-                    name.Append(c);
-            }
-            else if (c == '"')
-                quoted = true;
-            else if (c is ',' or ')')
-            {
-                names.Add(name.ToString());
-                name.Clear();
-                if (c == ')')
-                    return rest[(i + 1)..].TrimStart().StartsWith("FROM stdin", StringComparison.Ordinal) ? names : null;
-                while (i + 1 < rest.Length && rest[i + 1] == ' ')
-                    i++;
-            }
-            else
-                name.Append(c);
-        }
-        return null;
-    }
 }

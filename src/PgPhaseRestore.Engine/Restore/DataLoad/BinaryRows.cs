@@ -55,6 +55,7 @@ internal sealed class BinaryRows
         return length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ConvertRow(ReadOnlySpan<byte> line, byte[] output, int at, long row)
     {
         BinaryPrimitives.WriteInt16BigEndian(output.AsSpan(at), (short)_fields.Length);
@@ -84,6 +85,7 @@ internal sealed class BinaryRows
     private static string Shown(ReadOnlySpan<byte> value) => System.Text.Encoding.UTF8.GetString(value[..Math.Min(value.Length, 40)]);
 
     /// <summary>The value's binary form in <paramref name="to"/>: its length, or -1 when it is not a form known here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Write(BinaryField field, ReadOnlySpan<byte> value, Span<byte> to)
     {
         switch (field)
@@ -134,6 +136,7 @@ internal sealed class BinaryRows
     }
 
     /// <summary>An integer as PostgreSQL prints one: an optional minus sign and digits, no leading zero, no sign on zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Integer(ReadOnlySpan<byte> value, out long result)
     {
         result = 0;
@@ -158,6 +161,7 @@ internal sealed class BinaryRows
     /// A double as PostgreSQL prints one: NaN, Infinity, -Infinity, or a decimal with an optional exponent. .NET parses
     /// decimals correctly rounded, as strtod does in float8in, so both give the same bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Float8(ReadOnlySpan<byte> value, out double result)
     {
         result = 0;
@@ -188,6 +192,7 @@ internal sealed class BinaryRows
     }
 
     /// <summary>A uuid as PostgreSQL prints one: 32 lower-case hex digits in groups of 8-4-4-4-12.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Uuid(ReadOnlySpan<byte> value, Span<byte> to)
     {
         if (value.Length != 36 || value[8] != '-' || value[13] != '-' || value[18] != '-' || value[23] != '-')
@@ -222,6 +227,7 @@ internal sealed class BinaryRows
     /// A text value with COPY's backslash escapes undone, as CopyReadAttributesText undoes them; the server checks
     /// the bytes' encoding as it does for text. A carriage return, which COPY text refuses unescaped, is left to it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Unescape(ReadOnlySpan<byte> value, Span<byte> to)
     {
         if (value.IndexOfAny((byte)'\\', (byte)'\r') < 0)

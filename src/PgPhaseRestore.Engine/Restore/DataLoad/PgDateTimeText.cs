@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PgPhaseRestore.Engine.Restore.DataLoad;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal static class PgDateTimeText
     // Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
     private const long PostgresEpochDays = 10_957;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Date(ReadOnlySpan<byte> value, out int days)
     {
         days = 0;
@@ -27,6 +30,7 @@ internal static class PgDateTimeText
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Timestamp(ReadOnlySpan<byte> value, bool withZone, out long micros)
     {
         micros = 0;

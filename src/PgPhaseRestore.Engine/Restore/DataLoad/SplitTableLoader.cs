@@ -185,12 +185,18 @@ internal sealed class SplitTableLoader
                 writers.Add(Task.Run(() => WriteAsync(conn, copy, chunks.Reader, stop, frozenIn: sessions == 1 ? table : null, binary.Rows), CancellationToken.None));
 
             long rows = 0;
+            // Measured as text, then converted, on a thread of its own beside the reading of the rows and the server.
+            var text = binary.Rows is null ? null : Channel.CreateBounded<Chunk>(new BoundedChannelOptions(2) { SingleWriter = true, SingleReader = true });
+            var converting = text is null ? null : Task.Run(() => ConvertAsync(text.Reader, chunks.Writer, gate, binary, stop), CancellationToken.None);
             try
             {
-                // Measured as text, then converted: the gate reads the rows as pg_dump wrote them.
-                ChannelWriter<Chunk> sink = binary.Rows is null ? chunks.Writer : new ConvertingWriter(chunks.Writer, binary);
-                await produce(gate is null ? sink : new MeasuredWriter(sink, gate, stop), (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); },
-                    stop.Token).ConfigureAwait(false);
+                await produce(text?.Writer ?? (gate is null ? chunks.Writer : new MeasuredWriter(chunks.Writer, gate, stop)),
+                    (r, b) => { rows = r; progress?.Invoke(new Progress(r, b)); }, stop.Token).ConfigureAwait(false);
+                if (text is not null)
+                {
+                    text.Writer.TryComplete();
+                    await converting!.ConfigureAwait(false);
+                }
                 // The sessions end their COPY (and commit) only once the channel completes: the sizes are confirmed first.
                 if (gate is not null)
                     Confirmations!.Confirm(gate);
@@ -198,7 +204,10 @@ internal sealed class SplitTableLoader
             }
             catch (Exception ex)
             {
+                text?.Writer.TryComplete(ex);
                 chunks.Writer.TryComplete(ex);
+                if (converting is not null)
+                    await Task.WhenAny(converting).ConfigureAwait(false);
                 throw;
             }
             await Task.WhenAll(writers).ConfigureAwait(false);
@@ -269,31 +278,26 @@ internal sealed class SplitTableLoader
     }
 
     /// <summary>
-    /// Turns each chunk of text rows into binary tuples before a session gets it. A value it does not convert ends the
-    /// rows before the channel completes, so no session commits, and the table loads again as text.
+    /// Turns each chunk of text rows into binary tuples, in order, for the sessions. A value it does not convert stops
+    /// the load before the sessions' channel completes, so no session commits, and the table loads again as text.
     /// </summary>
-    private sealed class ConvertingWriter(ChannelWriter<Chunk> inner, BinaryAttempt attempt) : ChannelWriter<Chunk>
+    private static async Task ConvertAsync(ChannelReader<Chunk> text, ChannelWriter<Chunk> binary, SortGate? gate, BinaryAttempt attempt, CancellationTokenSource stop)
     {
-        public override bool TryWrite(Chunk item) => throw new NotSupportedException("converted chunks are written with WriteAsync");
-
-        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
-
-        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
-
-        public override ValueTask WriteAsync(Chunk item, CancellationToken cancellationToken = default)
+        await foreach (var chunk in text.ReadAllAsync(stop.Token).ConfigureAwait(false))
         {
-            var output = ArrayPool<byte>.Shared.Rent(item.Length * 2 + 64 * 1024);
+            if (gate is not null)
+                Measure(gate, chunk, stop);
+            var output = ArrayPool<byte>.Shared.Rent(chunk.Length * 2 + 64 * 1024);
             int length;
             try
             {
-                var text = item.Buffer.AsSpan(0, item.Length);
                 var grown = output;
                 long row = attempt.NextRow;
-                length = attempt.Rows!.Convert(text, ref grown, 0, ref row);
+                length = attempt.Rows!.Convert(chunk.Buffer.AsSpan(0, chunk.Length), ref grown, 0, ref row);
                 attempt.NextRow = row;
                 if (!ReferenceEquals(grown, output))
                 {
-                    // Grown past the rented array: the bigger one is copied into a rented one, which the session returns.
+                    // Grown past the rented array: copied into a rented one, which the session returns.
                     ArrayPool<byte>.Shared.Return(output);
                     output = ArrayPool<byte>.Shared.Rent(length);
                     grown.AsSpan(0, length).CopyTo(output);
@@ -303,13 +307,14 @@ internal sealed class SplitTableLoader
             {
                 attempt.Refused = ex;
                 ArrayPool<byte>.Shared.Return(output);
+                stop.Cancel();
                 throw;
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(item.Buffer);
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
             }
-            return inner.WriteAsync(new Chunk(output, length), cancellationToken);
+            await binary.WriteAsync(new Chunk(output, length), stop.Token).ConfigureAwait(false);
         }
     }
 
@@ -324,18 +329,23 @@ internal sealed class SplitTableLoader
 
         public override ValueTask WriteAsync(Chunk item, CancellationToken cancellationToken = default)
         {
-            gate.Feed(item.Buffer.AsSpan(0, item.Length));
-            try
-            {
-                gate.ThrowIfOver();
-            }
-            catch (PgPhaseException)
-            {
-                // Whatever else the load waits on (a pg_restore fed through its standard input) stops with it.
-                stop.Cancel();
-                throw;
-            }
+            Measure(gate, item, stop);
             return inner.WriteAsync(item, cancellationToken);
+        }
+    }
+
+    private static void Measure(SortGate gate, Chunk chunk, CancellationTokenSource stop)
+    {
+        gate.Feed(chunk.Buffer.AsSpan(0, chunk.Length));
+        try
+        {
+            gate.ThrowIfOver();
+        }
+        catch (PgPhaseException)
+        {
+            // Whatever else the load waits on (a pg_restore fed through its standard input) stops with it.
+            stop.Cancel();
+            throw;
         }
     }
 
