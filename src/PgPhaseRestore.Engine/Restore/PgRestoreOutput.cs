@@ -96,7 +96,9 @@ internal sealed partial class PgRestoreOutput
     // corrupt: its other two forms are about input it cannot seek in.
     [GeneratedRegex(@"^(?:pg_restore: error: )?(?:could not (?:un|de)compress(?: data)?:|could not find block ID \d+ in archive -- possibly corrupt archive|" +
                     @"found unexpected block ID|unrecognized data block type|could not read from input file: end of file|unexpected end of file|" +
-                    @"corrupt tar header|could not find header for file)")]
+                    @"corrupt tar header|could not find header for file|" +
+                    // A directory's gzip data file cut short: zlib reports the missing end only as the file is closed.
+                    @"could not close data file)")]
     private static partial Regex Damage();
 
     [GeneratedRegex(@"^pg_restore: processing data for table ""(.*)""$")]

@@ -314,6 +314,33 @@ public sealed class CutArchiveTests : IClassFixture<RestoreFixture>, IDisposable
     }
 
     /// <summary>
+    /// A gzip data file cut in its middle looks whole to the check before the restore (its header is there, and no
+    /// manifest says its size): the data phase then fails for that table as a damaged archive, naming the file, and
+    /// commits none of its rows.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_gzip_data_file_cut_in_its_middle_fails_its_table_as_a_damaged_archive_naming_the_file(int jobs)
+    {
+        var dir = _dir.File($"dir-cutgz-{jobs}");
+        PgDump.Dump(_f.Cluster, _f.Source, dir, "-Fd", "-Z6");
+        var archive = await ArchiveReader.ReadAsync(new ArchiveLocation(dir));
+        var events = archive.Entries.Single(e => e.Type == "TABLE DATA" && e.QualifiedName == "app.events");
+        var data = Path.Combine(dir, events.DumpId + ".dat.gz");
+        Cut(data, new FileInfo(data).Length / 2);
+
+        var target = _f.NewTargetName("cutgz");
+        var results = await RestoreAsync(dir, target, jobs);
+        var phase = results.Single(r => r.Phase == 3);
+        Assert.Equal(PhaseStatus.Failed, phase.Status);
+        var error = phase.Errors[0];
+        Assert.True(error.Code == PgPhaseErrorCode.DamagedArchive, error.ToString());
+        Assert.Contains($"{events.DumpId}.dat", error.ToString());
+        Assert.Equal(0, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.events"));
+    }
+
+    /// <summary>
     /// Large objects: a tar archive cut between its members (before the objects' files and blobs.toc), and a
     /// directory whose blobs.toc lost a line, are refused before anything is created. pg_restore would create every
     /// large object and fill only those listed: the others restored empty, and the restore "succeeded".
