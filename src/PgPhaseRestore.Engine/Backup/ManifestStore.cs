@@ -21,8 +21,8 @@ internal static class ManifestStore
         {
             var manifest = Serialization.EngineJson.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document");
             // Any JSON object reads as one, every member defaulted: a backup's manifest names at least these.
-            if (manifest.ManifestVersion < 1 || string.IsNullOrEmpty(manifest.Database) || manifest.CompletedAt == default)
-                throw new JsonException("it names no manifest version, database or completion time");
+            if (manifest.ManifestVersion < 1 || string.IsNullOrEmpty(manifest.Database) || string.IsNullOrEmpty(manifest.Location))
+                throw new JsonException("it names no manifest version, database or location");
             if (manifest.ManifestVersion > BackupManifest.CurrentVersion)
                 throw new PgPhaseException($"{origin}: manifest version {manifest.ManifestVersion} is newer than this module understands ({BackupManifest.CurrentVersion})", PgPhaseErrorCode.InvalidInput);
             return manifest;

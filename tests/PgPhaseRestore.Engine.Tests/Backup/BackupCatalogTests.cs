@@ -60,7 +60,7 @@ public sealed class BackupCatalogTests : IDisposable
             Assert.DoesNotContain('\n', s.Why.Message);
         });
         Assert.Contains("not a readable backup manifest", seen.Single(s => s.Manifest.EndsWith("torn.manifest.json", StringComparison.Ordinal)).Why.Message);
-        Assert.Contains("not a readable backup manifest (it names no manifest version, database or completion time)",
+        Assert.Contains("not a readable backup manifest (it names no manifest version, database or location)",
             seen.Single(s => s.Manifest.EndsWith("notes.manifest.json", StringComparison.Ordinal)).Why.Message);
         Assert.Contains("a manifest without its archive", seen.Single(s => s.Manifest.EndsWith("gone.dump.manifest.json", StringComparison.Ordinal)).Why.Message);
 
