@@ -202,14 +202,20 @@ internal sealed class CopyRowMeter
     /// <summary>The column list of "COPY schema.table (a, "B c") FROM stdin;", or null.</summary>
     internal static List<string>? CopyColumns(string? copy)
     {
-        int open = copy?.IndexOf(" (", StringComparison.Ordinal) ?? -1;
-        int close = copy?.LastIndexOf(") FROM stdin", StringComparison.Ordinal) ?? -1;
-        if (open < 0 || close < open)
+        // The list opens after the table's name, which may itself hold " (" inside its quotes.
+        if (copy is null || !copy.StartsWith("COPY ", StringComparison.Ordinal))
+            return null;
+        int at = 5;
+        for (bool quoted = false; at < copy.Length && (quoted || copy[at] != ' '); at++)
+            quoted ^= copy[at] == '"';
+        int close = copy.LastIndexOf(") FROM stdin", StringComparison.Ordinal);
+        if (at + 2 > close || copy[at..(at + 2)] != " (")
             return null;
         var names = new List<string>();
-        foreach (var item in IndexKeyShape.SplitTopLevel(copy![(open + 2)..close]))
+        foreach (var item in IndexKeyShape.SplitTopLevel(copy[(at + 2)..close]))
         {
-            if (IndexKeyShape.LeadingIdentifier(item) is not { } id)
+            // Each item one name, nothing after it.
+            if (IndexKeyShape.LeadingIdentifier(item.Trim()) is not { } id || id.Length != item.Trim().Length)
                 return null;
             names.Add(id.Name);
         }

@@ -34,7 +34,7 @@ internal static class BinaryCopy
             SELECT CASE WHEN pg_catalog.current_setting('server_encoding') <> 'UTF8' OR pg_catalog.current_setting('client_encoding') <> 'UTF8'
                         THEN -1 ELSE coalesce(a.atttypid::int, 0) END
             FROM unnest($2::text[]) WITH ORDINALITY AS c(name, n)
-            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             ORDER BY c.n
             """, conn) { Parameters = { new() { Value = target }, new() { Value = columns.ToArray() } } };
         var types = new List<int>();

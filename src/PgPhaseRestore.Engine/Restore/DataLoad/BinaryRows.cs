@@ -75,14 +75,12 @@ internal sealed class BinaryRows
             }
             int written = Write(_fields[i], value, output.AsSpan(at + 4));
             if (written < 0)
-                throw NotConvertible($"row {row}, column {i + 1} ({_fields[i]}): \"{Shown(value)}\" is not a form this converter knows");
+                throw NotConvertible($"row {row}, column {i + 1} ({_fields[i]}): a value not in a form this converter knows");
             BinaryPrimitives.WriteInt32BigEndian(output.AsSpan(at), written);
             at += 4 + written;
         }
         return at;
     }
-
-    private static string Shown(ReadOnlySpan<byte> value) => System.Text.Encoding.UTF8.GetString(value[..Math.Min(value.Length, 40)]);
 
     /// <summary>The value's binary form in <paramref name="to"/>: its length, or -1 when it is not a form known here.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -221,11 +219,10 @@ internal sealed class BinaryRows
         _ => -1,
     };
 
-    private static int AnyHex(byte c) => c is >= (byte)'A' and <= (byte)'F' ? c - 'A' + 10 : LowerHex(c);
-
     /// <summary>
-    /// A text value with COPY's backslash escapes undone, as CopyReadAttributesText undoes them; the server checks
-    /// the bytes' encoding as it does for text. A carriage return, which COPY text refuses unescaped, is left to it.
+    /// A text value with the backslash escapes COPY TO writes undone (\\, \b, \f, \n, \r, \t, \v), as
+    /// CopyReadAttributesText undoes them; the server checks the bytes' encoding as it does for text. Any other escape
+    /// (octal, hex, "\."), and a carriage return COPY text refuses unescaped, are left to the server's text input.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Unescape(ReadOnlySpan<byte> value, Span<byte> to)
@@ -248,34 +245,20 @@ internal sealed class BinaryRows
             }
             if (++i == value.Length)
                 return -1;
-            c = value[i];
-            if (c is >= (byte)'0' and <= (byte)'7')
+            c = value[i] switch
             {
-                int v = c - '0';
-                for (int n = 0; n < 2 && i + 1 < value.Length && value[i + 1] is >= (byte)'0' and <= (byte)'7'; n++)
-                    v = v * 8 + (value[++i] - '0');
-                to[o++] = (byte)(v & 0xff);
-            }
-            else if (c == 'x' && i + 1 < value.Length && AnyHex(value[i + 1]) >= 0)
-            {
-                int v = AnyHex(value[++i]);
-                if (i + 1 < value.Length && AnyHex(value[i + 1]) >= 0)
-                    v = v * 16 + AnyHex(value[++i]);
-                to[o++] = (byte)v;
-            }
-            else
-            {
-                to[o++] = c switch
-                {
-                    (byte)'b' => (byte)'\b',
-                    (byte)'f' => (byte)'\f',
-                    (byte)'n' => (byte)'\n',
-                    (byte)'r' => (byte)'\r',
-                    (byte)'t' => (byte)'\t',
-                    (byte)'v' => (byte)'\v',
-                    _ => c,
-                };
-            }
+                (byte)'\\' => (byte)'\\',
+                (byte)'b' => (byte)'\b',
+                (byte)'f' => (byte)'\f',
+                (byte)'n' => (byte)'\n',
+                (byte)'r' => (byte)'\r',
+                (byte)'t' => (byte)'\t',
+                (byte)'v' => (byte)'\v',
+                _ => 0,
+            };
+            if (c == 0)
+                return -1;
+            to[o++] = c;
         }
         return o;
     }

@@ -11,9 +11,13 @@ namespace PgPhaseRestore.Engine.Restore.DataLoad;
 internal static class PgDateTimeText
 {
     private const long MicrosPerSecond = 1_000_000;
+    private const long MicrosPerDay = 86_400 * MicrosPerSecond;
     private const long SecondsPerDay = 86_400;
     // Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
     private const long PostgresEpochDays = 10_957;
+    // PostgreSQL's ranges, from 2000-01-01: dates from 4714-11-24 BC up to 5874898-01-01, timestamps up to 294277-01-01.
+    private const long MinDate = -2_451_545, EndDate = 2_145_031_949;
+    private const long MinTimestamp = -211_813_488_000_000_000, EndTimestamp = 9_223_371_331_200_000_000;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Date(ReadOnlySpan<byte> value, out int days)
@@ -24,9 +28,9 @@ internal static class PgDateTimeText
         bool bc = value.EndsWith(" BC"u8);
         if (bc)
             value = value[..^3];
-        if (!DatePart(value, bc, out long dayNumber, out int used) || used != value.Length)
+        if (!DatePart(value, bc, out long dayNumber, out int used) || used != value.Length || dayNumber is < MinDate or >= EndDate)
             return false;
-        days = checked((int)dayNumber);
+        days = (int)dayNumber;
         return true;
     }
 
@@ -64,9 +68,11 @@ internal static class PgDateTimeText
         }
         else if (i != time.Length)
             return false;
-        // The local time less its offset is UTC.
+        // The local time less its offset is UTC; outside PostgreSQL's range (or past a long) it is left to the server.
+        if (days is < MinTimestamp / MicrosPerDay - 1 or > EndTimestamp / MicrosPerDay + 1)
+            return false;
         micros = ((days * SecondsPerDay) + hour * 3600 + minute * 60 + second - offsetSeconds) * MicrosPerSecond + fraction;
-        return true;
+        return micros is >= MinTimestamp and < EndTimestamp;
     }
 
     /// <summary>"YYYY-MM-DD" (four digits or more), as days since 2000-01-01; <paramref name="used"/> is its length.</summary>

@@ -207,7 +207,16 @@ internal sealed class SplitTableLoader
                 text?.Writer.TryComplete(ex);
                 chunks.Writer.TryComplete(ex);
                 if (converting is not null)
-                    await Task.WhenAny(converting).ConfigureAwait(false);
+                {
+                    try
+                    {
+                        await converting.ConfigureAwait(false);
+                    }
+                    catch (Exception) when (converting.IsFaulted || converting.IsCanceled)
+                    {
+                        // Reported through the failure above, or the refusal the retry reads.
+                    }
+                }
                 throw;
             }
             await Task.WhenAll(writers).ConfigureAwait(false);
@@ -283,6 +292,20 @@ internal sealed class SplitTableLoader
     /// </summary>
     private static async Task ConvertAsync(ChannelReader<Chunk> text, ChannelWriter<Chunk> binary, SortGate? gate, BinaryAttempt attempt, CancellationTokenSource stop)
     {
+        try
+        {
+            await ConvertChunksAsync(text, binary, gate, attempt, stop).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whatever ended the conversion ends the reading of the rows, which would otherwise wait for room forever.
+            stop.Cancel();
+            throw;
+        }
+    }
+
+    private static async Task ConvertChunksAsync(ChannelReader<Chunk> text, ChannelWriter<Chunk> binary, SortGate? gate, BinaryAttempt attempt, CancellationTokenSource stop)
+    {
         await foreach (var chunk in text.ReadAllAsync(stop.Token).ConfigureAwait(false))
         {
             if (gate is not null)
@@ -303,12 +326,12 @@ internal sealed class SplitTableLoader
                     grown.AsSpan(0, length).CopyTo(output);
                 }
             }
-            catch (PgPhaseException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                attempt.Refused = ex;
+                // A value it cannot take (or a range it did not foresee) loads the table as text, never as a failure.
+                attempt.Refused = ex as PgPhaseException ?? new PgPhaseException($"{ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
                 ArrayPool<byte>.Shared.Return(output);
-                stop.Cancel();
-                throw;
+                throw attempt.Refused;
             }
             finally
             {
