@@ -155,6 +155,9 @@ public enum PgPhaseErrorCode
     /// <summary>A plan that would not restore the archive exactly (an entry in two phases, one missing, or out of order).</summary>
     PlanInvalid = 600,
 
+    /// <summary>A list file to restore from (an edited phase list) names no entry of the archive, or is not a list.</summary>
+    ListFileInvalid = 601,
+
     /// <summary>A server did not answer, or the connection broke while it was being opened.</summary>
     ServerUnreachable = 700,
 

@@ -19,7 +19,7 @@ public static class PgPhaseErrors
     /// <summary>The kind each code is reported as.</summary>
     public static PgPhaseErrorKind KindOf(PgPhaseErrorCode code) => code switch
     {
-        PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.NameTooLong or PgPhaseErrorCode.PlanInvalid or PgPhaseErrorCode.ArchiveNoRegion or PgPhaseErrorCode.ArchiveProfileNotFound
+        PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.NameTooLong or PgPhaseErrorCode.PlanInvalid or PgPhaseErrorCode.ListFileInvalid or PgPhaseErrorCode.ArchiveNoRegion or PgPhaseErrorCode.ArchiveProfileNotFound
             => PgPhaseErrorKind.InvalidInput,
         PgPhaseErrorCode.Connection or PgPhaseErrorCode.ArchiveUnreachable or PgPhaseErrorCode.ArchiveBucketHostUnknown
             or PgPhaseErrorCode.ServerUnreachable => PgPhaseErrorKind.Connection,

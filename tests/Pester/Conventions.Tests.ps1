@@ -704,6 +704,9 @@ Describe 'An edited list file runs' {
             Should -Throw -PassThru
         $err.Exception.Message | Should -BeLike '*99999*'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($err.Exception.Code)" | Should -Be 'ListFileInvalid'
+        $err.ErrorDetails.RecommendedAction | Should -BeLike 'Check -ListFile:*'
+        "$err" | Should -BeLike '*99999*Check -ListFile:*'
         Test-DatabaseExists $script:svc $db | Should -BeFalse
     }
 }

@@ -59,6 +59,7 @@ public static class FlagHints
         [PgPhaseErrorCode.ArchiveCredentialsRejected] = "",
         [PgPhaseErrorCode.ArchiveAlreadyExists] = "",
         [PgPhaseErrorCode.NotAnArchive] = "",
+        [PgPhaseErrorCode.ListFileInvalid] = "--use-list, with a list of this archive",
         [PgPhaseErrorCode.NotABackup] = "",
         [PgPhaseErrorCode.PlanInvalid] = "",
         // A connection that could not be opened is answered by the server's SQLSTATE (BySqlState).

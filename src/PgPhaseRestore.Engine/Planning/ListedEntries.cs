@@ -58,7 +58,7 @@ public sealed class ListedEntries
         int end = text.IndexOf(';', StringComparison.Ordinal);
         if (end > 0 && int.TryParse(text.AsSpan(0, end).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             return id;
-        throw new PgPhaseException($"{file} line {number}: \"{line}\" is neither a comment (;) nor an entry (dumpId; ...)", PgPhaseErrorCode.PlanInvalid);
+        throw new PgPhaseException($"{file} line {number}: \"{line}\" is neither a comment (;) nor an entry (dumpId; ...)", PgPhaseErrorCode.ListFileInvalid);
     }
 
     /// <summary>
@@ -74,12 +74,12 @@ public sealed class ListedEntries
         var archive = phases[0].Archive;
         var missing = _ids.Where(id => archive.FindByDumpId(id) is null).Order().ToList();
         if (missing.Count > 0)
-            throw new PgPhaseException($"{string.Join(", ", Files)}: {archive.Source} has no entry {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}: is the list from another archive?", PgPhaseErrorCode.PlanInvalid);
+            throw new PgPhaseException($"{string.Join(", ", Files)}: {archive.Source} has no entry {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}: is the list from another archive?", PgPhaseErrorCode.ListFileInvalid);
 
         var planned = phases.SelectMany(p => p.Entries).Select(e => e.DumpId).ToHashSet();
         notPlanned = _ids.Where(id => !planned.Contains(id)).Order().Select(id => archive.FindByDumpId(id)!).ToList();
         var kept = phases.Select(Restrict).Where(p => p.EntryCount > 0).ToList();
-        return kept.Count > 0 ? kept : throw new PgPhaseException($"{string.Join(", ", Files)}: no entry listed is in the phases given", PgPhaseErrorCode.PlanInvalid);
+        return kept.Count > 0 ? kept : throw new PgPhaseException($"{string.Join(", ", Files)}: no entry listed is in the phases given", PgPhaseErrorCode.ListFileInvalid);
     }
 
     private RestorePhase Restrict(RestorePhase phase)

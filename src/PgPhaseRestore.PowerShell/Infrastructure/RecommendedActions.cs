@@ -35,7 +35,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.Cancelled, "")]
 [Recommends(PgPhaseErrorCode.NameTooLong, "Give a name of 63 bytes or fewer (-TargetDatabase) (-Database), or name the database made beside it yourself (-SideDatabase) (-AsideName).")]
 [Recommends(PgPhaseErrorCode.RestoreFailed, "")]
-[Recommends(PgPhaseErrorCode.RestoreBusy, "")]
+[Recommends(PgPhaseErrorCode.RestoreBusy, "Wait for the restore the message names to end, or restore into another database (-TargetDatabase).")]
 [Recommends(PgPhaseErrorCode.Pooler, "Connect to the server's own port, or add -AllowPooler to go on without the one-restore-at-a-time lock.")]
 [Recommends(PgPhaseErrorCode.LockLost, "Run the restore again with -Resume.")]
 [Recommends(PgPhaseErrorCode.StaleSessions, "Wait for them to end, or add -StopStaleSessions.")]
@@ -71,6 +71,7 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.NotAnArchive, "Check that -Path (or -LiteralPath) names a whole pg_dump archive in custom, directory or tar format.")]
 [Recommends(PgPhaseErrorCode.NotABackup, "")]
 [Recommends(PgPhaseErrorCode.PlanInvalid, "")]
+[Recommends(PgPhaseErrorCode.ListFileInvalid, "Check -ListFile: its lines must be entries of the archive in -Path (as Split-PgRestorePhases -ListDirectory wrote them), or comments starting with ;.")]
 // A connection that could not be opened: by the server's SQLSTATE, else by the parameters it came from (ForConnection).
 [Recommends(PgPhaseErrorCode.ServerUnreachable, "")]
 [Recommends(PgPhaseErrorCode.LoginFailed, "")]
