@@ -70,6 +70,10 @@ public sealed class PgPhaseException : Exception
     internal static PgPhaseException Format(string source, long? offset, string problem, Exception? inner = null) =>
         new(offset is { } at ? $"{source}: {problem} (at byte offset {at})" : $"{source}: {problem}", PgPhaseErrorCode.NotAnArchive, inner) { ArchivePath = source, Offset = offset };
 
+    /// <summary>A connection that names no database where one is needed; its host's name for it (<see cref="Origin"/>) says where to add one.</summary>
+    internal static PgPhaseException NoDatabase(Connections.PgConnectionInfo connection, string which, string? why = null) =>
+        new($"the {which} connection names no database (dbname){why}", PgPhaseErrorCode.InvalidInput) { Origin = connection.Origin };
+
     /// <summary>A connection to <paramref name="target"/> that could not be opened, of the given kind.</summary>
     internal static PgPhaseException Connection(string target, string detail, PgPhaseErrorKind kind, Exception inner, string? origin = null) =>
         new($"cannot connect to {target}: {detail}", PgPhaseErrors.ConnectionCode(kind), inner) { Target = target, Detail = detail, Origin = origin };

@@ -536,6 +536,16 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         "$($err[0])" | Should -Match 'no-such-bucket-conventions.*Check -Path, and for an s3:// URI -S3Endpoint\.$'
     }
 
+    It '<Command> with a connection that names no database says which parameter to correct' -ForEach @(
+        @{ Command = 'Invoke-PgPhaseRestore'; Parameter = 'TargetConnection'; Run = { Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection $script:server -TargetCredential $script:cred -ErrorAction Stop } }
+        @{ Command = 'Backup-PgDatabase'; Parameter = 'SourceConnection'; Run = { Backup-PgDatabase -SourceConnection $script:server -SourceCredential $script:cred -Path (Join-Path $TestDrive 'nodb/') -ErrorAction Stop } }
+    ) {
+        $err = { & $Run } | Should -Throw -PassThru
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.ErrorDetails.RecommendedAction | Should -Be "Correct -$Parameter."
+        "$err" | Should -Match "connection names no database \(dbname\)\. Correct -$Parameter\.$"
+    }
+
     It 'Invoke-PgPhaseRestore -ReplaceDatabase of a live name too long for the names it makes is refused as it starts, naming -SideDatabase and -AsideName, which replace it' {
         # 41 bytes: the default side name, <live>__pgphase_<14 digits>, would be 65.
         $live = New-MarkedDatabase ('l' * 30) 'old'

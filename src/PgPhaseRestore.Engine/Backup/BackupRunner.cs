@@ -43,7 +43,7 @@ public sealed class BackupRunner
         var source = _options.Source;
         var database = source.Database;
         if (string.IsNullOrEmpty(database))
-            throw new PgPhaseException("the source connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.NoDatabase(source, "source");
         bool toBucket = S3ObjectLocation.IsS3Uri(_options.Destination);
         if (toBucket && _options.Format == BackupFormat.Directory)
             throw new PgPhaseException("directory-format backups are local only; a bucket receives one custom-format object", PgPhaseErrorCode.InvalidInput);

@@ -24,7 +24,7 @@ public static class DatabaseReplace
     {
         var archive = ArchiveOf(phases);
         var target = options.Restore.Target;
-        var live = DatabaseNames.Checked(target.Database ?? throw new PgPhaseException("the target connection names no database (dbname): name the live database to replace", PgPhaseErrorCode.InvalidInput), "live database");
+        var live = DatabaseNames.Checked(target.Database ?? throw PgPhaseException.NoDatabase(target, "target", ": name the live database to replace"), "live database");
         if (options.Restore.Phases.Count > 0 && !phases.Select(p => p.Number).All(options.Restore.Phases.Contains))
             throw new PgPhaseException("a replace restores every phase into the side database; leave out the phase selection", PgPhaseErrorCode.InvalidInput);
         var journalPath = options.SwapJournalPath ?? SwapJournal.DefaultPath(target, live);

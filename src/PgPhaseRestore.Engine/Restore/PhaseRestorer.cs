@@ -61,7 +61,7 @@ public sealed class PhaseRestorer
         var (archive, selected) = Select(phases);
         var target = _options.Target;
         if (string.IsNullOrEmpty(target.Database))
-            throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.NoDatabase(target, "target");
         var pgRestore = PgToolLocator.Find("pg_restore", PgToolLocator.PgRestoreMajorFor(archive.Version),
             $"archive {archive.Source} (archive version {archive.Version})", _options.PgRestorePath);
         Log($"using {pgRestore.VersionText} at {pgRestore.Path}");

@@ -13,7 +13,7 @@ internal static class TargetDatabase
     /// </summary>
     public static async Task<bool> EnsureExistsAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
-        var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+        var name = target.Database ?? throw PgPhaseException.NoDatabase(target, "target");
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
         if (await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false))
             return false;
@@ -43,7 +43,7 @@ internal static class TargetDatabase
     /// </summary>
     internal static async Task<bool> CheckAsync(PgConnectionInfo target, bool create, CancellationToken ct)
     {
-        var name = target.Database ?? throw new PgPhaseException("the target connection names no database (dbname)", PgPhaseErrorCode.InvalidInput);
+        var name = target.Database ?? throw PgPhaseException.NoDatabase(target, "target");
         await using var conn = await OpenMaintenanceAsync(target, ct).ConfigureAwait(false);
         return await ExistsAsync(conn, name, create, target, ct).ConfigureAwait(false);
     }
