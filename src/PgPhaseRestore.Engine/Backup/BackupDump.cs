@@ -81,9 +81,18 @@ internal sealed class BackupDump(BackupOptions options, PgTool tool, IReadOnlyLi
     public void Report(string destination, long bytes, Stopwatch clock, string activity) =>
         progress?.Report(new BackupProgress(Options.Source.Database!, destination, bytes, bytes / Math.Max(0.001, clock.Elapsed.TotalSeconds), activity));
 
-    /// <summary>The last lines pg_dump wrote to stderr, without its progress chatter.</summary>
-    public static string Tail(IReadOnlyList<string> lines) =>
-        string.Join(" | ", lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal)).TakeLast(5));
+    /// <summary>
+    /// What pg_dump said went wrong: its error lines and what follows them (a DETAIL, the query), or, when it wrote
+    /// none, its last lines; never its progress chatter (-v), which ends every run.
+    /// </summary>
+    public static string Tail(IReadOnlyList<string> lines)
+    {
+        int first = lines.ToList().FindIndex(l => l.StartsWith("pg_dump: error:", StringComparison.Ordinal));
+        var said = first >= 0 ? lines.Skip(first).Where(l => l.StartsWith("pg_dump: error:", StringComparison.Ordinal) || l.StartsWith("pg_dump: detail:", StringComparison.Ordinal) ||
+                                                         !l.StartsWith("pg_dump: ", StringComparison.Ordinal))
+            : lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal));
+        return string.Join(" | ", said.Take(first >= 0 ? 5 : int.MaxValue).TakeLast(5));
+    }
 
     public void Log(string message) => log?.Invoke(message);
 
