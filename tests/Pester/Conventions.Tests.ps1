@@ -183,6 +183,14 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         { & $Run 'nosuch_db' -ErrorAction Stop } | Should -Throw -ErrorId 'PgPhaseRestore.NameNotFound,*'
     }
 
+    It 'databases piped to Get-PgBackup are looked up for their backups: one without any is no error' {
+        $listed = Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase, 'postgres'
+        $listed | Should -HaveCount 2
+        $err = $null
+        $null = $listed | Get-PgBackup -Path $script:backups -ErrorVariable err -ErrorAction Stop
+        $err | Should -BeNullOrEmpty
+    }
+
     It 'Get-PgDatabase -Name with one name that exists and one that does not lists the one and reports the other; piped to Backup-PgDatabase, nothing is backed up silently' {
         $err = $null
         $out = Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase, 'nosuch_db' -ErrorVariable err -ErrorAction SilentlyContinue
@@ -554,6 +562,7 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
             Should -Throw -PassThru
         "$($err.Exception.Code)" | Should -Be 'NameTooLong'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.InvalidArgument,*'
         $err.ErrorDetails.RecommendedAction | Should -Be 'Give a name of 63 bytes or fewer (-TargetDatabase), or name the database made beside it yourself (-SideDatabase) (-AsideName).'
         # The fact once, then the action in parameters: not the engine's own advice as well.
         "$err" | Should -Match "^the side database name .*$live.* is longer than PostgreSQL's 63-byte limit for names\. Give a name"

@@ -53,6 +53,8 @@ public static class DatabaseReplace
             if (asideName == live || asideName == side)
                 throw new PgPhaseException($"the aside name cannot be \"{asideName}\", which the replace already uses", PgPhaseErrorCode.InvalidInput);
             DatabaseNames.Checked(asideName, "aside");
+            if (await SwapCatalog.ByNameAsync(conn, asideName, ct).ConfigureAwait(false) is not null)
+                throw new PgPhaseException($"a database named \"{asideName}\" already exists on {server}; choose another name to move \"{live}\" to", PgPhaseErrorCode.SwapState);
         }
         else
             DatabaseNames.Before(live, DateTimeOffset.UtcNow);

@@ -123,6 +123,7 @@ public sealed class PhaseRestorer
         await JournalPreparation.PrepareAsync(journal, archive, phases, selected, _options, conn, ct).ConfigureAwait(false);
         if (!selected.Any(p => p.Kind == PhaseKind.Schema) && selected.FirstOrDefault(p => p.Kind == PhaseKind.Data) is { } data)
             await RequireTablesAsync(data, conn, ct).ConfigureAwait(false);
+        RefuseDataAroundPostData(selected, journal);
         await RequireIndexesAsync(phases, selected, journal, conn, ct).ConfigureAwait(false);
         selected = await WithLateBuildsBeforePostDataAsync(phases, selected, journal, conn, ct).ConfigureAwait(false);
 
@@ -175,6 +176,23 @@ public sealed class PhaseRestorer
     private PgPhaseException IndexesMissing(RestorePhase indexes, string why, string outcome) =>
         new($"phase 4 PostData adds what relies on phase {indexes.Number} {indexes.Name} (foreign keys need the unique indexes it builds), and {why} " +
             $"({NameList.Of(indexes.Entries)}); {outcome}", ". Run phase 2 too, or every phase", PgPhaseErrorCode.InvalidInput);
+
+    /// <summary>
+    /// Rows and post-data out of order, refused before anything runs: rows loaded after a schema without rows
+    /// (phases 1, 2 and 4) would go through its foreign keys and triggers, and phase 4 after a data phase that did not
+    /// finish would fix foreign keys and late indexes over half the rows.
+    /// </summary>
+    private void RefuseDataAroundPostData(List<RestorePhase> selected, RestoreJournal journal)
+    {
+        const int data = (int)PhaseKind.Data, post = (int)PhaseKind.PostData;
+        if (selected.Any(p => p.Kind == PhaseKind.Data) && journal.CompletedPhases.Contains(post) && !journal.CompletedPhases.Contains(data) && !journal.IsStarted(data))
+            throw new PgPhaseException($"phase {post} PostData completed on \"{_options.Target.Database}\" (journal {journal.Path}) without phase {data} Data: it holds a schema without rows, " +
+                                       "and rows loaded now would go through its foreign keys and triggers", ". Restore into a new database", PgPhaseErrorCode.Conflict);
+        if (!_options.Force && selected.Any(p => p.Kind == PhaseKind.PostData) && selected.All(p => p.Kind != PhaseKind.Data) &&
+            journal.IsStarted(data) && !journal.CompletedPhases.Contains(data))
+            throw new PgPhaseException($"phase {data} Data started on \"{_options.Target.Database}\" (journal {journal.Path}) and did not complete: phase {post} PostData would " +
+                                       "add its foreign keys and indexes over part of the rows", ". Resume the data phase first, or force phase 4 as it is", PgPhaseErrorCode.Conflict);
+    }
 
     /// <summary>Phase 4 without phase 2: refused before any phase runs unless phase 2's objects are in the target already.</summary>
     private async Task RequireIndexesAsync(IReadOnlyList<RestorePhase> phases, List<RestorePhase> selected, RestoreJournal journal, NpgsqlConnection conn, CancellationToken ct)
@@ -270,7 +288,7 @@ public sealed class PhaseRestorer
     private async Task<PhaseResult?> DoneBeforePostDataAsync(RestorePhase data, RestoreJournal journal, NpgsqlConnection conn, IReadOnlyList<RestorePhase> selected,
         CancellationToken ct)
     {
-        if (selected.FirstOrDefault(p => p.Kind == PhaseKind.PostData) is not { } post)
+        if (selected.FirstOrDefault(p => p.Kind == PhaseKind.PostData) is not { } post || journal.CompletedPhases.Contains(post.Number))
             return null;
         var state = await PhaseReconciler.InspectAsync(conn, post.Entries, ct).ConfigureAwait(false);
         if (state.Unknown || state.Present.Count == 0)

@@ -83,7 +83,8 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
                 WriteError(ErrorRecords.From(ex, location));
             }
         }
-        if (!listed && !failed && !string.IsNullOrEmpty(Database) && pattern is null)
+        // Databases piped in (Get-PgDatabase | Get-PgBackup) are looked up for whichever have backups: one without is no error.
+        if (!listed && !failed && !string.IsNullOrEmpty(Database) && pattern is null && !MyInvocation.ExpectingInput)
             WriteError(ErrorRecords.NotFound($"No backup of database \"{Database}\" under {path}.", Database,
                 "Check -Database (a name without wildcards is matched exactly, case included) and -Path (or -LiteralPath)."));
     }

@@ -27,8 +27,9 @@ internal sealed partial class ConnectionTextAttribute : ArgumentTransformationAt
                    $"host='{Quoted(shown.Groups["host"].Value)}' port={shown.Groups["port"].Value} dbname='{Quoted(shown.Groups["db"].Value)}'";
         if (!text.Contains('=') && !text.StartsWith("postgres://", StringComparison.Ordinal) && !text.StartsWith("postgresql://", StringComparison.Ordinal) &&
             text.IndexOfAny(['/', '\\']) >= 0)
+            // The value is not repeated: whatever it is, it may hold a password.
             throw new ArgumentTransformationMetadataException(
-                $"\"{text}\" is not a connection: give a libpq string (host=... dbname=...), a postgresql:// URI or host:port. " +
+                "the value is not a connection: give a libpq string (host=... dbname=...), a postgresql:// URI or host:port. " +
                 "A path here is an archive's, bound by its Source property from an object on the pipeline: pipe archives to the cmdlets that read them.");
         return inputData;
     }
@@ -40,6 +41,6 @@ internal sealed partial class ConnectionTextAttribute : ArgumentTransformationAt
     private static partial Regex HostAndPort();
 
     // app@db.example.com:5432/shop, [::1]:5432/shop, or a socket directory: app@/var/run/postgresql:5432/shop.
-    [GeneratedRegex(@"^(?:(?<user>[^@\s/=]+)@)?(?:\[(?<host>[0-9A-Fa-f:.]+)\]|(?<host>/[^:=\s]*|[A-Za-z0-9._-]+)):(?<port>\d{1,5})/(?<db>[^/=]+)$")]
+    [GeneratedRegex(@"^(?:(?<user>[^@\s/=:]+)@)?(?:\[(?<host>[0-9A-Fa-f:.]+)\]|(?<host>/[^:=\s]*|[A-Za-z0-9._-]+)):(?<port>\d{1,5})/(?<db>[^/=]+)$")]
     private static partial Regex Shown();
 }

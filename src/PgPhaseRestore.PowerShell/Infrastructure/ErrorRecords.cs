@@ -150,7 +150,7 @@ internal static class ErrorRecords
     /// <summary>The ErrorId of each code, by the range it is in (see <see cref="PgPhaseErrorCode"/>).</summary>
     private static string IdOf(PgPhaseException ex) => ex.Code switch
     {
-        PgPhaseErrorCode.InvalidInput => InvalidArgument,
+        PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.NameTooLong or PgPhaseErrorCode.ListFileInvalid => InvalidArgument,
         PgPhaseErrorCode.Cancelled => Cancelled,
         // A server's own error, as the engine classified it.
         < PgPhaseErrorCode.RestoreFailed when ex.InnerException is System.Data.Common.DbException => ConnectionFailed,

@@ -545,6 +545,32 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         Assert.Contains(logged, l => l.StartsWith($"phase 3 Data does not run, so phase 4 PostData first builds the {Plural.Of(late.Count, "index")}", StringComparison.Ordinal));
         Assert.Equal(_f.Schema(_f.Source), _f.Schema(target));
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.customer"));
+
+        // A schema without rows stays one: rows loaded now would go through its foreign keys and triggers.
+        var resumed = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(options with { Resume = true }, null, null).RunAsync(plan.Phases, default));
+        Assert.Equal(PgPhaseErrorCode.Conflict, resumed.Code);
+        Assert.Contains("completed on \"" + target + "\"", resumed.Message);
+        Assert.Contains("without phase 3 Data: it holds a schema without rows", resumed.Message);
+        var data = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(options with { Phases = [3] }, null, null).RunAsync(plan.Phases, default));
+        Assert.Equal(PgPhaseErrorCode.Conflict, data.Code);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.customer"));
+    }
+
+    /// <summary>Phase 4 after a data phase that started and did not finish: refused, unless forced, before anything runs.</summary>
+    [Fact]
+    public async Task Post_data_after_a_data_phase_that_did_not_finish_is_refused_unless_forced()
+    {
+        var target = _f.NewTargetName("halfdata");
+        AssertSucceeded(await RestoreAsync(target, phases: [1, 2]));
+        // As a data phase stopped half way leaves the journal.
+        var journal = RestoreJournal.Load(_f.Options(target).JournalPath!);
+        journal.StartPhase(3);
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [4]));
+        Assert.Equal(PgPhaseErrorCode.Conflict, ex.Code);
+        Assert.Contains("phase 3 Data started on \"" + target + "\"", ex.Message);
+        Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
+        AssertSucceeded(await RestoreAsync(target, phases: [3, 4], resume: true));
+        AssertSameAsSource(target);
     }
 
     /// <summary>Phase 4 without phase 2 into a new database: refused before anything is created, naming the indexes it needs.</summary>

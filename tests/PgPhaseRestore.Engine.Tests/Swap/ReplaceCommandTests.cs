@@ -210,6 +210,14 @@ public sealed class ReplaceCommandTests : IClassFixture<SwapFixture>, IDisposabl
         Assert.Contains("--aside", refused.StdErr);
         Assert.Empty(_f.NamesStartingWith(live[..20] + "_"));
 
+        // An aside name taken already is refused as the replace starts too, not at the swap after the restore.
+        _f.Cluster.Execute("postgres", $"CREATE DATABASE {aside}");
+        var taken = Replace(live, "--side-database", side, "--aside", aside);
+        Assert.True(taken.ExitCode != 0, taken.StdErr + taken.StdOut);
+        Assert.Contains($"a database named \"{aside}\" already exists", taken.StdErr);
+        Assert.Empty(_f.NamesStartingWith(side));
+        _f.Cluster.Execute("postgres", $"DROP DATABASE {aside}");
+
         var done = Replace(live, "--side-database", side, "--aside", aside);
         Assert.True(done.ExitCode == 0, done.StdErr + done.StdOut);
         Assert.Equal(DatabaseContents.Fingerprint(_f.Cluster, _f.Source), DatabaseContents.Fingerprint(_f.Cluster, live));
