@@ -85,7 +85,7 @@ public static class BackupCatalog
                 var archive = new S3ObjectLocation(bucket, key);
                 // A prefix that reaches into the manifest's name (its key copied whole) lists the manifest but not the archive.
                 bool present = keys.Contains(key) || (key.Length < prefix.Length && await BucketProbe.DescribeIfExistsAsync(client, archive, ct).ConfigureAwait(false) is not null);
-                if (await LoadAsync(archive.ToString(), present, client, notListed, ct).ConfigureAwait(false) is { } manifest)
+                if (await LoadAsync(archive.ToString(), present, client, database, notListed, ct).ConfigureAwait(false) is { } manifest)
                     found.Add(manifest);
             }
         }
@@ -96,7 +96,7 @@ public static class BackupCatalog
             foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
             {
                 var archive = file[..^BackupManifest.Suffix.Length];
-                if (await LoadAsync(archive, File.Exists(archive) || Directory.Exists(archive), null, notListed, ct).ConfigureAwait(false) is { } manifest)
+                if (await LoadAsync(archive, File.Exists(archive) || Directory.Exists(archive), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
                     found.Add(manifest);
             }
         }
@@ -110,7 +110,8 @@ public static class BackupCatalog
     /// The manifest beside <paramref name="archive"/> when it marks a complete backup; else null, reported to
     /// <paramref name="notListed"/>. Storage failures are not the manifest's and end the listing.
     /// </summary>
-    private static async Task<BackupManifest?> LoadAsync(string archive, bool archivePresent, Amazon.S3.IAmazonS3? client, Action<string, PgPhaseException>? notListed, CancellationToken ct)
+    private static async Task<BackupManifest?> LoadAsync(string archive, bool archivePresent, Amazon.S3.IAmazonS3? client, string? database,
+        Action<string, PgPhaseException>? notListed, CancellationToken ct)
     {
         var manifestLocation = BackupManifest.ManifestLocationFor(archive);
         try
@@ -118,6 +119,9 @@ public static class BackupCatalog
             var manifest = await ManifestStore.TryLoadAsync(archive, client, ct).ConfigureAwait(false);
             if (manifest is null || archivePresent)
                 return manifest;
+            // Another database's orphan is not what a listing of this one reports (an unreadable manifest names no database).
+            if (database is not null && !string.Equals(manifest.Database, database, StringComparison.Ordinal))
+                return null;
             notListed?.Invoke(manifestLocation, new PgPhaseException($"{manifestLocation}: a manifest without its archive ({archive} is not there); it is not listed as a backup", PgPhaseErrorCode.NotABackup));
         }
         catch (PgPhaseException ex) when (ex.Code is PgPhaseErrorCode.DamagedArchive or PgPhaseErrorCode.InvalidInput)

@@ -67,6 +67,12 @@ public sealed class BackupCatalogTests : IDisposable
         // Without a listener too, and for one database: the newest backup that can be restored is the one a restore takes.
         Assert.Equal([kept.Location, old.Location], (await BackupCatalog.ListAsync(prefix, _db, CancellationToken.None)).Select(b => b.Location));
         Assert.Equal(kept.Location, (await BackupCatalog.ResolveAsync(prefix, _db, null, CancellationToken.None)).Path);
+
+        // Listing another database's backups: the orphan is this database's, so only the manifests naming none are reported.
+        var other = new List<string>();
+        Assert.Empty(await BackupCatalog.ListAsync(prefix, "another_db", (manifest, _) => other.Add(manifest), CancellationToken.None));
+        Assert.DoesNotContain(other, m => m.EndsWith("gone.dump.manifest.json", StringComparison.Ordinal));
+        Assert.Equal(reported.Length - 1, other.Count);
     }
 
     [Fact]
