@@ -92,14 +92,37 @@ internal sealed class BackupLock : IAsyncDisposable
         if (existing is null && await _store.RefusesSecondCreateAsync(Serialize(_mine), ct).ConfigureAwait(false))
             return;
 
-        await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
-        var after = await ReadWholeAsync(ct).ConfigureAwait(false);
-        if (after is null)
-            throw new PgPhaseException($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorCode.Busy);
-        var current = Parse(after);
+        var (current, after) = await SettledAsync(ct).ConfigureAwait(false);
+        // Two runs that wrote at the same moment to a store that does not write atomically (s3rver writes the file as
+        // the bytes arrive) can leave a lock that is neither's: each waits a pause of its own and writes again, so that
+        // one of them is first, and the other then finds its lock whole.
+        for (int torn = 0; current is null && torn < 3; torn++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 1500)), ct).ConfigureAwait(false);
+            var again = await ReadWholeAsync(ct).ConfigureAwait(false) ?? throw Vanished();
+            if (Parse(again) is not null)
+            {
+                (current, after) = (Parse(again), again);
+                break;
+            }
+            if (!await _store.ReplaceAsync(Serialize(_mine), again.ETag, ct).ConfigureAwait(false))
+                throw await HeldNowAsync(ct).ConfigureAwait(false);
+            (current, after) = await SettledAsync(ct).ConfigureAwait(false);
+        }
         if (current?.RunId != _mine.RunId)
             throw Held(current, after);
     }
+
+    /// <summary>The lock as it reads once a write has had time to be overwritten by a run that wrote at the same moment.</summary>
+    private async Task<(BackupLockHolder? Holder, LockRecord Record)> SettledAsync(CancellationToken ct)
+    {
+        await Task.Delay(_timing.Settle, ct).ConfigureAwait(false);
+        var after = await ReadWholeAsync(ct).ConfigureAwait(false) ?? throw Vanished();
+        return (Parse(after), after);
+    }
+
+    private PgPhaseException Vanished() =>
+        new($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorCode.Busy);
 
     /// <summary>Fails unless the lock is still this run's; call before each step that makes something visible.</summary>
     public async Task VerifyAsync(string beforeStep, CancellationToken ct)
