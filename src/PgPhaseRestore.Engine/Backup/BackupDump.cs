@@ -87,11 +87,11 @@ internal sealed class BackupDump(BackupOptions options, PgTool tool, IReadOnlyLi
     /// </summary>
     public static string Tail(IReadOnlyList<string> lines)
     {
-        int first = lines.ToList().FindIndex(l => l.StartsWith("pg_dump: error:", StringComparison.Ordinal));
-        var said = first >= 0 ? lines.Skip(first).Where(l => l.StartsWith("pg_dump: error:", StringComparison.Ordinal) || l.StartsWith("pg_dump: detail:", StringComparison.Ordinal) ||
-                                                         !l.StartsWith("pg_dump: ", StringComparison.Ordinal))
-            : lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal));
-        return string.Join(" | ", said.Take(first >= 0 ? 5 : int.MaxValue).TakeLast(5));
+        static bool Error(string l) => l.StartsWith("pg_dump: error:", StringComparison.Ordinal);
+        var said = lines.Any(Error)
+            ? lines.SkipWhile(l => !Error(l)).Where(l => Error(l) || l.StartsWith("pg_dump: detail:", StringComparison.Ordinal) || !l.StartsWith("pg_dump: ", StringComparison.Ordinal)).Take(5)
+            : lines.Where(l => !l.StartsWith("pg_dump: dumping", StringComparison.Ordinal) && !l.StartsWith("pg_dump: reading", StringComparison.Ordinal)).TakeLast(5);
+        return string.Join(" | ", said);
     }
 
     public void Log(string message) => log?.Invoke(message);

@@ -100,9 +100,9 @@ internal sealed class BackupLock : IAsyncDisposable
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 1500)), ct).ConfigureAwait(false);
             var again = await ReadWholeAsync(ct).ConfigureAwait(false) ?? throw Vanished();
-            if (Parse(again) is not null)
+            if (Parse(again) is { } holder)
             {
-                (current, after) = (Parse(again), again);
+                (current, after) = (holder, again);
                 break;
             }
             if (!await _store.ReplaceAsync(Serialize(_mine), again.ETag, ct).ConfigureAwait(false))

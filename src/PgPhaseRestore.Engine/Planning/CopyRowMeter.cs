@@ -212,10 +212,10 @@ internal sealed class CopyRowMeter
         if (at + 2 > close || copy[at..(at + 2)] != " (")
             return null;
         var names = new List<string>();
-        foreach (var item in IndexKeyShape.SplitTopLevel(copy[(at + 2)..close]))
+        foreach (var item in IndexKeyShape.SplitTopLevel(copy[(at + 2)..close]).Select(i => i.Trim()))
         {
             // Each item one name, nothing after it.
-            if (IndexKeyShape.LeadingIdentifier(item.Trim()) is not { } id || id.Length != item.Trim().Length)
+            if (IndexKeyShape.LeadingIdentifier(item) is not { } id || id.Length != item.Length)
                 return null;
             names.Add(id.Name);
         }

@@ -17,7 +17,13 @@ public sealed class DatabaseFilter
     internal bool Matches(DatabaseInfo db) =>
         (IncludeTemplates || (!db.IsTemplate && db.AllowConnections && db.CanConnect)) &&
         (Names.Count == 0 || Names.Any(p => Wildcard(p).IsMatch(db.Name))) &&
-        !ExcludeNames.Any(p => Wildcard(p).IsMatch(db.Name));
+        !Excludes(db.Name);
+
+    /// <summary>Whether <see cref="ExcludeNames"/> leaves <paramref name="name"/> out.</summary>
+    public bool Excludes(string name) => ExcludeNames.Any(p => Wildcard(p).IsMatch(name));
+
+    /// <summary>Whether <paramref name="name"/> is a pattern: * and ? are the wildcards, and brackets are ordinary characters in a database name.</summary>
+    public static bool IsPattern(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
 
     private static Regex Wildcard(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);

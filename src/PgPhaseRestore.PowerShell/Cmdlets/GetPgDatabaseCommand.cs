@@ -60,7 +60,8 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
             foreach (var db in found)
                 WriteObject(db);
             // A name meant as such that lists nothing would otherwise pass silently down a pipeline (| Backup-PgDatabase).
-            foreach (var name in Name.Where(n => !HasWildcards(n) && !found.Any(db => db.Name == n) && !Excluded(n)))
+            // A name asked for and excluded is no surprise when it is not listed.
+            foreach (var name in Name.Where(n => !DatabaseFilter.IsPattern(n) && !found.Any(db => db.Name == n) && !filter.Excludes(n)))
                 WriteError(ErrorRecords.NotFound($"No database named \"{name}\" on {server.Host}:{server.Port}.", name,
                     "Check -Name: a name without * or ? is matched exactly, case included; templates and databases that refuse connections are listed with -IncludeTemplates."));
         }
@@ -69,11 +70,4 @@ public sealed class GetPgDatabaseCommand : PgCmdletBase
             WriteError(ErrorRecords.From(ex, Connections.Shown(ServerConnection)));
         }
     }
-
-    // The engine's wildcards in -Name and -Exclude are * and ? alone: brackets are ordinary characters in a database name.
-    private static bool HasWildcards(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
-
-    // Left out by -Exclude, as the engine matches it: a name asked for and excluded is no surprise when it is not listed.
-    private bool Excluded(string name) => Exclude.Any(e =>
-        WildcardPattern.Get(WildcardPattern.Escape(e).Replace("`*", "*", StringComparison.Ordinal).Replace("`?", "?", StringComparison.Ordinal), WildcardOptions.None).IsMatch(name));
 }

@@ -170,14 +170,8 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
         return null;
     }
 
-    private static ErrorRecord Refusal(string message, string action)
-    {
-        var ex = new ArgumentException(message);
-        return new(ex, ErrorRecords.InvalidArgument, ErrorCategory.InvalidArgument, null)
-        {
-            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
-        };
-    }
+    private static ErrorRecord Refusal(string message, string action) =>
+        ErrorRecords.WithAction(new ArgumentException(message), ErrorRecords.InvalidArgument, ErrorCategory.InvalidArgument, null, action);
 
     /// <summary>Restores the collected phases, one archive after the other.</summary>
     protected override void EndProcessing()

@@ -50,9 +50,6 @@ internal static class ArchivePaths
     public static ErrorRecord NotFound(ItemNotFoundException ex, string path, string parameter = "Path")
     {
         var action = parameter == "Path" ? "Check -Path, or give the name with -LiteralPath if it holds [, ] or *." : $"Check -{parameter}.";
-        return new(ex, PathNotFound, ErrorCategory.ObjectNotFound, path)
-        {
-            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
-        };
+        return ErrorRecords.WithAction(ex, PathNotFound, ErrorCategory.ObjectNotFound, path, action);
     }
 }

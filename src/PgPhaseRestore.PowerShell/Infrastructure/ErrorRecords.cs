@@ -80,14 +80,12 @@ internal static class ErrorRecords
     /// the name as its target, and <paramref name="action"/> naming the parameter it was given to. A pattern that
     /// matches nothing is no error: a loop over its matches then has none.
     /// </summary>
-    public static ErrorRecord NotFound(string message, string name, string action)
-    {
-        var ex = new ItemNotFoundException(message);
-        return new(ex, NameNotFound, ErrorCategory.ObjectNotFound, name)
-        {
-            ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action },
-        };
-    }
+    public static ErrorRecord NotFound(string message, string name, string action) =>
+        WithAction(new ItemNotFoundException(message), NameNotFound, ErrorCategory.ObjectNotFound, name, action);
+
+    /// <summary>A record the module raises itself, its message followed by <paramref name="action"/>, which is also its RecommendedAction.</summary>
+    public static ErrorRecord WithAction(Exception ex, string id, ErrorCategory category, object? target, string action) =>
+        new(ex, id, category, target) { ErrorDetails = new ErrorDetails(RecommendedActions.Message(ex, action)) { RecommendedAction = action } };
 
     /// <summary>One line that says a failure is a bug, what it was, and to report it; never a stack trace.</summary>
     internal static string BugMessage(Exception ex) =>

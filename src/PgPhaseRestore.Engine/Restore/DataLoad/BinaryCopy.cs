@@ -53,8 +53,10 @@ internal static class BinaryCopy
         return (new BinaryRows(fields), null);
     }
 
-    /// <summary>The binary form of pg_dump's <c>COPY t (cols) FROM stdin;</c>, frozen or not.</summary>
-    public static string Statement(string copy, bool frozen) =>
-        copy.TrimEnd().TrimEnd(';') + (frozen ? " WITH (FORMAT binary, FREEZE)" : " WITH (FORMAT binary)");
-
+    /// <summary>pg_dump's <c>COPY t (cols) FROM stdin;</c> as this load sends it: binary or text, frozen or not.</summary>
+    public static string Statement(string copy, bool binary, bool frozen)
+    {
+        var options = (binary ? "FORMAT binary" : "") + (binary && frozen ? ", " : "") + (frozen ? "FREEZE" : "");
+        return copy.TrimEnd().TrimEnd(';') + (options.Length > 0 ? $" WITH ({options})" : "");
+    }
 }

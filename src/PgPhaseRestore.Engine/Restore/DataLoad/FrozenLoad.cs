@@ -68,9 +68,6 @@ internal static class FrozenLoad
         return reason;
     }
 
-    /// <summary>The COPY statement that writes its rows frozen.</summary>
-    public static string Frozen(string copy) => copy.TrimEnd().TrimEnd(';') + " WITH (FREEZE)";
-
     private const string Eligibility = """
         SELECT coalesce(CASE
             WHEN c.relkind <> 'r' THEN 'it is not a plain table'

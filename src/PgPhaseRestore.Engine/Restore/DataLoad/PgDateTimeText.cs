@@ -11,8 +11,8 @@ namespace PgPhaseRestore.Engine.Restore.DataLoad;
 internal static class PgDateTimeText
 {
     private const long MicrosPerSecond = 1_000_000;
-    private const long MicrosPerDay = 86_400 * MicrosPerSecond;
     private const long SecondsPerDay = 86_400;
+    private const long MicrosPerDay = SecondsPerDay * MicrosPerSecond;
     // Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
     private const long PostgresEpochDays = 10_957;
     // PostgreSQL's ranges, from 2000-01-01: dates from 4714-11-24 BC up to 5874898-01-01, timestamps up to 294277-01-01.

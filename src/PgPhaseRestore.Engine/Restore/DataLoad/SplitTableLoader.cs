@@ -329,7 +329,7 @@ internal sealed class SplitTableLoader
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A value it cannot take (or a range it did not foresee) loads the table as text, never as a failure.
-                attempt.Refused = ex as PgPhaseException ?? new PgPhaseException($"{ex.Message}", PgPhaseErrorCode.RestoreFailed, ex);
+                attempt.Refused = ex as PgPhaseException ?? new PgPhaseException(ex.Message, PgPhaseErrorCode.RestoreFailed, ex);
                 ArrayPool<byte>.Shared.Return(output);
                 throw attempt.Refused;
             }
@@ -394,13 +394,13 @@ internal sealed class SplitTableLoader
             }
             if (binary is not null)
             {
-                var stream = await conn.BeginRawBinaryCopyAsync(BinaryCopy.Statement(copy, frozen), stop.Token).ConfigureAwait(false);
+                var stream = await conn.BeginRawBinaryCopyAsync(BinaryCopy.Statement(copy, binary: true, frozen), stop.Token).ConfigureAwait(false);
                 await stream.WriteAsync(BinaryRows.Header.ToArray(), stop.Token).ConfigureAwait(false);
                 (raw, cancel) = (stream, () => stream.CancelAsync());
             }
             else
             {
-                var writer = (NpgsqlCopyTextWriter)await conn.BeginTextImportAsync((frozen ? FrozenLoad.Frozen(copy) : copy).TrimEnd(';'), stop.Token).ConfigureAwait(false);
+                var writer = (NpgsqlCopyTextWriter)await conn.BeginTextImportAsync(BinaryCopy.Statement(copy, binary: false, frozen), stop.Token).ConfigureAwait(false);
                 // The rows are already in COPY text format: they go to the server byte for byte, never decoded.
                 (raw, cancel) = (writer.BaseStream, () => writer.CancelAsync());
             }
