@@ -204,6 +204,9 @@ Describe 'Test-PgPhaseRestore''s verdict' {
         $errors[0].CategoryInfo.Category | Should -Be 'InvalidResult'
         $errors[0].TargetObject | Should -Be $result
         $errors[0].ToString() | Should -Not -Match "`n"
+        # What to check first: the database named, then the restore.
+        $errors[0].ErrorDetails.RecommendedAction | Should -Match '(?<![\w-])-TargetConnection\b'
+        $errors[0].ToString() | Should -BeLike "*$($errors[0].ErrorDetails.RecommendedAction)"
 
         $stopped = $null
         try {

@@ -38,6 +38,11 @@ BeforeAll {
     $script:pathStyleEndpoint = ([uri]$script:svc.S3Endpoint).GetLeftPart('Authority').Replace(([uri]$script:svc.S3Endpoint).Host, 'localhost')
     $script:bucketHostResolves = try { [System.Net.Dns]::GetHostAddresses("$($script:svc.Bucket).localhost").Count -gt 0 } catch { $false }
 
+    # A database that already holds one of the archive's schemas: its first phase fails on a statement.
+    $script:taken = New-TestDatabaseName 'runbook_taken'
+    $null = Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE $script:taken"
+    $null = Invoke-TestSql $script:svc $script:taken 'CREATE SCHEMA app'
+
     $runbook = @'
 # A runbook: everything it needs comes from variables (an Automation account's assets, here the environment).
 $ErrorActionPreference = 'Stop'
@@ -97,6 +102,9 @@ Invoke-Case 'NoSuchBackup' { Get-PgBackup -Path $env:RUNBOOK_BACKUPS -Database '
 Invoke-Case 'Garbage' { Get-PgDumpToc -Path $env:RUNBOOK_GARBAGE }
 Invoke-Case 'Cut' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_CUT -TargetConnection "$server dbname=$database" -TargetCredential $target -CreateDatabase -NoOwner }
 Invoke-Case 'Flipped' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_FLIPPED -TargetConnection "$server dbname=${database}_flipped" -TargetCredential $target -CreateDatabase -NoOwner }
+# A statement the server refuses (the schema exists already in a target allowed to be non-empty), then the verdict on that target.
+Invoke-Case 'Refused' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$env:RUNBOOK_TAKEN" -TargetCredential $target -NoOwner -AllowNonEmptyTarget }
+Invoke-Case 'Differs' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$env:RUNBOOK_TAKEN" -TargetCredential $target }
 Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
 # Passwords inside the connection strings themselves, as some scripts still pass them.
 $inString = $wrong.GetNetworkCredential().Password
@@ -146,6 +154,7 @@ Write-Output 'not reached'
         RUNBOOK_CUT                 = $script:cut
         RUNBOOK_FLIPPED             = $script:flipped
         RUNBOOK_CLOSED_PORT         = "$script:closedPort"
+        RUNBOOK_TAKEN               = $script:taken
     }
     foreach ($k in $variables.Keys) { $psi.Environment[$k] = $variables[$k] }
     # Nothing the runbook needs comes from PG* or AWS_* variables of the test process.
@@ -283,6 +292,20 @@ Describe 'A runbook that catches the module''s errors' {
     ) {
         $r = Assert-RunbookRecord $Case $Category $Parameters $ErrorId
         foreach ($pattern in $About) { $r.Message | Should -Match $pattern }
+    }
+
+    It 'a statement the server refuses in a phase: PhaseFailed naming -Resume, and the resumed run it recommends succeeds once the cause is gone' {
+        $r = Assert-RunbookRecord 'Refused' 'WriteError' '-Resume' 'PgPhaseRestore.PhaseFailed'
+        $r.Message | Should -Match 'schema "app" already exists'
+        $null = Invoke-TestSql $script:svc $script:taken 'DROP SCHEMA app'
+        $phases = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:taken" -TargetCredential $script:svc.Credential -NoOwner -AllowNonEmptyTarget -Resume
+        $phases.Status | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
+        Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:taken" -TargetCredential $script:svc.Credential -Quiet | Should -BeTrue
+    }
+
+    It 'a target that differs from the archive: VerificationFailed naming -TargetConnection and -Path' {
+        $r = Assert-RunbookRecord 'Differs' 'InvalidResult' '-TargetConnection', '-Path' 'PgPhaseRestore.VerificationFailed'
+        $r.Message | Should -Match 'differ'
     }
 
     It 'a -Path pattern that matches nothing: ObjectNotFound naming -Path' {

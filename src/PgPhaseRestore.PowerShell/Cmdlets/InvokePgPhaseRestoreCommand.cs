@@ -236,7 +236,7 @@ public sealed partial class InvokePgPhaseRestoreCommand : PgRestoreCmdletBase
             {
                 WriteObject(result);
                 foreach (var error in result.Errors)
-                    WriteError(ErrorRecords.From(error, result));
+                    WriteError(ErrorRecords.From(error, result, ErrorRecords.PhaseAction(ContinueOnError.IsPresent)));
             });
         }
 

@@ -96,19 +96,34 @@ internal static class ErrorRecords
     /// The record for a phase that finished with errors (the phase result is the target): InvalidData when the
     /// archive's bytes are at fault, so a runbook can tell a damaged backup from a failed restore.
     /// </summary>
-    public static ErrorRecord From(RestoreError error, object phase)
+    public static ErrorRecord From(RestoreError error, object phase, string action)
     {
         var ex = error.ToException();
-        return RecommendedActions.Apply(new ErrorRecord(ex, PhaseFailed, CategoryOf(ex.Kind), phase), ex);
+        return RecommendedActions.Apply(new ErrorRecord(ex, PhaseFailed, CategoryOf(ex.Kind), phase), ex, action);
     }
+
+    /// <summary>
+    /// What to do about a phase that failed for a reason no parameter answers (a statement the server refused). Each
+    /// phase runs as one transaction, so nothing of it stayed and a resumed run starts it again; with -ContinueOnError
+    /// the phase went on past the statement, and what it left out is the operator's to add.
+    /// </summary>
+    public static string PhaseAction(bool continueOnError) => continueOnError
+        ? "The phase went on without it (-ContinueOnError): create what the message names in the target by hand, or restore again into a new database without -ContinueOnError."
+        : "Correct what the message names, then run the same restore again with -Resume: the phases that completed are not run again.";
 
     /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
     public static ErrorRecord From(ReplaceResult result) =>
-        new(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result);
+        WithAction(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result, result.Status == ReplaceStatus.VerificationFailed
+            ? $"Inspect \"{result.SideDatabase}\" (the result's Verification lists every difference), then drop it, or swap it in yourself with Switch-PgDatabase -Replacement \"{result.SideDatabase}\"."
+            : $"Correct what the message names, then run the same Invoke-PgPhaseRestore -ReplaceDatabase again: it continues the restore into \"{result.SideDatabase}\".");
 
-    /// <summary>The record for a target that differs from its archive: the verdict and the first difference, on one line.</summary>
+    /// <summary>
+    /// The record for a target that differs from its archive: the verdict and the first difference, on one line, and
+    /// what to check first (the wrong database named is likelier than a restore that lost objects).
+    /// </summary>
     public static ErrorRecord From(VerificationResult result) =>
-        new(new InvalidDataException($"{result}; first: {result.Differences[0]}"), VerificationFailed, ErrorCategory.InvalidResult, result);
+        WithAction(new InvalidDataException($"{result}; first: {result.Differences[0]}"), VerificationFailed, ErrorCategory.InvalidResult, result,
+            "Check that -TargetConnection names the database the archive in -Path was restored into; if it does, restore it again into an empty database.");
 
     /// <summary>The engine's own failures, reported as records; a stop propagates as PowerShell expects.</summary>
     public static bool IsExpected(Exception ex) => ex is PgPhaseException { Kind: not PgPhaseErrorKind.Cancelled };

@@ -121,11 +121,11 @@ internal static partial class RecommendedActions
 
     /// <summary>
     /// Gives the record a one-line message that names the parameters to change, the engine's message first, and the
-    /// same parameters as its RecommendedAction.
+    /// same parameters as its RecommendedAction; <paramref name="otherwise"/> where no parameter answers the failure's code.
     /// </summary>
-    public static ErrorRecord Apply(ErrorRecord record, Exception ex)
+    public static ErrorRecord Apply(ErrorRecord record, Exception ex, string? otherwise = null)
     {
-        var action = For(ex);
+        var action = For(ex) ?? otherwise;
         record.ErrorDetails = new ErrorDetails(Message(ex, action)) { RecommendedAction = action ?? "" };
         return record;
     }
