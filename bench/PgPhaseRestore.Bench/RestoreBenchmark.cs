@@ -123,10 +123,13 @@ public static partial class RestoreBenchmark
             Console.WriteLine();
             foreach (var (name, variant, runs, _) in table.Where(t => t.Runs[0].Breakdown.Length > 0))
                 Console.WriteLine($"{name,-15} {variant,-34} {MedianRun(runs).Breakdown}");
-            // The server's own account (its statement log): loading and building, summed over sessions.
+            // The server's own account (its statement log and WAL counters): loading and building, summed over sessions.
             Console.WriteLine();
             foreach (var (name, variant, runs, _) in table)
-                Console.WriteLine($"{name,-15} {variant,-34} {MedianRun(runs).Statements}");
+            {
+                var m = MedianRun(runs);
+                Console.WriteLine($"{name,-15} {variant,-34} {m.Statements}; WAL {m.WalBytes / 1048576.0:F0} MB, {m.WalFpi:N0} full-page images");
+            }
             return 0;
         }
         finally
@@ -135,7 +138,30 @@ public static partial class RestoreBenchmark
         }
     }
 
-    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "", string Statements = "");
+    private sealed record Measurement(TimeSpan Total, long TempBytes, double LongestMs, string LongestStatement, string Breakdown = "", string Statements = "",
+        long WalBytes = 0, long WalFpi = 0);
+
+    /// <summary>
+    /// Where a run starts: the server log's length (its statements follow) and the cluster's WAL counters, whose growth
+    /// is what the run wrote (runs go one at a time, after a checkpoint, with autovacuum idle).
+    /// </summary>
+    private sealed record Mark(long LogOffset, long WalBytes, long WalFpi)
+    {
+        public static Mark Take(PostgresCluster cluster)
+        {
+            var (bytes, fpi) = Wal(cluster);
+            return new Mark(new FileInfo(cluster.LogFile!).Length, bytes, fpi);
+        }
+
+        public (long Bytes, long Fpi) WalSince(PostgresCluster cluster)
+        {
+            var (bytes, fpi) = Wal(cluster);
+            return (bytes - WalBytes, fpi - WalFpi);
+        }
+
+        private static (long Bytes, long Fpi) Wal(PostgresCluster cluster) =>
+            (cluster.Scalar<long>("postgres", "SELECT wal_bytes::bigint FROM pg_stat_wal"), cluster.Scalar<long>("postgres", "SELECT wal_fpi FROM pg_stat_wal"));
+    }
 
     /// <summary>The run whose total is the median (the lower middle of an even count): its details are reported with it.</summary>
     private static Measurement MedianRun(List<Measurement> runs) => runs.OrderBy(r => r.Total).ElementAt((runs.Count - 1) / 2);
@@ -158,13 +184,13 @@ public static partial class RestoreBenchmark
         const string target = "bench_plain";
         cluster.DropDatabase(target);
         cluster.Execute("postgres", $"CREATE DATABASE {target}");
-        long logStart = new FileInfo(cluster.LogFile!).Length;
+        var start = Mark.Take(cluster);
         Console.WriteLine($"restoring {dump} with plain pg_restore -j {jobs}...");
         var clock = Stopwatch.StartNew();
         ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "-j", jobs.ToString(CultureInfo.InvariantCulture), "-d", target, dump],
             TimeSpan.FromHours(2), cluster.ClientEnvironment());
         clock.Stop();
-        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint);
+        return Finish(cluster, target, start, clock.Elapsed, fingerprint);
     }
 
     /// <summary>
@@ -198,12 +224,12 @@ public static partial class RestoreBenchmark
         foreach (var section in new[] { "pre-data", "post-data" })
             ChildProcess.RunChecked(cluster.ClientTool("pg_restore"), ["--no-owner", "--section", section, "-d", target, dump], TimeSpan.FromMinutes(10), cluster.ClientEnvironment());
         cluster.Execute("postgres", "CHECKPOINT");
-        long logStart = new FileInfo(cluster.LogFile!).Length;
+        var start = Mark.Take(cluster);
         Console.WriteLine($"copying the rows server-side into the pre-created indexes, {files.Count} sessions...");
         var clock = Stopwatch.StartNew();
         Task.WaitAll(files.Select(file => Task.Run(() => cluster.Execute(target, $"COPY measurements FROM '{file}'"))).ToArray());
         clock.Stop();
-        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint);
+        return Finish(cluster, target, start, clock.Elapsed, fingerprint);
     }
 
     /// <summary>pgphase restore as its hosts run it: one planning call (with Auto's sizing) and the four phases, timed together.</summary>
@@ -214,7 +240,7 @@ public static partial class RestoreBenchmark
         cluster.DropDatabase(target);
         // Created before the clock starts, as for plain pg_restore: both are timed from an empty database.
         cluster.Execute("postgres", $"CREATE DATABASE {target}");
-        long logStart = new FileInfo(cluster.LogFile!).Length;
+        var start = Mark.Take(cluster);
         var journal = Path.Combine(Path.GetTempPath(), $"pgphase-bench-{Guid.NewGuid():N}.json");
         Console.WriteLine($"restoring with {planOptions.Strategy}, {jobs} jobs{(planOptions.MemoryBudget is { } b ? $", budget {SizeText.Format(b)}" : "")}...");
         var options = new RestoreOptions { Target = cluster.ConnectionTo(target), JournalPath = journal, Jobs = jobs };
@@ -234,7 +260,7 @@ public static partial class RestoreBenchmark
             Console.WriteLine($"  {plan.IndexDecisions.Count(d => d.Late)} of {plan.IndexDecisions.Count} index builds late");
         var breakdown = string.Create(CultureInfo.InvariantCulture, $"plan {planned.TotalSeconds:F1} s") +
             string.Concat(results.Select(r => string.Create(CultureInfo.InvariantCulture, $", phase {r.Phase} {r.Duration.TotalSeconds:F1} s")));
-        return Finish(cluster, target, logStart, clock.Elapsed, fingerprint) with { Breakdown = breakdown };
+        return Finish(cluster, target, start, clock.Elapsed, fingerprint) with { Breakdown = breakdown };
     }
 
     /// <summary>Every table's rows and every index's definition: what a restore must reproduce.</summary>
@@ -243,15 +269,17 @@ public static partial class RestoreBenchmark
         cluster.Scalar<string>(database, "SELECT string_agg(indexdef, E'\\n' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = 'public'");
 
     /// <summary>Temp bytes and the longest statement of a restore, then proof that its target equals the source.</summary>
-    private static Measurement Finish(PostgresCluster cluster, string target, long logStart, TimeSpan elapsed, string fingerprint)
+    private static Measurement Finish(PostgresCluster cluster, string target, Mark start, TimeSpan elapsed, string fingerprint)
     {
+        var (walBytes, walFpi) = start.WalSince(cluster);
+        long logStart = start.LogOffset;
         // Read before the comparison, whose own sorts write temp files and whose queries would join the statement log.
         long temp = cluster.Scalar<long>("postgres", $"SELECT temp_bytes FROM pg_stat_database WHERE datname = '{target}'");
         var (longest, statement, statements) = Longest(cluster.LogFile!, logStart, target);
         if (Contents(cluster, target) != fingerprint)
             throw new InvalidOperationException($"{target} differs from the source after its restore");
         cluster.DropDatabase(target);
-        return new Measurement(elapsed, temp, longest, statement, Statements: statements);
+        return new Measurement(elapsed, temp, longest, statement, Statements: statements, WalBytes: walBytes, WalFpi: walFpi);
     }
 
     private static (double Ms, string Statement, string Statements) Longest(string log, long from, string database)

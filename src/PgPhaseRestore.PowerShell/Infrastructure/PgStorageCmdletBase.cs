@@ -76,7 +76,10 @@ public abstract class PgStorageCmdletBase : PgCmdletBase
     {
         if (PipelinePathAttribute.Refusal(path) is { } refusal)
         {
-            WriteError(ErrorRecords.FromInput(new ArgumentException(refusal), null));
+            var record = ErrorRecords.FromInput(new ArgumentException(refusal), null);
+            if (PipelinePathAttribute.StopsCommand(path))
+                ThrowTerminatingError(record);
+            WriteError(record);
             return [];
         }
         try

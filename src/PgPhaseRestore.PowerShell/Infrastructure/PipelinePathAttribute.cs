@@ -30,7 +30,7 @@ internal sealed class PipelinePathAttribute : ArgumentTransformationAttribute
         if (wrapped.TypeNames.Contains(Deserialized + ArchiveType) && wrapped.Properties["Source"]?.Value is string source)
             return source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? source : WildcardPattern.Escape(source);
         if (wrapped.TypeNames.Contains(Deserialized + PhaseType))
-            return NoPath + $"-Path: phase {wrapped.Properties["Number"]?.Value} of {wrapped.Properties["Source"]?.Value} went through serialization (Export-Clixml, a job's output), " +
+            return NoPlan + $"-Path: phase {wrapped.Properties["Number"]?.Value} of {wrapped.Properties["Source"]?.Value} went through serialization (Export-Clixml, a job's output), " +
                    "which keeps its properties and not its plan: plan the archive again where it runs (Split-PgRestorePhases -Path), or pipe the archive";
         if (wrapped.BaseObject is not PSCustomObject)
         {
@@ -54,6 +54,16 @@ internal sealed class PipelinePathAttribute : ArgumentTransformationAttribute
     /// <summary>Starts the value bound for an object without a path: never the start of a path (<see cref="Refusal"/>).</summary>
     private const string NoPath = "\u0001";
 
+    /// <summary>
+    /// Starts the value bound for a phase that went through serialization: every phase piped with it did too, so the
+    /// first one refused stops the command (<see cref="StopsCommand"/>) rather than one record per phase.
+    /// </summary>
+    private const string NoPlan = "\u0002";
+
     /// <summary>Why the -Path bound from the pipeline names no archive, or null when it is a path.</summary>
-    public static string? Refusal(string path) => path.StartsWith(NoPath, StringComparison.Ordinal) ? path[NoPath.Length..] : null;
+    public static string? Refusal(string path) =>
+        path.StartsWith(NoPath, StringComparison.Ordinal) || path.StartsWith(NoPlan, StringComparison.Ordinal) ? path[1..] : null;
+
+    /// <summary>The refusal of <paramref name="path"/> ends the command: nothing piped with it can run either.</summary>
+    public static bool StopsCommand(string path) => path.StartsWith(NoPlan, StringComparison.Ordinal);
 }
