@@ -665,6 +665,14 @@ Describe 'Table views show properties' {
         }
     }
 
+    It 'Format-List * of every object shows values, never the name of a type of the module' {
+        $shown = foreach ($type in $script:samples.Keys) {
+            $list = $script:samples[$type] | Format-List * | Out-String -Width 1000
+            [regex]::Matches($list, '(?m)^(\w+)\s*: .*\bPgPhaseRestore\.Engine\.[\w.]+') | ForEach-Object { "$type $($_.Value)" }
+        }
+        $shown | Should -BeNullOrEmpty -Because "Format-List shows values, not type names: $($shown -join '; ')"
+    }
+
     It 'shows sizes with their unit' {
         $database = $script:samples['PgPhaseRestore.Engine.Servers.DatabaseInfo']
         ($database | Format-Table | Out-String -Width 1000) | Should -Match '\d (KiB|MiB|GiB)\b'

@@ -35,4 +35,8 @@ public sealed class ArchiveHeader
 
     /// <summary>The version of the pg_dump that wrote the archive.</summary>
     public required string? PgDumpVersion { get; init; }
+
+    /// <summary>The header in one line, as a list of the archive shows it.</summary>
+    public override string ToString() =>
+        $"{Format} archive {Version} of \"{DatabaseName}\" by pg_dump {PgDumpVersion} from server {ServerVersion}, {Compression}{(CompressionLevel is { } level ? $" level {level}" : "")}, {CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -63,4 +63,10 @@ public sealed class DumpArchive
 
     /// <summary>The entry with this dump id, or null.</summary>
     public TocEntry? FindByDumpId(int dumpId) => _byId.GetValueOrDefault(dumpId);
+
+    /// <summary>
+    /// The archive in one line, as a phase's Archive shows it in a list: what and where, never a bare path (a string
+    /// parameter given the archive itself then names no file by accident).
+    /// </summary>
+    public override string ToString() => $"{Format} archive of \"{DatabaseName}\", {Plural.Of(EntryCount, "entry")}: {Source}";
 }

@@ -17,4 +17,15 @@ public sealed class BackupFilters
 
     /// <summary>Tables dumped without their rows (pg_dump --exclude-table-data).</summary>
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+
+    /// <summary>The selection in one line, as a list of the backup shows it: "whole database" when there is none.</summary>
+    public override string ToString()
+    {
+        var parts = new[]
+        {
+            ("schemas", Schemas), ("schemas left out", ExcludeSchemas), ("tables", Tables), ("tables left out", ExcludeTables),
+            ("tables without rows", ExcludeTableData),
+        }.Where(p => p.Item2.Count > 0).Select(p => $"{p.Item1} {string.Join(", ", p.Item2)}").ToList();
+        return parts.Count == 0 ? "whole database" : string.Join("; ", parts);
+    }
 }

@@ -14,4 +14,7 @@ public sealed class TocSummary
 
     /// <summary>Entries per TOC type (TABLE, INDEX...).</summary>
     public IReadOnlyDictionary<string, int> ByType { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The summary in one line, as a list of the backup shows it.</summary>
+    public override string ToString() => $"{Plural.Of(Entries, "entry")}, {Plural.Of(TableData, "table")} with rows (archive {ArchiveVersion})";
 }
