@@ -722,6 +722,25 @@ Describe 'An edited list file runs' {
         }
     }
 
+    It 'the lists of phases 1, 2 and 4 without the data phase''s warn of each index built late that they leave out' {
+        $lists = Join-Path $TestDrive 'late-lists'
+        $phases = Split-PgRestorePhases -Path $script:svc.Archive -ListDirectory $lists -MemoryBudget 1GB
+        $late = @($phases.LateBuilds | ForEach-Object Entry)
+        $late.Count | Should -BeGreaterThan 0 -Because 'the kitchen sink''s indexes fit 1 GB, so Auto builds them after their rows'
+        $db = New-TestDatabaseName
+        $files = 'phase-1-schema.list', 'phase-2-indexes.list', 'phase-4-postdata.list' | ForEach-Object { Join-Path $lists $_ }
+        $warned = $null
+        $null = Invoke-PgPhaseRestore -Path $script:svc.Archive -ListFile $files -MemoryBudget 1GB -TargetConnection "$script:server dbname=$db" -TargetCredential $script:cred -CreateDatabase -NoOwner -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $about = @($warned | Where-Object { "$_" -like '*built after its table''s rows*' })
+        $about | Should -HaveCount $late.Count
+        foreach ($entry in $late) {
+            ($about -join "`n") | Should -Match ([regex]::Escape("$entry")) -Because "$entry is left out"
+            if ($entry.Type -eq 'INDEX') {
+                Invoke-TestSql $script:svc $db "SELECT count(*) FROM pg_indexes WHERE schemaname = '$($entry.Schema)' AND indexname = '$($entry.Name)'" | Should -Be '0'
+            }
+        }
+    }
+
     It 'Split-PgRestorePhases -ListDirectory -WhatIf writes no list and still writes the four phases' {
         $lists = Join-Path $TestDrive 'whatif-lists'
         $phases = Split-PgRestorePhases -Path $script:svc.Archive -ListDirectory $lists -WhatIf

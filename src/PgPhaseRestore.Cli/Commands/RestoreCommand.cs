@@ -89,6 +89,8 @@ internal static class RestoreCommand
             var planned = restorePlan.Phases;
             if (listed is not null)
             {
+                foreach (var index in listed.LateBuildsLeftOut(planned))
+                    Console.Error.WriteLine($"pgphase: warning: {index} is built after its table's rows in the data phase's list, which the lists given leave out, so it is not restored");
                 planned = listed.Apply(planned, out var notPlanned);
                 foreach (var entry in notPlanned)
                     Console.Error.WriteLine($"pgphase: warning: {entry} is listed but left out by the plan, so it is not restored");

@@ -46,6 +46,8 @@ public sealed partial class InvokePgPhaseRestoreCommand
             return phases;
         try
         {
+            foreach (var index in _listed.LateBuildsLeftOut(phases))
+                WriteWarning($"{index} is built after its table's rows in the data phase's list, which the list files given leave out, so it is not restored");
             var kept = _listed.Apply(phases, out var notPlanned);
             foreach (var entry in notPlanned)
                 WriteWarning($"{entry} is listed but left out by the plan, so it is not restored");
