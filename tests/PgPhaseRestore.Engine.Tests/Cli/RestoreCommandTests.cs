@@ -112,6 +112,30 @@ public sealed class RestoreCommandTests : IClassFixture<RestoreFixture>, IDispos
     }
 
     /// <summary>
+    /// The lists of phases 1, 2 and 4 alone make the schema without the indexes Auto builds after their rows (they are
+    /// in the data phase's list): each one is named in a warning, and is indeed not there.
+    /// </summary>
+    [Fact]
+    public void Lists_without_the_data_phase_warn_of_each_late_index_they_leave_out()
+    {
+        var plan = PgPhaseCli.Run("plan", _f.DumpPath, "--out", _dir.Path, "--memory-budget", "1GB");
+        Assert.True(plan.ExitCode == 0, plan.StdErr + plan.StdOut);
+        var late = File.ReadAllLines(_dir.File("phase-3-data.list")).Where(l => !l.StartsWith(';') && l.Contains(" INDEX app ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(late);
+
+        var target = _f.NewTargetName("cli_lists124");
+        var run = PgPhaseCli.Run(Environment(target), "restore", _f.DumpPath, "--create", "--no-owner", "--no-privileges", "--journal", _dir.File("lists124.json"),
+            "--memory-budget", "1GB", "--use-list", _dir.File("phase-1-schema.list"), "-L", _dir.File("phase-2-indexes.list"), "-L", _dir.File("phase-4-postdata.list"));
+        var warnings = run.StdErr.Split('\n').Where(l => l.Contains("is built after its table's rows", StringComparison.Ordinal)).ToList();
+        foreach (var line in late)
+        {
+            var name = line.Split(' ')[^2];
+            Assert.Contains(warnings, w => w.Contains($"INDEX app.{name}", StringComparison.Ordinal));
+            Assert.Equal("missing", _f.Cluster.Scalar<string>(target, $"SELECT coalesce(to_regclass('app.{name}')::text, 'missing')"));
+        }
+    }
+
+    /// <summary>
     /// A late index the data phase's list left out is not skipped by a resume in silence: the resume stops naming it,
     /// and the index alone, forced, builds it; then the resume has nothing left to do.
     /// </summary>
