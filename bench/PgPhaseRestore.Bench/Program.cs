@@ -28,8 +28,8 @@ static int Usage()
               keys), dumped by pg_dump as custom, directory and tar archives and backed up by pgphase; each
               restored at equal jobs (default 2) by plain pg_restore -j N, PreCreate, Auto at the target's
               maintenance_work_mem and Auto with a budget that fits every late build, beside the server alone
-              copying the same rows from its own files into the same pre-created indexes (floor: the least
-              any row-by-row index maintenance takes, PreCreate's bound): total time, temp bytes
+              copying the same rows (COPY binary, interleaved chunks) from its own files into the same
+              pre-created indexes (floor: what PreCreate asks of the server, no client): total time, temp bytes
               written, longest statement, and each one's ratio to pg_restore of the same archive. Every
               target is checked equal to the source (schema, row counts and contents) before it is dropped.
               --repeat N runs every variant N times in turn and reports each one's median run, with every

@@ -43,6 +43,11 @@ BeforeAll {
     $null = Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE $script:taken"
     $null = Invoke-TestSql $script:svc $script:taken 'CREATE SCHEMA app'
 
+    # An empty database whose sessions are read-only: a restore into it fails in its first phase.
+    $script:readOnly = New-TestDatabaseName 'runbook_ro'
+    $null = Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE $script:readOnly"
+    $null = Invoke-TestSql $script:svc 'postgres' "ALTER DATABASE $script:readOnly SET default_transaction_read_only = on"
+
     $runbook = @'
 # A runbook: everything it needs comes from variables (an Automation account's assets, here the environment).
 $ErrorActionPreference = 'Stop'
@@ -105,6 +110,8 @@ Invoke-Case 'Flipped' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_FLIPPED -Target
 # A statement the server refuses (the schema exists already in a target allowed to be non-empty), then the verdict on that target.
 Invoke-Case 'Refused' { Invoke-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$env:RUNBOOK_TAKEN" -TargetCredential $target -NoOwner -AllowNonEmptyTarget }
 Invoke-Case 'Differs' { Test-PgPhaseRestore -Path $env:RUNBOOK_ARCHIVE -TargetConnection "$server dbname=$env:RUNBOOK_TAKEN" -TargetCredential $target }
+# A copy whose restore the target refuses (its sessions are read-only): the backup it made is kept, and the record says how to go on from it.
+Invoke-Case 'CopyRefused' { Copy-PgDatabase -SourceConnection "$server dbname=$env:RUNBOOK_SOURCE_DB" -SourceCredential $target -Path $env:RUNBOOK_COPIES -TargetConnection "$server dbname=$env:RUNBOOK_READ_ONLY" -TargetCredential $target -NoOwner }
 Invoke-Case 'MissingBucket' { Get-PgDumpToc -Path 's3://no-such-bucket-runbook/x.dump' @s3Parameters }
 # Passwords inside the connection strings themselves, as some scripts still pass them.
 $inString = $wrong.GetNetworkCredential().Password
@@ -155,6 +162,9 @@ Write-Output 'not reached'
         RUNBOOK_FLIPPED             = $script:flipped
         RUNBOOK_CLOSED_PORT         = "$script:closedPort"
         RUNBOOK_TAKEN               = $script:taken
+        RUNBOOK_READ_ONLY           = $script:readOnly
+        RUNBOOK_SOURCE_DB           = $script:svc.SourceDatabase
+        RUNBOOK_COPIES              = (Join-Path $TestDrive 'copies/')
     }
     foreach ($k in $variables.Keys) { $psi.Environment[$k] = $variables[$k] }
     # Nothing the runbook needs comes from PG* or AWS_* variables of the test process.
@@ -301,6 +311,19 @@ Describe 'A runbook that catches the module''s errors' {
         $phases = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:taken" -TargetCredential $script:svc.Credential -NoOwner -AllowNonEmptyTarget -Resume
         $phases.Status | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
         Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:taken" -TargetCredential $script:svc.Credential -Quiet | Should -BeTrue
+    }
+
+    It 'a copy whose restore fails: PhaseFailed giving the command that goes on from the backup it kept, which does once the cause is gone' {
+        $r = Assert-RunbookRecord 'CopyRefused' 'WriteError' '-LiteralPath', '-TargetConnection', '-Resume' 'PgPhaseRestore.PhaseFailed'
+        $r.Message | Should -Match 'read-only transaction'
+        $null = Invoke-TestSql $script:svc 'postgres' "ALTER DATABASE $script:readOnly RESET default_transaction_read_only"
+        # The command as the action gives it, with the copy's own restore parameters and the credential, as it says.
+        $r.RecommendedAction -match '(Invoke-PgPhaseRestore -LiteralPath ''[^'']+'' -TargetConnection ''[^'']+'' -Resume), with the restore parameters the copy was given' |
+            Should -BeTrue -Because "the action gives the command: $($r.RecommendedAction)"
+        $command = $Matches[1]
+        $phases = & ([scriptblock]::Create("$command -NoOwner -TargetCredential `$args[0]")) $script:svc.Credential
+        @($phases.Status | ForEach-Object ToString) | Should -Not -Contain 'Failed'
+        Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:readOnly" -TargetCredential $script:svc.Credential -Quiet | Should -BeTrue
     }
 
     It 'a target that differs from the archive: VerificationFailed naming -TargetConnection and -Path' {

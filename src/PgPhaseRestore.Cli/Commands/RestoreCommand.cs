@@ -90,7 +90,8 @@ internal static class RestoreCommand
             if (listed is not null)
             {
                 foreach (var index in listed.LateBuildsLeftOut(planned))
-                    Console.Error.WriteLine($"pgphase: warning: {index} is built after its table's rows in the data phase's list, which the lists given leave out, so it is not restored");
+                    Console.Error.WriteLine($"pgphase: warning: {index} is built after its table's rows, in the data phase's list, which the lists given leave out: it is not restored, " +
+                                            "and a foreign key that needs it fails (add that list, or restore with --phase 1 --phase 2 --phase 4, which builds it in phase 4)");
                 planned = listed.Apply(planned, out var notPlanned);
                 foreach (var entry in notPlanned)
                     Console.Error.WriteLine($"pgphase: warning: {entry} is listed but left out by the plan, so it is not restored");

@@ -83,15 +83,18 @@ public sealed class ListedEntries
     }
 
     /// <summary>
-    /// The indexes the plan builds after their table's rows (Auto's late builds, listed in the data phase's file) that
-    /// these lists leave out while they keep the table itself: phases 1, 2 and 4 from their files make the schema
-    /// without them. A host warns of each, since the lists run as they are.
+    /// The indexes and index-backed constraints the plan builds after their table's rows (Auto's late builds, listed in
+    /// the data phase's file) that these lists leave out while they keep the table itself: phases 1, 2 and 4 from their
+    /// files make the schema without them, and a foreign key that needs one fails. A host warns of each, since the
+    /// lists run as they are.
     /// </summary>
     public IReadOnlyList<TocEntry> LateBuildsLeftOut(IReadOnlyList<RestorePhase> phases)
     {
-        var archive = phases.Count > 0 ? phases[0].Archive : null;
+        if (phases.Count == 0)
+            return [];
+        var archive = phases[0].Archive;
         return phases.SelectMany(p => p.LateBuilds).Select(b => b.Entry)
-            .Where(e => !_ids.Contains(e.DumpId) && AutoIndexPlanner.TableOf(archive!, e) is { } table && _ids.Contains(table.DumpId))
+            .Where(e => !_ids.Contains(e.DumpId) && AutoIndexPlanner.TableOf(archive, e) is { } table && _ids.Contains(table.DumpId))
             .DistinctBy(e => e.DumpId).ToList();
     }
 

@@ -153,9 +153,7 @@ public sealed class CopyPgDatabaseCommand : PgRestoreCmdletBase, IBackupParamete
                 VerboseFromEngine, DebugFromEngine, ct));
             WriteObject(result);
             // The backup is kept: the restore goes on from it, not from the source again.
-            var action = ContinueOnError.IsPresent
-                ? ErrorRecords.PhaseAction(continueOnError: true)
-                : $"Correct what the message names, then restore the backup this copy made with Invoke-PgPhaseRestore -Path '{result.Backup.Location}' -Resume and the same target: the phases that completed are not run again.";
+            var action = ContinueOnError.IsPresent ? ErrorRecords.PhaseAction(continueOnError: true) : ErrorRecords.CopyPhaseAction(result.Location, result.Target);
             foreach (var phase in result.Phases)
                 foreach (var error in phase.Errors)
                     WriteError(ErrorRecords.From(error, phase, action));

@@ -47,7 +47,8 @@ public sealed partial class InvokePgPhaseRestoreCommand
         try
         {
             foreach (var index in _listed.LateBuildsLeftOut(phases))
-                WriteWarning($"{index} is built after its table's rows in the data phase's list, which the list files given leave out, so it is not restored");
+                WriteWarning($"{index} is built after its table's rows, in the data phase's list, which the list files given leave out: it is not restored, " +
+                             "and a foreign key that needs it fails (add that list, or restore with -Phase 1, 2, 4, which builds it in phase 4)");
             var kept = _listed.Apply(phases, out var notPlanned);
             foreach (var entry in notPlanned)
                 WriteWarning($"{entry} is listed but left out by the plan, so it is not restored");

@@ -103,27 +103,44 @@ internal static class ErrorRecords
     }
 
     /// <summary>
-    /// What to do about a phase that failed for a reason no parameter answers (a statement the server refused). Each
-    /// phase runs as one transaction, so nothing of it stayed and a resumed run starts it again; with -ContinueOnError
-    /// the phase went on past the statement, and what it left out is the operator's to add.
+    /// What to do about a phase that failed for a reason no parameter answers (a statement the server refused). Phases
+    /// 1, 2 and 4 run as one transaction each, so nothing of the failed one stayed, and the data phase records each
+    /// table as its rows commit: a resumed run goes on from there. With -ContinueOnError the phase went on past the
+    /// statement, and what it left out is the operator's to add.
     /// </summary>
     public static string PhaseAction(bool continueOnError) => continueOnError
         ? "The phase went on without it (-ContinueOnError): create what the message names in the target by hand, or restore again into a new database without -ContinueOnError."
-        : "Correct what the message names, then run the same restore again with -Resume: the phases that completed are not run again.";
+        : "Correct what the message names, then run the same restore again with -Resume: the phases and tables that completed are not run again.";
 
-    /// <summary>The record for a replace that restored or verified with differences and so did not swap.</summary>
+    /// <summary>
+    /// What to do when the restore of a copy failed: the backup is kept, so the restore goes on from it, into the same
+    /// target, with the restore parameters the copy was given (the plan must match the one that started).
+    /// </summary>
+    public static string CopyPhaseAction(string location, string target) =>
+        $"Correct what the message names, then restore the backup this copy made: Invoke-PgPhaseRestore -LiteralPath {Quoted(location)} -TargetConnection {Quoted(target)} -Resume, " +
+        "with the restore parameters the copy was given (-NoOwner, -Strategy, -MemoryBudget, the selection): what completed is not run again.";
+
+    /// <summary>A value as a PowerShell literal string, so that an action pasted as it reads expands nothing.</summary>
+    private static string Quoted(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// The record for a replace that restored or verified with differences and so did not swap: the live database is
+    /// untouched either way; what is left to do is about the side database.
+    /// </summary>
     public static ErrorRecord From(ReplaceResult result) =>
         WithAction(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result, result.Status == ReplaceStatus.VerificationFailed
-            ? $"Inspect \"{result.SideDatabase}\" (the result's Verification lists every difference), then drop it, or swap it in yourself with Switch-PgDatabase -Replacement \"{result.SideDatabase}\"."
-            : $"Correct what the message names, then run the same Invoke-PgPhaseRestore -ReplaceDatabase again: it continues the restore into \"{result.SideDatabase}\".");
+            ? $"Inspect {Quoted(result.SideDatabase)} (the result's Verification lists every difference); once they are understood, drop it, or swap it in with " +
+              $"Switch-PgDatabase -Database {Quoted(result.Database)} -Replacement {Quoted(result.SideDatabase)} and -ServerConnection naming the same server."
+            : $"Correct what the message names, then run the same Invoke-PgPhaseRestore -ReplaceDatabase again: it continues the restore into {Quoted(result.SideDatabase)}.");
 
     /// <summary>
     /// The record for a target that differs from its archive: the verdict and the first difference, on one line, and
-    /// what to check first (the wrong database named is likelier than a restore that lost objects).
+    /// what to check before restoring again: the database named, a restore limited on purpose, or a source that changed.
     /// </summary>
     public static ErrorRecord From(VerificationResult result) =>
         WithAction(new InvalidDataException($"{result}; first: {result.Differences[0]}"), VerificationFailed, ErrorCategory.InvalidResult, result,
-            "Check that -TargetConnection names the database the archive in -Path was restored into; if it does, restore it again into an empty database.");
+            "Check that -TargetConnection names the database the archive in -Path was restored into, and whether that restore left objects out on purpose " +
+            "(a selection, some phases, a list file) or the rows counted in -SourceConnection changed since the dump (-RowCount None counts none); otherwise restore it again into an empty database.");
 
     /// <summary>The engine's own failures, reported as records; a stop propagates as PowerShell expects.</summary>
     public static bool IsExpected(Exception ex) => ex is PgPhaseException { Kind: not PgPhaseErrorKind.Cancelled };
