@@ -143,6 +143,12 @@ public sealed class PhaseRestorer
                 failed |= result.Status is not (PhaseStatus.Succeeded or PhaseStatus.Skipped) && _options.StopOnError;
             }
         }
+        catch (OperationCanceledException)
+        {
+            // Before the restore lock is let go: no next run starts beside what this one left working.
+            await StaleSessions.EndOwnAsync(target, _log).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             if (_options.ListDirectory is null)

@@ -1,4 +1,5 @@
 using Npgsql;
+using PgPhaseRestore.Engine.Connections;
 
 namespace PgPhaseRestore.Engine.Restore;
 
@@ -47,6 +48,32 @@ internal static class StaleSessions
                 $"{Count(found)} of an earlier pgphase run still working on \"{database}\" after {wait.TotalSeconds:0} s ({Describe(found)})",
                 "; wait for them to end, or ask for them to be stopped", PgPhaseErrorCode.StaleSessions);
         log?.Invoke($"the earlier run's sessions on \"{database}\" have ended");
+    }
+
+    /// <summary>
+    /// Ends this run's own sessions on the target after a stop: a pg_restore killed mid-COPY leaves its backend to
+    /// finish the statement (and commit it, behind the journal's back) or to wait on a lock, and a late build would
+    /// sort on for hours. Best effort, within a few seconds: a stop must return, and the next run waits for any left.
+    /// </summary>
+    public static async Task EndOwnAsync(PgConnectionInfo target, Action<string>? log)
+    {
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await using var conn = new NpgsqlConnection(target.ToNpgsqlConnectionString($"pgphase stop (pid {Environment.ProcessId})"));
+            await target.OpenAsync(conn, soon.Token).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("""
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name LIKE $1 AND pid <> pg_backend_pid()
+                """, conn) { Parameters = { new() { Value = $"{Prefix}% (pid {Environment.ProcessId})" } } };
+            var ended = (long)(await cmd.ExecuteScalarAsync(soon.Token).ConfigureAwait(false) ?? 0L);
+            if (ended > 0)
+                log?.Invoke($"stopped: ended this run's {Plural.Of(ended, "session")} on \"{target.Database}\"");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or PgPhaseException or TimeoutException)
+        {
+            log?.Invoke($"stopped: could not end this run's sessions on \"{target.Database}\" ({ex.Message.Split('\n', 2)[0]}); the next run waits for them");
+        }
     }
 
     private sealed record Session(int Pid, string Application, string? State, string? Query);

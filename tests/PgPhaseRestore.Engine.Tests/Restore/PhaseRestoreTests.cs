@@ -368,6 +368,8 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         try
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RestoreAsync(target, phases: [3], allowNonEmpty: true, ct: stop.Token, progress: progress));
+            // The stop ended the session that waited on the lock: nothing of this run is left to load the table once it is free.
+            Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgphase phase %'"));
         }
         finally
         {
