@@ -59,7 +59,7 @@ public sealed class BackupRunner
         if (!toBucket)
             location = Path.GetFullPath(location);
 
-        var facts = await SourceInspector.InspectAsync(source, ct, forBackup: true).ConfigureAwait(false);
+        var facts = await SourceInspector.InspectAsync(source, ct, forBackup: true, lockWait: _options.LockWaitTimeout).ConfigureAwait(false);
         IReadOnlyList<string> rowsLeftOut = [];
         if (CopySelection is not null)
             rowsLeftOut = Copy.CopyDump.RowsLeftOut(CopySelection, facts.Tables, facts.PartitionAncestors);

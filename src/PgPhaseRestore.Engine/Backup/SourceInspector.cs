@@ -21,7 +21,11 @@ internal static class SourceInspector
     /// <param name="source">The database.</param>
     /// <param name="ct">Stops the reads.</param>
     /// <param name="forBackup">Refuses a database that a pgphase restore is loading: a backup of it would hold part of a restore.</param>
-    public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct, bool forBackup = false)
+    /// <param name="lockWait">
+    /// The longest wait for a table lock (a backup's lock wait): sizing a table takes the lock pg_dump takes, so a
+    /// table another session holds locked fails here as it would fail pg_dump, rather than wait for it.
+    /// </param>
+    public static async Task<SourceFacts> InspectAsync(PgConnectionInfo source, CancellationToken ct, bool forBackup = false, TimeSpan? lockWait = null)
     {
         await using var conn = new NpgsqlConnection(source.ToNpgsqlConnectionString("pgphase backup"));
         try
@@ -51,6 +55,35 @@ internal static class SourceInspector
             dbSize = r.GetInt64(3);
         }
 
+        if (lockWait is { } wait)
+        {
+            await using var limit = new NpgsqlCommand($"SET lock_timeout = {Math.Max(1, (long)wait.TotalMilliseconds)}", conn);
+            await limit.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        try
+        {
+            return await SizesAsync(conn, version, versionNum, user, dbSize, ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && lockWait is { } waited)
+        {
+            throw PgPhaseException.Wrap($"a table of \"{source.Database}\" stayed locked by another session past the lock wait of {waited.TotalSeconds:0.###} s " +
+                                        $"({await LockedTablesAsync(conn, ct).ConfigureAwait(false)}): nothing was backed up", ex, PgPhaseErrorCode.BackupFailed);
+        }
+    }
+
+    /// <summary>The tables of the database that other sessions hold locked against readers, for the message of a lock wait that ran out.</summary>
+    private static async Task<string> LockedTablesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT coalesce(string_agg(DISTINCT l.relation::regclass::text, ', '), 'the table is no longer locked')
+            FROM pg_locks l JOIN pg_database d ON d.oid = l.database AND d.datname = current_database()
+            WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
+            """, conn);
+        return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    private static async Task<SourceFacts> SizesAsync(NpgsqlConnection conn, string version, int versionNum, string user, long dbSize, CancellationToken ct)
+    {
         var tables = new List<TableStats>();
         await using (var cmd = new NpgsqlCommand("""
             SELECT n.nspname, c.relname, c.relkind::text, pg_total_relation_size(c.oid), pg_relation_size(c.oid),

@@ -40,6 +40,32 @@ public sealed class LocalBackupTests : IDisposable
         Assert.Equal(DatabaseContents.Fingerprint(_cluster, source), DatabaseContents.Fingerprint(_cluster, target));
     }
 
+    /// <summary>
+    /// A table another session holds locked: the backup fails within its lock wait, naming the table, as pg_dump
+    /// would; sizing the tables first no longer waits for the lock whatever the wait asked.
+    /// </summary>
+    [Fact]
+    public async Task A_locked_table_fails_the_backup_within_its_lock_wait_naming_the_table()
+    {
+        var db = SmallDatabase();
+        await using var holder = _cluster.Open(db);
+        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE audit IN ACCESS EXCLUSIVE MODE", holder))
+            await begin.ExecuteNonQueryAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => new BackupRunner(new BackupOptions
+        {
+            Source = _cluster.ConnectionTo(db), Destination = _dir.Path + "/", BackupName = "locked", LockWaitTimeout = TimeSpan.FromSeconds(1),
+        }).RunAsync(CancellationToken.None));
+        clock.Stop();
+        // The server's lock timeout: busy, as any wait that ran out.
+        Assert.True(ex.Code == PgPhaseErrorCode.Busy, $"{ex.Code}: {ex.Message}");
+        Assert.Contains("(audit)", ex.Message);
+        Assert.Contains("lock wait of 1 s", ex.Message);
+        // Well inside the lock holder's time (it holds until the test ends): the wait was bounded.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, db)) && Directory.EnumerateFiles(Path.Combine(_dir.Path, db)).Any());
+    }
+
     [Fact]
     public async Task A_custom_file_backup_under_a_prefix_has_its_manifest_and_restores_with_parallel_jobs()
     {
