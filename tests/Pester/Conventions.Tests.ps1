@@ -152,6 +152,14 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         Get-PgBackup -Path "s3://$($script:svc.Bucket)/star/" @script:s3 | Should -BeNullOrEmpty
     }
 
+    It 'Get-PgBackup lists the one backup of an archive named by its path, a file from Get-Item, or a backup piped from Get-PgBackup' {
+        $one = @($script:backup.Location)
+        @((Get-PgBackup -LiteralPath $script:backup.Location).Location) | Should -Be $one
+        @((Get-PgBackup -Path ([WildcardPattern]::Escape($script:backup.Location))).Location) | Should -Be $one
+        @((Get-Item -LiteralPath $script:backup.Location | Get-PgBackup).Location) | Should -Be $one
+        @(($script:backup | Get-PgBackup).Location) | Should -Be $one
+    }
+
     It 'Get-PgBackup -Database takes wildcards; a plain name matches only itself' {
         $source = $script:svc.SourceDatabase
         (Get-PgBackup -Path $script:backups -Database ($source.Substring(0, 4) + '*')).Location | Should -Be $script:backup.Location

@@ -89,6 +89,12 @@ public static class BackupCatalog
                     found.Add(manifest);
             }
         }
+        else if (LocalArchiveNamed(location.Path) is { } single)
+        {
+            // An archive's own path (or its manifest's) lists that one backup, as an archive's own key does in a bucket.
+            if (await LoadAsync(single, File.Exists(single) || Directory.Exists(single), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
+                found.Add(manifest);
+        }
         else
         {
             if (!Directory.Exists(location.Path))
@@ -104,6 +110,18 @@ public static class BackupCatalog
             .Where(m => database is null || string.Equals(m.Database, database, StringComparison.Ordinal))
             .OrderByDescending(m => m.CompletedAt)
             .ToList();
+    }
+
+    /// <summary>
+    /// The archive a local path names when it is one backup rather than a folder of them: an archive file or folder
+    /// with its manifest beside it, or that manifest itself; null for a folder to search.
+    /// </summary>
+    private static string? LocalArchiveNamed(string path)
+    {
+        var trimmed = path.TrimEnd('/', Path.DirectorySeparatorChar);
+        if (trimmed.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal) && File.Exists(trimmed))
+            return trimmed[..^BackupManifest.Suffix.Length];
+        return File.Exists(BackupManifest.ManifestLocationFor(trimmed)) && (File.Exists(trimmed) || Directory.Exists(trimmed)) ? trimmed : null;
     }
 
     /// <summary>

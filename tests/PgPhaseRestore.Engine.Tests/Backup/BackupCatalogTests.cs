@@ -75,6 +75,28 @@ public sealed class BackupCatalogTests : IDisposable
         Assert.Equal(reported.Length - 1, other.Count);
     }
 
+    /// <summary>
+    /// A local backup's own archive (or its manifest) lists that one backup, as its key does in a bucket; an archive
+    /// whose manifest is gone, or a manifest whose archive is, lists none and says which.
+    /// </summary>
+    [Fact]
+    public async Task A_local_archive_lists_its_own_backup()
+    {
+        var prefix = _dir.File("single") + "/";
+        var (old, kept, gone) = await ThreeBackupsAsync(prefix);
+        foreach (var named in new[] { kept.Location, kept.ManifestLocation })
+            Assert.Equal([kept.Location], (await BackupCatalog.ListAsync(new ArchiveLocation(named), null, CancellationToken.None)).Select(b => b.Location));
+        Assert.Empty(await BackupCatalog.ListAsync(new ArchiveLocation(kept.Location), "another_db", CancellationToken.None));
+
+        File.Delete(gone.Location);
+        var seen = new List<string>();
+        Assert.Empty(await BackupCatalog.ListAsync(new ArchiveLocation(gone.ManifestLocation), null, (manifest, _) => seen.Add(manifest), CancellationToken.None));
+        Assert.Equal([gone.ManifestLocation], seen);
+        File.Delete(old.ManifestLocation);
+        var ex = await Assert.ThrowsAsync<PgPhaseException>(() => BackupCatalog.ListAsync(new ArchiveLocation(old.Location), null, CancellationToken.None));
+        Assert.Equal(PgPhaseErrorCode.ArchiveNotFound, ex.Code);
+    }
+
     [Fact]
     public async Task A_folder_lists_its_backups_around_manifests_that_mark_none()
     {
