@@ -206,7 +206,10 @@ internal sealed class BackupLock : IAsyncDisposable
         _lost.Cancel();
     }
 
-    /// <summary>Stops the heartbeat and removes the lock if it is still this run's; a failure to do so is logged, never thrown.</summary>
+    /// <summary>
+    /// Stops the heartbeat and removes the lock if it is still this run's; a failure to do so is logged, never thrown.
+    /// A few seconds at most: it runs as a backup ends or is stopped, and a lock left behind goes stale for the next run.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
@@ -214,7 +217,7 @@ internal sealed class BackupLock : IAsyncDisposable
             await _heartbeat.ConfigureAwait(false);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var record = await _store.ReadAsync(timeout.Token).ConfigureAwait(false);
             if (record is not null && Parse(record)?.RunId == _mine.RunId)
                 await _store.DeleteAsync(timeout.Token).ConfigureAwait(false);

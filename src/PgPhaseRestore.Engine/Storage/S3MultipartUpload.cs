@@ -319,12 +319,16 @@ internal sealed class S3MultipartUpload
         }
     }
 
-    /// <summary>Aborts the upload; returns null when the server confirmed, otherwise what the operator must clean up.</summary>
+    /// <summary>
+    /// Aborts the upload; returns null when the server confirmed, otherwise what the operator must clean up. It runs
+    /// as a backup fails or is stopped, so an endpoint that stopped answering gets seconds, not minutes: a stop must
+    /// return, and the parts left are named for the operator (or a lifecycle rule) to remove.
+    /// </summary>
     public async Task<string?> AbortAsync()
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
             return null;
         }
