@@ -33,6 +33,9 @@ public sealed class S3rverServer : IDisposable
     }
 
     public int Port => _server.Port;
+
+    /// <summary>Where s3rver keeps the buckets: an object's bytes are in &lt;bucket&gt;/&lt;key&gt;._S3rver_object, to damage as a disk would.</summary>
+    public string DataDirectory => _server.DataDirectory;
     public string Endpoint => _server.Endpoint;
 
     public S3Settings Settings(string? secret = null, string? accessKey = null) => _server.Settings(secret, accessKey);

@@ -57,6 +57,10 @@ internal static class S3Errors
     /// <summary>No such key or bucket: by error code or, from servers that send no body (HEAD), by status.</summary>
     public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == PgPhaseErrorCode.ArchiveNotFound;
 
+    /// <summary>The SDK's verdict on a read whose bytes do not match the checksum the object was stored with (its message is its only mark).</summary>
+    public static bool IsChecksumMismatch(Exception ex) =>
+        ex.Message.Contains("Expected hash not equal to calculated hash", StringComparison.Ordinal);
+
     /// <summary>
     /// A failure worth retrying: the server was busy or failed, or the transfer broke. A broken transfer reaches here
     /// in many shapes (an IOException, an HttpRequestException, a bare SocketException such as "Transport endpoint is

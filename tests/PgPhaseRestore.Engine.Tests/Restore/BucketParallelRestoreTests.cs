@@ -270,6 +270,44 @@ public sealed class BucketParallelRestoreTests : IClassFixture<BucketParallelFix
         AssertSameAs(_f.Source, target);
     }
 
+    /// <summary>
+    /// A byte changed where the server keeps a plain pg_dump archive (no manifest, so no block checksums of pgphase's),
+    /// under the checksum the SDK stored with it: one job streams the object through pg_restore, the SDK compares as the
+    /// last byte arrives, and the failure is a damaged archive naming the object, never the SDK's own words.
+    /// </summary>
+    [Fact]
+    public async Task A_plain_archive_changed_under_its_stored_checksum_fails_one_job_as_a_damaged_archive_naming_it()
+    {
+        var source = SampleDatabases.CreateKitchenSink(_f.Cluster, "stored");
+        _f.Cluster.Execute(source, "CREATE TABLE public.digits (id bigint PRIMARY KEY, body text NOT NULL); " +
+                                   "INSERT INTO public.digits SELECT g, md5(g::text) FROM generate_series(1, 60000) g;");
+        var dump = Path.Combine(Path.GetTempPath(), $"pgphase-stored-{Guid.NewGuid():N}.dump");
+        PgDump.Dump(_f.Cluster, source, dump, "-Fc", "-Z0");
+        var location = S3ObjectLocation.Parse($"s3://{_f.Bucket}/stored/{Guid.NewGuid():N}.dump");
+        using var client = _f.S3.Client();
+        await PutAsync(client, location, File.ReadAllBytes(dump));
+        File.Delete(dump);
+        var file = Path.Combine(_f.S3.DataDirectory, location.Bucket, location.Key + "._S3rver_object");
+        var bytes = File.ReadAllBytes(file);
+        // A hex digit of a row in the middle of the archive: still a valid row, so only a checksum can tell.
+        int at = bytes.Length / 2;
+        while (!Enumerable.Range(-3, 7).All(d => bytes[at + d] is >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f') || bytes[at] > (byte)'8')
+            at++;
+        bytes[at]++;
+        File.WriteAllBytes(file, bytes);
+
+        // The stream's failure ends the restore (as a failed read of the archive does), or the phase that read it.
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            var results = await _f.RestoreAsync(location.ToString(), NewTarget("storedone"), jobs: 1);
+            throw (Exception?)results.SelectMany(r => r.Errors).FirstOrDefault()?.ToException() ?? new InvalidOperationException("the changed object restored without an error");
+        });
+        var failure = Assert.IsType<PgPhaseException>(ex);
+        Assert.True(failure.Code == PgPhaseErrorCode.DamagedArchive, $"{failure.Code}: {failure.Message}");
+        Assert.Contains(location.ToString(), failure.Message);
+        Assert.DoesNotContain("Expected hash", failure.Message);
+    }
+
     [Theory]
     [InlineData(2, false)]
     [InlineData(2, true)]
