@@ -35,9 +35,9 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>A local folder or s3://bucket/prefix taken exactly as written: no character is a wildcard. A backup's own archive (a file from Get-ChildItem, a backup from Get-PgBackup by its Location) lists that one backup.</summary>
+    /// <summary>A local folder or s3://bucket/prefix taken exactly as written: no character is a wildcard. A backup's own archive (or its manifest) lists that one backup.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP", "FullName", "Location")]
+    [Alias("PSPath", "LP", "FullName")]
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
