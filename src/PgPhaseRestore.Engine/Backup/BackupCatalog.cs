@@ -92,7 +92,7 @@ public static class BackupCatalog
         else if (LocalArchiveNamed(location.Path) is { } single)
         {
             // An archive's own path (or its manifest's) lists that one backup, as an archive's own key does in a bucket.
-            if (await LoadAsync(single, File.Exists(single) || Directory.Exists(single), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
+            if (await LoadAsync(single, Present(single), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
                 found.Add(manifest);
         }
         else
@@ -102,7 +102,7 @@ public static class BackupCatalog
             foreach (var file in Directory.EnumerateFiles(location.Path, "*" + BackupManifest.Suffix, SearchOption.AllDirectories))
             {
                 var archive = file[..^BackupManifest.Suffix.Length];
-                if (await LoadAsync(archive, File.Exists(archive) || Directory.Exists(archive), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
+                if (await LoadAsync(archive, Present(archive), null, database, notListed, ct).ConfigureAwait(false) is { } manifest)
                     found.Add(manifest);
             }
         }
@@ -121,8 +121,11 @@ public static class BackupCatalog
         var trimmed = path.TrimEnd('/', Path.DirectorySeparatorChar);
         if (trimmed.EndsWith(BackupManifest.Suffix, StringComparison.Ordinal) && File.Exists(trimmed))
             return trimmed[..^BackupManifest.Suffix.Length];
-        return File.Exists(BackupManifest.ManifestLocationFor(trimmed)) && (File.Exists(trimmed) || Directory.Exists(trimmed)) ? trimmed : null;
+        return File.Exists(BackupManifest.ManifestLocationFor(trimmed)) && Present(trimmed) ? trimmed : null;
     }
+
+    /// <summary>A local archive is there: a custom or tar file, or a directory archive's folder.</summary>
+    private static bool Present(string archive) => File.Exists(archive) || Directory.Exists(archive);
 
     /// <summary>
     /// The manifest beside <paramref name="archive"/> when it marks a complete backup; else null, reported to

@@ -43,7 +43,7 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
         {
             return null;
         }
-        catch (AmazonClientException ex) when (!ct.IsCancellationRequested && IsChecksumMismatch(ex))
+        catch (AmazonClientException ex) when (!ct.IsCancellationRequested && S3Errors.IsChecksumMismatch(ex))
         {
             // Still failing its checksum after every try: not a read mid-write but an object that two concurrent
             // writes left torn, on a server whose writes are not atomic. Its body is read as a range, which the SDK
@@ -61,9 +61,6 @@ internal sealed class S3LockStore(IAmazonS3 client, S3ObjectLocation location, A
             throw mapped;
         }
     }
-
-    private static bool IsChecksumMismatch(AmazonClientException ex) =>
-        ex.Message.StartsWith("Expected hash not equal to calculated hash", StringComparison.Ordinal);
 
     /// <summary>The lock's body as a range read (a lock is a few hundred bytes), without its version.</summary>
     private async Task<LockRecord?> ReadBodyAsync(CancellationToken ct)

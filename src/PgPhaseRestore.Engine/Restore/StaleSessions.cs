@@ -13,7 +13,10 @@ internal static class StaleSessions
     internal const string Prefix = "pgphase phase ";
 
     /// <summary>The application name of this run's pg_restore sessions for a phase: how a later run recognises them.</summary>
-    public static string ApplicationName(int phase) => $"{Prefix}{phase} (pid {Environment.ProcessId})";
+    public static string ApplicationName(int phase) => $"{Prefix}{phase}{OfThisProcess}";
+
+    // What ends every name this process gives its sessions; ApplicationName and the stop's search both build on it.
+    private static readonly string OfThisProcess = $" (pid {Environment.ProcessId})";
 
     public static async Task SettleAsync(NpgsqlConnection conn, string database, bool stop, TimeSpan wait, Action<string>? log, CancellationToken ct)
     {
@@ -65,7 +68,7 @@ internal static class StaleSessions
             await using var cmd = new NpgsqlCommand("""
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                 WHERE datname = current_database() AND application_name LIKE $1 AND pid <> pg_backend_pid()
-                """, conn) { Parameters = { new() { Value = $"{Prefix}% (pid {Environment.ProcessId})" } } };
+                """, conn) { Parameters = { new() { Value = $"{Prefix}%{OfThisProcess}" } } };
             var ended = (long)(await cmd.ExecuteScalarAsync(soon.Token).ConfigureAwait(false) ?? 0L);
             if (ended > 0)
                 log?.Invoke($"stopped: ended this run's {Plural.Of(ended, "session")} on \"{target.Database}\"");

@@ -58,8 +58,8 @@ internal static class S3Errors
     public static bool IsNotFound(AmazonServiceException ex) => ProblemOf(ex) == PgPhaseErrorCode.ArchiveNotFound;
 
     /// <summary>The SDK's verdict on a read whose bytes do not match the checksum the object was stored with (its message is its only mark).</summary>
-    public static bool IsChecksumMismatch(Exception ex) =>
-        ex.Message.Contains("Expected hash not equal to calculated hash", StringComparison.Ordinal);
+    internal static bool IsChecksumMismatch(Exception ex) =>
+        ex is AmazonClientException && ex.Message.StartsWith("Expected hash not equal to calculated hash", StringComparison.Ordinal);
 
     /// <summary>
     /// A failure worth retrying: the server was busy or failed, or the transfer broke. A broken transfer reaches here
@@ -123,6 +123,10 @@ internal static class S3Errors
                     $"could not {action}: the S3 endpoint {Endpoint(client)} did not answer ({reason}){Attempts(client, attempts)}", ex, PgPhaseErrorCode.ArchiveUnreachable);
         if (ex is AmazonServiceException service)
             return Describe(client, location, service, action, attempts);
+        // The SDK compares the checksum stored with an object as the last byte of a whole read arrives: the stored bytes changed.
+        if (IsChecksumMismatch(ex))
+            return PgPhaseException.Storage(uri, $"could not {action}: its bytes do not match the checksum stored with it; the object in the bucket is damaged", ex,
+                PgPhaseErrorCode.DamagedArchive);
         if (ex is AmazonClientException)
             return PgPhaseException.Storage(uri, $"could not {action} at {Endpoint(client)}: {OneLine(ex.Message)}", ex);
         return null;

@@ -53,12 +53,6 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
                     return 0;
                 throw new IOException($"the connection closed at byte {_start + _position} of {_location}, {_length - _position} bytes short");
             }
-            catch (Amazon.Runtime.AmazonClientException ex) when (S3Errors.IsChecksumMismatch(ex))
-            {
-                // The SDK checks the checksum stored with the object as the last byte arrives: the stored bytes changed.
-                throw PgPhaseException.Storage(_location.ToString(), $"its bytes do not match the checksum stored with it (read to byte {_start + _position}): " +
-                                                                     "the object in the bucket is damaged", ex, PgPhaseErrorCode.DamagedArchive);
-            }
             catch (Exception ex) when (!ct.IsCancellationRequested && S3Errors.IsTransient(ex) && failures < _retries)
             {
                 failures++;
