@@ -44,5 +44,5 @@ public sealed class DatabaseNameCompleter : IArgumentCompleter
 
     private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 
-    private static string Quote(string name) => name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-') ? name : $"'{name.Replace("'", "''")}'";
+    private static string Quote(string name) => name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-') ? name : PowerShellText.SingleQuoted(name);
 }

@@ -117,11 +117,8 @@ internal static class ErrorRecords
     /// target, with the restore parameters the copy was given (the plan must match the one that started).
     /// </summary>
     public static string CopyPhaseAction(string location, string target) =>
-        $"Correct what the message names, then restore the backup this copy made: Invoke-PgPhaseRestore -LiteralPath {Quoted(location)} -TargetConnection {Quoted(target)} -Resume, " +
+        $"Correct what the message names, then restore the backup this copy made: Invoke-PgPhaseRestore -LiteralPath {PowerShellText.SingleQuoted(location)} -TargetConnection {PowerShellText.SingleQuoted(target)} -Resume, " +
         "with the restore parameters the copy was given (-NoOwner, -Strategy, -MemoryBudget, the selection): what completed is not run again.";
-
-    /// <summary>A value as a PowerShell literal string, so that an action pasted as it reads expands nothing.</summary>
-    private static string Quoted(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// The record for a replace that restored or verified with differences and so did not swap: the live database is
@@ -129,9 +126,9 @@ internal static class ErrorRecords
     /// </summary>
     public static ErrorRecord From(ReplaceResult result) =>
         WithAction(new InvalidOperationException(result.Message), ReplaceFailed, ErrorCategory.InvalidResult, result, result.Status == ReplaceStatus.VerificationFailed
-            ? $"Inspect {Quoted(result.SideDatabase)} (the result's Verification lists every difference); once they are understood, drop it, or swap it in with " +
-              $"Switch-PgDatabase -Database {Quoted(result.Database)} -Replacement {Quoted(result.SideDatabase)} and -ServerConnection naming the same server."
-            : $"Correct what the message names, then run the same Invoke-PgPhaseRestore -ReplaceDatabase again: it continues the restore into {Quoted(result.SideDatabase)}.");
+            ? $"Inspect {PowerShellText.SingleQuoted(result.SideDatabase)} (the result's Verification lists every difference); once they are understood, drop it, or swap it in with " +
+              $"Switch-PgDatabase -Database {PowerShellText.SingleQuoted(result.Database)} -Replacement {PowerShellText.SingleQuoted(result.SideDatabase)} and -ServerConnection naming the same server."
+            : $"Correct what the message names, then run the same Invoke-PgPhaseRestore -ReplaceDatabase again: it continues the restore into {PowerShellText.SingleQuoted(result.SideDatabase)}.");
 
     /// <summary>
     /// The record for a target that differs from its archive: the verdict and the first difference, on one line, and
