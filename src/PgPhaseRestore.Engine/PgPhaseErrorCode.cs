@@ -116,6 +116,12 @@ public enum PgPhaseErrorCode
     /// <summary>A complete backup is already at the destination, and replacing it was not asked for.</summary>
     BackupExists = 301,
 
+    /// <summary>Another backup is writing to the same destination: this one did not start.</summary>
+    BackupBusy = 302,
+
+    /// <summary>A table of the source stayed locked by another session past the backup's lock wait.</summary>
+    SourceLocked = 303,
+
     /// <summary>An archive or its storage could not be read or written, for a reason none of the codes below names.</summary>
     ArchiveUnreadable = 400,
 

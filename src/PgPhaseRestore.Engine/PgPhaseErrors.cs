@@ -36,7 +36,8 @@ public static class PgPhaseErrors
             or PgPhaseErrorCode.SelectionChanged or PgPhaseErrorCode.PlanChanged
             or PgPhaseErrorCode.SwapState => PgPhaseErrorKind.Conflict,
         PgPhaseErrorCode.Busy or PgPhaseErrorCode.RestoreBusy or PgPhaseErrorCode.LockLost or PgPhaseErrorCode.StaleSessions
-            or PgPhaseErrorCode.SwapSessions or PgPhaseErrorCode.SwapBusy or PgPhaseErrorCode.ServerBusy => PgPhaseErrorKind.Busy,
+            or PgPhaseErrorCode.SwapSessions or PgPhaseErrorCode.SwapBusy or PgPhaseErrorCode.ServerBusy or PgPhaseErrorCode.BackupBusy
+            or PgPhaseErrorCode.SourceLocked => PgPhaseErrorKind.Busy,
         PgPhaseErrorCode.Cancelled => PgPhaseErrorKind.Cancelled,
         _ => PgPhaseErrorKind.Failed,
     };

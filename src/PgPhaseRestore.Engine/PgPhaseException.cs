@@ -36,6 +36,13 @@ public sealed class PgPhaseException : Exception
     /// <summary>For a connection that could not be opened: what its host calls it (<see cref="Connections.PgConnectionInfo.Origin"/>), or null.</summary>
     public string? Origin { get; private init; }
 
+    /// <summary>
+    /// For a failure that one option's value caused (a journal path that cannot be written, a role that cannot be
+    /// set): that option's name in the engine's options (<c>RestoreOptions.JournalPath</c>, <c>BackupOptions.Tables</c>...),
+    /// which hosts map to the parameter or flag that sets it; else null.
+    /// </summary>
+    public string? Option { get; private init; }
+
     /// <summary>For an input that is not a readable archive: its path or URI (the message starts with it).</summary>
     internal string? ArchivePath { get; private init; }
 
@@ -53,14 +60,26 @@ public sealed class PgPhaseException : Exception
     /// of its kind, and <paramref name="fallback"/> stands where neither says more than that it failed.
     /// </summary>
     internal static PgPhaseException Wrap(string message, Exception? inner, PgPhaseErrorCode fallback) =>
-        new(message, PgPhaseErrors.CodeOf(inner) is { } code && code != PgPhaseErrorCode.Failed ? code : fallback, inner);
+        new(message, PgPhaseErrors.CodeOf(inner) is { } code && code != PgPhaseErrorCode.Failed ? code : fallback, inner)
+        {
+            // The option or connection the failure came from is still the one to change.
+            Option = (inner as PgPhaseException)?.Option, Origin = (inner as PgPhaseException)?.Origin,
+        };
 
     /// <summary>
     /// The same failure said in a host's terms (the parameter or option it came from, say), with the same code; the
     /// original is its inner exception. <paramref name="origin"/>, when given, is what the host calls the input.
     /// </summary>
     public static PgPhaseException Restated(string message, PgPhaseException original, string? origin = null) =>
-        new(message, original.Code, original) { Origin = origin ?? original.Origin, ArchivePath = original.ArchivePath, Offset = original.Offset, Target = original.Target, Detail = original.Detail };
+        new(message, original.Code, original) { Origin = origin ?? original.Origin, Option = original.Option, ArchivePath = original.ArchivePath, Offset = original.Offset, Target = original.Target, Detail = original.Detail };
+
+    /// <summary>A failure that the value of one option caused (<see cref="Option"/>: its name in the engine's options).</summary>
+    internal static PgPhaseException OfOption(string option, string message, PgPhaseErrorCode code, Exception? inner = null) =>
+        new(message, code, inner) { Option = option };
+
+    /// <summary>A failure of what <paramref name="connection"/>'s role may do, named by that connection's <see cref="Origin"/> so that hosts point at its credentials.</summary>
+    internal static PgPhaseException OfConnection(Connections.PgConnectionInfo connection, string message, PgPhaseErrorCode code, Exception? inner = null) =>
+        new(message, code, inner) { Origin = connection.Origin };
 
     /// <summary>An archive, folder or bucket out of reach; the message names the location.</summary>
     internal static PgPhaseException Storage(string location, string problem, Exception? inner = null, PgPhaseErrorCode code = PgPhaseErrorCode.ArchiveUnreadable) =>

@@ -597,6 +597,57 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         Invoke-TestSql $script:svc $live "SELECT count(*) FROM pg_tables WHERE tablename = 'marker'" | Should -Be '0'
         Invoke-TestSql $script:svc $aside 'SELECT what FROM marker' | Should -Be 'old'
     }
+
+    It 'Invoke-PgPhaseRestore -<Parameter> that cannot work is refused before the database is created, naming -<Parameter>' -ForEach @(
+        @{ Parameter = 'Role'; Extra = @{ Role = 'no_such_role_pester' }; Message = 'role "no_such_role_pester" cannot be set: role "no_such_role_pester" does not exist' }
+        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ no_such_setting = '1' } }; Message = 'session setting no_such_setting=1 is refused by the server: unrecognized configuration parameter' }
+        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ work_mem = 'lots' } }; Message = 'session setting work_mem=lots is refused by the server: invalid value for parameter "work_mem"' }
+        @{ Parameter = 'JournalPath'; Extra = @{ JournalPath = '/proc/no-such-folder/journal.json' }; Message = 'restore journal /proc/no-such-folder/journal.json cannot be written' }
+        @{ Parameter = 'PgRestorePath'; Extra = @{ PgRestorePath = '/no/such/pg_restore' }; Message = 'pg_restore was not found at /no/such/pg_restore' }
+    ) {
+        $db = New-TestDatabaseName
+        $err = $null
+        $out = Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$db" -TargetCredential $script:cred -CreateDatabase -NoOwner @Extra -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.InvalidArgument,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].ErrorDetails.RecommendedAction | Should -Be "Correct -$Parameter."
+        "$($err[0])" | Should -BeLike "$Message*"
+        "$($err[0])" | Should -BeLike "*. Correct -$Parameter."
+        Test-DatabaseExists $script:svc $db | Should -BeFalse -Because 'nothing is created before what would fail is tried'
+    }
+
+    It 'Backup-PgDatabase: <Case> is refused with "<Action>", and no backup is written' -ForEach @(
+        @{ Case = 'a backup name with a /'; Extra = @{ BackupName = 'a/b' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -BackupName.' }
+        @{ Case = 'a -Table that matches no table'; Extra = @{ Table = 'no_such_table' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Table.' }
+        @{ Case = 'a -Schema that matches no schema'; Extra = @{ Schema = 'no_such_schema' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Schema.' }
+        @{ Case = 'a pg_dump that is not there'; Extra = @{ PgDumpPath = '/no/such/pg_dump' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -PgDumpPath.' }
+        @{ Case = 'a role that may not read a table'; Weak = $true; Extra = @{}; Id = 'PgPhaseRestore.OperationFailed'; Action = 'Connect as a role that may: -SourceCredential.' }
+    ) {
+        $to = Join-Path $TestDrive "refused-$([guid]::NewGuid().ToString('N'))"
+        $cred = $script:cred
+        if ($Weak) {
+            Invoke-TestSql $script:svc 'postgres' "DROP ROLE IF EXISTS pester_weak; CREATE ROLE pester_weak LOGIN PASSWORD 'weak'" | Out-Null
+            $cred = [pscredential]::new('pester_weak', (ConvertTo-SecureString 'weak' -AsPlainText -Force))
+        }
+        $err = $null
+        $out = Backup-PgDatabase -SourceConnection "host=$($script:svc.Host) port=$($script:svc.Port) dbname=$($script:svc.SourceDatabase)" -SourceCredential $cred -Path "$to/" @Extra -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err[0].ErrorDetails.RecommendedAction | Should -Be $Action
+        "$($err[0])" | Should -BeLike "*. $Action"
+        @(Get-ChildItem -Path $to -Recurse -File -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+    }
+
+    It 'Invoke-PgPhaseRestore -ListFile that cannot be read names -ListFile' {
+        $err = { Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$(New-TestDatabaseName)" -TargetCredential $script:cred -CreateDatabase -NoOwner -ListFile (Join-Path $TestDrive 'no-such.list') } |
+            Should -Throw -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.ErrorDetails.RecommendedAction | Should -Be 'Check -ListFile.'
+        "$err" | Should -Match 'no-such\.list cannot be read: .*\. Check -ListFile\.$'
+    }
 }
 
 Describe 'Table views show properties' {

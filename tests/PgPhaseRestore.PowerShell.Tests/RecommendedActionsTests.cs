@@ -86,6 +86,27 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
         }
     }
 
+    [Fact]
+    public void Each_option_a_failure_can_name_is_set_by_a_parameter_of_the_cmdlets()
+    {
+        var table = _m.Assembly.GetType("PgPhaseRestore.PowerShell.Infrastructure.RecommendedActions")!.GetCustomAttributesData()
+            .Where(a => a.AttributeType.Name == "ParameterForAttribute")
+            .Select(a => ((string)a.ConstructorArguments[0].Value!, (string)a.ConstructorArguments[1].Value!)).ToList();
+        var engine = _m.Context.LoadFromAssemblyPath(Path.Combine(_m.ModuleDirectory, "PgPhaseRestore.Engine.dll"));
+        var options = new[] { "Restore.RestoreOptions", "Backup.BackupOptions" }
+            .SelectMany(t => engine.GetType("PgPhaseRestore.Engine." + t)!.GetProperties().Select(p => p.Name)).ToHashSet();
+        var parameters = _m.Cmdlets.Values.SelectMany(_m.Parameters).SelectMany(_m.NamesAndAliases).ToHashSet(StringComparer.Ordinal);
+        // The options the engine names in its failures (PgPhaseException.Option), each with its parameter.
+        foreach (var option in new[] { "JournalPath", "PgRestorePath", "PgDumpPath", "Role", "SessionSettings", "BackupName", "Tables", "Schemas" })
+            Assert.Contains(option, table.Select(e => e.Item1));
+        foreach (var (option, parameter) in table)
+        {
+            Assert.True(options.Contains(option), $"{option} is not an option of the engine's RestoreOptions or BackupOptions");
+            Assert.True(parameters.Contains(parameter), $"{option}: -{parameter} is a parameter of no cmdlet");
+        }
+        Assert.Equal(table.Count, table.Select(e => e.Item1).Distinct().Count());
+    }
+
     private static List<string> Parameters(string action) => Parameter().Matches(action).Select(m => m.Groups[1].Value).ToList();
 
     [GeneratedRegex(@"(?<![\w-])-([A-Z][A-Za-z0-9]+)")]

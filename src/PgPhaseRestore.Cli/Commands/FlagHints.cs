@@ -48,6 +48,8 @@ public static class FlagHints
         [PgPhaseErrorCode.NothingToReplace] = "--create, without --replace",
         [PgPhaseErrorCode.BackupFailed] = "",
         [PgPhaseErrorCode.BackupExists] = "--force",
+        [PgPhaseErrorCode.BackupBusy] = "another --name",
+        [PgPhaseErrorCode.SourceLocked] = "a longer --lock-wait-timeout",
         [PgPhaseErrorCode.ArchiveUnreadable] = "",
         [PgPhaseErrorCode.ArchiveNotFound] = "",
         [PgPhaseErrorCode.ArchiveAccessDenied] = "",
@@ -78,13 +80,27 @@ public static class FlagHints
         ["53300"] = "fewer --jobs", // too many connections
     };
 
+    /// <summary>The option a failure that one option's value caused names (<see cref="PgPhaseException.Option"/>), by the engine's name for it.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ByOption = new Dictionary<string, string>
+    {
+        ["JournalPath"] = "--journal",
+        ["PgRestorePath"] = "--pg-restore",
+        ["PgDumpPath"] = "--pg-dump",
+        ["Role"] = "--role",
+        ["SessionSettings"] = "--set",
+        ["BackupName"] = "--name",
+        ["Tables"] = "--table",
+        ["Schemas"] = "--schema",
+    };
+
     /// <summary>" (options)" for a failure that options answer, else "".</summary>
     public static string For(Exception ex)
     {
         var hint = ex switch
         {
             PgPhaseException { Code: >= PgPhaseErrorCode.ServerUnreachable, SqlState: { } state } => BySqlState.GetValueOrDefault(state, ""),
-            PgPhaseException { Code: < PgPhaseErrorCode.ServerUnreachable } own => ByKind[own.Code],
+            PgPhaseException { Code: < PgPhaseErrorCode.ServerUnreachable } own => ByKind[own.Code] is { Length: > 0 } byKind ? byKind
+                : own.Option is { } option ? ByOption.GetValueOrDefault(option, "") : "",
             _ => "",
         };
         return hint.Length == 0 ? "" : $" ({hint})";

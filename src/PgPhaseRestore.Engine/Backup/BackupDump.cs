@@ -94,6 +94,27 @@ internal sealed class BackupDump(BackupOptions options, PgTool tool, IReadOnlyLi
         return string.Join(" | ", said);
     }
 
+    /// <summary>
+    /// pg_dump's failure as the option to change, where its words say which: a table or schema pattern that matched
+    /// nothing, a table the source's role may not read, a lock held past the lock wait. Else a failed backup.
+    /// <paramref name="where"/> starts the message (the destination, or "" when the caller adds it).
+    /// </summary>
+    public PgPhaseException Failure(string where, ToolResult run, string after = "")
+    {
+        var message = $"{where}pg_dump failed with exit code {run.ExitCode}: {Tail(run.ErrorLines)}{after}";
+        bool Said(string words) => run.ErrorLines.Any(l => l.Contains(words, StringComparison.Ordinal));
+        if (Said("no matching tables were found"))
+            return PgPhaseException.OfOption(nameof(BackupOptions.Tables), message, PgPhaseErrorCode.InvalidInput);
+        if (Said("no matching schemas were found"))
+            return PgPhaseException.OfOption(nameof(BackupOptions.Schemas), message, PgPhaseErrorCode.InvalidInput);
+        // With --lock-wait-timeout pg_dump bounds each LOCK TABLE by a statement timeout.
+        if (Said("LOCK TABLE") && (Said("canceling statement due to statement timeout") || Said("canceling statement due to lock timeout")))
+            return new PgPhaseException(message, PgPhaseErrorCode.SourceLocked);
+        if (Said("permission denied"))
+            return PgPhaseException.OfConnection(Options.Source, message, PgPhaseErrorCode.Permission);
+        return new PgPhaseException(message, PgPhaseErrorCode.BackupFailed);
+    }
+
     public void Log(string message) => log?.Invoke(message);
 
     public void Debug(string message) => debug?.Invoke(message);

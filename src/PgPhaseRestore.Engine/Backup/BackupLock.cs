@@ -122,13 +122,13 @@ internal sealed class BackupLock : IAsyncDisposable
     }
 
     private PgPhaseException Vanished() =>
-        new($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorCode.Busy);
+        new($"{_target}: the lock {_store.Name} vanished right after this backup wrote it; another run may be cleaning up or starting; nothing was written, try again", PgPhaseErrorCode.BackupBusy);
 
     /// <summary>Fails unless the lock is still this run's; call before each step that makes something visible.</summary>
     public async Task VerifyAsync(string beforeStep, CancellationToken ct)
     {
         if (IsLost)
-            throw new PgPhaseException(LostMessage, PgPhaseErrorCode.Busy);
+            throw new PgPhaseException(LostMessage, PgPhaseErrorCode.BackupBusy);
         LockRecord? record;
         await _io.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -143,7 +143,7 @@ internal sealed class BackupLock : IAsyncDisposable
         if (holder?.RunId == _mine.RunId)
             return;
         var who = record is null ? "the lock was removed by someone else" : $"{Describe(holder)} took over the lock";
-        throw new PgPhaseException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone", PgPhaseErrorCode.Busy);
+        throw new PgPhaseException($"{_target}: before {beforeStep}, {who}; this backup stopped there, leaving the other run's work alone", PgPhaseErrorCode.BackupBusy);
     }
 
     private async Task HeartbeatAsync(CancellationToken stop)
@@ -264,7 +264,7 @@ internal sealed class BackupLock : IAsyncDisposable
     {
         var record = await ReadWholeAsync(ct).ConfigureAwait(false);
         return record is null
-            ? new PgPhaseException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again", PgPhaseErrorCode.Busy)
+            ? new PgPhaseException($"{_target}: another backup took the lock {_store.Name} at the same moment and has already released it; nothing was written, try again", PgPhaseErrorCode.BackupBusy)
             : Held(Parse(record), record);
     }
 
@@ -276,7 +276,7 @@ internal sealed class BackupLock : IAsyncDisposable
             : $"last heartbeat {Age(now - holder.Heartbeat)} ago";
         return new PgPhaseException(
             $"{_target}: another backup is writing here ({Describe(holder)}, {heartbeat}); this backup did not start and changed nothing. " +
-            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old", PgPhaseErrorCode.Busy);
+            $"If that run is gone, its lock {_store.Name} is taken over once its heartbeat is {Age(_timing.StaleAfter)} old", PgPhaseErrorCode.BackupBusy);
     }
 
     private static string Describe(BackupLockHolder? holder) => holder?.ToString() ?? "a run whose lock cannot be read";

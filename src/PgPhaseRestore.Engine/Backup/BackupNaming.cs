@@ -25,7 +25,7 @@ internal static class BackupNaming
     public static void CheckName(string? name)
     {
         if (name is not null && (name.Contains('/') || name.Contains('\\') || name is "." or ".."))
-            throw new PgPhaseException($"backup name \"{name}\": a backup name is one level under its database's folder: no / or \\, and not . or ..", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.OfOption(nameof(BackupOptions.BackupName), $"backup name \"{name}\": a backup name is one level under its database's folder: no / or \\, and not . or ..", PgPhaseErrorCode.InvalidInput);
     }
 
     /// <summary>

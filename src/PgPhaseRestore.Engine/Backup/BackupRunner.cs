@@ -82,7 +82,7 @@ public sealed class BackupRunner
         }
         catch (OperationCanceledException) when (held.IsLost && !ct.IsCancellationRequested)
         {
-            throw new PgPhaseException(held.LostMessage, PgPhaseErrorCode.Busy);
+            throw new PgPhaseException(held.LostMessage, PgPhaseErrorCode.BackupBusy);
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed class BucketBackupStore(BackupOptions options, string location, 
             var run = await dump.RunAsync(null, ct,
                 readStdout: (stdout, token) => upload.UploadFromAsync(new ObservedReadStream(stdout, scanner.Append), partProgress, token)).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new PgPhaseException($"pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}", PgPhaseErrorCode.BackupFailed);
+                throw dump.Failure("", run);
             await held.VerifyAsync("completing the upload", ct).ConfigureAwait(false);
             // For writers that take no lock (another tool, an older version) on servers that ignore If-None-Match.
             if (!options.Force && await BucketProbe.DescribeIfExistsAsync(_client, target, ct).ConfigureAwait(false) is { } appeared)

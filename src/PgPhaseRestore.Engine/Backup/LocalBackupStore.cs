@@ -56,7 +56,7 @@ internal sealed class LocalBackupStore(string location, bool force, Action<strin
         {
             var run = await dump.RunAsync(partial, ct).ConfigureAwait(false);
             if (run.ExitCode != 0)
-                throw new PgPhaseException($"{location}: pg_dump failed with exit code {run.ExitCode}: {BackupDump.Tail(run.ErrorLines)}; nothing was written", PgPhaseErrorCode.BackupFailed);
+                throw dump.Failure($"{location}: ", run, "; nothing was written");
             var (size, sha, files) = await ArchiveDigest.HashAsync(partial, ct).ConfigureAwait(false);
             dump.Report(location, size, clock, "stored");
             await held.VerifyAsync("publishing the backup", ct).ConfigureAwait(false);

@@ -66,8 +66,8 @@ internal static class SourceInspector
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && lockWait is { } waited)
         {
-            throw PgPhaseException.Wrap($"a table of \"{source.Database}\" stayed locked by another session past the lock wait of {waited.TotalSeconds:0.###} s " +
-                                        $"({await LockedTablesAsync(conn, ct).ConfigureAwait(false)}): nothing was backed up", ex, PgPhaseErrorCode.BackupFailed);
+            throw new PgPhaseException($"a table of \"{source.Database}\" stayed locked by another session past the lock wait of {waited.TotalSeconds:0.###} s " +
+                                       $"({await LockedTablesAsync(conn, ct).ConfigureAwait(false)}): nothing was backed up", PgPhaseErrorCode.SourceLocked, ex);
         }
     }
 

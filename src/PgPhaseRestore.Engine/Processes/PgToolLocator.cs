@@ -16,10 +16,10 @@ internal static partial class PgToolLocator
         {
             var path = Directory.Exists(explicitPath) ? System.IO.Path.Combine(explicitPath, name) : explicitPath;
             if (!File.Exists(path))
-                throw new PgPhaseException($"{name} was not found at {path}", PgPhaseErrorCode.Failed);
+                throw PgPhaseException.OfOption(OptionOf(name), $"{name} was not found at {path}", PgPhaseErrorCode.InvalidInput);
             // A path given on purpose that is not the tool gets the reason, not "none was found".
             var probe = Probe(name, path);
-            return probe.Tool is { } tool ? [tool] : throw new PgPhaseException($"{path} is not {name}: {probe.Problem}", PgPhaseErrorCode.Failed);
+            return probe.Tool is { } tool ? [tool] : throw PgPhaseException.OfOption(OptionOf(name), $"{path} is not {name}: {probe.Problem}", PgPhaseErrorCode.InvalidInput);
         }
         else
         {
@@ -70,8 +70,12 @@ internal static partial class PgToolLocator
             return fit;
         var seen = all.Count == 0 ? "none was found on PATH or in /usr/lib/postgresql/*/bin" :
             "found only " + string.Join(", ", all.Select(t => $"{t.MajorVersion} at {t.Path}"));
-        throw new PgPhaseException($"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path", PgPhaseErrorCode.Failed);
+        throw PgPhaseException.OfOption(OptionOf(name), $"{why} needs {name} {minimumMajor} or later; {seen}. Install postgresql-client-{minimumMajor} or pass its path",
+            explicitPath is null ? PgPhaseErrorCode.NotFound : PgPhaseErrorCode.InvalidInput);
     }
+
+    /// <summary>The option that gives the tool's path: what a host names when the tool is missing or wrong.</summary>
+    private static string OptionOf(string name) => name == "pg_dump" ? nameof(Backup.BackupOptions.PgDumpPath) : nameof(Restore.RestoreOptions.PgRestorePath);
 
     /// <summary>Runs `path --version`: the tool, or what is wrong with the file as that tool.</summary>
     private static (PgTool? Tool, string Problem) Probe(string name, string path)

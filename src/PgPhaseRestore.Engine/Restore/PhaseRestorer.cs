@@ -70,6 +70,9 @@ public sealed class PhaseRestorer
         var feed = await ArchiveCheck.RunAsync(archive, selected.SelectMany(p => p.Entries), client, _options.Storage, _options.SkipChecks, _log, ct)
             .ConfigureAwait(false);
 
+        // What would fail only once the target database exists is tried first: the journal's file, the sessions' settings and role, the owners.
+        RestoreJournal.CheckWritable(_options.JournalPath ?? RestoreJournal.DefaultPath(target));
+        await SessionCheck.RunAsync(_options, ct).ConfigureAwait(false);
         if (!_options.Resume)
             await OwnershipCheck.RunAsync(target, selected, _options, ct).ConfigureAwait(false);
         // Without the schema phase, the tables must be there already: a database created now has none.

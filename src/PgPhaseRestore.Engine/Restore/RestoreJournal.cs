@@ -262,9 +262,38 @@ internal sealed class RestoreJournal
     private void Save()
     {
         UpdatedAt = DateTimeOffset.UtcNow;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temp = Path + ".tmp";
-        File.WriteAllText(temp, Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Journal));
-        File.Move(temp, Path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            var temp = Path + ".tmp";
+            File.WriteAllText(temp, Serialization.EngineJson.Serialize(this, Serialization.EngineJson.Journal));
+            File.Move(temp, Path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(Path, ex, "");
+        }
     }
+
+    /// <summary>
+    /// Fails unless a journal can be written at <paramref name="path"/> (its folder made if missing): checked before
+    /// a restore creates or changes anything, since the journal is first written once the target is locked.
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        var probe = $"{path}.{Guid.NewGuid():N}.probe";
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(path, ex, "; nothing was created");
+        }
+    }
+
+    private static PgPhaseException Unwritable(string path, Exception ex, string outcome) =>
+        PgPhaseException.OfOption(nameof(RestoreOptions.JournalPath), $"restore journal {path} cannot be written ({ex.Message}){outcome}", PgPhaseErrorCode.InvalidInput, ex);
 }

@@ -35,7 +35,8 @@ public sealed partial class InvokePgPhaseRestoreCommand
         }
         catch (Exception ex) when (ErrorRecords.IsReported(ex))
         {
-            ThrowTerminatingError(ErrorRecords.From(ex, string.Join(", ", ListFile)));
+            // A file that cannot be read (missing, a folder, no permission): the parameter that named it.
+            ThrowTerminatingError(RecommendedActions.Apply(ErrorRecords.From(ex, string.Join(", ", ListFile)), ex, "Check -ListFile."));
         }
     }
 

@@ -14,13 +14,23 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
     public string Action { get; } = action;
 }
 
+/// <summary>An engine option (its property name in the engine's options) and the cmdlets' parameter that sets it.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+internal sealed class ParameterForAttribute(string option, string parameter) : Attribute
+{
+    public string Option { get; } = option;
+
+    public string Parameter { get; } = parameter;
+}
+
 /// <summary>
 /// The engine says what to do in words and returns the kind of failure; this names the parameters that do it, as
 /// the RecommendedAction of the ErrorRecord and at the end of its one-line message, for every cmdlet. pgphase words
 /// the same kinds with its options. The table is declared as attributes so that a contract test reads it from the
 /// compiled module: every kind has an entry ("" where no parameter helps), and every parameter it names exists. A
 /// connection that fails is named by the parameters it came from (<see cref="Connections.From"/>), whichever
-/// cmdlet and side (source, target, server) it was.
+/// cmdlet and side (source, target, server) it was; a failure that one option's value caused, by the parameter that
+/// sets that option (<see cref="ParameterForAttribute"/>).
 /// </summary>
 [Recommends(PgPhaseErrorCode.Failed, "")]
 [Recommends(PgPhaseErrorCode.InvalidInput, "")]
@@ -58,6 +68,8 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.NothingToReplace, "Restore it as a new database: -CreateDatabase, without -ReplaceDatabase.")]
 [Recommends(PgPhaseErrorCode.BackupFailed, "")]
 [Recommends(PgPhaseErrorCode.BackupExists, "Choose another -BackupName or -Path, or add -Force to replace it.")]
+[Recommends(PgPhaseErrorCode.BackupBusy, "Wait for the backup the message names to end, or write this one elsewhere: another -Path (or -BackupName).")]
+[Recommends(PgPhaseErrorCode.SourceLocked, "Wait for the session holding the lock to end, or wait longer with -LockWaitTimeout.")]
 [Recommends(PgPhaseErrorCode.ArchiveUnreadable, "")]
 [Recommends(PgPhaseErrorCode.ArchiveNotFound, "Check -Path (or -LiteralPath), and for an s3:// URI -S3Endpoint.")]
 [Recommends(PgPhaseErrorCode.ArchiveAccessDenied, "Use keys that may do it: -S3Credential, -AccessKey and -SecretKey, or -ProfileName.")]
@@ -81,8 +93,20 @@ internal sealed class RecommendsAttribute(object kind, string action) : Attribut
 [Recommends(PgPhaseErrorCode.ConnectFailed, "")]
 [Recommends("3D000", "Name an existing database, or let Invoke-PgPhaseRestore create it with -CreateDatabase.")]
 [Recommends("53300", "Use fewer -Jobs, end idle sessions, or raise max_connections.")]
+// A failure one option's value caused: "Correct" the parameter that set it ("Give" it, for a program not found).
+[ParameterFor("JournalPath", "JournalPath")]
+[ParameterFor("PgRestorePath", "PgRestorePath")]
+[ParameterFor("PgDumpPath", "PgDumpPath")]
+[ParameterFor("Role", "Role")]
+[ParameterFor("SessionSettings", "SessionSetting")]
+[ParameterFor("BackupName", "BackupName")]
+[ParameterFor("Tables", "Table")]
+[ParameterFor("Schemas", "Schema")]
 internal static partial class RecommendedActions
 {
+    private static readonly Dictionary<string, string> Parameters = typeof(RecommendedActions).GetCustomAttributes<ParameterForAttribute>()
+        .ToDictionary(a => a.Option, a => "-" + a.Parameter);
+
     private static readonly Dictionary<object, string> Table = typeof(RecommendedActions).GetCustomAttributes<RecommendsAttribute>()
         .ToDictionary(a => a.Kind, a => a.Action);
 
@@ -96,8 +120,12 @@ internal static partial class RecommendedActions
         object? kind = connecting ? own.SqlState : own.Code;
         if (kind is not null && Table.TryGetValue(kind, out var action) && action.Length > 0)
             return action;
+        if (!connecting && own.Option is { } option && Parameters.TryGetValue(option, out var set))
+            return own.Kind == PgPhaseErrorKind.NotFound ? $"Install it, or give its path with {set}." : $"Correct {set}.";
         if (!connecting && own.Kind == PgPhaseErrorKind.InvalidInput && Connections.ConnectionParameter(own.Origin) is { } parameter)
             return $"Correct {parameter}.";
+        if (!connecting && own.Kind == PgPhaseErrorKind.Permission && own.Origin is not null)
+            return ForConnection(own);
         return connecting ? ForConnection(own) : null;
     }
 

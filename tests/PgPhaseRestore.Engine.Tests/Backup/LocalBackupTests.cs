@@ -57,8 +57,9 @@ public sealed class LocalBackupTests : IDisposable
             Source = _cluster.ConnectionTo(db), Destination = _dir.Path + "/", BackupName = "locked", LockWaitTimeout = TimeSpan.FromSeconds(1),
         }).RunAsync(CancellationToken.None));
         clock.Stop();
-        // The server's lock timeout: busy, as any wait that ran out.
-        Assert.True(ex.Code == PgPhaseErrorCode.Busy, $"{ex.Code}: {ex.Message}");
+        // The server's lock timeout: the source's table is locked, a wait that ran out (busy).
+        Assert.True(ex.Code == PgPhaseErrorCode.SourceLocked, $"{ex.Code}: {ex.Message}");
+        Assert.Equal(PgPhaseErrorKind.Busy, ex.Kind);
         Assert.Contains("(audit)", ex.Message);
         Assert.Contains("lock wait of 1 s", ex.Message);
         // Well inside the lock holder's time (it holds until the test ends): the wait was bounded.

@@ -50,7 +50,15 @@ public sealed partial class FlagHintsTests
             Assert.NotEmpty(Options(hint));
             Assert.All(Options(hint), option => Assert.True(Parses(["restore", "x.dump"], option), $"SQLSTATE {state}: {option}"));
         }
+        // The options the engine names in its failures, each a property of its options and a flag of restore or backup.
+        var engineOptions = typeof(PgPhaseRestore.Engine.Restore.RestoreOptions).GetProperties().Concat(typeof(PgPhaseRestore.Engine.Backup.BackupOptions).GetProperties()).Select(p => p.Name).ToHashSet();
+        foreach (var (option, flag) in FlagHints.ByOption)
+        {
+            Assert.Contains(option, engineOptions);
+            Assert.True(Parses(["restore", "x.dump"], flag) || Parses(["backup", "--to", "x.dump"], flag), $"{option}: {flag}");
+        }
         Assert.Equal(" (--no-owner)", FlagHints.For(new PgPhaseException("m", PgPhaseErrorCode.Ownership)));
+        Assert.Equal(" (--journal)", FlagHints.For(PgPhaseException.OfOption(nameof(PgPhaseRestore.Engine.Restore.RestoreOptions.JournalPath), "m", PgPhaseErrorCode.InvalidInput)));
         Assert.Equal("", FlagHints.For(new PgPhaseException("m", PgPhaseErrorCode.RestoreFailed)));
     }
 

@@ -112,5 +112,17 @@ public sealed class PgToolLocatorTests : IDisposable
         Assert.Equal($"pg_restore was not found at {_dir.File("nothing")}", Refused("pg_restore", _dir.File("nothing")));
     }
 
+    [Fact]
+    public void A_path_given_that_is_no_tool_names_the_option_that_gave_it()
+    {
+        var restore = Assert.Throws<PgPhaseException>(() => PgToolLocator.Find("pg_restore", 9, "the test", _dir.File("nothing")));
+        Assert.Equal((PgPhaseErrorCode.InvalidInput, "PgRestorePath"), (restore.Code, restore.Option));
+        var dump = Assert.Throws<PgPhaseException>(() => PgToolLocator.Find("pg_dump", 9, "the test", Script("pg_dump", "exit 1")));
+        Assert.Equal((PgPhaseErrorCode.InvalidInput, "PgDumpPath"), (dump.Code, dump.Option));
+        // None new enough anywhere: the option that gives one.
+        var none = Assert.Throws<PgPhaseException>(() => PgToolLocator.Find("pg_restore", 999, "the test"));
+        Assert.Equal((PgPhaseErrorCode.NotFound, "PgRestorePath"), (none.Code, none.Option));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
