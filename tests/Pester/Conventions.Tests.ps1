@@ -477,6 +477,20 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         (Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $script:svc.SourceDatabase |
             Get-PgBackup -Path $script:backups).Location | Should -Be $script:backup.Location
     }
+
+    It '<Name> binds to Get-PgBackup: the backup it names is listed, and its file name is no -Database filter' -ForEach @(
+        @{ Name = 'a file from Get-Item'; Pipe = { Get-Item -LiteralPath $script:backup.Location } }
+        @{ Name = 'a folder from Get-Item'; Pipe = { Get-Item -LiteralPath $script:backups } }
+        @{ Name = 'files from Get-ChildItem -Recurse'; Pipe = { Get-ChildItem -LiteralPath $script:backups -Recurse -Filter *.dump } }
+        @{ Name = 'a backup from Get-PgBackup'; Pipe = { Get-PgBackup -Path $script:backups } }
+        @{ Name = 'a folder as a string'; Pipe = { $script:backups } }
+    ) {
+        $err = $null
+        @((& $Pipe | Get-PgBackup -ErrorVariable err).Location) | Should -Be @($script:backup.Location)
+        $err | Should -BeNullOrEmpty
+        # A -Database given on the command line still filters what is piped.
+        & $Pipe | Get-PgBackup -Database 'other_*' | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Confirmation before a live database is renamed or replaced' {

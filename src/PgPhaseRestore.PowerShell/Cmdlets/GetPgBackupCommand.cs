@@ -21,7 +21,9 @@ namespace PgPhaseRestore.PowerShell.Cmdlets;
 /// <code>Get-PgBackup -Path ./backups -Database 'app_*' -Latest</code>
 /// <para>The newest backup of each database whose name starts with app_ (-Database takes wildcards; so does -Path, for folders).</para>
 /// </example>
-[Cmdlet(VerbsCommon.Get, "PgBackup", DefaultParameterSetName = PathSet)]
+// LiteralPath by default: an object on the pipeline (a file from Get-Item, a backup from Get-PgBackup) binds its path
+// by property name there before PowerShell would turn it into text for -Path; a string still binds to -Path.
+[Cmdlet(VerbsCommon.Get, "PgBackup", DefaultParameterSetName = LiteralPathSet)]
 [OutputType(typeof(BackupManifest))]
 public sealed class GetPgBackupCommand : PgStorageCmdletBase
 {
@@ -35,9 +37,9 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>A local folder or s3://bucket/prefix taken exactly as written: no character is a wildcard. A backup's own archive (or its manifest) lists that one backup.</summary>
+    /// <summary>A local folder or s3://bucket/prefix taken exactly as written: no character is a wildcard. A backup's own archive (or its manifest) lists that one backup. Files and folders from Get-Item or Get-ChildItem, and backups from Get-PgBackup, bind here.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath", "LP", "FullName")]
+    [Alias("PSPath", "LP", "FullName", "Location")]
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
@@ -51,6 +53,16 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>Notes whether -Database came from the command line or comes with each piped object.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // Only what the command line gave is bound yet: the rest comes from each object on the pipeline.
+        _databaseGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Database));
+    }
+
+    private bool _databaseGiven;
+
     /// <summary>
     /// Lists the complete backups under -Path (under each folder it names). A manifest that marks no complete backup
     /// (unreadable, not a manifest, or without its archive) is a non-terminating error naming it, and the others are
@@ -60,6 +72,11 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     {
         bool literal = ParameterSetName == LiteralPathSet;
         var path = literal ? LiteralPath : Path;
+        // A file or folder piped in (Get-Item, Get-ChildItem) binds its Name to -Database too, by the alias that
+        // takes Get-PgDatabase's names: its own name is no database to filter by.
+        if (!_databaseGiven && literal && Database is not null && MyInvocation.ExpectingInput &&
+            Database == System.IO.Path.GetFileName(LiteralPath.TrimEnd('/', System.IO.Path.DirectorySeparatorChar)))
+            Database = null;
         // A pattern is matched here, as PowerShell matches names; a plain name lets the engine look for it alone.
         var pattern = Database is not null && WildcardPattern.ContainsWildcardCharacters(Database) ? new WildcardPattern(Database) : null;
         bool listed = false, failed = false;
