@@ -89,6 +89,9 @@ public enum PgPhaseErrorCode
     /// <summary>A run of a restore places indexes in other phases than the run it continues (another strategy or memory budget).</summary>
     PlanChanged = 114,
 
+    /// <summary>Every phase a run selects, phase 1 among them, completed already on the target from this archive.</summary>
+    RestoreComplete = 115,
+
     /// <summary>The catalog is not in a state a swap, undo or replace can start or finish from.</summary>
     SwapState = 200,
 

@@ -33,7 +33,7 @@ public static class PgPhaseErrors
         PgPhaseErrorCode.AlreadyExists or PgPhaseErrorCode.BackupExists or PgPhaseErrorCode.ArchiveAlreadyExists => PgPhaseErrorKind.AlreadyExists,
         PgPhaseErrorCode.Conflict or PgPhaseErrorCode.Pooler or PgPhaseErrorCode.PartialPhase or PgPhaseErrorCode.TargetNotEmpty
             or PgPhaseErrorCode.AlreadyRestored or PgPhaseErrorCode.Interrupted or PgPhaseErrorCode.OtherArchive or PgPhaseErrorCode.TablesHoldRows
-            or PgPhaseErrorCode.SelectionChanged or PgPhaseErrorCode.PlanChanged
+            or PgPhaseErrorCode.SelectionChanged or PgPhaseErrorCode.PlanChanged or PgPhaseErrorCode.RestoreComplete
             or PgPhaseErrorCode.SwapState => PgPhaseErrorKind.Conflict,
         PgPhaseErrorCode.Busy or PgPhaseErrorCode.RestoreBusy or PgPhaseErrorCode.LockLost or PgPhaseErrorCode.StaleSessions
             or PgPhaseErrorCode.SwapSessions or PgPhaseErrorCode.SwapBusy or PgPhaseErrorCode.ServerBusy or PgPhaseErrorCode.BackupBusy

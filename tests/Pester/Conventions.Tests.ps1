@@ -84,16 +84,18 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         $results = Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorVariable err -ErrorAction SilentlyContinue
         @($results.Status | ForEach-Object ToString) | Should -Be @('Succeeded', 'Succeeded', 'Succeeded', 'Succeeded')
         $err | Should -HaveCount 1
-        "$($err[0].Exception.Code)" | Should -BeIn @('TargetNotEmpty', 'AlreadyRestored')
+        # The same dump again: the restore is complete, and neither -Resume nor -Force would help.
+        "$($err[0].Exception.Code)" | Should -BeIn @('TargetNotEmpty', 'RestoreComplete')
         # The engine's advice gives way to the same advice in parameters: said once, with the parameters.
-        $advice = 'resume to continue, or force to run it again|allow a non-empty target explicitly'
+        $advice = 'restore into a new database, or drop this one first|allow a non-empty target explicitly'
         $err[0].Exception.Message | Should -Match $advice
         "$($err[0])" | Should -Not -Match $advice
-        "$($err[0])" | Should -Match '(already completed|is not empty) .*\)\. (Add -Resume to continue, or -Force|Restore into an empty database, or add -AllowNonEmptyTarget)'
+        "$($err[0])" | Should -Match '(completed already|is not empty) .*\. (Restore into a new database \(-TargetDatabase\), or drop this one first|Restore into an empty database, or add -AllowNonEmptyTarget)\.$'
+        "$($err[0])" | Should -Not -Match '-Force|-Resume'
         # Stop: the first failure ends the command, as a runbook's try/catch expects.
         $db2 = New-TestDatabaseName
         { Invoke-PgPhaseRestore -Path (Join-Path $script:dir 'nightly-*.dump') -TargetConnection $script:server -TargetDatabase $db2 -TargetCredential $script:cred -CreateDatabase -NoOwner -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*already completed*'
+            Should -Throw -ExpectedMessage '*completed already*'
     }
 
     It 'Invoke-PgPhaseRestore -Path restores the archive a pattern matches' {

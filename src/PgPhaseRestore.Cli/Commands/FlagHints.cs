@@ -34,6 +34,7 @@ public static class FlagHints
         [PgPhaseErrorCode.TargetMissing] = "--create",
         [PgPhaseErrorCode.TargetNotEmpty] = "--allow-non-empty",
         [PgPhaseErrorCode.AlreadyRestored] = "--resume, or --force",
+        [PgPhaseErrorCode.RestoreComplete] = "a new database in --target",
         [PgPhaseErrorCode.Interrupted] = "--resume",
         [PgPhaseErrorCode.OtherArchive] = "without --resume",
         [PgPhaseErrorCode.TablesHoldRows] = "--force",

@@ -49,6 +49,11 @@ internal static class JournalPreparation
                 PgPhaseErrorCode.Interrupted);
 
         var alreadyDone = selected.Where(p => sameRestore && journal.CompletedPhases.Contains(p.Number)).Select(p => p.Number).ToList();
+        // Everything selected is done, phase 1 among it: nothing to resume, and forced, phase 1 would meet its own schema.
+        if (alreadyDone.Count == selected.Count && selected.Any(p => p.Kind == PhaseKind.Schema) && !options.Force)
+            throw new PgPhaseException($"the restore of this archive into \"{database}\" completed already (phase {string.Join(", ", alreadyDone)}; journal {journal.Path}): " +
+                                       "nothing is left to resume, and phase 1 would create its schema over itself", "; restore into a new database, or drop this one first",
+                PgPhaseErrorCode.RestoreComplete);
         if (alreadyDone.Count > 0 && !options.Force)
             throw new PgPhaseException($"phase {string.Join(", ", alreadyDone)} already completed on \"{database}\" from this archive (journal {journal.Path})",
                 "; resume to continue, or force to run it again", PgPhaseErrorCode.AlreadyRestored);
