@@ -742,7 +742,8 @@ Describe 'Table views show properties' {
     It 'Format-List * of every object shows values, never the name of a type of the module' {
         $shown = foreach ($type in $script:samples.Keys) {
             $list = $script:samples[$type] | Format-List * | Out-String -Width 1000
-            [regex]::Matches($list, '(?m)^(\w+)\s*: .*\bPgPhaseRestore\.Engine\.[\w.]+') | ForEach-Object { "$type $($_.Value)" }
+            # A type's name, or a record's own dump of its fields ("TableStats { Schema = app, ... }").
+            [regex]::Matches($list, '(?m)^(\w+)\s*: .*(\bPgPhaseRestore\.Engine\.[\w.]+|\b[A-Z]\w+ \{ \w+ = )') | ForEach-Object { "$type $($_.Value)" }
         }
         $shown | Should -BeNullOrEmpty -Because "Format-List shows values, not type names: $($shown -join '; ')"
     }

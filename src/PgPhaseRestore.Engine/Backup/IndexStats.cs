@@ -17,4 +17,8 @@ public sealed record IndexStats(string Schema, string Table, string Name, long B
     /// was recorded).
     /// </summary>
     public double? FirstKeyCorrelation { get; init; }
+
+    /// <summary>One line, as a list of them shows it: "app.orders_pkey on orders (primary key, 64 MiB)".</summary>
+    public override string ToString() =>
+        $"{Schema}.{Name} on {Table} ({(IsPrimary ? "primary key, " : IsUnique ? "unique, " : "")}{Storage.SizeText.Format(Bytes)})";
 }
