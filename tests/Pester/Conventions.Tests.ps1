@@ -616,8 +616,8 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
 
     It 'Invoke-PgPhaseRestore -<Parameter> that cannot work is refused before the database is created, naming -<Parameter>' -ForEach @(
         @{ Parameter = 'Role'; Extra = @{ Role = 'no_such_role_pester' }; Message = 'role "no_such_role_pester" cannot be set: role "no_such_role_pester" does not exist' }
-        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ no_such_setting = '1' } }; Message = 'session setting no_such_setting=1 is refused by the server: unrecognized configuration parameter' }
-        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ work_mem = 'lots' } }; Message = 'session setting work_mem=lots is refused by the server: invalid value for parameter "work_mem"' }
+        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ no_such_setting = '1' } }; Message = 'the session settings are refused by the server: unrecognized configuration parameter "no_such_setting"' }
+        @{ Parameter = 'SessionSetting'; Extra = @{ SessionSetting = @{ work_mem = 'lots' } }; Message = 'the session settings are refused by the server: invalid value for parameter "work_mem": "lots"' }
         @{ Parameter = 'JournalPath'; Extra = @{ JournalPath = '/proc/no-such-folder/journal.json' }; Message = 'restore journal /proc/no-such-folder/journal.json cannot be written' }
         @{ Parameter = 'PgRestorePath'; Extra = @{ PgRestorePath = '/no/such/pg_restore' }; Message = 'pg_restore was not found at /no/such/pg_restore' }
     ) {
