@@ -92,6 +92,12 @@ public enum PgPhaseErrorCode
     /// <summary>Every phase a run selects, phase 1 among them, completed already on the target from this archive.</summary>
     RestoreComplete = 115,
 
+    /// <summary>Phase 4 completed without the data phase: rows loaded now would go through its foreign keys and triggers.</summary>
+    SchemaWithoutRows = 116,
+
+    /// <summary>Phase 4 is asked for while the data phase started and did not complete: it would work over part of the rows.</summary>
+    DataUnfinished = 117,
+
     /// <summary>The catalog is not in a state a swap, undo or replace can start or finish from.</summary>
     SwapState = 200,
 

@@ -34,6 +34,7 @@ public static class PgPhaseErrors
         PgPhaseErrorCode.Conflict or PgPhaseErrorCode.Pooler or PgPhaseErrorCode.PartialPhase or PgPhaseErrorCode.TargetNotEmpty
             or PgPhaseErrorCode.AlreadyRestored or PgPhaseErrorCode.Interrupted or PgPhaseErrorCode.OtherArchive or PgPhaseErrorCode.TablesHoldRows
             or PgPhaseErrorCode.SelectionChanged or PgPhaseErrorCode.PlanChanged or PgPhaseErrorCode.RestoreComplete
+            or PgPhaseErrorCode.SchemaWithoutRows or PgPhaseErrorCode.DataUnfinished
             or PgPhaseErrorCode.SwapState => PgPhaseErrorKind.Conflict,
         PgPhaseErrorCode.Busy or PgPhaseErrorCode.RestoreBusy or PgPhaseErrorCode.LockLost or PgPhaseErrorCode.StaleSessions
             or PgPhaseErrorCode.SwapSessions or PgPhaseErrorCode.SwapBusy or PgPhaseErrorCode.ServerBusy or PgPhaseErrorCode.BackupBusy

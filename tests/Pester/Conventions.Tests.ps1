@@ -430,6 +430,14 @@ Describe 'Every pipeline into the cmdlets that read archives' {
         $indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname = 'app'"
         Invoke-TestSql $script:svc $db $indexes | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase $indexes)
         Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be '0'
+        # The data phase on its own afterwards would load rows through the foreign keys: refused, naming -Force.
+        $late = { Split-PgRestorePhases -LiteralPath $script:odd | Where-Object Number -eq 3 |
+                Invoke-PgPhaseRestore -TargetConnection $script:server -TargetDatabase $db -TargetCredential $script:cred -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*without phase 3 Data: it holds a schema without rows*' -PassThru
+        "$($late.Exception.Code)" | Should -Be 'SchemaWithoutRows'
+        $late.ErrorDetails.RecommendedAction | Should -Be 'Restore into a new database, or add -Force to load the rows through its foreign keys and triggers.'
+        "$late" | Should -Not -Match 'force the data phase'
+        Invoke-TestSql $script:svc $db 'SELECT count(*) FROM app.customer' | Should -Be '0'
 
         $other = New-TestDatabaseName
         $refusal = { Split-PgRestorePhases -LiteralPath $script:odd -Strategy PreCreate | Where-Object Number -In 1, 4 |

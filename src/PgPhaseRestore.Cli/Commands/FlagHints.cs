@@ -35,6 +35,8 @@ public static class FlagHints
         [PgPhaseErrorCode.TargetNotEmpty] = "--allow-non-empty",
         [PgPhaseErrorCode.AlreadyRestored] = "--resume, or --force",
         [PgPhaseErrorCode.RestoreComplete] = "a new database in --target",
+        [PgPhaseErrorCode.SchemaWithoutRows] = "--force",
+        [PgPhaseErrorCode.DataUnfinished] = "--resume, or --force",
         [PgPhaseErrorCode.Interrupted] = "--resume",
         [PgPhaseErrorCode.OtherArchive] = "without --resume",
         [PgPhaseErrorCode.TablesHoldRows] = "--force",

@@ -197,11 +197,11 @@ public sealed class PhaseRestorer
         // Forced, the data phase is the user's to run again (the journal forgot it already), through what is there.
         if (!_options.Force && selected.Any(p => p.Kind == PhaseKind.Data) && journal.CompletedPhases.Contains(post) && !journal.CompletedPhases.Contains(data) && !journal.IsStarted(data))
             throw new PgPhaseException($"phase {post} PostData completed on \"{_options.Target.Database}\" (journal {journal.Path}) without phase {data} Data: it holds a schema without rows, " +
-                                       "and rows loaded now would go through its foreign keys and triggers", ". Restore into a new database, or force the data phase", PgPhaseErrorCode.Conflict);
+                                       "and rows loaded now would go through its foreign keys and triggers", ". Restore into a new database, or force the data phase", PgPhaseErrorCode.SchemaWithoutRows);
         if (!_options.Force && selected.Any(p => p.Kind == PhaseKind.PostData) && selected.All(p => p.Kind != PhaseKind.Data) &&
             journal.IsStarted(data) && !journal.CompletedPhases.Contains(data))
             throw new PgPhaseException($"phase {data} Data started on \"{_options.Target.Database}\" (journal {journal.Path}) and did not complete: phase {post} PostData would " +
-                                       "add its foreign keys and indexes over part of the rows", ". Resume the data phase first, or force phase 4 as it is", PgPhaseErrorCode.Conflict);
+                                       "add its foreign keys and indexes over part of the rows", ". Resume the data phase first, or force phase 4 as it is", PgPhaseErrorCode.DataUnfinished);
     }
 
     /// <summary>Phase 4 without phase 2: refused before any phase runs unless phase 2's objects are in the target already.</summary>

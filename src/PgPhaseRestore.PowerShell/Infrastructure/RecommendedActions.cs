@@ -56,6 +56,8 @@ internal sealed class ParameterForAttribute(string option, string parameter) : A
 [Recommends(PgPhaseErrorCode.PlanChanged, "Run again with the -Strategy and -MemoryBudget the restore started with (the message names them), or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.SelectionChanged, "Run those entries with -ListFile naming them and -Force, or restore into a new database.")]
 [Recommends(PgPhaseErrorCode.RestoreComplete, "Restore into a new database (-TargetDatabase), or drop this one first.")]
+[Recommends(PgPhaseErrorCode.SchemaWithoutRows, "Restore into a new database, or add -Force to load the rows through its foreign keys and triggers.")]
+[Recommends(PgPhaseErrorCode.DataUnfinished, "Finish the data phase first: run it again with -Resume; or add -Force to run phase 4 over the rows there now.")]
 [Recommends(PgPhaseErrorCode.AlreadyRestored, "Add -Resume to continue, or -Force to run the completed phases again.")]
 [Recommends(PgPhaseErrorCode.Interrupted, "Run again with -Resume, so that no row is loaded twice.")]
 [Recommends(PgPhaseErrorCode.OtherArchive, "Resume with the archive the journal names, or leave out -Resume to start over.")]

@@ -550,11 +550,12 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
 
         // A schema without rows stays one: rows loaded now would go through its foreign keys and triggers.
         var resumed = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(options with { Resume = true }, null, null).RunAsync(plan.Phases, default));
-        Assert.Equal(PgPhaseErrorCode.Conflict, resumed.Code);
+        Assert.Equal(PgPhaseErrorCode.SchemaWithoutRows, resumed.Code);
+        Assert.Equal(PgPhaseErrorKind.Conflict, resumed.Kind);
         Assert.Contains("completed on \"" + target + "\"", resumed.Message);
         Assert.Contains("without phase 3 Data: it holds a schema without rows", resumed.Message);
         var data = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(options with { Phases = [3] }, null, null).RunAsync(plan.Phases, default));
-        Assert.Equal(PgPhaseErrorCode.Conflict, data.Code);
+        Assert.Equal(PgPhaseErrorCode.SchemaWithoutRows, data.Code);
         Assert.Equal(0L, _f.Cluster.Scalar<long>(target, "SELECT count(*) FROM app.customer"));
     }
 
