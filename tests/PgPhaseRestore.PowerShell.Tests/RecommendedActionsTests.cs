@@ -107,6 +107,39 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
         Assert.Equal(table.Count, table.Select(e => e.Item1).Distinct().Count());
     }
 
+    /// <summary>
+    /// Advice that names another cmdlet with its parameters ("Invoke-PgPhaseRestore -LiteralPath '...' -Resume", "plan
+    /// it again (Split-PgRestorePhases -Path)") gives parameters of that cmdlet: read from the module's sources, where
+    /// such commands are written, holes of interpolated strings standing for values.
+    /// </summary>
+    [Fact]
+    public void Commands_in_advice_name_parameters_of_the_cmdlet_they_call()
+    {
+        string[] common = ["Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable",
+            "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "WhatIf", "Confirm"];
+        var sources = Directory.GetFiles(Path.Combine(_m.RepoRoot, "src", "PgPhaseRestore.PowerShell"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
+        int checkedCommands = 0;
+        foreach (var file in sources)
+        {
+            foreach (Match command in CommandInText().Matches(File.ReadAllText(file)))
+            {
+                var cmdlet = command.Groups["cmdlet"].Value;
+                Assert.True(_m.Cmdlets.TryGetValue(cmdlet, out var type), $"{Path.GetFileName(file)}: {cmdlet} is not a cmdlet of the module");
+                var names = _m.Parameters(type!).SelectMany(_m.NamesAndAliases).Concat(common).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                foreach (Capture parameter in command.Groups["parameter"].Captures)
+                    Assert.True(names.Contains(parameter.Value), $"{Path.GetFileName(file)}: \"{command.Value}\" gives -{parameter.Value}, which {cmdlet} does not take");
+                checkedCommands += command.Groups["parameter"].Captures.Count > 0 ? 1 : 0;
+            }
+        }
+        // The advice the error records give with a command in it, at least.
+        Assert.True(checkedCommands >= 4, $"only {checkedCommands} commands with parameters found");
+    }
+
+    // A module cmdlet, then its arguments: -Parameter (with :$value), a hole {…}, a 'quoted' value or a number.
+    [GeneratedRegex(@"\b(?<cmdlet>[A-Z][a-z]+-Pg[A-Za-z]+)(?:\s+(?:-(?<parameter>[A-Z]\w*)(?::\$\w+)?|\{[^{}\r\n]*\}|'[^'\r\n]*'|\d+))*")]
+    private static partial Regex CommandInText();
+
     private static List<string> Parameters(string action) => Parameter().Matches(action).Select(m => m.Groups[1].Value).ToList();
 
     [GeneratedRegex(@"(?<![\w-])-([A-Z][A-Za-z0-9]+)")]
