@@ -408,6 +408,11 @@ public sealed class PhaseRestoreTests : IClassFixture<RestoreFixture>
         // Running the data phase again from the top is refused: it would duplicate rows.
         var refused = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target));
         Assert.Contains("was interrupted", refused.Message);
+        Assert.Equal(PgPhaseErrorCode.Interrupted, refused.Code);
+        // Phase 4 alone would add its foreign keys and late indexes over part of the rows.
+        var early = await Assert.ThrowsAsync<PgPhaseException>(() => RestoreAsync(target, phases: [4]));
+        Assert.Equal(PgPhaseErrorCode.DataUnfinished, early.Code);
+        Assert.Contains("phase 3 Data started on \"" + target + "\"", early.Message);
 
         var resumed = await RestoreAsync(target, resume: true);
         AssertSucceeded(resumed);
