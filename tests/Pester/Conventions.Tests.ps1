@@ -557,6 +557,31 @@ Describe 'Confirmation before a live database is renamed or replaced' {
     }
 }
 
+Describe '-Debug where nothing can prompt' {
+    It 'plans and restores with -Debug alone in pwsh -NonInteractive, as a runbook runs: nothing asks, nothing fails' {
+        # PowerShell asks before every verbose record of a compiled cmdlet given -Debug alone; a runbook cannot answer.
+        $db = New-TestDatabaseName
+        $script = "Import-Module '$script:Manifest'; `$ErrorActionPreference = 'Stop'; " +
+            "`$phases = Split-PgRestorePhases -Path '$($script:svc.Archive)' -Debug; " +
+            "`$phases | Invoke-PgPhaseRestore -TargetConnection '$script:server' -TargetDatabase '$db' -CreateDatabase -NoOwner -Debug | ForEach-Object { 'status ' + `$_.Status }"
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
+        # The password as libpq takes it from the environment, for this child only.
+        $psi.Environment['PGPASSWORD'] = $script:svc.PlainPassword
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $stderr = $p.StandardError.ReadToEndAsync()
+        $out = $p.StandardOutput.ReadToEnd()
+        $p.WaitForExit()
+        $p.ExitCode | Should -Be 0 -Because "$out $($stderr.Result)"
+        $out | Should -Not -Match 'NonInteractive mode'
+        @($out -split "`n" | Where-Object { $_ -match '^status ' } | ForEach-Object { $_.Trim() }) | Should -Be @('status Succeeded', 'status Succeeded', 'status Succeeded', 'status Succeeded')
+        # What -Verbose shows comes out as debug records.
+        $out | Should -Match '(?m)^(\e\[[0-9;]*m)*DEBUG: '
+    }
+}
+
 Describe 'Errors recommend only the parameters of the cmdlet that failed' {
     It 'Copy-PgDatabase into a database that is not empty: refused before the backup, never recommending -AllowNonEmptyTarget, which it does not take' {
         $db = New-MarkedDatabase 'full' 'kept'

@@ -131,6 +131,20 @@ public abstract class PgCmdletBase : PSCmdlet, IDisposable
             pump.Post(action);
     }
 
+    /// <summary>
+    /// A verbose record; with -Debug and no -Verbose, a debug record instead. PowerShell's runtime asks before each
+    /// verbose record of a compiled cmdlet given -Debug alone (VerbosePreference Inquire): a runbook's NonInteractive
+    /// host fails there, and an interactive run stops at every line. A debug record is shown without asking.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("Debug", out var debug) && debug is SwitchParameter { IsPresent: true } &&
+            !MyInvocation.BoundParameters.ContainsKey("Verbose"))
+            WriteDebug(text);
+        else
+            base.WriteVerbose(text);
+    }
+
     /// <summary>An engine's log line as a verbose record, written on the pipeline thread: the engine's log callback.</summary>
     private protected void VerboseFromEngine(string message) => OnPipeline(() => WriteVerbose(message));
 
