@@ -74,21 +74,25 @@ function New-TestDatabaseName([string] $Prefix = 'pester') {
     "${Prefix}_$([guid]::NewGuid().ToString('N').Substring(0, 10))"
 }
 
-function Invoke-TestSql($Services, [string] $Database, [string] $Sql, [int] $Port = $Services.Port) {
-    <# psql as the reference client, its password in its own environment only; returns the unaligned rows. -Port: the second server's. #>
-    $psi = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $Services.PgBinDir 'psql'))
-    foreach ($a in @('-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', $Services.Host, '-p', "$Port", '-U', $Services.User, '-d', $Database, '-c', $Sql)) {
-        $psi.ArgumentList.Add($a)
-    }
-    $psi.Environment['PGPASSWORD'] = $Services.PlainPassword
+function Invoke-TestProcess([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}) {
+    <# Runs a program to its end; its environment gets $Environment (a password for it alone). Returns ExitCode, Out, Err. #>
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($File)
+    foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
+    foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $p = [System.Diagnostics.Process]::Start($psi)
+    $err = $p.StandardError.ReadToEndAsync()
     $out = $p.StandardOutput.ReadToEnd()
-    $err = $p.StandardError.ReadToEnd()
     $p.WaitForExit()
-    if ($p.ExitCode -ne 0) { throw "psql failed on ${Database}: $err" }
-    $out.TrimEnd("`n") -split "`n" | Where-Object { $_ -ne '' }
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out; Err = $err.Result }
+}
+
+function Invoke-TestSql($Services, [string] $Database, [string] $Sql, [int] $Port = $Services.Port) {
+    <# psql as the reference client, its password in its own environment only; returns the unaligned rows. -Port: the second server's. #>
+    $run = Invoke-TestProcess (Join-Path $Services.PgBinDir 'psql') @('-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', $Services.Host, '-p', "$Port", '-U', $Services.User, '-d', $Database, '-c', $Sql) @{ PGPASSWORD = $Services.PlainPassword }
+    if ($run.ExitCode -ne 0) { throw "psql failed on ${Database}: $($run.Err)" }
+    $run.Out.TrimEnd("`n") -split "`n" | Where-Object { $_ -ne '' }
 }
 
 function Test-DatabaseExists($Services, [string] $Database) {

@@ -564,17 +564,10 @@ Describe '-Debug where nothing can prompt' {
         $script = "Import-Module '$script:Manifest'; `$ErrorActionPreference = 'Stop'; " +
             "`$phases = Split-PgRestorePhases -Path '$($script:svc.Archive)' -Debug; " +
             "`$phases | Invoke-PgPhaseRestore -TargetConnection '$script:server' -TargetDatabase '$db' -CreateDatabase -NoOwner -Debug | ForEach-Object { 'status ' + `$_.Status }"
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
         # The password as libpq takes it from the environment, for this child only.
-        $psi.Environment['PGPASSWORD'] = $script:svc.PlainPassword
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $stderr = $p.StandardError.ReadToEndAsync()
-        $out = $p.StandardOutput.ReadToEnd()
-        $p.WaitForExit()
-        $p.ExitCode | Should -Be 0 -Because "$out $($stderr.Result)"
+        $run = Invoke-TestProcess $script:Pwsh @('-NoProfile', '-NonInteractive', '-Command', $script) @{ PGPASSWORD = $script:svc.PlainPassword }
+        $out = $run.Out
+        $run.ExitCode | Should -Be 0 -Because "$out $($run.Err)"
         $out | Should -Not -Match 'NonInteractive mode'
         @($out -split "`n" | Where-Object { $_ -match '^status ' } | ForEach-Object { $_.Trim() }) | Should -Be @('status Succeeded', 'status Succeeded', 'status Succeeded', 'status Succeeded')
         # What -Verbose shows comes out as debug records.
