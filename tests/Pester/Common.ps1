@@ -74,14 +74,19 @@ function New-TestDatabaseName([string] $Prefix = 'pester') {
     "${Prefix}_$([guid]::NewGuid().ToString('N').Substring(0, 10))"
 }
 
-function Invoke-TestProcess([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}) {
-    <# Runs a program to its end; its environment gets $Environment (a password for it alone). Returns ExitCode, Out, Err. #>
+function Invoke-TestProcess([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [switch] $NoInput) {
+    <#
+    Runs a program to its end; its environment gets $Environment (a password for it alone). -NoInput: its standard
+    input is closed at once, as cron or a scheduler runs it. Returns ExitCode, Out, Err.
+    #>
     $psi = [System.Diagnostics.ProcessStartInfo]::new($File)
     foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
     foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $NoInput.IsPresent
     $p = [System.Diagnostics.Process]::Start($psi)
+    if ($NoInput) { $p.StandardInput.Close() }
     $err = $p.StandardError.ReadToEndAsync()
     $out = $p.StandardOutput.ReadToEnd()
     $p.WaitForExit()

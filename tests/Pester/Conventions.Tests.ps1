@@ -548,6 +548,21 @@ Describe 'Confirmation before a live database is renamed or replaced' {
         Invoke-TestSql $script:svc $live 'SELECT count(*) FROM app.customer' | Should -Be (Invoke-TestSql $script:svc $script:svc.SourceDatabase 'SELECT count(*) FROM app.customer')
     }
 
+    It 'Switch-PgDatabase run by a scheduler (pwsh -File, its input closed) without -Confirm:$false renames nothing and says how to confirm, never a bug' {
+        $live = New-MarkedDatabase 'live' 'old'
+        $copy = New-MarkedDatabase 'copy' 'new'
+        $file = Join-Path $TestDrive 'swap-from-cron.ps1'
+        Set-Content -LiteralPath $file -Value ("Import-Module '$script:Manifest'; " +
+            "try { Switch-PgDatabase -ServerConnection '$script:server' -Database '$live' -Replacement '$copy' -ErrorAction Stop } " +
+            "catch { 'id ' + `$_.FullyQualifiedErrorId; 'action ' + `$_.ErrorDetails.RecommendedAction }")
+        $run = Invoke-TestProcess $script:Pwsh @('-NoProfile', '-File', $file) @{ PGPASSWORD = $script:svc.PlainPassword } -NoInput
+        $run.Out | Should -Match 'id PgPhaseRestore\.ConfirmationNeeded,' -Because "$($run.Out) $($run.Err)"
+        $run.Out | Should -Match 'action Add -Confirm:\$false'
+        $run.Out | Should -Not -Match 'PgPhaseRestore\.Bug'
+        Invoke-TestSql $script:svc $live 'SELECT what FROM marker' | Should -Be 'old'
+        Invoke-TestSql $script:svc $copy 'SELECT what FROM marker' | Should -Be 'new'
+    }
+
     It 'a restore into a new database does not ask, even where nothing can prompt' {
         $db = New-TestDatabaseName
         $run = Invoke-WithoutPrompt { param($archive, $server, $cred, $db) Invoke-PgPhaseRestore -Path $archive -TargetConnection $server -TargetDatabase $db -TargetCredential $cred -CreateDatabase -NoOwner } @($script:svc.Archive, $script:server, $script:cred, $db)

@@ -31,9 +31,11 @@ internal static class HighImpact
     }
 
     /// <summary>
-    /// Asks (ShouldProcess, ShouldContinue). A session that cannot prompt (pwsh -NonInteractive, a runbook, a job)
-    /// makes PowerShell throw from the prompt: that is no failure of the operation, which has not started, but a
-    /// confirmation to give on the command line, and the record says so.
+    /// Asks (ShouldProcess, ShouldContinue). A session that cannot prompt makes PowerShell throw from the prompt:
+    /// -NonInteractive, a runbook or a job throw that they cannot ask, and a console host whose input is closed (cron,
+    /// a scheduler, stdin from /dev/null) fails reading the answer (a NullReferenceException of its own). Either way
+    /// that is no failure of the operation, which has not started, but a confirmation to give on the command line,
+    /// and the record says so.
     /// </summary>
     public static bool Ask(PSCmdlet cmdlet, object target, Func<bool> ask)
     {
@@ -41,9 +43,9 @@ internal static class HighImpact
         {
             return ask();
         }
-        catch (Exception ex) when (ex is PSInvalidOperationException or HostException && ex is not PipelineStoppedException)
+        catch (Exception ex) when (ex is PSInvalidOperationException or HostException or NullReferenceException && ex is not PipelineStoppedException)
         {
-            const string Message = "this change asks for confirmation, and this PowerShell session cannot ask (NonInteractive, a runbook or a job); nothing was changed";
+            const string Message = "this change asks for confirmation, and this PowerShell session cannot ask (NonInteractive, a runbook, a job, or no console input); nothing was changed";
             cmdlet.ThrowTerminatingError(new ErrorRecord(new PSInvalidOperationException(Message, ex), ErrorRecords.ConfirmationNeeded, ErrorCategory.InvalidOperation, target)
             {
                 ErrorDetails = new ErrorDetails(Message) { RecommendedAction = "Add -Confirm:$false to confirm the change on the command line, or -WhatIf to see what it would do." },
