@@ -169,6 +169,18 @@ Describe '-Path takes wildcards, -LiteralPath takes names as written' {
         Get-PgBackup -Path $script:backups -Database 'other_*' | Should -BeNullOrEmpty
     }
 
+    It 'Get-PgBackup -Database takes a name with brackets as written, as Get-PgDatabase does' {
+        $odd = "odd db/x[1]_$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        Invoke-TestSql $script:svc 'postgres' "CREATE DATABASE `"$odd`"" | Out-Null
+        $folder = Join-Path $TestDrive 'odd-names'
+        $made = Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $odd |
+            Backup-PgDatabase -SourceCredential $script:cred -Path "$folder/"
+        @((Get-PgBackup -Path $folder -Database $odd).Location) | Should -Be @($made.Location)
+        @((Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $odd | Get-PgBackup -Path $folder).Location) | Should -Be @($made.Location)
+        # A star still makes it a pattern, whose brackets are characters too.
+        @((Get-PgBackup -Path $folder -Database 'odd db/x[1]*').Location) | Should -Be @($made.Location)
+    }
+
     It '<Command>: a name without wildcards that matches nothing is an ObjectNotFound record naming it and <Parameter>; a pattern stays silent' -ForEach @(
         @{ Command = 'Get-PgDatabase'; Parameter = '-Name'; Run = { [CmdletBinding()] param($name) Get-PgDatabase -ServerConnection $script:server -ServerCredential $script:cred -Name $name } }
         @{ Command = 'Get-PgBackup'; Parameter = '-Database'; Run = { [CmdletBinding()] param($name) Get-PgBackup -Path $script:backups -Database $name } }

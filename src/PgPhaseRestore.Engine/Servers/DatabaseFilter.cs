@@ -25,6 +25,9 @@ public sealed class DatabaseFilter
     /// <summary>Whether <paramref name="name"/> is a pattern: * and ? are the wildcards, and brackets are ordinary characters in a database name.</summary>
     public static bool IsPattern(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
 
+    /// <summary>Whether the database <paramref name="name"/> matches <paramref name="pattern"/> (* and ?; brackets as written), as listing matches it.</summary>
+    public static bool IsMatch(string pattern, string name) => Wildcard(pattern).IsMatch(name);
+
     private static Regex Wildcard(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PgPhaseRestore.Engine.Backup;
+using PgPhaseRestore.Engine.Servers;
 using PgPhaseRestore.PowerShell.Infrastructure;
 
 namespace PgPhaseRestore.PowerShell.Cmdlets;
@@ -43,7 +44,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
     [ValidateNotNullOrEmpty]
     public string LiteralPath { get; set; } = "";
 
-    /// <summary>Only backups of this database; wildcards allowed (app_*). A name without wildcards that matches no backup is an ObjectNotFound error.</summary>
+    /// <summary>Only backups of this database; * and ? are wildcards (app_*), brackets are characters of the name, as for Get-PgDatabase. A name without wildcards that matches no backup is an ObjectNotFound error.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [SupportsWildcards]
@@ -77,8 +78,9 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
         if (!_databaseGiven && literal && Database is not null && MyInvocation.ExpectingInput &&
             Database == System.IO.Path.GetFileName(LiteralPath.TrimEnd('/', System.IO.Path.DirectorySeparatorChar)))
             Database = null;
-        // A pattern is matched here, as PowerShell matches names; a plain name lets the engine look for it alone.
-        var pattern = Database is not null && WildcardPattern.ContainsWildcardCharacters(Database) ? new WildcardPattern(Database) : null;
+        // A pattern is matched here, as Get-PgDatabase matches names (* and ?; brackets are characters of a name,
+        // "x[1]" among them); a plain name lets the engine look for it alone.
+        var pattern = Database is not null && DatabaseFilter.IsPattern(Database) ? Database : null;
         bool listed = false, failed = false;
         foreach (var location in LocateArchives(path, literal))
         {
@@ -86,7 +88,7 @@ public sealed class GetPgBackupCommand : PgStorageCmdletBase
             {
                 var found = RunEngine(ct => BackupCatalog.ListAsync(location, pattern is null ? Database : null,
                         (manifest, why) => OnPipeline(() => WriteError(ErrorRecords.From(why, manifest))), ct))
-                    .Where(b => pattern is null || pattern.IsMatch(b.Database));
+                    .Where(b => pattern is null || DatabaseFilter.IsMatch(pattern, b.Database));
                 var result = Latest.IsPresent ? found.GroupBy(b => b.Database).Select(g => g.First()) : found;
                 foreach (var backup in result)
                 {
