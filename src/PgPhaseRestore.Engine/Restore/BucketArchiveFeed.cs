@@ -100,6 +100,19 @@ internal sealed class BucketArchiveFeed
             return;
         }
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
+        try
+        {
+            await WriteWholeAsync(source, stdin, progress, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            source.Abandon();
+            throw;
+        }
+    }
+
+    private async Task WriteWholeAsync(S3ResumableReadStream source, Stream stdin, Action<long, long, double>? progress, CancellationToken ct)
+    {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
         var report = EverySecond(progress, source);
@@ -149,6 +162,21 @@ internal sealed class BucketArchiveFeed
         CancellationToken ct)
     {
         await using var source = new S3ResumableReadStream(_client, _location, _retries, _log);
+        try
+        {
+            await WriteBlocksAsync(source, blocks, stdin, progress, restoring, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The block's own error names the entry; the SDK's check at close would name nothing.
+            source.Abandon();
+            throw;
+        }
+    }
+
+    private async Task WriteBlocksAsync(S3ResumableReadStream source, ArchiveBlockReader blocks, Stream stdin, Action<long, long, double>? progress,
+        IReadOnlySet<int>? restoring, CancellationToken ct)
+    {
         var report = EverySecond(progress, source);
         long before = 0;
         var toc = new ArchiveBlock(0, 0, blocks.TocEnd, blocks.TocSha256);

@@ -22,6 +22,7 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
     private readonly bool _ranged;
     private long _position;
     private long _length = -1;
+    private bool _abandoned;
 
     /// <summary>The whole object, or with <paramref name="length"/> the bytes from <paramref name="start"/> on.</summary>
     public S3ResumableReadStream(IAmazonS3 client, S3ObjectLocation location, int retries, Action<string>? log, long start = 0, long? length = null)
@@ -92,6 +93,12 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
         _body = response.ResponseStream;
     }
 
+    /// <summary>
+    /// The reader failed already (a block that fails its own SHA-256, a closed pipe): closing the body then skips the
+    /// SDK's check of the object's stored checksum, whose "Expected hash not equal" would take that failure's place.
+    /// </summary>
+    public void Abandon() => _abandoned = true;
+
     private void CloseBody()
     {
         try
@@ -101,6 +108,14 @@ internal sealed class S3ResumableReadStream : ForwardReadStream
         }
         catch (Exception ex) when (ex is IOException or AmazonServiceException)
         {
+        }
+        // The SDK checks the stored checksum as the body closes: a damaged object, named, unless a failure is on its way.
+        catch (AmazonClientException ex) when (S3Errors.IsChecksumMismatch(ex))
+        {
+            _body = null;
+            _response = null;
+            if (!_abandoned)
+                throw S3Errors.Map(_client, _location, ex, "read the object", CancellationToken.None)!;
         }
         _body = null;
         _response = null;
