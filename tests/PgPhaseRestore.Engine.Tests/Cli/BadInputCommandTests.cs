@@ -216,7 +216,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         // pg_restore is found for the archive's version, so after the plan (whose scan says what it read).
         var line = Lines(RefusedWithAnyLine(Environment(target), "restore", _f.DumpPath, "--create", "--pg-restore", "/bin/false").StdErr).Single(l => l.StartsWith("pgphase: ", StringComparison.Ordinal));
         Assert.StartsWith("pgphase: /bin/false is not pg_restore: `/bin/false --version` printed ", line);
-        Assert.EndsWith(" and exited with code 1, not \"pg_restore (PostgreSQL) N\"", line);
+        Assert.EndsWith(" and exited with code 1, not \"pg_restore (PostgreSQL) N\" (--pg-restore)", line);
         Assert.False(DatabaseExists(target));
     }
 
@@ -228,7 +228,7 @@ public sealed partial class BadInputCommandTests : IClassFixture<BadInputCommand
         Assert.Equal(1, r.ExitCode);
         var line = Lines(r.StdErr).Single(l => l.StartsWith("pgphase: "));
         Assert.StartsWith("pgphase: /bin/false is not pg_dump: `/bin/false --version` printed ", line);
-        Assert.EndsWith(" and exited with code 1, not \"pg_dump (PostgreSQL) N\"", line);
+        Assert.EndsWith(" and exited with code 1, not \"pg_dump (PostgreSQL) N\" (--pg-dump)", line);
         Assert.Empty(Directory.EnumerateFiles(_dir.Path, "tool.dump*"));
     }
 
