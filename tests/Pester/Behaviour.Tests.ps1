@@ -224,6 +224,21 @@ Describe 'Test-PgPhaseRestore''s verdict' {
         $errors | Should -HaveCount 0
     }
 
+    It 'without a source, finds the tables a stopped or skipped data phase left empty: every object in place is no match' {
+        # Phases 1, 2 and 4: every index, key and trigger is there, and no row.
+        $empty = New-TestDatabaseName
+        $null = Split-PgRestorePhases -Path $script:svc.Archive | Where-Object Number -ne 3 |
+            Invoke-PgPhaseRestore -TargetConnection "$($script:svc.Server) dbname=$empty" -TargetCredential $script:svc.Credential -CreateDatabase -NoOwner
+        Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$empty" -TargetCredential $script:svc.Credential -Quiet |
+            Should -BeExactly $false
+        $result = Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$empty" -TargetCredential $script:svc.Credential -ErrorAction SilentlyContinue
+        @($result.Differences | Where-Object Kind -ne 'RowCount') | Should -BeNullOrEmpty
+        $customer = @($result.Differences | Where-Object { $_.Schema -eq 'app' -and $_.Name -eq 'customer' })
+        $customer | Should -HaveCount 1
+        $customer[0].Actual | Should -Be '0 rows'
+        $customer[0].Expected | Should -Match '^rows \(\d'
+    }
+
     It 'returns only a bool with -Quiet, and no error' {
         $verdict = Test-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$($script:svc.Server) dbname=$script:half" -TargetCredential $script:svc.Credential -Quiet -ErrorVariable errors
         $verdict | Should -BeOfType [bool]

@@ -7,7 +7,8 @@ namespace PgPhaseRestore.Engine.Verification;
 /// <summary>
 /// Checks a restored database against its archive: every index, constraint, trigger, policy and row-security
 /// setting exists and is valid, every materialized view is populated; and, with a source connection, every
-/// table holds the same number of rows. The catalogs are read once, not per object.
+/// table holds the same number of rows (without one, no table the archive holds rows for is empty). The catalogs
+/// are read once, not per object.
 /// </summary>
 public static class RestoreVerifier
 {
@@ -29,6 +30,8 @@ public static class RestoreVerifier
         var notes = new List<string>();
         if (rowCounts != RowCountMode.None && source is not null)
             counted = await CountRowsAsync(archive, conn, source, rowCounts, differences, notes, ct).ConfigureAwait(false);
+        else
+            await CheckNotEmptyAsync(archive, conn, differences, ct).ConfigureAwait(false);
 
         return new VerificationResult
         {
@@ -41,6 +44,43 @@ public static class RestoreVerifier
             Notes = notes,
         };
     }
+
+    /// <summary>
+    /// Without row counts, the least a restore owes: a table the archive holds rows for is not empty in the target. A
+    /// data phase that was stopped, or is still running, leaves its tables so while every object is in place. What
+    /// the archive holds is read from its data blocks' stored sizes (a local file or folder; a bucket's archive is
+    /// not read here): a block of more than <see cref="EmptyBlockBytes"/> bytes holds rows.
+    /// </summary>
+    private static async Task CheckNotEmptyAsync(DumpArchive archive, NpgsqlConnection conn, List<VerificationDifference> differences, CancellationToken ct)
+    {
+        var sizes = Restore.DataLoad.SplitTableChoice.DataSizes(archive);
+        if (sizes.Count == 0)
+            return;
+        await using (var off = new NpgsqlCommand("SET row_security = off", conn))
+            await off.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        foreach (var data in archive.Entries.Where(e => e.Type == "TABLE DATA" && e.Name is not null && sizes.GetValueOrDefault(e.DumpId) > EmptyBlockBytes))
+        {
+            bool any;
+            try
+            {
+                await using var cmd = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM ONLY {SqlText.Qualified(data.Schema, data.Name!)})", conn);
+                any = (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                continue; // absent from the target: the object check has already reported it missing
+            }
+            catch (PostgresException ex) when (RowSecurity.Refused(ex))
+            {
+                continue; // rows this role may not read past a forced policy: left to a count against the source
+            }
+            if (!any)
+                differences.Add(new(DifferenceKind.RowCount, "TABLE", data.Schema, data.Name!, $"rows ({Storage.SizeText.Format(sizes[data.DumpId])} of data in the archive)", "0 rows", data.DumpId));
+        }
+    }
+
+    /// <summary>The most a table's data block without rows takes as stored: its header and an empty, possibly compressed, stream.</summary>
+    private const long EmptyBlockBytes = 64;
 
     /// <summary>Each index, constraint, trigger, policy and relation of the archive looked up in the target: how many were checked, and what differs.</summary>
     private static (int Checked, List<VerificationDifference> Differences) CheckObjects(DumpArchive archive, TargetCatalog catalog)

@@ -89,7 +89,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
         if (!_warnedNoSource && SourceConnection is null && RowCount != RowCountMode.None && MyInvocation.BoundParameters.ContainsKey(nameof(RowCount)))
         {
             _warnedNoSource = true;
-            WriteWarning($"-RowCount {RowCount} counts rows against the source database: without -SourceConnection no rows are counted, only the objects are checked.");
+            WriteWarning($"-RowCount {RowCount} counts rows against the source database: without -SourceConnection no rows are counted: the objects are checked, and that no table the archive holds rows for is empty.");
         }
         if (Archive is not null)
         {
