@@ -53,7 +53,12 @@ public static class RestoreVerifier
     /// </summary>
     private static async Task CheckNotEmptyAsync(DumpArchive archive, NpgsqlConnection conn, List<VerificationDifference> differences, CancellationToken ct)
     {
-        var sizes = Restore.DataLoad.SplitTableChoice.DataSizes(archive);
+        // A block's size is the distance to the next block of the file: read from the whole TOC, never from a
+        // selection of its entries (a restore limited to some tables), where the next one may be far behind.
+        var whole = archive.Format == ArchiveFormat.Custom && File.Exists(archive.Source)
+            ? await ArchiveReader.ReadAsync(new Storage.ArchiveLocation(archive.Source), ct).ConfigureAwait(false)
+            : archive;
+        var sizes = Restore.DataLoad.SplitTableChoice.DataSizes(whole);
         if (sizes.Count == 0)
             return;
         await using (var off = new NpgsqlCommand("SET row_security = off", conn))
