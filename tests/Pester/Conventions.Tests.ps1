@@ -710,6 +710,21 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         @(Get-ChildItem -Path $to -Recurse -File -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
     }
 
+    It 'Backup-PgDatabase -Path naming a folder without its trailing / says to add it, never to force over the folder' {
+        $folder = (New-Item -ItemType Directory (Join-Path $TestDrive "backups-$([guid]::NewGuid().ToString('N'))")).FullName
+        $kept = New-Item -ItemType File (Join-Path $folder 'kept.txt')
+        foreach ($force in $false, $true) {
+            $err = $null
+            $out = Backup-PgDatabase -SourceConnection "$script:server dbname=$($script:svc.SourceDatabase)" -SourceCredential $script:cred -Path $folder -Force:$force -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'PgPhaseRestore.InvalidArgument,*'
+            "$($err[0])" | Should -BeLike "$folder is a folder, not a backup: end the destination with / *. Correct -Path."
+            $err[0].ErrorDetails.RecommendedAction | Should -Be 'Correct -Path.'
+        }
+        @(Get-ChildItem -LiteralPath $folder).Name | Should -Be @('kept.txt')
+    }
+
     It 'Invoke-PgPhaseRestore -ListFile that cannot be read names -ListFile' {
         $err = { Invoke-PgPhaseRestore -Path $script:svc.Archive -TargetConnection "$script:server dbname=$(New-TestDatabaseName)" -TargetCredential $script:cred -CreateDatabase -NoOwner -ListFile (Join-Path $TestDrive 'no-such.list') } |
             Should -Throw -PassThru

@@ -97,7 +97,7 @@ public sealed partial class RecommendedActionsTests : IClassFixture<CmdletMetada
             .SelectMany(t => engine.GetType("PgPhaseRestore.Engine." + t)!.GetProperties().Select(p => p.Name)).ToHashSet();
         var parameters = _m.Cmdlets.Values.SelectMany(_m.Parameters).SelectMany(_m.NamesAndAliases).ToHashSet(StringComparer.Ordinal);
         // The options the engine names in its failures (PgPhaseException.Option), each with its parameter.
-        foreach (var option in new[] { "JournalPath", "PgRestorePath", "PgDumpPath", "Role", "SessionSettings", "BackupName", "Tables", "Schemas" })
+        foreach (var option in new[] { "JournalPath", "PgRestorePath", "PgDumpPath", "Role", "SessionSettings", "BackupName", "Tables", "Schemas", "Destination" })
             Assert.Contains(option, table.Select(e => e.Item1));
         foreach (var (option, parameter) in table)
         {

@@ -92,6 +92,7 @@ public static class FlagHints
         ["Role"] = "--role",
         ["SessionSettings"] = "--set",
         ["BackupName"] = "--name",
+        ["Destination"] = "--to",
         ["Tables"] = "--table",
         ["Schemas"] = "--schema",
     };

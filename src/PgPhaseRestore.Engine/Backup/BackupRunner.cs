@@ -164,6 +164,11 @@ public sealed class BackupRunner
         var existing = await store.DescribeExistingAsync(ct).ConfigureAwait(false);
         if (existing is null)
             return false;
+        // A folder where one file goes, that is no directory-format backup either: forcing could only fail on it.
+        if (store is LocalBackupStore && Directory.Exists(location) && (_options.Format == BackupFormat.Custom || !File.Exists(Path.Combine(location, "toc.dat"))))
+            throw PgPhaseException.OfOption(nameof(BackupOptions.Destination),
+                $"{location} is a folder, not a backup: end the destination with / to back up into that folder (one folder for each database), or name a file; nothing was written",
+                PgPhaseErrorCode.InvalidInput);
         if (!_options.Force)
             throw new PgPhaseException($"{location} already exists ({existing})", "; choose another name, or force to replace it", PgPhaseErrorCode.BackupExists);
         Log($"replacing the existing backup at {location} once the new dump is complete; until then it stays as it is");

@@ -103,6 +103,7 @@ internal sealed class ParameterForAttribute(string option, string parameter) : A
 [ParameterFor("Role", "Role")]
 [ParameterFor("SessionSettings", "SessionSetting")]
 [ParameterFor("BackupName", "BackupName")]
+[ParameterFor("Destination", "Path")]
 [ParameterFor("Tables", "Table")]
 [ParameterFor("Schemas", "Schema")]
 internal static partial class RecommendedActions

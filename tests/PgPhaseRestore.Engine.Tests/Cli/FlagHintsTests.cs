@@ -55,7 +55,7 @@ public sealed partial class FlagHintsTests
         foreach (var (option, flag) in FlagHints.ByOption)
         {
             Assert.Contains(option, engineOptions);
-            Assert.True(Parses(["restore", "x.dump"], flag) || Parses(["backup", "--to", "x.dump"], flag), $"{option}: {flag}");
+            Assert.True(Parses(["restore", "x.dump"], flag) || Parses(["backup", "--to", "x.dump"], flag) || Parses(["backup"], flag), $"{option}: {flag}");
         }
         Assert.Equal(" (--no-owner)", FlagHints.For(new PgPhaseException("m", PgPhaseErrorCode.Ownership)));
         Assert.Equal(" (--journal)", FlagHints.For(PgPhaseException.OfOption(nameof(PgPhaseRestore.Engine.Restore.RestoreOptions.JournalPath), "m", PgPhaseErrorCode.InvalidInput)));
