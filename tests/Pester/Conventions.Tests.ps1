@@ -692,6 +692,8 @@ Describe 'Errors recommend only the parameters of the cmdlet that failed' {
         @{ Case = 'a -Table that matches no table'; Extra = @{ Table = 'no_such_table' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Table.' }
         @{ Case = 'a -Schema that matches no schema'; Extra = @{ Schema = 'no_such_schema' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Schema.' }
         @{ Case = 'a pg_dump that is not there'; Extra = @{ PgDumpPath = '/no/such/pg_dump' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -PgDumpPath.' }
+        @{ Case = '-DumpJobs without the directory format'; Extra = @{ DumpJobs = 4 }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Format.' }
+        @{ Case = 'a compression pg_dump does not take'; Extra = @{ Compression = '99' }; Id = 'PgPhaseRestore.InvalidArgument'; Action = 'Correct -Compression.' }
         @{ Case = 'a role that may not read a table'; Weak = $true; Extra = @{}; Id = 'PgPhaseRestore.OperationFailed'; Action = 'Connect as a role that may: -SourceCredential.' }
     ) {
         $to = Join-Path $TestDrive "refused-$([guid]::NewGuid().ToString('N'))"

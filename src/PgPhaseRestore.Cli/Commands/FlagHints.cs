@@ -93,6 +93,8 @@ public static class FlagHints
         ["SessionSettings"] = "--set",
         ["BackupName"] = "--name",
         ["Destination"] = "--to",
+        ["Format"] = "--format",
+        ["Compression"] = "--compress",
         ["Tables"] = "--table",
         ["Schemas"] = "--schema",
     };

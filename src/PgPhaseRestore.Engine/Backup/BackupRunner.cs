@@ -46,11 +46,11 @@ public sealed class BackupRunner
             throw PgPhaseException.NoDatabase(source, "source");
         bool toBucket = S3ObjectLocation.IsS3Uri(_options.Destination);
         if (toBucket && _options.Format == BackupFormat.Directory)
-            throw new PgPhaseException("directory-format backups are local only; a bucket receives one custom-format object", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.OfOption(nameof(BackupOptions.Format), "directory-format backups are local only; a bucket receives one custom-format object", PgPhaseErrorCode.InvalidInput);
         if (_options.Jobs > 1 && _options.Format != BackupFormat.Directory)
-            throw new PgPhaseException("parallel pg_dump jobs need the directory format", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.OfOption(nameof(BackupOptions.Format), $"{_options.Jobs} parallel pg_dump jobs need the directory format", PgPhaseErrorCode.InvalidInput);
         if (_options.Compression is { } z && !IsCompression(z))
-            throw new PgPhaseException($"compression \"{z}\": expected a level 0-9 or method[:detail] (gzip, lz4, zstd, none)", PgPhaseErrorCode.InvalidInput);
+            throw PgPhaseException.OfOption(nameof(BackupOptions.Compression), $"compression \"{z}\": expected a level 0-9 or method[:detail] (gzip, lz4, zstd, none)", PgPhaseErrorCode.InvalidInput);
         if (toBucket)
             _options.Multipart.Validate();
 

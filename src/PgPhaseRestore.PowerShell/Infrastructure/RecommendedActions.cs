@@ -104,6 +104,8 @@ internal sealed class ParameterForAttribute(string option, string parameter) : A
 [ParameterFor("SessionSettings", "SessionSetting")]
 [ParameterFor("BackupName", "BackupName")]
 [ParameterFor("Destination", "Path")]
+[ParameterFor("Format", "Format")]
+[ParameterFor("Compression", "Compression")]
 [ParameterFor("Tables", "Table")]
 [ParameterFor("Schemas", "Schema")]
 internal static partial class RecommendedActions
