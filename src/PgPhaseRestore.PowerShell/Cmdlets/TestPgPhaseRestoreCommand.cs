@@ -60,7 +60,7 @@ public sealed class TestPgPhaseRestoreCommand : PgStorageCmdletBase
     [Credential]
     public PSCredential? TargetCredential { get; set; }
 
-    /// <summary>The source database, for row counts, as a libpq string or URI. No password here: use -SourceCredential.</summary>
+    /// <summary>The source database, for row counts, as a libpq string or URI. No password here: use -SourceCredential. Without it no row is counted; a table the archive (a local file or folder) holds rows for that is empty in the target is still a difference.</summary>
     [Parameter]
     [Alias("Source")]
     [ValidateNotNullOrEmpty]
