@@ -293,7 +293,7 @@ Describe 'A runbook that catches the module''s errors' {
 
     It '<Name>: <Category> naming <Parameters>, and what it is about' -ForEach @(
         @{ Name = 'an archive path that does not exist'; Case = 'MissingPath'; Category = 'ObjectNotFound'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-folder') }
-        @{ Name = 'an archive whose table data was changed, from the phase that read it'; Case = 'Flipped'; Category = 'InvalidData'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.PhaseFailed'; About = @('TABLE DATA', 'flipped\.dump') }
+        @{ Name = 'an archive whose table data was changed, refused before anything is created (the plan''s scan found it)'; Case = 'Flipped'; Category = 'InvalidData'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveInvalid'; About = @('TABLE DATA', 'flipped\.dump', 'nothing was created') }
         @{ Name = 'a bucket that does not exist'; Case = 'MissingBucket'; Category = 'ObjectNotFound'; Parameters = @('-Path', '-S3Endpoint'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-bucket-runbook') }
         @{ Name = 'a backup folder that does not exist (Get-PgBackup)'; Case = 'MissingBackupFolder'; Category = 'ObjectNotFound'; Parameters = @('-Path'); ErrorId = 'PgPhaseRestore.ArchiveUnreachable'; About = @('no-such-backups: no such folder') }
         @{ Name = 'a database name that matches none (Get-PgDatabase)'; Case = 'NoSuchDatabase'; Category = 'ObjectNotFound'; Parameters = @('-Name'); ErrorId = 'PgPhaseRestore.NameNotFound'; About = @('"runbook_nosuch"') }

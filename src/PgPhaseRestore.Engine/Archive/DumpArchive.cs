@@ -44,6 +44,12 @@ public sealed class DumpArchive
     /// <summary>Byte offset just past the TOC in the file that holds it (the archive, or toc.dat).</summary>
     public long TocEndOffset { get; }
 
+    /// <summary>
+    /// A table whose data a read of this archive found damaged (a block that does not decompress), with what was
+    /// found: set by Auto's scan while planning, so that a restore of that table refuses before it creates anything.
+    /// </summary>
+    internal (TocEntry Entry, string Problem)? Damage { get; set; }
+
     /// <summary>The container pg_dump wrote (from the header).</summary>
     public ArchiveFormat Format => Header.Format;
 

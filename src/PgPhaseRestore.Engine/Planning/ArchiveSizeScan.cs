@@ -85,6 +85,8 @@ internal static class ArchiveSizeScan
             var why = ex is InvalidDataException ? $"its data cannot be decompressed ({ex.Message.TrimEnd('.')}); the archive is damaged" : ex.Message.TrimEnd('.');
             problem = $"the scan of the archive's data stopped{(reading is null ? "" : $" in {reading.Label}")}: {why}";
             log?.Invoke($"{archive.Source}: {problem}");
+            if (ex is InvalidDataException && reading is not null)
+                archive.Damage ??= (reading, $"{archive.Source}: the data of {reading.Label} cannot be decompressed ({ex.Message.TrimEnd('.')}), as the plan's scan found; the archive is damaged");
         }
         log?.Invoke($"{archive.Source}: sized {Plural.Of(estimates.Count, "index")} from {SizeText.Format(bytes)} of table data in {clock.Elapsed.TotalSeconds:F1} s");
         return (estimates, problem);

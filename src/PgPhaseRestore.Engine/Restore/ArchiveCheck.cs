@@ -25,6 +25,9 @@ internal static class ArchiveCheck
     public static async Task<BucketArchiveFeed?> RunAsync(DumpArchive archive, IEnumerable<TocEntry> entries, IAmazonS3? client, S3Settings storage,
         bool skipChecks, Action<string>? log, CancellationToken ct)
     {
+        // Damage the plan's scan found in a table this restore loads: refused before anything is created.
+        if (!skipChecks && archive.Damage is { } damage && entries.Any(e => e.DumpId == damage.Entry.DumpId))
+            throw new PgPhaseException($"{damage.Problem}; nothing was created", PgPhaseErrorCode.DamagedArchive);
         var manifest = skipChecks ? null : await ManifestStore.TryLoadAsync(archive.Source, client, ct).ConfigureAwait(false);
         if (manifest is not null)
         {

@@ -179,6 +179,8 @@ internal static class ErrorRecords
     {
         PgPhaseErrorCode.InvalidInput or PgPhaseErrorCode.NameTooLong or PgPhaseErrorCode.ListFileInvalid => InvalidArgument,
         PgPhaseErrorCode.Cancelled => Cancelled,
+        // An archive whose bytes are not what was written, found before a phase reads them.
+        PgPhaseErrorCode.DamagedArchive => ArchiveInvalid,
         // A server's own error, as the engine classified it.
         < PgPhaseErrorCode.RestoreFailed when ex.InnerException is System.Data.Common.DbException => ConnectionFailed,
         >= PgPhaseErrorCode.RestoreFailed and < PgPhaseErrorCode.SwapState => RestoreFailed,

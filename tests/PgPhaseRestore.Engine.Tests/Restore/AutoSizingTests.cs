@@ -225,6 +225,19 @@ public sealed partial class AutoSizingTests : IClassFixture<AutoSizingFixture>
             Assert.NotNull(problem);
             Assert.StartsWith($"the scan of the archive's data stopped in {damaged.Label}: its data cannot be decompressed (", problem);
             Assert.EndsWith("); the archive is damaged", problem);
+
+            // Planned with Auto, which scans it: the restore of that table is refused before the target is created.
+            var plan = await ArchivePlanning.PlanAsync(new ArchiveLocation(flipped), new PlanOptions { Strategy = RestoreStrategy.Auto, MemoryBudget = 1L << 30 }, default);
+            var target = $"scandmg_{Guid.NewGuid():N}"[..20];
+            var refused = await Assert.ThrowsAsync<PgPhaseException>(() => new PhaseRestorer(new RestoreOptions
+            {
+                Target = _f.Connection(target), CreateDatabase = true, NoOwner = true, NoPrivileges = true,
+                JournalPath = Path.Combine(_f.JournalDir, target + ".json"),
+            }).RunAsync(plan.Phases, default));
+            Assert.Equal(PgPhaseErrorCode.DamagedArchive, refused.Code);
+            Assert.StartsWith($"{flipped}: the data of {damaged.Label} cannot be decompressed (", refused.Message);
+            Assert.EndsWith("; nothing was created", refused.Message);
+            Assert.Equal(0L, _f.Cluster.Scalar<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
         }
         finally
         {
